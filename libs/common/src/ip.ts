@@ -82,9 +82,10 @@ export class IpAddr {
 
   toString(): string {
     const bytes = Array.from(this.toBytes());
-    return this.family === 4
-      ? bytes.join('.')
-      : new ipaddr.IPv6(bytes).toRFC5952String();
+    if (this.family === 4) return bytes.join('.');
+    // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad.
+    if (this.value >> 32n === 0xffffn) return `::ffff:${bytes.slice(12).join('.')}`;
+    return new ipaddr.IPv6(bytes).toRFC5952String();
   }
 
   toJSON(): string {

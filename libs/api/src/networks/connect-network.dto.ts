@@ -1,0 +1,16 @@
+import { Type } from 'class-transformer';
+import { IsString, Length, ValidateNested } from 'class-validator';
+import { OptionalField } from '../validation';
+import { EndpointSettingsDto } from './endpoint-settings.dto';
+
+/** Body of `POST /networks/{id}/connect`. `Container` is a sandbox (container) name or id. */
+export class ConnectNetworkDto {
+  @IsString()
+  @Length(1, 255)
+  Container!: string;
+
+  @OptionalField()
+  @ValidateNested()
+  @Type(() => EndpointSettingsDto)
+  EndpointConfig?: EndpointSettingsDto;
+}

@@ -1,0 +1,23 @@
+import { IsObject, IsOptional } from 'class-validator';
+import { IsCidr, IsIpAddress, IsStringMap, OptionalField } from '../validation';
+
+/** One entry of IPAM.Config[]. Subnet and IPRange are only shape-checked; IPAM checks meaning. */
+export class IpamPoolDto {
+  @OptionalField()
+  @IsCidr()
+  Subnet?: string;
+
+  @OptionalField()
+  @IsCidr()
+  IPRange?: string;
+
+  @OptionalField()
+  @IsIpAddress()
+  Gateway?: string;
+
+  /** name → address reserved in the pool (never handed out). */
+  @IsOptional()
+  @IsObject()
+  @IsStringMap()
+  AuxiliaryAddresses?: Record<string, string>;
+}

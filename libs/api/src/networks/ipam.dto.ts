@@ -1,0 +1,23 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
+import { IsStringMap, OptionalField } from '../validation';
+import { IpamPoolDto } from './ipam-pool.dto';
+
+/** Docker's IPAM object. Only the built-in "default" IPAM driver exists. */
+export class IpamDto {
+  @OptionalField()
+  @IsIn(['default', ''], { message: 'IPAM.Driver must be "default"' })
+  Driver?: string;
+
+  @OptionalField()
+  @IsArray()
+  @ArrayMaxSize(16)
+  @ValidateNested({ each: true })
+  @Type(() => IpamPoolDto)
+  Config?: IpamPoolDto[];
+
+  @IsOptional()
+  @IsObject()
+  @IsStringMap()
+  Options?: Record<string, string>;
+}
