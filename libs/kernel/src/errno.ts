@@ -26,6 +26,7 @@ const KIND_OF: Record<string, new (message: string, options?: { cause?: unknown 
   ENETUNREACH: InvalidParameterError,
   ENETDOWN: InvalidParameterError,
   EOPNOTSUPP: InvalidParameterError,
+  ENOTSUP: InvalidParameterError,
 };
 
 const DESCRIPTION: Record<string, string> = {
@@ -41,6 +42,7 @@ const DESCRIPTION: Record<string, string> = {
   ENETUNREACH: 'Network is unreachable',
   ENETDOWN: 'Network is down',
   EOPNOTSUPP: 'Operation not supported',
+  ENOTSUP: 'Operation not supported',
   EPERM: 'Operation not permitted',
 };
 

@@ -28,4 +28,11 @@ export abstract class Firewall {
 
   /** Whether the table exists (it is gone after someone flushed the ruleset). */
   abstract hasTable(ns: NetnsRef, family: NftTable['family'], name: string): Promise<boolean>;
+
+  /**
+   * Re-apply every table this instance last applied in `ns` that has gone missing (someone ran
+   * `nft flush ruleset`); returns the tables it re-applied. Called by the daemon's periodic
+   * reconciliation. Optional: implementations without memory of applied tables omit it.
+   */
+  reapplyIfMissing?(ns: NetnsRef): Promise<NftTable[]>;
 }

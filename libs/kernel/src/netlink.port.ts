@@ -80,9 +80,12 @@ export interface NeighborEntry {
  * build idempotent `ensure…` steps from `get…` + `create…`.
  *
  * Every verb takes the namespace to act in. Errors: ConflictError when the object exists
- * (EEXIST), NotFoundError when the device/address/route is missing (ENODEV, ESRCH, EADDRNOTAVAIL),
- * InvalidParameterError for names over {@link IFNAMSIZ_MAX} bytes or values the kernel rejects
- * (EINVAL, ERANGE), SystemError for anything else, with the errno in the message.
+ * (EEXIST), NotFoundError when the device/address/route is missing (ENODEV, ESRCH, EADDRNOTAVAIL)
+ * or the namespace path does not exist, InvalidParameterError for names over {@link IFNAMSIZ_MAX}
+ * bytes or values the kernel rejects (EINVAL, ERANGE, EOPNOTSUPP, e.g. enslaving to a non-bridge),
+ * and for requests that do not fit the namespace's state (ENETUNREACH: a gateway no connected
+ * route reaches; ENETDOWN: an IPv4 device route on a down link), SystemError for anything else,
+ * with the errno in the message.
  */
 export abstract class Netlink {
   /** The link named `name` in `ns`, or undefined. Never throws NotFound. */
@@ -159,4 +162,7 @@ export abstract class Netlink {
 
   /** Delete a neighbour entry. NotFound if absent. */
   abstract deleteNeighbor(ns: NetnsRef, entry: NeighborEntry): Promise<void>;
+
+  /** Permanent neighbour entries on `dev` (the ones netd could have added). NotFound if `dev` is missing. */
+  abstract listNeighbors(ns: NetnsRef, dev: string): Promise<NeighborEntry[]>;
 }

@@ -1,0 +1,59 @@
+import { SystemError } from '@app/common';
+import koffi from 'koffi';
+import { errnoError } from '../errno';
+
+/**
+ * The few libc calls Node does not offer, through koffi. Each throws a NetdError built from
+ * errno (EEXIST → Conflict, ENOENT → NotFound, …, others System with the errno name).
+ */
+export const CLONE_NEWNET = 0x40000000;
+export const MS_BIND = 0x1000;
+export const MS_REC = 0x4000;
+export const MS_PRIVATE = 1 << 18;
+export const MS_SHARED = 1 << 20;
+export const MNT_DETACH = 2;
+
+interface Libc {
+  setns: (fd: number, nstype: number) => number;
+  unshare: (flags: number) => number;
+  mount: (source: string | null, target: string, fstype: string | null, flags: number, data: null) => number;
+  umount2: (target: string, flags: number) => number;
+}
+
+let libc: Libc | undefined;
+
+function load(): Libc {
+  if (libc) return libc;
+  try {
+    const lib = koffi.load('libc.so.6');
+    libc = {
+      setns: lib.func('int setns(int fd, int nstype)'),
+      unshare: lib.func('int unshare(int flags)'),
+      mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)'),
+      umount2: lib.func('int umount2(const char *target, int flags)'),
+    };
+    return libc;
+  } catch (e) {
+    throw new SystemError(`cannot load libc through koffi: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function check(rc: number, context: string): void {
+  if (rc !== 0) throw errnoError(koffi.errno(), context);
+}
+
+export function setns(fd: number, nstype: number, context = 'setns'): void {
+  check(load().setns(fd, nstype), context);
+}
+
+export function unshare(flags: number): void {
+  check(load().unshare(flags), 'unshare');
+}
+
+export function mount(source: string | null, target: string, fstype: string | null, flags: number): void {
+  check(load().mount(source, target, fstype, flags, null), `mount ${source ?? 'none'} on ${target}`);
+}
+
+export function umount2(target: string, flags: number): void {
+  check(load().umount2(target, flags), `umount ${target}`);
+}

@@ -1,0 +1,10 @@
+export * from './fake-netlink';
+export * from './fake-netns';
+export * from './fake-firewall';
+export * from './fake-sysctl';
+export * from './root';
+export * from './netlink.contract';
+export * from './netns.contract';
+export * from './firewall.contract';
+export * from './sysctl.contract';
+export { NoopFirewall } from '../noop-firewall';
