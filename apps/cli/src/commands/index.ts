@@ -1,0 +1,28 @@
+import type { CommandDefinition, GroupDefinition } from '../command';
+import { completionCommand } from './completion/completion.command';
+import { networkConnect } from './network/network-connect.command';
+import { networkCreate } from './network/network-create.command';
+import { networkDisconnect } from './network/network-disconnect.command';
+import { networkInspect } from './network/network-inspect.command';
+import { networkLs } from './network/network-ls.command';
+import { networkPrune } from './network/network-prune.command';
+import { networkRm } from './network/network-rm.command';
+import { infoCommand } from './system/info.command';
+import { versionCommand } from './system/version.command';
+
+/** The command tree. Handlers stay unloaded until their command runs. */
+export const GROUPS: readonly GroupDefinition[] = [{ name: 'network', description: 'Manage networks' }];
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own options type
+export const COMMANDS: readonly CommandDefinition<any>[] = [
+  networkConnect,
+  networkCreate,
+  networkDisconnect,
+  networkInspect,
+  networkLs,
+  networkPrune,
+  networkRm,
+  infoCommand,
+  versionCommand,
+  completionCommand,
+];

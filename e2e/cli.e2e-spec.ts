@@ -1,0 +1,135 @@
+// netctl, built, against a real netd running on a namespace this test creates; side by side with
+// the docker client where one is installed. Needs root (describeAsRoot fails under CI without it).
+import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startNetd, type NetdProcess } from '../apps/netd/src/testing/netd-process';
+import { resolveEndpoint } from '../apps/cli/src/client/host';
+import { NetdClient } from '../apps/cli/src/client/netd-client';
+import { describeNetdApiContract } from '../apps/cli/src/testing/netd-api.contract';
+
+const ROOT = resolve(__dirname, '..');
+const NETCTL = join(ROOT, 'dist/cli/netctl.js');
+const TIMEOUT_MS = 20_000;
+const hasDocker = spawnSync('docker', ['--version'], { stdio: 'ignore' }).status === 0;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(cmd, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+describeAsRoot('netctl against netd (e2e)', () => {
+  let ns: TempNetns | undefined;
+  let netd: NetdProcess | undefined;
+  let host = '';
+  const netctl = (...args: string[]) => exec(process.execPath, [NETCTL, '-H', host, ...args]);
+  const docker = (...args: string[]) => exec('docker', ['-H', host, ...args], { DOCKER_CONFIG: join(netd!.dir, 'docker-config') });
+  const subnet = `10.${randomInt(200, 250)}.${randomInt(0, 255)}`;
+  const name = `netctl-e2e-${randomBytes(3).toString('hex')}`;
+
+  beforeAll(async () => {
+    const built = spawnSync(process.execPath, [join(ROOT, 'apps/cli/build.mjs')], { stdio: 'pipe', timeout: 60_000 });
+    if (built.status !== 0) throw new Error(`apps/cli/build.mjs failed: ${built.stderr}`);
+    ns = await createTempNetns();
+    netd = await startNetd({ hostNetns: ns.ref.path });
+    host = `unix://${netd.socket}`;
+  }, 90_000);
+
+  afterAll(async () => {
+    try {
+      await netd?.stop();
+    } finally {
+      await ns?.dispose();
+      if (netd) rmSync(netd.dir, { recursive: true, force: true });
+    }
+  });
+
+  afterEach(() => {
+    if (netd && expect.getState().assertionCalls !== expect.getState().numPassingAsserts) {
+      process.stderr.write(`netd logs:\n${netd.logs().slice(-4000)}\n`);
+    }
+  });
+
+  it('creates, lists, inspects and removes a network', async () => {
+    const created = await netctl('network', 'create', '--subnet', `${subnet}.0/24`, '--gateway', `${subnet}.1`, '--label', 'e2e=1', name);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const id = created.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+
+    const ls = await netctl('network', 'ls');
+    expect(ls.code).toBe(0);
+    expect(ls.stdout.split('\n')[0]).toBe('NETWORK ID     NAME' + ' '.repeat(Math.max(10, name.length + 3) - 4) + 'DRIVER    SCOPE');
+    expect(ls.stdout).toContain(`${id.slice(0, 12)}   ${name}`);
+
+    const inspect = await netctl('network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}} {{.Labels}}', id.slice(0, 12));
+    expect(inspect).toEqual({ code: 0, stdout: `${subnet}.0/24 ${subnet}.1 map[e2e:1]\n`, stderr: '' });
+
+    expect(await netctl('network', 'rm', name, 'missing-net')).toEqual({ code: 1, stdout: `${name}\n`, stderr: 'Error: No such network: missing-net\n' });
+    expect((await netctl('network', 'ls', '-q', '-f', `name=${name}`)).stdout).toBe('');
+  });
+
+  it("prints daemon errors in docker's words", async () => {
+    expect(await netctl('network', 'rm', 'bridge')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^Error response from daemon: .*bridge.*\n$/) });
+    expect(await netctl('network', 'create', '-d', 'nosuchdriver', `${name}-x`)).toEqual({ code: 1, stdout: '', stderr: 'Error response from daemon: plugin "nosuchdriver" not found\n' });
+  });
+
+  (hasDocker ? describe : describe.skip)('side by side with the docker client', () => {
+    beforeAll(async () => {
+      expect((await netctl('network', 'create', '--subnet', `${subnet}.0/25`, '--label', 'a=<b>', `${name}-d`)).code).toBe(0);
+      expect((await netctl('network', 'create', `${name}-d2`)).code).toBe(0);
+    });
+
+    afterAll(async () => {
+      await netctl('network', 'rm', '-f', `${name}-d`, `${name}-d2`);
+    });
+
+    it.each([[['network', 'ls']], [['network', 'ls', '--no-trunc']], [['network', 'ls', '-q']], [['network', 'ls', '--format', '{{.Name}} {{.Driver}} {{.Internal}}']]])(
+      '%j prints the same rows',
+      async (args) => {
+        const [ours, theirs] = await Promise.all([netctl(...args), docker(...args)]);
+        expect(theirs.stderr).toBe('');
+        expect(ours).toEqual(theirs);
+      },
+    );
+
+    it('network inspect prints equal JSON', async () => {
+      for (const target of [`${name}-d`, 'bridge', 'host', 'none']) {
+        const [ours, theirs] = await Promise.all([netctl('network', 'inspect', target), docker('network', 'inspect', target)]);
+        expect(theirs.code).toBe(0);
+        expect(ours.stdout).toBe(theirs.stdout);
+        expect(JSON.parse(ours.stdout)).toEqual(JSON.parse(theirs.stdout));
+      }
+    });
+  });
+
+  if (!hasDocker) {
+    it('compares with the docker client', () => {
+      process.stderr.write('cli e2e: docker client not installed: the side-by-side comparison did not run\n');
+    });
+  }
+
+  describeNetdApiContract('NetdClient against netd', () => new NetdClient(resolveEndpoint({ host }, {})), `10.${randomInt(151, 199)}`);
+});
+
+afterAll(() => {
+  if (!existsSync(NETCTL)) process.stderr.write('cli e2e: dist/cli/netctl.js was not built\n');
+});
