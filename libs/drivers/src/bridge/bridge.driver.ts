@@ -1,0 +1,282 @@
+import { randomBytes } from 'node:crypto';
+import { ConflictError, InvalidParameterError, MacAddr, NotFoundError, throwIfAny } from '@app/common';
+import type { Firewall } from '@app/kernel/firewall.port';
+import type { Netlink, NetnsRef } from '@app/kernel/netlink.port';
+import type { Netns } from '@app/kernel/netns.port';
+import type { Sysctl } from '@app/kernel/sysctl.port';
+import type {
+  CreateEndpointRequest,
+  CreateNetworkRequest,
+  EndpointResult,
+  JoinRequest,
+  JoinResult,
+  NetworkDriver,
+  Reconcilable,
+} from '../driver-api';
+import { type DriverLogger, NOOP_LOGGER } from '../logger';
+import { type BridgeOptions, DEFAULT_BRIDGE_NAME, parseBridgeOptions, resolveBridgeName } from './bridge.options';
+import { type BridgeEndpoint, type BridgeNetwork, firstGateway, gatewayPrefixes } from './bridge.state';
+import { JOIN_STEPS, type JoinCtx, NETWORK_STEPS, type NetworkCtx, runSteps, type Step } from './bridge.steps';
+import { DEFAULT_TABLE_NAME, type FirewallNetwork, type PublishedPort, renderFirewall } from './firewall-rules';
+import { resolvePublished } from './port-mappings';
+import { containerIfname, hasMarkerMac, hostVethName, VETH_NAME_PATTERN } from './veth';
+
+export interface BridgeDriverDeps {
+  readonly netlink: Netlink;
+  readonly netns?: Netns;
+  readonly firewall: Firewall;
+  readonly sysctl: Sysctl;
+  /** The namespace the daemon acts in: bridges, host veths and netd's nft tables live here. */
+  readonly hostNs: NetnsRef;
+  readonly logger?: DriverLogger;
+  /** Device of the default network "bridge" (default `netd0`). */
+  readonly defaultBridgeName?: string;
+  /** Name of netd's nft tables (default `netd`). */
+  readonly tableName?: string;
+}
+
+const ignoreNotFound = (err: unknown) => {
+  if (!(err instanceof NotFoundError)) throw err;
+};
+
+/** Docker's bridge driver on netlink + nftables (see STYLE.md §2 and issue 3). */
+export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable {
+  readonly type = 'bridge' as const;
+  readonly scope = 'local' as const;
+
+  private readonly networks = new Map<string, BridgeNetwork>();
+  private readonly endpoints = new Map<string, BridgeEndpoint>();
+  private readonly log: DriverLogger;
+  private readonly defaultBridgeName: string;
+  private readonly tableName: string;
+  private firewallQueue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: BridgeDriverDeps) {
+    this.log = deps.logger ?? NOOP_LOGGER;
+    this.defaultBridgeName = deps.defaultBridgeName ?? DEFAULT_BRIDGE_NAME;
+    this.tableName = deps.tableName ?? DEFAULT_TABLE_NAME;
+  }
+
+  parseOptions(raw: Readonly<Record<string, string>>): BridgeOptions {
+    return parseBridgeOptions(raw);
+  }
+
+  async createNetwork(req: CreateNetworkRequest<BridgeOptions>): Promise<void> {
+    const bridge = resolveBridgeName(req.networkId, req.options, this.defaultBridgeName);
+    for (const other of this.networks.values()) {
+      if (other.id !== req.networkId && other.bridge === bridge) {
+        throw new ConflictError(`bridge name ${bridge} is already used by network ${other.name}`);
+      }
+    }
+    if (req.enableIpv6 && req.ipv6.length === 0) {
+      throw new InvalidParameterError(`network ${req.name}: IPv6 is enabled but no IPv6 subnet was given`);
+    }
+    const link = await this.deps.netlink.getLink(this.deps.hostNs, bridge);
+    if (link && link.kind !== 'bridge') {
+      throw new ConflictError(`cannot use ${bridge} as a bridge: a ${link.kind ?? 'non-bridge'} link with that name exists`);
+    }
+    const known = this.networks.get(req.networkId);
+    const net: BridgeNetwork = {
+      id: req.networkId,
+      name: req.name,
+      bridge,
+      options: req.options,
+      internal: req.internal,
+      enableIpv6: req.enableIpv6,
+      ipv4: req.ipv4,
+      ipv6: req.enableIpv6 ? req.ipv6 : [],
+      ownsBridge: known?.ownsBridge ?? (!link || hasMarkerMac(link.mac)),
+    };
+    this.networks.set(net.id, net);
+    const ctx: NetworkCtx = { ...this.kernel(), net };
+    const steps: Step<NetworkCtx>[] = [...NETWORK_STEPS, { name: 'firewall', run: () => this.syncFirewall() }];
+    try {
+      await runSteps(`create network ${net.name}`, steps, ctx, this.log);
+    } catch (err) {
+      if (known) this.networks.set(known.id, known);
+      else this.networks.delete(net.id);
+      throw err;
+    }
+    this.log.info({ network: net.name, bridge }, 'bridge network up');
+  }
+
+  async deleteNetwork(networkId: string): Promise<void> {
+    const net = this.network(networkId);
+    const errors: unknown[] = [];
+    for (const ep of [...this.endpoints.values()].filter((e) => e.networkId === networkId)) {
+      if (ep.attachment) await this.removeVeth(ep.attachment.hostVeth).catch((e) => errors.push(e));
+      this.endpoints.delete(ep.id);
+    }
+    this.networks.delete(networkId);
+    await this.syncFirewall().catch((e) => errors.push(e));
+    const { netlink, hostNs } = this.deps;
+    if (net.ownsBridge) {
+      await netlink.deleteLink(hostNs, net.bridge).catch(ignoreNotFound).catch((e) => errors.push(e));
+    } else {
+      for (const gw of gatewayPrefixes(net)) {
+        await netlink.deleteAddress(hostNs, net.bridge, gw).catch(ignoreNotFound).catch((e) => errors.push(e));
+      }
+    }
+    throwIfAny(`delete network ${net.name}`, errors);
+  }
+
+  async createEndpoint(req: CreateEndpointRequest): Promise<EndpointResult> {
+    const net = this.network(req.networkId);
+    hostVethName(req.endpointId);
+    for (const a of req.addresses) {
+      const subnets = a.family === 4 ? net.ipv4 : net.ipv6;
+      if (!subnets.some((s) => s.subnet.contains(a.address))) {
+        throw new InvalidParameterError(`address ${a} is not in any IPv${a.family} subnet of network ${net.name}`);
+      }
+    }
+    const existing = this.endpoints.get(req.endpointId);
+    if (existing) return { mac: existing.mac };
+    const v4 = req.addresses.find((a) => a.family === 4);
+    const mac = req.mac ?? (v4 ? MacAddr.fromIpv4(v4.address) : MacAddr.random((n) => randomBytes(n)));
+    this.endpoints.set(req.endpointId, { id: req.endpointId, networkId: net.id, addresses: [...req.addresses], mac });
+    return { mac };
+  }
+
+  async deleteEndpoint(networkId: string, endpointId: string): Promise<void> {
+    const ep = this.endpoint(networkId, endpointId);
+    const errors: unknown[] = [];
+    if (ep.attachment) await this.leave(networkId, endpointId).catch((e) => errors.push(e));
+    this.endpoints.delete(endpointId);
+    throwIfAny(`delete endpoint ${endpointId}`, errors);
+  }
+
+  async join(req: JoinRequest): Promise<JoinResult> {
+    const net = this.network(req.networkId);
+    const ep = this.endpoint(req.networkId, req.endpointId);
+    const ifname = containerIfname(req.ifname, net.options.containerIfacePrefix);
+    const hostVeth = hostVethName(ep.id);
+    const prior = ep.attachment;
+    if (prior && (prior.sandbox.path !== req.sandbox.path || prior.ifname !== ifname)) {
+      throw new ConflictError(`endpoint ${ep.id} is already joined to ${prior.sandbox.path} as ${prior.ifname}`);
+    }
+    for (const other of this.endpoints.values()) {
+      if (other !== ep && other.attachment?.hostVeth === hostVeth) {
+        throw new ConflictError(`endpoint ${ep.id} and ${other.id} would share the veth name ${hostVeth}`);
+      }
+    }
+    const taken = this.allPublished().filter((p) => !prior?.published.includes(p));
+    const published = net.internal ? [] : resolvePublished(net, ep, req.portMappings ?? [], taken);
+    const ctx: JoinCtx = { ...this.kernel(), net, ep, sandbox: req.sandbox, ifname, hostVeth, defaultRoute: req.defaultRoute };
+    const needsFirewall = published.length > 0 || (prior?.published.length ?? 0) > 0 || !net.options.enableIcc;
+    const steps: Step<JoinCtx>[] = [
+      ...JOIN_STEPS,
+      {
+        name: 'record-attachment',
+        run: async () => void (ep.attachment = { sandbox: req.sandbox, ifname, hostVeth, published }),
+        undo: async () => void (ep.attachment = prior),
+      },
+      { name: 'firewall', when: () => needsFirewall, run: () => this.syncFirewall() },
+    ];
+    await runSteps(`join ${ep.id.slice(0, 12)} to ${net.name}`, steps, ctx, this.log);
+    return {
+      ifname,
+      gateway: firstGateway(net, 4),
+      gatewayV6: net.enableIpv6 ? firstGateway(net, 6) : undefined,
+    };
+  }
+
+  async leave(networkId: string, endpointId: string): Promise<void> {
+    const net = this.network(networkId);
+    const ep = this.endpoint(networkId, endpointId);
+    const att = ep.attachment;
+    if (!att) return;
+    const errors: unknown[] = [];
+    await this.removeVeth(att.hostVeth).catch((e) => errors.push(e));
+    ep.attachment = undefined;
+    if (att.published.length > 0 || !net.options.enableIcc) await this.syncFirewall().catch((e) => errors.push(e));
+    throwIfAny(`leave ${endpointId}`, errors);
+  }
+
+  /**
+   * Remove `br-*` and `veth*` links of netd (name scheme AND netd's MAC prefix, so dockerd's
+   * look-alikes are safe) that belong to no known network or endpoint; forget unknown state;
+   * re-render the firewall.
+   */
+  async reconcile(known: { networkIds: readonly string[]; endpointIds: readonly string[] }): Promise<{ removed: string[] }> {
+    const { netlink, hostNs } = this.deps;
+    for (const id of [...this.networks.keys()]) if (!known.networkIds.includes(id)) this.networks.delete(id);
+    for (const id of [...this.endpoints.keys()]) if (!known.endpointIds.includes(id)) this.endpoints.delete(id);
+    const bridges = new Set([...this.networks.values()].map((n) => n.bridge));
+    const shortNets = new Set(known.networkIds.map((id) => `br-${id.slice(0, 12)}`));
+    const shortEps = new Set(known.endpointIds.map((id) => hostVethNameSafe(id)));
+    const removed: string[] = [];
+    const errors: unknown[] = [];
+    for (const link of await netlink.listLinks(hostNs)) {
+      if (!hasMarkerMac(link.mac)) continue;
+      const orphanBridge = link.kind === 'bridge' && /^br-[0-9a-f]{12}$/.test(link.name) && !bridges.has(link.name) && !shortNets.has(link.name);
+      const orphanVeth = link.kind === 'veth' && VETH_NAME_PATTERN.test(link.name) && !shortEps.has(link.name);
+      if (!orphanBridge && !orphanVeth) continue;
+      try {
+        await netlink.deleteLink(hostNs, link.name);
+        removed.push(link.name);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) errors.push(err);
+      }
+    }
+    await this.syncFirewall().catch((e) => errors.push(e));
+    throwIfAny('reconcile bridge driver', errors);
+    if (removed.length > 0) this.log.info({ removed }, 'removed orphaned links');
+    return { removed };
+  }
+
+  /** Render every network's rules and apply them; calls are queued so the last state wins. */
+  private syncFirewall(): Promise<void> {
+    const run = this.firewallQueue.then(() => this.applyFirewall());
+    this.firewallQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyFirewall(): Promise<void> {
+    const nets: FirewallNetwork[] = [...this.networks.values()].map((n) => {
+      const eps = [...this.endpoints.values()].filter((e) => e.networkId === n.id && e.attachment);
+      return {
+        bridge: n.bridge,
+        internal: n.internal,
+        icc: n.options.enableIcc,
+        masquerade: n.options.enableIpMasquerade,
+        subnets: [...n.ipv4, ...n.ipv6].map((s) => s.subnet),
+        gateways: [...n.ipv4, ...n.ipv6].flatMap((s) => (s.gateway ? [s.gateway] : [])),
+        ports: eps.map((e) => e.attachment!.hostVeth),
+        published: eps.flatMap((e) => e.attachment!.published),
+      };
+    });
+    await this.deps.firewall.apply(this.deps.hostNs, renderFirewall(nets, this.tableName));
+  }
+
+  private allPublished(): PublishedPort[] {
+    return [...this.endpoints.values()].flatMap((e) => e.attachment?.published ?? []);
+  }
+
+  private async removeVeth(name: string): Promise<void> {
+    await this.deps.netlink.deleteLink(this.deps.hostNs, name).catch(ignoreNotFound);
+  }
+
+  private kernel() {
+    return { netlink: this.deps.netlink, sysctl: this.deps.sysctl, hostNs: this.deps.hostNs };
+  }
+
+  private network(id: string): BridgeNetwork {
+    const net = this.networks.get(id);
+    if (!net) throw new NotFoundError(`network ${id} not found`);
+    return net;
+  }
+
+  private endpoint(networkId: string, endpointId: string): BridgeEndpoint {
+    const ep = this.endpoints.get(endpointId);
+    if (!ep || ep.networkId !== networkId) throw new NotFoundError(`endpoint ${endpointId} not found in network ${networkId}`);
+    return ep;
+  }
+}
+
+function hostVethNameSafe(id: string): string {
+  try {
+    return hostVethName(id);
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,227 @@
+import { ConflictError, isNetdError, NotFoundError, Prefix, SystemError } from '@app/common';
+import type { IpAddr } from '@app/common';
+import type { Netlink, NetnsRef, RouteSpec } from '@app/kernel/netlink.port';
+import type { Sysctl } from '@app/kernel/sysctl.port';
+import type { DriverLogger } from '../logger';
+import { type BridgeEndpoint, type BridgeNetwork, firstGateway, gatewayPrefixes } from './bridge.state';
+import { markerMac } from './veth';
+
+/** One named step of a multi-step operation, applied in order (libnetwork's setup_*.go list). */
+export interface Step<C> {
+  readonly name: string;
+  readonly when?: (c: C) => boolean;
+  readonly run: (c: C) => Promise<void>;
+  /** Undo what `run` made, when a later step fails. */
+  readonly undo?: (c: C) => Promise<void>;
+}
+
+/**
+ * Run `steps` in order, logging each by name. When one fails, undo the completed ones in
+ * reverse (best effort) and rethrow the failure (kernel errors keep their kind).
+ */
+export async function runSteps<C>(what: string, steps: readonly Step<C>[], ctx: C, log: DriverLogger): Promise<void> {
+  const done: Step<C>[] = [];
+  for (const step of steps) {
+    if (step.when && !step.when(ctx)) continue;
+    try {
+      log.debug({ step: step.name }, what);
+      await step.run(ctx);
+      done.push(step);
+    } catch (err) {
+      for (const d of done.reverse()) {
+        try {
+          await d.undo?.(ctx);
+        } catch (undoErr) {
+          log.warn({ step: d.name, err: String(undoErr) }, `${what}: undo failed`);
+        }
+      }
+      if (isNetdError(err)) throw err;
+      throw new SystemError(`${what}: ${step.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+}
+
+export interface KernelCtx {
+  readonly netlink: Netlink;
+  readonly sysctl: Sysctl;
+  readonly hostNs: NetnsRef;
+}
+
+export interface NetworkCtx extends KernelCtx {
+  readonly net: BridgeNetwork;
+  createdBridge?: boolean;
+}
+
+const hasV4 = (c: NetworkCtx) => c.net.ipv4.length > 0;
+const hasV6 = (c: NetworkCtx) => c.net.enableIpv6 && c.net.ipv6.length > 0;
+
+/** Bring a bridge network up; each step converges on what an earlier run left behind. */
+export const NETWORK_STEPS: readonly Step<NetworkCtx>[] = [
+  {
+    name: 'ensure-bridge',
+    run: async (c) => {
+      const link = await c.netlink.getLink(c.hostNs, c.net.bridge);
+      if (link) return;
+      await c.netlink.createLink(c.hostNs, {
+        kind: 'bridge',
+        name: c.net.bridge,
+        mtu: c.net.options.mtu,
+        mac: markerMac(c.net.id),
+      });
+      c.createdBridge = true;
+    },
+    undo: async (c) => {
+      if (c.createdBridge) await c.netlink.deleteLink(c.hostNs, c.net.bridge);
+    },
+  },
+  {
+    // A tentative (DAD) gateway address drops the containers' first packets for ~1 s.
+    name: 'disable-dad',
+    when: hasV6,
+    run: (c) => c.sysctl.set(c.hostNs, `net.ipv6.conf.${c.net.bridge}.accept_dad`, '0'),
+  },
+  {
+    name: 'ensure-gateway-addresses',
+    run: async (c) => {
+      const have = await c.netlink.listAddresses(c.hostNs, c.net.bridge);
+      for (const gw of gatewayPrefixes(c.net)) {
+        if (gw.family === 6 && !hasV6(c)) continue;
+        if (!have.some((a) => a.equals(gw))) await c.netlink.addAddress(c.hostNs, c.net.bridge, gw);
+      }
+    },
+  },
+  { name: 'bridge-up', run: (c) => c.netlink.setLinkUp(c.hostNs, c.net.bridge) },
+  {
+    name: 'ipv4-forwarding',
+    when: (c) => hasV4(c) && !c.net.internal,
+    run: (c) => c.sysctl.set(c.hostNs, 'net.ipv4.ip_forward', '1'),
+  },
+  {
+    name: 'ipv6-forwarding',
+    when: (c) => hasV6(c) && !c.net.internal,
+    run: (c) => c.sysctl.set(c.hostNs, 'net.ipv6.conf.all.forwarding', '1'),
+  },
+  {
+    // Published ports answer on 127.0.0.1: DNAT of a loopback source out of the bridge needs
+    // route_localnet, set on this bridge only rather than on every interface. Chosen over a
+    // userland proxy: no process or socket per port, no copy through user space, and the
+    // container sees real peers elsewhere; bench/attach (d) measured an HTTP GET through
+    // 127.0.0.1 DNAT at 0.43 ms against 0.41 ms straight to the container.
+    name: 'route-localnet',
+    when: (c) => hasV4(c) && !c.net.internal,
+    run: (c) => c.sysctl.set(c.hostNs, `net.ipv4.conf.${c.net.bridge}.route_localnet`, '1'),
+  },
+];
+
+export interface JoinCtx extends KernelCtx {
+  readonly net: BridgeNetwork;
+  readonly ep: BridgeEndpoint;
+  readonly sandbox: NetnsRef;
+  readonly ifname: string;
+  readonly hostVeth: string;
+  readonly defaultRoute: boolean;
+  /** True when this run created the veth (a fresh pair: no need to read state back). */
+  createdVeth?: boolean;
+}
+
+const epHasV6 = (c: JoinCtx) => c.ep.addresses.some((a) => a.family === 6);
+
+/** A kernel booted without IPv6 has no net.ipv6 keys: nothing to turn off then. */
+async function setIfPresent(c: JoinCtx, ns: NetnsRef, key: string, value: string): Promise<void> {
+  try {
+    await c.sysctl.set(ns, key, value);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+}
+
+async function ensureRoute(c: JoinCtx, route: RouteSpec): Promise<void> {
+  try {
+    await c.netlink.addRoute(c.sandbox, route);
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    const routes = await c.netlink.listRoutes(c.sandbox);
+    const same = routes.some((r) => r.dst.equals(route.dst) && r.gateway?.equals(route.gateway as IpAddr) && (r.dev ?? route.dev) === route.dev);
+    if (!same) throw new ConflictError(`the sandbox already has a default route (${route.dst}) through another gateway`);
+  }
+}
+
+/** Plug an endpoint into its sandbox. The fast path (fresh veth) reads nothing back. */
+export const JOIN_STEPS: readonly Step<JoinCtx>[] = [
+  {
+    name: 'ensure-veth',
+    run: async (c) => {
+      const spec = {
+        kind: 'veth' as const,
+        name: c.hostVeth,
+        mtu: c.net.options.mtu,
+        mac: markerMac(c.ep.id),
+        peer: { name: c.ifname, ns: c.sandbox, mac: c.ep.mac, mtu: c.net.options.mtu },
+      };
+      // Create first and look only on a conflict: the common (fresh) case costs one round trip.
+      try {
+        await c.netlink.createLink(c.hostNs, spec);
+        c.createdVeth = true;
+        return;
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+      if (!(await c.netlink.getLink(c.hostNs, c.hostVeth))) {
+        throw new ConflictError(`interface ${c.ifname} already exists in the sandbox`);
+      }
+      const peer = await c.netlink.getLink(c.sandbox, c.ifname);
+      if (peer?.kind === 'veth') return;
+      // Half of a pair whose container side is gone (the sandbox was recreated): start over.
+      await c.netlink.deleteLink(c.hostNs, c.hostVeth);
+      await c.netlink.createLink(c.hostNs, spec);
+      c.createdVeth = true;
+    },
+    undo: async (c) => {
+      if (!c.createdVeth) return;
+      try {
+        await c.netlink.deleteLink(c.hostNs, c.hostVeth);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    },
+  },
+  {
+    name: 'disable-dad',
+    when: epHasV6,
+    run: (c) => c.sysctl.set(c.sandbox, `net.ipv6.conf.${c.ifname}.accept_dad`, '0'),
+  },
+  {
+    // An IPv6 link-local address on the container side brings DAD, router solicitations and MLD
+    // reports, which the bridge floods to every port: with N containers each join cost O(N)
+    // (measured: 3 ms → 24 ms over 1,000 joins). Like Docker 27, an interface of a network
+    // without IPv6 gets none. (The host side's own packets go only to its peer: no flood.)
+    name: 'no-ipv6-in-container',
+    when: (c) => !epHasV6(c),
+    run: (c) => setIfPresent(c, c.sandbox, `net.ipv6.conf.${c.ifname}.disable_ipv6`, '1'),
+  },
+  { name: 'attach-to-bridge', run: (c) => c.netlink.setLinkMaster(c.hostNs, c.hostVeth, c.net.bridge) },
+  { name: 'host-side-up', run: (c) => c.netlink.setLinkUp(c.hostNs, c.hostVeth) },
+  { name: 'loopback-up', run: (c) => c.netlink.setLinkUp(c.sandbox, 'lo') },
+  {
+    name: 'addresses',
+    run: async (c) => {
+      const have = c.createdVeth ? [] : await c.netlink.listAddresses(c.sandbox, c.ifname);
+      for (const a of c.ep.addresses) {
+        if (!have.some((h) => h.equals(a))) await c.netlink.addAddress(c.sandbox, c.ifname, a);
+      }
+    },
+  },
+  { name: 'container-side-up', run: (c) => c.netlink.setLinkUp(c.sandbox, c.ifname) },
+  {
+    name: 'default-route',
+    when: (c) => c.defaultRoute,
+    run: async (c) => {
+      for (const family of [4, 6] as const) {
+        const gw = firstGateway(c.net, family);
+        if (!gw || !c.ep.addresses.some((a) => a.family === family)) continue;
+        const dst = Prefix.parse(family === 4 ? '0.0.0.0/0' : '::/0');
+        await ensureRoute(c, { dst, gateway: gw, dev: c.ifname });
+      }
+    },
+  },
+];

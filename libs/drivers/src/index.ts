@@ -1,0 +1,12 @@
+export * from './driver-api';
+export * from './registry';
+export * from './logger';
+export * from './port-spec';
+export * from './predefined';
+export * from './host/host.driver';
+export * from './null/null.driver';
+export * from './bridge/bridge.driver';
+export * from './bridge/bridge.options';
+export { renderFirewall, toNftScript, DEFAULT_TABLE_NAME } from './bridge/firewall-rules';
+export type { FirewallNetwork, PublishedPort } from './bridge/firewall-rules';
+export { hostVethName, markerMac, hasMarkerMac, NETD_MAC_PREFIX } from './bridge/veth';
