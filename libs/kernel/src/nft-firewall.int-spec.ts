@@ -1,11 +1,12 @@
 import { NftFirewall } from './nft-firewall';
 import { createTempNetns, describeAsRoot, describeFirewallContract, nsExec, type TempNetns } from './testing';
 
-describeAsRoot('NftFirewall (root, fresh namespaces)', () => {
-  describeFirewallContract('NftFirewall', async () => {
+describe.each(['libnftables', 'spawn'] as const)('NftFirewall with the %s runner', (runner) => {
+describeAsRoot(`NftFirewall (${runner}; root, fresh namespaces)`, () => {
+  describeFirewallContract(`NftFirewall (${runner})`, async () => {
     const made: TempNetns[] = [];
     return {
-      firewall: new NftFirewall(),
+      firewall: new NftFirewall({ runner }),
       newNamespace: async () => {
         const ns = await createTempNetns();
         made.push(ns);
@@ -20,7 +21,8 @@ describeAsRoot('NftFirewall (root, fresh namespaces)', () => {
 
   describe('against nft list', () => {
     let ns: TempNetns;
-    const fw = new NftFirewall();
+    const fw = new NftFirewall({ runner });
+    afterAll(() => fw.close());
     beforeEach(async () => {
       ns = await createTempNetns();
       await nsExec(ns.ref, 'nft', ['-f', '-'], 'table ip foreign {\n chain c {\n  type filter hook input priority 0; policy accept;\n  counter\n }\n}\n');
@@ -65,4 +67,5 @@ describeAsRoot('NftFirewall (root, fresh namespaces)', () => {
       expect(tables).toContain('table ip foreign');
     });
   });
+});
 });

@@ -1,36 +1,49 @@
-import { InvalidParameterError, NotFoundError, SystemError } from '@app/common';
-import { existsSync } from 'node:fs';
-import { describeRun, resolveTool, runCommand, type CommandResult } from './exec';
+import { InvalidParameterError, SystemError } from '@app/common';
 import { Firewall, type NftTable } from './firewall.port';
 import type { NetnsRef } from './netlink.port';
+import { LibNftRunner } from './nft/lib-nft-runner';
+import type { NftResult, NftRunner } from './nft/nft-runner';
+import { SpawnNftRunner } from './nft/spawn-nft-runner';
 import { checkTable, checkTableId, tableKey } from './nft-table';
 
 export interface NftFirewallOptions {
-  /** The nft binary (default: `nft` from PATH or the sbin directories). */
+  /**
+   * How nft scripts run: `libnftables` in-process (default when the library loads) or `spawn`
+   * (`nsenter … nft -f -`, the oracle).
+   */
+  readonly runner?: 'libnftables' | 'spawn' | NftRunner;
+  /** The nft binary for the spawn runner (default: `nft` from PATH or the sbin directories). */
   readonly nft?: string;
   readonly nsenter?: string;
   readonly timeoutMs?: number;
 }
 
 /**
- * Firewall through `nft -f -`, run inside the namespace with nsenter. A table is replaced in one
- * transaction (create-if-missing, delete, recreate), so a rejected ruleset leaves the previous
- * table in place and no other table is ever named. The last applied version of each table is
- * kept so `reapplyIfMissing` can restore it after someone flushed the ruleset.
+ * Firewall through nft scripts, run inside the namespace. A table is replaced in one transaction
+ * (create-if-missing, delete, recreate), so a rejected ruleset leaves the previous table in
+ * place and no other table is ever named. The last applied version of each table is kept so
+ * `reapplyIfMissing` can restore it after someone flushed the ruleset.
  */
 export class NftFirewall extends Firewall {
   private readonly desired = new Map<string, Map<string, NftTable>>();
+  private readonly runner: NftRunner;
 
-  constructor(private readonly opts: NftFirewallOptions = {}) {
+  constructor(opts: NftFirewallOptions = {}) {
     super();
+    this.runner = pickRunner(opts);
+  }
+
+  /** Free what the runner holds open (libnftables contexts pin their namespaces). */
+  close(): void {
+    if (this.runner instanceof LibNftRunner) this.runner.close();
   }
 
   async apply(ns: NetnsRef, table: NftTable): Promise<void> {
     checkTable(table);
     const id = `${table.family} ${table.name}`;
     const script = `table ${id} {}\ndelete table ${id}\ntable ${id} {\n${table.body}\n}\n`;
-    const r = await this.nft(ns, ['-f', '-'], script);
-    if (r.code !== 0) throw this.failure(r, ['-f', '-'], `apply table ${id}`);
+    const r = await this.runner.run(ns, script);
+    if (r.code !== 0) throw failure(r, `apply table ${id}`);
     this.tablesOf(ns).set(tableKey(table.family, table.name), { family: table.family, name: table.name, body: table.body });
   }
 
@@ -38,8 +51,8 @@ export class NftFirewall extends Firewall {
     checkTableId(family, name);
     const id = `${family} ${name}`;
     // Creating it first makes the delete a no-op for a missing table, still in one transaction.
-    const r = await this.nft(ns, ['-f', '-'], `table ${id} {}\ndelete table ${id}\n`);
-    if (r.code !== 0) throw this.failure(r, ['-f', '-'], `delete table ${id}`);
+    const r = await this.runner.run(ns, `table ${id} {}\ndelete table ${id}\n`);
+    if (r.code !== 0) throw failure(r, `delete table ${id}`);
     this.tablesOf(ns).delete(tableKey(family, name));
   }
 
@@ -58,24 +71,10 @@ export class NftFirewall extends Firewall {
   }
 
   private async liveTables(ns: NetnsRef): Promise<Set<string>> {
-    const args = ['-j', 'list', 'tables'];
-    const r = await this.nft(ns, args);
-    if (r.code !== 0) throw this.failure(r, args, 'list tables');
+    const r = await this.runner.run(ns, 'list tables\n', { json: true });
+    if (r.code !== 0) throw failure(r, 'list tables');
     const parsed = JSON.parse(r.stdout) as { nftables: Array<{ table?: { family: string; name: string } }> };
     return new Set(parsed.nftables.flatMap((x) => (x.table ? [`${x.table.family} ${x.table.name}`] : [])));
-  }
-
-  private nft(ns: NetnsRef, args: string[], input?: string): Promise<CommandResult> {
-    if (!existsSync(ns.path)) throw new NotFoundError(`network namespace ${ns.path} does not exist`);
-    const nft = resolveTool(this.opts.nft ?? 'nft');
-    return runCommand(this.opts.nsenter ?? 'nsenter', [`--net=${ns.path}`, nft, ...args], { input, timeoutMs: this.opts.timeoutMs ?? 10_000 });
-  }
-
-  private failure(r: CommandResult, args: string[], context: string): Error {
-    const line = describeRun('nft', args, r);
-    // nft reports a rejected ruleset as "Error: …" with the offending line; nothing was applied.
-    if (r.code === 1 && /Error:/.test(r.stderr)) return new InvalidParameterError(`${context}: nft rejected the ruleset: ${r.stderr.trim()}`);
-    return new SystemError(`${context}: ${line}`);
   }
 
   private tablesOf(ns: NetnsRef): Map<string, NftTable> {
@@ -83,4 +82,21 @@ export class NftFirewall extends Firewall {
     if (!m) this.desired.set(ns.path, (m = new Map()));
     return m;
   }
+}
+
+function pickRunner(opts: NftFirewallOptions): NftRunner {
+  if (typeof opts.runner === 'object') return opts.runner;
+  if (opts.runner === 'spawn') return new SpawnNftRunner(opts);
+  if (opts.runner === 'libnftables') return new LibNftRunner();
+  try {
+    return new LibNftRunner();
+  } catch {
+    return new SpawnNftRunner(opts);
+  }
+}
+
+function failure(r: NftResult, context: string): Error {
+  // nft reports a rejected ruleset as "Error: …" with the offending line; nothing was applied.
+  if (/Error:/.test(r.stderr)) return new InvalidParameterError(`${context}: nft rejected the ruleset: ${r.stderr.trim()}`);
+  return new SystemError(`${context}: nft exited with ${r.code}: ${r.stderr.trim()}`);
 }

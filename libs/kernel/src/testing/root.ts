@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describeRun, resolveTool, runCommand } from '../exec';
 import type { NetnsRef } from '../netlink.port';
+import { releaseNetns } from '../netns-release';
 
 const PROBE_TIMEOUT_MS = 5_000;
 const COMMAND_TIMEOUT_MS = 10_000;
@@ -59,6 +60,8 @@ export async function createTempNetns(name = tempNetnsName()): Promise<TempNetns
     async dispose() {
       if (disposed) return;
       disposed = true;
+      // In-process handles (rtnetlink sockets, libnftables contexts) would pin the namespace.
+      releaseNetns(`/run/netns/${name}`);
       await run('ip', ['netns', 'del', name]);
     },
   };

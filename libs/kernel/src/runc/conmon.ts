@@ -1,0 +1,104 @@
+import { SystemError } from '@app/common';
+import { spawn } from 'node:child_process';
+import { resolveTool } from '../exec';
+
+/** Everything conmon needs to create one container through runc and supervise it. */
+export interface ConmonSpec {
+  /** Container id (runc's id, also the exit file's name). */
+  readonly id: string;
+  /** Name shown in conmon's syslog lines; defaults to the id. */
+  readonly name?: string;
+  /** OCI bundle directory holding config.json. */
+  readonly bundle: string;
+  /** runc's `--root`. */
+  readonly runcRoot: string;
+  readonly runcBinary?: string;
+  readonly conmonBinary?: string;
+  /** Log file, written in k8s-file format (`<RFC3339Nano> <stream> <P|F> <text>`). */
+  readonly logPath: string;
+  /** Directory where conmon writes a file named `<id>` holding the exit code. */
+  readonly exitDir: string;
+  /** File runc writes the container's init pid to. */
+  readonly pidFile: string;
+  /** File conmon writes its own pid to. */
+  readonly conmonPidFile: string;
+  /** Directory for conmon's attach socket symlinks (short path: unix socket limit). */
+  readonly socketDir: string;
+  /** Allocate a console (`-t`); conmon holds the master side. */
+  readonly terminal?: boolean;
+  /** Keep a pipe to the container's stdin open for attach (`-i`). */
+  readonly stdin?: boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface ConmonStarted {
+  /** Host pid of the container's init (state `created`; `runc start` runs it). */
+  readonly pid: number;
+}
+
+/**
+ * Launch conmon, which runs `runc create` and then double-forks away from netd: the monitor
+ * (and so log capture and the exit file) survives the daemon. Resolves once runc has created
+ * the container, with its pid, read from conmon's sync pipe (`_OCI_SYNCPIPE`, as podman does);
+ * a failed create arrives on the same pipe as a negative pid with runc's message.
+ */
+export function startConmon(spec: ConmonSpec): Promise<ConmonStarted> {
+  const args = [
+    '--api-version', '1',
+    '--cid', spec.id,
+    '--cuuid', spec.id,
+    '--name', spec.name ?? spec.id,
+    '--runtime', resolveTool(spec.runcBinary ?? 'runc'),
+    '--bundle', spec.bundle,
+    '--container-pidfile', spec.pidFile,
+    '--conmon-pidfile', spec.conmonPidFile,
+    '--log-path', `k8s-file:${spec.logPath}`,
+    '--exit-dir', spec.exitDir,
+    '--socket-dir-path', spec.socketDir,
+    '--runtime-arg', '--root',
+    '--runtime-arg', spec.runcRoot,
+    ...(spec.terminal ? ['--terminal'] : []),
+    ...(spec.stdin ? ['--stdin', '--leave-stdin-open'] : []),
+  ];
+  return new Promise((resolve, reject) => {
+    // Every stdio but the sync pipe goes nowhere: conmon's daemonized half inherits them, and
+    // a pipe to netd would tie the monitor to the daemon's lifetime.
+    const child = spawn(resolveTool(spec.conmonBinary ?? 'conmon'), args, {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      env: { ...process.env, _OCI_SYNCPIPE: '3' },
+    });
+    const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+    let buf = '';
+    let settled = false;
+    const finish = (err: Error | undefined, value?: ConmonStarted) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      sync.destroy();
+      if (err) reject(err);
+      else resolve(value as ConmonStarted);
+    };
+    const timer = setTimeout(
+      () => finish(new SystemError(`conmon for ${spec.id}: no answer within ${spec.timeoutMs ?? 30_000} ms`)),
+      spec.timeoutMs ?? 30_000,
+    );
+    sync.on('data', (chunk: Buffer) => {
+      buf += chunk.toString();
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      try {
+        const msg = JSON.parse(buf.slice(0, nl)) as { data: number; message?: string };
+        if (msg.data > 0) finish(undefined, { pid: msg.data });
+        else finish(new SystemError(`create container ${spec.id}: ${msg.message ?? `runtime failed (${msg.data})`}`));
+      } catch (e) {
+        finish(new SystemError(`conmon for ${spec.id}: bad sync message ${JSON.stringify(buf)}`, { cause: e }));
+      }
+    });
+    sync.on('error', () => undefined);
+    sync.on('end', () => finish(new SystemError(`create container ${spec.id}: conmon closed its sync pipe without a pid`)));
+    child.on('error', (e) => finish(new SystemError(`run conmon: ${e.message}`, { cause: e })));
+    child.on('exit', (code) => {
+      if (code !== 0) finish(new SystemError(`create container ${spec.id}: conmon exited with ${code}`));
+    });
+  });
+}

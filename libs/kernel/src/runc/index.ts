@@ -1,0 +1,4 @@
+export * from './runc-cli';
+export * from './conmon';
+export * from './overlay-mount';
+export * from './process';
