@@ -1,0 +1,106 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { pack } from 'tar-stream';
+import { MemoryImageStore } from '@app/image';
+import { file, makeImage } from '@app/image/testing/fixtures';
+import { ErrorFilter } from '../http/error.filter';
+import { ImagesModule } from './images.module';
+import { ImagesService } from './images.service';
+
+async function tarOf(entries: Record<string, string>): Promise<Buffer> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  const done = (async () => {
+    for await (const c of p as unknown as AsyncIterable<Buffer>) chunks.push(c);
+  })();
+  for (const [name, text] of Object.entries(entries)) p.entry({ name }, text);
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+describe('images API', () => {
+  let app: NestFastifyApplication;
+  let store: MemoryImageStore;
+  let service: ImagesService;
+  let tmp: string;
+  const events: string[] = [];
+
+  beforeEach(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'netd-images-api-'));
+    store = new MemoryImageStore();
+    service = new ImagesService({ store, onEvent: (a) => events.push(a) });
+    app = await NestFactory.create<NestFastifyApplication>(ImagesModule.register(service), new FastifyAdapter(), { logger: false });
+    const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+    // What the daemon must add for tar uploads: pass the body through as a stream.
+    fastify.addContentTypeParser('application/x-tar', (_req, payload, done) => done(null, payload));
+    app.useGlobalFilters(new ErrorFilter(pino({ level: 'silent' })));
+    await app.init();
+    await fastify.ready();
+  });
+  afterEach(async () => {
+    await app.close();
+    await service.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const inject = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: Buffer) =>
+    app.inject({ method, url, payload, headers: payload ? { 'content-type': 'application/x-tar' } : {} });
+
+  it('lists, tags (names with slashes), inspects and removes images', async () => {
+    const img = await makeImage(store, [[file('a', '1')]]);
+    expect((await inject('POST', `/images/${img.configDigest.slice(7, 19)}/tag?repo=127.0.0.1:5000/team/app&tag=v1`)).statusCode).toBe(201);
+    const list = (await inject('GET', '/images/json')).json();
+    expect(list).toEqual([expect.objectContaining({ Id: img.configDigest, RepoTags: ['127.0.0.1:5000/team/app:v1'] })]);
+    const inspect = await inject('GET', '/images/127.0.0.1:5000/team/app:v1/json');
+    expect(inspect.statusCode).toBe(200);
+    expect(inspect.json()).toMatchObject({ Id: img.configDigest, Os: 'linux', RootFS: { Type: 'layers' } });
+    const del = await inject('DELETE', '/images/127.0.0.1:5000/team/app:v1');
+    expect(del.json()).toEqual([{ Untagged: '127.0.0.1:5000/team/app:v1' }, { Deleted: img.configDigest }]);
+    expect(events).toEqual(expect.arrayContaining(['tag', 'untag', 'delete']));
+  });
+
+  it.each([
+    { name: 'an unknown image', method: 'GET' as const, url: '/images/nothing/json', status: 404, message: 'No such image: nothing' },
+    { name: 'a malformed reference on pull', method: 'POST' as const, url: '/images/create?fromImage=Bad%20Name', status: 400, message: 'invalid reference format' },
+    { name: 'tagging an unknown image', method: 'POST' as const, url: '/images/x/tag?repo=UPPER', status: 404, message: 'No such image: x' },
+  ])('answers $name with $status', async ({ method, url, status, message }) => {
+    const res = await inject(method, url);
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toEqual({ message });
+  });
+
+  it('builds from a tar context and streams the output', async () => {
+    const ctx = await tarOf({ Dockerfile: 'FROM scratch\nCOPY hello /hello\nCMD ["/hello"]\n', hello: 'hi' });
+    const res = await inject('POST', '/build?t=hello:1', ctx);
+    expect(res.statusCode).toBe(200);
+    const lines = res.body.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toEqual({ stream: 'Step 1/3 : FROM scratch\n' });
+    expect(lines).toContainEqual({ stream: 'Successfully tagged hello:1\n' });
+    expect((await inject('GET', '/images/hello:1/json')).json().Config.Cmd).toEqual(['/hello']);
+  });
+
+  it('reports a bad Dockerfile in the build stream and creates nothing', async () => {
+    const ctx = await tarOf({ Dockerfile: 'FROM scratch\nNOPE x\n' });
+    const res = await inject('POST', '/build?t=bad:1', ctx);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ message: 'dockerfile parse error on line 2: unknown instruction: NOPE' });
+    expect(await store.listImages()).toEqual([]);
+  });
+
+  it('saves and loads images through docker-archive tars', async () => {
+    const img = await makeImage(store, [[file('a', '1')]]);
+    await service.tag(img.configDigest, 'saved', '1');
+    const saved = await inject('GET', '/images/saved:1/get');
+    expect(saved.headers['content-type']).toBe('application/x-tar');
+    await inject('DELETE', '/images/saved:1');
+    const loaded = await inject('POST', '/images/load', saved.rawPayload);
+    expect(loaded.body.trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ stream: 'Loaded image: saved:1\n' }]);
+    expect((await inject('GET', '/images/saved:1/json')).json().Id).toBe(img.configDigest);
+  });
+});

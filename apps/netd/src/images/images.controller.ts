@@ -1,0 +1,190 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { InvalidParameterError, NotFoundError } from '@app/common';
+import type { ImageDetails, ImageSummary, ProgressEvent } from '@app/image';
+import { ImagesService } from './images.service';
+
+type Query = Record<string, unknown>;
+
+function one(q: Query, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined || typeof v === 'string') return v;
+  throw new InvalidParameterError(`query parameter ${name} must be given once`);
+}
+
+const bool = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
+
+export function toDockerSummary(s: ImageSummary) {
+  return {
+    Id: s.id, ParentId: '', RepoTags: s.repoTags, RepoDigests: s.repoDigests,
+    Created: s.created ? Math.floor(Date.parse(s.created) / 1000) : 0, Size: s.size, SharedSize: -1, Labels: s.labels, Containers: -1,
+  };
+}
+
+export function toDockerInspect(d: ImageDetails) {
+  return {
+    Id: d.id, RepoTags: d.repoTags, RepoDigests: d.repoDigests, Parent: '', Comment: d.config.history?.at(-1)?.comment ?? '',
+    Created: d.created ?? '', DockerVersion: '', Author: d.config.author ?? '', Config: d.config.config ?? {},
+    Architecture: d.config.architecture, Os: d.config.os, ...(d.config.variant ? { Variant: d.config.variant } : {}), Size: d.size,
+    RootFS: { Type: 'layers', Layers: d.config.rootfs.diff_ids }, Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
+  };
+}
+
+/**
+ * Streams JSON messages; the 200 header goes out with the first message, so an error before it
+ * (unknown image, bad reference) still gets its proper status through the error filter.
+ */
+function jsonStream(reply: FastifyReply) {
+  let started = false;
+  const write = (msg: object) => {
+    if (!started) {
+      started = true;
+      reply.hijack();
+      reply.raw.writeHead(200, { 'Content-Type': 'application/json' });
+    }
+    reply.raw.write(`${JSON.stringify(msg)}\n`);
+  };
+  return {
+    write,
+    async run(fn: () => Promise<void>) {
+      try {
+        await fn();
+      } catch (e) {
+        if (!started) throw e;
+        const message = e instanceof Error ? e.message : String(e);
+        write({ errorDetail: { message }, error: message });
+      }
+      if (started) reply.raw.end();
+    },
+  };
+}
+
+/** The body of a tar upload: a stream when a tar content-type parser passed it through, else the raw request. */
+function tarBody(body: unknown, req: FastifyRequest): AsyncIterable<Uint8Array> {
+  if (body instanceof Readable || (body && typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function')) {
+    return body as AsyncIterable<Uint8Array>;
+  }
+  if (Buffer.isBuffer(body)) return Readable.from([body]);
+  return req.raw;
+}
+
+/** Image names contain '/', so the routes that take one are wildcards split on the verb at the end. */
+function splitName(req: FastifyRequest, verbs: readonly string[]): { name: string; verb: string } {
+  const path = (req.params as Record<string, string>)['*'] ?? '';
+  for (const verb of verbs) {
+    if (path.endsWith(`/${verb}`)) return { name: decodeURIComponent(path.slice(0, -verb.length - 1)), verb };
+  }
+  if (verbs.includes('')) return { name: decodeURIComponent(path), verb: '' };
+  throw new NotFoundError('page not found');
+}
+
+@Controller()
+export class ImagesController {
+  constructor(@Inject(ImagesService) private readonly images: ImagesService) {}
+
+  @Get('images/json')
+  async list() {
+    return (await this.images.list()).map(toDockerSummary);
+  }
+
+  @Get('images/get')
+  async saveMany(@Query() q: Query, @Res() reply: FastifyReply) {
+    const names = ([] as unknown[]).concat(q.names ?? []).map(String);
+    if (names.length === 0) throw new InvalidParameterError('no image names given');
+    await this.sendTar(reply, names);
+  }
+
+  @Get('images/*')
+  async getByName(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { name, verb } = splitName(req, ['json', 'get']);
+    if (verb === 'json') return toDockerInspect(await this.images.inspect(name));
+    await this.sendTar(reply, [name]);
+  }
+
+  private async sendTar(reply: FastifyReply, names: string[]) {
+    const tar = await this.images.save(names);
+    reply.hijack();
+    reply.raw.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    tar.on('error', () => reply.raw.destroy());
+    tar.pipe(reply.raw);
+  }
+
+  @Delete('images/*')
+  async remove(@Req() req: FastifyRequest, @Query() q: Query) {
+    const { name } = splitName(req, ['']);
+    const report = await this.images.remove(name, bool(one(q, 'force')));
+    return report.map((r) => ('untagged' in r ? { Untagged: r.untagged } : { Deleted: r.deleted }));
+  }
+
+  @Post('images/create')
+  async create(@Query() q: Query, @Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply) {
+    const out = jsonStream(reply);
+    const fromSrc = one(q, 'fromSrc');
+    const fromImage = one(q, 'fromImage');
+    await out.run(async () => {
+      if (fromSrc !== undefined) {
+        if (fromSrc !== '-') throw new InvalidParameterError('fromSrc: only "-" (the request body) is supported');
+        const repo = one(q, 'repo');
+        const tag = one(q, 'tag');
+        const img = await this.images.import(tarBody(body, req), repo ? (tag ? `${repo}:${tag}` : repo) : undefined, one(q, 'message'));
+        out.write({ status: img.configDigest });
+        return;
+      }
+      if (!fromImage) throw new InvalidParameterError('fromImage or fromSrc is required');
+      const auth = req.headers['x-registry-auth'];
+      await this.images.pull(fromImage, one(q, 'tag'), one(q, 'platform') || undefined, Array.isArray(auth) ? auth[0] : auth, (e: ProgressEvent) => out.write(e));
+    });
+  }
+
+  @Post('images/load')
+  async load(@Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply) {
+    const out = jsonStream(reply);
+    await out.run(async () => {
+      const loaded = await this.images.load(tarBody(body, req));
+      for (const l of loaded) {
+        for (const t of l.tags) out.write({ stream: `Loaded image: ${t.replace(/^docker\.io\/(library\/)?/, '')}\n` });
+        if (l.tags.length === 0) out.write({ stream: `Loaded image ID: ${l.image.configDigest}\n` });
+      }
+    });
+  }
+
+  @Post('images/*')
+  @HttpCode(201)
+  async postByName(@Req() req: FastifyRequest, @Query() q: Query, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { name, verb } = splitName(req, ['tag', 'push']);
+    if (verb === 'tag') {
+      const repo = one(q, 'repo');
+      if (!repo) throw new InvalidParameterError('repo is required');
+      await this.images.tag(name, repo, one(q, 'tag'));
+      return;
+    }
+    const out = jsonStream(reply);
+    const auth = req.headers['x-registry-auth'];
+    await out.run(async () => {
+      await this.images.push(name, one(q, 'tag'), Array.isArray(auth) ? auth[0] : auth, (e) => out.write(e));
+    });
+  }
+
+  @Post('build')
+  async build(@Query() q: Query, @Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply) {
+    const tags = ([] as unknown[]).concat(q.t ?? []).map(String);
+    let buildArgs: Record<string, string> | undefined;
+    const rawArgs = one(q, 'buildargs');
+    if (rawArgs) {
+      try {
+        buildArgs = JSON.parse(rawArgs) as Record<string, string>;
+      } catch {
+        throw new InvalidParameterError('buildargs must be a JSON object');
+      }
+    }
+    const out = jsonStream(reply);
+    await out.run(async () => {
+      const res = await this.images.build(tarBody(body, req), {
+        tags, dockerfile: one(q, 'dockerfile'), buildArgs, noCache: bool(one(q, 'nocache')), network: one(q, 'networkmode'),
+      }, (line) => out.write({ stream: line }));
+      out.write({ aux: { ID: res.image.configDigest } });
+      for (const t of res.tags) out.write({ stream: `Successfully tagged ${t.replace(/^docker\.io\/(library\/)?/, '')}\n` });
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { Images } from './images';
+import { MemoryImageStore } from './store/memory-image-store';
+import { file, makeImage } from './testing/fixtures';
+
+describe(Images.name, () => {
+  let store: MemoryImageStore;
+  let images: Images;
+  beforeEach(() => {
+    store = new MemoryImageStore();
+    images = new Images(store);
+  });
+
+  describe('resolve', () => {
+    it('finds an image by tag, familiar name, id, short id and digest', async () => {
+      const img = await makeImage(store, [[file('a', '1')]]);
+      await images.tag(img.configDigest, 'busybox');
+      for (const text of ['busybox', 'busybox:latest', 'docker.io/library/busybox:latest', img.configDigest, img.configDigest.slice(7), img.configDigest.slice(7, 19), `busybox@${img.manifestDigest}`]) {
+        expect((await images.resolve(text)).manifestDigest).toBe(img.manifestDigest);
+      }
+    });
+
+    it.each(['nothing', 'busybox:other', 'UPPER', 'abc123'])('answers %s with No such image', async (text) => {
+      await makeImage(store, [[file('a', '1')]]);
+      await expect(images.resolve(text)).rejects.toMatchObject({ kind: 'not-found', message: `No such image: ${text}` });
+    });
+  });
+
+  describe('list', () => {
+    it('reports tags in familiar form, digests, size and labels', async () => {
+      const img = await makeImage(store, [[file('a', '1')]]);
+      await images.tag(img.configDigest, '127.0.0.1:5000/app:v1');
+      const [s] = await images.list();
+      expect(s).toMatchObject({ id: img.configDigest, repoTags: ['127.0.0.1:5000/app:v1'], repoDigests: [`127.0.0.1:5000/app@${img.manifestDigest}`], labels: {} });
+      expect(s.size).toBeGreaterThan(0);
+    });
+  });
+
+  describe('remove', () => {
+    it('only untags while another tag remains, then deletes and collects', async () => {
+      const img = await makeImage(store, [[file('a', '1')]]);
+      await images.tag(img.configDigest, 'a:1');
+      await images.tag(img.configDigest, 'a:2');
+      await store.unpack(img.manifestDigest);
+      expect(await images.remove('a:1')).toEqual([{ untagged: 'a:1' }]);
+      const report = await images.remove('a:2');
+      expect(report).toEqual([{ untagged: 'a:2' }, { deleted: img.configDigest }, { deleted: expect.stringMatching(/^sha256:/) }]);
+      expect(await store.listImages()).toEqual([]);
+      expect(await store.statBlob(img.manifestDigest)).toBeUndefined();
+    });
+
+    it('refuses to delete by id an image in several repositories unless forced', async () => {
+      const img = await makeImage(store, [[file('a', '1')]]);
+      await images.tag(img.configDigest, 'a:1');
+      await images.tag(img.configDigest, 'b:1');
+      const short = img.configDigest.slice(7, 19);
+      await expect(images.remove(short)).rejects.toMatchObject({
+        kind: 'conflict', message: `conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`,
+      });
+      expect(await store.listTags()).toHaveLength(2);
+      expect(await images.remove(short, { force: true })).toHaveLength(3);
+    });
+
+    it('refuses to remove an image a container uses', async () => {
+      const img = await makeImage(store, [[file('a', '1')]]);
+      await images.tag(img.configDigest, 'a:1');
+      const busy = new Images(store, { usedBy: () => ['c'.repeat(64)] });
+      await expect(busy.remove('a:1')).rejects.toMatchObject({ kind: 'conflict', message: expect.stringContaining(`container cccccccccccc is using its referenced image`) });
+      expect(await store.listTags()).toHaveLength(1);
+    });
+  });
+});

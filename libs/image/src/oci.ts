@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { InvalidParameterError } from '@app/common';
+
+/** Media types netd reads (Docker schema 2 and OCI) and writes (OCI for images it builds). */
+export const MediaType = {
+  OciIndex: 'application/vnd.oci.image.index.v1+json',
+  OciManifest: 'application/vnd.oci.image.manifest.v1+json',
+  OciConfig: 'application/vnd.oci.image.config.v1+json',
+  OciLayer: 'application/vnd.oci.image.layer.v1.tar',
+  OciLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  DockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  DockerConfig: 'application/vnd.docker.container.image.v1+json',
+  DockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  DockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+} as const;
+
+export const INDEX_TYPES: readonly string[] = [MediaType.OciIndex, MediaType.DockerManifestList];
+export const MANIFEST_TYPES: readonly string[] = [MediaType.OciManifest, MediaType.DockerManifest];
+
+export interface Platform {
+  architecture: string;
+  os: string;
+  variant?: string;
+}
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  platform?: Platform;
+  annotations?: Record<string, string>;
+}
+
+export interface ImageManifest {
+  schemaVersion: 2;
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+export interface ImageIndex {
+  schemaVersion: 2;
+  mediaType?: string;
+  manifests: Descriptor[];
+}
+
+export interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  comment?: string;
+  empty_layer?: boolean;
+}
+
+/** The image configuration (OCI image-spec config.md; Docker adds a few fields). */
+export interface ImageConfig {
+  created?: string;
+  author?: string;
+  architecture: string;
+  os: string;
+  variant?: string;
+  config?: {
+    User?: string;
+    ExposedPorts?: Record<string, object>;
+    Env?: string[];
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Volumes?: Record<string, object>;
+    WorkingDir?: string;
+    Labels?: Record<string, string>;
+    StopSignal?: string;
+  };
+  rootfs: { type: 'layers'; diff_ids: string[] };
+  history?: HistoryEntry[];
+}
+
+export function sha256(data: Uint8Array | string): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)) (image-spec). */
+export function chainIds(diffIds: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) out.push(out.length === 0 ? d : sha256(`${out[out.length - 1]} ${d}`));
+  return out;
+}
+
+/** Canonical JSON bytes for a manifest/config netd writes (the digest is over these bytes). */
+export function jsonBytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value));
+}
+
+function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    /* reported below */
+  }
+  throw new InvalidParameterError(`invalid ${what}: not a JSON object`);
+}
+
+function checkDescriptor(d: unknown, what: string): Descriptor {
+  const o = d as Partial<Descriptor> | null;
+  if (!o || typeof o.digest !== 'string' || typeof o.size !== 'number' || typeof o.mediaType !== 'string') {
+    throw new InvalidParameterError(`invalid ${what}: bad descriptor`);
+  }
+  return o as Descriptor;
+}
+
+export type ParsedManifest =
+  | { kind: 'index'; mediaType: string; index: ImageIndex }
+  | { kind: 'manifest'; mediaType: string; manifest: ImageManifest };
+
+/** Parse a manifest or index; `contentType` (from the registry) wins over the body's mediaType. */
+export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedManifest {
+  const o = parseJson(bytes, 'manifest');
+  const declared = typeof o.mediaType === 'string' ? o.mediaType : undefined;
+  let mediaType = contentType && [...INDEX_TYPES, ...MANIFEST_TYPES].includes(contentType) ? contentType : declared;
+  if (!mediaType) mediaType = Array.isArray(o.manifests) ? MediaType.OciIndex : MediaType.OciManifest;
+  if (o.schemaVersion !== 2) throw new InvalidParameterError(`unsupported manifest schema version ${String(o.schemaVersion)}`);
+  if (INDEX_TYPES.includes(mediaType)) {
+    if (!Array.isArray(o.manifests)) throw new InvalidParameterError('invalid manifest list: no manifests');
+    o.manifests.forEach((m) => checkDescriptor(m, 'manifest list'));
+    return { kind: 'index', mediaType, index: o as unknown as ImageIndex };
+  }
+  if (MANIFEST_TYPES.includes(mediaType)) {
+    checkDescriptor(o.config, 'manifest');
+    if (!Array.isArray(o.layers)) throw new InvalidParameterError('invalid manifest: no layers');
+    o.layers.forEach((l) => checkDescriptor(l, 'manifest'));
+    return { kind: 'manifest', mediaType, manifest: o as unknown as ImageManifest };
+  }
+  throw new InvalidParameterError(`unsupported manifest media type ${mediaType}`);
+}
+
+export function parseImageConfig(bytes: Uint8Array): ImageConfig {
+  const o = parseJson(bytes, 'image config') as Partial<ImageConfig>;
+  if (!o.rootfs || !Array.isArray(o.rootfs.diff_ids)) throw new InvalidParameterError('invalid image config: no rootfs.diff_ids');
+  return o as ImageConfig;
+}
+
+/** `linux/amd64`, `linux/arm64/v8` → Platform. */
+export function parsePlatform(text: string): Platform {
+  const [os, architecture, variant, extra] = text.split('/');
+  if (!os || !architecture || extra !== undefined) throw new InvalidParameterError(`invalid platform: ${text}`);
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+export function formatPlatform(p: Platform): string {
+  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
+}
+
+/** Pick the manifest for `want` from an index (variant must match when asked; arm64 defaults to v8). */
+export function selectPlatform(index: ImageIndex, want: Platform): Descriptor | undefined {
+  const norm = (p: Platform) => ({ ...p, variant: p.variant ?? (p.architecture === 'arm64' ? 'v8' : undefined) });
+  const w = norm(want);
+  const candidates = index.manifests.filter((m) => m.platform && m.platform.os === w.os && m.platform.architecture === w.architecture);
+  return candidates.find((m) => !w.variant || norm(m.platform as Platform).variant === w.variant) ?? (want.variant ? undefined : candidates[0]);
+}

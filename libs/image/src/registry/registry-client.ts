@@ -1,0 +1,184 @@
+import ipaddr from 'ipaddr.js';
+import type { Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
+import { ForbiddenError, InvalidParameterError, NotFoundError, SystemError, UnavailableError } from '@app/common';
+import { DEFAULT_REGISTRY } from '../reference';
+import { basicHeader, parseChallenges, type Credentials } from './auth';
+
+export interface RegistryClientOptions {
+  /** Registries (host, host:port or CIDR) reached over plain HTTP; loopback and localhost always are. */
+  insecureRegistries?: readonly string[];
+  /** Credentials per registry host (from config.json via `credentialsFor`, or X-Registry-Auth). */
+  credentials?: (registry: string) => Credentials | undefined;
+  userAgent?: string;
+  dispatcher?: Dispatcher;
+}
+
+export interface RegistryRequest {
+  registry: string;
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path below the registry root (`/v2/...`) or an absolute URL (upload locations). */
+  path: string;
+  /** Token scopes this request needs, e.g. `repository:library/busybox:pull`. */
+  scopes: readonly string[];
+  headers?: Record<string, string>;
+  /** A body factory, so the request can be replayed after an auth challenge. */
+  body?: () => Buffer | Readable;
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  url: URL;
+}
+
+const DOCKER_HUB_ENDPOINT = 'registry-1.docker.io';
+const MAX_REDIRECTS = 5;
+
+/**
+ * HTTP to OCI distribution registries: scheme choice, the Bearer token flow on a
+ * WWW-Authenticate challenge, Basic auth, redirects (blob storage) and registry error bodies
+ * mapped to NetdError kinds. Tokens are cached per registry and scope set.
+ */
+export class RegistryClient {
+  private readonly tokens = new Map<string, string>();
+  private readonly challenges = new Map<string, { scheme: string; params: Record<string, string> }>();
+  private readonly dispatcher: Dispatcher;
+  /** Repositories known to hold a blob, per registry: the sources of cross-repository mounts. */
+  private readonly blobSources = new Map<string, Set<string>>();
+
+  constructor(private readonly opts: RegistryClientOptions = {}) {
+    this.dispatcher = opts.dispatcher ?? new Agent({ connections: 8, keepAliveTimeout: 10_000 });
+  }
+
+  baseUrl(registry: string): URL {
+    const host = registry === DEFAULT_REGISTRY ? DOCKER_HUB_ENDPOINT : registry;
+    return new URL(`${this.isInsecure(registry) ? 'http' : 'https'}://${host}`);
+  }
+
+  /** Loopback and `localhost` registries are plain HTTP, as with Docker; so are configured ones. */
+  isInsecure(registry: string): boolean {
+    const host = registry.startsWith('[') ? registry.slice(1, registry.indexOf(']')) : registry.split(':')[0];
+    if (host === 'localhost') return true;
+    const ip = ipaddr.isValid(host) ? ipaddr.process(host) : undefined;
+    if (ip && ip.range() === 'loopback') return true;
+    for (const entry of this.opts.insecureRegistries ?? []) {
+      if (entry === registry || entry === host) return true;
+      if (ip && entry.includes('/') && ipaddr.isValidCIDR(entry)) {
+        const cidr = ipaddr.parseCIDR(entry);
+        if (cidr[0].kind() === ip.kind() && ip.match(cidr)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Close pooled connections (the daemon at shutdown, tests in afterAll). */
+  async close(): Promise<void> {
+    if (!this.opts.dispatcher) await this.dispatcher.close();
+  }
+
+  recordBlobRepo(registry: string, repository: string, digest: string): void {
+    const key = `${registry}|${digest}`;
+    const set = this.blobSources.get(key) ?? new Set<string>();
+    set.add(repository);
+    this.blobSources.set(key, set);
+  }
+
+  blobRepos(registry: string, digest: string): string[] {
+    return [...(this.blobSources.get(`${registry}|${digest}`) ?? [])];
+  }
+
+  /** Send a request, answering one auth challenge and following redirects. Never throws for HTTP statuses. */
+  async send(req: RegistryRequest): Promise<RegistryResponse> {
+    const base = this.baseUrl(req.registry);
+    let url = /^https?:\/\//.test(req.path) ? new URL(req.path) : new URL(req.path, base);
+    let authorization = await this.authorization(req.registry, req.scopes, false);
+    for (let attempt = 0, redirects = 0; ; ) {
+      const sameHost = url.host === base.host;
+      const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'netd', ...req.headers };
+      if (authorization && sameHost) headers.authorization = authorization;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, { method: req.method, headers, body: req.body?.(), dispatcher: this.dispatcher });
+      } catch (e) {
+        throw new UnavailableError(`registry ${req.registry}: ${(e as Error).message}`, { cause: e });
+      }
+      if (res.statusCode === 401 && attempt === 0 && sameHost) {
+        attempt++;
+        const header = res.headers['www-authenticate'];
+        const challenge = parseChallenges(Array.isArray(header) ? header[0] : header ?? '')[0];
+        if (challenge) {
+          this.challenges.set(req.registry, challenge);
+          authorization = await this.authorization(req.registry, req.scopes, true);
+          if (authorization) {
+            await res.body.dump();
+            continue;
+          }
+        }
+      }
+      if ([301, 302, 303, 307, 308].includes(res.statusCode) && res.headers.location && redirects++ < MAX_REDIRECTS) {
+        await res.body.dump();
+        url = new URL(String(res.headers.location), url);
+        continue;
+      }
+      return { status: res.statusCode, headers: res.headers, body: res.body, url };
+    }
+  }
+
+  /** The Authorization header for a registry and scope set, fetching a token when needed. */
+  private async authorization(registry: string, scopes: readonly string[], refresh: boolean): Promise<string | undefined> {
+    const challenge = this.challenges.get(registry);
+    if (!challenge) return undefined;
+    const creds = this.opts.credentials?.(registry);
+    if (challenge.scheme === 'basic') return creds ? basicHeader(creds) : undefined;
+    if (challenge.scheme !== 'bearer') throw new NotFoundError(`registry ${registry}: unsupported auth scheme ${challenge.scheme}`);
+    const key = `${registry}|${[...scopes].sort().join(' ')}`;
+    const cached = this.tokens.get(key);
+    if (cached && !refresh) return `Bearer ${cached}`;
+    const realm = challenge.params.realm;
+    if (!realm) throw new InvalidParameterError(`registry ${registry}: bearer challenge without realm`);
+    const url = new URL(realm);
+    if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
+    for (const s of scopes) url.searchParams.append('scope', s);
+    const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'netd' };
+    if (creds) headers.authorization = basicHeader(creds);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, { headers, dispatcher: this.dispatcher });
+    } catch (e) {
+      throw new UnavailableError(`token server ${url.host}: ${(e as Error).message}`, { cause: e });
+    }
+    if (res.statusCode !== 200) {
+      const text = await res.body.text();
+      throw statusError(res.statusCode, `get token from ${url.host}`, text);
+    }
+    const body = (await res.body.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new SystemError(`token server ${url.host} returned no token`);
+    this.tokens.set(key, token);
+    return `Bearer ${token}`;
+  }
+}
+
+/** Registry error body `{"errors":[{code,message}]}` → `manifest unknown: manifest unknown`. */
+export function registryErrorText(body: string): string | undefined {
+  try {
+    const errs = (JSON.parse(body) as { errors?: Array<{ code?: string; message?: string }> }).errors;
+    if (!Array.isArray(errs) || errs.length === 0) return undefined;
+    return errs.map((e) => `${(e.code ?? 'unknown').toLowerCase().replace(/_/g, ' ')}: ${e.message ?? ''}`).join(', ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** An HTTP status from a registry as a NetdError: 404 → NotFound, 401/403 → Forbidden, 429/5xx → Unavailable. */
+export function statusError(status: number, context: string, body: string): Error {
+  const detail = registryErrorText(body) ?? (body.trim().slice(0, 200) || `HTTP ${status}`);
+  const message = `${context}: ${detail}`;
+  if (status === 404) return new NotFoundError(message);
+  if (status === 401 || status === 403) return new ForbiddenError(message);
+  if (status === 400) return new InvalidParameterError(message);
+  if (status === 429 || status >= 500) return new UnavailableError(message);
+  return new SystemError(message);
+}
