@@ -10,3 +10,4 @@ export { NoopFirewall } from './noop-firewall';
 export { ProcSysctl } from './proc-sysctl';
 export { withNetns } from './native/with-netns';
 export { resolveTool } from './exec';
+export { listenTcpInNetns } from './native/listen-socket';
