@@ -1,5 +1,6 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsString, Length, ValidateNested } from 'class-validator';
+import { IsObject, IsString, Length, ValidateNested } from 'class-validator';
 import { OptionalField } from '../validation';
 import { EndpointSettingsDto } from './endpoint-settings.dto';
 
@@ -10,6 +11,7 @@ export class ConnectNetworkDto {
   Container!: string;
 
   @OptionalField()
+  @IsObject()
   @ValidateNested()
   @Type(() => EndpointSettingsDto)
   EndpointConfig?: EndpointSettingsDto;

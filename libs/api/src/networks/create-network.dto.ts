@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { IsDriverName, IsNetworkName, IsStringMap, OptionalField } from '../validation';
@@ -48,6 +49,7 @@ export class CreateNetworkDto {
   EnableIPv6?: boolean;
 
   @OptionalField()
+  @IsObject()
   @ValidateNested()
   @Type(() => IpamDto)
   IPAM?: IpamDto;

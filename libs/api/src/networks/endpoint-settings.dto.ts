@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { IsNetworkName, IsStringMap, OptionalField, TEXT_MAX_LENGTH } from '../validation';
@@ -6,6 +7,7 @@ import { EndpointIpamConfigDto } from './endpoint-ipam-config.dto';
 /** The configuration part of Docker's EndpointSettings; the operational fields are ignored. */
 export class EndpointSettingsDto {
   @OptionalField()
+  @IsObject()
   @ValidateNested()
   @Type(() => EndpointIpamConfigDto)
   IPAMConfig?: EndpointIpamConfigDto;

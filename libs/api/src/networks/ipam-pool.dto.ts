@@ -1,10 +1,12 @@
-import { IsObject, IsOptional } from 'class-validator';
+import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsCidr, IsIpAddress, IsStringMap, OptionalField } from '../validation';
 
 /** One entry of IPAM.Config[]. Subnet and IPRange are only shape-checked; IPAM checks meaning. */
 export class IpamPoolDto {
+  /** Checked by IPAM, which answers with Docker's own "Invalid subnet …" text. */
   @OptionalField()
-  @IsCidr()
+  @IsString()
+  @MaxLength(64)
   Subnet?: string;
 
   @OptionalField()

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
 import { IsStringMap, OptionalField } from '../validation';
@@ -12,6 +13,7 @@ export class IpamDto {
   @OptionalField()
   @IsArray()
   @ArrayMaxSize(16)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => IpamPoolDto)
   Config?: IpamPoolDto[];

@@ -1,0 +1,83 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { BridgeDriver, HostDriver, NullDriver } from '@app/drivers';
+import { DefaultIpam } from '@app/ipam';
+import type { Firewall, Netlink, Netns, Sysctl } from '@app/kernel';
+import type { FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { NetdConfig } from './config/netd-config';
+import { OPEN_STREAMS } from './events/events.controller';
+import { createApp } from './http/create-app';
+import { closeListeners, OpenListener, openListeners } from './http/listeners';
+import { reconcile, ReconcileReport } from './lifecycle/reconciler';
+import { MapDriverSet } from './networks/driver-set';
+import { buildRuntime, Runtime } from './runtime';
+import { openDatabase } from './store/database';
+import { SqliteIpamStore } from './store/sqlite-ipam-store';
+
+export interface KernelPorts {
+  netlink: Netlink;
+  netns: Netns;
+  firewall: Firewall;
+  sysctl: Sysctl;
+}
+
+export interface Daemon {
+  readonly rt: Runtime;
+  readonly app: NestFastifyApplication;
+  readonly listeners: readonly OpenListener[];
+  readonly reconciled: ReconcileReport;
+  /** Stop accepting, let in-flight requests finish, close the database. Kernel state stays (live restore). */
+  stop(): Promise<void>;
+}
+
+/** Build the runtime on the given kernel ports; no listener, no reconciliation. */
+export function assemble(config: NetdConfig, kernel: KernelPorts, log: Logger): Runtime {
+  const db = openDatabase(config.dataRoot);
+  const hostNs = { path: config.hostNetns };
+  const ipam = new DefaultIpam({
+    store: new SqliteIpamStore(db),
+    localPools: config.defaultAddressPools.length > 0 ? config.defaultAddressPools : undefined,
+  });
+  const logger = log.child({ component: 'driver' });
+  const drivers = [
+    new BridgeDriver({ ...kernel, hostNs, logger, defaultBridgeName: config.bridge }),
+    new HostDriver(),
+    new NullDriver({ netlink: kernel.netlink, hostNs }),
+  ];
+  return buildRuntime({
+    config,
+    log,
+    db,
+    ipam,
+    drivers: new MapDriverSet(new Map(drivers.map((d) => [d.type, d]))),
+    netlink: kernel.netlink,
+    netns: kernel.netns,
+    hostNs,
+  });
+}
+
+/** Reconcile, then serve. */
+export async function startDaemon(config: NetdConfig, kernel: KernelPorts, log: Logger): Promise<Daemon> {
+  const rt = assemble(config, kernel, log);
+  try {
+    const reconciled = await reconcile({ ...rt, endpoints: rt.endpoints });
+    log.info({ ...reconciled, kernelObjectsRemoved: reconciled.kernelObjectsRemoved.length }, 'state reconciled');
+    const app = await createApp(rt);
+    const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+    const listeners = await openListeners(config, fastify.server as Server, log);
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        const closed = closeListeners(listeners);
+        for (const end of [...OPEN_STREAMS]) end();
+        await closed;
+        await app.close().catch((e) => log.warn({ err: e }, 'closing the application'));
+        rt.db.close();
+      })());
+    return { rt, app, listeners, reconciled, stop };
+  } catch (e) {
+    rt.db.close();
+    throw e;
+  }
+}

@@ -1,0 +1,61 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import { AppModule } from '../app.module';
+import type { Runtime } from '../runtime';
+import { API_VERSION, VERSION_PROBLEM, rewriteUrl } from './api-version';
+import { ErrorFilter } from './error.filter';
+
+/** Requests larger than this get 413 (dockerd has no limit; every real body here is tiny). */
+export const BODY_LIMIT = 1024 * 1024;
+
+/** The Nest application with Docker's wire conventions; not listening (listeners.ts does that). */
+export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    rewriteUrl,
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => Math.random().toString(36).slice(2, 10),
+    routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: true },
+  } as ConstructorParameters<typeof FastifyAdapter>[0]);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(rt), adapter, { logger: false });
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  // Docker clients send bodies with any or no content type; parse everything as JSON.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      const err = new Error(`invalid JSON: ${(e as Error).message}`) as Error & { statusCode: number };
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+  fastify.addHook('onRequest', (req, reply, done) => {
+    reply.header('Api-Version', API_VERSION);
+    reply.header('Docker-Experimental', 'false');
+    reply.header('Ostype', 'linux');
+    reply.header('Server', `netd (linux)`);
+    if (req.url === '/_ping') {
+      reply.header('Builder-Version', '');
+      reply.header('Swarm', 'inactive');
+    }
+    const problem = (req.raw as unknown as Record<symbol, string | undefined>)[VERSION_PROBLEM];
+    if (problem) return void reply.status(400).send({ message: problem });
+    done();
+  });
+  // Docker clients parse an error body only when Content-Type is exactly application/json.
+  fastify.addHook('onSend', (_req, reply, payload, done) => {
+    const ct = reply.getHeader('content-type');
+    if (typeof ct === 'string' && ct.startsWith('application/json')) reply.header('content-type', 'application/json');
+    // Keep the connection so Node drains the rest of an oversized body instead of resetting
+    // the socket under a client that is still writing (which would lose the 413).
+    if (reply.statusCode === 413) reply.removeHeader('connection');
+    done(null, payload);
+  });
+  app.useGlobalFilters(new ErrorFilter(rt.log));
+  await app.init();
+  await fastify.ready();
+  return app;
+}

@@ -1,0 +1,96 @@
+import { chmodSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { Server, createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import type { Listener, NetdConfig } from '../config/netd-config';
+import { isLoopbackHost } from '../config/netd-config';
+
+export interface OpenListener {
+  readonly address: string;
+  readonly server: Server;
+}
+
+/**
+ * Open every configured listener as its own http/https server that hands requests to the
+ * application's server ('request' event), so the unix socket and TCP share one router.
+ */
+export async function openListeners(config: NetdConfig, appServer: Server, log: Logger): Promise<OpenListener[]> {
+  const forward = (req: unknown, res: unknown) => appServer.emit('request', req, res);
+  const opened: OpenListener[] = [];
+  try {
+    for (const l of config.hosts) opened.push(await open(l, config, forward, log));
+  } catch (e) {
+    await closeListeners(opened);
+    throw e;
+  }
+  return opened;
+}
+
+async function open(l: Listener, config: NetdConfig, forward: (req: unknown, res: unknown) => void, log: Logger): Promise<OpenListener> {
+  if (l.kind === 'unix') {
+    mkdirSync(dirname(l.path), { recursive: true, mode: 0o750 });
+    removeStaleSocket(l.path, log);
+    const server = createServer(forward);
+    await listen(server, { path: l.path });
+    chmodSync(l.path, 0o660);
+    log.info({ socket: l.path }, 'listening');
+    return { address: `unix://${l.path}`, server };
+  }
+  const address = `tcp://${l.host}:${l.port}`;
+  let server: Server;
+  if (config.tlsVerify) {
+    server = createTlsServer(
+      {
+        ca: readFileSync(config.tlsCaCert!),
+        cert: readFileSync(config.tlsCert!),
+        key: readFileSync(config.tlsKey!),
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+      },
+      forward,
+    ) as unknown as Server;
+  } else {
+    if (!config.insecureTcp || !isLoopbackHost(l.host)) throw new Error(`refusing plaintext TCP on ${address}`);
+    log.warn({ address }, 'listening on plaintext TCP without authentication (--insecure-tcp): anyone with local access controls netd');
+    server = createServer(forward);
+  }
+  await listen(server, { host: l.host, port: l.port });
+  log.info({ address, tls: config.tlsVerify }, 'listening');
+  return { address, server };
+}
+
+function listen(server: Server, opts: { path: string } | { host: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** A socket file left by a daemon that died; refuse to remove anything that is not a socket. */
+function removeStaleSocket(path: string, log: Logger): void {
+  try {
+    if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket`);
+    unlinkSync(path);
+    log.info({ socket: path }, 'removed stale socket');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+/** Stop accepting; resolves when in-flight requests have finished. */
+export async function closeListeners(listeners: readonly OpenListener[]): Promise<void> {
+  await Promise.all(
+    listeners.map(
+      (l) =>
+        new Promise<void>((resolve) => {
+          l.server.close(() => resolve());
+          l.server.closeIdleConnections();
+        }),
+    ),
+  );
+}

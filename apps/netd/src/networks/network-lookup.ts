@@ -1,0 +1,82 @@
+import { InvalidParameterError, NotFoundError } from '@app/common';
+import type { NetworkRecord } from '../store/state-store';
+
+/** Docker's lookup order: full id, exact name, id prefix (more than one match: ambiguous). */
+export function findNetwork(all: readonly NetworkRecord[], term: string): NetworkRecord {
+  const visible = all.filter((n) => n.state !== 'creating');
+  const byId = visible.find((n) => n.id === term);
+  if (byId) return byId;
+  const byName = visible.filter((n) => n.name === term);
+  if (byName.length === 1) return byName[0];
+  const byPrefix = term.length > 0 ? visible.filter((n) => n.id.startsWith(term)) : [];
+  if (byPrefix.length === 1) return byPrefix[0];
+  if (byPrefix.length > 1) {
+    throw new InvalidParameterError(`network ${term} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
+  }
+  throw new NotFoundError(`network ${term} not found`);
+}
+
+const FILTER_KEYS = ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type'] as const;
+type FilterKey = (typeof FILTER_KEYS)[number];
+export type NetworkFilters = Partial<Record<FilterKey, string[]>>;
+
+/**
+ * Parse Docker's `filters` query value: JSON map[string][]string, or the older
+ * map[string]map[string]bool. Unknown keys are an error, as in dockerd.
+ */
+export function parseFilters(text: string | undefined, allowed: readonly string[] = FILTER_KEYS): Record<string, string[]> {
+  if (text === undefined || text === '') return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new InvalidParameterError(`invalid filters: ${text.slice(0, 200)}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParameterError('invalid filters: expected a JSON object');
+  const out: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!allowed.includes(key)) throw new InvalidParameterError(`invalid filter '${key}'`);
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out[key] = value;
+    else if (typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'boolean')) {
+      out[key] = Object.entries(value as Record<string, boolean>).filter(([, on]) => on).map(([k]) => k);
+    } else throw new InvalidParameterError(`invalid filter '${key}': expected a list of strings`);
+  }
+  return out;
+}
+
+function matchLabel(labels: Record<string, string>, term: string): boolean {
+  const eq = term.indexOf('=');
+  if (eq < 0) return term in labels;
+  return labels[term.slice(0, eq)] === term.slice(eq + 1);
+}
+
+/** Filter networks; values of one key are OR-ed, keys are AND-ed. Matching uses plain substrings (no user regex). */
+export function filterNetworks(
+  networks: readonly NetworkRecord[],
+  filters: NetworkFilters,
+  endpointCount: (networkId: string) => number,
+): NetworkRecord[] {
+  for (const t of filters.type ?? []) {
+    if (t !== 'custom' && t !== 'builtin') throw new InvalidParameterError(`invalid filter: 'type'='${t}'`);
+  }
+  let dangling: boolean | undefined;
+  for (const d of filters.dangling ?? []) {
+    if (['true', '1'].includes(d)) dangling = true;
+    else if (['false', '0'].includes(d)) dangling = false;
+    else throw new InvalidParameterError(`invalid filter 'dangling=${d}'`);
+  }
+  const any = (key: FilterKey, pred: (v: string) => boolean) => !filters[key]?.length || filters[key]!.some(pred);
+  return networks.filter(
+    (n) =>
+      n.state !== 'creating' &&
+      any('driver', (v) => n.driver === v) &&
+      any('id', (v) => n.id.includes(v)) &&
+      any('name', (v) => n.name.includes(v)) &&
+      any('scope', (v) => n.scope === v) &&
+      any('type', (v) => (v === 'builtin') === n.predefined) &&
+      (filters.label ?? []).every((l) => matchLabel(n.labels, l)) &&
+      (dangling === undefined || dangling === (!n.predefined && endpointCount(n.id) === 0)),
+  );
+}
+
+export { matchLabel };

@@ -1,0 +1,136 @@
+import { FakeDaemon, startFakeDaemon } from '../testing/fake-daemon';
+
+describe('networks API (fake kernel)', () => {
+  let d: FakeDaemon;
+  beforeEach(async () => {
+    d = await startFakeDaemon();
+  });
+  afterEach(async () => {
+    await d.close();
+  });
+
+  it('creates the predefined networks at first start', async () => {
+    const res = await d.request('GET', '/v1.47/networks');
+    expect(res.status).toBe(200);
+    const byName = Object.fromEntries(res.body.map((n: { Name: string }) => [n.Name, n]));
+    expect(Object.keys(byName).sort()).toEqual(['bridge', 'host', 'none']);
+    expect(byName.bridge.IPAM.Config).toEqual([{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }]);
+    expect(byName.none.Driver).toBe('null');
+    expect(byName.host.Created).toBe('0001-01-01T00:00:00Z');
+  });
+
+  it('creates, inspects and deletes a network', async () => {
+    const created = await d.request('POST', '/networks/create', { Name: 'n1', Labels: { a: 'b' }, Unknown: 1 });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ Id: expect.stringMatching(/^[0-9a-f]{64}$/), Warning: '' });
+    const inspect = await d.request('GET', `/networks/${created.body.Id.slice(0, 5)}`);
+    expect(inspect.status).toBe(200);
+    expect(inspect.body).toMatchObject({ Name: 'n1', Driver: 'bridge', Scope: 'local', Labels: { a: 'b' }, Containers: {} });
+    expect(inspect.body.IPAM.Config[0].Subnet).toBe('172.18.0.0/16');
+    expect(inspect.body.Status.IPAM.Subnets['172.18.0.0/16'].IPsInUse).toBeGreaterThan(0);
+    expect(await d.request('DELETE', '/networks/n1')).toMatchObject({ status: 204 });
+    expect(await d.request('GET', '/networks/n1')).toMatchObject({ status: 404, body: { message: 'network n1 not found' } });
+  });
+
+  it.each([
+    ['duplicate name', { Name: 'bridge' }, 403, 'operation is not permitted on predefined bridge network'],
+    ['unknown driver', { Name: 'x', Driver: 'nosuch' }, 404, 'plugin "nosuch" not found'],
+    ['bad name', { Name: '-x' }, 400, expect.stringContaining('Name must start with a letter or digit')],
+    ['bad CIDR', { Name: 'x', IPAM: { Config: [{ Subnet: '10.0.0.0/33' }] } }, 400, 'Invalid subnet 10.0.0.0/33 : invalid CIDR address: 10.0.0.0/33'],
+    ['wrong type', { Name: 'x', Internal: 'yes' }, 400, expect.stringContaining('Internal must be a boolean')],
+    ['gateway outside', { Name: 'x', IPAM: { Config: [{ Subnet: '10.9.0.0/24', Gateway: '10.8.0.1' }] } }, 400, expect.stringContaining('10.8.0.1')],
+  ])('rejects %s', async (_name, body, status, message) => {
+    const before = (await d.request('GET', '/networks')).body.length;
+    const res = await d.request('POST', '/networks/create', body);
+    expect(res).toMatchObject({ status, body: { message } });
+    expect((await d.request('GET', '/networks')).body.length).toBe(before);
+  });
+
+  it('rejects a second network with the same name (409)', async () => {
+    await d.request('POST', '/networks/create', { Name: 'dup' });
+    expect(await d.request('POST', '/networks/create', { Name: 'dup' })).toMatchObject({
+      status: 409,
+      body: { message: 'network with name dup already exists' },
+    });
+  });
+
+  it('reports overlapping pools and normalises host bits with a warning', async () => {
+    const a = await d.request('POST', '/networks/create', { Name: 'a', IPAM: { Config: [{ Subnet: '10.50.0.5/24' }] } });
+    expect(a.status).toBe(201);
+    expect(a.body.Warning).toContain('10.50.0.0/24');
+    const b = await d.request('POST', '/networks/create', { Name: 'b', IPAM: { Config: [{ Subnet: '10.50.0.0/25' }] } });
+    expect(b.status).toBe(409);
+    expect(b.body.message).toContain('Pool overlaps');
+  });
+
+  it('filters the list', async () => {
+    await d.request('POST', '/networks/create', { Name: 'lab', Labels: { tier: 'db' } });
+    const q = (f: object) => d.request('GET', `/networks?filters=${encodeURIComponent(JSON.stringify(f))}`);
+    expect((await q({ type: ['custom'] })).body.map((n: { Name: string }) => n.Name)).toEqual(['lab']);
+    expect((await q({ label: { 'tier=db': true } })).body.map((n: { Name: string }) => n.Name)).toEqual(['lab']);
+    expect((await q({ driver: ['null'] })).body.map((n: { Name: string }) => n.Name)).toEqual(['none']);
+    expect((await q({ dangling: ['true'] })).body.map((n: { Name: string }) => n.Name)).toEqual(['lab']);
+    expect(await q({ bogus: ['x'] })).toMatchObject({ status: 400, body: { message: "invalid filter 'bogus'" } });
+  });
+
+  it('refuses to delete predefined networks', async () => {
+    expect(await d.request('DELETE', '/networks/bridge')).toMatchObject({
+      status: 403,
+      body: { message: 'bridge is a pre-defined network and cannot be removed' },
+    });
+  });
+
+  it('prunes unused custom networks only', async () => {
+    await d.request('POST', '/networks/create', { Name: 'p1' });
+    await d.request('POST', '/networks/create', { Name: 'p2', Labels: { keep: '1' } });
+    const res = await d.request('POST', `/networks/prune?filters=${encodeURIComponent(JSON.stringify({ 'label!': ['keep'] }))}`);
+    expect(res).toMatchObject({ status: 200, body: { NetworksDeleted: ['p1'] } });
+  });
+
+  it('answers version prefixes and refuses versions that are too new', async () => {
+    expect((await d.request('GET', '/v1.24/version')).status).toBe(200);
+    expect(await d.request('GET', '/v1.99/networks')).toMatchObject({
+      status: 400,
+      body: { message: 'client version 1.99 is too new. Maximum supported API version is 1.47' },
+    });
+  });
+
+  it('pings with Docker headers', async () => {
+    const res = await d.request('GET', '/_ping');
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('OK');
+    expect(res.headers).toMatchObject({ 'api-version': '1.47', ostype: 'linux', 'docker-experimental': 'false', swarm: 'inactive' });
+    expect((await d.request('HEAD', '/_ping')).status).toBe(200);
+  });
+
+  it('answers swarm endpoints with 503', async () => {
+    expect(await d.request('GET', '/swarm')).toMatchObject({ status: 503, body: { message: expect.stringContaining('not a swarm manager') } });
+    expect(await d.request('POST', '/swarm/leave')).toMatchObject({ status: 503, body: { message: 'This node is not part of a swarm' } });
+  });
+
+  it('turns malformed JSON and unknown routes into {message}', async () => {
+    expect(await d.request('POST', '/networks/create', '{"Name":')).toMatchObject({ status: 400, body: { message: expect.any(String) } });
+    expect(await d.request('GET', '/nope')).toMatchObject({ status: 404, body: { message: 'page not found' } });
+    expect(await d.request('POST', '/networks/create', 'x'.repeat(2 * 1024 * 1024))).toMatchObject({ status: 413, body: { message: expect.any(String) } });
+  });
+});
+
+describe('predefined bridge placement', () => {
+  it('moves the default bridge off 172.17.0.0/16 when a host route covers it', async () => {
+    const { IpAddr, Prefix } = await import('@app/common');
+    const d = await startFakeDaemon({}, undefined, async (netlink, hostNs) => {
+      await netlink.createLink(hostNs, { kind: 'dummy', name: 'uplink' });
+      await netlink.setLinkUp(hostNs, 'uplink');
+      await netlink.addAddress(hostNs, 'uplink', Prefix.parse('172.17.5.1/16'));
+      await netlink.addRoute(hostNs, { dst: Prefix.parse('10.0.0.0/8'), gateway: IpAddr.parse('172.17.0.254'), dev: 'uplink' });
+    });
+    try {
+      const bridge = (await d.request('GET', '/networks/bridge')).body;
+      expect(bridge.IPAM.Config[0].Subnet).not.toBe('172.17.0.0/16');
+      const created = await d.request('POST', '/networks/create', { Name: 'x', IPAM: { Config: [{ Subnet: '10.1.0.0/16' }] } });
+      expect(created).toMatchObject({ status: 409, body: { message: expect.stringContaining('Pool overlaps') } });
+    } finally {
+      await d.close();
+    }
+  });
+});

@@ -1,0 +1,93 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import {
+  ConnectNetworkDto,
+  CreateNetworkDto,
+  DisconnectNetworkDto,
+  NetworkCreateResponse,
+  NetworkInspect,
+  NetworkPruneResponse,
+  NetworkSummary,
+} from '@app/api';
+import { InvalidParameterError, NotFoundError } from '@app/common';
+import { parseBody } from '../http/parse-body';
+import { EndpointsService } from './endpoints.service';
+import { NetworksService } from './networks.service';
+
+function queryString(value: unknown, name: string): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new InvalidParameterError(`query parameter ${name} must be given once`);
+}
+
+@Controller('networks')
+export class NetworksController {
+  constructor(
+    @Inject(NetworksService) private readonly networks: NetworksService,
+    @Inject(EndpointsService) private readonly endpoints: EndpointsService,
+  ) {}
+
+  @Get()
+  list(@Query('filters') filters: unknown): NetworkSummary[] {
+    return this.networks.list(queryString(filters, 'filters'));
+  }
+
+  @Post('create')
+  @HttpCode(201)
+  create(@Body() body: unknown): Promise<NetworkCreateResponse> {
+    const dto = parseBody(CreateNetworkDto, body);
+    return this.networks.create({
+      name: dto.Name,
+      driver: dto.Driver ?? undefined,
+      internal: dto.Internal ?? undefined,
+      attachable: dto.Attachable ?? undefined,
+      ingress: dto.Ingress ?? undefined,
+      enableIpv4: dto.EnableIPv4 ?? undefined,
+      enableIpv6: dto.EnableIPv6 ?? undefined,
+      ipam: dto.IPAM
+        ? { driver: dto.IPAM.Driver || undefined, options: dto.IPAM.Options, config: dto.IPAM.Config ?? undefined }
+        : undefined,
+      options: dto.Options,
+      labels: dto.Labels,
+    });
+  }
+
+  @Post('prune')
+  @HttpCode(200)
+  prune(@Query('filters') filters: unknown): Promise<NetworkPruneResponse> {
+    return this.networks.prune(queryString(filters, 'filters'));
+  }
+
+  @Get(':id')
+  inspect(@Param('id') id: string, @Query('verbose') verbose: unknown, @Query('scope') scope: unknown): NetworkInspect {
+    queryString(verbose, 'verbose');
+    const s = queryString(scope, 'scope');
+    const n = this.networks.inspect(id);
+    if (s && s !== n.Scope) throw new NotFoundError(`network ${id} not found`);
+    return n;
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Param('id') id: string): Promise<void> {
+    await this.networks.delete(id);
+  }
+
+  @Post(':id/connect')
+  @HttpCode(200)
+  async connect(@Param('id') id: string, @Body() body: unknown): Promise<void> {
+    const dto = parseBody(ConnectNetworkDto, body);
+    const ec = dto.EndpointConfig;
+    await this.endpoints.connect(id, {
+      container: dto.Container,
+      ipv4Address: ec?.IPAMConfig?.IPv4Address || undefined,
+      macAddress: ec?.MacAddress || undefined,
+      aliases: ec?.Aliases,
+    });
+  }
+
+  @Post(':id/disconnect')
+  @HttpCode(200)
+  async disconnect(@Param('id') id: string, @Body() body: unknown): Promise<void> {
+    const dto = parseBody(DisconnectNetworkDto, body);
+    await this.endpoints.disconnect(id, dto.Container);
+  }
+}

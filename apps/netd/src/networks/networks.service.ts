@@ -1,0 +1,246 @@
+import type { NetworkInspect, NetworkSummary } from '@app/api';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidParameterError,
+  IpAddr,
+  NotFoundError,
+  NotImplementedError,
+  Prefix,
+  generateId,
+} from '@app/common';
+import type { NetworkSubnet } from '@app/drivers/driver-api';
+import { canonicalize } from '@app/ipam/canonicalize';
+import type { AllocatedPool, Ipam, PoolRequest } from '@app/ipam/ipam.contract';
+import type { EventsService } from '../events/events.service';
+import type { NetworkRecord, StateStore } from '../store/state-store';
+import type { DriverSet } from './driver-set';
+import type { KeyedMutex } from './keyed-mutex';
+import { filterNetworks, findNetwork, matchLabel, parseFilters } from './network-lookup';
+import { toInspect, toSummary } from './network-view';
+
+export const PREDEFINED = ['bridge', 'host', 'none'] as const;
+
+/** What the controller hands over after DTO validation (camelCase domain shape). */
+export interface CreateNetworkInput {
+  name: string;
+  driver?: string;
+  internal?: boolean;
+  attachable?: boolean;
+  ingress?: boolean;
+  enableIpv4?: boolean;
+  enableIpv6?: boolean;
+  ipam?: { driver?: string; options?: Record<string, string>; config?: { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }[] };
+  options?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** Predefined networks only: skip the name check, mark builtin, fixed created time. */
+  predefined?: { created: string };
+}
+
+export interface NetworkDeps {
+  store: StateStore;
+  ipam: Ipam;
+  drivers: DriverSet;
+  events: EventsService;
+  locks: KeyedMutex;
+  /** Re-read the host's routes into IPAM before a pool is chosen (they change at runtime). */
+  refreshHostRoutes?: () => Promise<void>;
+}
+
+/**
+ * Network records and their lifecycle. Each mutation: record intent in one transaction
+ * (state creating/deleting, pools reserved), do the kernel work, then commit the outcome. A crash
+ * in between leaves a state the reconciler finishes or undoes.
+ */
+export class NetworksService {
+  constructor(private readonly d: NetworkDeps) {}
+
+  list(filtersText?: string): NetworkSummary[] {
+    const filters = parseFilters(filtersText);
+    const nets = filterNetworks(this.d.store.listNetworks(), filters, (id) => this.d.store.endpointsOf(id).length);
+    return nets.map(toSummary);
+  }
+
+  find(term: string): NetworkRecord {
+    return findNetwork(this.d.store.listNetworks(), term);
+  }
+
+  inspect(term: string): NetworkInspect {
+    const n = this.find(term);
+    const sandboxes = new Map(this.d.store.listSandboxes().map((s) => [s.id, s.name]));
+    const endpoints = this.d.store.endpointsOf(n.id).filter((e) => e.state === 'active');
+    const usage = n.poolIds.flatMap((id) => {
+      const pool = this.d.ipam.getPool(id);
+      return pool ? [{ subnet: pool.subnet.toString(), usage: this.d.ipam.usage(id) }] : [];
+    });
+    return toInspect(n, endpoints, sandboxes, usage);
+  }
+
+  async create(input: CreateNetworkInput): Promise<{ Id: string; Warning: string }> {
+    const driverName = input.driver || 'bridge';
+    const builtin = input.predefined !== undefined;
+    if (!builtin && (PREDEFINED as readonly string[]).includes(input.name)) {
+      throw new ForbiddenError(`operation is not permitted on predefined ${input.name} network`);
+    }
+    const driver = this.d.drivers.get(driverName);
+    if (!driver) throw new NotFoundError(`plugin "${driverName}" not found`);
+    if (driver.scope !== 'local') throw new ForbiddenError(`${driverName} networks need swarm mode, which netd does not run`);
+    if (!builtin && (driverName === 'host' || driverName === 'null')) {
+      throw new ForbiddenError(`only one instance of "${driverName}" network is allowed`);
+    }
+    if (input.ipam?.driver && input.ipam.driver !== 'default') throw new NotFoundError(`plugin "${input.ipam.driver}" not found`);
+    const options = driver.parseOptions(input.options ?? {});
+    if (!builtin) await this.d.refreshHostRoutes?.();
+    const warnings: string[] = [];
+    const requests: PoolRequest[] = [];
+    const configs = input.ipam?.config ?? [];
+    for (const raw of configs) {
+      const c = canonicalize(raw, { addressSpace: 'local' });
+      warnings.push(...c.warnings);
+      requests.push(c.request);
+    }
+    const usesPools = driverName !== 'host' && driverName !== 'null';
+    if (usesPools && !requests.some((r) => (r.subnet?.family ?? r.family) === 4)) requests.unshift({ addressSpace: 'local', family: 4 });
+    if (input.enableIpv6 && !requests.some((r) => r.subnet?.family === 6)) {
+      throw new NotImplementedError('IPv6 needs an explicit IPv6 subnet in IPAM.Config');
+    }
+    const id = generateId();
+    const record: NetworkRecord = {
+      id,
+      name: input.name,
+      driver: driverName,
+      scope: 'local',
+      created: input.predefined?.created ?? new Date().toISOString(),
+      internal: !!input.internal,
+      attachable: !!input.attachable,
+      ingress: !!input.ingress,
+      enableIpv4: input.enableIpv4 ?? true,
+      enableIpv6: !!input.enableIpv6,
+      predefined: builtin,
+      options: input.options ?? {},
+      labels: input.labels ?? {},
+      ipam: { driver: 'default', options: input.ipam?.options ?? (builtin ? null : {}), config: [] },
+      userSubnet: configs.some((c) => !!c.Subnet),
+      poolIds: [],
+      state: 'creating',
+    };
+    const pools = this.reserve(record, usesPools ? requests : []);
+    try {
+      await driver.createNetwork({
+        networkId: id,
+        name: input.name,
+        options,
+        internal: record.internal,
+        enableIpv6: record.enableIpv6,
+        ipv4: subnetsOf(pools, 4),
+        ipv6: subnetsOf(pools, 6),
+      });
+    } catch (e) {
+      await driver.deleteNetwork(id).catch(() => undefined);
+      this.d.store.transaction(() => {
+        for (const p of pools) this.d.ipam.releasePool(p.poolId);
+        this.d.store.deleteNetwork(id);
+      });
+      throw e;
+    }
+    this.d.store.setNetworkState(id, 'active');
+    this.d.events.publish('create', id, { name: input.name, type: driverName });
+    return { Id: id, Warning: warnings.join('\n') };
+  }
+
+  /** One transaction: name check, pools, record. The in-memory IPAM is compensated on rollback. */
+  private reserve(record: NetworkRecord, requests: readonly PoolRequest[]): AllocatedPool[] {
+    const pools: AllocatedPool[] = [];
+    try {
+      this.d.store.transaction(() => {
+        if (this.d.store.networkByName(record.name)) throw new ConflictError(`network with name ${record.name} already exists`);
+        for (const r of requests) pools.push(this.d.ipam.requestPool(record.id, r));
+        record.poolIds = pools.map((p) => p.poolId);
+        record.ipam.config = pools.map((p, i) => ipamConfigOf(p, requests[i]));
+        this.d.store.insertNetwork(record);
+      });
+    } catch (e) {
+      for (const p of pools) {
+        try {
+          this.d.ipam.releasePool(p.poolId);
+        } catch {
+          // already gone: nothing to compensate
+        }
+      }
+      throw e;
+    }
+    return pools;
+  }
+
+  async delete(term: string): Promise<void> {
+    const target = this.find(term);
+    await this.d.locks.run(target.id, async () => {
+      const n = this.d.store.getNetwork(target.id);
+      if (!n) throw new NotFoundError(`network ${term} not found`);
+      if (n.predefined) throw new ForbiddenError(`${n.name} is a pre-defined network and cannot be removed`);
+      if (this.d.store.endpointsOf(n.id).length > 0) {
+        throw new ConflictError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+      }
+      this.d.store.setNetworkState(n.id, 'deleting');
+      await this.finishDelete(n);
+    });
+  }
+
+  /** Kernel teardown, then drop pools and record. Also used by the reconciler. */
+  async finishDelete(n: NetworkRecord): Promise<void> {
+    const driver = this.d.drivers.get(n.driver);
+    if (driver) await driver.deleteNetwork(n.id);
+    this.d.store.transaction(() => {
+      for (const poolId of n.poolIds) if (this.d.ipam.getPool(poolId)) this.d.ipam.releasePool(poolId);
+      this.d.store.deleteNetwork(n.id);
+    });
+    this.d.events.publish('destroy', n.id, { name: n.name, type: n.driver });
+  }
+
+  async prune(filtersText?: string): Promise<{ NetworksDeleted: string[] }> {
+    const filters = parseFilters(filtersText, ['until', 'label', 'label!']);
+    const until = filters.until?.length ? parseUntil(filters.until[0]) : undefined;
+    const deleted: string[] = [];
+    for (const n of this.d.store.listNetworks()) {
+      if (n.predefined || n.state !== 'active') continue;
+      if (until !== undefined && Date.parse(n.created) >= until) continue;
+      if (!(filters.label ?? []).every((l) => matchLabel(n.labels, l))) continue;
+      if ((filters['label!'] ?? []).some((l) => matchLabel(n.labels, l))) continue;
+      try {
+        await this.delete(n.id);
+        deleted.push(n.name);
+      } catch {
+        // in use or raced with another delete: prune skips it, as dockerd does
+      }
+    }
+    return { NetworksDeleted: deleted };
+  }
+}
+
+function subnetsOf(pools: readonly AllocatedPool[], family: 4 | 6): NetworkSubnet[] {
+  return pools.filter((p) => p.subnet.family === family).map((p) => ({ subnet: p.subnet, gateway: p.gateway }));
+}
+
+function ipamConfigOf(p: AllocatedPool, r: PoolRequest): NetworkRecord['ipam']['config'][number] {
+  const aux = Object.fromEntries(Object.entries(p.auxAddresses).map(([k, v]) => [k, v.toString()]));
+  return {
+    Subnet: p.subnet.toString(),
+    ...(p.ipRange && r.ipRange ? { IPRange: p.ipRange.toString() } : {}),
+    ...(p.gateway ? { Gateway: p.gateway.toString() } : {}),
+    ...(Object.keys(aux).length > 0 ? { AuxiliaryAddresses: aux } : {}),
+  };
+}
+
+/** `until`: a Unix timestamp (seconds, fractional allowed), an RFC 3339 date or a Go-style duration ago. */
+export function parseUntil(text: string, now = Date.now()): number {
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const d = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (d) return now - Number(d[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 'ms']!;
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new InvalidParameterError(`invalid filter 'until=${text}'`);
+  return t;
+}
+
+export function addressOf(e: { ipv4?: string }): IpAddr | undefined {
+  return e.ipv4 ? Prefix.parse(e.ipv4).address : undefined;
+}

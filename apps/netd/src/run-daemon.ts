@@ -1,0 +1,41 @@
+import { CommanderError } from 'commander';
+import type { NetdConfig } from './config/netd-config';
+import { loadConfig } from './config/cli-args';
+import { startDaemon } from './daemon';
+import { realKernel } from './kernel/real-kernel';
+import { createLogger } from './logger';
+
+/** The daemon's whole life from argv to exit code: config, start, serve until SIGTERM/SIGINT. */
+export async function runDaemon(argv: readonly string[]): Promise<number> {
+  let config: NetdConfig;
+  try {
+    config = loadConfig(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    process.stderr.write(`netd: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const log = createLogger(config.logLevel);
+  let daemon;
+  try {
+    daemon = await startDaemon(config, realKernel(config), log);
+  } catch (e) {
+    log.fatal({ err: e }, 'netd failed to start');
+    return 1;
+  }
+  log.info({ listeners: daemon.listeners.map((l) => l.address), dataRoot: config.dataRoot }, 'netd ready');
+  const d = daemon;
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'shutting down: finishing in-flight requests; networks and endpoints stay (live restore)');
+      d.stop().then(resolve, (e) => {
+        log.error({ err: e }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  log.info('netd stopped');
+  return 0;
+}

@@ -1,0 +1,95 @@
+import { All, Controller, Get, Header, Inject } from '@nestjs/common';
+import type { VersionResponse } from '@app/api';
+import { UnavailableError } from '@app/common';
+import { cpus, hostname, release, totalmem } from 'node:os';
+import { API_VERSION, MIN_API_VERSION } from '../http/api-version';
+import type { Runtime } from '../runtime';
+import { RUNTIME } from './runtime.token';
+
+export const NETD_VERSION = '0.1.0';
+
+const NOT_A_MANAGER =
+  'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+
+@Controller()
+export class SystemController {
+  constructor(@Inject(RUNTIME) private readonly rt: Runtime) {}
+
+  @Get('_ping')
+  @Header('Cache-Control', 'no-cache, no-store, must-revalidate')
+  @Header('Pragma', 'no-cache')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  ping(): string {
+    return 'OK';
+  }
+
+  @Get('version')
+  version(): VersionResponse {
+    return {
+      Platform: { Name: 'netd' },
+      Components: [{ Name: 'netd', Version: NETD_VERSION, Details: { ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION } }],
+      Version: NETD_VERSION,
+      ApiVersion: API_VERSION,
+      MinAPIVersion: MIN_API_VERSION,
+      GitCommit: '',
+      GoVersion: `node${process.versions.node}`,
+      Os: 'linux',
+      Arch: process.arch === 'x64' ? 'amd64' : process.arch,
+      KernelVersion: release(),
+      Experimental: false,
+      BuildTime: '',
+    };
+  }
+
+  @Get('info')
+  info(): Record<string, unknown> {
+    const { config, store } = this.rt;
+    const networks = store.listNetworks();
+    return {
+      ID: store.listNetworks().find((n) => n.name === 'bridge')?.id ?? '',
+      Name: hostname(),
+      Containers: store.listSandboxes().length,
+      ContainersRunning: store.listSandboxes().length,
+      ContainersPaused: 0,
+      ContainersStopped: 0,
+      Images: 0,
+      Driver: '',
+      Plugins: { Volume: [], Network: this.rt.drivers.names(), Authorization: null, Log: [] },
+      MemoryLimit: false,
+      SwapLimit: false,
+      Debug: config.logLevel === 'debug' || config.logLevel === 'trace',
+      NFd: 0,
+      NGoroutines: 0,
+      SystemTime: new Date().toISOString(),
+      LoggingDriver: '',
+      KernelVersion: release(),
+      OperatingSystem: 'netd',
+      OSType: 'linux',
+      Architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
+      NCPU: cpus().length,
+      MemTotal: totalmem(),
+      DockerRootDir: config.dataRoot,
+      ServerVersion: NETD_VERSION,
+      ExperimentalBuild: false,
+      Labels: [],
+      Networks: networks.length,
+      DefaultAddressPools: config.defaultAddressPools.map((p) => ({ Base: p.base.toString(), Size: p.size })),
+      Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+      Warnings: [],
+    };
+  }
+}
+
+/** dockerd without swarm answers these with 503; clients read that as "no swarm" (404 breaks them). */
+@Controller()
+export class SwarmController {
+  @All('swarm/leave')
+  leave(): never {
+    throw new UnavailableError('This node is not part of a swarm');
+  }
+
+  @All(['swarm', 'swarm/*', 'nodes', 'nodes/*', 'services', 'services/*', 'tasks', 'tasks/*', 'secrets', 'secrets/*', 'configs', 'configs/*'])
+  notManager(): never {
+    throw new UnavailableError(NOT_A_MANAGER);
+  }
+}

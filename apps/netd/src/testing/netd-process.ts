@@ -1,0 +1,177 @@
+import { build } from 'esbuild';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../../../..');
+let bundled: Promise<string> | undefined;
+
+/**
+ * Bundle apps/netd/src/main.ts once per test process with esbuild, into node_modules/.cache so
+ * the externals resolve from the repo's node_modules. Controllers inject and validate bodies
+ * explicitly, so the missing decorator metadata (esbuild emits none) does not matter.
+ */
+export function bundleNetd(): Promise<string> {
+  return (bundled ??= (async () => {
+    const dir = join(ROOT, 'node_modules', '.cache', 'netd-test');
+    mkdirSync(dir, { recursive: true });
+    const result = await build({
+      entryPoints: [join(ROOT, 'apps/netd/src/main.ts')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      write: false,
+      sourcemap: 'inline',
+      external: ['netlink', 'koffi', 'better-sqlite3', '@nestjs/*', 'fastify', 'pino', 'class-validator', 'class-transformer', 'reflect-metadata'],
+      logLevel: 'error',
+    });
+    const code = result.outputFiles[0].contents;
+    // named by content: parallel test processes share one file and nothing piles up
+    const outfile = join(dir, `netd-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.js`);
+    if (!existsSync(outfile)) {
+      const tmp = `${outfile}.${process.pid}.tmp`;
+      writeFileSync(tmp, code);
+      renameSync(tmp, outfile);
+    }
+    return outfile;
+  })());
+}
+
+export interface NetdProcess {
+  readonly socket: string;
+  readonly dataRoot: string;
+  readonly dir: string;
+  readonly child: ChildProcess;
+  /** Everything the daemon wrote to stderr (pino JSON lines). */
+  logs(): string;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, no cleanup by the daemon. */
+  kill9(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export interface StartOptions {
+  hostNetns: string;
+  /** Reuse a data root (restart after a crash). */
+  dataRoot?: string;
+  dir?: string;
+  extraArgs?: string[];
+  /** Do not wait for the socket (for configurations that must refuse to start). */
+  expectFailure?: boolean;
+  bridge?: string;
+}
+
+export async function startNetd(o: StartOptions): Promise<NetdProcess> {
+  const main = await bundleNetd();
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'netd-t-'));
+  const socket = join(dir, 'netd.sock');
+  const dataRoot = o.dataRoot ?? join(dir, 'data');
+  const args = [
+    main,
+    '--config-file', join(dir, 'daemon.json'),
+    '-H', `unix://${socket}`,
+    '--data-root', dataRoot,
+    '--exec-root', join(dir, 'run'),
+    '--host-netns', o.hostNetns,
+    '--bridge', o.bridge ?? 'netd0',
+    '--log-level', 'info',
+    ...(o.extraArgs ?? []),
+  ];
+  // an explicit (empty) config file, so a /etc/netd/daemon.json on the machine cannot leak in
+  if (!existsSync(join(dir, 'daemon.json'))) writeFileSync(join(dir, 'daemon.json'), '{}\n');
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const self: NetdProcess = {
+    socket,
+    dataRoot,
+    dir,
+    child,
+    logs: () => stderr,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  if (o.expectFailure) return self;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`netd exited with ${child.exitCode}:\n${stderr}`);
+    if (existsSync(socket) && (await ping(socket))) return self;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`netd did not come up:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function ping(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath: socket, path: '/_ping', method: 'GET', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+export interface ApiResponse {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON of any endpoint
+  body: any;
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** One HTTP request over the unix socket; `body` as object (JSON) or raw string/Buffer. */
+export function api(socket: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+    const req = request(
+      {
+        socketPath: socket,
+        path,
+        method,
+        headers: { ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...headers },
+        timeout: 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text, headers: res.headers });
+        });
+      },
+    );
+    let answered = false;
+    req.on('response', () => (answered = true));
+    // the server may answer (413) and close while a huge body is still being written
+    req.on('error', (e) => (answered ? undefined : reject(e)));
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${path}`)));
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
