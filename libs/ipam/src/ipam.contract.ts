@@ -47,7 +47,7 @@ export interface AllocatedPool {
   readonly addressSpace: AddressSpace;
   readonly subnet: Prefix;
   readonly ipRange?: Prefix;
-  /** The gateway with the subnet's prefix length, e.g. 172.18.0.1/16; absent with noGateway. */
+  /** The gateway address, e.g. 172.18.0.1 (its prefix length is the subnet's); absent with noGateway. */
   readonly gateway?: IpAddr;
   readonly auxAddresses: Readonly<Record<string, IpAddr>>;
 }
@@ -76,16 +76,25 @@ export interface Ipam {
   releasePool(poolId: string): void;
 
   /**
-   * Allocate an address: `address` if given (Conflict if taken or reserved, InvalidParameter if
-   * outside the subnet or equal to network/broadcast/gateway), else the next free one
-   * round-robin from the last allocated (Unavailable naming the pool when exhausted).
+   * Allocate an address: `address` if given (Conflict "Address already in use: …" if taken, the
+   * gateway or an aux address, as Docker answers `--ip <gateway>`; InvalidParameter if outside
+   * the subnet or equal to the network/broadcast address), else the next free one round-robin
+   * from the last allocated (Unavailable naming the pool when exhausted). A static address may lie
+   * outside the pool's ip-range as long as it is inside the subnet (Docker does the same).
    */
   requestAddress(poolId: string, address?: IpAddr): IpAddr;
 
-  /** Release an address. NotFound if it was not allocated. */
+  /**
+   * Release an address. NotFound if it was not allocated; InvalidParameter if it is outside the
+   * subnet or a reservation (network, broadcast, gateway, aux), which go with the pool.
+   */
   releaseAddress(poolId: string, address: IpAddr): void;
 
-  /** Replace the list of host routes that new pools must not overlap. */
+  /**
+   * Replace the list of host routes that new pools must not overlap (explicit subnets fail with
+   * Conflict, next-free skips them). Default routes (/0) are ignored. The daemon should leave out
+   * routes of links netd owns, or a released pool's subnet stays blocked until its bridge is gone.
+   */
   setHostRoutes(routes: readonly Prefix[]): void;
 
   getPool(poolId: string): AllocatedPool | undefined;

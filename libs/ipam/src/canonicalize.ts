@@ -1,0 +1,170 @@
+import { InvalidParameterError, IpAddr, IpFamily, Prefix } from '@app/common';
+import type { AddressSpace, CanonicalPool, PoolRequest, RawPoolConfig } from './ipam.contract';
+import { usableRange } from './range';
+
+/**
+ * The longest prefix that still makes a network: an IPv4 /30 has two usable addresses (gateway +
+ * one container); /31 and /32 have none once network and broadcast are set aside. IPv6 keeps the
+ * same two spare addresses (anycast + gateway) at /126.
+ */
+export const MAX_PREFIX_LENGTH: Readonly<Record<IpFamily, number>> = { 4: 30, 6: 126 };
+
+export interface CanonicalizeOptions {
+  readonly addressSpace: AddressSpace;
+  /** The family a config without a subnet asks for, and that a subnet must have. Default 4. */
+  readonly family?: IpFamily;
+}
+
+/**
+ * Turn one raw IPAM config entry into a validated {@link PoolRequest}. Host bits in the subnet or
+ * ip-range are cleared, with a warning (Docker stores them verbatim). Everything else that is
+ * wrong throws InvalidParameterError with a message modelled on Docker's.
+ */
+export function canonicalize(raw: RawPoolConfig, opts: CanonicalizeOptions): CanonicalPool {
+  const warnings: string[] = [];
+  const aux = Object.entries(raw.AuxiliaryAddresses ?? {});
+  if (!raw.Subnet) {
+    if (raw.IPRange) throw new InvalidParameterError(`ip-range ${raw.IPRange} requires a subnet`);
+    if (raw.Gateway) throw new InvalidParameterError(`gateway ${raw.Gateway} requires a subnet`);
+    if (aux.length > 0) throw new InvalidParameterError(`aux-address ${aux[0][0]}=${aux[0][1]} requires a subnet`);
+    return { request: { addressSpace: opts.addressSpace, family: opts.family ?? 4 }, warnings };
+  }
+
+  const given = Prefix.tryParse(raw.Subnet);
+  if (!given) throw new InvalidParameterError(`Invalid subnet ${raw.Subnet} : invalid CIDR address: ${raw.Subnet}`);
+  if (opts.family !== undefined && given.family !== opts.family) {
+    throw new InvalidParameterError(`Invalid subnet ${raw.Subnet} : not an IPv${opts.family} subnet`);
+  }
+  const subnet = given.network();
+  if (!given.isNetwork) warnings.push(`Subnet ${given} has host bits set: using ${subnet}`);
+
+  let ipRange: Prefix | undefined;
+  if (raw.IPRange) {
+    const r = Prefix.tryParse(raw.IPRange);
+    if (!r) throw new InvalidParameterError(`Invalid ip-range ${raw.IPRange} : invalid CIDR address: ${raw.IPRange}`);
+    ipRange = r.network();
+    if (!r.isNetwork && r.family === subnet.family) warnings.push(`ip-range ${r} has host bits set: using ${ipRange}`);
+  }
+  const gateway = raw.Gateway ? parseAddress('gateway', raw.Gateway) : undefined;
+  const auxAddresses: Record<string, IpAddr> = {};
+  for (const [name, text] of aux) auxAddresses[name] = parseAddress(`aux-address ${name}=`, text);
+
+  const request: PoolRequest = {
+    addressSpace: opts.addressSpace,
+    subnet,
+    ...(ipRange && { ipRange }),
+    ...(gateway && { gateway }),
+    ...(aux.length > 0 && { auxAddresses }),
+  };
+  checkPoolRequest(request);
+  return { request, warnings };
+}
+
+/** Canonicalize every config entry of one network, then check them against each other. */
+export function canonicalizeAll(raws: readonly RawPoolConfig[], opts: CanonicalizeOptions): CanonicalPool[] {
+  const pools = raws.map((raw) => canonicalize(raw, opts));
+  checkNetworkPools(pools.map((p) => p.request));
+  return pools;
+}
+
+/**
+ * The subnets of one network must not repeat or overlap each other. How many per family a driver
+ * accepts (bridge: one v4 + one v6) is the driver's rule, not IPAM's.
+ */
+export function checkNetworkPools(requests: readonly PoolRequest[]): void {
+  const subnets = requests.flatMap((r) => (r.subnet ? [r.subnet] : []));
+  for (let i = 0; i < subnets.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const [a, b] = [subnets[i], subnets[j]];
+      if (a.equals(b)) throw new InvalidParameterError(`subnet ${a} is given twice`);
+      if (a.overlaps(b)) throw new InvalidParameterError(`subnet ${a} overlaps ${b} of the same network`);
+    }
+  }
+}
+
+/**
+ * Validate a typed request (what `canonicalize` returns, or one built in code). Throws
+ * InvalidParameterError; host bits are an error here, since canonical input has none.
+ */
+export function checkPoolRequest(req: PoolRequest): void {
+  const { subnet, ipRange, gateway } = req;
+  const aux = Object.entries(req.auxAddresses ?? {});
+  if (!subnet) {
+    if (ipRange) throw new InvalidParameterError(`ip-range ${ipRange} requires a subnet`);
+    if (gateway) throw new InvalidParameterError(`gateway ${gateway} requires a subnet`);
+    if (aux.length > 0) throw new InvalidParameterError(`aux-address ${aux[0][0]}=${aux[0][1]} requires a subnet`);
+    const family = req.family ?? 4;
+    if (family !== 4 && family !== 6) throw new InvalidParameterError(`invalid address family ${String(family)}`);
+    const max = MAX_PREFIX_LENGTH[family];
+    const len = req.prefixLength;
+    if (len !== undefined && (!Number.isInteger(len) || len < 1 || len > max)) {
+      throw new InvalidParameterError(`invalid prefix length /${len} for an IPv${family} pool (1 to ${max})`);
+    }
+    return;
+  }
+  const max = MAX_PREFIX_LENGTH[subnet.family];
+  if (subnet.length > max) {
+    throw new InvalidParameterError(
+      `Invalid subnet ${subnet} : a /${subnet.length} is too small for an IPv${subnet.family} network (at most /${max})`,
+    );
+  }
+  if (!subnet.isNetwork) {
+    throw new InvalidParameterError(`Invalid subnet ${subnet} : host bits set (did you mean ${subnet.network()}?)`);
+  }
+  if (ipRange) {
+    if (ipRange.family !== subnet.family || !subnet.containsPrefix(ipRange)) {
+      throw new InvalidParameterError(`no matching subnet for range ${ipRange}: ${where(ipRange.family, subnet)}`);
+    }
+    if (!ipRange.isNetwork) {
+      throw new InvalidParameterError(`Invalid ip-range ${ipRange} : host bits set (did you mean ${ipRange.network()}?)`);
+    }
+    if (usableRange(subnet, ipRange).size === 0n) {
+      throw new InvalidParameterError(`ip-range ${ipRange} holds no usable address of ${subnet}`);
+    }
+  }
+  if (gateway) {
+    if (req.noGateway) throw new InvalidParameterError(`gateway ${gateway} given for a pool without a gateway`);
+    checkInside('gateway', gateway, subnet);
+    checkNotSpecial('Invalid gateway', gateway, subnet);
+  }
+  for (const [name, ip] of aux) {
+    checkInside(`aux-address ${name}=`, ip, subnet);
+    checkNotSpecial(`Invalid aux-address ${name}=`, ip, subnet);
+    if (ip.equals(gateway ?? defaultGateway(subnet)) && !req.noGateway) {
+      throw new InvalidParameterError(`Invalid aux-address ${name}=${ip}: it is the gateway of ${subnet}`);
+    }
+  }
+}
+
+/** Docker's default gateway: the first usable address. */
+export function defaultGateway(subnet: Prefix): IpAddr {
+  return subnet.nth(1n);
+}
+
+function parseAddress(what: string, text: string): IpAddr {
+  const ip = IpAddr.tryParse(text);
+  const sep = what.endsWith('=') ? '' : ' ';
+  if (!ip) throw new InvalidParameterError(`Invalid ${what}${sep}${text} : invalid IP address: ${text}`);
+  return ip;
+}
+
+function where(family: IpFamily, subnet: Prefix): string {
+  return family === subnet.family ? `not inside ${subnet}` : `an IPv${family} value for the IPv${subnet.family} subnet ${subnet}`;
+}
+
+function checkInside(what: string, ip: IpAddr, subnet: Prefix): void {
+  if (!subnet.contains(ip)) {
+    const sep = what.endsWith('=') ? '' : ' ';
+    throw new InvalidParameterError(`no matching subnet for ${what}${sep}${ip}: ${where(ip.family, subnet)}`);
+  }
+}
+
+function checkNotSpecial(what: string, ip: IpAddr, subnet: Prefix): void {
+  const sep = what.endsWith('=') ? '' : ' ';
+  if (ip.equals(subnet.first)) {
+    throw new InvalidParameterError(`${what}${sep}${ip}: it is the network address of ${subnet}`);
+  }
+  if (subnet.family === 4 && ip.equals(subnet.last)) {
+    throw new InvalidParameterError(`${what}${sep}${ip}: it is the broadcast address of ${subnet}`);
+  }
+}

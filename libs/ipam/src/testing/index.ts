@@ -1,0 +1,1 @@
+export { describeIpamStoreContract } from './ipam-store.contract';
