@@ -1,0 +1,100 @@
+import { buildOciConfig, capabilities, containerEnv, DEFAULT_CAPABILITIES, DEFAULT_PATH, type BundleSpec } from './bundle';
+import { containerPaths } from './layout';
+
+const paths = containerPaths('/var/lib/netd/containers', 'a'.repeat(64));
+const base: BundleSpec = {
+  id: 'a'.repeat(64),
+  args: ['sh', '-c', 'echo hi'],
+  env: [],
+  user: { uid: 0, gid: 0 },
+  hostname: 'aaaaaaaaaaaa',
+  terminal: false,
+  network: { netnsPath: '/run/netns/netd-1' },
+  cgroup: { mode: 'hybrid', parent: '/netd' },
+};
+
+describe('buildOciConfig', () => {
+  it('joins the given network namespace and makes pid, ipc, uts and mount namespaces', () => {
+    const c = buildOciConfig(base, paths);
+    expect(c.linux.namespaces).toEqual([
+      { type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' },
+      { type: 'network', path: '/run/netns/netd-1' },
+    ]);
+  });
+
+  it('has no network namespace entry for --network host', () => {
+    const c = buildOciConfig({ ...base, network: 'host' }, paths);
+    expect(c.linux.namespaces.map((n) => n.type)).not.toContain('network');
+  });
+
+  it('adds a private cgroup namespace only on cgroup v2', () => {
+    expect(buildOciConfig({ ...base, cgroup: { mode: 'v2', parent: '/netd' } }, paths).linux.namespaces.map((n) => n.type)).toContain('cgroup');
+    expect(buildOciConfig(base, paths).linux.namespaces.map((n) => n.type)).not.toContain('cgroup');
+  });
+
+  it('roots the container in the overlay mount point and puts it under the cgroup parent', () => {
+    const c = buildOciConfig(base, paths);
+    expect(c.root).toEqual({ path: paths.rootfs, readonly: false });
+    expect(c.linux.cgroupsPath).toBe(`/netd/${base.id}`);
+  });
+
+  it('bind-mounts hosts, resolv.conf and hostname from the container directory', () => {
+    const c = buildOciConfig(base, paths);
+    const binds = c.mounts.filter((m) => m.type === 'bind').map((m) => [m.destination, m.source]);
+    expect(binds).toEqual([
+      ['/etc/resolv.conf', paths.resolvConf],
+      ['/etc/hostname', paths.hostname],
+      ['/etc/hosts', paths.hosts],
+    ]);
+  });
+
+  it("gives Docker's default capabilities, NET_RAW included, with no-new-privileges", () => {
+    const c = buildOciConfig(base, paths);
+    expect(c.process.capabilities.bounding).toEqual([...DEFAULT_CAPABILITIES]);
+    expect(c.process.capabilities.effective).toContain('CAP_NET_RAW');
+    expect(c.process.capabilities.bounding).not.toContain('CAP_SYS_ADMIN');
+    expect(c.process.noNewPrivileges).toBe(true);
+  });
+
+  it('sets hostname, cwd, user, terminal and the default environment', () => {
+    const c = buildOciConfig({ ...base, terminal: true, cwd: '/srv', user: { uid: 1000, gid: 100 }, env: ['A=1'] }, paths);
+    expect(c.hostname).toBe('aaaaaaaaaaaa');
+    expect(c.process).toMatchObject({ cwd: '/srv', terminal: true, user: { uid: 1000, gid: 100 } });
+    expect(c.process.env).toEqual([DEFAULT_PATH, 'A=1', 'HOSTNAME=aaaaaaaaaaaa', 'TERM=xterm']);
+  });
+
+  it.each([
+    { name: 'no command', spec: { ...base, args: [] }, message: 'No command specified' },
+    { name: 'net sysctl with host network', spec: { ...base, network: 'host' as const, sysctls: { 'net.ipv4.ip_forward': '1' } }, message: "sysctl 'net.ipv4.ip_forward' is not allowed in host network mode" },
+    { name: 'bad env entry', spec: { ...base, env: ['NOEQUALS'] }, message: 'invalid environment variable: NOEQUALS' },
+  ])('rejects $name', ({ spec, message }) => {
+    expect(() => buildOciConfig(spec, paths)).toThrow(expect.objectContaining({ kind: 'invalid-parameter', message }));
+  });
+
+  it('is deterministic', () => {
+    expect(JSON.stringify(buildOciConfig(base, paths))).toBe(JSON.stringify(buildOciConfig(base, paths)));
+  });
+});
+
+describe('capabilities', () => {
+  it('adds and drops with or without the CAP_ prefix', () => {
+    const caps = capabilities(['net_admin'], ['CAP_NET_RAW', 'chown']);
+    expect(caps).toContain('CAP_NET_ADMIN');
+    expect(caps).not.toContain('CAP_NET_RAW');
+    expect(caps).not.toContain('CAP_CHOWN');
+  });
+
+  it('drops everything with ALL but keeps explicit adds', () => {
+    expect(capabilities(['NET_BIND_SERVICE'], ['ALL'])).toEqual(['CAP_NET_BIND_SERVICE']);
+  });
+
+  it('rejects a malformed capability', () => {
+    expect(() => capabilities(['net-admin'])).toThrow('unknown capability: "net-admin"');
+  });
+});
+
+describe('containerEnv', () => {
+  it('keeps a caller PATH and HOSTNAME', () => {
+    expect(containerEnv(['PATH=/x', 'HOSTNAME=h'], 'other', false)).toEqual(['PATH=/x', 'HOSTNAME=h']);
+  });
+});

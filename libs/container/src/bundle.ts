@@ -1,0 +1,160 @@
+import { InvalidParameterError } from '@app/common';
+import { cgroupsPath, type CgroupMode } from './cgroups';
+import type { ContainerPaths } from './layout';
+import type { ProcessUser } from './user';
+
+/** Docker's default capability set (moby `oci/caps/defaults.go`); NET_RAW makes ping work. */
+export const DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW',
+  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+] as const;
+
+export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Everything that decides a container's config.json. Paths come from {@link ContainerPaths}. */
+export interface BundleSpec {
+  readonly id: string;
+  /** Entrypoint + Cmd, already combined; at least one element. */
+  readonly args: readonly string[];
+  /** `KEY=value` entries from the image and `-e`; PATH/HOSTNAME/TERM are added if missing. */
+  readonly env: readonly string[];
+  readonly cwd?: string;
+  readonly user: ProcessUser;
+  readonly hostname: string;
+  readonly domainname?: string;
+  /** `-t`: the process gets a console (conmon holds the master). */
+  readonly terminal: boolean;
+  /** The network namespace to join (one netd made), or `host` to share the daemon's. */
+  readonly network: { readonly netnsPath: string } | 'host';
+  readonly cgroup: { readonly mode: CgroupMode; readonly parent: string };
+  readonly readonlyRootfs?: boolean;
+  /** `--cap-add`/`--cap-drop`, with or without the CAP_ prefix; `ALL` allowed. */
+  readonly capAdd?: readonly string[];
+  readonly capDrop?: readonly string[];
+  /** Namespaced sysctls (`net.*` only with a private network namespace). */
+  readonly sysctls?: Readonly<Record<string, string>>;
+  readonly shmSizeBytes?: number;
+}
+
+/** The subset of the OCI runtime spec netd writes. */
+export type OciConfig = Record<string, unknown> & {
+  ociVersion: string;
+  process: { args: string[]; env: string[]; cwd: string; terminal: boolean; user: ProcessUser; capabilities: Record<string, string[]>; noNewPrivileges: boolean };
+  root: { path: string; readonly: boolean };
+  hostname: string;
+  mounts: OciMount[];
+  linux: { namespaces: { type: string; path?: string }[]; cgroupsPath: string } & Record<string, unknown>;
+};
+
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
+
+const MASKED_PATHS = [
+  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** moby's default device cgroup rules: deny all, then the usual character devices. */
+const DEVICE_RULES = [
+  { allow: false, access: 'rwm' },
+  ...[
+    [1, 3], [1, 5], [1, 7], [1, 8], [1, 9], [5, 0], [5, 1], [5, 2], [10, 200],
+  ].map(([major, minor]) => ({ allow: true, type: 'c', major, minor, access: 'rwm' })),
+  { allow: true, type: 'c', major: 136, access: 'rwm' },
+];
+
+/** The effective capability list after --cap-add/--cap-drop (Docker's TweakCapabilities). */
+export function capabilities(add: readonly string[] = [], drop: readonly string[] = []): string[] {
+  const norm = (c: string) => {
+    const up = c.toUpperCase();
+    if (up === 'ALL') return up;
+    const full = up.startsWith('CAP_') ? up : `CAP_${up}`;
+    if (!/^CAP_[A-Z_]+$/.test(full)) throw new InvalidParameterError(`unknown capability: "${c}"`);
+    return full;
+  };
+  const adds = add.map(norm);
+  const drops = drop.map(norm);
+  if (drops.includes('ALL')) return adds.filter((c) => c !== 'ALL');
+  const base = new Set<string>(DEFAULT_CAPABILITIES);
+  for (const c of adds) if (c !== 'ALL') base.add(c);
+  for (const c of drops) base.delete(c);
+  return [...base];
+}
+
+/** PATH default, HOSTNAME, and TERM for a terminal, unless the caller set them. */
+export function containerEnv(env: readonly string[], hostname: string, terminal: boolean): string[] {
+  const has = (key: string) => env.some((e) => e.startsWith(`${key}=`));
+  const out = [...env];
+  if (!has('PATH')) out.unshift(DEFAULT_PATH);
+  if (!has('HOSTNAME')) out.push(`HOSTNAME=${hostname}`);
+  if (terminal && !has('TERM')) out.push('TERM=xterm');
+  for (const e of out) if (!/^[^=]+=/.test(e)) throw new InvalidParameterError(`invalid environment variable: ${e}`);
+  return out;
+}
+
+/**
+ * The config.json of a container. Pure: same spec and paths, same document. The root is the
+ * overlay mounted at `paths.rootfs`; hosts, resolv.conf and hostname are bind-mounted from the
+ * container's directory so netd can rewrite them in place while the container runs.
+ */
+export function buildOciConfig(spec: BundleSpec, paths: ContainerPaths): OciConfig {
+  if (spec.args.length === 0 || spec.args[0] === '') throw new InvalidParameterError('No command specified');
+  const caps = capabilities(spec.capAdd, spec.capDrop);
+  const hostNet = spec.network === 'host';
+  if (spec.sysctls) {
+    for (const key of Object.keys(spec.sysctls)) {
+      if (hostNet && key.startsWith('net.')) {
+        throw new InvalidParameterError(`sysctl '${key}' is not allowed in host network mode`);
+      }
+    }
+  }
+  const namespaces: { type: string; path?: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (!hostNet) namespaces.push({ type: 'network', path: (spec.network as { netnsPath: string }).netnsPath });
+  // A private cgroup namespace is Docker's default only on cgroup v2; on v1/hybrid it is the host's.
+  if (spec.cgroup.mode === 'v2') namespaces.push({ type: 'cgroup' });
+  const bind = (destination: string, source: string): OciMount => ({
+    destination, type: 'bind', source, options: ['rbind', 'rprivate'],
+  });
+  const mounts: OciMount[] = [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${spec.shmSizeBytes ?? 64 * 1024 * 1024}`] },
+    bind('/etc/resolv.conf', paths.resolvConf),
+    bind('/etc/hostname', paths.hostname),
+    bind('/etc/hosts', paths.hosts),
+  ];
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: spec.terminal,
+      user: spec.user,
+      args: [...spec.args],
+      env: containerEnv(spec.env, spec.hostname, spec.terminal),
+      cwd: spec.cwd || '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      noNewPrivileges: true,
+    },
+    root: { path: paths.rootfs, readonly: spec.readonlyRootfs ?? false },
+    hostname: spec.hostname,
+    ...(spec.domainname ? { domainname: spec.domainname } : {}),
+    mounts,
+    linux: {
+      namespaces,
+      cgroupsPath: cgroupsPath(spec.cgroup.parent, spec.id),
+      resources: { devices: DEVICE_RULES },
+      ...(spec.sysctls && Object.keys(spec.sysctls).length > 0 ? { sysctl: { ...spec.sysctls } } : {}),
+      maskedPaths: MASKED_PATHS,
+      readonlyPaths: READONLY_PATHS,
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { IpAddr } from '@app/common';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OciConfig } from './bundle';
+import type { ContainerRecord } from './container-record';
+import { parseExtraHost, renderHostname, renderHosts, resolveExtraHosts } from './hosts-file';
+import type { ContainerPaths } from './layout';
+import { containerResolvConf, parseResolvConf, renderResolvConf } from './resolv-conf';
+
+/** Daemon-wide inputs to the per-container files. */
+export interface FilesContext {
+  /** The host's resolv.conf text (read at each render: the host's may change). */
+  readonly hostResolvConf: () => string;
+  /** The address `host-gateway` stands for (the default bridge's gateway). */
+  readonly hostGateway?: IpAddr;
+}
+
+/** /etc/hosts of a record, from its spec and current network files. */
+export function hostsOf(record: ContainerRecord, ctx: FilesContext): string {
+  const extra = resolveExtraHosts((record.spec.extraHosts ?? []).map(parseExtraHost), ctx.hostGateway);
+  return renderHosts({
+    hostname: record.hostname,
+    domainname: record.spec.domainname,
+    addresses: record.networkFiles.addresses.map((a) => IpAddr.parse(a)),
+    extraHosts: extra,
+    links: record.networkFiles.links.map((l) => ({ ...l, ip: IpAddr.parse(l.ip) })),
+  });
+}
+
+export function resolvConfOf(record: ContainerRecord, ctx: FilesContext): string {
+  const host = parseResolvConf(ctx.hostResolvConf());
+  return renderResolvConf(containerResolvConf(host, record.spec.dns ?? {}, record.networkFiles.embeddedDns));
+}
+
+/** Write the bundle: config.json and the three files bind-mounted into /etc. */
+export async function writeBundle(paths: ContainerPaths, config: OciConfig, record: ContainerRecord, ctx: FilesContext): Promise<void> {
+  await mkdir(paths.dir, { recursive: true });
+  await Promise.all([
+    writeFile(paths.config, JSON.stringify(config, null, 2)),
+    writeFile(paths.hosts, hostsOf(record, ctx)),
+    writeFile(paths.resolvConf, resolvConfOf(record, ctx)),
+    writeFile(paths.hostname, renderHostname(record.hostname)),
+  ]);
+}
+
+/**
+ * Rewrite hosts and resolv.conf in place. They are bind-mounted into a running container, so
+ * replacing them by rename would leave the container looking at the old inode.
+ */
+export async function rewriteNetworkFiles(paths: ContainerPaths, record: ContainerRecord, ctx: FilesContext): Promise<void> {
+  await writeInPlace(paths.hosts, hostsOf(record, ctx));
+  await writeInPlace(paths.resolvConf, resolvConfOf(record, ctx));
+}
+
+async function writeInPlace(path: string, content: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.truncate(0);
+    await fh.write(content, 0);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The image's /etc/passwd and /etc/group (from the topmost layer that has them), or ''. */
+export function imageUserDb(lowers: readonly string[]): { passwd: string; group: string } {
+  const find = (file: string) => {
+    for (const dir of lowers) {
+      const p = join(dir, 'etc', file);
+      if (existsSync(p)) return readFileSync(p, 'utf8');
+    }
+    return '';
+  };
+  return { passwd: find('passwd'), group: find('group') };
+}

@@ -1,0 +1,213 @@
+import { IpAddr } from '@app/common';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ContainerManager } from './container-manager';
+import type { ContainerSpec } from './container-record';
+import { containerPaths } from './layout';
+import { parseRestartPolicy } from './restart-policy';
+import { FakeRuntime, MemoryContainerStore } from './testing';
+
+describe(ContainerManager.name, () => {
+  let dir: string;
+  let runtime: FakeRuntime;
+  let store: MemoryContainerStore;
+  let events: string[];
+  const make = () =>
+    new ContainerManager({
+      runtime, store, stateDir: join(dir, 'containers'), cgroupMode: 'hybrid',
+      hostResolvConf: () => 'nameserver 10.0.0.53\n', hostGateway: IpAddr.parse('172.17.0.1'),
+      onEvent: (e) => events.push(`${e.action}${e.exitCode !== undefined ? `:${e.exitCode}` : ''}`),
+    });
+  let mgr: ContainerManager;
+  let layer: string;
+  const spec = (o: Partial<ContainerSpec> = {}): ContainerSpec => ({
+    lowers: [layer], cmd: ['sleep', '1000'], network: { kind: 'netns', netnsPath: '/run/netns/x' }, ...o,
+  });
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'netd-mgr-'));
+    layer = join(dir, 'layer');
+    mkdirSync(layer);
+    runtime = new FakeRuntime();
+    store = new MemoryContainerStore();
+    events = [];
+    mgr = make();
+  });
+  afterEach(() => {
+    mgr.detach();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('create', () => {
+    it('writes the bundle and the /etc files and records a created container', async () => {
+      const r = await mgr.create(spec({ name: 'web', extraHosts: ['hg:host-gateway'] }));
+      const p = containerPaths(join(dir, 'containers'), r.id);
+      expect(r).toMatchObject({ name: '/web', hostname: r.id.slice(0, 12), state: { status: 'created' } });
+      expect(JSON.parse(readFileSync(p.config, 'utf8')).process.args).toEqual(['sleep', '1000']);
+      expect(readFileSync(p.hosts, 'utf8')).toContain('172.17.0.1\thg\n');
+      expect(readFileSync(p.hostname, 'utf8')).toBe(`${r.id.slice(0, 12)}\n`);
+      expect(readFileSync(p.resolvConf, 'utf8')).toBe('nameserver 10.0.0.53\n');
+      expect(runtime.has(r.id)).toBe(false);
+      expect(events).toEqual(['create']);
+    });
+
+    it('refuses a taken name with a Conflict and leaves nothing new behind', async () => {
+      const first = await mgr.create(spec({ name: 'web' }));
+      await expect(mgr.create(spec({ name: '/web' }))).rejects.toMatchObject({ kind: 'conflict', message: expect.stringContaining(first.id) });
+      expect(await store.list()).toHaveLength(1);
+    });
+
+    it.each([
+      { name: 'bad name', o: { name: '-x' }, message: 'Invalid container name (-x), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed' },
+      { name: 'unknown user', o: { user: 'ghost' }, message: 'unable to find user ghost: no matching entries in passwd file' },
+      { name: 'empty command', o: { cmd: [] }, message: 'No command specified' },
+      { name: 'bad add-host', o: { extraHosts: ['nope'] }, message: 'bad format for add-host: "nope"' },
+    ])('rejects $name and writes nothing', async ({ o, message }) => {
+      await expect(mgr.create(spec(o))).rejects.toMatchObject({ kind: 'invalid-parameter', message });
+      expect(await store.list()).toEqual([]);
+      expect(existsSync(join(dir, 'containers')) ? readdirSync(join(dir, 'containers')) : []).toEqual([]);
+    });
+  });
+
+  describe('start', () => {
+    it('creates and starts the runtime container and records the pid', async () => {
+      const r = await mgr.create(spec({ name: 'a1' }));
+      expect(await mgr.start('a1')).toBe(true);
+      const s = await mgr.inspect(r.id.slice(0, 8));
+      expect(s.state).toMatchObject({ status: 'running', running: true, pid: expect.any(Number) });
+      expect(runtime.createSpecOf(r.id)).toMatchObject({ lowers: [layer], terminal: false });
+      expect(await mgr.start('a1')).toBe(false);
+    });
+
+    it('records an exit seen by the watcher', async () => {
+      const r = await mgr.create(spec({ name: 'a1' }));
+      await mgr.start('a1');
+      runtime.exit(r.id, 3);
+      await settle();
+      expect((await mgr.inspect('a1')).state).toMatchObject({ status: 'exited', exitCode: 3, pid: 0 });
+      expect(events).toEqual(['create', 'start', 'die:3']);
+    });
+
+    it('keeps the container created with the error when the runtime fails', async () => {
+      await mgr.create(spec({ name: 'a1' }));
+      runtime.failNextCreate = new Error('exec: "nope": not found');
+      await expect(mgr.start('a1')).rejects.toThrow('not found');
+      expect((await mgr.inspect('a1')).state).toMatchObject({ status: 'created', exitCode: 128, error: 'exec: "nope": not found' });
+    });
+  });
+
+  describe('stop', () => {
+    it('stops with the stop signal when the process obeys', async () => {
+      const r = await mgr.create(spec({ name: 'a1' }));
+      await mgr.start('a1');
+      expect(await mgr.stop('a1', { timeoutSec: 5 })).toBe(true);
+      expect((await mgr.inspect(r.id)).state).toMatchObject({ status: 'exited', exitCode: 143 });
+      expect(await mgr.stop('a1')).toBe(false);
+    });
+
+    it('falls back to SIGKILL after the timeout', async () => {
+      const r = await mgr.create(spec({ name: 'a1' }));
+      await mgr.start('a1');
+      runtime.ignoreSignal(r.id, 'SIGTERM');
+      const t0 = Date.now();
+      await mgr.stop('a1', { timeoutSec: 0.2 });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+      expect((await mgr.inspect(r.id)).state).toMatchObject({ status: 'exited', exitCode: 137 });
+    });
+  });
+
+  describe('delete', () => {
+    it('refuses a running container without force', async () => {
+      const r = await mgr.create(spec({ name: 'a1' }));
+      await mgr.start('a1');
+      await expect(mgr.delete('a1')).rejects.toMatchObject({
+        kind: 'conflict',
+        message: `You cannot remove a running container ${r.id}. Stop the container before attempting removal or force remove`,
+      });
+    });
+
+    it('force-removes a running container: runtime state, directory and record go', async () => {
+      const r = await mgr.create(spec({ name: 'a1' }));
+      await mgr.start('a1');
+      await mgr.delete('a1', { force: true });
+      expect(runtime.has(r.id)).toBe(false);
+      expect(existsSync(containerPaths(join(dir, 'containers'), r.id).dir)).toBe(false);
+      await expect(mgr.inspect('a1')).rejects.toMatchObject({ kind: 'not-found', message: 'No such container: a1' });
+      expect(events.slice(-2)).toEqual(['die:137', 'destroy']);
+    });
+
+    it('removes an --rm container when it exits', async () => {
+      const r = await mgr.create(spec({ name: 'a1', autoRemove: true }));
+      await mgr.start('a1');
+      const removed = mgr.wait('a1', 'removed');
+      runtime.exit(r.id, 0);
+      expect(await removed).toEqual({ statusCode: 0 });
+      expect(await store.list()).toEqual([]);
+    });
+  });
+
+  describe('restart policy', () => {
+    it('restarts on-failure up to the limit', async () => {
+      const r = await mgr.create(spec({ name: 'a1', restartPolicy: parseRestartPolicy('on-failure:1') }));
+      await mgr.start('a1');
+      runtime.exit(r.id, 1);
+      await new Promise((res) => setTimeout(res, 250));
+      expect((await mgr.inspect('a1')).state.status).toBe('running');
+      expect((await mgr.inspect('a1')).restartCount).toBe(1);
+      runtime.exit(r.id, 1);
+      await new Promise((res) => setTimeout(res, 350));
+      expect((await mgr.inspect('a1')).state).toMatchObject({ status: 'exited', exitCode: 1 });
+    });
+
+    it('does not restart an always container stopped by hand', async () => {
+      await mgr.create(spec({ name: 'a1', restartPolicy: parseRestartPolicy('always') }));
+      await mgr.start('a1');
+      await mgr.stop('a1');
+      await new Promise((res) => setTimeout(res, 150));
+      expect((await mgr.inspect('a1')).state.status).toBe('exited');
+    });
+  });
+
+  describe('adopt', () => {
+    it('re-attaches to running containers and records exits that happened while down', async () => {
+      const a = await mgr.create(spec({ name: 'ca' }));
+      const b = await mgr.create(spec({ name: 'cb' }));
+      await mgr.start('ca');
+      await mgr.start('cb');
+      mgr.detach();
+      runtime.exit(b.id, 42);
+      mgr = make();
+      await mgr.adopt();
+      expect((await mgr.inspect('ca')).state).toMatchObject({ status: 'running' });
+      expect((await mgr.inspect('cb')).state).toMatchObject({ status: 'exited', exitCode: 42 });
+      runtime.exit(a.id, 7);
+      await settle();
+      expect((await mgr.inspect('ca')).state).toMatchObject({ status: 'exited', exitCode: 7 });
+    });
+
+    it('starts unless-stopped containers that died while the daemon was down', async () => {
+      const a = await mgr.create(spec({ name: 'ca', restartPolicy: parseRestartPolicy('unless-stopped') }));
+      await mgr.start('ca');
+      mgr.detach();
+      runtime.exit(a.id, 137);
+      mgr = make();
+      await mgr.adopt();
+      expect((await mgr.inspect('ca')).state.status).toBe('running');
+    });
+  });
+
+  describe('updateNetworkFiles', () => {
+    it('rewrites hosts in place with the new addresses and links', async () => {
+      const r = await mgr.create(spec({ name: 'ca' }));
+      const p = containerPaths(join(dir, 'containers'), r.id);
+      const inode = statSync(p.hosts).ino;
+      await mgr.updateNetworkFiles('ca', { addresses: ['10.1.0.2'], links: [{ ip: '10.1.0.3', alias: 'db', id: 'abc', name: 'dbc' }] });
+      const text = readFileSync(p.hosts, 'utf8');
+      expect(text).toContain(`10.1.0.2\t${r.hostname}\n`);
+      expect(text).toContain('10.1.0.3\tdb abc dbc\n');
+      expect(statSync(p.hosts).ino).toBe(inode);
+    });
+  });
+});

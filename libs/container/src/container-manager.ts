@@ -1,0 +1,339 @@
+import { ConflictError, InvalidParameterError, NotFoundError, generateId, isNetdError, shortId } from '@app/common';
+import { rm } from 'node:fs/promises';
+import { buildOciConfig } from './bundle';
+import type { CgroupMode } from './cgroups';
+import { imageUserDb, rewriteNetworkFiles, writeBundle, type FilesContext } from './container-files';
+import { ContainerStore, type ContainerRecord, type ContainerSpec, type NetworkFiles } from './container-record';
+import { INITIAL_STATE, transition, type StateEvent } from './container-state';
+import { checkHostname } from './hosts-file';
+import { containerPaths } from './layout';
+import { canonicalName, generateName, nameConflict } from './names';
+import { NO_RESTART, restartDelayMs, shouldRestart } from './restart-policy';
+import { Runtime, type ExecResult, type ExecSpec, type LogEntry, type LogReadOptions } from './runtime.port';
+import { resolveUser } from './user';
+
+
+export interface ContainerManagerOptions extends FilesContext {
+  readonly runtime: Runtime;
+  readonly store: ContainerStore;
+  readonly stateDir: string;
+  readonly cgroupMode: CgroupMode;
+  /** Parent cgroup of all containers (default `/netd`). */
+  readonly cgroupParent?: string;
+  /** Lifecycle events for /events: create, start, die, stop, kill, restart, destroy. */
+  readonly onEvent?: (event: { action: string; id: string; name: string; exitCode?: number }) => void;
+  readonly now?: () => Date;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+/**
+ * Container lifecycle on top of a {@link Runtime}: create writes the bundle and the record, start
+ * creates the runtime container (conmon + runc) and runs it, an exit watcher records exits and
+ * applies the restart policy. One operation at a time per container.
+ */
+export class ContainerManager {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly watchers = new Map<string, AbortController>();
+  private readonly exitListeners = new Map<string, Set<(code: number) => void>>();
+  private readonly removeListeners = new Map<string, Set<() => void>>();
+  private readonly now: () => Date;
+
+  constructor(private readonly o: ContainerManagerOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  async create(spec: ContainerSpec): Promise<ContainerRecord> {
+    const records = await this.o.store.list();
+    const taken = (n: string) => records.some((r) => r.name === n);
+    const name = spec.name ? canonicalName(spec.name) : generateName(taken);
+    const owner = records.find((r) => r.name === name);
+    if (owner) throw nameConflict(name, owner.id);
+    if (spec.lowers.length === 0) throw new InvalidParameterError('no image layers given');
+    const id = generateId();
+    const hostname = spec.hostname ? checkHostname(spec.hostname) : shortId(id);
+    const record: ContainerRecord = {
+      id, name, created: this.now().toISOString(), spec, hostname, state: INITIAL_STATE,
+      restartCount: 0, manuallyStopped: false,
+      networkFiles: { addresses: [], links: [], embeddedDns: spec.network.kind === 'netns' && !!spec.network.embeddedDns },
+    };
+    // Everything that can reject the input runs before the first write.
+    const { passwd, group } = imageUserDb(spec.lowers);
+    const paths = containerPaths(this.o.stateDir, id);
+    const config = buildOciConfig({
+      id, args: spec.cmd, env: spec.env ?? [], cwd: spec.workingDir, user: resolveUser(spec.user, passwd, group),
+      hostname, domainname: spec.domainname, terminal: spec.tty ?? false,
+      network: spec.network.kind === 'host' ? 'host' : { netnsPath: spec.network.netnsPath },
+      cgroup: { mode: this.o.cgroupMode, parent: this.o.cgroupParent ?? '/netd' },
+      readonlyRootfs: spec.readonlyRootfs, capAdd: spec.capAdd, capDrop: spec.capDrop, sysctls: spec.sysctls,
+    }, paths);
+    try {
+      await writeBundle(paths, config, record, this.o);
+      await this.o.store.put(record);
+    } catch (e) {
+      await rm(paths.dir, { recursive: true, force: true });
+      throw e;
+    }
+    this.emit('create', record);
+    return record;
+  }
+
+  /** Resolve a full id, a name (with or without `/`) or a unique id prefix. */
+  async inspect(ref: string): Promise<ContainerRecord> {
+    const records = await this.o.store.list();
+    const exact = records.find((r) => r.id === ref || r.name === ref || r.name === `/${ref}`);
+    if (exact) return exact;
+    const byPrefix = ref.length > 0 ? records.filter((r) => r.id.startsWith(ref)) : [];
+    if (byPrefix.length > 1) throw new InvalidParameterError(`multiple IDs found with provided prefix: ${ref}`);
+    if (byPrefix.length === 0) throw new NotFoundError(`No such container: ${ref}`);
+    return byPrefix[0];
+  }
+
+  list(): Promise<ContainerRecord[]> {
+    return this.o.store.list();
+  }
+
+  /** Start; false if it was already running (the API's 304). */
+  start(ref: string): Promise<boolean> {
+    return this.withLock(ref, async (r) => {
+      if (r.state.running) return false;
+      await this.run(r, { ...r, manuallyStopped: false, restartCount: 0 });
+      return true;
+    });
+  }
+
+  /** Send the stop signal, wait `timeoutSec` (default StopTimeout, else 10), then SIGKILL. False if not running. */
+  stop(ref: string, opts: { signal?: string; timeoutSec?: number } = {}): Promise<boolean> {
+    return this.withLock(ref, async (r) => {
+      if (!r.state.running) return false;
+      await this.o.store.put({ ...r, manuallyStopped: true });
+      await this.terminate(r, opts.signal ?? r.spec.stopSignal ?? 'SIGTERM', opts.timeoutSec ?? r.spec.stopTimeout ?? 10);
+      this.emit('stop', r);
+      return true;
+    });
+  }
+
+  kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    return this.withLock(ref, async (r) => {
+      if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
+      await this.o.store.put({ ...r, manuallyStopped: true });
+      await this.o.runtime.kill(r.id, signal);
+      this.emit('kill', r);
+    });
+  }
+
+  async restart(ref: string, opts: { signal?: string; timeoutSec?: number } = {}): Promise<void> {
+    await this.stop(ref, opts);
+    await this.start(ref);
+    this.emit('restart', await this.inspect(ref));
+  }
+
+  /** Remove; a running container only with `force` (killed first). */
+  delete(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+    return this.withLock(ref, async (r) => {
+      if (r.state.running && !opts.force) {
+        throw new ConflictError(`You cannot remove a running container ${r.id}. Stop the container before attempting removal or force remove`);
+      }
+      if (r.state.running) await this.terminate(r, 'SIGKILL', 0);
+      await this.remove(r);
+    });
+  }
+
+  /** Docker's wait: the exit code of the next/current stop, or after removal. */
+  async wait(ref: string, condition: WaitCondition = 'not-running'): Promise<{ statusCode: number }> {
+    const r = await this.inspect(ref);
+    if (condition === 'not-running' && !r.state.running) return { statusCode: r.state.exitCode };
+    return new Promise((resolve) => {
+      if (condition === 'removed') {
+        let code = r.state.exitCode;
+        listen(this.exitListeners, r.id, (c) => (code = c));
+        listen(this.removeListeners, r.id, () => resolve({ statusCode: code }));
+      } else {
+        listen(this.exitListeners, r.id, (c) => resolve({ statusCode: c }));
+      }
+    });
+  }
+
+  async logs(ref: string, opts: LogReadOptions = {}): Promise<AsyncIterable<LogEntry>> {
+    const r = await this.inspect(ref);
+    return this.o.runtime.logs(r.id, opts);
+  }
+
+  async exec(ref: string, spec: ExecSpec): Promise<ExecResult> {
+    const r = await this.inspect(ref);
+    if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
+    return this.o.runtime.exec(r.id, spec);
+  }
+
+  /** Replace the network-dependent parts of hosts/resolv.conf (connect, disconnect, links). */
+  updateNetworkFiles(ref: string, change: Partial<NetworkFiles>): Promise<ContainerRecord> {
+    return this.withLock(ref, async (r) => {
+      const next = { ...r, networkFiles: { ...r.networkFiles, ...change } };
+      await rewriteNetworkFiles(containerPaths(this.o.stateDir, r.id), next, this.o);
+      await this.o.store.put(next);
+      return next;
+    });
+  }
+
+  /**
+   * After a daemon start: re-attach to containers still running, record exits that happened
+   * meanwhile, then apply restart policies as Docker does at daemon start.
+   */
+  async adopt(): Promise<ContainerRecord[]> {
+    const records = await this.o.store.list();
+    const found = new Map((await this.o.runtime.adopt(records.map((r) => r.id))).map((a) => [a.id, a]));
+    for (const r of records) {
+      const a = found.get(r.id);
+      if (!a) continue;
+      let next = r;
+      if (a.status === 'running' || a.status === 'paused') {
+        if (!r.state.running) next = { ...r, state: transition(r.state, { type: 'start', pid: a.pid, at: this.now() }) };
+        else if (r.state.pid !== a.pid) next = { ...r, state: { ...r.state, pid: a.pid } };
+        if (next !== r) await this.o.store.put(next);
+        this.watch(next.id);
+      } else if (r.state.running || r.state.status === 'restarting') {
+        const ev: StateEvent = a.exit
+          ? { type: 'exit', exitCode: a.exit.exitCode, at: a.exit.finishedAt }
+          : { type: 'exit', exitCode: 255, at: this.now() };
+        next = { ...r, state: transition(r.state, ev) };
+        await this.o.store.put(next);
+        this.emit('die', next, next.state.exitCode);
+      }
+      const policy = next.spec.restartPolicy ?? NO_RESTART;
+      if (!next.state.running && next.state.status === 'exited' &&
+          shouldRestart(policy, { exitCode: next.state.exitCode, restartCount: next.restartCount, manuallyStopped: next.manuallyStopped, daemonStarting: true })) {
+        await this.withLock(next.id, (cur) => this.run(cur, cur)).catch(() => undefined);
+      }
+    }
+    return this.o.store.list();
+  }
+
+  /** Stop watching exits (daemon shutdown): containers keep running under their monitors. */
+  detach(): void {
+    for (const c of this.watchers.values()) c.abort();
+    this.watchers.clear();
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private async run(r: ContainerRecord, base: ContainerRecord): Promise<void> {
+    const rt = this.o.runtime;
+    if (await rt.state(r.id)) await rt.delete(r.id, { force: true });
+    try {
+      const { pid } = await rt.create({ id: r.id, lowers: r.spec.lowers, terminal: r.spec.tty ?? false, stdin: r.spec.openStdin, name: r.name.slice(1) });
+      await rt.start(r.id);
+      await this.o.store.put({ ...base, state: transition(base.state, { type: 'start', pid, at: this.now() }) });
+    } catch (e) {
+      await rt.delete(r.id, { force: true }).catch(() => undefined);
+      const message = e instanceof Error ? e.message : String(e);
+      await this.o.store.put({ ...base, state: transition(base.state, { type: 'start-failed', error: message }) });
+      throw e;
+    }
+    this.watch(r.id);
+    this.emit('start', r);
+  }
+
+  private async terminate(r: ContainerRecord, signal: string, timeoutSec: number): Promise<void> {
+    const rt = this.o.runtime;
+    const ctl = new AbortController();
+    const exited = rt.waitExit(r.id, ctl.signal);
+    exited.catch(() => undefined);
+    const ignoreNotRunning = (e: unknown) => {
+      if (!isNetdError(e) || e.kind !== 'conflict') throw e;
+    };
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (signal !== 'SIGKILL' && signal !== 'KILL' && signal !== '9') {
+        await rt.kill(r.id, signal).catch(ignoreNotRunning);
+        const timeout = new Promise<'timeout'>((res) => (timer = setTimeout(res, Math.max(0, timeoutSec) * 1000, 'timeout')));
+        if ((await Promise.race([exited, timeout])) !== 'timeout') return await this.settle(r.id);
+      }
+      await rt.kill(r.id, 'SIGKILL').catch(ignoreNotRunning);
+      await exited;
+      await this.settle(r.id);
+    } finally {
+      clearTimeout(timer);
+      ctl.abort();
+    }
+  }
+
+  /** Record an exit now rather than when the watcher gets to it, so callers see `exited`. */
+  private async settle(id: string): Promise<void> {
+    const r = await this.o.store.get(id);
+    const exit = await this.o.runtime.readExit(id);
+    if (r && exit && r.state.running) await this.recordExit(r, exit.exitCode, exit.finishedAt);
+  }
+
+  private watch(id: string): void {
+    this.watchers.get(id)?.abort();
+    const ctl = new AbortController();
+    this.watchers.set(id, ctl);
+    this.o.runtime.waitExit(id, ctl.signal).then(
+      (exit) => this.withLock(id, async (r) => {
+        if (this.watchers.get(id) === ctl) this.watchers.delete(id);
+        if (r.state.running) await this.recordExit(r, exit.exitCode, exit.finishedAt);
+        await this.afterExit(id);
+      }),
+      () => undefined,
+    ).catch(() => undefined);
+  }
+
+  private async recordExit(r: ContainerRecord, exitCode: number, at: Date): Promise<void> {
+    await this.o.store.put({ ...r, state: transition(r.state, { type: 'exit', exitCode, at }) });
+    this.emit('die', r, exitCode);
+    for (const l of this.exitListeners.get(r.id) ?? []) l(exitCode);
+    this.exitListeners.delete(r.id);
+  }
+
+  private async afterExit(id: string): Promise<void> {
+    const r = await this.o.store.get(id);
+    if (!r || r.state.status !== 'exited') return;
+    const policy = r.spec.restartPolicy ?? NO_RESTART;
+    if (shouldRestart(policy, { exitCode: r.state.exitCode, restartCount: r.restartCount, manuallyStopped: r.manuallyStopped, daemonStarting: false })) {
+      const next = { ...r, restartCount: r.restartCount + 1, state: transition(r.state, { type: 'restarting' }) };
+      await this.o.store.put(next);
+      setTimeout(() => {
+        void this.withLock(id, (cur) => (cur.state.status === 'restarting' ? this.run(cur, cur) : Promise.resolve())).catch(() => undefined);
+      }, restartDelayMs(r.restartCount)).unref();
+    } else if (r.spec.autoRemove) {
+      await this.remove(r);
+    }
+  }
+
+  private async remove(r: ContainerRecord): Promise<void> {
+    this.watchers.get(r.id)?.abort();
+    this.watchers.delete(r.id);
+    if (await this.o.runtime.state(r.id)) await this.o.runtime.delete(r.id, { force: true });
+    await rm(containerPaths(this.o.stateDir, r.id).dir, { recursive: true, force: true });
+    await this.o.store.delete(r.id);
+    this.emit('destroy', r);
+    for (const l of this.removeListeners.get(r.id) ?? []) l();
+    this.removeListeners.delete(r.id);
+  }
+
+  private async withLock<T>(ref: string, fn: (r: ContainerRecord) => Promise<T>): Promise<T> {
+    const id = (await this.inspect(ref)).id;
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(async () => {
+      const r = await this.o.store.get(id);
+      if (!r) throw new NotFoundError(`No such container: ${ref}`);
+      return fn(r);
+    });
+    this.locks.set(id, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(id) === next) this.locks.delete(id);
+    }
+  }
+
+  private emit(action: string, r: ContainerRecord, exitCode?: number): void {
+    this.o.onEvent?.({ action, id: r.id, name: r.name.slice(1), ...(exitCode !== undefined ? { exitCode } : {}) });
+  }
+}
+
+function listen<T extends (...a: never[]) => void>(map: Map<string, Set<T>>, id: string, fn: T): void {
+  let set = map.get(id);
+  if (!set) map.set(id, (set = new Set()));
+  set.add(fn);
+}

@@ -1,0 +1,82 @@
+import type { ContainerState } from './container-state';
+import type { DnsSettings } from './resolv-conf';
+import type { RestartPolicy } from './restart-policy';
+
+/** How the container reaches a network: a namespace netd made (bridge/none/user) or the host's. */
+export type ContainerNetwork =
+  | { readonly kind: 'host' }
+  | {
+      readonly kind: 'netns';
+      readonly netnsPath: string;
+      /** resolv.conf points at the embedded DNS (127.0.0.11): user-defined networks. */
+      readonly embeddedDns?: boolean;
+    };
+
+/** What `create` needs: Docker's Config + HostConfig, reduced to what the core uses, camelCased. */
+export interface ContainerSpec {
+  readonly name?: string;
+  /** Image reference and id, for inspect/ps only. */
+  readonly image?: string;
+  readonly imageId?: string;
+  /** The image's layer directories, topmost first. */
+  readonly lowers: readonly string[];
+  /** Entrypoint + Cmd, combined. */
+  readonly cmd: readonly string[];
+  readonly env?: readonly string[];
+  readonly workingDir?: string;
+  /** Docker's `--user`: `name|uid[:group|gid]`. */
+  readonly user?: string;
+  readonly hostname?: string;
+  readonly domainname?: string;
+  readonly tty?: boolean;
+  readonly openStdin?: boolean;
+  readonly stopSignal?: string;
+  /** Seconds `stop` waits before SIGKILL (default 10). */
+  readonly stopTimeout?: number;
+  readonly restartPolicy?: RestartPolicy;
+  readonly autoRemove?: boolean;
+  readonly network: ContainerNetwork;
+  readonly dns?: DnsSettings;
+  /** `--add-host` values as given (`name:ip`, `name:host-gateway`). */
+  readonly extraHosts?: readonly string[];
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly capAdd?: readonly string[];
+  readonly capDrop?: readonly string[];
+  readonly sysctls?: Readonly<Record<string, string>>;
+  readonly readonlyRootfs?: boolean;
+}
+
+/** Entries of /etc/hosts that change with network connect/disconnect; plain strings (JSON). */
+export interface NetworkFiles {
+  /** The container's own addresses. */
+  readonly addresses: readonly string[];
+  /** Legacy links: `{ip, alias, id, name}`. */
+  readonly links: readonly { ip: string; alias: string; id: string; name: string }[];
+  readonly embeddedDns: boolean;
+}
+
+/** netd's record of one container; JSON-plain so any store can keep it. */
+export interface ContainerRecord {
+  readonly id: string;
+  /** Canonical name, with the leading `/`. */
+  readonly name: string;
+  readonly created: string;
+  readonly spec: ContainerSpec;
+  readonly hostname: string;
+  readonly state: ContainerState;
+  readonly restartCount: number;
+  /** Stopped or killed by a user: restart policies (but `always` at daemon start) stay quiet. */
+  readonly manuallyStopped: boolean;
+  readonly networkFiles: NetworkFiles;
+}
+
+/** Where records live. The daemon implements it over SQLite; FileContainerStore keeps one JSON per container. */
+export abstract class ContainerStore {
+  /** The record, or undefined. */
+  abstract get(id: string): Promise<ContainerRecord | undefined>;
+  abstract list(): Promise<ContainerRecord[]>;
+  /** Insert or replace, atomically. */
+  abstract put(record: ContainerRecord): Promise<void>;
+  /** Remove; no error if missing. */
+  abstract delete(id: string): Promise<void>;
+}

@@ -1,0 +1,210 @@
+import { ConflictError, NotFoundError } from '@app/common';
+import { RuncCli, isMountPoint, mountOverlay, startConmon, unmountPath, type RuncState } from '@app/kernel/runc';
+import { watch } from 'node:fs';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readK8sLog, type LogEntry, type LogReadOptions } from './k8s-log';
+import { containerPaths, type ContainerPaths } from './layout';
+import {
+  Runtime,
+  type AdoptedContainer,
+  type ExecResult,
+  type ExecSpec,
+  type ExitStatus,
+  type RuntimeCreateSpec,
+  type RuntimeState,
+} from './runtime.port';
+
+export interface RuncRuntimeOptions {
+  /** Containers' directories (`<stateDir>/<id>` is the bundle). */
+  readonly stateDir: string;
+  /** runc `--root`, netd's own (e.g. /run/netd/runc). */
+  readonly runcRoot: string;
+  /** conmon's attach-socket directory; keep it short (unix socket paths are ≤ 107 bytes). */
+  readonly socketDir: string;
+  readonly runcBinary?: string;
+  readonly conmonBinary?: string;
+  /** How often waitExit/log follow re-check besides file watches. */
+  readonly pollMs?: number;
+}
+
+/** runc + conmon: the monitor double-forks, so containers and their logs outlive netd. */
+export class RuncRuntime extends Runtime {
+  private readonly runc: RuncCli;
+  private readonly pollMs: number;
+
+  constructor(private readonly opts: RuncRuntimeOptions) {
+    super();
+    this.runc = new RuncCli({ root: opts.runcRoot, binary: opts.runcBinary });
+    this.pollMs = opts.pollMs ?? 200;
+  }
+
+  private paths(id: string): ContainerPaths {
+    return containerPaths(this.opts.stateDir, id);
+  }
+
+  async create(spec: RuntimeCreateSpec): Promise<{ pid: number }> {
+    const p = this.paths(spec.id);
+    if (await this.runc.state(spec.id)) throw new ConflictError(`container ${spec.id} already exists in the runtime`);
+    await Promise.all([p.upper, p.work, p.rootfs, p.exitDir, this.opts.socketDir, this.opts.runcRoot].map((d) => mkdir(d, { recursive: true })));
+    await rm(p.exitFile, { force: true });
+    await rm(p.pidFile, { force: true });
+    if (!isMountPoint(p.rootfs)) mountOverlay({ target: p.rootfs, lowers: spec.lowers, upper: p.upper, work: p.work });
+    try {
+      return await startConmon({
+        id: spec.id,
+        name: spec.name,
+        bundle: p.dir,
+        runcRoot: this.opts.runcRoot,
+        runcBinary: this.opts.runcBinary,
+        conmonBinary: this.opts.conmonBinary,
+        logPath: p.log,
+        exitDir: p.exitDir,
+        pidFile: p.pidFile,
+        conmonPidFile: p.conmonPidFile,
+        socketDir: this.opts.socketDir,
+        terminal: spec.terminal,
+        stdin: spec.stdin,
+      });
+    } catch (e) {
+      await this.runc.delete(spec.id, true).catch(() => undefined);
+      if (isMountPoint(p.rootfs)) unmountPath(p.rootfs);
+      throw e;
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    const s = await this.requireState(id);
+    if (s.status !== 'created') throw new ConflictError(`cannot start container ${id}: it is ${s.status}`);
+    await this.runc.start(id);
+  }
+
+  async kill(id: string, signal: string | number): Promise<void> {
+    const s = await this.requireState(id);
+    if (s.status !== 'running' && s.status !== 'paused' && s.status !== 'created') {
+      throw new ConflictError(`Container ${id} is not running`);
+    }
+    await this.runc.kill(id, typeof signal === 'string' ? signal.replace(/^SIG/, '') : signal);
+  }
+
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    const p = this.paths(id);
+    const s = await this.runc.state(id);
+    const mounted = isMountPoint(p.rootfs);
+    if (!s && !mounted) throw new NotFoundError(`No such container: ${id}`);
+    if (s && (s.status === 'running' || s.status === 'paused') && !opts.force) {
+      throw new ConflictError(`cannot remove container ${id}: it is ${s.status}, stop it first or force removal`);
+    }
+    if (s) await this.runc.delete(id, opts.force ?? false);
+    if (isMountPoint(p.rootfs)) unmountPath(p.rootfs);
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    const s = await this.runc.state(id);
+    return s ? toState(s) : undefined;
+  }
+
+  async list(): Promise<RuntimeState[]> {
+    return (await this.runc.list()).map(toState);
+  }
+
+  async exec(id: string, spec: ExecSpec): Promise<ExecResult> {
+    const s = await this.requireState(id);
+    if (s.status !== 'running') throw new ConflictError(`Container ${id} is not running`);
+    const p = this.paths(id);
+    // The exec'd process gets the container's own identity: capabilities, no-new-privileges, env.
+    const config = JSON.parse(await readFile(p.config, 'utf8')) as { process: Record<string, unknown> & { env: string[] } };
+    const env = [...config.process.env];
+    for (const e of spec.env ?? []) {
+      const key = e.split('=')[0];
+      const i = env.findIndex((x) => x.split('=')[0] === key);
+      if (i >= 0) env[i] = e;
+      else env.push(e);
+    }
+    const processSpec = {
+      ...config.process,
+      terminal: false,
+      args: [...spec.args],
+      env,
+      cwd: spec.cwd ?? config.process.cwd,
+      ...(spec.user ? { user: spec.user } : {}),
+    };
+    const file = join(p.dir, `exec-${randomBytes(6).toString('hex')}.json`);
+    await writeFile(file, JSON.stringify(processSpec));
+    try {
+      return await this.runc.exec(id, file, { timeoutMs: spec.timeoutMs });
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  async readExit(id: string): Promise<ExitStatus | undefined> {
+    const file = this.paths(id).exitFile;
+    try {
+      const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+      // conmon writes the file through a temporary name and renames it, so content is complete.
+      if (text.trim() === '') return undefined;
+      return { exitCode: Number.parseInt(text.trim(), 10), finishedAt: new Date(st.mtimeMs) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async waitExit(id: string, signal?: AbortSignal): Promise<ExitStatus> {
+    const dir = this.paths(id).exitDir;
+    await mkdir(dir, { recursive: true });
+    return new Promise<ExitStatus>((resolve, reject) => {
+      let done = false;
+      const watcher = watch(dir, () => void check());
+      watcher.on('error', () => undefined);
+      const timer = setInterval(() => void check(), this.pollMs);
+      const finish = (f: () => void) => {
+        if (done) return;
+        done = true;
+        watcher.close();
+        clearInterval(timer);
+        signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+      const onAbort = () => finish(() => reject(signal?.reason ?? new Error('aborted')));
+      const check = async () => {
+        const exit = await this.readExit(id);
+        if (exit) finish(() => resolve(exit));
+      };
+      signal?.addEventListener('abort', onAbort);
+      if (signal?.aborted) onAbort();
+      void check();
+    });
+  }
+
+  logs(id: string, opts: LogReadOptions = {}): AsyncIterable<LogEntry> {
+    return readK8sLog(this.paths(id).log, opts, async () => (await this.readExit(id)) !== undefined, this.pollMs);
+  }
+
+  async adopt(ids: readonly string[]): Promise<AdoptedContainer[]> {
+    const known = new Map((await this.runc.list()).map((s) => [s.id, s]));
+    const out: AdoptedContainer[] = [];
+    for (const id of ids) {
+      const s = known.get(id);
+      if (s && s.status !== 'stopped' && s.status !== 'creating') {
+        out.push({ id, status: s.status, pid: s.pid });
+        continue;
+      }
+      const exit = await this.readExit(id);
+      out.push(exit ? { id, status: 'exited', pid: 0, exit } : { id, status: 'missing', pid: 0 });
+    }
+    return out;
+  }
+
+  private async requireState(id: string): Promise<RuntimeState> {
+    const s = await this.state(id);
+    if (!s) throw new NotFoundError(`No such container: ${id}`);
+    return s;
+  }
+}
+
+function toState(s: RuncState): RuntimeState {
+  const status = s.status === 'creating' ? 'created' : s.status;
+  return { id: s.id, status, pid: status === 'stopped' ? 0 : s.pid };
+}

@@ -1,0 +1,110 @@
+import type { LogEntry, LogReadOptions } from './k8s-log';
+
+/** What {@link Runtime.create} needs beyond the bundle already written at the layout's paths. */
+export interface RuntimeCreateSpec {
+  /** 64-hex container id; the bundle is `containerPaths(stateDir, id)`. */
+  readonly id: string;
+  /** Image layers for the overlay root, topmost first. */
+  readonly lowers: readonly string[];
+  /** Allocate a console (`-t`). */
+  readonly terminal: boolean;
+  /** Keep stdin open for attach (`-i`). */
+  readonly stdin?: boolean;
+  readonly name?: string;
+}
+
+export type RuntimeStatus = 'created' | 'running' | 'paused' | 'stopped';
+
+export interface RuntimeState {
+  readonly id: string;
+  readonly status: RuntimeStatus;
+  /** Init's host pid; 0 once stopped. */
+  readonly pid: number;
+}
+
+export interface ExitStatus {
+  readonly exitCode: number;
+  /** When the monitor recorded the exit. */
+  readonly finishedAt: Date;
+}
+
+/** A process to run inside a running container (`docker exec`). */
+export interface ExecSpec {
+  readonly args: readonly string[];
+  readonly env?: readonly string[];
+  readonly cwd?: string;
+  readonly user?: { readonly uid: number; readonly gid: number };
+  /** Bounds the whole exec; the process is killed past it. */
+  readonly timeoutMs?: number;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** What {@link Runtime.adopt} found for one container after a daemon (re)start. */
+export interface AdoptedContainer {
+  readonly id: string;
+  /** `exited`: the monitor recorded an exit; `missing`: no runtime state and no exit record. */
+  readonly status: 'created' | 'running' | 'paused' | 'exited' | 'missing';
+  readonly pid: number;
+  readonly exit?: ExitStatus;
+}
+
+/**
+ * The container runtime as netd's lifecycle code sees it: one supervised process tree per id.
+ * The real implementation (`RuncRuntime`) runs runc under a conmon monitor that outlives the
+ * daemon; `FakeRuntime` (testing/) models the same states in memory. Both throw the same
+ * kinds: NotFound for an unknown id, Conflict for a verb that does not fit the current status.
+ */
+export abstract class Runtime {
+  /**
+   * Mount the root filesystem and create the container (status `created`, process not yet
+   * running), with a monitor capturing its output and waiting for its exit. Called after the
+   * bundle (config.json, hosts, resolv.conf, hostname) was written. Conflict if the id exists;
+   * leaves nothing behind on failure.
+   */
+  abstract create(spec: RuntimeCreateSpec): Promise<{ pid: number }>;
+
+  /** Run a `created` container's process. Conflict unless `created`; NotFound if unknown. */
+  abstract start(id: string): Promise<void>;
+
+  /** Send a signal (name like 'SIGTERM' or number) to init. Conflict unless running/paused. */
+  abstract kill(id: string, signal: string | number): Promise<void>;
+
+  /**
+   * Remove the runtime state and unmount the root. Conflict if still running unless `force`
+   * (which kills it first). NotFound if unknown. The container's directory stays (the caller
+   * owns it and removes it).
+   */
+  abstract delete(id: string, opts?: { force?: boolean }): Promise<void>;
+
+  /** Current state, or undefined if the runtime does not know the id. */
+  abstract state(id: string): Promise<RuntimeState | undefined>;
+
+  /** Every container the runtime knows, any status. */
+  abstract list(): Promise<RuntimeState[]>;
+
+  /** Run a process in a running container and wait for it. Conflict unless running. */
+  abstract exec(id: string, spec: ExecSpec): Promise<ExecResult>;
+
+  /** The recorded exit, if the container has exited since its last start. */
+  abstract readExit(id: string): Promise<ExitStatus | undefined>;
+
+  /** Resolve when the container exits (immediately if it already has); rejects on abort. */
+  abstract waitExit(id: string, signal?: AbortSignal): Promise<ExitStatus>;
+
+  /** The container's output since create, oldest first; see {@link LogReadOptions}. */
+  abstract logs(id: string, opts?: LogReadOptions): AsyncIterable<LogEntry>;
+
+  /**
+   * After a daemon start: report each of `ids` (the containers the daemon has records of) as
+   * still running, or exited with the code its monitor recorded while netd was down, or missing.
+   * Read-only: it changes nothing.
+   */
+  abstract adopt(ids: readonly string[]): Promise<AdoptedContainer[]>;
+}
+
+export type { LogEntry, LogReadOptions };

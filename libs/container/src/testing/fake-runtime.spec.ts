@@ -1,0 +1,11 @@
+import { describeRuntimeContract } from './runtime.contract';
+import { FakeRuntime } from './fake-runtime';
+
+describeRuntimeContract('FakeRuntime', async () => {
+  const runtime = new FakeRuntime();
+  return {
+    runtime,
+    prepare: async (id) => ({ id, lowers: ['/layer'], terminal: false }),
+    dispose: async () => undefined,
+  };
+});

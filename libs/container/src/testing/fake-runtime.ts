@@ -1,0 +1,159 @@
+import { ConflictError, NotFoundError } from '@app/common';
+import { constants } from 'node:os';
+import type { LogEntry, LogReadOptions } from '../k8s-log';
+import {
+  Runtime,
+  type AdoptedContainer,
+  type ExecResult,
+  type ExecSpec,
+  type ExitStatus,
+  type RuntimeCreateSpec,
+  type RuntimeState,
+} from '../runtime.port';
+
+interface FakeContainer {
+  spec: RuntimeCreateSpec;
+  status: 'created' | 'running' | 'stopped';
+  pid: number;
+  exit?: ExitStatus;
+  logs: LogEntry[];
+  ignored: Set<number>;
+  waiters: Array<(e: ExitStatus) => void>;
+}
+
+/**
+ * An in-memory runtime with runc's states and error kinds. Every process "runs" until a signal
+ * it does not ignore arrives (exit 128 + signo) or the test calls {@link exit}. The model
+ * survives a ContainerManager being thrown away, like conmon survives the daemon.
+ */
+export class FakeRuntime extends Runtime {
+  private readonly containers = new Map<string, FakeContainer>();
+  private nextPid = 1000;
+  /** Answer for exec; default: exit 0, no output. */
+  onExec: (id: string, spec: ExecSpec) => ExecResult = () => ({ exitCode: 0, stdout: '', stderr: '' });
+  /** Make the next create fail with this error (then reset). */
+  failNextCreate?: Error;
+
+  async create(spec: RuntimeCreateSpec): Promise<{ pid: number }> {
+    if (this.containers.has(spec.id)) throw new ConflictError(`container ${spec.id} already exists in the runtime`);
+    if (this.failNextCreate) {
+      const e = this.failNextCreate;
+      this.failNextCreate = undefined;
+      throw e;
+    }
+    const pid = this.nextPid++;
+    // A new create starts a new life: conmon's old exit file is removed first (RuncRuntime too).
+    this.exited.delete(spec.id);
+    this.containers.set(spec.id, { spec, status: 'created', pid, logs: [], ignored: new Set(), waiters: [] });
+    return { pid };
+  }
+
+  async start(id: string): Promise<void> {
+    const c = this.get(id);
+    if (c.status !== 'created') throw new ConflictError(`cannot start container ${id}: it is ${c.status}`);
+    c.status = 'running';
+  }
+
+  async kill(id: string, signal: string | number): Promise<void> {
+    const c = this.get(id);
+    if (c.status === 'stopped') throw new ConflictError(`Container ${id} is not running`);
+    const signo = typeof signal === 'number' ? signal : constants.signals[(signal.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals];
+    if (signo === undefined) throw new ConflictError(`invalid signal ${signal}`);
+    if (signo === constants.signals.SIGKILL || !c.ignored.has(signo)) this.exit(id, 128 + signo);
+  }
+
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    const c = this.get(id);
+    if (c.status === 'running' && !opts.force) throw new ConflictError(`cannot remove container ${id}: it is running, stop it first or force removal`);
+    if (c.status !== 'stopped') this.exit(id, 137);
+    this.containers.delete(id);
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    const c = this.containers.get(id);
+    return c ? { id, status: c.status, pid: c.status === 'stopped' ? 0 : c.pid } : undefined;
+  }
+
+  async list(): Promise<RuntimeState[]> {
+    return [...this.containers.keys()].map((id) => ({ id, status: this.containers.get(id)!.status, pid: this.containers.get(id)!.pid }));
+  }
+
+  async exec(id: string, spec: ExecSpec): Promise<ExecResult> {
+    if (this.get(id).status !== 'running') throw new ConflictError(`Container ${id} is not running`);
+    return this.onExec(id, spec);
+  }
+
+  async readExit(id: string): Promise<ExitStatus | undefined> {
+    return this.containers.get(id)?.exit ?? this.exited.get(id);
+  }
+
+  waitExit(id: string, signal?: AbortSignal): Promise<ExitStatus> {
+    const done = this.containers.get(id)?.exit ?? this.exited.get(id);
+    if (done) return Promise.resolve(done);
+    const c = this.get(id);
+    return new Promise((resolve, reject) => {
+      c.waiters.push(resolve);
+      signal?.addEventListener('abort', () => reject(signal.reason));
+    });
+  }
+
+  async *logs(id: string, opts: LogReadOptions = {}): AsyncIterable<LogEntry> {
+    const c = this.get(id);
+    const all = c.logs;
+    const start = opts.tail !== undefined && opts.tail >= 0 ? Math.max(0, all.length - opts.tail) : 0;
+    let i = start;
+    for (; i < all.length; i++) yield all[i];
+    while (opts.follow && !c.exit && !opts.signal?.aborted) {
+      await new Promise((r) => setTimeout(r, 5));
+      for (; i < all.length; i++) yield all[i];
+    }
+    for (; i < all.length; i++) yield all[i];
+  }
+
+  async adopt(ids: readonly string[]): Promise<AdoptedContainer[]> {
+    return ids.map((id) => {
+      const c = this.containers.get(id);
+      if (c && c.status !== 'stopped') return { id, status: c.status, pid: c.pid };
+      const exit = c?.exit ?? this.exited.get(id);
+      return exit ? { id, status: 'exited', pid: 0, exit } : { id, status: 'missing', pid: 0 };
+    });
+  }
+
+  // ---- test controls ---------------------------------------------------------------------
+
+  /** Exit records that outlive `delete`, as conmon's exit file outlives `runc delete`. */
+  private readonly exited = new Map<string, ExitStatus>();
+
+  /** The container's process exits with `code` now. */
+  exit(id: string, code: number, at = new Date()): void {
+    const c = this.get(id);
+    if (c.status === 'stopped') throw new ConflictError(`container ${id} already exited`);
+    c.status = 'stopped';
+    c.exit = { exitCode: code, finishedAt: at };
+    this.exited.set(id, c.exit);
+    for (const w of c.waiters.splice(0)) w(c.exit);
+  }
+
+  /** The process ignores `signal` (e.g. SIGTERM), so only SIGKILL stops it. */
+  ignoreSignal(id: string, signal: NodeJS.Signals): void {
+    this.get(id).ignored.add(constants.signals[signal]);
+  }
+
+  writeLog(id: string, stream: 'stdout' | 'stderr', text: string, time = new Date().toISOString()): void {
+    this.get(id).logs.push({ time, stream, text });
+  }
+
+  has(id: string): boolean {
+    return this.containers.has(id);
+  }
+
+  createSpecOf(id: string): RuntimeCreateSpec {
+    return this.get(id).spec;
+  }
+
+  private get(id: string): FakeContainer {
+    const c = this.containers.get(id);
+    if (!c) throw new NotFoundError(`No such container: ${id}`);
+    return c;
+  }
+}
