@@ -9,6 +9,7 @@ import { EndpointsService } from './networks/endpoints.service';
 import { KeyedMutex } from './networks/keyed-mutex';
 import { NetworksService } from './networks/networks.service';
 import { SandboxesService } from './sandboxes/sandboxes.service';
+import type { SandboxDns } from './dns/sandbox-dns';
 import type { Db } from './store/database';
 import { StateStore } from './store/state-store';
 
@@ -27,6 +28,8 @@ export interface Runtime {
   networks: NetworksService;
   endpoints: EndpointsService;
   sandboxes: SandboxesService;
+  /** The embedded DNS, when enabled (apps/netd/src/dns). */
+  dns?: SandboxDns;
   startedAt: Date;
 }
 
