@@ -1,0 +1,204 @@
+import { IpAddr, MacAddr, Prefix, generateId } from '@app/common';
+import { createClusterKey } from './cluster-token';
+import type { PeerEvent } from './peer-discovery.port';
+import { encodeFrame, encodeRecord, type EndpointRecord } from './peer-record';
+import { FakeDiscovery, FakeHub } from './testing';
+
+function network(name: string, subnet = '10.80.0.0/16', blockLength = 24) {
+  return { id: generateId(), name, subnet: Prefix.parse(subnet), blockLength, internal: false, attachable: true, options: {} };
+}
+
+function endpoint(networkId: string, ip: string, name: string): EndpointRecord {
+  return { networkId, endpointId: generateId(), name, aliases: [], ip: IpAddr.parse(ip), mac: MacAddr.fromIpv4(IpAddr.parse(ip)), vtep: IpAddr.parse('192.0.2.1') };
+}
+
+async function cluster(n: number, hub = new FakeHub(), opts: ConstructorParameters<typeof FakeDiscovery>[1] = {}) {
+  const nodes = Array.from({ length: n }, () => new FakeDiscovery(hub, opts));
+  for (const d of nodes) await d.start();
+  await hub.settle();
+  return { hub, nodes };
+}
+
+const started: FakeDiscovery[] = [];
+afterEach(async () => {
+  for (const d of started.splice(0)) await d.stop();
+});
+
+describe(FakeDiscovery.name, () => {
+  it('three nodes converge on networks and endpoints', async () => {
+    const { hub, nodes } = await cluster(3);
+    started.push(...nodes);
+    const net = nodes[0].createNetwork(network('web'));
+    await hub.settle();
+    nodes.forEach((d, i) => d.announce(endpoint(net.id, `10.80.${i}.2`, `c${i}`)));
+    await hub.settle();
+    for (const d of nodes) {
+      expect(d.networks().map((n) => [n.id, n.vni])).toEqual([[net.id, net.vni]]);
+      expect(d.peers(net.id).map((p) => p.ip.toString()).sort()).toEqual(['10.80.0.2', '10.80.1.2', '10.80.2.2']);
+      expect(d.members().filter((m) => m.alive)).toHaveLength(3);
+    }
+  });
+
+  it('resolves a name created concurrently on two nodes the same way everywhere', async () => {
+    const hub = new FakeHub();
+    const { nodes } = await cluster(3, hub);
+    started.push(...nodes);
+    const conflicts: PeerEvent[] = [];
+    nodes[2].subscribe((e) => e.kind === 'network-conflict' && conflicts.push(e));
+    const a = nodes[0].createNetwork(network('dup', '10.81.0.0/16'));
+    const b = nodes[1].createNetwork(network('dup', '10.82.0.0/16'));
+    await hub.settle();
+    const winners = nodes.map((d) => d.networks().map((n) => n.id));
+    expect(winners[0]).toHaveLength(1);
+    expect(winners[1]).toEqual(winners[0]);
+    expect(winners[2]).toEqual(winners[0]);
+    expect([a.id, b.id]).toContain(winners[0][0]);
+    expect(conflicts).toHaveLength(1);
+  });
+
+  it('gives a node that joins later the full state', async () => {
+    const { hub, nodes } = await cluster(2);
+    started.push(...nodes);
+    const net = nodes[0].createNetwork(network('late'));
+    await hub.settle();
+    nodes[1].announce(endpoint(net.id, '10.80.1.9', 'x'));
+    await hub.settle();
+    const late = new FakeDiscovery(hub);
+    started.push(late);
+    await late.start();
+    await hub.settle();
+    expect(late.networks().map((n) => n.id)).toEqual([net.id]);
+    expect(late.peers(net.id).map((p) => p.name)).toEqual(['x']);
+  });
+
+  it('repairs lost messages through digest anti-entropy', async () => {
+    const { hub, nodes } = await cluster(3);
+    started.push(...nodes);
+    const [a, b, c] = nodes;
+    hub.drop = (_from, to) => to === c.nodeId;
+    const net = a.createNetwork(network('lossy'));
+    await hub.settle();
+    b.announce(endpoint(net.id, '10.80.3.3', 'y'));
+    await hub.settle();
+    expect(hub.dropped).toBeGreaterThan(0);
+    expect(c.networks()).toEqual([]);
+    hub.drop = () => false;
+    for (const d of nodes) d.tick();
+    await hub.settle();
+    expect(c.networks().map((n) => n.id)).toEqual([net.id]);
+    expect(c.peers(net.id).map((p) => p.name)).toEqual(['y']);
+  });
+
+  it('never leases one block twice with 3 × 50 concurrent leases', async () => {
+    const { hub, nodes } = await cluster(3);
+    started.push(...nodes);
+    const net = nodes[0].createNetwork(network('pool', '10.90.0.0/16', 28));
+    await hub.settle();
+    const results = await Promise.all(nodes.flatMap((d) => Array.from({ length: 50 }, () => d.leaseBlock(net.id).then((b) => [d.nodeId, b.toString()]))));
+    const blocks = results.map(([, b]) => b);
+    expect(new Set(blocks).size).toBe(150);
+    await hub.settle();
+    const held = nodes.flatMap((d) => d.blocks(net.id).map(String));
+    expect(held.sort()).toEqual([...blocks].sort());
+    for (const [owner, b] of results) expect(nodes.find((d) => d.nodeId === owner)!.blocks(net.id).map(String)).toContain(b);
+  }, 30_000);
+
+  it('reclaims a dead node’s blocks after the timeout, and the node re-announces when it returns', async () => {
+    let now = 1_000_000;
+    const hub = new FakeHub();
+    const { nodes } = await cluster(3, hub, { now: () => now, deadAfterMs: 1000, reclaimAfterMs: 5000 });
+    started.push(...nodes);
+    const [a, b, c] = nodes;
+    const net = a.createNetwork(network('tiny', '10.91.0.0/24', 26));
+    await hub.settle();
+    const cBlock = await c.leaseBlock(net.id);
+    c.announce(endpoint(net.id, cBlock.nth(2n).toString(), 'c-box'));
+    await hub.settle();
+    const down: string[] = [];
+    a.subscribe((e) => e.kind === 'node-down' && down.push(e.node.id));
+    hub.isolate(c.nodeId);
+    for (let i = 0; i < 2; i++) {
+      now += 600;
+      a.tick();
+      b.tick();
+      await hub.settle();
+    }
+    expect(down).toEqual([c.nodeId]);
+    expect(a.peers(net.id)).toEqual([]);
+    await a.leaseBlock(net.id);
+    await a.leaseBlock(net.id);
+    await b.leaseBlock(net.id);
+    await expect(a.leaseBlock(net.id)).rejects.toMatchObject({ kind: 'unavailable' });
+    for (let i = 0; i < 9; i++) {
+      now += 600;
+      a.tick();
+      b.tick();
+      await hub.settle();
+    }
+    const reclaimed = await a.leaseBlock(net.id);
+    expect(reclaimed.toString()).toBe(cBlock.toString());
+    const lost: PeerEvent[] = [];
+    c.subscribe((e) => e.kind === 'lease-lost' && lost.push(e));
+    hub.restore(c.nodeId);
+    await hub.settle();
+    expect(lost).toEqual([{ kind: 'lease-lost', networkId: net.id, block: cBlock }]);
+    expect(a.members().find((m) => m.id === c.nodeId)?.alive).toBe(true);
+    expect(a.peers(net.id).map((p) => p.name)).toEqual(['c-box']);
+    expect(c.blocks(net.id)).toEqual([]);
+  });
+
+  it('refuses a node with the wrong cluster key: it can neither read nor inject records', async () => {
+    const hub = new FakeHub();
+    const { nodes } = await cluster(2, hub);
+    started.push(...nodes);
+    const intruder = new FakeDiscovery(hub, { clusterKey: createClusterKey() });
+    started.push(intruder);
+    await intruder.start();
+    const net = nodes[0].createNetwork(network('secret'));
+    intruder.createNetwork(network('evil'));
+    await hub.settle();
+    for (const d of nodes) {
+      expect(d.networks().map((n) => n.name)).toEqual(['secret']);
+      expect(d.members().map((m) => m.id)).not.toContain(intruder.nodeId);
+      expect(d.rejected).toBeGreaterThan(0);
+    }
+    expect(intruder.networks().map((n) => n.id)).not.toContain(net.id);
+  });
+
+  it('drops garbage records from an authenticated peer and keeps the valid ones', async () => {
+    const { hub, nodes } = await cluster(2);
+    started.push(...nodes);
+    const [a, b] = nodes;
+    const net = a.createNetwork(network('ok'));
+    await hub.settle();
+    const good = encodeRecord({ owner: a.nodeId, key: `network/${net.id}`, version: 99n, tombstone: false, body: { type: 'network', network: { ...net, name: 'renamed' } } });
+    const badIp = encodeRecord({ owner: a.nodeId, key: 'x', version: 100n, tombstone: false, body: { type: 'node', node: { name: 'n', advertiseAddr: IpAddr.parse('10.0.0.1'), dhtPort: 1 } } });
+    badIp.key = 'node';
+    (badIp.body.value as { advertiseAddr: string }).advertiseAddr = '999.1.1.1';
+    const link = [...(b as unknown as { links: Map<string, { send(f: Uint8Array): void }> }).links.values()][0];
+    const before = b.rejected;
+    // b's link to a delivers to a: pretend b sends garbage to a.
+    link.send(encodeFrame({ case: 'records', value: { $typeName: 'netd.cluster.v1.Records', records: [badIp, good] } }));
+    link.send(new Uint8Array([0xff, 0xff, 0xff]));
+    await hub.settle();
+    expect(a.rejected).toBeGreaterThanOrEqual(2);
+    expect(b.rejected).toBe(before);
+    expect(a.members().find((m) => m.self)?.info?.advertiseAddr.toString()).toBe('127.0.0.1');
+  });
+
+  it('refuses to delete a network while a node has endpoints on it', async () => {
+    const { hub, nodes } = await cluster(2);
+    started.push(...nodes);
+    const net = nodes[0].createNetwork(network('busy'));
+    await hub.settle();
+    const ep = endpoint(net.id, '10.80.0.5', 'busy-1');
+    nodes[1].announce(ep);
+    await hub.settle();
+    expect(() => nodes[0].deleteNetwork(net.id)).toThrow(expect.objectContaining({ kind: 'conflict' }));
+    nodes[1].withdraw(net.id, ep.endpointId);
+    await hub.settle();
+    nodes[0].deleteNetwork(net.id);
+    await hub.settle();
+    expect(nodes.map((d) => d.networks().length)).toEqual([0, 0]);
+  });
+});
