@@ -9,6 +9,7 @@ import { InvalidParameterError } from './errors';
 export type IpFamily = 4 | 6;
 
 const BITS: Record<IpFamily, number> = { 4: 32, 6: 128 };
+const LIMIT: Record<IpFamily, bigint> = { 4: 1n << 32n, 6: 1n << 128n };
 
 export class IpAddr {
   private constructor(
@@ -45,7 +46,7 @@ export class IpAddr {
   }
 
   static fromBigInt(family: IpFamily, value: bigint): IpAddr {
-    if (value < 0n || value >> BigInt(BITS[family]) !== 0n) {
+    if (value < 0n || value >= LIMIT[family]) {
       throw new InvalidParameterError(`address value out of range for IPv${family}`);
     }
     return new IpAddr(family, value);
@@ -56,7 +57,11 @@ export class IpAddr {
   }
 
   toBytes(): Uint8Array {
-    const n = this.family === 4 ? 4 : 16;
+    if (this.family === 4) {
+      const v = Number(this.value);
+      return Uint8Array.of(v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+    }
+    const n = 16;
     const out = new Uint8Array(n);
     let v = this.value;
     for (let i = n - 1; i >= 0; i--) {
@@ -81,8 +86,12 @@ export class IpAddr {
   }
 
   toString(): string {
+    if (this.family === 4) {
+      // Hot in IPAM and the API: plain number arithmetic instead of bytes and bigint shifts.
+      const v = Number(this.value);
+      return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+    }
     const bytes = Array.from(this.toBytes());
-    if (this.family === 4) return bytes.join('.');
     // RFC 5952 §5: IPv4-mapped addresses keep the dotted quad.
     if (this.value >> 32n === 0xffffn) return `::ffff:${bytes.slice(12).join('.')}`;
     return new ipaddr.IPv6(bytes).toRFC5952String();
