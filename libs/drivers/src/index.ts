@@ -10,3 +10,7 @@ export * from './bridge/bridge.options';
 export { renderFirewall, toNftScript, DEFAULT_TABLE_NAME } from './bridge/firewall-rules';
 export type { FirewallNetwork, PublishedPort } from './bridge/firewall-rules';
 export { hostVethName, markerMac, hasMarkerMac, NETD_MAC_PREFIX } from './bridge/veth';
+export * from './overlay/overlay.driver';
+export * from './overlay/overlay.options';
+export { isPeerAware, type PeerAware, type OverlayPeer } from './overlay/overlay.state';
+export { renderOverlayFirewall, OVERLAY_TABLE_NAME } from './overlay/overlay-firewall';

@@ -1,0 +1,50 @@
+import { IpAddr, Prefix } from '@app/common';
+import { toNftScript } from '../bridge/firewall-rules';
+import { renderOverlayFirewall } from './overlay-firewall';
+
+describe(renderOverlayFirewall.name, () => {
+  it('admits VXLAN only from known VTEPs, masquerades egress and fences internal networks', () => {
+    const t = renderOverlayFirewall({
+      vxlanPort: 4789,
+      peers: [IpAddr.parse('192.0.2.3'), IpAddr.parse('192.0.2.2'), IpAddr.parse('192.0.2.2')],
+      networks: [
+        { bridge: 'ov-bbbbbbbbbbbb', internal: true, subnets: [Prefix.parse('10.2.0.0/16')] },
+        { bridge: 'ov-aaaaaaaaaaaa', internal: false, subnets: [Prefix.parse('10.1.0.0/16')] },
+      ],
+    });
+    expect(toNftScript(t)).toBe(
+      [
+        'table inet netd_overlay {',
+        '\tset vxlan_peers4 {',
+        '\t\ttype ipv4_addr',
+        '\t\telements = { 192.0.2.2, 192.0.2.3 }',
+        '\t}',
+        '\tset vxlan_peers6 {',
+        '\t\ttype ipv6_addr',
+        '\t}',
+        '\tchain input {',
+        '\t\ttype filter hook input priority filter; policy accept;',
+        '\t\tudp dport 4789 ip saddr != @vxlan_peers4 drop',
+        '\t\tudp dport 4789 ip6 saddr != @vxlan_peers6 drop',
+        '\t}',
+        '\tchain forward {',
+        '\t\ttype filter hook forward priority filter; policy accept;',
+        '\t\tiifname "ov-bbbbbbbbbbbb" oifname != "ov-bbbbbbbbbbbb" drop',
+        '\t\toifname "ov-bbbbbbbbbbbb" iifname != "ov-bbbbbbbbbbbb" drop',
+        '\t}',
+        '\tchain postrouting {',
+        '\t\ttype nat hook postrouting priority srcnat; policy accept;',
+        '\t\tip saddr 10.1.0.0/16 oifname != "ov-aaaaaaaaaaaa" masquerade',
+        '\t}',
+        '}',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('renders an empty peer set when no peer is known (all inbound VXLAN dropped)', () => {
+    const t = renderOverlayFirewall({ vxlanPort: 8472, peers: [], networks: [] });
+    expect(t.body).toContain('udp dport 8472 ip saddr != @vxlan_peers4 drop');
+    expect(t.body).not.toContain('elements');
+  });
+});

@@ -1,0 +1,63 @@
+import type { IpAddr, Prefix } from '@app/common';
+import type { NftTable } from '@app/kernel/firewall.port';
+
+/** What the renderer needs about one overlay network on this host. */
+export interface OverlayFirewallNetwork {
+  readonly bridge: string;
+  readonly internal: boolean;
+  readonly subnets: readonly Prefix[];
+}
+
+export interface OverlayFirewallState {
+  readonly vxlanPort: number;
+  /** Remote VTEPs of every known peer: the only sources allowed to send VXLAN here. */
+  readonly peers: readonly IpAddr[];
+  readonly networks: readonly OverlayFirewallNetwork[];
+}
+
+/**
+ * The overlay driver's own table (the Firewall port replaces whole tables, so it cannot share the
+ * bridge driver's). VXLAN carries no authentication: anyone reaching UDP 4789 could inject frames
+ * into a network, so inbound VXLAN is dropped unless it comes from a known peer VTEP. Non-internal
+ * overlays egress through their own host (masquerade); internal ones cannot leave the bridge.
+ */
+export const OVERLAY_TABLE_NAME = 'netd_overlay';
+
+const q = (name: string) => `"${name}"`;
+const kw = (p: Prefix) => (p.family === 4 ? 'ip' : 'ip6');
+
+function chain(name: string, hook: string, rules: readonly string[]): string {
+  return [`\tchain ${name} {`, `\t\t${hook}`, ...rules.map((r) => `\t\t${r}`), '\t}'].join('\n');
+}
+
+function peerSet(name: string, type: string, addrs: readonly IpAddr[]): string {
+  const sorted = [...new Set(addrs.map(String))].sort();
+  const elements = sorted.length > 0 ? `\n\t\telements = { ${sorted.join(', ')} }` : '';
+  return `\tset ${name} {\n\t\ttype ${type}${elements}\n\t}`;
+}
+
+/** Pure and deterministic (networks sorted by bridge), so it can be golden-tested and re-applied. */
+export function renderOverlayFirewall(s: OverlayFirewallState, tableName = OVERLAY_TABLE_NAME): NftTable {
+  const nets = [...s.networks].sort((a, b) => (a.bridge < b.bridge ? -1 : a.bridge > b.bridge ? 1 : 0));
+  const forward: string[] = [];
+  const postrouting: string[] = [];
+  for (const n of nets) {
+    const br = q(n.bridge);
+    if (n.internal) {
+      forward.push(`iifname ${br} oifname != ${br} drop`, `oifname ${br} iifname != ${br} drop`);
+      continue;
+    }
+    for (const sub of n.subnets) postrouting.push(`${kw(sub)} saddr ${sub.network()} oifname != ${br} masquerade`);
+  }
+  const body = [
+    peerSet('vxlan_peers4', 'ipv4_addr', s.peers.filter((p) => p.family === 4)),
+    peerSet('vxlan_peers6', 'ipv6_addr', s.peers.filter((p) => p.family === 6)),
+    chain('input', 'type filter hook input priority filter; policy accept;', [
+      `udp dport ${s.vxlanPort} ip saddr != @vxlan_peers4 drop`,
+      `udp dport ${s.vxlanPort} ip6 saddr != @vxlan_peers6 drop`,
+    ]),
+    chain('forward', 'type filter hook forward priority filter; policy accept;', forward),
+    chain('postrouting', 'type nat hook postrouting priority srcnat; policy accept;', postrouting),
+  ].join('\n');
+  return { family: 'inet', name: tableName, body: body + '\n' };
+}

@@ -1,0 +1,263 @@
+import { IpAddr, MacAddr, Prefix, generateId } from '@app/common';
+import { FakeFirewall, FakeNetlink, FakeSysctl } from '@app/kernel/testing';
+import type { NetnsRef } from '@app/kernel';
+import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
+import type { CreateNetworkRequest } from '../driver-api';
+import { OverlayDriver } from './overlay.driver';
+import type { OverlayOptions } from './overlay.options';
+
+const NET = 'abcdef012345' + '0'.repeat(52);
+const BR = 'ov-abcdef012345';
+const VX = 'vx-abcdef012345';
+
+/** One simulated host: its namespace with an underlay device, a sandbox, a driver. */
+async function host(netlink: FakeNetlink, firewall: FakeFirewall, n: number, underlayMtu = 1500) {
+  const hostNs = netlink.addNamespace(`/run/netns/host${n}`);
+  const sandbox = netlink.addNamespace(`/run/netns/c${n}`);
+  await netlink.createLink(hostNs, { kind: 'dummy', name: 'eth0', mtu: underlayMtu });
+  const vtep = IpAddr.parse(`192.0.2.${n}`);
+  await netlink.addAddress(hostNs, 'eth0', Prefix.of(vtep, 24));
+  let inCluster = true;
+  const driver = new OverlayDriver({ netlink, firewall, sysctl: new FakeSysctl(netlink), hostNs, vtep: () => (inCluster ? vtep : undefined) });
+  return { hostNs, sandbox, vtep, driver, leaveCluster: () => void (inCluster = false) };
+}
+
+function req(driver: OverlayDriver, over: Partial<CreateNetworkRequest<OverlayOptions>> & { raw?: Record<string, string> } = {}): CreateNetworkRequest<OverlayOptions> {
+  return {
+    networkId: NET,
+    name: 'ov',
+    options: driver.parseOptions(over.raw ?? { 'com.docker.network.driver.overlay.vxlanid_list': '4097' }),
+    internal: false,
+    enableIpv6: false,
+    ipv4: [{ subnet: Prefix.parse('10.90.0.0/16'), gateway: IpAddr.parse('10.90.0.1') }],
+    ipv6: [],
+    ...over,
+  };
+}
+
+async function join(driver: OverlayDriver, sandbox: NetnsRef, ip: string, endpointId = generateId()) {
+  const { mac } = await driver.createEndpoint({ networkId: NET, endpointId, addresses: [Prefix.parse(ip)] });
+  await driver.join({ networkId: NET, endpointId, sandbox, ifname: 'eth0', defaultRoute: true });
+  return { endpointId, mac, ip: Prefix.parse(ip).address };
+}
+
+/** What apps/netd/src/cluster does: discovery's endpoint events into the driver. */
+function wire(d: FakeDiscovery, driver: OverlayDriver, errors: unknown[]) {
+  d.subscribe((e) => {
+    if (e.kind === 'add' || e.kind === 'remove') driver.onPeerEvent(e.peer.networkId, e).catch((err) => errors.push(err));
+  });
+}
+
+const names = (fake: FakeNetlink, ns: NetnsRef) => fake.linksIn(ns).map((l) => l.name).sort();
+const table = (fw: FakeFirewall, ns: NetnsRef) => fw.tableOf(ns, 'inet', 'netd_overlay') ?? '';
+
+describe(OverlayDriver.name, () => {
+  describe('parseOptions', () => {
+    const d = new OverlayDriver({ netlink: new FakeNetlink(), firewall: new FakeFirewall(), sysctl: new FakeSysctl(), hostNs: { path: '/x' }, vtep: () => undefined });
+    it.each<{ name: string; raw: Record<string, string>; message: string | RegExp }>([
+      { name: 'VNI below 4096', raw: { 'com.docker.network.driver.overlay.vxlanid_list': '4095' }, message: /between 4096 and 16777215/ },
+      { name: 'two VNIs', raw: { 'com.docker.network.driver.overlay.vxlanid_list': '5000,5001' }, message: /exactly one VNI/ },
+      { name: 'encryption', raw: { encrypted: '' }, message: 'encrypted overlay networks are not supported by netd' },
+      { name: 'an unknown key', raw: { 'com.docker.network.bridge.name': 'x' }, message: 'unknown option for the overlay driver: com.docker.network.bridge.name' },
+      { name: 'a bad MTU', raw: { 'com.docker.network.driver.mtu': '9x' }, message: /invalid value "9x"/ },
+    ])('rejects $name', ({ raw, message }) => {
+      expect(() => d.parseOptions(raw)).toThrow(expect.objectContaining({ kind: 'invalid-parameter', message: expect.stringMatching(message) }));
+    });
+
+    it('reads the VNI and the MTU', () => {
+      expect(d.parseOptions({ 'com.docker.network.driver.overlay.vxlanid_list': '70000', 'com.docker.network.driver.mtu': '1400' })).toEqual({ vni: 70000, mtu: 1400 });
+    });
+  });
+
+  describe('createNetwork', () => {
+    it('brings up a bridge and a learning-free vxlan port with MTU = underlay − 50', async () => {
+      const netlink = new FakeNetlink();
+      const fw = new FakeFirewall();
+      const h = await host(netlink, fw, 1, 9000);
+      await h.driver.createNetwork(req(h.driver));
+      const links = netlink.linksIn(h.hostNs);
+      expect(links.find((l) => l.name === BR)).toMatchObject({ kind: 'bridge', up: true, mtu: 8950 });
+      expect(links.find((l) => l.name === VX)).toMatchObject({
+        kind: 'vxlan',
+        up: true,
+        mtu: 8950,
+        master: BR,
+        vxlan: { vni: 4097, port: 4789, learning: false, local: h.vtep },
+      });
+      expect(netlink.addressesOf(h.hostNs, BR).map(String)).toEqual(['10.90.0.1/16']);
+      expect(netlink.fdbOf(h.hostNs, VX)).toEqual([]);
+      expect(table(fw, h.hostNs)).toContain('udp dport 4789 ip saddr != @vxlan_peers4 drop');
+      expect(table(fw, h.hostNs)).toContain('ip saddr 10.90.0.0/16 oifname != "ov-abcdef012345" masquerade');
+    });
+
+    it('converges when replayed (daemon restart) and honours an MTU option', async () => {
+      const netlink = new FakeNetlink();
+      const h = await host(netlink, new FakeFirewall(), 1);
+      const raw = { 'com.docker.network.driver.overlay.vxlanid_list': '4097', 'com.docker.network.driver.mtu': '1300' };
+      await h.driver.createNetwork(req(h.driver, { raw }));
+      await h.driver.createNetwork(req(h.driver, { raw }));
+      expect(names(netlink, h.hostNs)).toEqual(['eth0', 'lo', BR, VX]);
+      expect(netlink.linksIn(h.hostNs).find((l) => l.name === VX)?.mtu).toBe(1300);
+      expect(netlink.addressesOf(h.hostNs, BR)).toHaveLength(1);
+    });
+
+    it.each([
+      { name: 'outside a cluster', prep: (h: Awaited<ReturnType<typeof host>>) => h.leaveCluster(), over: {}, kind: 'unavailable' },
+      { name: 'without a VNI', prep: () => undefined, over: { raw: {} }, kind: 'invalid-parameter' },
+      { name: 'with IPv6', prep: () => undefined, over: { enableIpv6: true }, kind: 'invalid-parameter' },
+    ])('refuses to run $name and leaves nothing behind', async ({ prep, over, kind }) => {
+      const netlink = new FakeNetlink();
+      const h = await host(netlink, new FakeFirewall(), 1);
+      prep(h);
+      await expect(h.driver.createNetwork(req(h.driver, over))).rejects.toMatchObject({ kind });
+      expect(names(netlink, h.hostNs)).toEqual(['eth0', 'lo']);
+    });
+
+    it('removes what it made when a step fails', async () => {
+      const netlink = new FakeNetlink();
+      const h = await host(netlink, new FakeFirewall(), 1);
+      await netlink.createLink(h.hostNs, { kind: 'vxlan', name: 'other', vni: 4097 });
+      await expect(h.driver.createNetwork(req(h.driver))).rejects.toMatchObject({ kind: 'conflict' });
+      expect(names(netlink, h.hostNs)).toEqual(['eth0', 'lo', 'other']);
+    });
+
+    it('gives an internal network no gateway, no masquerade and no way out', async () => {
+      const netlink = new FakeNetlink();
+      const fw = new FakeFirewall();
+      const h = await host(netlink, fw, 1);
+      await h.driver.createNetwork(req(h.driver, { internal: true }));
+      expect(netlink.addressesOf(h.hostNs, BR)).toEqual([]);
+      expect(table(fw, h.hostNs)).toContain('iifname "ov-abcdef012345" oifname != "ov-abcdef012345" drop');
+      expect(table(fw, h.hostNs)).not.toContain('masquerade');
+      const ep = await join(h.driver, h.sandbox, '10.90.1.2/16');
+      expect(netlink.routesIn(h.sandbox).filter((r) => r.dst.length === 0)).toEqual([]);
+      expect(ep.mac.equals(MacAddr.fromIpv4(ep.ip))).toBe(true);
+    });
+  });
+
+  describe('join', () => {
+    it('plugs a veth into the sandbox with address, lo, default route and the network MTU', async () => {
+      const netlink = new FakeNetlink();
+      const h = await host(netlink, new FakeFirewall(), 1);
+      await h.driver.createNetwork(req(h.driver));
+      const ep = await join(h.driver, h.sandbox, '10.90.1.2/16');
+      const eth0 = netlink.linksIn(h.sandbox).find((l) => l.name === 'eth0');
+      expect(eth0).toMatchObject({ kind: 'veth', up: true, mtu: 1450 });
+      expect(eth0?.mac?.equals(ep.mac)).toBe(true);
+      expect(netlink.addressesOf(h.sandbox, 'eth0').map(String)).toEqual(['10.90.1.2/16']);
+      expect(netlink.linksIn(h.sandbox).find((l) => l.name === 'lo')?.up).toBe(true);
+      expect(netlink.routesIn(h.sandbox).find((r) => r.dst.length === 0)?.gateway?.toString()).toBe('10.90.0.1');
+      expect(netlink.linksIn(h.hostNs).find((l) => l.name === `veth${ep.endpointId.slice(0, 7)}`)?.master).toBe(BR);
+    });
+
+    it('rejects an address outside the subnet before touching anything', async () => {
+      const netlink = new FakeNetlink();
+      const h = await host(netlink, new FakeFirewall(), 1);
+      await h.driver.createNetwork(req(h.driver));
+      await expect(h.driver.createEndpoint({ networkId: NET, endpointId: generateId(), addresses: [Prefix.parse('10.91.0.2/16')] })).rejects.toMatchObject({
+        kind: 'invalid-parameter',
+      });
+    });
+  });
+
+  describe('onPeerEvent', () => {
+    async function twoHosts() {
+      const netlink = new FakeNetlink();
+      const fw = new FakeFirewall();
+      const hub = new FakeHub();
+      const a = await host(netlink, fw, 1);
+      const b = await host(netlink, fw, 2);
+      const da = new FakeDiscovery(hub);
+      const db = new FakeDiscovery(hub);
+      const errors: unknown[] = [];
+      wire(da, a.driver, errors);
+      wire(db, b.driver, errors);
+      await da.start();
+      await db.start();
+      await hub.settle();
+      const net = da.createNetwork({ id: NET, name: 'ov', subnet: Prefix.parse('10.90.0.0/16'), gateway: IpAddr.parse('10.90.0.1'), blockLength: 24, internal: false, attachable: true, options: {} });
+      await hub.settle();
+      da.join(NET);
+      db.join(NET);
+      const settle = async () => {
+        await hub.settle();
+        await Promise.all([a.driver.idle(), b.driver.idle()]);
+      };
+      return { netlink, fw, hub, a, b, da, db, net, errors, settle, stop: () => Promise.all([da.stop(), db.stop()]) };
+    }
+
+    const announce = (d: FakeDiscovery, ep: { endpointId: string; mac: MacAddr; ip: IpAddr }, vtep: IpAddr, name: string) =>
+      d.announce({ networkId: NET, endpointId: ep.endpointId, name, aliases: [], ip: ep.ip, mac: ep.mac, vtep });
+
+    it('programs FDB and neighbour entries for remote endpoints only, and removes them on withdraw', async () => {
+      const s = await twoHosts();
+      try {
+        for (const h of [s.a, s.b]) await h.driver.createNetwork(req(h.driver, { raw: { 'com.docker.network.driver.overlay.vxlanid_list': String(s.net.vni) } }));
+        const e1 = await join(s.a.driver, s.a.sandbox, '10.90.1.2/16');
+        const e2 = await join(s.b.driver, s.b.sandbox, '10.90.2.2/16');
+        announce(s.da, e1, s.a.vtep, 'c1');
+        announce(s.db, e2, s.b.vtep, 'c2');
+        await s.settle();
+        expect(s.netlink.fdbOf(s.b.hostNs, VX)).toEqual([{ dev: VX, mac: e1.mac, dst: s.a.vtep }]);
+        expect(s.netlink.fdbOf(s.a.hostNs, VX)).toEqual([{ dev: VX, mac: e2.mac, dst: s.b.vtep }]);
+        expect(s.netlink.neighborsOf(s.b.sandbox, 'eth0')).toEqual([{ dev: 'eth0', ip: e1.ip, mac: e1.mac }]);
+        expect(s.netlink.neighborsOf(s.a.sandbox, 'eth0')).toEqual([{ dev: 'eth0', ip: e2.ip, mac: e2.mac }]);
+        expect(table(s.fw, s.b.hostNs)).toContain('elements = { 192.0.2.1 }');
+        s.da.withdraw(NET, e1.endpointId);
+        await s.settle();
+        expect(s.netlink.fdbOf(s.b.hostNs, VX)).toEqual([]);
+        expect(s.netlink.neighborsOf(s.b.sandbox, 'eth0')).toEqual([]);
+        expect(table(s.fw, s.b.hostNs)).not.toContain('192.0.2.1');
+        expect(s.errors).toEqual([]);
+      } finally {
+        await s.stop();
+      }
+    });
+
+    it('replays peers known before the network came up, and into sandboxes that join later', async () => {
+      const s = await twoHosts();
+      try {
+        await s.a.driver.createNetwork(req(s.a.driver, { raw: { 'com.docker.network.driver.overlay.vxlanid_list': String(s.net.vni) } }));
+        const e1 = await join(s.a.driver, s.a.sandbox, '10.90.1.2/16');
+        announce(s.da, e1, s.a.vtep, 'c1');
+        await s.settle();
+        expect(s.b.driver.remotePeers(NET).map((p) => p.endpointId)).toEqual([e1.endpointId]);
+        await s.b.driver.createNetwork(req(s.b.driver, { raw: { 'com.docker.network.driver.overlay.vxlanid_list': String(s.net.vni) } }));
+        expect(s.netlink.fdbOf(s.b.hostNs, VX)).toEqual([{ dev: VX, mac: e1.mac, dst: s.a.vtep }]);
+        await join(s.b.driver, s.b.sandbox, '10.90.2.2/16');
+        expect(s.netlink.neighborsOf(s.b.sandbox, 'eth0')).toEqual([{ dev: 'eth0', ip: e1.ip, mac: e1.mac }]);
+      } finally {
+        await s.stop();
+      }
+    });
+
+    it('rejects an event whose peer belongs to another network', async () => {
+      const s = await twoHosts();
+      try {
+        const peer = { networkId: generateId(), endpointId: generateId(), name: 'x', aliases: [], ip: IpAddr.parse('10.90.9.9'), mac: MacAddr.fromIpv4(IpAddr.parse('10.90.9.9')), vtep: IpAddr.parse('192.0.2.9'), node: s.da.nodeId };
+        await expect(s.b.driver.onPeerEvent(NET, { kind: 'add', peer })).rejects.toMatchObject({ kind: 'invalid-parameter' });
+      } finally {
+        await s.stop();
+      }
+    });
+  });
+
+  describe('deleteNetwork', () => {
+    it('leaves no vxlan, bridge, veth or FDB entry, and drops the network from the firewall', async () => {
+      const netlink = new FakeNetlink();
+      const fw = new FakeFirewall();
+      const h = await host(netlink, fw, 1);
+      await h.driver.createNetwork(req(h.driver));
+      await join(h.driver, h.sandbox, '10.90.1.2/16');
+      const ip = IpAddr.parse('10.90.2.2');
+      await h.driver.onPeerEvent(NET, { kind: 'add', peer: { networkId: NET, endpointId: generateId(), name: 'r', aliases: [], ip, mac: MacAddr.fromIpv4(ip), vtep: IpAddr.parse('192.0.2.2'), node: 'n' } });
+      expect(netlink.fdbOf(h.hostNs, VX)).toHaveLength(1);
+      await h.driver.deleteNetwork(NET);
+      expect(names(netlink, h.hostNs)).toEqual(['eth0', 'lo']);
+      expect(names(netlink, h.sandbox)).toEqual(['lo']);
+      expect(table(fw, h.hostNs)).not.toContain('ov-abcdef012345');
+      expect(table(fw, h.hostNs)).not.toContain('192.0.2.2');
+      await expect(h.driver.deleteNetwork(NET)).rejects.toMatchObject({ kind: 'not-found' });
+    });
+  });
+});

@@ -1,0 +1,192 @@
+import { ConflictError, NotFoundError, Prefix } from '@app/common';
+import type { IpAddr } from '@app/common';
+import type { Netlink, NetnsRef } from '@app/kernel/netlink.port';
+import type { Sysctl } from '@app/kernel/sysctl.port';
+import type { Step } from '../bridge/bridge.steps';
+import { markerMac } from '../bridge/veth';
+import { type OverlayAttachment, type OverlayEndpoint, type OverlayNetwork, type OverlayPeer, gatewayOf } from './overlay.state';
+
+export interface OverlayNetCtx {
+  readonly netlink: Netlink;
+  readonly sysctl: Sysctl;
+  readonly hostNs: NetnsRef;
+  readonly net: OverlayNetwork;
+  readonly vtep: IpAddr;
+  readonly port: number;
+  createdBridge?: boolean;
+  createdVxlan?: boolean;
+}
+
+const ignore = (...kinds: (typeof NotFoundError | typeof ConflictError)[]) => (err: unknown) => {
+  if (!kinds.some((k) => err instanceof k)) throw err;
+};
+
+/** Bring an overlay network up on this host; each step converges on what an earlier run left. */
+export const NETWORK_STEPS: readonly Step<OverlayNetCtx>[] = [
+  {
+    name: 'ensure-bridge',
+    run: async (c) => {
+      const link = await c.netlink.getLink(c.hostNs, c.net.bridge);
+      if (link && link.kind !== 'bridge') throw new ConflictError(`a ${link.kind ?? 'non-bridge'} link named ${c.net.bridge} exists`);
+      if (!link) {
+        await c.netlink.createLink(c.hostNs, { kind: 'bridge', name: c.net.bridge, mtu: c.net.mtu, mac: markerMac(c.net.id) });
+        c.createdBridge = true;
+      }
+    },
+    undo: async (c) => {
+      if (c.createdBridge) await c.netlink.deleteLink(c.hostNs, c.net.bridge);
+    },
+  },
+  {
+    name: 'ensure-vxlan',
+    run: async (c) => {
+      const link = await c.netlink.getLink(c.hostNs, c.net.vxlan);
+      if (link && link.kind !== 'vxlan') throw new ConflictError(`a ${link.kind ?? 'non-vxlan'} link named ${c.net.vxlan} exists`);
+      if (!link) {
+        await c.netlink.createLink(c.hostNs, {
+          kind: 'vxlan',
+          name: c.net.vxlan,
+          vni: c.net.vni,
+          local: c.vtep,
+          port: c.port,
+          learning: false,
+          mtu: c.net.mtu,
+          mac: markerMac(`${c.net.id}/vxlan`),
+        });
+        c.createdVxlan = true;
+      }
+    },
+    undo: async (c) => {
+      if (c.createdVxlan) await c.netlink.deleteLink(c.hostNs, c.net.vxlan);
+    },
+  },
+  { name: 'vxlan-on-bridge', run: (c) => c.netlink.setLinkMaster(c.hostNs, c.net.vxlan, c.net.bridge) },
+  {
+    // Every host's bridge answers for the same gateway: containers egress through their own host.
+    name: 'gateway-address',
+    when: (c) => !c.net.internal && gatewayOf(c.net) !== undefined,
+    run: async (c) => {
+      const s = c.net.ipv4.find((x) => x.gateway)!;
+      const gw = Prefix.of(s.gateway!, s.subnet.length);
+      const have = await c.netlink.listAddresses(c.hostNs, c.net.bridge);
+      if (!have.some((a) => a.equals(gw))) await c.netlink.addAddress(c.hostNs, c.net.bridge, gw);
+    },
+  },
+  { name: 'vxlan-up', run: (c) => c.netlink.setLinkUp(c.hostNs, c.net.vxlan) },
+  { name: 'bridge-up', run: (c) => c.netlink.setLinkUp(c.hostNs, c.net.bridge) },
+  { name: 'ipv4-forwarding', when: (c) => !c.net.internal, run: (c) => c.sysctl.set(c.hostNs, 'net.ipv4.ip_forward', '1') },
+];
+
+export interface OverlayJoinCtx {
+  readonly netlink: Netlink;
+  readonly sysctl: Sysctl;
+  readonly hostNs: NetnsRef;
+  readonly net: OverlayNetwork;
+  readonly ep: OverlayEndpoint;
+  readonly sandbox: NetnsRef;
+  readonly ifname: string;
+  readonly hostVeth: string;
+  readonly defaultRoute: boolean;
+  /** Remote endpoints of the network, programmed as neighbours in the new sandbox (the replay). */
+  readonly remotes: readonly OverlayPeer[];
+  createdVeth?: boolean;
+}
+
+export const JOIN_STEPS: readonly Step<OverlayJoinCtx>[] = [
+  {
+    name: 'ensure-veth',
+    run: async (c) => {
+      const spec = {
+        kind: 'veth' as const,
+        name: c.hostVeth,
+        mtu: c.net.mtu,
+        mac: markerMac(c.ep.id),
+        peer: { name: c.ifname, ns: c.sandbox, mac: c.ep.mac, mtu: c.net.mtu },
+      };
+      try {
+        await c.netlink.createLink(c.hostNs, spec);
+        c.createdVeth = true;
+        return;
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+      if ((await c.netlink.getLink(c.sandbox, c.ifname))?.kind === 'veth' && (await c.netlink.getLink(c.hostNs, c.hostVeth))) return;
+      throw new ConflictError(`interface ${c.ifname} already exists in the sandbox`);
+    },
+    undo: async (c) => {
+      if (c.createdVeth) await c.netlink.deleteLink(c.hostNs, c.hostVeth).catch(ignore(NotFoundError));
+    },
+  },
+  {
+    // No IPv6 on overlays: a link-local address would only bring DAD and MLD floods.
+    name: 'no-ipv6-in-container',
+    run: (c) => c.sysctl.set(c.sandbox, `net.ipv6.conf.${c.ifname}.disable_ipv6`, '1').catch(ignore(NotFoundError)),
+  },
+  { name: 'attach-to-bridge', run: (c) => c.netlink.setLinkMaster(c.hostNs, c.hostVeth, c.net.bridge) },
+  { name: 'host-side-up', run: (c) => c.netlink.setLinkUp(c.hostNs, c.hostVeth) },
+  { name: 'loopback-up', run: (c) => c.netlink.setLinkUp(c.sandbox, 'lo') },
+  {
+    name: 'addresses',
+    run: async (c) => {
+      const have = c.createdVeth ? [] : await c.netlink.listAddresses(c.sandbox, c.ifname);
+      for (const a of c.ep.addresses) if (!have.some((h) => h.equals(a))) await c.netlink.addAddress(c.sandbox, c.ifname, a);
+    },
+  },
+  { name: 'container-side-up', run: (c) => c.netlink.setLinkUp(c.sandbox, c.ifname) },
+  {
+    name: 'default-route',
+    when: (c) => c.defaultRoute && gatewayOf(c.net) !== undefined,
+    run: async (c) => {
+      const gateway = gatewayOf(c.net)!;
+      await c.netlink.addRoute(c.sandbox, { dst: Prefix.parse('0.0.0.0/0'), gateway, dev: c.ifname }).catch(async (err) => {
+        if (!(err instanceof ConflictError)) throw err;
+        const same = (await c.netlink.listRoutes(c.sandbox)).some((r) => r.dst.length === 0 && r.dst.family === 4 && r.gateway?.equals(gateway) && r.dev === c.ifname);
+        if (!same) throw new ConflictError('the sandbox already has a default route through another gateway');
+      });
+    },
+  },
+  {
+    name: 'remote-neighbours',
+    run: async (c) => {
+      for (const p of c.remotes) await ensureNeighbor(c.netlink, c.sandbox, { dev: c.ifname, ip: p.ip, mac: p.mac });
+    },
+  },
+];
+
+export interface PeerCtx {
+  readonly netlink: Netlink;
+  readonly hostNs: NetnsRef;
+  readonly net: OverlayNetwork;
+  readonly sandboxes: readonly OverlayAttachment[];
+}
+
+/** FDB (MAC → VTEP) on the vxlan port, neighbour (IP → MAC) in every sandbox of the network. */
+export async function addPeerEntries(c: PeerCtx, p: OverlayPeer): Promise<void> {
+  const entry = { dev: c.net.vxlan, mac: p.mac, dst: p.vtep };
+  try {
+    await c.netlink.addFdbEntry(c.hostNs, entry);
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    // The MAC points at another VTEP (the endpoint moved, or a stale entry): replace it.
+    await c.netlink.deleteFdbEntry(c.hostNs, { dev: c.net.vxlan, mac: p.mac }).catch(ignore(NotFoundError));
+    await c.netlink.addFdbEntry(c.hostNs, entry);
+  }
+  for (const s of c.sandboxes) await ensureNeighbor(c.netlink, s.sandbox, { dev: s.ifname, ip: p.ip, mac: p.mac });
+}
+
+export async function removePeerEntries(c: PeerCtx, p: OverlayPeer): Promise<void> {
+  await c.netlink.deleteFdbEntry(c.hostNs, { dev: c.net.vxlan, mac: p.mac, dst: p.vtep }).catch(ignore(NotFoundError));
+  for (const s of c.sandboxes) {
+    await c.netlink.deleteNeighbor(s.sandbox, { dev: s.ifname, ip: p.ip, mac: p.mac }).catch(ignore(NotFoundError));
+  }
+}
+
+async function ensureNeighbor(netlink: Netlink, ns: NetnsRef, entry: { dev: string; ip: IpAddr; mac: OverlayPeer['mac'] }): Promise<void> {
+  try {
+    await netlink.addNeighbor(ns, entry);
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    await netlink.deleteNeighbor(ns, entry).catch(ignore(NotFoundError));
+    await netlink.addNeighbor(ns, entry);
+  }
+}
