@@ -36,6 +36,35 @@ describe(Forwarder.name, () => {
       expect([a.asked.length, b.asked.length]).toEqual([1, 1]);
     });
 
+    it('opens its UDP and TCP sockets inside the enter window (the namespace netd programs)', async () => {
+      const u = await upstream({ kind: 'zone', records: { 'big.test': ['192.0.2.9'] }, truncateUdp: ['big.test'] });
+      let depth = 0;
+      const opened: number[] = [];
+      const enter = <T>(fn: () => T): T => {
+        depth++;
+        try {
+          const r = fn();
+          opened.push(depth);
+          return r;
+        } finally {
+          depth--;
+        }
+      };
+      const f = new Forwarder({ timeoutMs: 500, enter });
+      const r = await forward(f, [u.server], 'big.test');
+      expect(datas(r)).toEqual(['192.0.2.9']);
+      expect(u.asked.map((q) => q.transport)).toEqual(['udp', 'tcp']);
+      expect(opened).toEqual([1, 1]);
+    });
+
+    it('fails over when the namespace cannot be entered', async () => {
+      const enter = (): never => {
+        throw new Error('no such namespace');
+      };
+      const f = new Forwarder({ timeoutMs: 200, enter });
+      expect((await forward(f, ['127.0.0.1:9'])).rcode).toBe('SERVFAIL');
+    });
+
     it('relays NXDOMAIN without failing over (it is an answer)', async () => {
       const a = await upstream({ kind: 'rcode', rcode: 'NXDOMAIN' });
       const b = await upstream({ kind: 'answer', addresses: ['192.0.2.7'] });

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { IpAddr } from '@app/common';
+import type { NetnsEnter } from './dns-server';
 import { parseUpstream } from './memory-dns-backend';
 import { HEADER_LEN, RCODE, bareReply, isResponse, isTruncated, rcodeOf } from './wire';
 
@@ -10,6 +11,12 @@ export interface ForwarderOptions {
   readonly timeoutMs?: number;
   /** Forwards in flight at once; beyond it queries get REFUSED (Docker: 1024). */
   readonly maxInFlight?: number;
+  /**
+   * Open upstream sockets inside this namespace (the one netd programs, when that is not the
+   * process's own: a daemon started with --host-netns). Both socket kinds get a synchronous
+   * `lookup`, so libuv creates their fds during the call, inside the setns window.
+   */
+  readonly enter?: NetnsEnter;
 }
 
 type Upstream = ReturnType<typeof parseUpstream>;
@@ -28,10 +35,12 @@ export class Forwarder {
   private readonly timeoutMs: number;
   private readonly maxInFlight: number;
   private inFlightCount = 0;
+  private readonly enter: NetnsEnter;
 
   constructor(opts: ForwarderOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 4000;
     this.maxInFlight = opts.maxInFlight ?? 1024;
+    this.enter = opts.enter ?? ((fn) => fn());
   }
 
   get inFlight(): number {
@@ -68,7 +77,7 @@ export class Forwarder {
   private udp(query: Buffer, qEnd: number, up: Upstream): Promise<Buffer | undefined> {
     return new Promise((resolve) => {
       const { out, id } = withNewId(query);
-      const sock = dgram.createSocket(up.family === 4 ? 'udp4' : 'udp6');
+      const sock = dgram.createSocket({ type: up.family === 4 ? 'udp4' : 'udp6', lookup: literalLookup as never });
       let settled = false;
       const done = (r: Buffer | undefined): void => {
         if (settled) return;
@@ -83,6 +92,11 @@ export class Forwarder {
         if (rinfo.port !== up.port || canonical(rinfo.address) !== up.address) return;
         if (matches(m, id, out, qEnd)) done(m);
       });
+      try {
+        this.enter(() => sock.bind(0, up.family === 4 ? '0.0.0.0' : '::'));
+      } catch {
+        return done(undefined);
+      }
       sock.send(out, up.port, up.address, (err) => err && done(undefined));
     });
   }
@@ -90,7 +104,17 @@ export class Forwarder {
   private tcp(query: Buffer, qEnd: number, up: Upstream): Promise<Buffer | undefined> {
     return new Promise((resolve) => {
       const { out, id } = withNewId(query);
-      const sock = net.connect({ host: up.address, port: up.port });
+      // A host that is not an IP literal makes net.connect call `lookup` (ours, synchronous) and
+      // connect within this call; a literal would defer the connect to the next tick, outside
+      // the namespace window.
+      let sock: net.Socket;
+      try {
+        sock = this.enter(() =>
+          net.connect({ host: UPSTREAM_HOST, port: up.port, family: up.family, lookup: fixedLookup(up.address, up.family) as never }),
+        );
+      } catch {
+        return resolve(undefined);
+      }
       let settled = false;
       let acc = Buffer.alloc(0);
       const done = (r: Buffer | undefined): void => {
@@ -119,6 +143,19 @@ export class Forwarder {
       });
     });
   }
+}
+
+const UPSTREAM_HOST = 'upstream.netd.invalid';
+
+type LookupCb = (e: Error | null, a: string, f: number) => void;
+
+function literalLookup(host: string, _o: unknown, cb: LookupCb): void {
+  cb(null, host, net.isIP(host));
+}
+
+function fixedLookup(address: string, family: 4 | 6) {
+  return (_host: string, opts: { all?: boolean }, cb: (e: Error | null, a: unknown, f?: number) => void): void =>
+    opts?.all ? cb(null, [{ address, family }]) : cb(null, address, family);
 }
 
 function withNewId(query: Buffer): { out: Buffer; id: number } {

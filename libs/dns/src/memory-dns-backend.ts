@@ -104,6 +104,10 @@ export class MemoryDnsBackend extends DnsBackend {
     this.changed();
   }
 
+  hasNetwork(networkId: string): boolean {
+    return this.nets.has(networkId);
+  }
+
   /** Forget a network and every endpoint and remote record on it. */
   removeNetwork(networkId: string): void {
     const st = this.net(networkId);
