@@ -1,0 +1,78 @@
+import { Prefix } from '@app/common';
+import type { DnsEndpoint, DnsNetwork } from '@app/dns';
+import type { EndpointRecord, NetworkRecord, StateStore } from '../store/state-store';
+
+/** Drivers whose networks carry container names (host and null networks have no addresses). */
+const SERVED_DRIVERS = new Set(['bridge', 'overlay']);
+
+/** The DNS view of a network record, or undefined for networks the DNS does not serve. */
+export function dnsNetwork(n: NetworkRecord, defaultBridgeNames: boolean): DnsNetwork | undefined {
+  if (n.state !== 'active' || !SERVED_DRIVERS.has(n.driver)) return undefined;
+  const isDefaultBridge = n.predefined && n.driver === 'bridge';
+  return { id: n.id, name: n.name, internal: n.internal, names: isDefaultBridge ? defaultBridgeNames : true };
+}
+
+/**
+ * The DNS view of one endpoint: the sandbox's id and name (the container core gives a
+ * container's sandbox the container's id and name), aliases, addresses and link aliases.
+ * Undefined while the endpoint is half made (creating/deleting) or its sandbox is gone.
+ */
+export function dnsEndpoint(store: StateStore, ep: EndpointRecord, upstreams?: readonly string[]): DnsEndpoint | undefined {
+  if (ep.state !== 'active') return undefined;
+  const sandbox = store.sandboxById(ep.sandboxId);
+  if (!sandbox) return undefined;
+  const extra = ep as EndpointRecord & { ipv6?: unknown; hostname?: unknown };
+  return {
+    networkId: ep.networkId,
+    endpointId: ep.id,
+    containerId: sandbox.id,
+    name: sandbox.name.replace(/^\//, ''),
+    hostname: typeof extra.hostname === 'string' && extra.hostname !== '' ? extra.hostname : undefined,
+    aliases: ep.aliases,
+    links: linkAliases(store, ep),
+    ipv4: addressOf(ep.ipv4),
+    ipv6: addressOf(extra.ipv6),
+    upstreams: upstreams && upstreams.length > 0 ? upstreams : undefined,
+  };
+}
+
+/**
+ * `links` on the endpoint record: a list of {container id, alias} (or its JSON text), read
+ * defensively because the container core adds the column; unknown shapes and targets that no
+ * longer exist are skipped. Returns alias → target sandbox name.
+ */
+export function linkAliases(store: StateStore, ep: EndpointRecord): Record<string, string> | undefined {
+  let raw: unknown = ep.links;
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!Array.isArray(raw)) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of raw as unknown as Record<string, unknown>[]) {
+    const target = item?.containerId ?? item?.container ?? item?.id ?? item?.target;
+    const alias = item?.alias ?? item?.name;
+    if (typeof target !== 'string' || typeof alias !== 'string') continue;
+    const sandbox = store.sandboxById(target) ?? store.sandboxByName(target.replace(/^\//, ''));
+    if (sandbox) out[alias.replace(/^\//, '')] = sandbox.name.replace(/^\//, '');
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Which sandboxes link to `targetId` (their link aliases name it, so a rename changes them). */
+export function linkersOf(store: StateStore, targetId: string): string[] {
+  const out = new Set<string>();
+  for (const ep of store.listEndpoints()) {
+    const links = ep.links;
+    if (links !== undefined && JSON.stringify(links).includes(targetId)) out.add(ep.sandboxId);
+  }
+  return [...out];
+}
+
+function addressOf(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  return (Prefix.tryParse(v)?.address ?? undefined)?.toString() ?? v;
+}

@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import { DnsListener, DnsServer, Forwarder, MemoryDnsBackend, NetnsEnter, parseResolvConf, resolvConf, ResolvConf } from '@app/dns';
+import type { NetnsRef } from '@app/kernel';
+import type { Logger } from 'pino';
+import type { NetdConfig } from '../config/netd-config';
+import type { EventMessage, EventsService } from '../events/events.service';
+import type { SandboxesService } from '../sandboxes/sandboxes.service';
+import type { StateStore } from '../store/state-store';
+import { dnsEndpoint, dnsNetwork, linkersOf } from './dns-records';
+import { SANDBOX_DNS_ADDRESS, SandboxBinder } from './sandbox-binder';
+import type { SandboxDns, SandboxDnsOptions } from './sandbox-dns';
+
+export interface DnsServiceDeps {
+  config: NetdConfig;
+  store: StateStore;
+  events: EventsService;
+  sandboxes: SandboxesService;
+  log: Logger;
+  /** Opens a sandbox's listeners; undefined = records only, no sockets (the fake kernel). */
+  bind?: SandboxBinder;
+  /** Enters the namespace netd programs, when that is not the process's own (--host-netns). */
+  enterHostNs?: NetnsEnter;
+  /** The host's resolv.conf text; default: read /etc/resolv.conf (missing → empty). */
+  readHostResolvConf?: () => string;
+  forwarderTimeoutMs?: number;
+}
+
+interface Served {
+  readonly ns: NetnsRef;
+  readonly listeners: Promise<DnsListener[]>;
+}
+
+/** Events that can change a sandbox's names; the container core's actions are read as they appear. */
+const SANDBOX_ACTIONS = new Set(['connect', 'disconnect', 'start', 'die', 'stop', 'destroy', 'rename', 'kill']);
+
+/**
+ * The daemon's embedded DNS: one DnsServer, backend and forwarder; 127.0.0.11:53 (UDP and TCP)
+ * inside every sandbox with endpoints. The backend mirrors the state store: loaded at start,
+ * then each event re-reads the records it touches (a network, or one sandbox's endpoints), so
+ * answers change the moment the store does.
+ */
+export class DnsService implements SandboxDns {
+  readonly backend: MemoryDnsBackend;
+  readonly server: DnsServer;
+  private readonly served = new Map<string, Served>();
+  /** The container's own options from sandboxUp, kept until sandboxDown. */
+  private readonly options = new Map<string, SandboxDnsOptions>();
+  private unsubscribe?: () => void;
+  private closed = false;
+
+  constructor(private readonly d: DnsServiceDeps) {
+    this.backend = new MemoryDnsBackend({ ttl: d.config.dnsTtl });
+    const forwarder = new Forwarder({ timeoutMs: d.forwarderTimeoutMs, enter: d.enterHostNs });
+    this.server = new DnsServer(this.backend, { forwarder, onError: (err) => d.log.warn({ err }, 'dns') });
+  }
+
+  /** After reconciliation: load the store, follow events, serve every sandbox with endpoints. */
+  async start(): Promise<void> {
+    this.backend.setUpstreams({ daemon: this.d.config.dns.map(String), host: this.host().nameservers });
+    for (const n of this.d.store.listNetworks()) this.refreshNetwork(n.id);
+    this.unsubscribe = this.d.events.subscribe(undefined, (e) => this.onEvent(e)).unsubscribe;
+    const withEndpoints = new Set(this.d.store.listEndpoints().filter((ep) => ep.state === 'active').map((ep) => ep.sandboxId));
+    await Promise.all([...withEndpoints].map((id) => this.autoUp(id)));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.unsubscribe?.();
+    await Promise.all([...this.served.keys()].map((id) => this.sandboxDown(id)));
+    await this.server.close();
+  }
+
+  /** Nest lifecycle: the app is created after reconciliation and closed at shutdown. */
+  onApplicationBootstrap(): Promise<void> {
+    return this.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+
+  async sandboxUp(sandboxId: string, ns: NetnsRef, opts: SandboxDnsOptions): Promise<void> {
+    this.options.set(sandboxId, opts);
+    this.refreshSandbox(sandboxId);
+    const bind = this.d.bind;
+    if (!bind || this.closed) return;
+    const current = this.served.get(sandboxId);
+    if (current && current.ns.path === ns.path) {
+      await current.listeners;
+      return;
+    }
+    if (current) await this.sandboxDown(sandboxId, false);
+    const listeners = bind(this.server, { sandbox: sandboxId }, ns);
+    const entry = { ns, listeners };
+    this.served.set(sandboxId, entry);
+    try {
+      await listeners;
+    } catch (e) {
+      if (this.served.get(sandboxId) === entry) this.served.delete(sandboxId);
+      throw e;
+    }
+  }
+
+  sandboxDown(sandboxId: string, forget = true): Promise<void> {
+    if (forget) this.options.delete(sandboxId);
+    const entry = this.served.get(sandboxId);
+    if (!entry) return Promise.resolve();
+    this.served.delete(sandboxId);
+    return entry.listeners.then(
+      (ls) => Promise.all(ls.map((l) => l.close())).then(() => undefined),
+      () => undefined,
+    );
+  }
+
+  resolvConf(opts: SandboxDnsOptions): string {
+    return resolvConf({
+      nameservers: [SANDBOX_DNS_ADDRESS],
+      search: opts.dnsSearch && opts.dnsSearch.length > 0 ? opts.dnsSearch : this.host().search,
+      options: opts.dnsOptions,
+    });
+  }
+
+  /** Whether 127.0.0.11 is being served in the sandbox (for tests and inspection). */
+  isServing(sandboxId: string): boolean {
+    return this.served.has(sandboxId);
+  }
+
+  private onEvent(e: EventMessage): void {
+    const type = e.Type;
+    const action = e.Action;
+    try {
+      if (type === 'network' && (action === 'create' || action === 'destroy')) this.refreshNetwork(e.Actor.ID);
+      const sandbox = type === 'network' ? e.Actor.Attributes.container : type === 'container' ? e.Actor.ID : undefined;
+      if (!sandbox || !SANDBOX_ACTIONS.has(action)) return;
+      if (type === 'network') this.refreshNetwork(e.Actor.ID, false);
+      this.refreshSandbox(sandbox);
+      if (action === 'rename') for (const linker of linkersOf(this.d.store, sandbox)) this.refreshSandbox(linker);
+      const live = this.d.store.endpointsIn(sandbox).some((ep) => ep.state === 'active');
+      // Daemon sandboxes have no container core to call sandboxUp: serve them from their first
+      // endpoint (idempotent when the container core does call it) until their last is gone.
+      if (live && !this.served.has(sandbox)) void this.autoUp(sandbox);
+      else if (!live && this.served.has(sandbox)) void this.sandboxDown(sandbox, false);
+    } catch (err) {
+      this.d.log.error({ err, event: e }, 'dns: applying an event failed');
+    }
+  }
+
+  /** Re-read one network (and, when `endpoints`, all its endpoints) from the store. */
+  private refreshNetwork(networkId: string, endpoints = true): void {
+    const rec = this.d.store.getNetwork(networkId);
+    const net = rec && dnsNetwork(rec, this.d.config.embeddedDnsDefaultBridge);
+    const known = this.backend.hasNetwork(networkId);
+    if (!net) {
+      if (known) this.backend.removeNetwork(networkId);
+      return;
+    }
+    if (known && !endpoints) return;
+    try {
+      this.backend.upsertNetwork(net);
+    } catch (err) {
+      // A Docker network name need not be a DNS name (e.g. "a_"); `name.network` then uses the id.
+      this.d.log.warn({ err, network: net.name }, 'dns: network name is no DNS name; using its id');
+      this.backend.upsertNetwork({ ...net, name: net.id });
+    }
+    if (!endpoints) return;
+    for (const ep of this.d.store.endpointsOf(networkId)) this.upsertEndpoint(ep.sandboxId, ep);
+  }
+
+  /** Replace one sandbox's endpoints in the backend with what the store says now. */
+  private refreshSandbox(sandboxId: string): void {
+    this.backend.removeContainer(sandboxId);
+    for (const ep of this.d.store.endpointsIn(sandboxId)) {
+      if (!this.backend.hasNetwork(ep.networkId)) this.refreshNetwork(ep.networkId, false);
+      this.upsertEndpoint(sandboxId, ep);
+    }
+  }
+
+  private upsertEndpoint(sandboxId: string, ep: Parameters<typeof dnsEndpoint>[1]): void {
+    if (!this.backend.hasNetwork(ep.networkId)) return;
+    const rec = dnsEndpoint(this.d.store, ep, this.options.get(sandboxId)?.dns);
+    if (!rec) return;
+    try {
+      this.backend.upsertEndpoint(rec);
+    } catch (err) {
+      this.d.log.warn({ err, sandbox: rec.name, network: ep.networkId }, 'dns: endpoint not served');
+    }
+  }
+
+  private async autoUp(sandboxId: string): Promise<void> {
+    if (!this.d.bind || this.closed) return;
+    try {
+      const sandbox = this.d.store.sandboxById(sandboxId);
+      const ns = sandbox && (await this.d.sandboxes.ref(sandbox));
+      if (!ns) return;
+      await this.sandboxUp(sandboxId, ns, this.options.get(sandboxId) ?? {});
+    } catch (err) {
+      this.d.log.warn({ err, sandbox: sandboxId }, 'dns: cannot serve 127.0.0.11 in the sandbox');
+    }
+  }
+
+  private host(): ResolvConf {
+    try {
+      return parseResolvConf((this.d.readHostResolvConf ?? (() => readFileSync('/etc/resolv.conf', 'utf8')))());
+    } catch {
+      return { nameservers: [], search: [], options: [] };
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { IpAddr } from '@app/common';
+import type { DnsListener, DnsServer, ListenerScope } from '@app/dns';
+import { listenTcpInNetns, withNetns, type NetnsRef, type Netlink } from '@app/kernel';
+
+/** Docker's address for the embedded DNS inside every container namespace. */
+export const SANDBOX_DNS_ADDRESS = '127.0.0.11';
+export const SANDBOX_DNS_PORT = 53;
+
+/**
+ * Opens the UDP and TCP listeners of one sandbox's DNS inside its namespace, or throws with
+ * nothing left open. A port so that unit tests (fake kernel, no namespaces) can listen on
+ * loopback instead.
+ */
+export type SandboxBinder = (server: DnsServer, scope: ListenerScope, ns: NetnsRef) => Promise<DnsListener[]>;
+
+/**
+ * The real binder: `lo` up (127.0.0.11 is only local once it is), UDP bound inside a setns
+ * window, TCP from a socket born in the namespace and handed to net.Server.
+ */
+export function namespaceBinder(netlink: Netlink): SandboxBinder {
+  return async (server, scope, ns) => {
+    const lo = await netlink.getLink(ns, 'lo');
+    if (lo && !lo.up) await netlink.setLinkUp(ns, 'lo');
+    const udp = await server.listenUdp({ address: SANDBOX_DNS_ADDRESS, port: SANDBOX_DNS_PORT, scope, enter: (fn) => withNetns(ns, fn) });
+    try {
+      const fd = listenTcpInNetns(ns, IpAddr.parse(SANDBOX_DNS_ADDRESS), SANDBOX_DNS_PORT);
+      const tcp = await server.listenTcp({ scope, fd });
+      return [udp, tcp];
+    } catch (e) {
+      await udp.close();
+      throw e;
+    }
+  };
+}
