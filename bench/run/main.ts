@@ -8,6 +8,8 @@ import { makeBusyboxRootfs, writeTestBundle } from '@app/container/testing';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { dockerClientBench } from './docker-client';
+import { runDaemon } from '../../apps/netd/src/run-daemon';
 
 const N = Number(process.env.BENCH_N ?? 20);
 const base = `/tmp/netd-bench-run-${randomBytes(4).toString('hex')}`;
@@ -66,10 +68,15 @@ async function main(): Promise<void> {
   console.log(`runtime create+start (conmon + overlay), median of ${N}: ${m.toFixed(1)} ms`);
   console.log(`baseline runc run -d (plain dir root),   median of ${N}: ${b.toFixed(1)} ms`);
   console.log(`ratio netd/baseline: ${(m / b).toFixed(2)}`);
+  await dockerClientBench(N, Number(process.env.BENCH_SCALE ?? 60), b);
 }
 
-mkdirSync(base, { recursive: true });
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (process.argv[2] === '--daemon') {
+  void runDaemon(process.argv.slice(3)).then((code) => process.exit(code));
+} else {
+  mkdirSync(base, { recursive: true });
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -13,9 +13,14 @@ import { reconcile, ReconcileReport } from './lifecycle/reconciler';
 import { MapDriverSet } from './networks/driver-set';
 import { buildRuntime, Runtime } from './runtime';
 import { openDatabase } from './store/database';
+import { RuncRuntime, type Runtime as ContainerRuntime } from '@app/container';
+import { join } from 'node:path';
+import { startContainers } from './containers/startup';
 import { SqliteIpamStore } from './store/sqlite-ipam-store';
 
 export interface KernelPorts {
+  /** The container runtime; default runc + conmon under the exec root (unit tests pass FakeRuntime). */
+  containerRuntime?: ContainerRuntime;
   netlink: Netlink;
   netns: Netns;
   firewall: Firewall;
@@ -54,6 +59,12 @@ export function assemble(config: NetdConfig, kernel: KernelPorts, log: Logger): 
     netlink: kernel.netlink,
     netns: kernel.netns,
     hostNs,
+    containerRuntime: kernel.containerRuntime ?? new RuncRuntime({
+      stateDir: join(config.dataRoot, 'containers'),
+      runcRoot: join(config.execRoot, 'runc'),
+      // conmon's attach sockets: a short path, unix socket paths are limited to 107 bytes
+      socketDir: join(config.execRoot, 's'),
+    }),
   });
 }
 
@@ -63,6 +74,7 @@ export async function startDaemon(config: NetdConfig, kernel: KernelPorts, log: 
   try {
     const reconciled = await reconcile({ ...rt, endpoints: rt.endpoints });
     log.info({ ...reconciled, kernelObjectsRemoved: reconciled.kernelObjectsRemoved.length }, 'state reconciled');
+    await startContainers(rt);
     const app = await createApp(rt);
     const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
     const listeners = await openListeners(config, fastify.server as Server, log);
@@ -72,6 +84,7 @@ export async function startDaemon(config: NetdConfig, kernel: KernelPorts, log: 
         const closed = closeListeners(listeners);
         for (const end of [...OPEN_STREAMS]) end();
         await closed;
+        rt.containers.detach();
         await app.close().catch((e) => log.warn({ err: e }, 'closing the application'));
         rt.db.close();
       })());

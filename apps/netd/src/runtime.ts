@@ -10,8 +10,20 @@ import { KeyedMutex } from './networks/keyed-mutex';
 import { NetworksService } from './networks/networks.service';
 import { SandboxesService } from './sandboxes/sandboxes.service';
 import type { SandboxDns } from './dns/sandbox-dns';
+import type { ClusterService } from './cluster/cluster.service';
+import { createDnsService } from './dns/dns.factory';
 import type { Db } from './store/database';
 import { StateStore } from './store/state-store';
+import { ContainerManager, detectCgroupMode, type FilesContext, type Runtime as ContainerRuntime } from '@app/container';
+import { IpAddr } from '@app/common';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ContainerNetworking } from './containers/container-network';
+import { ContainerViews } from './containers/container-views.service';
+import { ContainersService } from './containers/containers.service';
+import { NetworkedRuntime } from './containers/networked-runtime';
+import { ImagesService } from './images/images.service';
+import { SqliteContainerStore } from './store/sqlite-container-store';
 
 /** Everything the daemon is made of, built without Nest (the composition root). */
 export interface Runtime {
@@ -30,6 +42,13 @@ export interface Runtime {
   sandboxes: SandboxesService;
   /** The embedded DNS, when enabled (apps/netd/src/dns). */
   dns?: SandboxDns;
+  /** Cluster membership and overlay networks (apps/netd/src/cluster); set by the daemon's assembly. */
+  cluster?: ClusterService;
+  images: ImagesService;
+  containers: ContainersService;
+  containerViews: ContainerViews;
+  containerNet: ContainerNetworking;
+  containerStore: SqliteContainerStore;
   startedAt: Date;
 }
 
@@ -42,6 +61,8 @@ export interface RuntimeParts {
   netlink: Netlink;
   netns: Netns;
   hostNs: NetnsRef;
+  /** runc + conmon in production, FakeRuntime in unit tests. */
+  containerRuntime: ContainerRuntime;
 }
 
 export function buildRuntime(p: RuntimeParts): Runtime {
@@ -52,5 +73,57 @@ export function buildRuntime(p: RuntimeParts): Runtime {
   const networks = new NetworksService({ store, ipam: p.ipam, drivers: p.drivers, events, locks, refreshHostRoutes });
   const sandboxes = new SandboxesService(store, p.netns);
   const endpoints = new EndpointsService({ store, ipam: p.ipam, drivers: p.drivers, events, locks, networks, sandboxes });
-  return { ...p, store, events, networks, endpoints, sandboxes, startedAt: new Date() };
+  const dns = createDnsService({ ...p, store, events, sandboxes });
+  const rt: Runtime = { ...p, store, events, networks, endpoints, sandboxes, dns, startedAt: new Date() } as unknown as Runtime;
+  rt.images = new ImagesService({
+    store: join(p.config.dataRoot, 'image'),
+    insecureRegistries: p.config.insecureRegistries,
+    onEvent: (action, id, attributes) => events.publish(action, id, attributes, 'image'),
+    usedBy: (imageId) => rt.containerStore.listSync().filter((r) => r.spec.imageId === imageId).map((r) => r.id),
+  });
+  buildContainers(rt, p.containerRuntime, locks);
+  return rt;
+}
+
+/** Containers: ContainerManager on the runtime, records in SQLite, networking through the services above. */
+function buildContainers(rt: Runtime, inner: ContainerRuntime, locks: KeyedMutex): void {
+  const stateDir = join(rt.config.dataRoot, 'containers');
+  const containerStore = new SqliteContainerStore(rt.db);
+  const files: FilesContext = {
+    hostResolvConf: () => readResolvConf(),
+    get hostGateway() {
+      const n = rt.store.networkByName('bridge');
+      const gw = n?.poolIds.map((id) => rt.ipam.getPool(id)).find((pool) => pool?.subnet.family === 4)?.gateway;
+      return gw ? IpAddr.parse(gw.toString()) : undefined;
+    },
+  };
+  const hostNetns = rt.config.hostNetns === '/proc/self/ns/net' ? 'host' : rt.config.hostNetns;
+  const log = rt.log.child({ component: 'containers' });
+  const containerNet = new ContainerNetworking({
+    store: rt.store, containers: containerStore, sandboxes: rt.sandboxes, endpoints: rt.endpoints, networks: rt.networks,
+    netlink: rt.netlink, dns: rt.dns, files, stateDir, netnsDir: rt.config.netnsDir, hostNetnsPath: hostNetns, locks, log,
+  });
+  const runtime = new NetworkedRuntime(inner, { setUp: (id) => containerNet.setUp(id), tearDown: (id) => containerNet.tearDown(id) });
+  const manager = new ContainerManager({
+    runtime, store: containerStore, stateDir, cgroupMode: detectCgroupMode(), hostResolvConf: files.hostResolvConf,
+    get hostGateway() { return files.hostGateway; },
+    onEvent: (e) => rt.containers.onManagerEvent(e),
+  } as ConstructorParameters<typeof ContainerManager>[0]);
+  rt.containerStore = containerStore;
+  rt.containerNet = containerNet;
+  rt.containers = new ContainersService({
+    manager, runtime: inner, containers: containerStore, net: containerNet, images: rt.images, networks: rt.networks, store: rt.store,
+    ipam: rt.ipam, events: rt.events, log, hostNetns, stateDir,
+  });
+  rt.containerViews = new ContainerViews({
+    containers: containerStore, store: rt.store, ipam: rt.ipam, net: containerNet, svc: rt.containers, stateDir, netnsDir: rt.config.netnsDir,
+  });
+}
+
+function readResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
 }

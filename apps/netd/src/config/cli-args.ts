@@ -38,6 +38,8 @@ export function buildProgram(): Command {
     .option('--dns <ip>', 'DNS server (repeatable)', collect)
     .option('--netns-dir <dir>', 'where sandbox namespaces are mounted')
     .option('--host-netns <path>', 'namespace to program (default: the daemon\'s own)')
+    .option('--insecure-registry <host>', 'registry reached over plain HTTP (repeatable)', collect)
+    .option('--no-seed-busybox', 'do not create busybox:latest from /bin/busybox at start')
     .exitOverride();
 }
 
@@ -79,6 +81,9 @@ export function loadConfig(argv: readonly string[], readFile: (p: string) => str
     dns: o.dns,
     'netns-dir': o.netnsDir,
     'host-netns': o.hostNetns,
+    'insecure-registries': o.insecureRegistry,
+    // commander defaults a --no-x flag to true; only an explicit flag overrides daemon.json
+    'seed-busybox': program.getOptionValueSource('seedBusybox') === 'cli' ? o.seedBusybox : undefined,
   };
   return resolveConfig(file, flags);
 }

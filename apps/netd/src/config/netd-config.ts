@@ -31,10 +31,18 @@ export interface NetdConfig {
   readonly defaultAddressPools: readonly AddressPoolConfig[];
   readonly mtu: number;
   readonly dns: readonly IpAddr[];
+  /** Serve container names on the default bridge too (Docker does not); `false` = forward only. */
+  readonly embeddedDnsDefaultBridge: boolean;
+  /** TTL in seconds on the embedded DNS's answers (see MemoryDnsBackendOptions for the default). */
+  readonly dnsTtl: number;
   /** Where sandbox namespaces are bind-mounted. */
   readonly netnsDir: string;
   /** The namespace netd programs (bridges, routes, nftables). */
   readonly hostNetns: string;
+  /** Registries reached over plain HTTP besides loopback ones (`host[:port]` or a CIDR). */
+  readonly insecureRegistries: readonly string[];
+  /** Create `busybox:latest` from /bin/busybox at start when the image store lacks it. */
+  readonly seedBusybox: boolean;
 }
 
 export const DEFAULT_SOCKET = '/run/netd/netd.sock';
@@ -51,8 +59,12 @@ export const DEFAULTS: NetdConfig = {
   defaultAddressPools: [],
   mtu: 1500,
   dns: [],
+  embeddedDnsDefaultBridge: true,
+  dnsTtl: 10,
   netnsDir: '/run/netns',
   hostNetns: '/proc/self/ns/net',
+  insecureRegistries: [],
+  seedBusybox: true,
 };
 
 /** Raw settings keyed by daemon.json names; flags are mapped onto the same keys. */
@@ -146,8 +158,20 @@ const SETTERS: Record<string, Setter> = {
       if (!ip) throw new Error(`must hold IP addresses, got ${JSON.stringify(d)}`);
       return ip;
     })),
+  'embedded-dns-default-bridge': (v, o) => (o.embeddedDnsDefaultBridge = bool(v)),
+  'dns-ttl': (v, o) => {
+    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 86400) throw new Error('must be an integer between 0 and 86400');
+    o.dnsTtl = v as number;
+  },
   'netns-dir': (v, o) => (o.netnsDir = absPath(v)),
   'host-netns': (v, o) => (o.hostNetns = absPath(v)),
+  'insecure-registries': (v, o) =>
+    (o.insecureRegistries = array(v).map((r) => {
+      const t = str(r, 'a list of registry hosts');
+      if (!/^[A-Za-z0-9.:[\]/-]{1,255}$/.test(t)) throw new Error(`must hold host[:port] or CIDR entries, got ${JSON.stringify(r)}`);
+      return t;
+    })),
+  'seed-busybox': (v, o) => (o.seedBusybox = bool(v)),
 };
 
 export const CONFIG_KEYS = Object.keys(SETTERS);

@@ -1,9 +1,8 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import type { EventMessage } from '@app/api';
 import { InvalidParameterError } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { parseFilters } from '../networks/network-lookup';
-import { EventsService } from './events.service';
+import { EventsService, type EventMessage } from './events.service';
 
 /** Docker's `since`/`until`: Unix seconds with optional fraction, RFC 3339, or a duration ago. */
 export function parseTime(text: string, now = Date.now()): bigint {
@@ -23,7 +22,9 @@ function matches(e: EventMessage, f: Record<string, string[]>): boolean {
   return (
     any('type', (v) => v === e.Type) &&
     any('event', (v) => v === e.Action) &&
-    any('network', (v) => v === e.Actor.ID || v === e.Actor.Attributes.name || e.Actor.ID.startsWith(v))
+    any('network', (v) => e.Type === 'network' && (v === e.Actor.ID || v === e.Actor.Attributes.name || e.Actor.ID.startsWith(v))) &&
+    any('container', (v) => e.Type === 'container' && (v === e.Actor.ID || v === e.Actor.Attributes.name || e.Actor.ID.startsWith(v))) &&
+    any('image', (v) => e.Type === 'image' && (v === e.Actor.ID || v === e.Actor.Attributes.name || v === e.Actor.Attributes.image))
   );
 }
 
@@ -39,7 +40,7 @@ export class EventsController {
     for (const k of ['since', 'until', 'filters']) {
       if (q[k] !== undefined && typeof q[k] !== 'string') throw new InvalidParameterError(`query parameter ${k} must be given once`);
     }
-    const filters = parseFilters(q.filters as string | undefined, ['type', 'event', 'network']);
+    const filters = parseFilters(q.filters as string | undefined, ['type', 'event', 'network', 'container', 'image']);
     const now = BigInt(Date.now()) * 1_000_000n;
     const since = q.since ? parseTime(q.since as string) : undefined;
     const until = q.until ? parseTime(q.until as string) : undefined;

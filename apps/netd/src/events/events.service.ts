@@ -1,4 +1,9 @@
-import type { EventMessage } from '@app/api';
+import type { EventMessage as NetworkEventMessage } from '@app/api';
+
+export type EventType = 'network' | 'container' | 'image';
+
+/** Docker's events.Message; libs/api's type covers networks only, this widens Type and Action. */
+export type EventMessage = Omit<NetworkEventMessage, 'Type' | 'Action'> & { Type: EventType; Action: string };
 
 export type EventListener = (e: EventMessage) => void;
 
@@ -12,10 +17,10 @@ export class EventsService {
 
   constructor(private readonly now: () => bigint = () => process.hrtime.bigint() + EPOCH_OFFSET) {}
 
-  publish(action: EventMessage['Action'], id: string, attributes: Record<string, string>): EventMessage {
+  publish(action: string, id: string, attributes: Record<string, string>, type: EventType = 'network'): EventMessage {
     const ns = this.now();
     const e: EventMessage = {
-      Type: 'network',
+      Type: type,
       Action: action,
       Actor: { ID: id, Attributes: attributes },
       scope: 'local',

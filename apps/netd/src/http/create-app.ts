@@ -5,6 +5,7 @@ import { AppModule } from '../app.module';
 import type { Runtime } from '../runtime';
 import { API_VERSION, VERSION_PROBLEM, rewriteUrl } from './api-version';
 import { ErrorFilter } from './error.filter';
+import { upgradeHandler } from '../containers/streams';
 
 /** Requests larger than this get 413 (dockerd has no limit; every real body here is tiny). */
 export const BODY_LIMIT = 1024 * 1024;
@@ -32,6 +33,11 @@ export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
       done(err, undefined);
     }
   });
+  // Tar uploads (/build, /images/load, /images/create?fromSrc=-) reach the handler as the raw
+  // stream: they can be gigabytes and are unpacked as they arrive.
+  fastify.addContentTypeParser(['application/x-tar', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
+  // attach and exec start arrive as `Connection: Upgrade` requests, which Node hands only to 'upgrade'.
+  fastify.server.on('upgrade', upgradeHandler(() => rt.containers, rt.log));
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('Api-Version', API_VERSION);
     reply.header('Docker-Experimental', 'false');

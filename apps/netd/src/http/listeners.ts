@@ -19,7 +19,12 @@ export async function openListeners(config: NetdConfig, appServer: Server, log: 
   const forward = (req: unknown, res: unknown) => appServer.emit('request', req, res);
   const opened: OpenListener[] = [];
   try {
-    for (const l of config.hosts) opened.push(await open(l, config, forward, log));
+    for (const l of config.hosts) {
+      const o = await open(l, config, forward, log);
+      // hijacked streams (attach, exec) come as upgrades; the app's server serves them too
+      o.server.on('upgrade', (req, socket, head) => appServer.emit('upgrade', req, socket, head));
+      opened.push(o);
+    }
   } catch (e) {
     await closeListeners(opened);
     throw e;

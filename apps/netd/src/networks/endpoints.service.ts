@@ -2,7 +2,8 @@ import { ConflictError, ForbiddenError, InvalidParameterError, IpAddr, MacAddr, 
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { EventsService } from '../events/events.service';
 import type { SandboxesService } from '../sandboxes/sandboxes.service';
-import type { EndpointRecord, NetworkRecord, SandboxRecord, StateStore } from '../store/state-store';
+import type { PortMapping } from '@app/drivers/driver-api';
+import type { EndpointLink, EndpointRecord, NetworkRecord, SandboxRecord, StateStore } from '../store/state-store';
 import type { DriverSet } from './driver-set';
 import type { KeyedMutex } from './keyed-mutex';
 import type { NetworksService } from './networks.service';
@@ -12,6 +13,10 @@ export interface ConnectInput {
   ipv4Address?: string;
   macAddress?: string;
   aliases?: string[];
+  /** Published ports (`-p`), programmed by the driver on join. */
+  portMappings?: readonly PortMapping[];
+  /** User-network links (`--link name:alias`), resolvable by this sandbox only. */
+  links?: EndpointLink[];
 }
 
 export interface EndpointDeps {
@@ -33,7 +38,8 @@ export interface EndpointDeps {
 export class EndpointsService {
   constructor(private readonly d: EndpointDeps) {}
 
-  async connect(term: string, input: ConnectInput): Promise<void> {
+  /** Connect; resolves with the active endpoint record. */
+  async connect(term: string, input: ConnectInput): Promise<EndpointRecord> {
     const target = this.d.networks.find(term);
     if (target.driver === 'host') {
       throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
@@ -45,7 +51,7 @@ export class EndpointsService {
     const ns = await this.d.sandboxes.ref(sandbox);
     if (!ns) throw new ConflictError(`container ${sandbox.id} has no network namespace`);
     const mac = input.macAddress ? MacAddr.parse(input.macAddress) : undefined;
-    await this.d.locks.run(target.id, async () => {
+    const result = await this.d.locks.run(target.id, async () => {
       const n = this.d.store.getNetwork(target.id);
       if (!n || n.state !== 'active') throw new NotFoundError(`network ${term} not found`);
       const driver = this.d.drivers.get(n.driver);
@@ -64,14 +70,17 @@ export class EndpointsService {
           sandbox: ns,
           ifname: ep.ifname,
           defaultRoute: !n.internal && !this.hasDefaultRoute(sandbox.id, ep.id),
+          portMappings: input.portMappings,
         });
         this.d.store.markEndpointActive(ep.id, res.mac.toString());
+        return { ...ep, mac: res.mac.toString(), state: 'active' as const };
       } catch (e) {
         await this.undo(n, ep);
         throw e;
       }
     });
     this.d.events.publish('connect', target.id, { container: sandbox.id, name: target.name, type: target.driver });
+    return result;
   }
 
   private hasDefaultRoute(sandboxId: string, except: string): boolean {
@@ -112,6 +121,7 @@ export class EndpointsService {
           ipv4: allocated && pool ? `${allocated}/${pool.subnet.length}` : undefined,
           poolId,
           aliases: input.aliases ?? [],
+          links: input.links ?? [],
           state: 'creating',
         };
         this.d.store.insertEndpoint(ep);

@@ -11,6 +11,8 @@ import {
 import { InvalidParameterError, NotFoundError } from '@app/common';
 import { parseBody } from '../http/parse-body';
 import { EndpointsService } from './endpoints.service';
+import type { EndpointConfig } from '@app/api/containers';
+import { ContainersService } from '../containers/containers.service';
 import { NetworksService } from './networks.service';
 
 function queryString(value: unknown, name: string): string | undefined {
@@ -23,6 +25,7 @@ export class NetworksController {
   constructor(
     @Inject(NetworksService) private readonly networks: NetworksService,
     @Inject(EndpointsService) private readonly endpoints: EndpointsService,
+    @Inject(ContainersService) private readonly containers: ContainersService,
   ) {}
 
   @Get()
@@ -76,6 +79,7 @@ export class NetworksController {
   async connect(@Param('id') id: string, @Body() body: unknown): Promise<void> {
     const dto = parseBody(ConnectNetworkDto, body);
     const ec = dto.EndpointConfig;
+    if (await this.containers.connectNetwork(id, dto.Container, ec as EndpointConfig | undefined)) return;
     await this.endpoints.connect(id, {
       container: dto.Container,
       ipv4Address: ec?.IPAMConfig?.IPv4Address || undefined,
@@ -88,6 +92,7 @@ export class NetworksController {
   @HttpCode(200)
   async disconnect(@Param('id') id: string, @Body() body: unknown): Promise<void> {
     const dto = parseBody(DisconnectNetworkDto, body);
+    if (await this.containers.disconnectNetwork(id, dto.Container)) return;
     await this.endpoints.disconnect(id, dto.Container);
   }
 }

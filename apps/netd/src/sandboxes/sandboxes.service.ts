@@ -32,12 +32,46 @@ export class SandboxesService {
     return record;
   }
 
+  /**
+   * A container's sandbox: the container's id and name, its namespace named `netns`. Idempotent:
+   * an existing sandbox of the container gets its namespace back if it was lost.
+   */
+  async ensureForContainer(id: string, name: string, netns: string): Promise<{ sandbox: SandboxRecord; ns: NetnsRef }> {
+    let record = this.store.sandboxById(id);
+    if (!record) {
+      record = { id, name, created: new Date().toISOString(), containerId: id, netns };
+      const r = record;
+      this.store.transaction(() => {
+        const other = this.store.sandboxByName(name);
+        if (other) throw new ConflictError(`sandbox ${name} already exists`);
+        this.store.insertSandbox(r);
+      });
+    }
+    const existing = await this.ref(record);
+    if (existing) return { sandbox: record, ns: existing };
+    try {
+      return { sandbox: record, ns: await this.netns.create(record.netns ?? record.name) };
+    } catch (e) {
+      if (this.store.endpointsIn(id).length === 0) this.store.deleteSandbox(id);
+      throw e;
+    }
+  }
+
+  /** Remove a container's sandbox (namespace and record); its endpoints must be gone already. */
+  async deleteForContainer(id: string): Promise<void> {
+    const s = this.store.sandboxById(id);
+    if (!s) return;
+    const name = s.netns ?? s.name;
+    if (await this.netns.get(name)) await this.netns.delete(name);
+    if (this.store.endpointsIn(s.id).length === 0) this.store.deleteSandbox(s.id);
+  }
+
   /** Delete a sandbox that has no endpoints left. */
   async delete(name: string): Promise<void> {
     const s = this.store.sandboxByName(name);
     if (!s) throw new NotFoundError(`No such container: ${name}`);
     if (this.store.endpointsIn(s.id).length > 0) throw new ConflictError(`sandbox ${name} is still connected to networks`);
-    if (await this.netns.get(name)) await this.netns.delete(name);
+    if (await this.netns.get(s.netns ?? name)) await this.netns.delete(s.netns ?? name);
     this.store.deleteSandbox(s.id);
   }
 
@@ -56,6 +90,6 @@ export class SandboxesService {
   }
 
   async ref(s: SandboxRecord): Promise<NetnsRef | undefined> {
-    return this.netns.get(s.name);
+    return this.netns.get(s.netns ?? s.name);
   }
 }

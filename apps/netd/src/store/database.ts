@@ -59,6 +59,21 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (pool_id, address)
   );
   `,
+  // v2: containers. A container's sandbox has the container's id and name (the embedded DNS reads
+  // names from here); its namespace has its own name. `net` is the container's network request
+  // (modes, endpoint configs, ports), kept apart from `record`, which the container core owns.
+  // Endpoint `links` are user-network links: [{container, alias}] only the linking sandbox resolves.
+  `
+  ALTER TABLE sandboxes ADD COLUMN container_id TEXT;
+  ALTER TABLE sandboxes ADD COLUMN netns TEXT;
+  ALTER TABLE endpoints ADD COLUMN links TEXT NOT NULL DEFAULT '[]';
+  CREATE TABLE containers (
+    id     TEXT PRIMARY KEY,
+    name   TEXT NOT NULL UNIQUE,
+    record TEXT NOT NULL,
+    net    TEXT NOT NULL DEFAULT '{}'
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -34,6 +34,16 @@ export interface SandboxRecord {
   id: string;
   name: string;
   created: string;
+  /** Set for a container's sandbox (then equal to `id`). */
+  containerId?: string;
+  /** Namespace name under the netns dir when it differs from `name`. */
+  netns?: string;
+}
+
+/** A legacy link on a user network: `alias` resolves to `container` for the linking sandbox only. */
+export interface EndpointLink {
+  container: string;
+  alias: string;
 }
 
 export interface EndpointRecord {
@@ -46,6 +56,7 @@ export interface EndpointRecord {
   ipv4?: string;
   poolId?: string;
   aliases: string[];
+  links?: EndpointLink[];
   state: RecordState;
 }
 
@@ -80,7 +91,16 @@ const toEndpoint = (r: Row): EndpointRecord => ({
   ipv4: (r.ipv4 as string | null) ?? undefined,
   poolId: (r.pool_id as string | null) ?? undefined,
   aliases: JSON.parse(r.aliases as string),
+  links: JSON.parse((r.links as string | undefined) ?? '[]'),
   state: r.state as RecordState,
+});
+
+const toSandbox = (r: Row): SandboxRecord => ({
+  id: r.id as string,
+  name: r.name as string,
+  created: r.created as string,
+  ...(r.container_id ? { containerId: r.container_id as string } : {}),
+  ...(r.netns ? { netns: r.netns as string } : {}),
 });
 
 const b = (v: boolean) => (v ? 1 : 0);
@@ -100,8 +120,8 @@ export class StateStore {
       getNetwork: db.prepare('SELECT * FROM networks WHERE id = ?'),
       networkByName: db.prepare('SELECT * FROM networks WHERE name = ?'),
       networks: db.prepare('SELECT * FROM networks ORDER BY created, name'),
-      insertEndpoint: db.prepare(`INSERT INTO endpoints (id, network_id, sandbox_id, ifname, mac, ipv4, pool_id, aliases, state)
-        VALUES (@id, @network_id, @sandbox_id, @ifname, @mac, @ipv4, @pool_id, @aliases, @state)`),
+      insertEndpoint: db.prepare(`INSERT INTO endpoints (id, network_id, sandbox_id, ifname, mac, ipv4, pool_id, aliases, links, state)
+        VALUES (@id, @network_id, @sandbox_id, @ifname, @mac, @ipv4, @pool_id, @aliases, @links, @state)`),
       endpointActive: db.prepare("UPDATE endpoints SET state = 'active', mac = ? WHERE id = ?"),
       endpointState: db.prepare('UPDATE endpoints SET state = ? WHERE id = ?'),
       deleteEndpoint: db.prepare('DELETE FROM endpoints WHERE id = ?'),
@@ -109,7 +129,7 @@ export class StateStore {
       endpointsOf: db.prepare('SELECT * FROM endpoints WHERE network_id = ?'),
       endpointsIn: db.prepare('SELECT * FROM endpoints WHERE sandbox_id = ?'),
       endpointOf: db.prepare('SELECT * FROM endpoints WHERE network_id = ? AND sandbox_id = ?'),
-      insertSandbox: db.prepare('INSERT INTO sandboxes (id, name, created) VALUES (?, ?, ?)'),
+      insertSandbox: db.prepare('INSERT INTO sandboxes (id, name, created, container_id, netns) VALUES (?, ?, ?, ?, ?)'),
       deleteSandbox: db.prepare('DELETE FROM sandboxes WHERE id = ?'),
       sandboxes: db.prepare('SELECT * FROM sandboxes ORDER BY name'),
       sandboxByName: db.prepare('SELECT * FROM sandboxes WHERE name = ?'),
@@ -188,6 +208,7 @@ export class StateStore {
       ipv4: e.ipv4 ?? null,
       pool_id: e.poolId ?? null,
       aliases: JSON.stringify(e.aliases),
+      links: JSON.stringify(e.links ?? []),
       state: e.state,
     });
   }
@@ -222,7 +243,7 @@ export class StateStore {
   }
 
   insertSandbox(s: SandboxRecord): void {
-    this.s.insertSandbox.run(s.id, s.name, s.created);
+    this.s.insertSandbox.run(s.id, s.name, s.created, s.containerId ?? null, s.netns ?? null);
   }
 
   deleteSandbox(id: string): void {
@@ -230,14 +251,16 @@ export class StateStore {
   }
 
   listSandboxes(): SandboxRecord[] {
-    return this.s.sandboxes.all() as SandboxRecord[];
+    return (this.s.sandboxes.all() as Row[]).map(toSandbox);
   }
 
   sandboxByName(name: string): SandboxRecord | undefined {
-    return this.s.sandboxByName.get(name) as SandboxRecord | undefined;
+    const r = this.s.sandboxByName.get(name) as Row | undefined;
+    return r && toSandbox(r);
   }
 
   sandboxById(id: string): SandboxRecord | undefined {
-    return this.s.sandboxById.get(id) as SandboxRecord | undefined;
+    const r = this.s.sandboxById.get(id) as Row | undefined;
+    return r && toSandbox(r);
   }
 }

@@ -1,0 +1,83 @@
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { RecordSchema } from '@app/proto';
+import { decodeRecord, encodeRecord, type PeerRecord } from '@app/overlay';
+import type { Db } from '../store/database';
+
+/** What makes this node a cluster member; persisted so a restart rejoins by itself. */
+export interface ClusterMembership {
+  readonly key: Uint8Array;
+  readonly seed: Uint8Array;
+  readonly name: string;
+  readonly advertiseAddr: string;
+  readonly listenPort: number;
+  /** DHT bootstrap addresses (`ip:port`): the other members this node knows. */
+  readonly bootstrap: readonly string[];
+}
+
+/**
+ * The cluster's rows in the daemon's SQLite database, in tables of their own (created here, so the
+ * shared migration list stays untouched): the membership, and this node's own gossip records, whose
+ * versions must survive a restart or the node's new writes would lose to its old ones on peers.
+ */
+export class ClusterStore {
+  constructor(private readonly db: Db) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS cluster_membership (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        key BLOB NOT NULL, seed BLOB NOT NULL, name TEXT NOT NULL,
+        advertise_addr TEXT NOT NULL, listen_port INTEGER NOT NULL, bootstrap TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS cluster_own_records (key TEXT PRIMARY KEY, record BLOB NOT NULL);
+    `);
+  }
+
+  membership(): ClusterMembership | undefined {
+    const row = this.db.prepare('SELECT * FROM cluster_membership WHERE id = 1').get() as
+      | { key: Buffer; seed: Buffer; name: string; advertise_addr: string; listen_port: number; bootstrap: string }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      key: new Uint8Array(row.key),
+      seed: new Uint8Array(row.seed),
+      name: row.name,
+      advertiseAddr: row.advertise_addr,
+      listenPort: row.listen_port,
+      bootstrap: JSON.parse(row.bootstrap) as string[],
+    };
+  }
+
+  saveMembership(m: ClusterMembership): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO cluster_membership (id, key, seed, name, advertise_addr, listen_port, bootstrap) VALUES (1, ?, ?, ?, ?, ?, ?)')
+      .run(Buffer.from(m.key), Buffer.from(m.seed), m.name, m.advertiseAddr, m.listenPort, JSON.stringify(m.bootstrap));
+  }
+
+  /** Forget the cluster (leave): membership and own records. */
+  clear(): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM cluster_membership').run();
+      this.db.prepare('DELETE FROM cluster_own_records').run();
+    })();
+  }
+
+  ownRecords(): PeerRecord[] {
+    const rows = this.db.prepare('SELECT record FROM cluster_own_records').all() as { record: Buffer }[];
+    const out: PeerRecord[] = [];
+    for (const r of rows) {
+      try {
+        out.push(decodeRecord(fromBinary(RecordSchema, new Uint8Array(r.record))));
+      } catch {
+        // a row from an older schema: the peers still hold the record, anti-entropy brings it back
+      }
+    }
+    return out;
+  }
+
+  saveOwnRecords(records: readonly PeerRecord[]): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO cluster_own_records (key, record) VALUES (?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM cluster_own_records').run();
+      for (const r of records) put.run(r.key, Buffer.from(toBinary(RecordSchema, encodeRecord(r))));
+    })();
+  }
+}

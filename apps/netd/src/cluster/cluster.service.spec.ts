@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { IpAddr, Prefix } from '@app/common';
+import { OverlayDriver } from '@app/drivers';
+import { DefaultIpam } from '@app/ipam';
+import { FakeFirewall, FakeNetlink, FakeSysctl } from '@app/kernel/testing';
+import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
+import pino from 'pino';
+import { openDatabase } from '../store/database';
+import { SqliteIpamStore } from '../store/sqlite-ipam-store';
+import { StateStore } from '../store/state-store';
+import { ClusterService } from './cluster.service';
+import { ClusterStore } from './cluster-store';
+
+const dirs: string[] = [];
+const services: ClusterService[] = [];
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function node(hub: FakeHub, netlink: FakeNetlink, n: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'netd-cluster-'));
+  dirs.push(dir);
+  const db = openDatabase(dir);
+  const hostNs = netlink.addNamespace(`/run/netns/h${n}`);
+  await netlink.createLink(hostNs, { kind: 'dummy', name: 'eth0', mtu: 1500 });
+  await netlink.addAddress(hostNs, 'eth0', Prefix.parse(`192.0.2.${n}/24`));
+  const driver = new OverlayDriver({ netlink, firewall: new FakeFirewall(), sysctl: new FakeSysctl(netlink), hostNs, vtep: () => svc.vtep() });
+  const store = new StateStore(db);
+  const svc: ClusterService = new ClusterService({
+    store,
+    ipam: new DefaultIpam({ store: new SqliteIpamStore(db) }),
+    clusterStore: new ClusterStore(db),
+    driver,
+    log: pino({ level: 'silent' }),
+    makeDiscovery: (p) => new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed }),
+  });
+  services.push(svc);
+  return { svc, store, hostNs, driver };
+}
+
+describe(ClusterService.name, () => {
+  it('init prints a token that a second node joins with; a network created on one appears on both with distinct blocks', async () => {
+    const hub = new FakeHub();
+    const netlink = new FakeNetlink();
+    const a = await node(hub, netlink, 1);
+    const b = await node(hub, netlink, 2);
+    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', listenPort: 7946, name: 'h1' });
+    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    await hub.settle();
+    expect(b.svc.status().Nodes.map((n) => [n.Name, n.State]).sort()).toEqual([['h1', 'ready'], ['h2', 'ready']]);
+
+    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.90.0.0/16' });
+    for (let i = 0; i < 5; i++) {
+      await hub.settle();
+      await Promise.all([a.svc.idle(), b.svc.idle()]);
+    }
+    const ra = a.store.getNetwork(Id);
+    const rb = b.store.getNetwork(Id);
+    expect(ra).toMatchObject({ name: 'ov', driver: 'overlay', scope: 'swarm' });
+    expect(rb).toMatchObject({ name: 'ov', driver: 'overlay' });
+    const blocks = [ra!.ipam.config[0].IPRange, rb!.ipam.config[0].IPRange];
+    expect(new Set(blocks).size).toBe(2);
+    for (const blk of blocks) expect(Prefix.parse('10.90.0.0/16').containsPrefix(Prefix.parse(blk!))).toBe(true);
+    for (const h of [a, b]) expect(netlink.linksIn(h.hostNs).map((l) => l.name)).toContain(`vx-${Id.slice(0, 12)}`);
+
+    b.svc.deleteNetwork('ov');
+    for (let i = 0; i < 5; i++) {
+      await hub.settle();
+      await Promise.all([a.svc.idle(), b.svc.idle()]);
+    }
+    for (const h of [a, b]) {
+      expect(h.store.getNetwork(Id)).toBeUndefined();
+      expect(netlink.linksIn(h.hostNs).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
+    }
+  });
+
+  it('refuses a bad token, a bad advertise address and a second init, changing nothing', async () => {
+    const hub = new FakeHub();
+    const a = await node(hub, new FakeNetlink(), 1);
+    await expect(a.svc.join({ token: 'garbage!', advertiseAddr: '192.0.2.1' })).rejects.toMatchObject({ kind: 'invalid-parameter' });
+    await expect(a.svc.init({ advertiseAddr: '0.0.0.0' })).rejects.toMatchObject({ kind: 'invalid-parameter' });
+    expect(a.svc.status().Member).toBe(false);
+    expect(a.svc.vtep()).toBeUndefined();
+    await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    await expect(a.svc.init({ advertiseAddr: '192.0.2.1' })).rejects.toMatchObject({ kind: 'conflict', message: 'this node is already part of a cluster' });
+    expect(a.svc.vtep()?.equals(IpAddr.parse('192.0.2.1'))).toBe(true);
+  });
+});

@@ -1,0 +1,328 @@
+import { ConflictError, InvalidParameterError, IpAddr, MacAddr, NotFoundError, Prefix, generateId } from '@app/common';
+import type { OverlayDriver } from '@app/drivers';
+import type { Ipam } from '@app/ipam/ipam.contract';
+import {
+  HyperswarmDiscovery,
+  createClusterKey,
+  createNodeIdentity,
+  encodeToken,
+  formatAddress,
+  parseAddress,
+  parseToken,
+  type ClusterNetwork,
+  type DhtAddress,
+  type GossipDiscovery,
+  type GossipOptions,
+  type NodeIdentity,
+  type PeerEvent,
+} from '@app/overlay';
+import type { Logger } from 'pino';
+import { hostname } from 'node:os';
+import type { StateStore } from '../store/state-store';
+import type { ClusterMembership, ClusterStore } from './cluster-store';
+
+export const DEFAULT_CLUSTER_PORT = 7946;
+
+/** What `POST /netd/cluster/init` and `join` accept (already validated by the controller). */
+export interface ClusterJoinInput {
+  readonly advertiseAddr: string;
+  readonly listenPort?: number;
+  readonly name?: string;
+}
+
+export interface ClusterNetworkInput {
+  readonly name: string;
+  readonly subnet: string;
+  readonly gateway?: string;
+  readonly blockLength?: number;
+  readonly internal?: boolean;
+  readonly attachable?: boolean;
+}
+
+export interface DiscoveryParams extends GossipOptions {
+  readonly identity: NodeIdentity;
+  readonly bootstrap: readonly DhtAddress[];
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ClusterDeps {
+  readonly store: StateStore;
+  readonly ipam: Ipam;
+  readonly clusterStore: ClusterStore;
+  readonly driver: Pick<OverlayDriver, 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent'>;
+  readonly log: Logger;
+  /** Builds the discovery; tests pass FakeDiscovery. Default: HyperswarmDiscovery. */
+  readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
+  /** Membership silence before a node counts as down (default 10 s). */
+  readonly deadAfterMs?: number;
+}
+
+const VXLANID = 'com.docker.network.driver.overlay.vxlanid_list';
+
+/**
+ * Cluster membership and overlay networks on this node (issue 9). netd is its own DHT bootstrap
+ * node (a persistent DHT node on `listenPort` of the advertise address); members list each other as
+ * bootstrap, so nothing outside the cluster is ever contacted. A cluster network becomes, on every
+ * node, a local network record with an IPAM pool restricted to this node's leased block, and a
+ * driver network; discovery's endpoint events feed the driver's FDB and neighbour entries.
+ */
+export class ClusterService {
+  private membership?: ClusterMembership;
+  private discovery?: GossipDiscovery;
+  private unsubscribe?: () => void;
+  private persistTimer?: NodeJS.Timeout;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly d: ClusterDeps) {
+    this.membership = d.clusterStore.membership();
+  }
+
+  /** This node's VTEP: its advertise address, known from the persisted membership before start. */
+  vtep(): IpAddr | undefined {
+    return this.membership ? IpAddr.parse(this.membership.advertiseAddr) : undefined;
+  }
+
+  get active(): GossipDiscovery | undefined {
+    return this.discovery;
+  }
+
+  /** At boot: rejoin a persisted cluster, or join the one daemon.json names. */
+  async start(fromConfig?: ClusterJoinInput & { token: string; bootstrap?: readonly string[] }): Promise<void> {
+    if (!this.membership && fromConfig) {
+      await this.join(fromConfig);
+      return;
+    }
+    if (this.membership) await this.connect(this.membership);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.persistTimer);
+    this.unsubscribe?.();
+    this.persistOwn();
+    await this.discovery?.stop();
+    this.discovery = undefined;
+  }
+
+  async init(input: ClusterJoinInput): Promise<{ token: string; nodeId: string }> {
+    this.refuseIfMember();
+    const port = input.listenPort ?? DEFAULT_CLUSTER_PORT;
+    const addr = checkAdvertise(input.advertiseAddr);
+    const m: ClusterMembership = { key: createClusterKey(), seed: createNodeIdentity().seed, name: nodeName(input.name), advertiseAddr: addr, listenPort: port, bootstrap: [] };
+    const nodeId = await this.enter(m);
+    return { token: this.token()!, nodeId };
+  }
+
+  async join(input: ClusterJoinInput & { token: string; bootstrap?: readonly string[] }): Promise<{ nodeId: string }> {
+    this.refuseIfMember();
+    const token = parseToken(input.token);
+    const addr = checkAdvertise(input.advertiseAddr);
+    const extra = (input.bootstrap ?? []).map((b) => formatAddress(parseAddress(b)));
+    const bootstrap = [...new Set([...token.bootstrap.map(formatAddress), ...extra])];
+    const m: ClusterMembership = { key: token.key, seed: createNodeIdentity().seed, name: nodeName(input.name), advertiseAddr: addr, listenPort: input.listenPort ?? DEFAULT_CLUSTER_PORT, bootstrap };
+    return { nodeId: await this.enter(m) };
+  }
+
+  /** Leave: refused while this node has endpoints on overlay networks; local overlay state goes. */
+  async leave(): Promise<void> {
+    if (!this.membership) throw new ConflictError('this node is not part of a cluster');
+    const overlays = this.d.store.listNetworks().filter((n) => n.driver === 'overlay');
+    const busy = overlays.filter((n) => this.d.store.endpointsOf(n.id).length > 0);
+    if (busy.length > 0) throw new ConflictError(`this node has endpoints on overlay network ${busy[0].name}: disconnect them first`);
+    await this.stop();
+    for (const n of overlays) await this.dematerialize(n.id);
+    this.d.clusterStore.clear();
+    this.membership = undefined;
+  }
+
+  token(): string | undefined {
+    const m = this.membership;
+    if (!m) return undefined;
+    return encodeToken({ key: m.key, bootstrap: [parseAddress(`${m.advertiseAddr}:${m.listenPort}`), ...m.bootstrap.map((b) => parseAddress(b))] });
+  }
+
+  status() {
+    const m = this.membership;
+    const members = this.discovery?.members() ?? [];
+    return {
+      Member: m !== undefined,
+      NodeID: this.discovery?.nodeId ?? '',
+      Name: m?.name ?? '',
+      AdvertiseAddr: m?.advertiseAddr ?? '',
+      ListenPort: m?.listenPort ?? 0,
+      Token: this.token() ?? '',
+      Nodes: members.map((n) => ({
+        ID: n.id,
+        Name: n.info?.name ?? '',
+        Addr: n.info ? `${n.info.advertiseAddr}:${n.info.dhtPort}` : '',
+        State: n.alive ? 'ready' : 'down',
+        Self: n.self,
+        LastSeen: n.self ? new Date().toISOString() : n.lastSeen ? new Date(n.lastSeen).toISOString() : '',
+      })),
+    };
+  }
+
+  /** The overlay driver's option parser (InvalidParameter on unknown keys), for the networks API. */
+  parseOverlayOptions(raw: Readonly<Record<string, string>>): { vni?: number; mtu?: number } {
+    return this.d.driver.parseOptions(raw);
+  }
+
+  createNetwork(input: ClusterNetworkInput): { Id: string } {
+    const discovery = this.member();
+    const subnet = Prefix.tryParse(input.subnet);
+    if (!subnet || !subnet.isNetwork || subnet.family !== 4) throw new InvalidParameterError(`invalid subnet ${JSON.stringify(input.subnet)}: an IPv4 network in CIDR form is required`);
+    if (this.d.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
+    const gateway = input.gateway ? IpAddr.parse(input.gateway) : subnet.nth(1n);
+    const blockLength = input.blockLength ?? Math.max(subnet.length, 24);
+    const net = discovery.createNetwork({ id: generateId(), name: input.name, subnet, gateway, blockLength, internal: !!input.internal, attachable: input.attachable ?? true, options: {} });
+    return { Id: net.id };
+  }
+
+  deleteNetwork(term: string): void {
+    const discovery = this.member();
+    const net = discovery.networks().find((n) => n.id === term || n.name === term || (term.length >= 3 && n.id.startsWith(term)));
+    if (!net) throw new NotFoundError(`network ${term} not found`);
+    discovery.deleteNetwork(net.id);
+  }
+
+  /** Publish a local endpoint of an overlay network (called by the announcing driver after join). */
+  announce(networkId: string, endpointId: string, ip: IpAddr, mac: MacAddr): void {
+    const d = this.discovery;
+    const vtep = this.vtep();
+    if (!d || !vtep || !d.networks().some((n) => n.id === networkId)) return;
+    const ep = this.d.store.listEndpoints().find((e) => e.id === endpointId);
+    const sandbox = ep && this.d.store.listSandboxes().find((s) => s.id === ep.sandboxId);
+    const name = (sandbox?.name ?? endpointId.slice(0, 12)).replace(/^\//, '');
+    d.announce({ networkId, endpointId, name, aliases: ep?.aliases ?? [], ip, mac, vtep });
+  }
+
+  withdraw(networkId: string, endpointId: string): void {
+    this.discovery?.withdraw(networkId, endpointId);
+  }
+
+  private async enter(m: ClusterMembership): Promise<string> {
+    this.d.clusterStore.saveMembership(m);
+    this.membership = m;
+    try {
+      return await this.connect(m);
+    } catch (e) {
+      this.d.clusterStore.clear();
+      this.membership = undefined;
+      throw e;
+    }
+  }
+
+  private async connect(m: ClusterMembership): Promise<string> {
+    const identity = createNodeIdentity(m.seed);
+    const params: DiscoveryParams = {
+      clusterKey: m.key,
+      identity,
+      bootstrap: m.bootstrap.map((b) => parseAddress(b)),
+      host: m.advertiseAddr,
+      port: m.listenPort,
+      node: { name: m.name, advertiseAddr: IpAddr.parse(m.advertiseAddr), dhtPort: m.listenPort },
+      deadAfterMs: this.d.deadAfterMs,
+    };
+    const discovery = (this.d.makeDiscovery ?? ((p) => new HyperswarmDiscovery(p)))(params);
+    discovery.state.merge(this.d.clusterStore.ownRecords().filter((r) => r.owner === discovery.nodeId));
+    this.unsubscribe = discovery.subscribe((e) => this.onEvent(e));
+    this.discovery = discovery;
+    await discovery.start();
+    this.persistTimer = setInterval(() => this.persistOwn(), 1000).unref();
+    this.d.log.info({ nodeId: discovery.nodeId, advertise: m.advertiseAddr, port: m.listenPort, bootstrap: m.bootstrap }, 'cluster joined');
+    return discovery.nodeId;
+  }
+
+  private onEvent(e: PeerEvent): void {
+    if (e.kind === 'network-add') this.serial(() => this.materialize(e.network));
+    else if (e.kind === 'network-remove') this.serial(() => this.dematerialize(e.network.id));
+    else if (e.kind === 'add' || e.kind === 'remove') this.serial(() => this.d.driver.onPeerEvent(e.peer.networkId, e));
+    else if (e.kind === 'lease-lost') this.d.log.warn({ network: e.networkId, block: String(e.block) }, 'address block lease lost');
+  }
+
+  /** A cluster network on this node: block lease, local record and pool, driver network, peers. */
+  private async materialize(net: ClusterNetwork): Promise<void> {
+    const discovery = this.discovery;
+    if (!discovery) return;
+    const options = { [VXLANID]: String(net.vni) };
+    let record = this.d.store.getNetwork(net.id);
+    if (!record) {
+      const block = discovery.blocks(net.id)[0] ?? (await discovery.leaseBlock(net.id));
+      const pool = this.d.ipam.requestPool(net.id, { addressSpace: 'global', subnet: net.subnet, ipRange: block, gateway: net.gateway });
+      record = {
+        id: net.id,
+        name: net.name,
+        driver: 'overlay',
+        scope: 'swarm',
+        created: new Date().toISOString(),
+        internal: net.internal,
+        attachable: net.attachable,
+        ingress: false,
+        enableIpv4: true,
+        enableIpv6: false,
+        predefined: false,
+        options,
+        labels: {},
+        ipam: { driver: 'default', options: {}, config: [{ Subnet: net.subnet.toString(), IPRange: block.toString(), ...(pool.gateway ? { Gateway: pool.gateway.toString() } : {}) }] },
+        userSubnet: false,
+        poolIds: [pool.poolId],
+        state: 'active',
+      };
+      this.d.store.insertNetwork(record);
+    }
+    const gateway = net.gateway ?? this.d.ipam.getPool(record.poolIds[0])?.gateway;
+    await this.d.driver.createNetwork({ networkId: net.id, name: net.name, options: this.d.driver.parseOptions(options), internal: net.internal, enableIpv6: false, ipv4: [{ subnet: net.subnet, gateway }], ipv6: [] });
+    discovery.join(net.id);
+    for (const ep of this.d.store.endpointsOf(net.id)) {
+      if (ep.state === 'active' && ep.ipv4 && ep.mac) this.announce(net.id, ep.id, Prefix.parse(ep.ipv4).address, MacAddr.parse(ep.mac));
+    }
+  }
+
+  private async dematerialize(networkId: string): Promise<void> {
+    this.discovery?.leave(networkId);
+    await this.d.driver.deleteNetwork(networkId).catch((e) => {
+      if (!(e instanceof NotFoundError)) this.d.log.warn({ err: String(e), network: networkId }, 'overlay teardown');
+    });
+    const record = this.d.store.getNetwork(networkId);
+    if (!record) return;
+    this.d.store.transaction(() => {
+      for (const id of record.poolIds) if (this.d.ipam.getPool(id)) this.d.ipam.releasePool(id);
+      this.d.store.deleteNetwork(networkId);
+    });
+  }
+
+  private serial(fn: () => Promise<void>): void {
+    this.queue = this.queue.then(fn).catch((err) => this.d.log.warn({ err: String(err) }, 'cluster event'));
+  }
+
+  /** Resolves when every queued cluster event has been applied (tests, benchmarks). */
+  async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  private persistOwn(): void {
+    if (this.discovery && this.membership) this.d.clusterStore.saveOwnRecords(this.discovery.state.recordsOf(this.discovery.nodeId));
+  }
+
+  private member(): GossipDiscovery {
+    if (!this.discovery) throw new ConflictError('this node is not part of a cluster: run `netctl cluster init` or `netctl cluster join` first');
+    return this.discovery;
+  }
+
+  private refuseIfMember(): void {
+    if (this.membership) throw new ConflictError('this node is already part of a cluster');
+  }
+}
+
+function checkAdvertise(text: string): string {
+  const ip = IpAddr.tryParse(text ?? '');
+  if (!ip || ip.family !== 4) throw new InvalidParameterError(`invalid advertise address ${JSON.stringify(text)}: an IPv4 address is required`);
+  if (ip.toString() === '0.0.0.0') throw new InvalidParameterError('the advertise address must be a specific address');
+  return ip.toString();
+}
+
+function nodeName(name?: string): string {
+  const n = name ?? hostname();
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/.test(n)) throw new InvalidParameterError(`invalid node name ${JSON.stringify(n)}`);
+  return n;
+}

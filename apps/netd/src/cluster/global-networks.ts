@@ -1,0 +1,42 @@
+import { ForbiddenError, InvalidParameterError } from '@app/common';
+import type { CreateNetworkInput } from '../networks/networks.service';
+import type { ClusterService } from './cluster.service';
+
+/**
+ * Networks of global-scope drivers (overlay) as the Engine API's networks service hands them over:
+ * they are defined cluster-wide, not locally, and appear on this node (and every other) when the
+ * cluster state carries them. Outside a cluster the answer is Docker's 403 for overlay without swarm.
+ */
+export interface GlobalNetworks {
+  create(driver: string, input: CreateNetworkInput): { Id: string; Warning: string };
+  delete(networkId: string): void;
+}
+
+export const NOT_IN_CLUSTER =
+  'This node is not part of a cluster. Use "netctl cluster init" or "netctl cluster join" to connect this node to a cluster and try again.';
+
+export function globalNetworks(cluster: () => ClusterService | undefined): GlobalNetworks {
+  const active = (): ClusterService => {
+    const c = cluster();
+    if (!c?.active) throw new ForbiddenError(NOT_IN_CLUSTER);
+    return c;
+  };
+  return {
+    create(driver, input) {
+      const c = active();
+      if (driver !== 'overlay') throw new ForbiddenError(`${driver} networks are not supported by netd clusters`);
+      const configs = input.ipam?.config ?? [];
+      if (input.enableIpv6) throw new InvalidParameterError('overlay networks are IPv4 only in netd');
+      if (configs.length !== 1 || !configs[0].Subnet) throw new InvalidParameterError('an overlay network needs exactly one IPv4 subnet (--subnet)');
+      if (configs[0].IPRange || configs[0].AuxiliaryAddresses) throw new InvalidParameterError('overlay networks take no --ip-range or --aux-address: each node leases blocks of the subnet');
+      // Validates the driver options (unknown keys, encryption) before anything is published.
+      const options = c.parseOverlayOptions(input.options ?? {});
+      if (options.vni !== undefined || options.mtu !== undefined) throw new InvalidParameterError('overlay networks take their VNI and MTU from the cluster');
+      const res = c.createNetwork({ name: input.name, subnet: configs[0].Subnet, gateway: configs[0].Gateway, internal: input.internal, attachable: input.attachable });
+      return { Id: res.Id, Warning: '' };
+    },
+    delete(networkId) {
+      active().deleteNetwork(networkId);
+    },
+  };
+}

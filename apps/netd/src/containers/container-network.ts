@@ -1,0 +1,210 @@
+import { ConflictError, ForbiddenError, IpAddr, NotFoundError, Prefix, shortId } from '@app/common';
+import { containerPaths, hostsOf, resolvConfOf, type ContainerRecord, type FilesContext } from '@app/container';
+import type { NetnsRef, Netlink } from '@app/kernel';
+import { open } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { SandboxDns, SandboxDnsOptions } from '../dns/sandbox-dns';
+import type { EndpointsService } from '../networks/endpoints.service';
+import type { KeyedMutex } from '../networks/keyed-mutex';
+import type { NetworksService } from '../networks/networks.service';
+import type { SandboxesService } from '../sandboxes/sandboxes.service';
+import type { ContainerNet, NetAttachment, SqliteContainerStore } from '../store/sqlite-container-store';
+import type { EndpointRecord, StateStore } from '../store/state-store';
+
+export interface ContainerNetworkDeps {
+  store: StateStore;
+  containers: SqliteContainerStore;
+  sandboxes: SandboxesService;
+  endpoints: EndpointsService;
+  networks: NetworksService;
+  netlink: Netlink;
+  dns?: SandboxDns;
+  files: FilesContext;
+  /** Container directories (`<data-root>/containers`). */
+  stateDir: string;
+  netnsDir: string;
+  /** The namespace `--network host` containers share (the daemon's host namespace). */
+  hostNetnsPath: string;
+  locks: KeyedMutex;
+  log: Logger;
+}
+
+/** A container's namespace name: short, fixed from the id, unlike names that can be reused. */
+export const netnsNameOf = (id: string) => `netd-c-${id.slice(0, 12)}`;
+
+/**
+ * The network side of a container's life. `setUp` before its process starts (namespace, lo,
+ * one endpoint per requested network, embedded DNS, hosts/resolv.conf), `tearDown` once it is
+ * not going to run again (Docker releases endpoints on stop: a stopped container is in no
+ * network's inspect output). Both are idempotent and serialised per container.
+ */
+export class ContainerNetworking {
+  constructor(private readonly d: ContainerNetworkDeps) {}
+
+  net(id: string): ContainerNet {
+    return this.d.containers.net(id) ?? { mode: 'none', kind: 'none', networks: [], ports: [], exposed: [], legacyLinks: [], netns: netnsNameOf(id) };
+  }
+
+  /** The namespace path the container's OCI config names. */
+  netnsPathFor(net: ContainerNet, id: string): string | 'host' {
+    if (net.kind === 'host') return 'host';
+    if (net.kind === 'container' && net.sharedWith) {
+      const other = this.net(net.sharedWith);
+      return other.kind === 'host' ? 'host' : `${this.d.netnsDir}/${other.netns ?? netnsNameOf(net.sharedWith)}`;
+    }
+    return `${this.d.netnsDir}/${net.netns ?? netnsNameOf(id)}`;
+  }
+
+  setUp(id: string): Promise<void> {
+    return this.d.locks.run(id, () => this.setUpLocked(id));
+  }
+
+  tearDown(id: string): Promise<void> {
+    return this.d.locks.run(id, () => this.tearDownLocked(id));
+  }
+
+  private async setUpLocked(id: string): Promise<void> {
+    const rec = this.d.containers.getSync(id);
+    if (!rec) throw new NotFoundError(`No such container: ${id}`);
+    const net = this.net(id);
+    if (net.kind === 'container' && net.sharedWith) {
+      const other = this.d.containers.getSync(net.sharedWith);
+      if (!other?.state.running) throw new ConflictError(`cannot join network of a non running container: ${net.sharedWith}`);
+    }
+    if (net.kind !== 'networks' && net.kind !== 'none') return this.writeFiles(rec, net);
+    try {
+      const { ns } = await this.d.sandboxes.ensureForContainer(id, rec.name.slice(1), net.netns ?? netnsNameOf(id));
+      await this.d.netlink.setLinkUp(ns, 'lo');
+      for (const [i, a] of net.networks.entries()) {
+        if (this.d.store.endpointOf(a.networkId, id)) continue;
+        await this.join(id, a, i === 0 ? net : undefined);
+      }
+      await this.d.dns?.sandboxUp(id, ns, dnsOptions(rec));
+      await this.writeFiles(rec, net);
+    } catch (e) {
+      await this.tearDownLocked(id);
+      throw e;
+    }
+  }
+
+  private async join(id: string, a: NetAttachment, withPorts?: ContainerNet): Promise<EndpointRecord> {
+    return this.d.endpoints.connect(a.networkId, {
+      container: id,
+      ipv4Address: a.ipv4,
+      macAddress: a.mac,
+      aliases: a.aliases,
+      links: a.links,
+      portMappings: withPorts?.ports.map((p) => ({ proto: p.proto, containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIp ? IpAddr.parse(p.hostIp) : undefined })),
+    });
+  }
+
+  private async tearDownLocked(id: string): Promise<void> {
+    const problems: unknown[] = [];
+    await this.d.dns?.sandboxDown(id).catch((e) => problems.push(e));
+    for (const ep of this.d.store.endpointsIn(id)) {
+      await this.d.endpoints.disconnect(ep.networkId, id).catch((e) => problems.push(e));
+    }
+    await this.d.sandboxes.deleteForContainer(id).catch((e) => problems.push(e));
+    for (const e of problems) this.d.log.warn({ err: e, container: id }, 'network teardown');
+  }
+
+  /** Whether the container's namespace and endpoints are up. */
+  isUp(id: string): boolean {
+    return this.d.store.sandboxById(id) !== undefined;
+  }
+
+  /**
+   * `network connect`: a running container gets the interface, hosts entries and DNS at once;
+   * a created or stopped one only records the network for its next start.
+   */
+  async connect(containerId: string, networkTerm: string, a: Omit<NetAttachment, 'networkId'>): Promise<void> {
+    const target = this.d.networks.find(networkTerm);
+    const net = this.net(containerId);
+    if (target.driver === 'host' || net.kind === 'host') {
+      throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
+    }
+    if (target.driver === 'null' || net.kind === 'none') {
+      throw new ForbiddenError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+    }
+    if (net.kind === 'container') throw new ForbiddenError('container sharing network namespace with another container or host cannot be connected to any other network');
+    const rec = this.d.containers.getSync(containerId)!;
+    await this.d.locks.run(containerId, async () => {
+      if (net.networks.some((x) => x.networkId === target.id)) {
+        throw new ConflictError(`endpoint with name ${rec.name.slice(1)} already exists in network ${target.name}`);
+      }
+      const attachment: NetAttachment = { ...a, networkId: target.id };
+      if (this.isUp(containerId)) {
+        await this.join(containerId, attachment, net.networks.length === 0 ? net : undefined);
+        await this.writeFiles(rec, net);
+      }
+      this.d.containers.setNet(containerId, { ...net, networks: [...net.networks, attachment] });
+    });
+  }
+
+  async disconnect(containerId: string, networkTerm: string): Promise<void> {
+    const target = this.d.networks.find(networkTerm);
+    const net = this.net(containerId);
+    if (target.driver === 'host' || net.kind === 'host') {
+      throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
+    }
+    await this.d.locks.run(containerId, async () => {
+      if (!net.networks.some((x) => x.networkId === target.id)) {
+        throw new ConflictError(`container ${containerId} is not connected to network ${target.name}`);
+      }
+      if (this.d.store.endpointOf(target.id, containerId)) await this.d.endpoints.disconnect(target.id, containerId);
+      this.d.containers.setNet(containerId, { ...net, networks: net.networks.filter((x) => x.networkId !== target.id) });
+      const rec = this.d.containers.getSync(containerId);
+      if (rec && this.isUp(containerId)) await this.writeFiles(rec, net);
+    });
+  }
+
+  /** The container's addresses per network, for inspect and ps. */
+  endpointsOf(id: string): EndpointRecord[] {
+    return this.d.store.endpointsIn(id).filter((e) => e.state === 'active');
+  }
+
+  /** The IPv4 address a container has on the default bridge (legacy links), if running there. */
+  private linkIp(targetId: string): string | undefined {
+    const bridge = this.d.store.networkByName('bridge');
+    const ep = bridge && this.d.store.endpointOf(bridge.id, targetId);
+    return ep?.ipv4 ? Prefix.parse(ep.ipv4).address.toString() : undefined;
+  }
+
+  /** Rewrite hosts and resolv.conf from current state (in place: they are bind-mounted). */
+  async writeFiles(rec: ContainerRecord, net: ContainerNet): Promise<void> {
+    const addresses = this.endpointsOf(rec.id).flatMap((e) => (e.ipv4 ? [Prefix.parse(e.ipv4).address.toString()] : []));
+    const links = net.legacyLinks.flatMap((l) => {
+      const t = this.d.containers.getSync(l.container);
+      const ip = this.linkIp(l.container);
+      return t && ip ? [{ ip, alias: l.alias, id: shortId(t.id), name: t.name.slice(1) }] : [];
+    });
+    const userNetwork = net.kind === 'networks' && net.networks.some((a) => {
+      const n = this.d.store.getNetwork(a.networkId);
+      return n !== undefined && !(n.predefined && n.name === 'bridge');
+    });
+    const view: ContainerRecord = { ...rec, networkFiles: { addresses, links, embeddedDns: userNetwork && this.d.dns !== undefined } };
+    const paths = containerPaths(this.d.stateDir, rec.id);
+    const resolv = this.d.dns && net.kind !== 'host' ? this.d.dns.resolvConf(dnsOptions(rec)) : resolvConfOf(view, this.d.files);
+    await writeInPlace(paths.hosts, hostsOf(view, this.d.files));
+    await writeInPlace(paths.resolvConf, resolv);
+  }
+
+  ref(id: string): Promise<NetnsRef | undefined> {
+    const s = this.d.store.sandboxById(id);
+    return s ? this.d.sandboxes.ref(s) : Promise.resolve(undefined);
+  }
+}
+
+function dnsOptions(rec: ContainerRecord): SandboxDnsOptions {
+  return { dns: rec.spec.dns?.dns, dnsSearch: rec.spec.dns?.dnsSearch, dnsOptions: rec.spec.dns?.dnsOptions };
+}
+
+async function writeInPlace(path: string, content: string): Promise<void> {
+  const fh = await open(path, 'r+');
+  try {
+    await fh.truncate(0);
+    await fh.write(content, 0);
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,175 @@
+import type { ContainerCreateRequest, EndpointConfig } from '@app/api/containers';
+import { ConflictError, InvalidParameterError, IpAddr, MacAddr, NotFoundError } from '@app/common';
+import { NO_RESTART, restartPolicy, type RestartPolicy } from '@app/container';
+import type { Ipam } from '@app/ipam/ipam.contract';
+import type { NetworkRecord } from '../store/state-store';
+import type { ContainerNet, NetAttachment, PublishedPort } from '../store/sqlite-container-store';
+
+/** What the daemon needs to look things up while decoding a create request. */
+export interface RequestContext {
+  findNetwork(term: string): NetworkRecord;
+  /** A container by id, name or prefix: its id and network kind; NotFound otherwise. */
+  findContainer(term: string): { id: string; name: string; running: boolean; net?: ContainerNet };
+  ipam: Ipam;
+  /** A host port no other container publishes (for `-P` and `-p <container port>`). */
+  freeHostPort(proto: string): number;
+}
+
+export interface DecodedCreate {
+  net: ContainerNet;
+  restartPolicy: RestartPolicy;
+  warnings: string[];
+}
+
+export const HOST_PORTS_DISCARDED = 'Published ports are discarded when using host network mode';
+
+const list = (v: string[] | null | undefined): string[] => (Array.isArray(v) ? v.filter((s) => typeof s === 'string') : []);
+
+/** `80/tcp` → [80, 'tcp']; Docker's messages. */
+export function parsePortKey(key: string): { port: number; proto: 'tcp' | 'udp' | 'sctp' } {
+  const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(key);
+  const port = m ? Number(m[1]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new InvalidParameterError(`invalid port specification: "${key}"`);
+  return { port, proto: (m[2] ?? 'tcp') as 'tcp' | 'udp' | 'sctp' };
+}
+
+/** Docker's `--link name[:alias]`. */
+export function parseLink(text: string): { name: string; alias: string } {
+  const [name, alias, ...rest] = text.split(':');
+  if (!name || rest.length > 0 || alias === '') throw new InvalidParameterError(`invalid link format: ${text}`);
+  return { name: name.replace(/^\//, ''), alias: alias ?? name.replace(/^\//, '') };
+}
+
+/**
+ * Decode HostConfig/NetworkingConfig into netd's network request, checking everything that can
+ * be checked before anything is made: network and link targets exist, static addresses fit the
+ * subnet and are not the gateway, conflicting modes.
+ */
+export function decodeNetworking(req: ContainerCreateRequest, imageExposed: readonly string[], ctx: RequestContext): DecodedCreate {
+  const hc = req.HostConfig ?? {};
+  const warnings: string[] = [];
+  const mode = hc.NetworkMode && hc.NetworkMode !== 'default' ? hc.NetworkMode : 'bridge';
+  // the docker CLI keys the default network's endpoint config as `default`
+  const endpoints = Object.fromEntries(
+    Object.entries(req.NetworkingConfig?.EndpointsConfig ?? {}).map(([k, v]) => [k === 'default' ? 'bridge' : k, v ?? {}]),
+  );
+  const policy = hc.RestartPolicy?.Name ? restartPolicy({ name: hc.RestartPolicy.Name, maximumRetryCount: hc.RestartPolicy.MaximumRetryCount }) : NO_RESTART;
+  if (hc.AutoRemove && policy.name !== 'no') throw new InvalidParameterError(`can't create 'AutoRemove' container with restart policy`);
+
+  const exposed = new Set<string>(imageExposed);
+  for (const k of Object.keys(req.ExposedPorts ?? {})) {
+    const p = parsePortKey(k);
+    exposed.add(`${p.port}/${p.proto}`);
+  }
+  let ports: PublishedPort[] = [];
+  for (const [key, bindings] of Object.entries(hc.PortBindings ?? {})) {
+    const p = parsePortKey(key);
+    exposed.add(`${p.port}/${p.proto}`);
+    for (const b of bindings ?? [{}]) ports.push(binding(p, b, ctx));
+  }
+  if (hc.PublishAllPorts) {
+    for (const key of exposed) {
+      const p = parsePortKey(key);
+      if (!ports.some((x) => x.containerPort === p.port && x.proto === p.proto)) ports.push({ ...toPort(p), hostPort: ctx.freeHostPort(p.proto) });
+    }
+  }
+  const links = list(hc.Links).map(parseLink);
+  const base = { ports: [] as PublishedPort[], exposed: [...exposed], legacyLinks: [], networks: [] as NetAttachment[] };
+
+  if (mode === 'host') {
+    if (ports.length > 0) warnings.push(HOST_PORTS_DISCARDED);
+    if (links.length > 0) throw new InvalidParameterError('conflicting options: host type networking can\'t be used with links. This would result in undefined behavior');
+    return { net: { ...base, mode, kind: 'host' }, restartPolicy: policy, warnings };
+  }
+  if (mode === 'none') {
+    if (links.length > 0) throw new InvalidParameterError('conflicting options: none type networking can\'t be used with links. This would result in undefined behavior');
+    ports = [];
+    return { net: { ...base, mode, kind: 'none' }, restartPolicy: policy, warnings };
+  }
+  if (mode.startsWith('container:')) {
+    const target = ctx.findContainer(mode.slice('container:'.length));
+    if (ports.length > 0) throw new InvalidParameterError('conflicting options: port publishing and the container type network mode');
+    return { net: { ...base, mode, kind: 'container', sharedWith: target.id }, restartPolicy: policy, warnings };
+  }
+
+  const primary = ctx.findNetwork(mode);
+  if (primary.driver === 'host' || primary.driver === 'null') {
+    return decodeNetworking({ ...req, HostConfig: { ...hc, NetworkMode: primary.driver === 'host' ? 'host' : 'none' } }, imageExposed, ctx);
+  }
+  const isDefault = primary.name === 'bridge' && primary.predefined;
+  const configs: [NetworkRecord, EndpointConfig][] = [];
+  const byName = (key: string) => ctx.findNetwork(key);
+  const primaryConfig = Object.entries(endpoints).find(([k]) => safeFind(byName, k)?.id === primary.id)?.[1] ?? {};
+  configs.push([primary, primaryConfig]);
+  for (const [k, ec] of Object.entries(endpoints)) {
+    const n = ctx.findNetwork(k);
+    if (n.id === primary.id) continue;
+    if (n.driver === 'host' || n.driver === 'null') {
+      throw new InvalidParameterError(`conflicting options: cannot attach both user-defined and non-user-defined network-modes`);
+    }
+    configs.push([n, ec ?? {}]);
+  }
+  const legacyLinks: { container: string; alias: string }[] = [];
+  const networks: NetAttachment[] = [];
+  for (const [i, [n, ec]] of configs.entries()) {
+    const netLinks = i === 0 ? links : [];
+    const resolved = [...netLinks, ...list(ec.Links).map(parseLink)].map((l) => {
+      const t = safeFind(ctx.findContainer, l.name);
+      if (!t) throw new InvalidParameterError(`could not get container for ${l.name}`);
+      return { container: t.id, alias: l.alias };
+    });
+    if (isDefault && i === 0) {
+      for (const l of resolved) {
+        if (!ctx.findContainer(l.container).running) throw new InvalidParameterError(`Cannot link to a non running container: ${l.container}`);
+      }
+      legacyLinks.push(...resolved);
+    }
+    networks.push(attachment(n, ec, ctx, isDefault && i === 0 ? [] : resolved));
+  }
+  return { net: { ...base, mode, kind: 'networks', networks, ports, legacyLinks }, restartPolicy: policy, warnings };
+}
+
+/** The endpoint request for one network, with its static address checked against the subnet. */
+export function attachment(n: NetworkRecord, ec: EndpointConfig, ctx: Pick<RequestContext, 'ipam'>, links: NetAttachment['links'] = []): NetAttachment {
+  const ipv4 = ec.IPAMConfig?.IPv4Address || undefined;
+  const ipv6 = ec.IPAMConfig?.IPv6Address || undefined;
+  const isDefault = n.name === 'bridge' && n.predefined;
+  if (isDefault && list(ec.Aliases).length > 0) throw new InvalidParameterError('network-scoped alias is supported only for containers in user defined networks');
+  if (ipv4) {
+    const ip = IpAddr.tryParse(ipv4);
+    if (!ip || ip.family !== 4) throw new InvalidParameterError(`invalid IPv4 address: ${ipv4}`);
+    if (!n.userSubnet) {
+      throw new InvalidParameterError('user specified IP address is supported only when connecting to networks with user configured subnets');
+    }
+    const pool = n.poolIds.map((id) => ctx.ipam.getPool(id)).find((p) => p?.subnet.family === 4);
+    if (!pool || !pool.subnet.contains(ip)) {
+      throw new InvalidParameterError(`Invalid address ${ip}: It does not belong to any of this network's subnets.`);
+    }
+    if (pool.gateway?.equals(ip)) throw new ConflictError('Address already in use.');
+  }
+  if (ipv6 && !IpAddr.tryParse(ipv6)) throw new InvalidParameterError(`invalid IPv6 address: ${ipv6}`);
+  const mac = ec.MacAddress || undefined;
+  if (mac) MacAddr.parse(mac);
+  return { networkId: n.id, aliases: list(ec.Aliases), ipv4, ipv6, mac, links };
+}
+
+function binding(p: { port: number; proto: 'tcp' | 'udp' | 'sctp' }, b: { HostIp?: string; HostPort?: string }, ctx: RequestContext): PublishedPort {
+  const hostIp = b.HostIp || undefined;
+  if (hostIp && !IpAddr.tryParse(hostIp)) throw new InvalidParameterError(`invalid IP address: ${hostIp}`);
+  const hp = b.HostPort ?? '';
+  if (hp !== '' && !/^\d{1,5}$/.test(hp)) throw new InvalidParameterError(`invalid port specification: "${hp}"`);
+  const hostPort = hp === '' || hp === '0' ? ctx.freeHostPort(p.proto) : Number(hp);
+  if (hostPort < 1 || hostPort > 65535) throw new InvalidParameterError(`invalid port specification: "${hp}"`);
+  return { ...toPort(p), hostIp, hostPort };
+}
+
+const toPort = (p: { port: number; proto: 'tcp' | 'udp' | 'sctp' }) => ({ proto: p.proto, containerPort: p.port });
+
+function safeFind<T>(fn: (t: string) => T, term: string): T | undefined {
+  try {
+    return fn(term);
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
+}

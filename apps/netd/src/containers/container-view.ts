@@ -1,0 +1,170 @@
+import type { ContainerInspect, ContainerSummary, EndpointSettingsView, PortSummary } from '@app/api/containers';
+import { Prefix } from '@app/common';
+import { containerPaths, ZERO_TIME, type ContainerRecord } from '@app/container';
+import type { ContainerNet } from '../store/sqlite-container-store';
+import type { EndpointRecord, NetworkRecord } from '../store/state-store';
+
+export interface ViewContext {
+  stateDir: string;
+  network(id: string): NetworkRecord | undefined;
+  gateway(networkId: string): string;
+  now?: number;
+}
+
+/** Docker's `units.HumanDuration`, as `docker ps` shows it. */
+export function humanDuration(ms: number): string {
+  // seconds and minutes truncate, hours round (go-units HumanDuration)
+  const s = Math.floor(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(h / 24 / 365)} years`;
+}
+
+export function statusText(r: ContainerRecord, now = Date.now()): string {
+  const st = r.state;
+  if (st.status === 'restarting') return `Restarting (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt))} ago`;
+  if (st.running) return `Up ${humanDuration(now - Date.parse(st.startedAt))}${st.paused ? ' (Paused)' : ''}`;
+  if (st.status === 'dead') return 'Dead';
+  if (st.status === 'removing') return 'Removal In Progress';
+  if (st.status === 'created' || st.finishedAt === ZERO_TIME) return 'Created';
+  return `Exited (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt))} ago`;
+}
+
+function endpointView(n: NetworkRecord, e: EndpointRecord | undefined, ctx: ViewContext, cfg?: ContainerNet['networks'][number]): EndpointSettingsView {
+  const addr = e?.ipv4 ? Prefix.parse(e.ipv4) : undefined;
+  return {
+    IPAMConfig: cfg?.ipv4 || cfg?.ipv6 ? { ...(cfg.ipv4 ? { IPv4Address: cfg.ipv4 } : {}), ...(cfg.ipv6 ? { IPv6Address: cfg.ipv6 } : {}) } : null,
+    Links: cfg?.links.length ? cfg.links.map((l) => `${l.container}:${l.alias}`) : null,
+    Aliases: cfg?.aliases.length ? cfg.aliases : null,
+    MacAddress: e?.mac ?? '',
+    DriverOpts: null,
+    NetworkID: n.id,
+    EndpointID: e?.id ?? '',
+    Gateway: e ? ctx.gateway(n.id) : '',
+    IPAddress: addr?.address.toString() ?? '',
+    IPPrefixLen: addr?.length ?? 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DNSNames: null,
+  };
+}
+
+function networksView(net: ContainerNet, eps: readonly EndpointRecord[], ctx: ViewContext): Record<string, EndpointSettingsView> {
+  const out: Record<string, EndpointSettingsView> = {};
+  if (net.kind === 'host' || net.kind === 'none') return out;
+  for (const a of net.networks) {
+    const n = ctx.network(a.networkId);
+    if (n) out[n.name] = endpointView(n, eps.find((e) => e.networkId === n.id), ctx, a);
+  }
+  return out;
+}
+
+function portsOf(net: ContainerNet, running: boolean): PortSummary[] {
+  const out: PortSummary[] = [];
+  for (const key of net.exposed) {
+    const [port, proto] = key.split('/');
+    const published = running && net.kind === 'networks' ? net.ports.filter((p) => p.containerPort === Number(port) && p.proto === proto) : [];
+    if (published.length === 0) out.push({ PrivatePort: Number(port), Type: proto });
+    for (const p of published) out.push({ IP: p.hostIp ?? '0.0.0.0', PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto });
+  }
+  return out;
+}
+
+export function toSummary(r: ContainerRecord, net: ContainerNet, eps: readonly EndpointRecord[], ctx: ViewContext): ContainerSummary {
+  return {
+    Id: r.id,
+    Names: [r.name],
+    Image: r.spec.image ?? '',
+    ImageID: r.spec.imageId ?? '',
+    Command: r.spec.cmd.join(' '),
+    Created: Math.floor(Date.parse(r.created) / 1000),
+    Ports: portsOf(net, r.state.running),
+    Labels: { ...(r.spec.labels ?? {}) },
+    State: r.state.status,
+    Status: statusText(r, ctx.now),
+    HostConfig: { NetworkMode: net.mode },
+    NetworkSettings: { Networks: networksView(net, eps, ctx) },
+    Mounts: [],
+  };
+}
+
+export function toInspect(r: ContainerRecord, net: ContainerNet, eps: readonly EndpointRecord[], ctx: ViewContext, sandboxKey: string): ContainerInspect {
+  const p = containerPaths(ctx.stateDir, r.id);
+  const networks = networksView(net, eps, ctx);
+  const first = Object.values(networks)[0];
+  const ports: ContainerInspect['NetworkSettings']['Ports'] = {};
+  for (const key of net.exposed) {
+    const [port, proto] = key.split('/');
+    const b = net.ports.filter((x) => x.containerPort === Number(port) && x.proto === proto);
+    ports[key] = r.state.running && b.length > 0 ? b.map((x) => ({ HostIp: x.hostIp ?? '0.0.0.0', HostPort: String(x.hostPort) })) : null;
+  }
+  const s = r.spec;
+  return {
+    Id: r.id,
+    Created: r.created,
+    Path: s.cmd[0] ?? '',
+    Args: s.cmd.slice(1),
+    State: {
+      Status: r.state.status, Running: r.state.running, Paused: r.state.paused, Restarting: r.state.restarting,
+      OOMKilled: r.state.oomKilled, Dead: r.state.dead, Pid: r.state.pid, ExitCode: r.state.exitCode, Error: r.state.error,
+      StartedAt: r.state.startedAt, FinishedAt: r.state.finishedAt,
+    },
+    Image: s.imageId ?? '',
+    ResolvConfPath: p.resolvConf,
+    HostnamePath: p.hostname,
+    HostsPath: p.hosts,
+    LogPath: p.log,
+    Name: r.name,
+    RestartCount: r.restartCount,
+    Driver: 'overlay',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    HostConfig: {
+      NetworkMode: net.mode,
+      AutoRemove: s.autoRemove ?? false,
+      RestartPolicy: { Name: s.restartPolicy?.name ?? 'no', MaximumRetryCount: s.restartPolicy?.maximumRetryCount ?? 0 },
+      PortBindings: Object.fromEntries(net.ports.map((x) => [`${x.containerPort}/${x.proto}`, [{ HostIp: x.hostIp ?? '', HostPort: String(x.hostPort) }]])),
+      Links: net.legacyLinks.length ? net.legacyLinks.map((l) => `${l.container}:${r.name}/${l.alias}`) : null,
+      Dns: s.dns?.dns ?? [], DnsSearch: s.dns?.dnsSearch ?? [], DnsOptions: s.dns?.dnsOptions ?? [],
+      ExtraHosts: s.extraHosts ?? null, CapAdd: s.capAdd ?? null, CapDrop: s.capDrop ?? null, ReadonlyRootfs: s.readonlyRootfs ?? false,
+    },
+    Mounts: [],
+    Config: {
+      Hostname: r.hostname, Domainname: s.domainname ?? '', User: s.user ?? '', Tty: s.tty ?? false, OpenStdin: s.openStdin ?? false,
+      Env: s.env ?? [], Cmd: s.cmd.slice(), Image: s.image ?? '', WorkingDir: s.workingDir ?? '', Labels: { ...(s.labels ?? {}) },
+      ExposedPorts: Object.fromEntries(net.exposed.map((k) => [k, {}])), StopSignal: s.stopSignal ?? 'SIGTERM',
+      ...(s.stopTimeout !== undefined ? { StopTimeout: s.stopTimeout } : {}),
+    },
+    NetworkSettings: {
+      Bridge: '',
+      SandboxID: eps.length > 0 ? r.id : '',
+      SandboxKey: eps.length > 0 || (net.kind === 'none' && r.state.running) ? sandboxKey : '',
+      Ports: ports,
+      Gateway: first?.Gateway ?? '',
+      IPAddress: first?.IPAddress ?? '',
+      IPPrefixLen: first?.IPPrefixLen ?? 0,
+      MacAddress: first?.MacAddress ?? '',
+      Networks: net.kind === 'none' || net.kind === 'host' ? { [net.kind]: emptyEndpoint() } : networks,
+    },
+  };
+}
+
+function emptyEndpoint(): EndpointSettingsView {
+  return {
+    IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, NetworkID: '', EndpointID: '', Gateway: '',
+    IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+  };
+}

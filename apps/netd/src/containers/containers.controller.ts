@@ -1,0 +1,174 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { ContainerCreateRequest, ContainerSummary } from '@app/api/containers';
+import { InvalidParameterError } from '@app/common';
+import type { WaitCondition } from '@app/container';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseTime } from '../events/events.controller';
+import { ContainersService } from './containers.service';
+import type { ExecCreateRequest } from './exec-registry';
+import { MULTIPLEXED_STREAM, RAW_STREAM, pump, serveStream } from './streams';
+import { ContainerViews } from './container-views.service';
+
+type Q = Record<string, unknown>;
+
+function one(q: Q, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined || typeof v === 'string') return v;
+  throw new InvalidParameterError(`query parameter ${name} must be given once`);
+}
+
+const bool = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
+
+function seconds(q: Q): number | undefined {
+  const t = one(q, 't') ?? one(q, 'timeout');
+  if (t === undefined || t === '') return undefined;
+  if (!/^-?\d{1,6}$/.test(t)) throw new InvalidParameterError(`invalid value for t: ${t}`);
+  return Number(t);
+}
+
+const WAIT_CONDITIONS = ['not-running', 'next-exit', 'removed'];
+
+@Controller()
+export class ContainersController {
+  constructor(
+    @Inject(ContainersService) private readonly svc: ContainersService,
+    @Inject(ContainerViews) private readonly views: ContainerViews,
+  ) {}
+
+  @Post('containers/create')
+  @HttpCode(201)
+  create(@Query() q: Q, @Body() body: unknown) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidParameterError('config cannot be empty in order to create a container');
+    return this.svc.create(one(q, 'name') || undefined, body as ContainerCreateRequest);
+  }
+
+  @Get('containers/json')
+  list(@Query() q: Q): ContainerSummary[] {
+    return this.views.list({ all: bool(one(q, 'all')), filters: one(q, 'filters'), limit: one(q, 'limit') });
+  }
+
+  @Get('containers/:id/json')
+  inspect(@Param('id') id: string) {
+    return this.views.inspect(id);
+  }
+
+  @Post('containers/:id/start')
+  async start(@Param('id') id: string, @Res() reply: FastifyReply) {
+    const started = await this.svc.start(id);
+    reply.status(started ? 204 : 304).send();
+  }
+
+  @Post('containers/:id/stop')
+  async stop(@Param('id') id: string, @Query() q: Q, @Res() reply: FastifyReply) {
+    const stopped = await this.svc.stop(id, { signal: one(q, 'signal') || undefined, timeoutSec: seconds(q) });
+    reply.status(stopped ? 204 : 304).send();
+  }
+
+  @Post('containers/:id/kill')
+  @HttpCode(204)
+  async kill(@Param('id') id: string, @Query() q: Q) {
+    await this.svc.kill(id, one(q, 'signal') || undefined);
+  }
+
+  @Post('containers/:id/restart')
+  @HttpCode(204)
+  async restart(@Param('id') id: string, @Query() q: Q) {
+    await this.svc.restart(id, { signal: one(q, 'signal') || undefined, timeoutSec: seconds(q) });
+  }
+
+  @Post('containers/:id/resize')
+  @HttpCode(200)
+  async resize(@Param('id') id: string) {
+    await this.svc.find(id);
+  }
+
+  @Post('containers/:id/wait')
+  async wait(@Param('id') id: string, @Query() q: Q, @Res() reply: FastifyReply) {
+    const condition = one(q, 'condition') || 'not-running';
+    if (!WAIT_CONDITIONS.includes(condition)) throw new InvalidParameterError(`invalid condition: "${condition}"`);
+    const r = await this.svc.find(id);
+    const result = this.svc.wait(r.id, condition as WaitCondition);
+    // The client's ContainerWait returns once headers arrive and `docker run` starts the
+    // container only then, so the header goes out now and the body at exit.
+    reply.hijack();
+    reply.raw.writeHead(200, { 'Content-Type': 'application/json' });
+    reply.raw.flushHeaders();
+    result.then(
+      (res) => reply.raw.end(JSON.stringify({ StatusCode: res.statusCode, Error: null }) + '\n'),
+      (e: Error) => reply.raw.end(JSON.stringify({ StatusCode: -1, Error: { Message: e.message } }) + '\n'),
+    );
+  }
+
+  @Delete('containers/*')
+  @HttpCode(204)
+  async remove(@Req() req: FastifyRequest, @Query() q: Q) {
+    const ref = decodeURIComponent((req.params as Record<string, string>)['*'] ?? '');
+    await this.svc.delete(ref, { force: bool(one(q, 'force')), link: bool(one(q, 'link')) });
+  }
+
+  @Get('containers/:id/logs')
+  async logs(@Param('id') id: string, @Query() q: Q, @Res() reply: FastifyReply) {
+    const stdout = bool(one(q, 'stdout'));
+    const stderr = bool(one(q, 'stderr'));
+    if (!stdout && !stderr) throw new InvalidParameterError('Bad parameters: you must choose at least one stream');
+    const r = await this.svc.find(id);
+    const tailText = one(q, 'tail');
+    const tail = tailText === undefined || tailText === 'all' || tailText === '' ? undefined : Number(tailText);
+    if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidParameterError(`invalid value for tail: ${tailText}`);
+    const sinceText = one(q, 'since');
+    const untilText = one(q, 'until');
+    const since = sinceText && sinceText !== '0' ? new Date(Number(parseTime(sinceText) / 1_000_000n)) : undefined;
+    const until = untilText && untilText !== '0' ? new Date(Number(parseTime(untilText) / 1_000_000n)) : undefined;
+    const ctl = new AbortController();
+    const entries = await this.svc.logs(r.id, { follow: bool(one(q, 'follow')), tail, since, until, signal: ctl.signal });
+    const tty = r.spec.tty ?? false;
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'Content-Type': tty ? RAW_STREAM : MULTIPLEXED_STREAM });
+    raw.flushHeaders();
+    raw.on('close', () => ctl.abort());
+    const wanted = async function* () {
+      for await (const e of entries) if ((e.stream === 'stdout' && stdout) || (e.stream === 'stderr' && stderr)) yield e;
+    };
+    await pump(wanted(), raw, tty, bool(one(q, 'timestamps'))).catch(() => undefined);
+    raw.end();
+  }
+
+  @Post('containers/:id/attach')
+  async attach(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    await this.svc.find(id);
+    reply.hijack();
+    const query = new URL(req.raw.url ?? '/', 'http://netd').searchParams;
+    await serveStream(this.svc, { attach: id, query }, req.raw.socket, false);
+  }
+
+  @Post('containers/:id/exec')
+  @HttpCode(201)
+  execCreate(@Param('id') id: string, @Body() body: unknown) {
+    if (typeof body !== 'object' || body === null) throw new InvalidParameterError('No exec command specified');
+    return this.svc.execs.create(id, body as ExecCreateRequest);
+  }
+
+  @Post('exec/:id/start')
+  async execStart(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    this.svc.execs.get(id);
+    if ((body as { Detach?: boolean } | undefined)?.Detach) {
+      void this.svc.execs.start(id).catch(() => undefined);
+      reply.status(200).send();
+      return;
+    }
+    reply.hijack();
+    await serveStream(this.svc, { exec: id, body }, req.raw.socket, false);
+  }
+
+  @Post('exec/:id/resize')
+  @HttpCode(200)
+  execResize(@Param('id') id: string) {
+    this.svc.execs.get(id);
+  }
+
+  @Get('exec/:id/json')
+  execInspect(@Param('id') id: string) {
+    return this.svc.execs.inspect(id);
+  }
+}

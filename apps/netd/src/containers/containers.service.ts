@@ -1,0 +1,323 @@
+import type { ContainerCreateRequest, ContainerCreateResponse, EndpointConfig } from '@app/api/containers';
+import { ConflictError, InvalidParameterError, NotFoundError, generateId } from '@app/common';
+import {
+  canonicalName, containerPaths, generateName, NO_RESTART, shouldRestart, type ContainerManager, type ContainerRecord, type ContainerSpec, type LogEntry,
+  type LogReadOptions, type Runtime as ContainerRuntime, type WaitCondition,
+} from '@app/container';
+import { familiarString, parseReference } from '@app/image';
+import type { Ipam } from '@app/ipam/ipam.contract';
+import type { Logger } from 'pino';
+import type { EventsService } from '../events/events.service';
+import type { ImagesService } from '../images/images.service';
+import type { NetworksService } from '../networks/networks.service';
+import type { ContainerNet, SqliteContainerStore } from '../store/sqlite-container-store';
+import type { StateStore } from '../store/state-store';
+import { attachment, decodeNetworking, parseLink, type RequestContext } from './container-request';
+import type { ContainerNetworking } from './container-network';
+import { linkEnv } from './link-env';
+import { ExecRegistry } from './exec-registry';
+
+export interface ContainersDeps {
+  manager: ContainerManager;
+  runtime: ContainerRuntime;
+  containers: SqliteContainerStore;
+  net: ContainerNetworking;
+  images: ImagesService;
+  networks: NetworksService;
+  store: StateStore;
+  ipam: Ipam;
+  events: EventsService;
+  log: Logger;
+  /** For `--network host`: the namespace path, or 'host' when it is the daemon's own. */
+  hostNetns: string | 'host';
+  stateDir: string;
+}
+
+const toList = (v: string[] | string | null | undefined): string[] | undefined =>
+  v === undefined || v === null ? undefined : typeof v === 'string' ? [v] : v;
+
+/** The container verbs of the Engine API over ContainerManager, with networking and images. */
+export class ContainersService {
+  readonly execs: ExecRegistry;
+  private readonly releasing = new Map<string, Promise<void>>();
+  private readonly deleting = new Set<string>();
+
+  constructor(private readonly d: ContainersDeps) {
+    this.execs = new ExecRegistry(d.manager, d.events);
+  }
+
+  async create(name: string | undefined, req: ContainerCreateRequest): Promise<ContainerCreateResponse> {
+    if (typeof req !== 'object' || req === null) throw new InvalidParameterError('config cannot be empty in order to create a container');
+    if (name) canonicalName(name);
+    if (!req.Image || typeof req.Image !== 'string') throw new InvalidParameterError('config cannot be empty in order to create a container');
+    const image = await this.resolveImage(req.Image);
+    const details = await this.d.images.images.inspect(image.configDigest);
+    const ic = details.config.config ?? {};
+    const decoded = decodeNetworking(req, Object.keys(ic.ExposedPorts ?? {}), this.requestContext());
+    const entrypoint = toList(req.Entrypoint) ?? (req.Entrypoint === null ? [] : ic.Entrypoint ?? []);
+    const cmd = toList(req.Cmd) ?? (req.Entrypoint !== undefined && req.Entrypoint !== null ? [] : ic.Cmd ?? []);
+    const argv = [...entrypoint, ...cmd];
+    if (argv.length === 0) throw new InvalidParameterError('No command specified');
+    const env = mergeEnv(ic.Env ?? [], req.Env ?? []);
+    const taken = new Set(this.d.containers.listSync().map((r) => r.name));
+    const selfName = name ? canonicalName(name) : generateName((n) => taken.has(n));
+    for (const l of decoded.net.legacyLinks) {
+      const t = this.d.containers.getSync(l.container)!;
+      const ip = this.d.net.endpointsOf(t.id).find((e) => this.d.store.getNetwork(e.networkId)?.name === 'bridge')?.ipv4?.split('/')[0];
+      if (ip) env.push(...linkEnv(l.alias, selfName, { name: t.name.slice(1), ip, exposed: this.d.net.net(t.id).exposed, env: t.spec.env ?? [] }));
+    }
+    const hc = req.HostConfig ?? {};
+    const net: ContainerNet = { ...decoded.net, netns: `netd-c-${generateId().slice(0, 12)}` };
+    const netnsPath = this.netnsPath(net);
+    const spec: ContainerSpec = {
+      name: selfName,
+      image: req.Image,
+      imageId: image.configDigest,
+      lowers: (await this.d.images.images.store.unpack(image.manifestDigest)).slice().reverse(),
+      cmd: argv,
+      env,
+      workingDir: req.WorkingDir || ic.WorkingDir || undefined,
+      user: req.User || ic.User || undefined,
+      hostname: req.Hostname || undefined,
+      domainname: req.Domainname || undefined,
+      tty: req.Tty ?? false,
+      openStdin: req.OpenStdin ?? false,
+      stopSignal: req.StopSignal || ic.StopSignal || undefined,
+      stopTimeout: req.StopTimeout ?? undefined,
+      restartPolicy: decoded.restartPolicy,
+      autoRemove: hc.AutoRemove ?? false,
+      network: netnsPath === 'host' ? { kind: 'host' } : { kind: 'netns', netnsPath },
+      dns: { dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [] },
+      extraHosts: hc.ExtraHosts ?? [],
+      labels: { ...(ic.Labels ?? {}), ...(req.Labels ?? {}) },
+      capAdd: hc.CapAdd ?? undefined,
+      capDrop: hc.CapDrop ?? undefined,
+      sysctls: hc.Sysctls ?? undefined,
+      readonlyRootfs: hc.ReadonlyRootfs ?? false,
+    };
+    const record = await this.d.manager.create(spec);
+    this.d.containers.setNet(record.id, net);
+    return { Id: record.id, Warnings: decoded.warnings };
+  }
+
+  private netnsPath(net: ContainerNet): string {
+    if (net.kind === 'host') return this.d.hostNetns;
+    if (net.kind === 'container') {
+      const other = this.d.net.net(net.sharedWith!);
+      return other.kind === 'host' ? this.d.hostNetns : this.d.net.netnsPathFor(other, net.sharedWith!);
+    }
+    return this.d.net.netnsPathFor(net, '');
+  }
+
+  private async resolveImage(text: string) {
+    try {
+      return await this.d.images.images.resolve(text);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      let shown = text;
+      try {
+        shown = familiarString(parseReference(text));
+      } catch {
+        // not a reference: show it as given
+      }
+      throw new NotFoundError(`No such image: ${shown}`);
+    }
+  }
+
+  requestContext(): RequestContext {
+    return {
+      // A 404 from create makes the docker CLI pull the image and retry; dockerd reports a missing
+      // network at start. netd checks at create (nothing is left behind) and answers 400.
+      findNetwork: (t) => {
+        try {
+          return this.d.networks.find(t);
+        } catch (e) {
+          if (e instanceof NotFoundError) throw new InvalidParameterError(e.message);
+          throw e;
+        }
+      },
+      findContainer: (t) => {
+        const all = this.d.containers.listSync();
+        const r = all.find((x) => x.id === t || x.name === `/${t}` || x.name === t) ?? uniquePrefix(all, t);
+        return { id: r.id, name: r.name, running: r.state.running, net: this.d.containers.net(r.id) };
+      },
+      ipam: this.d.ipam,
+      freeHostPort: () => this.freeHostPort(),
+    };
+  }
+
+  private freeHostPort(): number {
+    const used = new Set(this.d.containers.listSync().flatMap((r) => this.d.containers.net(r.id)?.ports.map((p) => p.hostPort) ?? []));
+    for (let i = 0; i < 1000; i++) {
+      const p = 49153 + Math.floor(Math.random() * (65535 - 49153));
+      if (!used.has(p)) return p;
+    }
+    throw new ConflictError('no free host port');
+  }
+
+  find(ref: string): Promise<ContainerRecord> {
+    return this.d.manager.inspect(ref);
+  }
+
+  start(ref: string): Promise<boolean> {
+    return this.d.manager.start(ref);
+  }
+
+  async stop(ref: string, opts: { signal?: string; timeoutSec?: number }): Promise<boolean> {
+    const r = await this.find(ref);
+    const stopped = await this.d.manager.stop(r.id, opts);
+    await this.release(r.id);
+    return stopped;
+  }
+
+  async kill(ref: string, signal?: string): Promise<void> {
+    await this.d.manager.kill(ref, signal || 'SIGKILL');
+  }
+
+  async restart(ref: string, opts: { signal?: string; timeoutSec?: number }): Promise<void> {
+    const r = await this.find(ref);
+    await this.d.manager.stop(r.id, opts);
+    await this.release(r.id);
+    await this.d.manager.start(r.id);
+  }
+
+  async delete(ref: string, opts: { force?: boolean; link?: boolean }): Promise<void> {
+    if (opts.link) return this.removeLink(ref);
+    const r = await this.find(ref);
+    // the manager removes the runtime state itself; an exit seen meanwhile must not race it
+    this.deleting.add(r.id);
+    try {
+      await this.d.manager.delete(r.id, { force: opts.force });
+    } finally {
+      this.deleting.delete(r.id);
+    }
+    await this.d.net.tearDown(r.id);
+  }
+
+  /**
+   * A stopped container holds no kernel objects, as with Docker: endpoints and namespace go, and
+   * the runtime's state with the rootfs mount (the next start creates them again).
+   */
+  private release(id: string): Promise<void> {
+    const running = this.releasing.get(id);
+    if (running) return running;
+    const p = (async () => {
+      await this.d.net.tearDown(id);
+      if (this.deleting.has(id)) return;
+      const st = await this.d.runtime.state(id);
+      if (st?.status === 'stopped') {
+        await this.d.runtime.delete(id).catch((e) => {
+          if (!(e instanceof NotFoundError)) this.d.log.warn({ err: e, container: id }, 'runtime cleanup');
+        });
+      }
+    })().finally(() => this.releasing.delete(id));
+    this.releasing.set(id, p);
+    return p;
+  }
+
+  /** `DELETE /containers/<parent>/<alias>?link=1`: drop a legacy link. */
+  private async removeLink(ref: string): Promise<void> {
+    const [parent, alias] = ref.replace(/^\//, '').split('/');
+    if (!parent || !alias) throw new InvalidParameterError(`Conflict, cannot remove the default link name of the container`);
+    const r = await this.find(parent);
+    const net = this.d.net.net(r.id);
+    if (!net.legacyLinks.some((l) => l.alias === alias)) throw new NotFoundError(`Could not find entity for ${ref}`);
+    const next = { ...net, legacyLinks: net.legacyLinks.filter((l) => l.alias !== alias) };
+    this.d.containers.setNet(r.id, next);
+    if (this.d.net.isUp(r.id)) await this.d.net.writeFiles(r, next);
+  }
+
+  wait(ref: string, condition: WaitCondition): Promise<{ statusCode: number }> {
+    return this.d.manager.wait(ref, condition);
+  }
+
+  logs(ref: string, opts: LogReadOptions): Promise<AsyncIterable<LogEntry>> {
+    return this.d.manager.logs(ref, opts);
+  }
+
+  logPath(id: string): string {
+    return containerPaths(this.d.stateDir, id).log;
+  }
+
+  list(): ContainerRecord[] {
+    return this.d.containers.listSync();
+  }
+
+  /** Manager events → /events; a container that died for good gives its network back. */
+  onManagerEvent(e: { action: string; id: string; name: string; exitCode?: number }): void {
+    const r = this.d.containers.getSync(e.id);
+    const attrs: Record<string, string> = { name: e.name, ...(r?.spec.image ? { image: r.spec.image } : {}), ...(r?.spec.labels ?? {}) };
+    if (e.exitCode !== undefined) attrs.exitCode = String(e.exitCode);
+    this.d.events.publish(e.action, e.id, attrs, 'container');
+    if (e.action === 'die' && r) {
+      const restarts = shouldRestart(r.spec.restartPolicy ?? NO_RESTART, {
+        exitCode: e.exitCode ?? r.state.exitCode, restartCount: r.restartCount, manuallyStopped: r.manuallyStopped, daemonStarting: false,
+      });
+      // --rm containers are removed by the manager right after; only the network is ours to free
+      if (!restarts) {
+        const free = r.spec.autoRemove ? this.d.net.tearDown(e.id) : this.release(e.id);
+        void free.catch((err) => this.d.log.warn({ err, container: e.id }, 'release after exit'));
+      }
+    }
+    if (e.action === 'destroy') void this.d.net.tearDown(e.id).catch((err) => this.d.log.warn({ err, container: e.id }, 'release network'));
+  }
+
+  attachEvent(id: string, name: string): void {
+    this.d.events.publish('attach', id, { name }, 'container');
+  }
+
+  /** `POST /networks/{id}/connect` for a container; undefined when `ref` names no container. */
+  async connectNetwork(networkTerm: string, ref: string, ec: EndpointConfig | undefined): Promise<boolean> {
+    const r = await this.findOptional(ref);
+    if (!r) return false;
+    const n = this.d.networks.find(networkTerm);
+    const links = (ec?.Links ?? []).map(parseLink).map((l) => ({ container: this.requestContext().findContainer(l.name).id, alias: l.alias }));
+    const a = attachment(n, ec ?? {}, { ipam: this.d.ipam }, links);
+    await this.d.net.connect(r.id, networkTerm, a);
+    return true;
+  }
+
+  async disconnectNetwork(networkTerm: string, ref: string): Promise<boolean> {
+    const r = await this.findOptional(ref);
+    if (!r) return false;
+    await this.d.net.disconnect(r.id, networkTerm);
+    return true;
+  }
+
+  private async findOptional(ref: string): Promise<ContainerRecord | undefined> {
+    try {
+      return await this.find(ref);
+    } catch (e) {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    }
+  }
+
+  /** Daemon shutdown: containers keep running under their monitors. */
+  detach(): void {
+    this.d.manager.detach();
+  }
+
+  /** Daemon start: re-adopt containers, record exits, apply restart policies. */
+  async adopt(): Promise<ContainerRecord[]> {
+    return this.d.manager.adopt();
+  }
+}
+
+function uniquePrefix(all: readonly ContainerRecord[], t: string): ContainerRecord {
+  const m = t ? all.filter((x) => x.id.startsWith(t)) : [];
+  if (m.length > 1) throw new InvalidParameterError(`multiple IDs found with provided prefix: ${t}`);
+  if (m.length === 0) throw new NotFoundError(`No such container: ${t}`);
+  return m[0];
+}
+
+/** Image env, then the request's; a key given again replaces the earlier value. */
+function mergeEnv(base: readonly string[], over: readonly string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...over]) {
+    if (typeof e !== 'string' || e === '') continue;
+    const eq = e.indexOf('=');
+    out.set(eq < 0 ? e : e.slice(0, eq), e);
+  }
+  return [...out.values()];
+}

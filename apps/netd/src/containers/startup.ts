@@ -1,0 +1,32 @@
+import { busyboxImage } from '@app/image';
+import { runCommand } from '@app/kernel/exec';
+import { existsSync } from 'node:fs';
+import type { Runtime } from '../runtime';
+
+export const BUSYBOX_BINARY = '/bin/busybox';
+
+/**
+ * After reconciliation, before the API opens: seed the busybox image if asked, then re-adopt
+ * containers (running ones keep running, exits while netd was down are recorded, restart
+ * policies applied).
+ */
+export async function startContainers(rt: Runtime): Promise<void> {
+  if (rt.config.seedBusybox) await seedBusybox(rt);
+  const records = await rt.containers.adopt();
+  rt.log.info({ containers: records.length, running: records.filter((r) => r.state.running).length }, 'containers adopted');
+}
+
+async function seedBusybox(rt: Runtime): Promise<void> {
+  if (!existsSync(BUSYBOX_BINARY)) return;
+  const tags = await rt.images.images.store.listTags();
+  if (tags.some((t) => t.name === 'docker.io/library/busybox:latest')) return;
+  try {
+    const listed = await runCommand(BUSYBOX_BINARY, ['--list-full'], { timeoutMs: 5000 });
+    const applets = listed.stdout.split('\n').filter(Boolean);
+    const img = await busyboxImage(rt.images.images.store, { binary: BUSYBOX_BINARY, applets });
+    await rt.images.images.store.setTag('docker.io/library/busybox:latest', img.manifestDigest);
+    rt.log.info({ image: img.configDigest }, `created busybox:latest from ${BUSYBOX_BINARY}`);
+  } catch (e) {
+    rt.log.warn({ err: e }, `could not create busybox:latest from ${BUSYBOX_BINARY}`);
+  }
+}

@@ -1,0 +1,98 @@
+import { ContainerStore, type ContainerRecord } from '@app/container';
+import type { Db } from './database';
+
+/** One network a container asked for (NetworkingConfig.EndpointsConfig or `network connect`). */
+export interface NetAttachment {
+  networkId: string;
+  aliases: string[];
+  ipv4?: string;
+  ipv6?: string;
+  mac?: string;
+  /** User-network links: the target container's id and the alias it is known by here. */
+  links: { container: string; alias: string }[];
+}
+
+export interface PublishedPort {
+  proto: 'tcp' | 'udp' | 'sctp';
+  containerPort: number;
+  hostIp?: string;
+  /** 0: pick a free port at start (`-P`, `-p 80`). */
+  hostPort: number;
+}
+
+/** The container's network request, as netd keeps it apart from the core's record. */
+export interface ContainerNet {
+  /** Docker's HostConfig.NetworkMode as given (`default` stands for bridge). */
+  mode: string;
+  kind: 'networks' | 'host' | 'none' | 'container';
+  /** For `container:<id>`: the id of the container whose namespace is shared. */
+  sharedWith?: string;
+  /** Ordered: the first one is eth0. */
+  networks: NetAttachment[];
+  ports: PublishedPort[];
+  /** `80/tcp` keys of Config.ExposedPorts (and of the ports published). */
+  exposed: string[];
+  /** Default-bridge links: target id + alias (hosts entry and env vars). */
+  legacyLinks: { container: string; alias: string }[];
+  /** The namespace name under the netns dir (kind `networks`/`none`). */
+  netns?: string;
+}
+
+/**
+ * ContainerStore on the daemon's SQLite database: container records sit in the same database and
+ * WAL as sandboxes and endpoints, so a record, its sandbox and its endpoints are never out of step
+ * after a kill -9, and `net` (netd's own column) is never overwritten by the core's `put`.
+ */
+export class SqliteContainerStore extends ContainerStore {
+  private readonly s;
+
+  constructor(db: Db) {
+    super();
+    this.s = {
+      get: db.prepare('SELECT record FROM containers WHERE id = ?'),
+      list: db.prepare('SELECT record FROM containers'),
+      put: db.prepare(`INSERT INTO containers (id, name, record) VALUES (?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET name = excluded.name, record = excluded.record`),
+      del: db.prepare('DELETE FROM containers WHERE id = ?'),
+      getNet: db.prepare('SELECT net FROM containers WHERE id = ?'),
+      setNet: db.prepare('UPDATE containers SET net = ? WHERE id = ?'),
+    };
+  }
+
+  async get(id: string): Promise<ContainerRecord | undefined> {
+    return this.getSync(id);
+  }
+
+  getSync(id: string): ContainerRecord | undefined {
+    const r = this.s.get.get(id) as { record: string } | undefined;
+    return r && (JSON.parse(r.record) as ContainerRecord);
+  }
+
+  async list(): Promise<ContainerRecord[]> {
+    return this.listSync();
+  }
+
+  listSync(): ContainerRecord[] {
+    const rows = this.s.list.all() as { record: string }[];
+    return rows.map((r) => JSON.parse(r.record) as ContainerRecord).sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  async put(record: ContainerRecord): Promise<void> {
+    this.s.put.run(record.id, record.name, JSON.stringify(record));
+  }
+
+  async delete(id: string): Promise<void> {
+    this.s.del.run(id);
+  }
+
+  net(id: string): ContainerNet | undefined {
+    const r = this.s.getNet.get(id) as { net: string } | undefined;
+    if (!r) return undefined;
+    const n = JSON.parse(r.net) as Partial<ContainerNet>;
+    return n.kind ? (n as ContainerNet) : undefined;
+  }
+
+  setNet(id: string, net: ContainerNet): void {
+    this.s.setNet.run(JSON.stringify(net), id);
+  }
+}

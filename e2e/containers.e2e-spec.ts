@@ -1,0 +1,209 @@
+// Containers through the docker 28 client against netd running in a test host namespace:
+// run/ps/logs/exec/rm, networking modes, links, published ports, bad input, daemon restarts.
+// Needs root, runc, conmon and Debian's busybox-static (the daemon seeds busybox:latest from it).
+import { createTempNetns, describeAsRoot, ipJson, nsExec, run, TempNetns } from '@app/kernel/testing';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { api, NetdProcess, removeDir, startNetd } from '../apps/netd/src/testing/netd-process';
+
+type Result = { rc: number; out: string; err: string };
+
+function docker(socket: string, ...args: string[]): Result {
+  const r = spawnSync('docker', ['-H', `unix://${socket}`, ...args], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
+  return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+function ok(r: Result): string {
+  if (r.rc !== 0) throw new Error(`docker failed (${r.rc}): ${r.err}${r.out}`);
+  return r.out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An httpd that serves `page` (busybox wget crashes on a 404, so every server has an index). */
+const httpd = (page: string) => ['sh', '-c', `mkdir -p /www && echo ${page} > /www/index.html && exec httpd -f -p 80 -h /www`];
+
+describeAsRoot('containers through the docker client', () => {
+  let host: TempNetns;
+  let netd: NetdProcess;
+  const d = (...args: string[]) => docker(netd.socket, ...args);
+  const ipOf = (name: string, network: string) => ok(d('inspect', '--format', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, name)).trim();
+  /** Kernel objects a container leaves when it is not cleaned up. */
+  const leftovers = async () => {
+    const netns = readdirSync('/run/netns').filter((n) => n.startsWith('netd-c-'));
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(netd.dataRoot));
+    const links = await ipJson<{ ifname: string }[]>(host.name, ['link', 'show']);
+    const veths = links.filter((l) => l.ifname.startsWith('veth'));
+    const dnat = (await nsExec(host.name, 'nft', ['list', 'ruleset'])).split('\n').filter((l) => l.includes('dnat'));
+    return { netns, mounts, veths, dnat };
+  };
+
+  beforeAll(async () => {
+    host = await createTempNetns();
+    await nsExec(host.name, 'ip', ['link', 'set', 'lo', 'up']);
+    netd = await startNetd({ hostNetns: host.ref.path, bridge: 'netdc0' });
+  });
+
+  afterAll(async () => {
+    if (netd) {
+      const ids = d('ps', '-aq').out.split('\n').filter(Boolean);
+      if (ids.length > 0) d('rm', '-f', ...ids);
+      await netd.stop();
+    }
+    for (const n of readdirSync('/run/netns').filter((x) => x.startsWith('netd-c-'))) await run('ip', ['netns', 'del', n]).catch(() => undefined);
+    await host?.dispose();
+    if (netd && process.env.KEEP_NETD !== '1') removeDir(netd.dir);
+  });
+
+  // a failed test must not leave containers that make the next one's leftover checks fail
+  afterEach(() => {
+    const ids = d('ps', '-aq').out.split('\n').filter(Boolean);
+    if (ids.length > 0) d('rm', '-f', ...ids);
+  });
+
+  it('seeds busybox:latest from /bin/busybox', () => {
+    expect(ok(d('images', '--format', '{{.Repository}}:{{.Tag}}'))).toContain('busybox:latest');
+  });
+
+  it('run -d on a user network, then a foreground --rm run reaches it by IP; ps, logs, exec, inspect, rm -f', async () => {
+    ok(d('network', 'create', '--subnet', '10.219.3.0/24', 'ctr-n1'));
+    const id = ok(d('run', '-d', '--name', 'web', '--network', 'ctr-n1', 'busybox', ...httpd('hello-netd'))).trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const ip = ipOf('web', 'ctr-n1');
+    expect(ip).toMatch(/^10\.219\.3\.\d+$/);
+    // Debian's static busybox wget segfaults in these images (glibc NSS in a static binary), so
+    // the client is nc; the server may still be starting, hence the retries.
+    const page = d('run', '--rm', '--network', 'ctr-n1', 'busybox', 'sh', '-c',
+      `for i in 1 2 3 4 5 6 7 8 9 10; do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} 80 | grep hello && exit 0; sleep 0.2; done; exit 1`);
+    expect(page).toMatchObject({ rc: 0, out: 'hello-netd\n' });
+
+    const ps = ok(d('ps', '--format', '{{.Names}} {{.Status}} {{.Command}}'));
+    expect(ps).toMatch(/^web Up .* "sh -c mkdir -p/m);
+    expect(ok(d('ps', '-q', '--filter', 'name=web', '--filter', 'network=ctr-n1'))).toBe(`${id.slice(0, 12)}\n`);
+    expect(ok(d('exec', 'web', 'cat', '/www/index.html'))).toBe('hello-netd\n');
+    expect(d('exec', 'web', 'sh', '-c', 'echo oops >&2; exit 3')).toMatchObject({ rc: 3, err: 'oops\n' });
+    ok(d('exec', 'web', 'sh', '-c', 'echo from-exec > /proc/1/fd/1'));
+    await sleep(400);
+    expect(ok(d('logs', 'web'))).toContain('from-exec');
+    const [net] = JSON.parse(ok(d('network', 'inspect', 'ctr-n1')));
+    expect(Object.keys(net.Containers)).toEqual([id]);
+    expect(net.Containers[id]).toMatchObject({ Name: 'web', IPv4Address: `${ip}/24` });
+
+    ok(d('rm', '-f', 'web'));
+    expect(d('ps', '-aq').out).toBe('');
+    expect(await leftovers()).toEqual({ netns: [], mounts: [], veths: [], dnat: [] });
+    ok(d('network', 'rm', 'ctr-n1'));
+  });
+
+  it('stop releases the endpoints and start takes them again', async () => {
+    ok(d('run', '-d', '--name', 'stopper', 'busybox', 'sleep', '1000'));
+    expect(ipOf('stopper', 'bridge')).toMatch(/^172\.17\./);
+    ok(d('stop', '-t', '1', 'stopper'));
+    expect(ok(d('ps', '-a', '--format', '{{.Status}}'))).toMatch(/^Exited \(137\)/);
+    const [bridge] = JSON.parse(ok(d('network', 'inspect', 'bridge')));
+    expect(bridge.Containers).toEqual({});
+    expect(await leftovers()).toMatchObject({ netns: [], mounts: [], veths: [] });
+    ok(d('start', 'stopper'));
+    expect(ipOf('stopper', 'bridge')).toMatch(/^172\.17\./);
+    ok(d('rm', '-f', 'stopper'));
+  });
+
+  it('--link on the default bridge: a hosts entry and Docker\'s variables', () => {
+    const id = ok(d('run', '-d', '--name', 'linked', '--expose', '80', '-e', 'SECRET=s1', 'busybox', ...httpd('linked'))).trim();
+    const ip = ipOf('linked', 'bridge');
+    const out = ok(d('run', '--rm', '--name', 'linker', '--link', 'linked:web', 'busybox', 'sh', '-c', 'env; cat /etc/hosts'));
+    expect(out).toContain('WEB_NAME=/linker/web');
+    expect(out).toContain(`WEB_PORT=tcp://${ip}:80`);
+    expect(out).toContain(`WEB_PORT_80_TCP_ADDR=${ip}`);
+    expect(out).toContain('WEB_PORT_80_TCP_PROTO=tcp');
+    expect(out).toContain('WEB_ENV_SECRET=s1');
+    expect(out).toMatch(new RegExp(`^${ip.replace(/\./g, '\\.')}\\s+web ${id.slice(0, 12)} linked$`, 'm'));
+    ok(d('rm', '-f', 'linked'));
+  });
+
+  it('--network host sees the host namespace\'s interfaces; none has only lo', () => {
+    const hostLinks = ok(d('run', '--rm', '--network', 'host', 'busybox', 'ip', '-o', 'link'));
+    expect(hostLinks).toContain('netdc0');
+    const noneLinks = ok(d('run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link')).trim().split('\n');
+    expect(noneLinks).toHaveLength(1);
+    expect(noneLinks[0]).toMatch(/^1: lo: <LOOPBACK,UP/);
+  });
+
+  it('-p 127.0.0.1:18080:80 answers from the host namespace and goes with the container', async () => {
+    ok(d('run', '-d', '--name', 'pub', '-p', '127.0.0.1:18080:80', 'busybox', ...httpd('published')));
+    expect(ok(d('port', 'pub'))).toContain('80/tcp -> 127.0.0.1:18080');
+    let body = '';
+    for (let i = 0; i < 20 && body !== 'published\n'; i++) {
+      body = await nsExec(host.name, 'curl', ['-s', '-m', '2', 'http://127.0.0.1:18080/']).catch(() => '');
+      if (body !== 'published\n') await sleep(100);
+    }
+    expect(body).toBe('published\n');
+    ok(d('rm', '-f', 'pub'));
+    expect(await leftovers()).toEqual({ netns: [], mounts: [], veths: [], dnat: [] });
+  });
+
+  it('bad input gets Docker\'s errors and leaves nothing behind', async () => {
+    ok(d('network', 'create', '--subnet', '10.219.4.0/24', '--gateway', '10.219.4.1', 'ctr-bad'));
+    const missing = await api(netd.socket, 'POST', '/v1.47/containers/create', { Image: 'nosuchimage', Cmd: ['true'] });
+    expect(missing).toMatchObject({ status: 404, body: { message: 'No such image: nosuchimage:latest' } });
+    expect(d('run', '--name', 'bad name!', 'busybox', 'true').err).toContain('Invalid container name (bad name!), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed');
+    expect(d('run', '--network', 'ctr-bad', '--ip', '10.219.9.5', 'busybox', 'true').err)
+      .toContain('Invalid address 10.219.9.5: It does not belong to any of this network\'s subnets.');
+    expect(d('run', '--network', 'ctr-bad', '--ip', '10.219.4.1', 'busybox', 'true').err).toContain('Address already in use.');
+    expect(d('run', '--network', 'missing-net', 'busybox', 'true').err).toContain('network missing-net not found');
+    const hostP = d('run', '--rm', '--network', 'host', '-p', '8080:80', 'busybox', 'true');
+    expect(hostP.rc).toBe(0);
+    expect(hostP.err).toContain('WARNING: Published ports are discarded when using host network mode');
+    expect(d('ps', '-aq').out).toBe('');
+
+    ok(d('create', '--name', 'isolated', '--network', 'none', 'busybox', 'sleep', '100'));
+    expect(d('network', 'connect', 'ctr-bad', 'isolated').err)
+      .toContain('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+    ok(d('rm', 'isolated'));
+    expect(d('ps', '-aq').out).toBe('');
+    expect(await leftovers()).toEqual({ netns: [], mounts: [], veths: [], dnat: [] });
+    ok(d('network', 'rm', 'ctr-bad'));
+  });
+
+  it('network connect/disconnect on a running container changes its interfaces and hosts at once', () => {
+    ok(d('network', 'create', '--subnet', '10.219.5.0/24', 'ctr-n2'));
+    ok(d('run', '-d', '--name', 'multi', 'busybox', 'sleep', '1000'));
+    ok(d('network', 'connect', '--ip', '10.219.5.9', 'ctr-n2', 'multi'));
+    expect(ok(d('exec', 'multi', 'ip', '-o', '-4', 'addr', 'show', 'eth1'))).toContain('10.219.5.9/24');
+    expect(ok(d('exec', 'multi', 'cat', '/etc/hosts'))).toContain('10.219.5.9');
+    ok(d('network', 'disconnect', 'ctr-n2', 'multi'));
+    expect(d('exec', 'multi', 'ip', 'link', 'show', 'eth1').rc).not.toBe(0);
+    expect(ok(d('exec', 'multi', 'cat', '/etc/hosts'))).not.toContain('10.219.5.9');
+    ok(d('rm', '-f', 'multi'));
+    ok(d('network', 'rm', 'ctr-n2'));
+  });
+
+  it('survives kill -9 of the daemon: containers keep running, logs continue, an exit meanwhile is recorded', async () => {
+    ok(d('network', 'create', '--subnet', '10.219.6.0/24', 'ctr-r'));
+    const names = ['r0', 'r1', 'r2', 'r3', 'r4'];
+    for (const n of names) {
+      ok(d('run', '-d', '--name', n, '--network', 'ctr-r', 'busybox', 'sh', '-c',
+        `mkdir -p /www && echo ${n} > /www/index.html && httpd -p 80 -h /www && i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done`));
+    }
+    const ips = Object.fromEntries(names.map((n) => [n, ipOf(n, 'ctr-r')]));
+    const victimPid = Number(ok(d('inspect', '--format', '{{.State.Pid}}', 'r4')).trim());
+    await netd.kill9();
+    process.kill(victimPid, 'SIGKILL');
+    await sleep(500);
+    netd = await startNetd({ hostNetns: host.ref.path, bridge: 'netdc0', dir: netd.dir, dataRoot: netd.dataRoot });
+    const status = ok(d('ps', '-a', '--format', '{{.Names}} {{.Status}}'));
+    for (const n of names.slice(0, 4)) expect(status).toMatch(new RegExp(`^${n} Up `, 'm'));
+    expect(status).toMatch(/^r4 Exited \(137\)/m);
+    for (const n of names.slice(0, 4)) {
+      expect(await nsExec(host.name, 'curl', ['-s', '-m', '2', `http://${ips[n]}/`])).toBe(`${n}\n`);
+    }
+    const before = ok(d('logs', '--tail', '1', 'r0'));
+    await sleep(600);
+    const after = ok(d('logs', '--tail', '1', 'r0'));
+    expect(Number(after.split(' ')[1])).toBeGreaterThan(Number(before.split(' ')[1]));
+    ok(d('rm', '-f', ...names));
+    ok(d('network', 'rm', 'ctr-r'));
+    expect(await leftovers()).toEqual({ netns: [], mounts: [], veths: [], dnat: [] });
+    expect(existsSync(`${netd.dataRoot}/containers`) ? readdirSync(`${netd.dataRoot}/containers`) : []).toEqual([]);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './container-create.request';
+export * from './container.response';
