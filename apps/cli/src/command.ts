@@ -46,6 +46,13 @@ export interface CommandDefinition<Opts = Record<string, unknown>> {
   handler: () => Promise<Handler<Opts>>;
   /** Does not talk to the daemon (completion): no client is built. */
   local?: boolean;
+  /**
+   * Options end at the first positional argument (`run IMAGE CMD -x`: `-x` belongs to CMD), as
+   * docker's `SetInterspersed(false)`.
+   */
+  passThrough?: boolean;
+  /** `-h` is taken by an option (run's `--hostname`): help is `--help` only. */
+  longHelpOnly?: boolean;
 }
 
 export function defineCommand<Opts>(def: CommandDefinition<Opts>): CommandDefinition<Opts> {

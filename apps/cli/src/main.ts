@@ -18,6 +18,12 @@ function readLine(): Promise<string> {
   });
 }
 
+/** Writes and waits for drain, so a large tar or log does not pile up in memory. */
+function writeTo(stream: NodeJS.WriteStream, chunk: Uint8Array): void | Promise<void> {
+  if (stream.write(chunk)) return;
+  return new Promise((resolve) => stream.once('drain', resolve));
+}
+
 const output = new Output({
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
@@ -28,6 +34,17 @@ void runCli(process.argv, {
   output,
   makeClient: (endpoint, debug) => new NetdClient(endpoint, debug),
   readLine,
+  stdio: {
+    stdin: process.stdin,
+    stdinIsTty: process.stdin.isTTY === true,
+    setRawMode: (on) => {
+      if (process.stdin.isTTY) process.stdin.setRawMode(on);
+    },
+    size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined),
+    writeOut: (c) => writeTo(process.stdout, c),
+    writeErr: (c) => writeTo(process.stderr, c),
+    progressStream: process.stdout.isTTY ? process.stdout : undefined,
+  },
 }).then((code) => {
   process.exitCode = code;
 });

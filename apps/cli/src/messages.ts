@@ -13,6 +13,7 @@ export const flags = {
   debug: 'Enable debug mode',
   version: 'Print version information and quit',
   help: 'Print usage',
+  config: 'Location of client config files (default "~/.docker")',
 };
 
 export const daemonError = (message: string) => `Error response from daemon: ${message}`;
@@ -44,6 +45,38 @@ export const ipam = {
 
 export const completion = {
   unknownShell: (shell: string) => `unsupported shell "${shell}": use bash or zsh`,
+};
+
+/** `run`/`create` fail before the container starts: docker's prefix, then the help hint (exit 125). */
+export const runError = (command: string, message: string) => `${PROGRAM}: ${message}\n${seeHelp(command)}`;
+export const noSuchObject = (name: string) => `Error: No such object: ${name}`;
+export const noSuchOf = (type: string, name: string) => `Error: No such ${type}: ${name}`;
+export const warning = (text: string) => `WARNING: ${text}`;
+
+export const containers = {
+  unableToFind: (ref: string) => `Unable to find image '${ref}' locally`,
+  conflictDetachAttach: 'Conflicting options: -a and -d',
+  conflictRmRestart: 'Conflicting options: --restart and --rm',
+  invalidRestart: (v: string) => `invalid restart policy format: ${v}`,
+  invalidPort: (v: string) => `invalid port format for --publish: ${v}`,
+  invalidEnvFile: (path: string, msg: string) => `open ${path}: ${msg}`,
+  noPublicPort: (port: string, c: string) => `Error: No public port '${port}' published for ${c}`,
+  ttyNeedsTerminal: 'the input device is not a TTY',
+  execNeedsCommand: '"exec" requires at least 2 arguments.',
+};
+
+export const images = {
+  usingDefaultTag: 'Using default tag: latest',
+  refuseTerminal: 'cowardly refusing to save to a terminal. Use the -o flag or redirect',
+  loadEmptyStdin: 'requested load from stdin, but stdin is empty',
+  loginSucceeded: 'Login Succeeded',
+  passwordInsecure: 'WARNING! Using --password via the CLI is insecure. Use --password-stdin.',
+  passwordStdinNeedsUser: 'Must provide --username with --password-stdin',
+  passwordConflict: '--password and --password-stdin are mutually exclusive',
+  nonTtyLogin: 'Cannot perform an interactive login from a non TTY device',
+  removingLogin: (server: string) => `Removing login credentials for ${server}`,
+  notLoggedIn: (server: string) => `Not logged in to ${server}`,
+  invalidTag: (ref: string) => `invalid reference format: ${ref}`,
 };
 
 export const examplesHeading = 'Examples:';

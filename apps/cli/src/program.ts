@@ -4,7 +4,8 @@ import { resolveEndpoint, type Endpoint, type HostFlags } from './client/host';
 import type { NetdApi } from './client/netd-api';
 import type { CommandDefinition, GroupDefinition, OptionDef } from './command';
 import { COMMANDS, GROUPS } from './commands';
-import { EXIT_ERROR, EXIT_USAGE, type CommandContext, type ReadLine } from './context';
+import { EXIT_ERROR, EXIT_USAGE, type CommandContext, type ReadLine, type Stdio } from './context';
+import { Readable } from 'node:stream';
 import * as messages from './messages';
 import type { Output } from './output/output';
 import { VERSION } from './version';
@@ -13,6 +14,8 @@ export interface CliDeps {
   output: Output;
   makeClient: (endpoint: Endpoint, debug: (line: string) => void) => NetdApi;
   readLine: ReadLine;
+  /** Byte streams and the terminal; tests leave it out (empty stdin, no TTY). */
+  stdio?: Stdio;
   env?: NodeJS.ProcessEnv;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- definitions differ in options type
   commands?: readonly CommandDefinition<any>[];
@@ -21,12 +24,13 @@ export interface CliDeps {
 
 interface GlobalOptions extends HostFlags {
   debug?: boolean;
+  config?: string;
 }
 
 /** Parses argv (node, script, …args), runs the command and returns the exit code. Never throws. */
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
   const state = { code: 0, debug: false };
-  const program = buildProgram(deps, state);
+  const program = buildProgram(deps, state, commandWord(argv));
   try {
     await program.parseAsync(argv as string[], { from: 'node' });
     return state.code;
@@ -36,7 +40,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
 }
 
 /** The commander program with every command registered; `state` receives the exit code. */
-export function buildProgram(deps: CliDeps, state: { code: number; debug: boolean }): Command {
+export function buildProgram(deps: CliDeps, state: { code: number; debug: boolean }, only?: string): Command {
   const { output } = deps;
   const program = new Command(messages.PROGRAM)
     .description(messages.DESCRIPTION)
@@ -48,6 +52,7 @@ export function buildProgram(deps: CliDeps, state: { code: number; debug: boolea
     .option('--tlscacert <path>', messages.flags.tlscacert)
     .option('--tlscert <path>', messages.flags.tlscert)
     .option('--tlskey <path>', messages.flags.tlskey)
+    .option('--config <string>', messages.flags.config)
     .option('-D, --debug', messages.flags.debug)
     .version(VERSION, '-v, --version', messages.flags.version)
     .helpOption('-h, --help', messages.flags.help);
@@ -60,12 +65,17 @@ export function buildProgram(deps: CliDeps, state: { code: number; debug: boolea
     groups.set(g.name, group);
   }
 
-  for (const def of deps.commands ?? COMMANDS) {
+  const all = deps.commands ?? COMMANDS;
+  // Registering ~40 commands costs start-up time; a run needs only the one it names.
+  const chosen = only ? all.filter((d) => d.path[0] === only || d.aliases?.includes(only)) : [];
+  for (const def of chosen.length ? chosen : all) {
     const parent = def.path.length > 1 ? groups.get(def.path[0]) : program;
     if (!parent) throw new Error(`command ${def.path.join(' ')}: unknown group ${def.path[0]}`);
     const cmd = parent.command(def.path[def.path.length - 1]).description(def.description);
     configure(cmd, output);
     for (const alias of def.aliases ?? []) cmd.alias(alias);
+    if (def.passThrough) cmd.passThroughOptions();
+    if (def.longHelpOnly) cmd.helpOption('--help', messages.flags.help);
     for (const a of def.args) cmd.argument(a.required ? `<${a.name}${a.variadic ? '...' : ''}>` : `[${a.name}${a.variadic ? '...' : ''}]`);
     for (const o of def.options) cmd.addOption(toOption(o));
     if (def.examples.length) cmd.addHelpText('after', formatExamples(def));
@@ -84,6 +94,18 @@ export function buildProgram(deps: CliDeps, state: { code: number; debug: boolea
     });
   }
   return program;
+}
+
+const GLOBAL_VALUE_FLAGS = new Set(['-H', '--host', '--tlscacert', '--tlscert', '--tlskey', '--config']);
+
+/** The first word after the global options (`network` in `netctl -H x network ls`). */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-')) return a;
+    if (GLOBAL_VALUE_FLAGS.has(a)) i++;
+  }
+  return undefined;
 }
 
 function configure(cmd: Command, output: Output): void {
@@ -119,6 +141,20 @@ function makeContext(deps: CliDeps, globals: GlobalOptions, local: boolean): Com
     output: deps.output,
     messages,
     readLine: deps.readLine,
+    stdio: deps.stdio ?? nullStdio(deps.output),
+    configDir: globals.config,
+    env: deps.env ?? process.env,
+  };
+}
+
+function nullStdio(output: Output): Stdio {
+  return {
+    stdin: Readable.from([]),
+    stdinIsTty: false,
+    setRawMode: () => undefined,
+    size: () => undefined,
+    writeOut: (c) => output.write(Buffer.from(c).toString('utf8')),
+    writeErr: (c) => output.writeErr(Buffer.from(c).toString('utf8')),
   };
 }
 

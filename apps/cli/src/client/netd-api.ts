@@ -8,6 +8,21 @@ import type {
   NetworkSummary,
   VersionResponse,
 } from '@app/api';
+import type { Duplex } from 'node:stream';
+import type {
+  AuthConfig,
+  ContainerCreateRequest,
+  ContainerCreateResponse,
+  ContainerInspect,
+  ContainerSummary,
+  ExecCreateRequest,
+  ExecInspect,
+  ImageDeleteItem,
+  ImageInspect,
+  ImageSummary,
+  JsonMessage,
+  WaitResponse,
+} from './engine-types';
 
 /** The API version netctl speaks; every path is prefixed with it. */
 export const API_VERSION = '1.47';
@@ -57,6 +72,61 @@ export interface NetdApi {
   pruneNetworks(filters?: Filters): Promise<NetworkPruneResponse>;
   connectNetwork(idOrName: string, req: ConnectNetworkDto): Promise<void>;
   disconnectNetwork(idOrName: string, req: DisconnectNetworkDto): Promise<void>;
+
+  // Images. Streaming calls resolve once the daemon has answered 200; errors that happen later
+  // arrive as a message with `errorDetail` in the stream.
+  listImages(opts?: { all?: boolean; digests?: boolean; filters?: Filters }): Promise<ImageSummary[]>;
+  inspectImageWithRaw(name: string): Promise<{ image: ImageInspect; raw: string }>;
+  removeImage(name: string, opts?: { force?: boolean; noprune?: boolean }): Promise<ImageDeleteItem[]>;
+  tagImage(source: string, repo: string, tag?: string): Promise<void>;
+  pullImage(opts: { fromImage: string; tag?: string; platform?: string; auth?: AuthConfig }): Promise<AsyncIterable<JsonMessage>>;
+  pushImage(name: string, opts: { tag?: string; auth?: AuthConfig }): Promise<AsyncIterable<JsonMessage>>;
+  buildImage(context: AsyncIterable<Uint8Array>, opts: BuildOptions): Promise<AsyncIterable<JsonMessage>>;
+  /** `GET /images/get`: a docker-archive tar. */
+  saveImages(names: string[]): Promise<AsyncIterable<Uint8Array>>;
+  loadImages(tar: AsyncIterable<Uint8Array>, opts?: { quiet?: boolean }): Promise<AsyncIterable<JsonMessage>>;
+  importImage(tar: AsyncIterable<Uint8Array>, opts: { repo?: string; tag?: string; message?: string; changes?: string[] }): Promise<AsyncIterable<JsonMessage>>;
+  /** `POST /auth`: checks credentials with the registry. */
+  checkAuth(auth: AuthConfig): Promise<{ Status: string; IdentityToken?: string }>;
+
+  // Containers.
+  createContainer(req: ContainerCreateRequest, name?: string): Promise<ContainerCreateResponse>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
+  restartContainer(id: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
+  killContainer(id: string, signal?: string): Promise<void>;
+  removeContainer(id: string, opts?: { force?: boolean; volumes?: boolean; link?: boolean }): Promise<void>;
+  waitContainer(id: string, condition?: 'not-running' | 'next-exit' | 'removed'): Promise<WaitResponse>;
+  listContainers(opts?: { all?: boolean; limit?: number; size?: boolean; filters?: Filters }): Promise<ContainerSummary[]>;
+  inspectContainerWithRaw(id: string): Promise<{ container: ContainerInspect; raw: string }>;
+  /** The raw logs body: multiplexed frames unless the container has a TTY. */
+  containerLogs(id: string, opts: LogsOptions): Promise<AsyncIterable<Uint8Array>>;
+  /** The hijacked attach connection: read the (multiplexed unless TTY) output, write stdin. */
+  attachContainer(id: string, opts: { stdin?: boolean; stdout?: boolean; stderr?: boolean; logs?: boolean }): Promise<Duplex>;
+  resizeContainer(id: string, rows: number, columns: number): Promise<void>;
+  createExec(container: string, req: ExecCreateRequest): Promise<{ Id: string }>;
+  /** Detached: resolves to undefined once started; otherwise the hijacked connection. */
+  startExec(id: string, opts: { detach?: boolean; tty?: boolean }): Promise<Duplex | undefined>;
+  inspectExec(id: string): Promise<ExecInspect>;
+}
+
+export interface BuildOptions {
+  tags?: string[];
+  dockerfile?: string;
+  buildArgs?: Record<string, string>;
+  network?: string;
+  quiet?: boolean;
+  noCache?: boolean;
+}
+
+export interface LogsOptions {
+  follow?: boolean;
+  tail?: string;
+  timestamps?: boolean;
+  since?: string;
+  until?: string;
+  stdout?: boolean;
+  stderr?: boolean;
 }
 
 /** Docker's wire form of filters: `{"name":{"x":true}}`. */

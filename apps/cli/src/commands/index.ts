@@ -1,5 +1,8 @@
 import type { CommandDefinition, GroupDefinition } from '../command';
+import { CLUSTER_COMMANDS, CLUSTER_GROUP } from './cluster/cluster.commands';
 import { completionCommand } from './completion/completion.command';
+import { CONTAINER_COMMANDS } from './container/container.commands';
+import { IMAGE_COMMANDS } from './image/image.commands';
 import { networkConnect } from './network/network-connect.command';
 import { networkCreate } from './network/network-create.command';
 import { networkDisconnect } from './network/network-disconnect.command';
@@ -11,7 +14,7 @@ import { infoCommand } from './system/info.command';
 import { versionCommand } from './system/version.command';
 
 /** The command tree. Handlers stay unloaded until their command runs. */
-export const GROUPS: readonly GroupDefinition[] = [{ name: 'network', description: 'Manage networks' }];
+export const GROUPS: readonly GroupDefinition[] = [{ name: 'network', description: 'Manage networks' }, CLUSTER_GROUP];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own options type
 export const COMMANDS: readonly CommandDefinition<any>[] = [
@@ -22,6 +25,9 @@ export const COMMANDS: readonly CommandDefinition<any>[] = [
   networkLs,
   networkPrune,
   networkRm,
+  ...CONTAINER_COMMANDS,
+  ...IMAGE_COMMANDS,
+  ...CLUSTER_COMMANDS,
   infoCommand,
   versionCommand,
   completionCommand,

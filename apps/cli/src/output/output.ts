@@ -30,6 +30,11 @@ export class Output {
     this.sinks.stdout(text + '\n');
   }
 
+  /** Raw text to stderr. */
+  writeErr(text: string): void {
+    this.sinks.stderr(text);
+  }
+
   /** One line to stderr. */
   error(text: string): void {
     this.sinks.stderr(text + '\n');

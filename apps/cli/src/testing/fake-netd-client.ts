@@ -11,6 +11,7 @@ import type {
 import { randomBytes } from 'node:crypto';
 import { DaemonError } from '../client/errors';
 import type { Filters, InfoResponse, NetdApi } from '../client/netd-api';
+import { FakeEngine } from './fake-engine';
 
 const PREDEFINED = ['bridge', 'host', 'none'];
 
@@ -18,13 +19,14 @@ const PREDEFINED = ['bridge', 'host', 'none'];
  * An in-memory daemon with the Engine API's rules that the CLI depends on: lookup by exact id,
  * exact name, then id prefix; 404/409/403 with docker's messages; predefined networks that
  * cannot be removed; prune keeps networks with containers. Records every request for assertions.
+ * Images and containers live in FakeEngine.
  * The contract suite (netd-api.contract.ts) runs against this and against a real netd.
  */
-export class FakeNetdClient implements NetdApi {
+export class FakeNetdClient extends FakeEngine implements NetdApi {
   readonly networks: NetworkInspect[] = [];
-  readonly requests: { method: string; target?: string; body?: unknown; filters?: Filters }[] = [];
 
   constructor(opts: { predefined?: boolean } = {}) {
+    super();
     if (opts.predefined !== false) {
       this.add({ Name: 'bridge', Driver: 'bridge', Config: [{ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' }] });
       this.add({ Name: 'host', Driver: 'host' });

@@ -1,5 +1,6 @@
 import type { NetdApi } from '../client/netd-api';
 import { Output } from '../output/output';
+import { Readable } from 'node:stream';
 import { runCli } from '../program';
 
 export interface CliRun {
@@ -9,7 +10,7 @@ export interface CliRun {
 }
 
 /** Runs netctl in-process against `client`, with captured output and scripted stdin lines. */
-export async function runNetctl(args: readonly string[], client: NetdApi, opts: { stdin?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export async function runNetctl(args: readonly string[], client: NetdApi, opts: { stdin?: string[]; stdinData?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const stdin = [...(opts.stdin ?? [])];
@@ -19,6 +20,14 @@ export async function runNetctl(args: readonly string[], client: NetdApi, opts: 
     makeClient: () => client,
     readLine: async () => stdin.shift() ?? '',
     env: opts.env ?? {},
+    stdio: {
+      stdin: Readable.from(opts.stdinData !== undefined ? [Buffer.from(opts.stdinData)] : []),
+      stdinIsTty: false,
+      setRawMode: () => undefined,
+      size: () => undefined,
+      writeOut: (c) => void (stdout += Buffer.from(c).toString('utf8')),
+      writeErr: (c) => void (stderr += Buffer.from(c).toString('utf8')),
+    },
   });
   return { code, stdout, stderr };
 }

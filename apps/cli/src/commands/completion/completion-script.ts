@@ -10,8 +10,8 @@ export interface TreeNode {
   networkArgs: boolean;
 }
 
-const GLOBAL_FLAGS = ['-H', '--host', '--tls', '--tlsverify', '--tlscacert', '--tlscert', '--tlskey', '-D', '--debug', '-v', '--version', '-h', '--help'];
-const GLOBAL_VALUE_FLAGS = ['-H', '--host', '--tlscacert', '--tlscert', '--tlskey'];
+const GLOBAL_FLAGS = ['-H', '--host', '--tls', '--tlsverify', '--tlscacert', '--tlscert', '--tlskey', '--config', '-D', '--debug', '-v', '--version', '-h', '--help'];
+const GLOBAL_VALUE_FLAGS = ['-H', '--host', '--tlscacert', '--tlscert', '--tlskey', '--config'];
 
 /** Flattens groups and definitions into one node per path ('' is the program itself). */
 export function commandTree(groups: readonly GroupDefinition[], commands: readonly CommandDefinition<unknown>[]): TreeNode[] {

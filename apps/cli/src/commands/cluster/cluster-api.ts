@@ -1,0 +1,75 @@
+import type { NetdApi } from '../../client/netd-api';
+
+/** `GET /netd/cluster`: this node's membership and every node it knows (apps/netd ClusterService.status). */
+export interface ClusterStatus {
+  Member: boolean;
+  NodeID: string;
+  Name: string;
+  AdvertiseAddr: string;
+  ListenPort: number;
+  /** The join token (cluster key + bootstrap addresses); '' outside a cluster. */
+  Token: string;
+  Nodes: ClusterNode[];
+}
+
+export interface ClusterNode {
+  ID: string;
+  Name: string;
+  /** `ip:port` of its DHT node; '' until its node record has arrived. */
+  Addr: string;
+  State: 'ready' | 'down';
+  Self: boolean;
+  /** RFC 3339; '' when never heard from. */
+  LastSeen: string;
+}
+
+export interface ClusterInitRequest {
+  AdvertiseAddr: string;
+  ListenPort?: number;
+  Name?: string;
+}
+
+export interface ClusterJoinRequest extends ClusterInitRequest {
+  Token: string;
+  /** Extra bootstrap addresses (`ip:port`) besides the token's. */
+  Bootstrap?: string[];
+}
+
+/**
+ * The cluster part of netd's own API (no Docker equivalent without swarm), under `/netd/cluster`.
+ * A capability of the client, detected with {@link hasClusterApi}: every method rejects with
+ * `DaemonError` on an error status, like the rest of {@link NetdApi}.
+ */
+export interface ClusterApi {
+  clusterStatus(): Promise<ClusterStatus>;
+  clusterInit(req: ClusterInitRequest): Promise<{ Token: string; NodeID: string }>;
+  clusterJoin(req: ClusterJoinRequest): Promise<{ NodeID: string }>;
+  clusterLeave(): Promise<void>;
+}
+
+const METHODS = ['clusterStatus', 'clusterInit', 'clusterJoin', 'clusterLeave'] as const;
+
+export function hasClusterApi(client: NetdApi): client is NetdApi & ClusterApi {
+  return METHODS.every((m) => typeof (client as unknown as Record<string, unknown>)[m] === 'function');
+}
+
+/** The client as a {@link ClusterApi}; an Error (printed as `Error: …`) when this build lacks it. */
+export function clusterApi(client: NetdApi): ClusterApi {
+  if (!hasClusterApi(client)) throw new Error('this netctl cannot manage clusters: its client has no cluster API');
+  return client;
+}
+
+/**
+ * The HTTP calls behind {@link ClusterApi}, over any `json(method, path, body)` of a client that
+ * prefixes the API version and turns error statuses into `DaemonError` (NetdClient's `json`).
+ */
+export function clusterOverHttp(json: <T>(method: string, path: string, body?: unknown) => Promise<T>): ClusterApi {
+  return {
+    clusterStatus: () => json('GET', '/netd/cluster'),
+    clusterInit: (req) => json('POST', '/netd/cluster/init', req),
+    clusterJoin: (req) => json('POST', '/netd/cluster/join', req),
+    clusterLeave: async () => {
+      await json('POST', '/netd/cluster/leave');
+    },
+  };
+}

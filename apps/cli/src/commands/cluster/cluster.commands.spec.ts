@@ -1,0 +1,165 @@
+import { DaemonError } from '../../client/errors';
+import { FakeNetdClient } from '../../testing/fake-netd-client';
+import { runNetctl } from '../../testing/run-cli';
+import { type ClusterApi, type ClusterInitRequest, type ClusterJoinRequest, type ClusterStatus, clusterOverHttp } from './cluster-api';
+
+const SELF = 'a'.repeat(64);
+const OTHER = 'b'.repeat(64);
+
+/** The daemon's cluster endpoints in memory, with its refusals (409 member / not member). */
+class FakeClusterClient extends FakeNetdClient implements ClusterApi {
+  readonly calls: unknown[] = [];
+  state: ClusterStatus = { Member: false, NodeID: '', Name: '', AdvertiseAddr: '', ListenPort: 0, Token: '', Nodes: [] };
+
+  async clusterStatus(): Promise<ClusterStatus> {
+    return this.state;
+  }
+
+  async clusterInit(req: ClusterInitRequest) {
+    this.enter(req);
+    return { Token: this.state.Token, NodeID: SELF };
+  }
+
+  async clusterJoin(req: ClusterJoinRequest) {
+    if (!req.Token.startsWith('NETD-')) throw new DaemonError(400, 'invalid join token');
+    this.enter(req);
+    return { NodeID: SELF };
+  }
+
+  async clusterLeave() {
+    this.calls.push('leave');
+    if (!this.state.Member) throw new DaemonError(409, 'this node is not part of a cluster');
+    this.state = { ...this.state, Member: false, Nodes: [] };
+  }
+
+  private enter(req: ClusterInitRequest) {
+    this.calls.push(req);
+    if (this.state.Member) throw new DaemonError(409, 'this node is already part of a cluster');
+    this.state = {
+      Member: true,
+      NodeID: SELF,
+      Name: req.Name ?? 'h1',
+      AdvertiseAddr: req.AdvertiseAddr,
+      ListenPort: req.ListenPort ?? 7946,
+      Token: 'NETD-TOKEN-1',
+      Nodes: [
+        { ID: OTHER, Name: 'h2', Addr: '192.0.2.2:7946', State: 'down', Self: false, LastSeen: '2026-01-02T03:04:05.000Z' },
+        { ID: SELF, Name: req.Name ?? 'h1', Addr: `${req.AdvertiseAddr}:7946`, State: 'ready', Self: true, LastSeen: '2026-01-02T03:04:06.000Z' },
+      ],
+    };
+  }
+}
+
+describe('cluster commands', () => {
+  describe('cluster init', () => {
+    it('sends the advertise address, port and name, and prints the join command with the token', async () => {
+      const client = new FakeClusterClient();
+      const r = await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1', '--listen-port', '7000', '--name', 'h1'], client);
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(client.calls).toEqual([{ AdvertiseAddr: '192.0.2.1', ListenPort: 7000, Name: 'h1' }]);
+      expect(r.stdout).toContain('Cluster initialized: current node (aaaaaaaaaaaa) is now a member.');
+      expect(r.stdout).toContain('    netctl cluster join --advertise-addr <its address> NETD-TOKEN-1\n');
+    });
+
+    it.each([
+      { name: 'no advertise address', args: [], message: '--advertise-addr is required: the address other nodes reach this one at\n' },
+      { name: 'a bad port', args: ['--advertise-addr', '192.0.2.1', '--listen-port', '70000'], message: 'invalid argument "70000" for "--listen-port" flag: must be a port between 1 and 65535\n' },
+    ])('refuses $name before calling the daemon', async ({ args, message }) => {
+      const client = new FakeClusterClient();
+      const r = await runNetctl(['cluster', 'init', ...args], client);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(message);
+      expect(client.calls).toEqual([]);
+    });
+
+    it("reports the daemon's refusal when already a member", async () => {
+      const client = new FakeClusterClient();
+      await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
+      const r = await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
+      expect(r).toMatchObject({ code: 1, stdout: '', stderr: 'Error response from daemon: this node is already part of a cluster\n' });
+    });
+  });
+
+  describe('cluster join', () => {
+    it('passes the token and every --bootstrap', async () => {
+      const client = new FakeClusterClient();
+      const r = await runNetctl(['cluster', 'join', '--advertise-addr', '192.0.2.2', '--bootstrap', '192.0.2.254:5000', '--bootstrap', '192.0.2.1:7946', 'NETD-X'], client);
+      expect(r).toMatchObject({ code: 0, stdout: 'This node (aaaaaaaaaaaa) joined the cluster.\n' });
+      expect(client.calls).toEqual([{ AdvertiseAddr: '192.0.2.2', Token: 'NETD-X', Bootstrap: ['192.0.2.254:5000', '192.0.2.1:7946'] }]);
+    });
+
+    it('needs a token', async () => {
+      const r = await runNetctl(['cluster', 'join', '--advertise-addr', '192.0.2.2'], new FakeClusterClient());
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/missing required argument 'token'/);
+    });
+
+    it('prints a bad token as the daemon words it', async () => {
+      const r = await runNetctl(['cluster', 'join', '--advertise-addr', '192.0.2.2', 'garbage'], new FakeClusterClient());
+      expect(r).toMatchObject({ code: 1, stderr: 'Error response from daemon: invalid join token\n' });
+    });
+  });
+
+  describe('cluster ls', () => {
+    it('lists this node first, marked, then the others with state and last seen', async () => {
+      const client = new FakeClusterClient();
+      await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
+      const r = await runNetctl(['cluster', 'ls'], client);
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trimEnd().split('\n').map((l) => l.trimEnd().split(/\s{3,}/));
+      expect(lines).toEqual([
+        ['ID', 'NAME', 'ADDRESS', 'STATE', 'LAST SEEN'],
+        ['aaaaaaaaaaaa *', 'h1', '192.0.2.1:7946', 'ready', '2026-01-02T03:04:06.000Z'],
+        ['bbbbbbbbbbbb', 'h2', '192.0.2.2:7946', 'down', '2026-01-02T03:04:05.000Z'],
+      ]);
+    });
+
+    it('prints full ids with -q --no-trunc, and JSON lines with --format json', async () => {
+      const client = new FakeClusterClient();
+      await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
+      expect((await runNetctl(['cluster', 'ls', '-q', '--no-trunc'], client)).stdout).toBe(`${SELF}\n${OTHER}\n`);
+      const json = (await runNetctl(['cluster', 'ls', '--format', 'json'], client)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(json[1]).toEqual({ ID: 'bbbbbbbbbbbb', Name: 'h2', Address: '192.0.2.2:7946', State: 'down', LastSeen: '2026-01-02T03:04:05.000Z', Self: 'false' });
+    });
+
+    it('says how to join when the node is in no cluster', async () => {
+      const r = await runNetctl(['cluster', 'ls'], new FakeClusterClient());
+      expect(r).toMatchObject({ code: 1, stderr: 'Error: this node is not part of a cluster: run `netctl cluster init` or `netctl cluster join` first\n' });
+    });
+  });
+
+  describe('cluster leave', () => {
+    it('leaves, and a second leave reports the refusal', async () => {
+      const client = new FakeClusterClient();
+      await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
+      expect(await runNetctl(['cluster', 'leave'], client)).toMatchObject({ code: 0, stdout: 'Node left the cluster.\n' });
+      expect(client.state.Member).toBe(false);
+      expect(await runNetctl(['cluster', 'leave'], client)).toMatchObject({ code: 1, stderr: 'Error response from daemon: this node is not part of a cluster\n' });
+    });
+  });
+
+  it('explains that a client without the cluster API cannot manage clusters', async () => {
+    const r = await runNetctl(['cluster', 'ls'], new FakeNetdClient());
+    expect(r).toMatchObject({ code: 1, stderr: 'Error: this netctl cannot manage clusters: its client has no cluster API\n' });
+  });
+
+  describe(clusterOverHttp.name, () => {
+    it('maps each verb to its /netd/cluster route', async () => {
+      const sent: unknown[] = [];
+      const api = clusterOverHttp(async <T>(method: string, path: string, body?: unknown) => {
+        sent.push([method, path, body]);
+        return {} as T;
+      });
+      await api.clusterStatus();
+      await api.clusterInit({ AdvertiseAddr: '192.0.2.1' });
+      await api.clusterJoin({ AdvertiseAddr: '192.0.2.2', Token: 't' });
+      await api.clusterLeave();
+      expect(sent).toEqual([
+        ['GET', '/netd/cluster', undefined],
+        ['POST', '/netd/cluster/init', { AdvertiseAddr: '192.0.2.1' }],
+        ['POST', '/netd/cluster/join', { AdvertiseAddr: '192.0.2.2', Token: 't' }],
+        ['POST', '/netd/cluster/leave', undefined],
+      ]);
+    });
+  });
+});

@@ -1,0 +1,144 @@
+// netctl's image and container verbs, built, against a real netd on a namespace this test makes;
+// side by side with the docker client on the same daemon. Needs root, runc and conmon.
+import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { startNetd, type NetdProcess } from '../apps/netd/src/testing/netd-process';
+import { resolveEndpoint } from '../apps/cli/src/client/host';
+import { NetdClient } from '../apps/cli/src/client/netd-client';
+import { describeEngineApiContract } from '../apps/cli/src/testing/engine-api.contract';
+
+const ROOT = resolve(__dirname, '..');
+const NETCTL = join(ROOT, 'dist/cli/netctl.js');
+const TIMEOUT_MS = 60_000;
+const hasDocker = spawnSync('docker', ['--version'], { stdio: 'ignore' }).status === 0;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(cmd, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Table rows split into cells; `skip` drops columns that tick with the clock (CREATED, STATUS). */
+const rows = (text: string, skip: number[] = []) => text.trimEnd().split('\n').map((l) => l.split(/ {3,}/).filter((_, i) => !skip.includes(i)));
+
+describeAsRoot('netctl containers and images against netd (e2e)', () => {
+  let ns: TempNetns | undefined;
+  let netd: NetdProcess | undefined;
+  let host = '';
+  const tag = randomBytes(3).toString('hex');
+  const name = `netctl-a-${tag}`;
+  const netctl = (...args: string[]) => exec(process.execPath, [NETCTL, '-H', host, ...args], { DOCKER_CONFIG: join(netd!.dir, 'netctl-config') });
+  const docker = (...args: string[]) => exec('docker', ['-H', host, ...args], { DOCKER_CONFIG: join(netd!.dir, 'docker-config') });
+
+  beforeAll(async () => {
+    const built = spawnSync(process.execPath, [join(ROOT, 'apps/cli/build.mjs')], { stdio: 'pipe', timeout: 60_000 });
+    if (built.status !== 0) throw new Error(`apps/cli/build.mjs failed: ${built.stderr}`);
+    ns = await createTempNetns();
+    netd = await startNetd({ hostNetns: ns.ref.path });
+    host = `unix://${netd.socket}`;
+    // the README's way to a busybox image without a registry: the no-RUN Dockerfile on a prepared context
+    const ctx = join(netd.dir, 'busybox-ctx');
+    mkdirSync(ctx);
+    const prepared = spawnSync('sh', [join(ROOT, 'examples/busybox/prepare.sh'), ctx], { stdio: 'pipe', timeout: 30_000 });
+    if (prepared.status !== 0) throw new Error(`prepare.sh failed: ${prepared.stderr}`);
+    copyFileSync(join(ROOT, 'examples/busybox/Dockerfile.norun'), join(ctx, 'Dockerfile'));
+    const build = await netctl('build', '-q', '-t', 'busybox', ctx);
+    if (build.code !== 0) throw new Error(`netctl build failed: ${build.stderr}`);
+  }, 180_000);
+
+  afterAll(async () => {
+    try {
+      if (netd) await netctl('rm', '-f', name).catch(() => undefined);
+      // a daemon that does not stop on SIGTERM within 20 s is killed: the namespace must go
+      const stopped = await Promise.race([netd?.stop().then(() => true), new Promise((r) => setTimeout(() => r(false), 20_000))]);
+      if (!stopped) await netd?.kill9();
+    } finally {
+      await ns?.dispose();
+      if (netd) rmSync(netd.dir, { recursive: true, force: true });
+    }
+  });
+
+  afterEach(() => {
+    if (netd && expect.getState().assertionCalls !== expect.getState().numPassingAsserts) process.stderr.write(`netd logs:\n${netd.logs().slice(-6000)}\n`);
+  });
+
+  it('run --rm busybox echo hi prints hi and exits 0; the exit code is the container\'s', async () => {
+    expect(await netctl('run', '--rm', 'busybox', 'echo', 'hi')).toEqual({ code: 0, stdout: 'hi\n', stderr: '' });
+    expect((await netctl('run', '--rm', 'busybox', 'sh', '-c', 'echo oops >&2; exit 3'))).toEqual({ code: 3, stdout: '', stderr: 'oops\n' });
+    expect((await netctl('ps', '-aq', '-f', 'ancestor=busybox')).stdout).toBe('');
+  });
+
+  it('fails before start with 125 and 127 as docker does', async () => {
+    const missing = await netctl('run', '--rm', '--pull', 'never', 'nosuchimage', 'true');
+    expect(missing).toMatchObject({ code: 125, stderr: expect.stringMatching(/^netctl: Error response from daemon: No such image: nosuchimage(:latest)?\n/) });
+    const notFound = await netctl('run', '--rm', 'busybox', 'nosuchcommand');
+    expect(notFound.code).toBe(127);
+  });
+
+  it('run -d, ps (same rows as docker ps), exec, logs, inspect, rm -f', async () => {
+    const started = await netctl('run', '-d', '--name', name, 'busybox', 'sh', '-c', 'echo ready; sleep 60');
+    expect(started).toMatchObject({ code: 0, stderr: '' });
+    const id = started.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+
+    const ps = await netctl('ps', '-f', `name=${name}`);
+    expect(ps.code).toBe(0);
+    // COMMAND is the daemon's string (moby quotes arguments with spaces), cut to 20 and quoted
+    expect(rows(ps.stdout, [3, 4])).toEqual([
+      ['CONTAINER ID', 'IMAGE', 'COMMAND', 'PORTS', 'NAMES'],
+      [id.slice(0, 12), 'busybox', expect.stringMatching(/^"sh -c .{13}…"$/), name],
+    ]);
+    if (hasDocker) {
+      const theirs = await docker('ps', '-f', `name=${name}`);
+      expect(theirs.stderr).toBe('');
+      expect(rows(ps.stdout, [3, 4])).toEqual(rows(theirs.stdout, [3, 4]));
+      expect(ps.stdout.split('\n')[0]).toBe(theirs.stdout.split('\n')[0]);
+    }
+
+    expect(await netctl('exec', name, 'echo', 'x')).toEqual({ code: 0, stdout: 'x\n', stderr: '' });
+    expect((await netctl('exec', name, 'sh', '-c', 'exit 5')).code).toBe(5);
+    expect(await netctl('logs', name)).toEqual({ code: 0, stdout: 'ready\n', stderr: '' });
+    expect(await netctl('inspect', '-f', '{{.State.Status}} {{.Name}}', name)).toEqual({ code: 0, stdout: `running /${name}\n`, stderr: '' });
+    expect(await netctl('rm', '-f', name)).toEqual({ code: 0, stdout: `${name}\n`, stderr: '' });
+    expect((await netctl('ps', '-aq', '-f', `name=${name}`)).stdout).toBe('');
+  });
+
+  it('images prints the same rows as docker images', async () => {
+    const ours = await netctl('images');
+    expect(ours.code).toBe(0);
+    expect(rows(ours.stdout)[0]).toEqual(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE']);
+    expect(rows(ours.stdout).map((r) => r.slice(0, 2))).toContainEqual(['busybox', 'latest']);
+    if (hasDocker) {
+      const theirs = await docker('images');
+      expect(theirs.stderr).toBe('');
+      expect(rows(ours.stdout, [3])).toEqual(rows(theirs.stdout, [3]));
+    }
+  });
+
+  if (!hasDocker) {
+    it('compares with the docker client', () => {
+      process.stderr.write('cli-containers e2e: docker client not installed: the side-by-side comparison did not run\n');
+    });
+  }
+
+  describeEngineApiContract('NetdClient against netd', () => new NetdClient(resolveEndpoint({ host }, {})));
+});
