@@ -96,6 +96,36 @@ describe(MemoryDnsBackend.name, () => {
       expect(b.lookup(asker(b, WEB_ID), 'host.docker.internal', 6)).toEqual({ kind: 'found', addresses: ['fd00::1'] });
     });
 
+    it('answers a container\'s --add-host entries to that container only, before network names', () => {
+      const b = world();
+      b.upsertEndpoint({
+        networkId: 'n1', endpointId: 'e-web', containerId: WEB_ID, name: 'web', ipv4: '10.1.0.2',
+        extraHosts: { 'host.docker.internal': ['172.17.0.1', 'fd00::1'], DB: ['10.9.9.9'] },
+      });
+      const web = asker(b, WEB_ID);
+      expect(b.lookup(web, 'host.docker.internal', 4)).toEqual({ kind: 'found', addresses: ['172.17.0.1'] });
+      expect(b.lookup(web, 'host.docker.internal', 6)).toEqual({ kind: 'found', addresses: ['fd00::1'] });
+      expect(b.lookup(web, 'db', 4)).toEqual({ kind: 'found', addresses: ['10.9.9.9'] });
+      expect(b.lookup(asker(b, THIRD_ID), 'host.docker.internal', 4)).toEqual({ kind: 'unknown' });
+      expect(b.lookup(asker(b, THIRD_ID), 'db', 4)).toEqual({ kind: 'found', addresses: ['10.1.0.3'] });
+      b.removeEndpoint('n1', 'e-web');
+      b.upsertEndpoint({ networkId: 'n1', endpointId: 'e-web', containerId: WEB_ID, name: 'web', ipv4: '10.1.0.2' });
+      expect(b.lookup(asker(b, WEB_ID), 'host.docker.internal', 4)).toEqual({ kind: 'unknown' });
+    });
+
+    it.each([
+      ['a bad name', { 'bad name': ['10.0.0.1'] }, 'invalid DNS name: "bad name"'],
+      ['a bad address', { good: ['host-gateway'] }, 'invalid address for good: "host-gateway"'],
+    ])('rejects --add-host entries with %s and changes nothing', (_n, extraHosts, message) => {
+      const b = world();
+      const before = b.generation;
+      expect(() => b.upsertEndpoint({ networkId: 'n1', endpointId: 'e-x', containerId: OTHER_ID, name: 'x', ipv4: '10.1.0.8', extraHosts })).toThrow(
+        expect.objectContaining({ kind: 'invalid-parameter', message }),
+      );
+      expect(b.generation).toBe(before);
+      expect(b.lookup(asker(b, DB_ID), 'x', 4)).toEqual({ kind: 'unknown' });
+    });
+
     it('answers records learnt from other hosts, and drops them on removal', () => {
       const b = world();
       b.upsertRemote('n1', { id: 'r1', name: 'far', aliases: ['www'], ipv4: '10.1.7.7' });

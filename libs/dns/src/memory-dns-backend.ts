@@ -29,6 +29,12 @@ export interface DnsEndpoint {
   readonly ipv6?: string;
   /** The container's `--dns` servers (first in the forwarding order). */
   readonly upstreams?: readonly string[];
+  /**
+   * The container's `--add-host` entries (name → addresses, `host-gateway` already resolved),
+   * visible to this container only and answered before any network name, as /etc/hosts
+   * comes before DNS for a libc resolver.
+   */
+  readonly extraHosts?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A record learnt from another host (overlay). It resolves but never asks. */
@@ -83,6 +89,8 @@ export class MemoryDnsBackend extends DnsBackend {
   private hostGateway: readonly string[] = [];
   /** `${networkId} ${endpointId}` → link alias → target name (lower case). */
   private readonly links = new Map<string, Map<string, string>>();
+  /** `${networkId} ${endpointId}` → the container's `--add-host` name (lower case) → addresses. */
+  private readonly hosts = new Map<string, Map<string, readonly string[]>>();
 
   constructor(opts: MemoryDnsBackendOptions = {}) {
     super();
@@ -114,7 +122,7 @@ export class MemoryDnsBackend extends DnsBackend {
     for (const ep of st.local.values()) {
       this.sandboxes.get(ep.containerId)?.delete(networkId);
       this.dropEmptySandbox(ep.containerId);
-      this.links.delete(linkKey(networkId, ep.endpointId));
+      this.forgetPerEndpoint(networkId, ep.endpointId);
     }
     this.nets.delete(networkId);
     this.changed();
@@ -125,9 +133,12 @@ export class MemoryDnsBackend extends DnsBackend {
     const st = this.net(ep.networkId);
     const links = new Map(Object.entries(ep.links ?? {}).map(([a, t]) => [a.toLowerCase(), t.toLowerCase()]));
     const clean = { ...ep, ...canonicalAddrs(ep), upstreams: ep.upstreams?.map(checkUpstream) };
+    const hosts = extraHostsOf(ep.extraHosts);
     checkNames(ep.name, ep.hostname, ep.aliases, [...links.keys(), ...links.values()]);
     if (!ep.endpointId || !ep.containerId) throw new InvalidParameterError('endpoint and container ids are required');
     this.links.set(linkKey(ep.networkId, ep.endpointId), links);
+    if (hosts.size > 0) this.hosts.set(linkKey(ep.networkId, ep.endpointId), hosts);
+    else this.hosts.delete(linkKey(ep.networkId, ep.endpointId));
     st.local.set(ep.endpointId, clean);
     let sb = this.sandboxes.get(ep.containerId);
     if (!sb) this.sandboxes.set(ep.containerId, (sb = new Map()));
@@ -141,7 +152,7 @@ export class MemoryDnsBackend extends DnsBackend {
     const ep = st.local.get(endpointId);
     if (!ep) throw new NotFoundError(`endpoint ${endpointId} not found in DNS network ${networkId}`);
     st.local.delete(endpointId);
-    this.links.delete(linkKey(networkId, endpointId));
+    this.forgetPerEndpoint(networkId, endpointId);
     this.sandboxes.get(ep.containerId)?.delete(networkId);
     this.dropEmptySandbox(ep.containerId);
     this.changed(st);
@@ -153,7 +164,7 @@ export class MemoryDnsBackend extends DnsBackend {
     if (!sb) return;
     for (const [networkId, ep] of sb) {
       this.nets.get(networkId)?.local.delete(ep.endpointId);
-      this.links.delete(linkKey(networkId, ep.endpointId));
+      this.forgetPerEndpoint(networkId, ep.endpointId);
     }
     this.sandboxes.delete(containerId);
     this.changed();
@@ -213,6 +224,10 @@ export class MemoryDnsBackend extends DnsBackend {
   lookup(asker: Asker, name: string, family: 4 | 6): LookupResult {
     const sb = this.sandboxes.get(asker.sandbox);
     if (!sb) return UNKNOWN;
+    for (const [networkId, self] of sb) {
+      const own = this.hosts.get(linkKey(networkId, self.endpointId))?.get(name);
+      if (own) return { kind: 'found', addresses: own.filter((a) => a.includes(':') === (family === 6)) };
+    }
     let found = false;
     for (const [networkId, self] of sb) {
       const st = this.nets.get(networkId);
@@ -264,6 +279,11 @@ export class MemoryDnsBackend extends DnsBackend {
     const st = this.nets.get(id);
     if (!st) throw new NotFoundError(`network ${id} not found in DNS`);
     return st;
+  }
+
+  private forgetPerEndpoint(networkId: string, endpointId: string): void {
+    this.links.delete(linkKey(networkId, endpointId));
+    this.hosts.delete(linkKey(networkId, endpointId));
   }
 
   private dropEmptySandbox(containerId: string): void {
@@ -337,6 +357,21 @@ function checkNames(name: string, hostname?: string, aliases?: readonly string[]
   for (const n of [name, ...(hostname !== undefined ? [hostname] : []), ...(aliases ?? []), ...more]) {
     if (!isName(n)) throw new InvalidParameterError(`invalid DNS name: ${JSON.stringify(n)}`);
   }
+}
+
+function extraHostsOf(raw: DnsEndpoint['extraHosts']): Map<string, readonly string[]> {
+  const out = new Map<string, string[]>();
+  for (const [name, addrs] of Object.entries(raw ?? {})) {
+    checkNames(name);
+    const list = out.get(name.toLowerCase()) ?? [];
+    for (const a of addrs) {
+      const ip = IpAddr.tryParse(a);
+      if (!ip) throw new InvalidParameterError(`invalid address for ${name}: ${JSON.stringify(a)}`);
+      if (!list.includes(ip.toString())) list.push(ip.toString());
+    }
+    out.set(name.toLowerCase(), list);
+  }
+  return out;
 }
 
 function canonicalAddrs(r: { ipv4?: string; ipv6?: string }): { ipv4?: string; ipv6?: string } {

@@ -17,6 +17,11 @@ function parsePoolFlag(text: string): { base?: string; size?: number } {
   return out;
 }
 
+/** `true`/`false` as a flag value; anything else is passed through for resolveConfig to reject. */
+function parseBool(v: string): boolean | string {
+  return v === 'true' ? true : v === 'false' ? false : v;
+}
+
 export function buildProgram(): Command {
   return new Command('netd')
     .description('container networking daemon speaking the Docker Engine API')
@@ -36,6 +41,9 @@ export function buildProgram(): Command {
     .option('--default-address-pool <pool>', 'base=CIDR,size=N (repeatable)', collect)
     .option('--mtu <n>', 'default MTU', (v) => Number(v))
     .option('--dns <ip>', 'DNS server (repeatable)', collect)
+    .option('--embedded-dns-default-bridge <bool>', 'serve container names on the default bridge (true|false)', parseBool)
+    .option('--dns-ttl <seconds>', 'TTL of the embedded DNS answers', (v) => Number(v))
+    .option('--host-gateway-ip <ip>', 'address host-gateway stands for in --add-host')
     .option('--netns-dir <dir>', 'where sandbox namespaces are mounted')
     .option('--host-netns <path>', 'namespace to program (default: the daemon\'s own)')
     .option('--insecure-registry <host>', 'registry reached over plain HTTP (repeatable)', collect)
@@ -79,6 +87,9 @@ export function loadConfig(argv: readonly string[], readFile: (p: string) => str
     'default-address-pools': o.defaultAddressPool?.map(parsePoolFlag),
     mtu: o.mtu,
     dns: o.dns,
+    'embedded-dns-default-bridge': o.embeddedDnsDefaultBridge,
+    'dns-ttl': o.dnsTtl,
+    'host-gateway-ip': o.hostGatewayIp,
     'netns-dir': o.netnsDir,
     'host-netns': o.hostNetns,
     'insecure-registries': o.insecureRegistry,

@@ -1,5 +1,6 @@
 import { InvalidParameterError, IpAddr, Prefix } from '@app/common';
 import { isIP } from 'node:net';
+import { type ClusterBootConfig, parseClusterConfig } from '../cluster/cluster-config';
 
 /**
  * The daemon's one typed configuration: defaults ← daemon.json ← flags, validated once at boot.
@@ -35,6 +36,8 @@ export interface NetdConfig {
   readonly embeddedDnsDefaultBridge: boolean;
   /** TTL in seconds on the embedded DNS's answers (see MemoryDnsBackendOptions for the default). */
   readonly dnsTtl: number;
+  /** What `--add-host NAME:host-gateway` stands for (dockerd's `host-gateway-ip`); default: the default bridge's gateway. */
+  readonly hostGatewayIp?: IpAddr;
   /** Where sandbox namespaces are bind-mounted. */
   readonly netnsDir: string;
   /** The namespace netd programs (bridges, routes, nftables). */
@@ -43,6 +46,8 @@ export interface NetdConfig {
   readonly insecureRegistries: readonly string[];
   /** Create `busybox:latest` from /bin/busybox at start when the image store lacks it. */
   readonly seedBusybox: boolean;
+  /** daemon.json `cluster`: join this cluster at boot unless a membership is persisted. */
+  readonly cluster?: ClusterBootConfig;
 }
 
 export const DEFAULT_SOCKET = '/run/netd/netd.sock';
@@ -163,6 +168,11 @@ const SETTERS: Record<string, Setter> = {
     if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 86400) throw new Error('must be an integer between 0 and 86400');
     o.dnsTtl = v as number;
   },
+  'host-gateway-ip': (v, o) => {
+    const ip = typeof v === 'string' ? IpAddr.tryParse(v) : undefined;
+    if (!ip) throw new Error(`must be an IP address, got ${JSON.stringify(v)}`);
+    o.hostGatewayIp = ip;
+  },
   'netns-dir': (v, o) => (o.netnsDir = absPath(v)),
   'host-netns': (v, o) => (o.hostNetns = absPath(v)),
   'insecure-registries': (v, o) =>
@@ -172,6 +182,7 @@ const SETTERS: Record<string, Setter> = {
       return t;
     })),
   'seed-busybox': (v, o) => (o.seedBusybox = bool(v)),
+  cluster: (v, o) => (o.cluster = parseClusterConfig(v)),
 };
 
 export const CONFIG_KEYS = Object.keys(SETTERS);

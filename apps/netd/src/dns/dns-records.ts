@@ -12,27 +12,37 @@ export function dnsNetwork(n: NetworkRecord, defaultBridgeNames: boolean): DnsNe
   return { id: n.id, name: n.name, internal: n.internal, names: isDefaultBridge ? defaultBridgeNames : true };
 }
 
+/** What a container adds to its endpoints' records (from its record and sandboxUp). */
+export interface EndpointExtras {
+  readonly upstreams?: readonly string[];
+  readonly hostname?: string;
+  readonly extraHosts?: Readonly<Record<string, readonly string[]>>;
+}
+
 /**
  * The DNS view of one endpoint: the sandbox's id and name (the container core gives a
- * container's sandbox the container's id and name), aliases, addresses and link aliases.
+ * container's sandbox the container's id and name), aliases, addresses and link aliases, plus
+ * the container's hostname, `--dns` and `--add-host` entries.
  * Undefined while the endpoint is half made (creating/deleting) or its sandbox is gone.
  */
-export function dnsEndpoint(store: StateStore, ep: EndpointRecord, upstreams?: readonly string[]): DnsEndpoint | undefined {
+export function dnsEndpoint(store: StateStore, ep: EndpointRecord, extras: EndpointExtras = {}): DnsEndpoint | undefined {
   if (ep.state !== 'active') return undefined;
   const sandbox = store.sandboxById(ep.sandboxId);
   if (!sandbox) return undefined;
   const extra = ep as EndpointRecord & { ipv6?: unknown; hostname?: unknown };
+  const hostname = extras.hostname ?? (typeof extra.hostname === 'string' && extra.hostname !== '' ? extra.hostname : undefined);
   return {
     networkId: ep.networkId,
     endpointId: ep.id,
     containerId: sandbox.id,
     name: sandbox.name.replace(/^\//, ''),
-    hostname: typeof extra.hostname === 'string' && extra.hostname !== '' ? extra.hostname : undefined,
+    hostname,
     aliases: ep.aliases,
     links: linkAliases(store, ep),
     ipv4: addressOf(ep.ipv4),
     ipv6: addressOf(extra.ipv6),
-    upstreams: upstreams && upstreams.length > 0 ? upstreams : undefined,
+    upstreams: extras.upstreams && extras.upstreams.length > 0 ? extras.upstreams : undefined,
+    extraHosts: extras.extraHosts,
   };
 }
 

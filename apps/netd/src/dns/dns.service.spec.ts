@@ -4,6 +4,7 @@ import { FakeUpstream } from '@app/dns/testing/fake-upstream';
 import pino from 'pino';
 import { FakeDaemon, startFakeDaemon } from '../testing/fake-daemon';
 import { DnsService } from './dns.service';
+import type { ContainerDnsView } from './container-dns';
 import type { SandboxBinder } from './sandbox-binder';
 
 /** Listens on loopback instead of 127.0.0.11 in a namespace: the fake kernel has no namespaces. */
@@ -22,6 +23,7 @@ describe(DnsService.name, () => {
   let upstream: FakeUpstream;
   const targets = new Map<string, { udp: Target; tcp: Target }>();
 
+  const views = new Map<string, ContainerDnsView>();
   const make = (overrides: Partial<ConstructorParameters<typeof DnsService>[0]['config']> = {}): DnsService =>
     new DnsService({
       config: { ...d.rt.config, ...overrides },
@@ -33,10 +35,12 @@ describe(DnsService.name, () => {
       // no nameserver line: a unit test must never forward to the machine's resolver
       readHostResolvConf: () => 'search corp.example lab.example\n',
       forwarderTimeoutMs: 300,
+      container: (id) => views.get(id),
     });
 
   beforeEach(async () => {
     targets.clear();
+    views.clear();
     d = await startFakeDaemon();
     upstream = await new FakeUpstream({ kind: 'zone', records: { 'example.org': ['192.0.2.7'] } }).start();
     for (const [name, subnet] of [['front', '10.70.0.0/24'], ['back', '10.71.0.0/24']]) {
@@ -147,6 +151,78 @@ describe(DnsService.name, () => {
       const r = await ask(at(a.id), 'b');
       if (on) expect(datas(r)).toEqual([expect.stringMatching(/^\d+\.\d+\.\d+\.3$/)]);
       else expect([r.rcode, datas(r)]).toEqual(['SERVFAIL', []]);
+    });
+  });
+
+  describe('container records', () => {
+    it('answers the hostname and the --add-host entries of the container record, the latter to it alone', async () => {
+      dns = make();
+      await dns.start();
+      const web = await d.rt.sandboxes.create('web');
+      const other = await d.rt.sandboxes.create('other');
+      views.set(web.id, { hostname: 'h1', options: {}, extraHosts: { 'host.docker.internal': ['192.0.2.1'] } });
+      await connect('front', 'web');
+      await connect('front', 'other');
+      await waitFor(() => targets.has(other.id) && targets.has(web.id));
+      expect(datas(await ask(at(other.id), 'h1'))).toEqual(['10.70.0.2']);
+      expect(datas(await ask(at(web.id), 'host.docker.internal'))).toEqual(['192.0.2.1']);
+      expect((await ask(at(other.id), 'host.docker.internal')).rcode).not.toBe('NOERROR');
+    });
+
+    it('serves a hostname that is no DNS name without it, the container name still resolving', async () => {
+      dns = make();
+      await dns.start();
+      const web = await d.rt.sandboxes.create('web');
+      const other = await d.rt.sandboxes.create('other');
+      views.set(web.id, { hostname: 'bad host', options: {} });
+      await connect('front', 'web');
+      await connect('front', 'other');
+      await waitFor(() => targets.has(other.id));
+      expect(datas(await ask(at(other.id), 'web'))).toEqual(['10.70.0.2']);
+    });
+
+    it('forwards to the record\'s --dns after a restart, when nobody called sandboxUp', async () => {
+      const web = await d.rt.sandboxes.create('web');
+      await connect('front', 'web');
+      views.set(web.id, { options: { dns: [upstream.server] } });
+      dns = make({ dns: [] });
+      await dns.start();
+      expect(datas(await ask(at(web.id), 'example.org'))).toEqual(['192.0.2.7']);
+      expect(upstream.asked.map((q) => q.name)).toEqual(['example.org']);
+    });
+  });
+
+  describe('upsertRemote / removeRemote', () => {
+    it('answers a record from another host to containers on that network until it is removed', async () => {
+      dns = make();
+      await dns.start();
+      const web = await d.rt.sandboxes.create('web');
+      const far = await d.rt.sandboxes.create('far');
+      await connect('front', 'web');
+      await connect('back', 'far');
+      await waitFor(() => targets.has(web.id) && targets.has(far.id));
+      const front = d.rt.store.networkByName('front')!.id;
+      dns.upsertRemote(front, { id: 'ep-remote', name: 'remote1', aliases: ['api'], ipv4: '10.70.0.200' });
+      expect(datas(await ask(at(web.id), 'remote1'))).toEqual(['10.70.0.200']);
+      expect(datas(await ask(at(web.id), 'api.front'))).toEqual(['10.70.0.200']);
+      expect(datas(await ask(at(web.id), '200.0.70.10.in-addr.arpa', 'PTR'))).toEqual(['remote1.front']);
+      expect((await ask(at(far.id), 'remote1')).rcode).not.toBe('NOERROR');
+      dns.removeRemote(front, 'ep-remote');
+      expect((await ask(at(web.id), 'remote1')).rcode).not.toBe('NOERROR');
+    });
+
+    it.each([
+      ['an unknown network', 'nope', { id: 'x', name: 'x', ipv4: '10.70.0.9' }, 'not-found'],
+      ['a bad name', 'front', { id: 'x', name: 'bad name', ipv4: '10.70.0.9' }, 'invalid-parameter'],
+      ['a bad address', 'front', { id: 'x', name: 'x', ipv4: '10.70.0' }, 'invalid-parameter'],
+    ])('rejects %s and changes nothing', async (_n, net, rec, kind) => {
+      dns = make();
+      await dns.start();
+      const id = d.rt.store.networkByName(net)?.id ?? net;
+      const gen = dns.backend.generation;
+      expect(() => dns.upsertRemote(id, rec)).toThrow(expect.objectContaining({ kind }));
+      expect(dns.backend.generation).toBe(gen);
+      expect(() => dns.removeRemote(id, 'x')).toThrow(expect.objectContaining({ kind: 'not-found' }));
     });
   });
 

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { DnsListener, DnsServer, Forwarder, MemoryDnsBackend, NetnsEnter, parseResolvConf, resolvConf, ResolvConf } from '@app/dns';
+import { DnsListener, DnsServer, Forwarder, MemoryDnsBackend, NetnsEnter, parseResolvConf, RemoteDnsRecord, resolvConf, ResolvConf } from '@app/dns';
 import type { NetnsRef } from '@app/kernel';
 import type { Logger } from 'pino';
 import type { NetdConfig } from '../config/netd-config';
 import type { EventMessage, EventsService } from '../events/events.service';
 import type { SandboxesService } from '../sandboxes/sandboxes.service';
 import type { StateStore } from '../store/state-store';
-import { dnsEndpoint, dnsNetwork, linkersOf } from './dns-records';
+import type { ContainerDnsView } from './container-dns';
+import { dnsEndpoint, dnsNetwork, EndpointExtras, linkersOf } from './dns-records';
 import { SANDBOX_DNS_ADDRESS, SandboxBinder } from './sandbox-binder';
 import type { SandboxDns, SandboxDnsOptions } from './sandbox-dns';
 
@@ -23,6 +24,11 @@ export interface DnsServiceDeps {
   /** The host's resolv.conf text; default: read /etc/resolv.conf (missing → empty). */
   readHostResolvConf?: () => string;
   forwarderTimeoutMs?: number;
+  /**
+   * The DNS view of the container whose sandbox has this id (hostname, --dns…, --add-host), read
+   * from its record; undefined for sandboxes that are no container.
+   */
+  container?: (sandboxId: string) => ContainerDnsView | undefined;
 }
 
 interface Served {
@@ -120,6 +126,22 @@ export class DnsService implements SandboxDns {
     });
   }
 
+  /**
+   * A record learnt from another host (the overlay's cluster service): it resolves for every
+   * container on `networkId`, by name, aliases, `name.network` and PTR, until removeRemote or
+   * the network's removal. InvalidParameter for a bad name or address, NotFound when the network
+   * is not one the DNS serves; nothing changes on error.
+   */
+  upsertRemote(networkId: string, record: RemoteDnsRecord): void {
+    if (!this.backend.hasNetwork(networkId)) this.refreshNetwork(networkId, false);
+    this.backend.upsertRemote(networkId, record);
+  }
+
+  /** Forget a remote record (the other host withdrew it). NotFound when it is not known. */
+  removeRemote(networkId: string, id: string): void {
+    this.backend.removeRemote(networkId, id);
+  }
+
   /** Whether 127.0.0.11 is being served in the sandbox (for tests and inspection). */
   isServing(sandboxId: string): boolean {
     return this.served.has(sandboxId);
@@ -177,12 +199,18 @@ export class DnsService implements SandboxDns {
 
   private upsertEndpoint(sandboxId: string, ep: Parameters<typeof dnsEndpoint>[1]): void {
     if (!this.backend.hasNetwork(ep.networkId)) return;
-    const rec = dnsEndpoint(this.d.store, ep, this.options.get(sandboxId)?.dns);
+    const rec = dnsEndpoint(this.d.store, ep, this.extras(sandboxId));
     if (!rec) return;
     try {
       this.backend.upsertEndpoint(rec);
     } catch (err) {
-      this.d.log.warn({ err, sandbox: rec.name, network: ep.networkId }, 'dns: endpoint not served');
+      // A hostname or --add-host name need not be a DNS name: serve the endpoint without them.
+      this.d.log.warn({ err, sandbox: rec.name, network: ep.networkId }, 'dns: endpoint served without its hostname and extra hosts');
+      try {
+        this.backend.upsertEndpoint({ ...rec, hostname: undefined, extraHosts: undefined });
+      } catch (err2) {
+        this.d.log.warn({ err: err2, sandbox: rec.name, network: ep.networkId }, 'dns: endpoint not served');
+      }
     }
   }
 
@@ -192,9 +220,28 @@ export class DnsService implements SandboxDns {
       const sandbox = this.d.store.sandboxById(sandboxId);
       const ns = sandbox && (await this.d.sandboxes.ref(sandbox));
       if (!ns) return;
-      await this.sandboxUp(sandboxId, ns, this.options.get(sandboxId) ?? {});
+      await this.sandboxUp(sandboxId, ns, this.optionsOf(sandboxId));
     } catch (err) {
       this.d.log.warn({ err, sandbox: sandboxId }, 'dns: cannot serve 127.0.0.11 in the sandbox');
+    }
+  }
+
+  /** sandboxUp's options, else (after a daemon restart) the container record's. */
+  private optionsOf(sandboxId: string): SandboxDnsOptions {
+    return this.options.get(sandboxId) ?? this.container(sandboxId)?.options ?? {};
+  }
+
+  private extras(sandboxId: string): EndpointExtras {
+    const c = this.container(sandboxId);
+    return { upstreams: this.optionsOf(sandboxId).dns, hostname: c?.hostname, extraHosts: c?.extraHosts };
+  }
+
+  private container(sandboxId: string): ContainerDnsView | undefined {
+    try {
+      return this.d.container?.(sandboxId);
+    } catch (err) {
+      this.d.log.warn({ err, sandbox: sandboxId }, 'dns: cannot read the container record');
+      return undefined;
     }
   }
 
