@@ -17,6 +17,7 @@ import { RuncRuntime, type Runtime as ContainerRuntime } from '@app/container';
 import { join } from 'node:path';
 import { startContainers } from './containers/startup';
 import { SqliteIpamStore } from './store/sqlite-ipam-store';
+import { clusterParts } from './cluster/cluster-wiring';
 
 export interface KernelPorts {
   /** The container runtime; default runc + conmon under the exec root (unit tests pass FakeRuntime). */
@@ -45,12 +46,14 @@ export function assemble(config: NetdConfig, kernel: KernelPorts, log: Logger): 
     localPools: config.defaultAddressPools.length > 0 ? config.defaultAddressPools : undefined,
   });
   const logger = log.child({ component: 'driver' });
+  const cluster = clusterParts(kernel, hostNs, log, db);
   const drivers = [
     new BridgeDriver({ ...kernel, hostNs, logger, defaultBridgeName: config.bridge }),
     new HostDriver(),
     new NullDriver({ netlink: kernel.netlink, hostNs }),
+    cluster.driver,
   ];
-  return buildRuntime({
+  const rt = buildRuntime({
     config,
     log,
     db,
@@ -66,6 +69,8 @@ export function assemble(config: NetdConfig, kernel: KernelPorts, log: Logger): 
       socketDir: join(config.execRoot, 's'),
     }),
   });
+  cluster.bind(rt);
+  return rt;
 }
 
 /** Reconcile, then serve. */
@@ -75,6 +80,8 @@ export async function startDaemon(config: NetdConfig, kernel: KernelPorts, log: 
     const reconciled = await reconcile({ ...rt, endpoints: rt.endpoints });
     log.info({ ...reconciled, kernelObjectsRemoved: reconciled.kernelObjectsRemoved.length }, 'state reconciled');
     await startContainers(rt);
+    // A cluster that cannot be reached must not keep the daemon from serving its local networks.
+    await rt.cluster?.start(config.cluster).catch((e) => log.error({ err: e }, 'cluster start failed'));
     const app = await createApp(rt);
     const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
     const listeners = await openListeners(config, fastify.server as Server, log);
@@ -85,6 +92,7 @@ export async function startDaemon(config: NetdConfig, kernel: KernelPorts, log: 
         for (const end of [...OPEN_STREAMS]) end();
         await closed;
         rt.containers.detach();
+        await rt.cluster?.stop().catch((e) => log.warn({ err: e }, 'leaving the cluster swarm'));
         await app.close().catch((e) => log.warn({ err: e }, 'closing the application'));
         rt.db.close();
       })());

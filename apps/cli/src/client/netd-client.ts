@@ -27,6 +27,7 @@ import type {
 } from './engine-types';
 import { API_VERSION, encodeFilters, type BuildOptions, type Filters, type InfoResponse, type LogsOptions, type NetdApi } from './netd-api';
 import { errorMessage, jsonMessages, openRequest, readBody, throwIfError, type StreamRequest } from './transport';
+import { clusterOverHttp, type ClusterApi, type ClusterInitRequest, type ClusterJoinRequest, type ClusterStatus } from '../commands/cluster/cluster-api';
 
 const TIMEOUT_MS = 60_000;
 
@@ -40,7 +41,28 @@ interface RawResponse {
  * one request per run does not need a pool, and not loading undici keeps `netctl` start-up near
  * `node -e 0` (bench/cli).
  */
-export class NetdClient implements NetdApi {
+export class NetdClient implements NetdApi, ClusterApi {
+  /** netd's own cluster API (`/netd/cluster`); leave answers with an empty body. */
+  private readonly cluster: ClusterApi = clusterOverHttp(<T>(m: string, p: string, b?: unknown) =>
+    this.call(m, p, {}, b).then((r) => (r.body ? (JSON.parse(r.body) as T) : (undefined as T))),
+  );
+
+  clusterStatus(): Promise<ClusterStatus> {
+    return this.cluster.clusterStatus();
+  }
+
+  clusterInit(req: ClusterInitRequest): Promise<{ Token: string; NodeID: string }> {
+    return this.cluster.clusterInit(req);
+  }
+
+  clusterJoin(req: ClusterJoinRequest): Promise<{ NodeID: string }> {
+    return this.cluster.clusterJoin(req);
+  }
+
+  clusterLeave(): Promise<void> {
+    return this.cluster.clusterLeave();
+  }
+
   constructor(
     private readonly endpoint: Endpoint,
     private readonly debug: (line: string) => void = () => undefined,

@@ -6,6 +6,7 @@ import type { Db } from '../store/database';
 import { AnnouncingOverlayDriver } from './announcing-driver';
 import { ClusterService } from './cluster.service';
 import { ClusterStore } from './cluster-store';
+import { globalNetworks } from './global-networks';
 
 /**
  * The overlay driver and the cluster service, built before the runtime (the driver goes into the
@@ -19,6 +20,7 @@ export function clusterParts(kernel: { netlink: Netlink; firewall: Firewall; sys
   const bind = (rt: Runtime): ClusterService => {
     cluster = new ClusterService({ store: rt.store, ipam: rt.ipam, clusterStore, driver: inner, log: log.child({ component: 'cluster' }) });
     rt.cluster = cluster;
+    rt.networks.useGlobalNetworks(globalNetworks(() => cluster));
     return cluster;
   };
   return { driver, bind };

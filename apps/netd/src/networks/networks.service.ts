@@ -18,6 +18,7 @@ import type { DriverSet } from './driver-set';
 import type { KeyedMutex } from './keyed-mutex';
 import { filterNetworks, findNetwork, matchLabel, parseFilters } from './network-lookup';
 import { toInspect, toSummary } from './network-view';
+import type { GlobalNetworks } from '../cluster/global-networks';
 
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 
@@ -53,7 +54,14 @@ export interface NetworkDeps {
  * in between leaves a state the reconciler finishes or undoes.
  */
 export class NetworksService {
+  private global?: GlobalNetworks;
+
   constructor(private readonly d: NetworkDeps) {}
+
+  /** Networks of global-scope drivers go to the cluster (bound after the runtime is built). */
+  useGlobalNetworks(g: GlobalNetworks): void {
+    this.global = g;
+  }
 
   list(filtersText?: string): NetworkSummary[] {
     const filters = parseFilters(filtersText);
@@ -84,7 +92,11 @@ export class NetworksService {
     }
     const driver = this.d.drivers.get(driverName);
     if (!driver) throw new NotFoundError(`plugin "${driverName}" not found`);
-    if (driver.scope !== 'local') throw new ForbiddenError(`${driverName} networks need swarm mode, which netd does not run`);
+    if (driver.scope !== 'local') {
+      if (!this.global) throw new ForbiddenError(`${driverName} networks need swarm mode, which netd does not run`);
+      if ((PREDEFINED as readonly string[]).includes(input.name) || this.d.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
+      return this.global.create(driverName, input);
+    }
     if (!builtin && (driverName === 'host' || driverName === 'null')) {
       throw new ForbiddenError(`only one instance of "${driverName}" network is allowed`);
     }
@@ -181,6 +193,8 @@ export class NetworksService {
       if (this.d.store.endpointsOf(n.id).length > 0) {
         throw new ConflictError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
       }
+      // Cluster-wide: every node (this one included) tears it down when the deletion arrives.
+      if (this.global && this.d.drivers.get(n.driver)?.scope === 'global') return this.global.delete(n.id);
       this.d.store.setNetworkState(n.id, 'deleting');
       await this.finishDelete(n);
     });

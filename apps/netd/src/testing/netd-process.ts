@@ -25,7 +25,8 @@ export function bundleNetd(): Promise<string> {
       target: 'node20',
       write: false,
       sourcemap: 'inline',
-      external: ['netlink', 'koffi', 'better-sqlite3', '@nestjs/*', 'fastify', 'pino', 'class-validator', 'class-transformer', 'reflect-metadata'],
+      // hyperswarm/hyperdht load native addons (udx-native, sodium-native) through require-addon
+      external: ['netlink', 'koffi', 'better-sqlite3', '@nestjs/*', 'fastify', 'pino', 'class-validator', 'class-transformer', 'reflect-metadata', 'hyperswarm', 'hyperdht', 'hyperdht/*', 'udx-native', 'sodium-native'],
       logLevel: 'error',
     });
     const code = result.outputFiles[0].contents;
@@ -63,6 +64,8 @@ export interface StartOptions {
   /** Do not wait for the socket (for configurations that must refuse to start). */
   expectFailure?: boolean;
   bridge?: string;
+  /** Run the daemon process itself inside this namespace (a path), through nsenter: its own sockets (the cluster's DHT) live there. */
+  netns?: string;
 }
 
 export async function startNetd(o: StartOptions): Promise<NetdProcess> {
@@ -83,7 +86,9 @@ export async function startNetd(o: StartOptions): Promise<NetdProcess> {
   ];
   // an explicit (empty) config file, so a /etc/netd/daemon.json on the machine cannot leak in
   if (!existsSync(join(dir, 'daemon.json'))) writeFileSync(join(dir, 'daemon.json'), '{}\n');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = o.netns
+    ? spawn('nsenter', [`--net=${o.netns}`, process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

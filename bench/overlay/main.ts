@@ -1,0 +1,150 @@
+// bench/overlay: the VXLAN data plane of libs/drivers' OverlayDriver on real kernel objects.
+//   (a) iperf3 TCP throughput between sandboxes on two hosts over the overlay, against two
+//       sandboxes on one host's bridge (the same overlay bridge, same MTU: the only difference is
+//       the VXLAN encapsulation and the underlay hop), alternating runs, medians, ratio;
+//   (b) convergence: from a new endpoint's announcement on host 1 to its FDB/neighbour entries
+//       programmed on host 2 and to a first successful ping from host 2 (by IP; names need the daemon).
+// Two "hosts" are namespaces on an underlay bridge namespace (e2e/support/l3-segment), the cluster
+// is the real gossip logic on an in-memory wire (FakeDiscovery, heartbeats on: without them a
+// member silent for 10 s is declared down and its endpoints withdrawn). Everything is removed at the end.
+import { spawn, spawnSync } from 'node:child_process';
+import { generateId, IpAddr, Prefix } from '@app/common';
+import { NftFirewall, ProcSysctl, RtNetlink } from '@app/kernel';
+import { createTempNetns, type TempNetns } from '@app/kernel/testing';
+import { OverlayDriver } from '@app/drivers';
+import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
+import { createL3Segment, type L3Segment } from '../../e2e/support/l3-segment';
+
+const RUNS = Number(process.env.OVERLAY_IPERF_RUNS ?? 3);
+const SECONDS = Number(process.env.OVERLAY_IPERF_SECONDS ?? 3);
+const CONVERGE_N = Number(process.env.OVERLAY_CONVERGE_N ?? 20);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+function inNs(ns: string, cmd: string, args: string[], timeout = 30_000): string {
+  const r = spawnSync('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], { encoding: 'utf8', timeout });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${ns}: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+/** One iperf3 run: a one-shot server in `server`, a client in `client`; Gbit/s received. */
+async function iperf(client: string, server: string, ip: string): Promise<number> {
+  const srv = spawn('nsenter', [`--net=/run/netns/${server}`, 'iperf3', '-s', '-1', '-B', ip], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 50 && !inNs(server, 'ss', ['-Hltn']).includes(`${ip}:5201`); i++) await new Promise((r) => setTimeout(r, 50));
+    const out = JSON.parse(inNs(client, 'iperf3', ['-c', ip, '-t', String(SECONDS), '-J'], (SECONDS + 20) * 1000));
+    return out.end.sum_received.bits_per_second / 1e9;
+  } finally {
+    if (srv.exitCode === null && srv.pid) process.kill(srv.pid, 'SIGKILL');
+  }
+}
+
+async function main(): Promise<void> {
+  let segment: L3Segment | undefined;
+  const sandboxes: TempNetns[] = [];
+  const netlink = new RtNetlink();
+  const firewall = new NftFirewall();
+  const hub = new FakeHub();
+  const discoveries: FakeDiscovery[] = [];
+  const errors: unknown[] = [];
+  try {
+    segment = await createL3Segment(2);
+    const hosts = segment.hosts.map((h) => {
+      const vtep = IpAddr.parse(h.ipv4);
+      const driver = new OverlayDriver({ netlink, firewall, sysctl: new ProcSysctl(), hostNs: h.ns.ref, vtep: () => vtep });
+      const discovery = new FakeDiscovery(hub, { node: { name: `h${h.n}`, advertiseAddr: vtep, dhtPort: 1 }, tickMs: 500 });
+      discovery.subscribe((e) => {
+        if (e.kind === 'add' || e.kind === 'remove') driver.onPeerEvent(e.peer.networkId, e).catch((err) => errors.push(err));
+      });
+      discoveries.push(discovery);
+      return { ...h, vtep, driver, discovery };
+    });
+    for (const h of hosts) await h.discovery.start();
+    await hub.settle();
+    const subnet = Prefix.parse('10.213.0.0/16');
+    const net = hosts[0].discovery.createNetwork({ id: generateId(), name: 'bench', subnet, gateway: subnet.nth(1n), blockLength: 24, internal: false, attachable: true, options: {} });
+    await hub.settle();
+    for (const h of hosts) {
+      h.discovery.join(net.id);
+      await h.driver.createNetwork({
+        networkId: net.id,
+        name: net.name,
+        options: h.driver.parseOptions({ 'com.docker.network.driver.overlay.vxlanid_list': String(net.vni) }),
+        internal: false,
+        enableIpv6: false,
+        ipv4: [{ subnet, gateway: net.gateway }],
+        ipv6: [],
+      });
+    }
+    const blocks = await Promise.all(hosts.map((h) => h.discovery.leaseBlock(net.id)));
+    const next = blocks.map(() => 2n);
+    const attach = async (i: number) => {
+      const h = hosts[i];
+      const ns = await createTempNetns();
+      sandboxes.push(ns);
+      const endpointId = generateId();
+      const ip = blocks[i].nth(next[i]++);
+      const { mac } = await h.driver.createEndpoint({ networkId: net.id, endpointId, addresses: [Prefix.of(ip, subnet.length)] });
+      await h.driver.join({ networkId: net.id, endpointId, sandbox: ns.ref, ifname: 'eth0', defaultRoute: true });
+      const announce = () => h.discovery.announce({ networkId: net.id, endpointId, name: ns.name, aliases: [], ip, mac, vtep: h.vtep });
+      return { ns: ns.name, ip: ip.toString(), announce };
+    };
+    const settle = async () => {
+      await hub.settle();
+      for (const h of hosts) await h.driver.idle();
+      if (errors.length > 0) throw new AggregateError(errors, 'peer events failed');
+    };
+
+    // (a) throughput
+    const a = await attach(0);
+    const local = await attach(0);
+    const remote = await attach(1);
+    for (const s of [a, local, remote]) s.announce();
+    await settle();
+    const overlay: number[] = [];
+    const bridge: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      overlay.push(await iperf(a.ns, remote.ns, remote.ip));
+      bridge.push(await iperf(a.ns, local.ns, local.ip));
+    }
+    const mo = median(overlay);
+    const mb = median(bridge);
+    console.log(`iperf3 TCP, ${RUNS} × ${SECONDS} s, MTU 1450 both:`);
+    console.log(`  across hosts over VXLAN : ${mo.toFixed(2)} Gbit/s  (runs ${overlay.map((x) => x.toFixed(2)).join(', ')})`);
+    console.log(`  same host, same bridge  : ${mb.toFixed(2)} Gbit/s  (runs ${bridge.map((x) => x.toFixed(2)).join(', ')})`);
+    console.log(`  ratio overlay/bridge    : ${(mo / mb).toFixed(2)}  (target ≥ 0.8)`);
+
+    // (b) convergence
+    const programmed: number[] = [];
+    const firstPing: number[] = [];
+    for (let i = 0; i < CONVERGE_N; i++) {
+      const s = await attach(0);
+      const t0 = process.hrtime.bigint();
+      s.announce();
+      await settle();
+      programmed.push(ms(t0));
+      let ok = false;
+      for (let k = 0; k < 20 && !ok; k++) ok = spawnSync('nsenter', [`--net=/run/netns/${remote.ns}`, 'ping', '-c1', '-W1', s.ip], { timeout: 5000 }).status === 0;
+      if (!ok) throw new Error(`no ping from host 2 to ${s.ip}`);
+      firstPing.push(ms(t0));
+    }
+    console.log(`convergence (announce on host 1 → host 2), ${CONVERGE_N} endpoints, medians:`);
+    console.log(`  FDB + neighbours programmed : ${median(programmed).toFixed(2)} ms`);
+    console.log(`  first successful ping by IP : ${median(firstPing).toFixed(2)} ms  (includes spawning ping, target ≤ 200 ms)`);
+  } finally {
+    for (const d of discoveries) await d.stop().catch(() => undefined);
+    netlink.close();
+    firewall.close();
+    for (const s of sandboxes) await s.dispose().catch(() => undefined);
+    await segment?.dispose();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
