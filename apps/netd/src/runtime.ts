@@ -23,6 +23,7 @@ import { ContainerViews } from './containers/container-views.service';
 import { ContainersService } from './containers/containers.service';
 import { NetworkedRuntime } from './containers/networked-runtime';
 import { ImagesService } from './images/images.service';
+import { ContainerBuildStepRunner } from './images/build-step-runner';
 import { SqliteContainerStore } from './store/sqlite-container-store';
 
 /** Everything the daemon is made of, built without Nest (the composition root). */
@@ -80,6 +81,7 @@ export function buildRuntime(p: RuntimeParts): Runtime {
     insecureRegistries: p.config.insecureRegistries,
     onEvent: (action, id, attributes) => events.publish(action, id, attributes, 'image'),
     usedBy: (imageId) => rt.containerStore.listSync().filter((r) => r.spec.imageId === imageId).map((r) => r.id),
+    runner: new ContainerBuildStepRunner({ containers: () => rt.containers, stateDir: join(p.config.dataRoot, 'containers') }),
   });
   buildContainers(rt, p.containerRuntime, locks);
   return rt;

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Post, Query, Req, Res 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError } from '@app/common';
-import type { ImageDetails, ImageSummary, ProgressEvent } from '@app/image';
+import { filterImages, parseImageFilters, type ImageDetails, type ImageSummary, type ProgressEvent } from '@app/image';
 import { ImagesService } from './images.service';
 
 type Query = Record<string, unknown>;
@@ -84,8 +84,9 @@ export class ImagesController {
   constructor(@Inject(ImagesService) private readonly images: ImagesService) {}
 
   @Get('images/json')
-  async list() {
-    return (await this.images.list()).map(toDockerSummary);
+  async list(@Query() q: Query) {
+    const filters = parseImageFilters(one(q, 'filters'));
+    return filterImages(await this.images.list(), filters).map(toDockerSummary);
   }
 
   @Get('images/get')

@@ -106,8 +106,10 @@ export class ImagesService {
     return report;
   }
 
-  save(names: readonly string[]): Promise<Readable> {
-    return saveImages(this.images, names);
+  async save(names: readonly string[]): Promise<Readable> {
+    const tar = await saveImages(this.images, names);
+    for (const n of names) this.opts.onEvent?.('save', (await this.images.resolve(n)).configDigest, { name: n });
+    return tar;
   }
 
   async load(body: AsyncIterable<Uint8Array>) {
@@ -127,10 +129,12 @@ export class ImagesService {
     const dir = await mkdtemp(join(tmpdir(), 'netd-build-'));
     try {
       await unpackLayerToDir(context, join(dir, 'ctx'), { preserveOwners: false });
-      return await buildImage(this.images, {
+      const res = await buildImage(this.images, {
         context: join(dir, 'ctx'), dockerfile: q.dockerfile, buildArgs: q.buildArgs, tags: q.tags, noCache: q.noCache,
         network: q.network, runner: this.opts.runner, onOutput,
       });
+      for (const t of res.tags) this.opts.onEvent?.('tag', res.image.configDigest, { name: familiarString(parseReference(t)) });
+      return res;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,6 +4,8 @@ import type { Descriptor } from '../oci';
 export interface CachedLayer {
   layer: Descriptor;
   diffId: string;
+  /** When the layer was made: a build that only hits the cache gives the same image (same id). */
+  created?: string;
 }
 
 /**

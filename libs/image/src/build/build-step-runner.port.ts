@@ -2,6 +2,11 @@
 export interface RunStep {
   /** The image so far as overlayfs lower directories, bottom first (from `ImageStore.unpack`). */
   lowerDirs: readonly string[];
+  /**
+   * The same image as a store record (its config digest, `sha256:…`), for runners that create
+   * containers by image. It exists, and is held against gc, until `run` settles.
+   */
+  image: string;
   /** The command: exec form as given, shell form as `[...shell, text]`. */
   argv: readonly string[];
   env: readonly string[];

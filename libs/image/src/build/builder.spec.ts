@@ -129,6 +129,36 @@ describe('buildImage', () => {
     expect((await store.readConfig(image.configDigest)).rootfs.diff_ids).toHaveLength(3);
   });
 
+  it('hands each RUN the image so far by id, and removes those intermediate images afterwards', async () => {
+    write('Dockerfile', 'FROM scratch\nCOPY a /a\nRUN one\nRUN two\n');
+    write('a', '1');
+    const runner = new RecordingRunner();
+    const seen: string[] = [];
+    const orig = runner.run.bind(runner);
+    runner.run = async (step) => {
+      seen.push((await images.resolve(step.image)).configDigest);
+      return orig(step);
+    };
+    const { image } = await buildImage(images, { context: ctx, runner, cache: new MemoryBuildCache(), tags: ['r:1'] });
+    expect(seen).toEqual(runner.steps.map((s) => s.image));
+    expect(new Set(seen).size).toBe(2);
+    expect((await store.listImages()).map((i) => i.manifestDigest)).toEqual([image.manifestDigest]);
+  });
+
+  it('gives the same image id when every step hits the cache', async () => {
+    write('Dockerfile', 'FROM scratch\nCOPY a /a\nRUN one\nCMD ["x"]\n');
+    write('a', '1');
+    const cache = new MemoryBuildCache();
+    const runner = new RecordingRunner();
+    const first = await buildImage(images, { context: ctx, runner, cache, tags: ['c:1'] });
+    await new Promise((r) => setTimeout(r, 5));
+    const lines: string[] = [];
+    const second = await buildImage(images, { context: ctx, runner, cache, tags: ['c:1'], onOutput: (l) => lines.push(l) });
+    expect(lines.filter((l) => l.includes('Using cache'))).toHaveLength(2);
+    expect(runner.steps).toHaveLength(1);
+    expect(second.image.configDigest).toBe(first.image.configDigest);
+  });
+
   describe('bad input changes nothing', () => {
     const cases = [
       { name: 'an unknown instruction', df: 'FROM scratch\nFETCH x\n', kind: 'invalid-parameter', message: 'dockerfile parse error on line 2: unknown instruction: FETCH' },

@@ -46,6 +46,8 @@ interface Stage {
   env: Map<string, string>;
   shell: string[];
   cmdSet: boolean;
+  /** When the stage's last layer was made (from the cache on a hit). */
+  created?: string;
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -85,6 +87,8 @@ export async function buildImage(images: Images, opts: BuildOptions): Promise<Bu
   let stage: Stage | undefined;
   let args = globalArgs;
   const held: Array<() => void> = [];
+  /** Images written only as the root of a RUN step; removed when the build ends. */
+  const intermediates: string[] = [];
   const vars = () => new Map([...args, ...(stage?.env ?? [])]);
   const expand = (_ins: Instruction, s: string) => expandVars(s, vars(), df.escape);
 
@@ -175,7 +179,7 @@ export async function buildImage(images: Images, opts: BuildOptions): Promise<Bu
           await copyStep(s, ins, ctx, df.escape, vars(), cache, opts, images, held);
           break;
         case 'run':
-          await runStep(s, ins, cache, opts, images, held);
+          await runStep(s, ins, cache, opts, images, held, intermediates);
           break;
         default:
           throw new NotImplementedError(`line ${ins.line}: ${ins.name.toUpperCase()} is not supported yet`);
@@ -189,12 +193,15 @@ export async function buildImage(images: Images, opts: BuildOptions): Promise<Bu
       layers: final.layers,
       config: final.config.config,
       history: final.history,
+      created: final.created ?? final.config.created,
     });
     for (const t of tags) await store.setTag(t, image.manifestDigest);
+    await dropIntermediates(images, intermediates, image.manifestDigest);
     out(`Successfully built ${image.configDigest.slice(7, 19)}\n`);
     return { image, tags };
   } catch (e) {
     for (const r of held.splice(0)) r();
+    await dropIntermediates(images, intermediates, undefined);
     await store.gc().catch(() => undefined);
     throw e;
   } finally {
@@ -259,7 +266,9 @@ async function copyStep(
   await addLayer(s, key, ins, cache, opts, images, held, async () => packLayer(files));
 }
 
-async function runStep(s: Stage, ins: Instruction, cache: BuildCache, opts: BuildOptions, images: Images, held: Array<() => void>): Promise<void> {
+async function runStep(
+  s: Stage, ins: Instruction, cache: BuildCache, opts: BuildOptions, images: Images, held: Array<() => void>, intermediates: string[],
+): Promise<void> {
   const argv = ins.json ?? [...s.shell, ins.rest];
   const network = ins.flags.network ?? opts.network;
   const key = sha256(`${s.key}\nrun ${JSON.stringify({ argv, network, env: [...s.env] })}`);
@@ -267,12 +276,14 @@ async function runStep(s: Stage, ins: Instruction, cache: BuildCache, opts: Buil
     if (!opts.runner) {
       throw new NotImplementedError(`line ${ins.line}: RUN is not supported yet: no build step runner (the container core provides one)`);
     }
+    const known = new Set((await images.store.listImages()).map((i) => i.manifestDigest));
     const base = await writeImage(images.store, { base: s.config, layers: s.layers, config: s.config.config, history: s.history });
     held.push(images.store.hold([base.manifestDigest, base.configDigest]));
+    if (!known.has(base.manifestDigest)) intermediates.push(base.manifestDigest);
     const lowerDirs = await images.store.unpack(base.manifestDigest);
     const env = [...s.env].map(([k, v]) => `${k}=${v}`);
     const res = await opts.runner.run({
-      lowerDirs, argv, env, workdir: s.config.config?.WorkingDir || '/', user: s.config.config?.User, network,
+      lowerDirs, image: base.configDigest, argv, env, workdir: s.config.config?.WorkingDir || '/', user: s.config.config?.User, network,
       onOutput: opts.onOutput,
     });
     const blob = await images.store.putBlob(res.diff);
@@ -280,6 +291,14 @@ async function runStep(s: Stage, ins: Instruction, cache: BuildCache, opts: Buil
     const diffId = await walkLayer(await images.store.openBlob(blob.digest), async () => undefined);
     return { stored: { mediaType: diffId === blob.digest ? MediaType.OciLayer : MediaType.OciLayerGzip, digest: blob.digest, size: blob.size }, diffId };
   });
+}
+
+/** Remove the images RUN steps ran on (unless one is the result or got a tag meanwhile). */
+async function dropIntermediates(images: Images, digests: string[], keep: string | undefined): Promise<void> {
+  const tagged = new Set((await images.store.listTags()).map((t) => t.manifestDigest));
+  for (const d of digests.splice(0)) {
+    if (d !== keep && !tagged.has(d)) await images.store.deleteImage(d).catch(() => undefined);
+  }
 }
 
 type Produced = { tar: Buffer; diffId: string; gzip: Buffer } | { stored: { mediaType: string; digest: string; size: number }; diffId: string };
@@ -294,6 +313,7 @@ async function addLayer(
     held.push(store.hold([hit.layer.digest]));
     opts.onOutput?.(' ---> Using cache\n');
     s.layers.push({ stored: hit.layer, diffId: hit.diffId });
+    s.created = hit.created;
   } else {
     const made = await produce();
     let entry: { stored: { mediaType: string; digest: string; size: number }; diffId: string };
@@ -303,7 +323,8 @@ async function addLayer(
       held.push(store.hold([b.digest]));
       entry = { stored: { mediaType: MediaType.OciLayerGzip, digest: b.digest, size: b.size }, diffId: made.diffId };
     }
-    cache.set(key, { layer: entry.stored, diffId: entry.diffId });
+    s.created = new Date().toISOString();
+    cache.set(key, { layer: entry.stored, diffId: entry.diffId, created: s.created });
     s.layers.push(entry);
   }
   s.key = key;

@@ -8,7 +8,7 @@ import { sha256 } from '../oci';
 export interface LayerFile {
   /** Path inside the image, relative, '/'-separated; directories first. */
   path: string;
-  type: 'file' | 'directory' | 'symlink' | 'link' | 'character-device';
+  type: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
   mode?: number;
   uid?: number;
   gid?: number;

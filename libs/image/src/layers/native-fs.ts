@@ -9,6 +9,7 @@ const S_IFBLK = 0o060000;
 type Libc = {
   mknod: (path: string, mode: number, dev: bigint) => number;
   lsetxattr: (path: string, name: string, value: Buffer, size: number, flags: number) => number;
+  lgetxattr: (path: string, name: string, value: Buffer, size: number) => number;
 };
 
 let libc: Libc | undefined;
@@ -19,6 +20,7 @@ function load(): Libc {
     libc = {
       mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)') as Libc['mknod'],
       lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)') as Libc['lsetxattr'],
+      lgetxattr: lib.func('long lgetxattr(const char *path, const char *name, void *value, size_t size)') as Libc['lgetxattr'],
     };
   }
   return libc;
@@ -45,4 +47,11 @@ export function lsetxattr(path: string, name: string, value: string): void {
   if (load().lsetxattr(path, name, buf, buf.length, 0) !== 0) {
     throw new SystemError(`setxattr ${name} on ${path}: errno ${koffi.errno()}`);
   }
+}
+
+/** The xattr's value, or undefined when the file does not have it (ENODATA) or xattrs are unsupported. */
+export function lgetxattr(path: string, name: string): string | undefined {
+  const buf = Buffer.alloc(256);
+  const n = Number(load().lgetxattr(path, name, buf, buf.length));
+  return n < 0 ? undefined : buf.subarray(0, n).toString();
 }
