@@ -25,7 +25,7 @@ for (const name of names) {
     target: 'node20',
     outfile,
     sourcemap: 'inline',
-    external: ['netlink', 'koffi', 'better-sqlite3', '@nestjs/*', 'fastify', 'pino', 'class-validator', 'class-transformer'],
+    external: ['netlink', 'koffi', 'better-sqlite3', '@nestjs/*', 'fastify', 'pino', 'class-validator', 'class-transformer', 'hyperswarm', 'hyperdht', 'udx-native', 'sodium-native'],
     logLevel: 'warning',
   });
   console.log(`\n=== bench/${name}`);
