@@ -142,6 +142,82 @@ describeAsRoot('containers through the docker client', () => {
     expect(await leftovers()).toEqual({ netns: [], mounts: [], veths: [], dnat: [] });
   });
 
+  it('published ports survive kill -9 and SIGTERM of the daemon; rm then removes the rule', async () => {
+    ok(d('run', '-d', '--name', 'pubr', '-p', '127.0.0.1:18081:80', 'busybox', ...httpd('still-published')));
+    const answers = async () => {
+      let body = '';
+      for (let i = 0; i < 30 && body !== 'still-published\n'; i++) {
+        body = await nsExec(host.name, 'curl', ['-s', '-m', '2', 'http://127.0.0.1:18081/']).catch(() => '');
+        if (body !== 'still-published\n') await sleep(100);
+      }
+      return body;
+    };
+    expect(await answers()).toBe('still-published\n');
+    await netd.kill9();
+    netd = await startNetd({ hostNetns: host.ref.path, bridge: 'netdc0', dir: netd.dir, dataRoot: netd.dataRoot });
+    expect(await answers()).toBe('still-published\n');
+    expect((await leftovers()).dnat.filter((l) => l.includes('dport 18081'))).toHaveLength(1);
+    await netd.stop();
+    netd = await startNetd({ hostNetns: host.ref.path, bridge: 'netdc0', dir: netd.dir, dataRoot: netd.dataRoot });
+    expect(await answers()).toBe('still-published\n');
+    expect(ok(d('port', 'pubr'))).toContain('80/tcp -> 127.0.0.1:18081');
+    ok(d('rm', '-f', 'pubr'));
+    expect(await nsExec(host.name, 'curl', ['-s', '-m', '1', 'http://127.0.0.1:18081/']).catch(() => 'refused')).toBe('refused');
+    expect(await leftovers()).toEqual({ netns: [], mounts: [], veths: [], dnat: [] });
+  });
+
+  it('docker run -i: piped stdin reaches the container and its output comes back', () => {
+    const r = spawnSync('docker', ['-H', `unix://${netd.socket}`, 'run', '-i', '--rm', 'busybox', 'sh', '-c', 'cat; echo done >&2; exit 4'], {
+      input: 'hello\nworld\n', encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL', env: { PATH: process.env.PATH, HOME: '/nonexistent' },
+    });
+    expect({ rc: r.status, out: r.stdout, err: r.stderr }).toEqual({ rc: 4, out: 'hello\nworld\n', err: 'done\n' });
+  });
+
+  it('docker run -it through a pty: an interactive shell, its output and its exit code; resize reaches the console', () => {
+    // A pty for the docker client (as a terminal would give it); the script types into it.
+    const driver = `
+import os, pty, sys, time, select, fcntl, termios, struct
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 101, 0, 0))
+    os.execvp('docker', ['docker', '-H', 'unix://${netd.socket}', 'run', '-it', '--rm', 'busybox', 'sh'])
+out = b''
+def read_for(secs):
+    global out
+    end = time.time() + secs
+    while time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            out += chunk
+    return True
+read_for(1.5)
+os.write(fd, b'stty size; echo hi-$((1+1)); exit 3\\r')
+while read_for(0.5):
+    pass
+for _ in range(50):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    read_for(0.1)
+else:
+    os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode('utf8', 'replace'))
+sys.stdout.write('\\nEXIT=%d\\n' % os.waitstatus_to_exitcode(status))
+`;
+    const r = spawnSync('python3', ['-c', driver], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL', env: { PATH: process.env.PATH, HOME: '/nonexistent', TERM: 'xterm' } });
+    expect(r.stderr + r.stdout).toMatch(/^hi-2\r?$/m);
+    expect(r.stdout).toContain('EXIT=3');
+    expect(r.stdout).toMatch(/^33 101\r?$/m);
+    expect(d('ps', '-aq').out).toBe('');
+  });
+
   it('bad input gets Docker\'s errors and leaves nothing behind', async () => {
     ok(d('network', 'create', '--subnet', '10.219.4.0/24', '--gateway', '10.219.4.1', 'ctr-bad'));
     const missing = await api(netd.socket, 'POST', '/v1.47/containers/create', { Image: 'nosuchimage', Cmd: ['true'] });

@@ -38,6 +38,7 @@ export class ContainerManager {
   private readonly exitListeners = new Map<string, Set<(code: number) => void>>();
   private readonly removeListeners = new Map<string, Set<() => void>>();
   private readonly now: () => Date;
+  private readonly createdHooks: Array<(id: string) => Promise<void>> = [];
 
   constructor(private readonly o: ContainerManagerOptions) {
     this.now = o.now ?? (() => new Date());
@@ -208,6 +209,15 @@ export class ContainerManager {
     return this.o.store.list();
   }
 
+  /**
+   * Run `hook` each time the runtime has created a container, before its process starts: an
+   * attach made before `start` connects there and so sees all of the output. A failing hook
+   * does not stop the start.
+   */
+  onCreated(hook: (id: string) => Promise<void>): void {
+    this.createdHooks.push(hook);
+  }
+
   /** Stop watching exits (daemon shutdown): containers keep running under their monitors. */
   detach(): void {
     for (const c of this.watchers.values()) c.abort();
@@ -220,7 +230,8 @@ export class ContainerManager {
     const rt = this.o.runtime;
     if (await rt.state(r.id)) await rt.delete(r.id, { force: true });
     try {
-      const { pid } = await rt.create({ id: r.id, lowers: r.spec.lowers, terminal: r.spec.tty ?? false, stdin: r.spec.openStdin, name: r.name.slice(1) });
+      const { pid } = await rt.create({ id: r.id, lowers: r.spec.lowers, terminal: r.spec.tty ?? false, stdin: r.spec.openStdin, stdinOnce: r.spec.stdinOnce, name: r.name.slice(1) });
+      for (const hook of this.createdHooks) await hook(r.id).catch(() => undefined);
       await rt.start(r.id);
       await this.o.store.put({ ...base, state: transition(base.state, { type: 'start', pid, at: this.now() }) });
     } catch (e) {

@@ -30,6 +30,8 @@ export interface ContainerSpec {
   readonly domainname?: string;
   readonly tty?: boolean;
   readonly openStdin?: boolean;
+  /** Docker's StdinOnce: the first attached client closing its input closes stdin. */
+  readonly stdinOnce?: boolean;
   readonly stopSignal?: string;
   /** Seconds `stop` waits before SIGKILL (default 10). */
   readonly stopTimeout?: number;

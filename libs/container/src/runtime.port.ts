@@ -10,7 +10,24 @@ export interface RuntimeCreateSpec {
   readonly terminal: boolean;
   /** Keep stdin open for attach (`-i`). */
   readonly stdin?: boolean;
+  /** With `stdin`: the first attached client closing its input closes the container's stdin. */
+  readonly stdinOnce?: boolean;
   readonly name?: string;
+}
+
+/**
+ * A live connection to a container's stdio (`attach`). Output is what the container writes
+ * from the moment of connecting (a TTY's output arrives as stdout); input goes to its stdin if
+ * it was created with `stdin`. The connection ends (onClose) when the container has exited and
+ * its output was delivered, or when either side closes it.
+ */
+export interface AttachConnection {
+  onOutput(cb: (stream: 'stdout' | 'stderr', data: Buffer) => void): void;
+  onClose(cb: () => void): void;
+  write(data: Buffer): void;
+  /** No more input: closes the container's stdin when it was created with `stdinOnce`. */
+  closeStdin(): void;
+  close(): void;
 }
 
 export type RuntimeStatus = 'created' | 'running' | 'paused' | 'stopped';
@@ -105,6 +122,15 @@ export abstract class Runtime {
    * Read-only: it changes nothing.
    */
   abstract adopt(ids: readonly string[]): Promise<AdoptedContainer[]>;
+
+  /**
+   * Connect to a created or running container's stdio. NotFound if unknown, Conflict if it
+   * has stopped. Works after a daemon restart too (the monitor holds the stdio).
+   */
+  abstract attach(id: string): Promise<AttachConnection>;
+
+  /** Resize a TTY container's console. NotFound if unknown, Conflict if it has stopped. */
+  abstract resize(id: string, height: number, width: number): Promise<void>;
 }
 
 export type { LogEntry, LogReadOptions };

@@ -1,5 +1,5 @@
 import { K8sLogAssembler, parseK8sLine, type LogEntry } from '@app/container';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -45,4 +45,39 @@ export async function* attachOutput(path: string, exited: Promise<unknown>, sign
   } finally {
     await fh?.close();
   }
+}
+
+/** The size of the log now: where output written from here on starts. */
+export async function logOffset(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * What the log holds past `offset` on each stream beyond the first `sent` bytes already
+ * delivered live. conmon may close attach sockets at exit before it has drained the
+ * container's pipes into them; the log gets everything, and per stream the live output is a
+ * prefix of it, so the difference is exactly what the attached client missed.
+ */
+export async function missedOutput(path: string, offset: number, sent: { stdout: number; stderr: number }): Promise<LogEntry[]> {
+  let text: string;
+  try {
+    const buf = await readFile(path);
+    text = buf.subarray(offset <= buf.length ? offset : 0).toString('utf8');
+  } catch {
+    return [];
+  }
+  const asm = new K8sLogAssembler();
+  const whole = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+  const entries = [...text.split('\n').flatMap((l) => asm.push(l) ?? []), ...asm.flush()];
+  for (const e of entries) whole[e.stream] = Buffer.concat([whole[e.stream], Buffer.from(e.text)]);
+  const out: LogEntry[] = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const rest = whole[stream].subarray(sent[stream]);
+    if (rest.length > 0) out.push({ time: new Date().toISOString(), stream, text: rest.toString('utf8') });
+  }
+  return out;
 }

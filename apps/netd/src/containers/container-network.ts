@@ -1,5 +1,6 @@
 import { ConflictError, ForbiddenError, IpAddr, NotFoundError, Prefix, shortId } from '@app/common';
 import { containerPaths, hostsOf, resolvConfOf, type ContainerRecord, type FilesContext } from '@app/container';
+import type { PortMapping } from '@app/drivers/driver-api';
 import type { NetnsRef, Netlink } from '@app/kernel';
 import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -94,8 +95,19 @@ export class ContainerNetworking {
       macAddress: a.mac,
       aliases: a.aliases,
       links: a.links,
-      portMappings: withPorts?.ports.map((p) => ({ proto: p.proto, containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIp ? IpAddr.parse(p.hostIp) : undefined })),
+      portMappings: withPorts && toMappings(withPorts),
     });
+  }
+
+  /**
+   * The published ports of a container's endpoint on `networkId`: they go with its first
+   * network (eth0), as on `setUp`. Host ports are fixed at create, so a replay after a daemon
+   * restart programs the same rules. Undefined for sandboxes that are not containers.
+   */
+  portMappingsFor(containerId: string, networkId: string): PortMapping[] | undefined {
+    const net = this.d.containers.net(containerId);
+    if (!net || net.kind !== 'networks' || net.networks[0]?.networkId !== networkId) return undefined;
+    return toMappings(net);
   }
 
   private async tearDownLocked(id: string): Promise<void> {
@@ -193,6 +205,10 @@ export class ContainerNetworking {
     const s = this.d.store.sandboxById(id);
     return s ? this.d.sandboxes.ref(s) : Promise.resolve(undefined);
   }
+}
+
+function toMappings(net: ContainerNet): PortMapping[] {
+  return net.ports.map((p) => ({ proto: p.proto, containerPort: p.containerPort, hostPort: p.hostPort, hostIp: p.hostIp ? IpAddr.parse(p.hostIp) : undefined }));
 }
 
 function dnsOptions(rec: ContainerRecord): SandboxDnsOptions {

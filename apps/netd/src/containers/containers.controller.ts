@@ -78,8 +78,8 @@ export class ContainersController {
 
   @Post('containers/:id/resize')
   @HttpCode(200)
-  async resize(@Param('id') id: string) {
-    await this.svc.find(id);
+  async resize(@Param('id') id: string, @Query() q: Q) {
+    await this.svc.resize(id, Number(one(q, 'h') || 'NaN'), Number(one(q, 'w') || 'NaN'));
   }
 
   @Post('containers/:id/wait')

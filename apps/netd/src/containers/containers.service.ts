@@ -2,7 +2,7 @@ import type { ContainerCreateRequest, ContainerCreateResponse, EndpointConfig } 
 import { ConflictError, InvalidParameterError, NotFoundError, generateId } from '@app/common';
 import {
   canonicalName, containerPaths, generateName, NO_RESTART, shouldRestart, type ContainerManager, type ContainerRecord, type ContainerSpec, type LogEntry,
-  type LogReadOptions, type Runtime as ContainerRuntime, type WaitCondition,
+  type LogReadOptions, type Runtime as ContainerRuntime, type WaitCondition, type AttachConnection,
 } from '@app/container';
 import { familiarString, parseReference } from '@app/image';
 import type { Ipam } from '@app/ipam/ipam.contract';
@@ -42,8 +42,12 @@ export class ContainersService {
   private readonly releasing = new Map<string, Promise<void>>();
   private readonly deleting = new Set<string>();
 
+  /** Attaches waiting for their container's runtime create (attach before start). */
+  private readonly pendingAttach = new Map<string, Array<{ resolve(c: AttachConnection): void; reject(e: unknown): void }>>();
+
   constructor(private readonly d: ContainersDeps) {
     this.execs = new ExecRegistry(d.manager, d.events);
+    d.manager.onCreated((id) => this.connectPending(id));
   }
 
   async create(name: string | undefined, req: ContainerCreateRequest): Promise<ContainerCreateResponse> {
@@ -82,6 +86,7 @@ export class ContainersService {
       domainname: req.Domainname || undefined,
       tty: req.Tty ?? false,
       openStdin: req.OpenStdin ?? false,
+      stdinOnce: req.StdinOnce ?? false,
       stopSignal: req.StopSignal || ic.StopSignal || undefined,
       stopTimeout: req.StopTimeout ?? undefined,
       restartPolicy: decoded.restartPolicy,
@@ -233,6 +238,51 @@ export class ContainersService {
 
   logs(ref: string, opts: LogReadOptions): Promise<AsyncIterable<LogEntry>> {
     return this.d.manager.logs(ref, opts);
+  }
+
+  /**
+   * A live connection to the container's stdio (attach with stdin). For a container not yet
+   * started (the docker client attaches, then starts) it resolves once the runtime has created
+   * it and before its process runs, so no output is missed. The waiter is registered before the
+   * state check, so a create happening meanwhile cannot slip past it.
+   */
+  attachStdio(id: string, signal: AbortSignal): Promise<AttachConnection> {
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject };
+      const list = this.pendingAttach.get(id) ?? [];
+      list.push(waiter);
+      this.pendingAttach.set(id, list);
+      const drop = () => {
+        const l = this.pendingAttach.get(id)?.filter((w) => w !== waiter) ?? [];
+        if (l.length > 0) this.pendingAttach.set(id, l);
+        else this.pendingAttach.delete(id);
+      };
+      signal.addEventListener('abort', () => {
+        drop();
+        reject(new Error('attach: client went away'));
+      }, { once: true });
+      void this.d.runtime.state(id).then((st) => {
+        if (!st || st.status === 'stopped' || !this.pendingAttach.get(id)?.includes(waiter)) return;
+        drop();
+        this.d.runtime.attach(id).then(resolve, reject);
+      }, reject);
+    });
+  }
+
+  private async connectPending(id: string): Promise<void> {
+    const waiters = this.pendingAttach.get(id) ?? [];
+    this.pendingAttach.delete(id);
+    for (const w of waiters) await this.d.runtime.attach(id).then(w.resolve, w.reject);
+  }
+
+  /** `POST /containers/{id}/resize`: a TTY container's console; a no-op without a TTY. */
+  async resize(ref: string, height: number, width: number): Promise<void> {
+    const r = await this.find(ref);
+    if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0 || height > 65535 || width > 65535) {
+      throw new InvalidParameterError(`invalid console size: ${height}x${width}`);
+    }
+    if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
+    if (r.spec.tty) await this.d.runtime.resize(r.id, height, width);
   }
 
   logPath(id: string): string {

@@ -1,5 +1,5 @@
 import {
-  Runtime, type AdoptedContainer, type ExecResult, type ExecSpec, type ExitStatus, type LogEntry, type LogReadOptions,
+  Runtime, type AdoptedContainer, type AttachConnection, type ExecResult, type ExecSpec, type ExitStatus, type LogEntry, type LogReadOptions,
   type RuntimeCreateSpec, type RuntimeState,
 } from '@app/container';
 
@@ -56,5 +56,11 @@ export class NetworkedRuntime extends Runtime {
   }
   adopt(ids: readonly string[]): Promise<AdoptedContainer[]> {
     return this.inner.adopt(ids);
+  }
+  attach(id: string): Promise<AttachConnection> {
+    return this.inner.attach(id);
+  }
+  resize(id: string, height: number, width: number): Promise<void> {
+    return this.inner.resize(id, height, width);
   }
 }

@@ -1,12 +1,14 @@
 import type { LogEntry } from '@app/container';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { describe } from '../http/error.filter';
 import { rewriteUrl } from '../http/api-version';
 import type { ContainersService } from './containers.service';
-import { attachOutput } from './attach-reader';
+import { attachOutput, logOffset, missedOutput } from './attach-reader';
 import { ConflictError } from '@app/common';
+import type { AttachConnection } from '@app/container';
 
 export const RAW_STREAM = 'application/vnd.docker.raw-stream';
 export const MULTIPLEXED_STREAM = 'application/vnd.docker.multiplexed-stream';
@@ -79,6 +81,7 @@ export async function serveStream(
   kind: { attach: string; query: URLSearchParams } | { exec: string; body: unknown },
   socket: Duplex,
   upgrade: boolean,
+  head?: Buffer,
 ): Promise<void> {
   try {
     if ('attach' in kind) {
@@ -91,6 +94,21 @@ export async function serveStream(
       }
       const streams = new Set([...(want('stdout') || (!q.has('stdout') && !q.has('stderr')) ? ['stdout'] : []), ...(want('stderr') ? ['stderr'] : [])]);
       const ctl = new AbortController();
+      if (want('stdin') && r.spec.openStdin && !want('logs')) {
+        // The head goes out first: the docker client starts the container only once attached.
+        socket.write(hijackHead(upgrade, tty));
+        svc.attachEvent(r.id, r.name.slice(1));
+        socket.on('close', () => ctl.abort());
+        const offset = await logOffset(svc.logPath(r.id));
+        const exited = svc.wait(r.id, 'next-exit');
+        const stdio = await svc.attachStdio(r.id, ctl.signal);
+        const sent = await relay(stdio, socket, tty, streams, head);
+        if (!socket.destroyed && (await Promise.race([exited.then(() => true, () => false), sleep(2000).then(() => false)]))) {
+          for (const e of await missedOutput(svc.logPath(r.id), offset, sent)) if (streams.has(e.stream)) socket.write(encodeEntry(e, tty, false));
+        }
+        socket.end();
+        return;
+      }
       const exited = svc.wait(r.id, 'next-exit');
       socket.write(hijackHead(upgrade, tty));
       svc.attachEvent(r.id, r.name.slice(1));
@@ -111,6 +129,29 @@ export async function serveStream(
   } catch (e) {
     if (!socket.destroyed) socket.end(errorResponse(e));
   }
+}
+
+/**
+ * Attach with stdin: the client's bytes go to the container's stdin, its output comes back
+ * (raw with a TTY, framed without). The client half-closing ends stdin (StdinOnce); the stream
+ * ends when the container's stdio closes (it exited) or the client goes away.
+ */
+function relay(conn: AttachConnection, socket: Duplex, tty: boolean, streams: Set<string>, head?: Buffer): Promise<{ stdout: number; stderr: number }> {
+  const sent = { stdout: 0, stderr: 0 };
+  return new Promise((resolve) => {
+    conn.onClose(() => resolve(sent));
+    conn.onOutput((stream, data) => {
+      sent[stream] += data.length;
+      if (streams.has(stream) && !socket.destroyed) socket.write(tty ? data : frame(stream, data));
+    });
+    if (head && head.length > 0) conn.write(head);
+    socket.on('data', (d: Buffer) => conn.write(d));
+    socket.on('end', () => conn.closeStdin());
+    socket.on('close', () => {
+      conn.close();
+      resolve(sent);
+    });
+  });
 }
 
 async function* filterEntries(entries: AsyncIterable<LogEntry>, streams: Set<string>, signal: AbortSignal): AsyncGenerator<LogEntry> {
@@ -136,7 +177,7 @@ export function upgradeHandler(svc: () => ContainersService | undefined, log: Lo
       const kind = attach
         ? { attach: decodeURIComponent(attach[1]), query: url.searchParams }
         : { exec: decodeURIComponent(exec![1]), body: await readBody(req, socket, head) };
-      await serveStream(service, kind, socket, true);
+      await serveStream(service, kind, socket, true, attach ? head : undefined);
     })().catch((e) => log.warn({ err: e }, 'hijacked stream failed'));
   };
 }

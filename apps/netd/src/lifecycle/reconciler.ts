@@ -1,5 +1,5 @@
 import { ConflictError, Prefix, UnavailableError } from '@app/common';
-import { isReconcilable } from '@app/drivers/driver-api';
+import { isReconcilable, type PortMapping } from '@app/drivers/driver-api';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { NetnsRef, Netlink } from '@app/kernel';
 import type { Logger } from 'pino';
@@ -20,6 +20,8 @@ export interface ReconcileDeps {
   networks: NetworksService;
   endpoints: EndpointsService;
   sandboxes: SandboxesService;
+  /** Published ports per container endpoint, replayed with its join (absent: none). */
+  containerNet?: { portMappingsFor(containerId: string, networkId: string): readonly PortMapping[] | undefined };
   log: Logger;
 }
 
@@ -107,7 +109,8 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     });
     const defaultRoute = !n.internal && !withRoute.has(ep.sandboxId);
     if (defaultRoute) withRoute.add(ep.sandboxId);
-    await driver.join({ networkId: n.id, endpointId: ep.id, sandbox: ns, ifname: ep.ifname, defaultRoute });
+    const portMappings = sandbox.containerId ? d.containerNet?.portMappingsFor(sandbox.containerId, n.id) : undefined;
+    await driver.join({ networkId: n.id, endpointId: ep.id, sandbox: ns, ifname: ep.ifname, defaultRoute, portMappings });
     r.endpointsReplayed++;
   }
   const known = {

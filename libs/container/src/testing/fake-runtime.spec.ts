@@ -5,7 +5,10 @@ describeRuntimeContract('FakeRuntime', async () => {
   const runtime = new FakeRuntime();
   return {
     runtime,
-    prepare: async (id) => ({ id, lowers: ['/layer'], terminal: false }),
+    prepare: async (id, args) => {
+      runtime.programs.set(id, args);
+      return { id, lowers: ['/layer'], terminal: false };
+    },
     dispose: async () => undefined,
   };
 });

@@ -4,6 +4,7 @@ import type { LogEntry, LogReadOptions } from '../k8s-log';
 import {
   Runtime,
   type AdoptedContainer,
+  type AttachConnection,
   type ExecResult,
   type ExecSpec,
   type ExitStatus,
@@ -19,6 +20,16 @@ interface FakeContainer {
   logs: LogEntry[];
   ignored: Set<number>;
   waiters: Array<(e: ExitStatus) => void>;
+  attached: FakeAttach[];
+  stdin: Buffer[];
+  stdinClosed: boolean;
+  size?: { height: number; width: number };
+}
+
+interface FakeAttach {
+  output: Array<(stream: 'stdout' | 'stderr', data: Buffer) => void>;
+  closed: Array<() => void>;
+  open: boolean;
 }
 
 /**
@@ -31,6 +42,8 @@ export class FakeRuntime extends Runtime {
   private nextPid = 1000;
   /** Answer for exec; default: exit 0, no output. */
   onExec: (id: string, spec: ExecSpec) => ExecResult = () => ({ exitCode: 0, stdout: '', stderr: '' });
+  /** What each id runs, where a test sets it (the real runtime reads it from the bundle). */
+  readonly programs = new Map<string, readonly string[]>();
   /** Make the next create fail with this error (then reset). */
   failNextCreate?: Error;
 
@@ -44,7 +57,7 @@ export class FakeRuntime extends Runtime {
     const pid = this.nextPid++;
     // A new create starts a new life: conmon's old exit file is removed first (RuncRuntime too).
     this.exited.delete(spec.id);
-    this.containers.set(spec.id, { spec, status: 'created', pid, logs: [], ignored: new Set(), waiters: [] });
+    this.containers.set(spec.id, { spec, status: 'created', pid, logs: [], ignored: new Set(), waiters: [], attached: [], stdin: [], stdinClosed: false });
     return { pid };
   }
 
@@ -119,6 +132,45 @@ export class FakeRuntime extends Runtime {
     });
   }
 
+  /**
+   * The model of a process's stdio: a `cat` container echoes its stdin to stdout and exits 0
+   * when stdin closes (as the real one does); others only record their input ({@link stdinOf}).
+   */
+  async attach(id: string): Promise<AttachConnection> {
+    const c = this.get(id);
+    if (c.status === 'stopped') throw new ConflictError(`Container ${id} is not running`);
+    const a: FakeAttach = { output: [], closed: [], open: true };
+    c.attached.push(a);
+    const isCat = this.programs.get(id)?.[0] === 'cat';
+    return {
+      onOutput: (cb) => void a.output.push(cb),
+      onClose: (cb) => void a.closed.push(cb),
+      write: (data) => {
+        if (!a.open || c.stdinClosed || !c.spec.stdin) return;
+        c.stdin.push(Buffer.from(data));
+        if (isCat && c.status === 'running') this.emitOutput(id, 'stdout', data);
+      },
+      closeStdin: () => {
+        if (!c.spec.stdin || !c.spec.stdinOnce || c.stdinClosed) return;
+        c.stdinClosed = true;
+        if (isCat && c.status === 'running') this.exit(id, 0);
+      },
+      close: () => this.detach(a),
+    };
+  }
+
+  async resize(id: string, height: number, width: number): Promise<void> {
+    const c = this.get(id);
+    if (c.status === 'stopped') throw new ConflictError(`Container ${id} is not running`);
+    c.size = { height, width };
+  }
+
+  private detach(a: FakeAttach): void {
+    if (!a.open) return;
+    a.open = false;
+    for (const cb of a.closed.splice(0)) cb();
+  }
+
   // ---- test controls ---------------------------------------------------------------------
 
   /** Exit records that outlive `delete`, as conmon's exit file outlives `runc delete`. */
@@ -132,11 +184,30 @@ export class FakeRuntime extends Runtime {
     c.exit = { exitCode: code, finishedAt: at };
     this.exited.set(id, c.exit);
     for (const w of c.waiters.splice(0)) w(c.exit);
+    for (const a of c.attached.splice(0)) this.detach(a);
   }
 
   /** The process ignores `signal` (e.g. SIGTERM), so only SIGKILL stops it. */
   ignoreSignal(id: string, signal: NodeJS.Signals): void {
     this.get(id).ignored.add(constants.signals[signal]);
+  }
+
+  /** The process writes to an attached client (and to its log). */
+  emitOutput(id: string, stream: 'stdout' | 'stderr', data: Buffer | string): void {
+    const c = this.get(id);
+    const buf = Buffer.from(data);
+    c.logs.push({ time: new Date().toISOString(), stream, text: buf.toString() });
+    for (const a of c.attached) if (a.open) for (const cb of a.output) cb(stream, buf);
+  }
+
+  /** What attached clients wrote to the process's stdin, and whether it was closed. */
+  stdinOf(id: string): { data: string; closed: boolean } {
+    const c = this.get(id);
+    return { data: Buffer.concat(c.stdin).toString(), closed: c.stdinClosed };
+  }
+
+  consoleSizeOf(id: string): { height: number; width: number } | undefined {
+    return this.get(id).size;
   }
 
   writeLog(id: string, stream: 'stdout' | 'stderr', text: string, time = new Date().toISOString()): void {

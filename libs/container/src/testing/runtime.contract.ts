@@ -1,5 +1,5 @@
 import { generateId } from '@app/common';
-import type { Runtime, RuntimeCreateSpec } from '../runtime.port';
+import type { AttachConnection, Runtime, RuntimeCreateSpec } from '../runtime.port';
 
 /** What a contract run needs from an implementation. */
 export interface RuntimeHarness {
@@ -20,10 +20,10 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
   describe(`Runtime contract: ${name}`, () => {
     let h: RuntimeHarness;
     const made: string[] = [];
-    const fresh = async (args = LONG) => {
+    const fresh = async (args = LONG, extra: Partial<RuntimeCreateSpec> = {}) => {
       const id = generateId();
       made.push(id);
-      await h.runtime.create(await h.prepare(id, args));
+      await h.runtime.create({ ...(await h.prepare(id, args)), ...extra });
       return id;
     };
 
@@ -95,5 +95,47 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
         { id: missing, status: 'missing', pid: 0 },
       ]);
     });
+
+    it('attach: stdin reaches the process, its output comes back, closing stdin (stdinOnce) ends it', async () => {
+      const id = await fresh(['cat'], { stdin: true, stdinOnce: true });
+      const conn = await h.runtime.attach(id);
+      const closed = new Promise<void>((r) => conn.onClose(r));
+      const got = collect(conn);
+      await h.runtime.start(id);
+      const exited = h.runtime.waitExit(id);
+      conn.write(Buffer.from('hello\n'));
+      await until(() => got.stdout.includes('hello\n'));
+      conn.closeStdin();
+      expect((await exited).exitCode).toBe(0);
+      await closed;
+      expect(got).toEqual({ stdout: 'hello\n', stderr: '' });
+    });
+
+    it('attach and resize: NotFound for unknown ids, Conflict once stopped', async () => {
+      const unknown = generateId();
+      await expect(h.runtime.attach(unknown)).rejects.toMatchObject({ kind: 'not-found' });
+      await expect(h.runtime.resize(unknown, 24, 80)).rejects.toMatchObject({ kind: 'not-found' });
+      const id = await fresh();
+      await h.runtime.start(id);
+      const exited = h.runtime.waitExit(id);
+      await h.runtime.kill(id, 'SIGKILL');
+      await exited;
+      await expect(h.runtime.attach(id)).rejects.toMatchObject({ kind: 'conflict' });
+      await expect(h.runtime.resize(id, 24, 80)).rejects.toMatchObject({ kind: 'conflict' });
+    });
   });
+}
+
+function collect(conn: AttachConnection): { stdout: string; stderr: string } {
+  const got = { stdout: '', stderr: '' };
+  conn.onOutput((stream, data) => (got[stream] += data.toString()));
+  return got;
+}
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

@@ -28,6 +28,8 @@ export interface ConmonSpec {
   readonly terminal?: boolean;
   /** Keep a pipe to the container's stdin open for attach (`-i`). */
   readonly stdin?: boolean;
+  /** With `stdin`: keep it open when an attached client closes its input (Docker's !StdinOnce). */
+  readonly leaveStdinOpen?: boolean;
   readonly timeoutMs?: number;
 }
 
@@ -58,7 +60,8 @@ export function startConmon(spec: ConmonSpec): Promise<ConmonStarted> {
     '--runtime-arg', '--root',
     '--runtime-arg', spec.runcRoot,
     ...(spec.terminal ? ['--terminal'] : []),
-    ...(spec.stdin ? ['--stdin', '--leave-stdin-open'] : []),
+    ...(spec.stdin ? ['--stdin'] : []),
+    ...(spec.stdin && spec.leaveStdinOpen ? ['--leave-stdin-open'] : []),
   ];
   return new Promise((resolve, reject) => {
     // Every stdio but the sync pipe goes nowhere: conmon's daemonized half inherits them, and

@@ -2,3 +2,4 @@ export * from './runc-cli';
 export * from './conmon';
 export * from './overlay-mount';
 export * from './process';
+export * from './conmon-attach';
