@@ -51,12 +51,14 @@ describeAsRoot('images through the docker client', () => {
   });
 
   afterAll(async () => {
+    const ids = netd ? d('ps', '-aq').out.split('\n').filter(Boolean) : [];
     if (netd) {
-      const ids = d('ps', '-aq').out.split('\n').filter(Boolean);
       if (ids.length > 0) d('rm', '-f', ...ids);
       await netd.stop();
     }
-    for (const n of readdirSync('/run/netns').filter((x) => x.startsWith('netd-c-'))) await run('ip', ['netns', 'del', n]).catch(() => undefined);
+    // Only the namespaces of this daemon's containers (netd-c-<12 hex of the id>), never others'.
+    const mine = new Set(ids.map((id) => `netd-c-${id.slice(0, 12)}`));
+    for (const n of readdirSync('/run/netns').filter((x) => mine.has(x))) await run('ip', ['netns', 'del', n]).catch(() => undefined);
     await host?.dispose();
     await registry?.stop();
     if (work) rmSync(work, { recursive: true, force: true });

@@ -232,8 +232,14 @@ export class ContainersService {
     if (this.d.net.isUp(r.id)) await this.d.net.writeFiles(r, next);
   }
 
-  wait(ref: string, condition: WaitCondition): Promise<{ statusCode: number }> {
-    return this.d.manager.wait(ref, condition);
+  async wait(ref: string, condition: WaitCondition): Promise<{ statusCode: number }> {
+    if (condition !== 'removed') return this.d.manager.wait(ref, condition);
+    // `docker run --rm` returns when this answers: the container's network must be gone by then
+    // too. Its teardown runs on the destroy event; joining the per-container lock waits for it.
+    const id = (await this.d.manager.inspect(ref)).id;
+    const result = await this.d.manager.wait(id, condition);
+    await this.d.net.tearDown(id);
+    return result;
   }
 
   logs(ref: string, opts: LogReadOptions): Promise<AsyncIterable<LogEntry>> {
