@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +146,49 @@ describe('registry client against docker-registry 2.8', () => {
     expect(readdirSync(join(b.root, 'blobs', 'sha256'))).toEqual([]);
     expect(readdirSync(join(b.root, 'ingest'))).toEqual([]);
     expect(readdirSync(join(b.root, 'layers'))).toEqual([]);
+  });
+
+  it('rejects a blob corrupted in transit (a proxy flips a byte) and leaves nothing in the store', async () => {
+    const a = freshStore();
+    const img = await makeImage(a, [[dir('etc'), file('etc/os-release', 'transit')], [file('payload', 'p'.repeat(8000))]]);
+    await a.setTag(`${reg.host}/transit:1`, img.manifestDigest);
+    await pushImage(mkClient(), a, `${reg.host}/transit:1`);
+    const layer = (await a.readManifest(img.manifestDigest)).layers[1].digest;
+    const [regHost, regPort] = reg.host.split(':');
+    // A plain HTTP proxy on loopback that passes everything through but flips one byte of the
+    // layer blob's body on its way to the client.
+    const proxy: Server = createServer((req, res) => {
+      const up = request({ host: regHost, port: Number(regPort), path: req.url, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        const flip = req.method === 'GET' && (req.url ?? '').endsWith(`/blobs/${layer}`);
+        let flipped = false;
+        r.on('data', (chunk: Buffer) => {
+          if (flip && !flipped) {
+            chunk = Buffer.from(chunk);
+            chunk[chunk.length >> 1] ^= 0xff;
+            flipped = true;
+          }
+          res.write(chunk);
+        });
+        r.on('end', () => res.end());
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const via = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const b = freshStore();
+      await expect(pullImage(mkClient(), b, `${via}/transit:1`)).rejects.toMatchObject({
+        kind: 'invalid-parameter',
+        message: expect.stringContaining(`filesystem layer verification failed for digest ${layer}`),
+      });
+      expect(await b.listImages()).toEqual([]);
+      expect(readdirSync(join(b.root, 'blobs', 'sha256'))).toEqual([]);
+      expect(readdirSync(join(b.root, 'ingest'))).toEqual([]);
+      expect(readdirSync(join(b.root, 'layers'))).toEqual([]);
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it('answers a missing tag with a Docker-like not found', async () => {
