@@ -161,7 +161,7 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
     }
     const taken = this.allPublished().filter((p) => !prior?.published.includes(p));
     const published = net.internal ? [] : resolvePublished(net, ep, req.portMappings ?? [], taken);
-    const ctx: JoinCtx = { ...this.kernel(), net, ep, sandbox: req.sandbox, ifname, hostVeth, defaultRoute: req.defaultRoute };
+    const ctx: JoinCtx = { ...this.kernel(), net, ep, sandbox: req.sandbox, ifname, hostVeth, defaultRoute: req.defaultRoute, bridge: net.bridge, mtu: net.options.mtu };
     const needsFirewall = published.length > 0 || (prior?.published.length ?? 0) > 0 || !net.options.enableIcc;
     const steps: Step<JoinCtx>[] = [
       ...JOIN_STEPS,

@@ -1,10 +1,10 @@
-import { ConflictError, isNetdError, NotFoundError, Prefix, SystemError } from '@app/common';
-import type { IpAddr } from '@app/common';
-import type { Netlink, NetnsRef, RouteSpec } from '@app/kernel/netlink.port';
+import { isNetdError, NotFoundError, Prefix, SystemError } from '@app/common';
+import type { Netlink, NetnsRef } from '@app/kernel/netlink.port';
 import type { Sysctl } from '@app/kernel/sysctl.port';
 import type { DriverLogger } from '../logger';
 import { type BridgeEndpoint, type BridgeNetwork, firstGateway, gatewayPrefixes } from './bridge.state';
 import { markerMac } from './veth';
+import { ENSURE_VETH, ensureDefaultRoute, PLUG_STEPS, type VethJoinCtx } from '../veth-steps';
 
 /** One named step of a multi-step operation, applied in order (libnetwork's setup_*.go list). */
 export interface Step<C> {
@@ -113,15 +113,10 @@ export const NETWORK_STEPS: readonly Step<NetworkCtx>[] = [
   },
 ];
 
-export interface JoinCtx extends KernelCtx {
+export interface JoinCtx extends KernelCtx, VethJoinCtx {
   readonly net: BridgeNetwork;
   readonly ep: BridgeEndpoint;
-  readonly sandbox: NetnsRef;
-  readonly ifname: string;
-  readonly hostVeth: string;
   readonly defaultRoute: boolean;
-  /** True when this run created the veth (a fresh pair: no need to read state back). */
-  createdVeth?: boolean;
 }
 
 const epHasV6 = (c: JoinCtx) => c.ep.addresses.some((a) => a.family === 6);
@@ -135,56 +130,9 @@ async function setIfPresent(c: JoinCtx, ns: NetnsRef, key: string, value: string
   }
 }
 
-async function ensureRoute(c: JoinCtx, route: RouteSpec): Promise<void> {
-  try {
-    await c.netlink.addRoute(c.sandbox, route);
-  } catch (err) {
-    if (!(err instanceof ConflictError)) throw err;
-    const routes = await c.netlink.listRoutes(c.sandbox);
-    const same = routes.some((r) => r.dst.equals(route.dst) && r.gateway?.equals(route.gateway as IpAddr) && (r.dev ?? route.dev) === route.dev);
-    if (!same) throw new ConflictError(`the sandbox already has a default route (${route.dst}) through another gateway`);
-  }
-}
-
 /** Plug an endpoint into its sandbox. The fast path (fresh veth) reads nothing back. */
 export const JOIN_STEPS: readonly Step<JoinCtx>[] = [
-  {
-    name: 'ensure-veth',
-    run: async (c) => {
-      const spec = {
-        kind: 'veth' as const,
-        name: c.hostVeth,
-        mtu: c.net.options.mtu,
-        mac: markerMac(c.ep.id),
-        peer: { name: c.ifname, ns: c.sandbox, mac: c.ep.mac, mtu: c.net.options.mtu },
-      };
-      // Create first and look only on a conflict: the common (fresh) case costs one round trip.
-      try {
-        await c.netlink.createLink(c.hostNs, spec);
-        c.createdVeth = true;
-        return;
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-      }
-      if (!(await c.netlink.getLink(c.hostNs, c.hostVeth))) {
-        throw new ConflictError(`interface ${c.ifname} already exists in the sandbox`);
-      }
-      const peer = await c.netlink.getLink(c.sandbox, c.ifname);
-      if (peer?.kind === 'veth') return;
-      // Half of a pair whose container side is gone (the sandbox was recreated): start over.
-      await c.netlink.deleteLink(c.hostNs, c.hostVeth);
-      await c.netlink.createLink(c.hostNs, spec);
-      c.createdVeth = true;
-    },
-    undo: async (c) => {
-      if (!c.createdVeth) return;
-      try {
-        await c.netlink.deleteLink(c.hostNs, c.hostVeth);
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-      }
-    },
-  },
+  ENSURE_VETH,
   {
     name: 'disable-dad',
     when: epHasV6,
@@ -199,19 +147,7 @@ export const JOIN_STEPS: readonly Step<JoinCtx>[] = [
     when: (c) => !epHasV6(c),
     run: (c) => setIfPresent(c, c.sandbox, `net.ipv6.conf.${c.ifname}.disable_ipv6`, '1'),
   },
-  { name: 'attach-to-bridge', run: (c) => c.netlink.setLinkMaster(c.hostNs, c.hostVeth, c.net.bridge) },
-  { name: 'host-side-up', run: (c) => c.netlink.setLinkUp(c.hostNs, c.hostVeth) },
-  { name: 'loopback-up', run: (c) => c.netlink.setLinkUp(c.sandbox, 'lo') },
-  {
-    name: 'addresses',
-    run: async (c) => {
-      const have = c.createdVeth ? [] : await c.netlink.listAddresses(c.sandbox, c.ifname);
-      for (const a of c.ep.addresses) {
-        if (!have.some((h) => h.equals(a))) await c.netlink.addAddress(c.sandbox, c.ifname, a);
-      }
-    },
-  },
-  { name: 'container-side-up', run: (c) => c.netlink.setLinkUp(c.sandbox, c.ifname) },
+  ...PLUG_STEPS,
   {
     name: 'default-route',
     when: (c) => c.defaultRoute,
@@ -219,8 +155,7 @@ export const JOIN_STEPS: readonly Step<JoinCtx>[] = [
       for (const family of [4, 6] as const) {
         const gw = firstGateway(c.net, family);
         if (!gw || !c.ep.addresses.some((a) => a.family === family)) continue;
-        const dst = Prefix.parse(family === 4 ? '0.0.0.0/0' : '::/0');
-        await ensureRoute(c, { dst, gateway: gw, dev: c.ifname });
+        await ensureDefaultRoute(c, Prefix.parse(family === 4 ? '0.0.0.0/0' : '::/0'), gw);
       }
     },
   },

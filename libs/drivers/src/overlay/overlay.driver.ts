@@ -158,6 +158,8 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
         sandbox: req.sandbox,
         ifname: req.ifname,
         hostVeth,
+        bridge: net.bridge,
+        mtu: net.mtu,
         defaultRoute: req.defaultRoute && !net.internal,
         remotes: this.remotePeers(net.id),
       };

@@ -4,6 +4,7 @@ import type { Netlink, NetnsRef } from '@app/kernel/netlink.port';
 import type { Sysctl } from '@app/kernel/sysctl.port';
 import type { Step } from '../bridge/bridge.steps';
 import { markerMac } from '../bridge/veth';
+import { ENSURE_VETH, ensureDefaultRoute, PLUG_STEPS, type VethJoinCtx } from '../veth-steps';
 import { type OverlayAttachment, type OverlayEndpoint, type OverlayNetwork, type OverlayPeer, gatewayOf } from './overlay.state';
 
 export interface OverlayNetCtx {
@@ -77,73 +78,26 @@ export const NETWORK_STEPS: readonly Step<OverlayNetCtx>[] = [
   { name: 'ipv4-forwarding', when: (c) => !c.net.internal, run: (c) => c.sysctl.set(c.hostNs, 'net.ipv4.ip_forward', '1') },
 ];
 
-export interface OverlayJoinCtx {
-  readonly netlink: Netlink;
-  readonly sysctl: Sysctl;
-  readonly hostNs: NetnsRef;
+export interface OverlayJoinCtx extends VethJoinCtx {
   readonly net: OverlayNetwork;
   readonly ep: OverlayEndpoint;
-  readonly sandbox: NetnsRef;
-  readonly ifname: string;
-  readonly hostVeth: string;
   readonly defaultRoute: boolean;
   /** Remote endpoints of the network, programmed as neighbours in the new sandbox (the replay). */
   readonly remotes: readonly OverlayPeer[];
-  createdVeth?: boolean;
 }
 
 export const JOIN_STEPS: readonly Step<OverlayJoinCtx>[] = [
-  {
-    name: 'ensure-veth',
-    run: async (c) => {
-      const spec = {
-        kind: 'veth' as const,
-        name: c.hostVeth,
-        mtu: c.net.mtu,
-        mac: markerMac(c.ep.id),
-        peer: { name: c.ifname, ns: c.sandbox, mac: c.ep.mac, mtu: c.net.mtu },
-      };
-      try {
-        await c.netlink.createLink(c.hostNs, spec);
-        c.createdVeth = true;
-        return;
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-      }
-      if ((await c.netlink.getLink(c.sandbox, c.ifname))?.kind === 'veth' && (await c.netlink.getLink(c.hostNs, c.hostVeth))) return;
-      throw new ConflictError(`interface ${c.ifname} already exists in the sandbox`);
-    },
-    undo: async (c) => {
-      if (c.createdVeth) await c.netlink.deleteLink(c.hostNs, c.hostVeth).catch(ignore(NotFoundError));
-    },
-  },
+  ENSURE_VETH,
   {
     // No IPv6 on overlays: a link-local address would only bring DAD and MLD floods.
     name: 'no-ipv6-in-container',
     run: (c) => c.sysctl.set(c.sandbox, `net.ipv6.conf.${c.ifname}.disable_ipv6`, '1').catch(ignore(NotFoundError)),
   },
-  { name: 'attach-to-bridge', run: (c) => c.netlink.setLinkMaster(c.hostNs, c.hostVeth, c.net.bridge) },
-  { name: 'host-side-up', run: (c) => c.netlink.setLinkUp(c.hostNs, c.hostVeth) },
-  { name: 'loopback-up', run: (c) => c.netlink.setLinkUp(c.sandbox, 'lo') },
-  {
-    name: 'addresses',
-    run: async (c) => {
-      const have = c.createdVeth ? [] : await c.netlink.listAddresses(c.sandbox, c.ifname);
-      for (const a of c.ep.addresses) if (!have.some((h) => h.equals(a))) await c.netlink.addAddress(c.sandbox, c.ifname, a);
-    },
-  },
-  { name: 'container-side-up', run: (c) => c.netlink.setLinkUp(c.sandbox, c.ifname) },
+  ...PLUG_STEPS,
   {
     name: 'default-route',
     when: (c) => c.defaultRoute && gatewayOf(c.net) !== undefined,
-    run: async (c) => {
-      const gateway = gatewayOf(c.net)!;
-      await c.netlink.addRoute(c.sandbox, { dst: Prefix.parse('0.0.0.0/0'), gateway, dev: c.ifname }).catch(async (err) => {
-        if (!(err instanceof ConflictError)) throw err;
-        const same = (await c.netlink.listRoutes(c.sandbox)).some((r) => r.dst.length === 0 && r.dst.family === 4 && r.gateway?.equals(gateway) && r.dev === c.ifname);
-        if (!same) throw new ConflictError('the sandbox already has a default route through another gateway');
-      });
-    },
+    run: (c) => ensureDefaultRoute(c, Prefix.parse('0.0.0.0/0'), gatewayOf(c.net)!),
   },
   {
     name: 'remote-neighbours',
