@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './ip';
 export * from './ids';
+export * from './resolv-conf';

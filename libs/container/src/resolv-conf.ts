@@ -1,4 +1,4 @@
-import { InvalidParameterError, IpAddr } from '@app/common';
+import { InvalidParameterError, IpAddr, parseResolvConf as parseResolvConfLines } from '@app/common';
 
 /** The parts of a resolv.conf netd reads and writes. */
 export interface ResolvConf {
@@ -19,24 +19,9 @@ export const FALLBACK_NAMESERVERS = ['8.8.8.8', '8.8.4.4'].map((s) => IpAddr.par
 /** The embedded DNS server's address inside containers on user networks. */
 export const EMBEDDED_DNS = IpAddr.parse('127.0.0.11');
 
-/** Parse resolv.conf text; unknown lines are ignored, the last `search` wins (as in glibc). */
+/** Parse resolv.conf text (the shared parser of @app/common). */
 export function parseResolvConf(text: string): ResolvConf {
-  const nameservers: IpAddr[] = [];
-  let search: string[] = [];
-  const options: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/[#;].*$/, '').trim();
-    const [key, ...values] = line.split(/\s+/);
-    if (key === 'nameserver' && values[0]) {
-      const ip = IpAddr.tryParse(values[0].split('%')[0]);
-      if (ip) nameservers.push(ip);
-    } else if (key === 'search' || key === 'domain') {
-      search = values;
-    } else if (key === 'options') {
-      options.push(...values);
-    }
-  }
-  return { nameservers, search, options };
+  return parseResolvConfLines(text);
 }
 
 export function renderResolvConf(conf: ResolvConf): string {

@@ -1,4 +1,4 @@
-import { IpAddr, InvalidParameterError } from '@app/common';
+import { IpAddr, InvalidParameterError, parseResolvConf as parseResolvConfLines } from '@app/common';
 
 export interface ResolvConf {
   readonly nameservers: readonly string[];
@@ -40,23 +40,9 @@ export function resolvConf(c: Partial<ResolvConf> & Pick<ResolvConf, 'nameserver
 
 /**
  * The host's resolv.conf: its nameservers become the last-resort upstreams and its search
- * domains go into containers' files. Unparsable lines are skipped, as the C library does.
+ * domains go into containers' files (the shared parser of @app/common, addresses as text).
  */
 export function parseResolvConf(text: string): ResolvConf {
-  const nameservers: string[] = [];
-  let search: string[] = [];
-  const options: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/[#;].*$/, '').trim();
-    const [key, ...rest] = line.split(/\s+/);
-    if (key === 'nameserver' && rest[0] !== undefined) {
-      const ip = IpAddr.tryParse(rest[0].replace(/%.*$/, ''));
-      if (ip) nameservers.push(ip.toString());
-    } else if (key === 'search' || key === 'domain') {
-      search = rest.filter((d) => d !== '' && d !== '.'); // the last search/domain line wins
-    } else if (key === 'options') {
-      options.push(...rest.filter((o) => o !== ''));
-    }
-  }
-  return { nameservers, search, options };
+  const c = parseResolvConfLines(text);
+  return { nameservers: c.nameservers.map((ip) => ip.toString()), search: c.search, options: c.options };
 }
