@@ -150,6 +150,22 @@ describeAsRoot('overlay networks across three hosts (e2e)', () => {
     }
   });
 
+  it('resolves the names of sandboxes on other hosts through the embedded DNS of every host', async () => {
+    const ipOf = async (ns: string) =>
+      (await ipJson<{ addr_info: { family: string; local: string }[] }[]>(ns, ['addr', 'show', 'dev', 'eth0']))[0].addr_info.find((a) => a.family === 'inet')!.local;
+    for (const [a, b] of [[1, 0], [2, 1], [0, 2]]) {
+      const asker = nodes[a].sandboxes[0];
+      const target = nodes[b].sandboxes[0];
+      const want = await ipOf(target);
+      const answered = await until(
+        `host ${a + 1} resolves ${target} on host ${b + 1}`,
+        async () => (await nsExec(asker, 'busybox', ['nslookup', target, '127.0.0.11'])).includes(`Address: ${want}`),
+        15_000,
+      );
+      expect(answered).toBe(true);
+    }
+  });
+
   it('lets a node with a wrong key neither join nor inject records', async () => {
     const intruderHost = await segment!.addHost();
     const real = parseToken((await status(nodes[0])).Token);

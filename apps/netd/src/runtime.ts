@@ -9,7 +9,7 @@ import { EndpointsService } from './networks/endpoints.service';
 import { KeyedMutex } from './networks/keyed-mutex';
 import { NetworksService } from './networks/networks.service';
 import { SandboxesService } from './sandboxes/sandboxes.service';
-import type { SandboxDns } from './dns/sandbox-dns';
+import type { RemoteNames, SandboxDns } from './dns/sandbox-dns';
 import type { ClusterService } from './cluster/cluster.service';
 import { createDnsService } from './dns/dns.factory';
 import type { Db } from './store/database';
@@ -42,7 +42,7 @@ export interface Runtime {
   endpoints: EndpointsService;
   sandboxes: SandboxesService;
   /** The embedded DNS, when enabled (apps/netd/src/dns). */
-  dns?: SandboxDns;
+  dns?: SandboxDns & RemoteNames;
   /** Cluster membership and overlay networks (apps/netd/src/cluster); set by the daemon's assembly. */
   cluster?: ClusterService;
   images: ImagesService;

@@ -18,7 +18,7 @@ export function clusterParts(kernel: { netlink: Netlink; firewall: Firewall; sys
   const inner = new OverlayDriver({ ...kernel, hostNs, logger: log.child({ component: 'overlay' }), vtep: () => cluster?.vtep() });
   const driver = new AnnouncingOverlayDriver(inner, () => cluster);
   const bind = (rt: Runtime): ClusterService => {
-    cluster = new ClusterService({ store: rt.store, ipam: rt.ipam, clusterStore, driver: inner, log: log.child({ component: 'cluster' }) });
+    cluster = new ClusterService({ store: rt.store, ipam: rt.ipam, clusterStore, driver: inner, log: log.child({ component: 'cluster' }), dns: () => rt.dns });
     rt.cluster = cluster;
     rt.networks.useGlobalNetworks(globalNetworks(() => cluster));
     return cluster;

@@ -18,6 +18,7 @@ import {
 } from '@app/overlay';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
+import type { RemoteNames } from '../dns/sandbox-dns';
 import type { StateStore } from '../store/state-store';
 import type { ClusterMembership, ClusterStore } from './cluster-store';
 
@@ -56,7 +57,10 @@ export interface ClusterDeps {
   readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
   /** Membership silence before a node counts as down (default 10 s). */
   readonly deadAfterMs?: number;
+  /** The embedded DNS, fed with other hosts' endpoints so names resolve across hosts. */
+  readonly dns?: () => RemoteNames | undefined;
 }
+
 
 const VXLANID = 'com.docker.network.driver.overlay.vxlanid_list';
 
@@ -236,8 +240,29 @@ export class ClusterService {
   private onEvent(e: PeerEvent): void {
     if (e.kind === 'network-add') this.serial(() => this.materialize(e.network));
     else if (e.kind === 'network-remove') this.serial(() => this.dematerialize(e.network.id));
-    else if (e.kind === 'add' || e.kind === 'remove') this.serial(() => this.d.driver.onPeerEvent(e.peer.networkId, e));
+    else if (e.kind === 'add' || e.kind === 'remove') {
+      this.serial(async () => {
+        await this.d.driver.onPeerEvent(e.peer.networkId, e);
+        this.publishName(e.kind, e.peer);
+      });
+    }
     else if (e.kind === 'lease-lost') this.d.log.warn({ network: e.networkId, block: String(e.block) }, 'address block lease lost');
+  }
+
+  /** Another host's endpoint in (or out of) the embedded DNS: its name, aliases and address. */
+  private publishName(kind: 'add' | 'remove', peer: { networkId: string; endpointId: string; name: string; aliases: readonly string[]; ip: IpAddr }): void {
+    const dns = this.d.dns?.();
+    if (!dns) return;
+    try {
+      if (kind === 'add') {
+        const addr = peer.ip.family === 4 ? { ipv4: peer.ip.toString() } : { ipv6: peer.ip.toString() };
+        dns.upsertRemote(peer.networkId, { id: peer.endpointId, name: peer.name, aliases: peer.aliases, ...addr });
+      } else {
+        dns.removeRemote(peer.networkId, peer.endpointId);
+      }
+    } catch (err) {
+      this.d.log.warn({ err, network: peer.networkId, endpoint: peer.endpointId }, 'dns: remote endpoint not served');
+    }
   }
 
   /** A cluster network on this node: block lease, local record and pool, driver network, peers. */

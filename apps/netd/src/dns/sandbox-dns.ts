@@ -23,3 +23,14 @@ export interface SandboxDns {
   /** The nameserver lines for the container's resolv.conf (`nameserver 127.0.0.11` + options). */
   resolvConf(opts: SandboxDnsOptions): string;
 }
+
+/**
+ * The embedded DNS as the cluster sees it: endpoints of other hosts on an overlay network,
+ * answered like local ones (name, aliases, `name.network`, PTR) until withdrawn.
+ */
+export interface RemoteNames {
+  /** InvalidParameter for a bad name or address, NotFound for a network the DNS does not serve. */
+  upsertRemote(networkId: string, record: { id: string; name: string; aliases?: readonly string[]; ipv4?: string; ipv6?: string }): void;
+  /** NotFound when the record is not known. */
+  removeRemote(networkId: string, id: string): void;
+}
