@@ -166,6 +166,40 @@ describeAsRoot('overlay networks across three hosts (e2e)', () => {
     }
   });
 
+  it('converges after kill -9 of host 2: its sandboxes stay reachable, and a new one is seen by the others', async () => {
+    const h2 = nodes[1];
+    const ipOf = async (ns: string) =>
+      (await ipJson<{ addr_info: { family: string; local: string }[] }[]>(ns, ['addr', 'show', 'dev', 'eth0']))[0].addr_info.find((a) => a.family === 'inet')!.local;
+    const old = h2.sandboxes[0];
+    const oldIp = await ipOf(old);
+    await h2.netd.kill9();
+    h2.netd = await startNetd({ hostNetns: h2.host.ns.ref.path, netns: h2.host.ns.ref.path, dir: h2.dir, dataRoot: h2.netd.dataRoot, bridge: `nd${h2.host.n}` });
+    await until('host 2 back in a mesh of three', async () => {
+      const st = await status(h2);
+      return st.Member && st.Nodes.filter((x: { State: string }) => x.State === 'ready').length === 3;
+    }, 60_000);
+    expect(await until('host 1 still reaches host 2', () => pings(nodes[0].sandboxes[0], oldIp), 15_000)).toBe(true);
+
+    const kit = sandboxKit(h2.netd.dataRoot);
+    const fresh = tempNetnsName();
+    try {
+      sandboxNames.push(fresh);
+      await kit.sandboxes.create(fresh);
+    } finally {
+      kit.close();
+    }
+    h2.sandboxes.push(fresh);
+    expect((await api(h2.netd.socket, 'POST', '/networks/ov1/connect', { Container: fresh })).status).toBe(200);
+    const freshIp = await ipOf(fresh);
+    for (const other of [nodes[0], nodes[2]]) {
+      const asker = other.sandboxes[0];
+      expect(await until(`ping ${fresh} from host ${other.host.n}`, () => pings(asker, freshIp), 15_000)).toBe(true);
+      expect(
+        await until(`host ${other.host.n} resolves ${fresh}`, async () => (await nsExec(asker, 'busybox', ['nslookup', fresh, '127.0.0.11'])).includes(`Address: ${freshIp}`), 15_000),
+      ).toBe(true);
+    }
+  });
+
   it('lets a node with a wrong key neither join nor inject records', async () => {
     const intruderHost = await segment!.addHost();
     const real = parseToken((await status(nodes[0])).Token);
