@@ -1,13 +1,14 @@
 // netctl's image and container verbs, built, against a real netd on a namespace this test makes;
 // side by side with the docker client on the same daemon. Needs root, runc and conmon.
 import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startNetd, type NetdProcess } from '../apps/netd/src/testing/netd-process';
 import { resolveEndpoint } from '../apps/cli/src/client/host';
 import { NetdClient } from '../apps/cli/src/client/netd-client';
+import { exec as run, type Run } from './support/exec';
 import { describeEngineApiContract } from '../apps/cli/src/testing/engine-api.contract';
 
 const ROOT = resolve(__dirname, '..');
@@ -15,27 +16,7 @@ const NETCTL = join(ROOT, 'dist/cli/netctl.js');
 const TIMEOUT_MS = 60_000;
 const hasDocker = spawnSync('docker', ['--version'], { stdio: 'ignore' }).status === 0;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
-}
+const exec = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => run(cmd, args, { env, timeoutMs: TIMEOUT_MS });
 
 /** Table rows split into cells; `skip` drops columns that tick with the clock (CREATED, STATUS). */
 const rows = (text: string, skip: number[] = []) => text.trimEnd().split('\n').map((l) => l.split(/ {3,}/).filter((_, i) => !skip.includes(i)));

@@ -6,12 +6,13 @@ import type { NetnsEnter } from '@app/dns';
 import { FakeUpstream } from '@app/dns/testing/fake-upstream';
 import { listenTcpInNetns, withNetns } from '@app/kernel';
 import { createTempNetns, describeAsRoot, run, TempNetns } from '@app/kernel/testing';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetdProcess, removeDir, startNetd } from '../apps/netd/src/testing/netd-process';
+import { exec } from './support/exec';
 
 type Result = { rc: number; out: string; err: string };
 
@@ -20,23 +21,10 @@ function docker(socket: string, ...args: string[]): Result {
   return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-/**
- * The same, without blocking the event loop: the fake upstream servers live in this process, so
- * a lookup that they must answer cannot wait in spawnSync.
- */
-function dockerAsync(socket: string, ...args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    const c = spawn('docker', ['-H', `unix://${socket}`, ...args], { env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => c.kill('SIGKILL'), 60_000);
-    c.stdout.on('data', (b) => (out += b));
-    c.stderr.on('data', (b) => (err += b));
-    c.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ rc: code ?? -1, out, err });
-    });
-  });
+/** The same without blocking the event loop: the fake upstreams live in this process. */
+async function dockerAsync(socket: string, ...args: string[]): Promise<Result> {
+  const r = await exec('docker', ['-H', `unix://${socket}`, ...args], { env: { HOME: '/nonexistent' } });
+  return { rc: r.code ?? -1, out: r.stdout, err: r.stderr };
 }
 
 function ok(r: Result): string {

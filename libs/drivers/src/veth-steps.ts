@@ -27,6 +27,11 @@ export interface VethJoinCtx {
   createdVeth?: boolean;
 }
 
+/** For `.catch()` on a delete that may find the object already gone: rethrows anything else. */
+export const ignoreNotFound = (err: unknown): void => {
+  if (!(err instanceof NotFoundError)) throw err;
+};
+
 /** The veth pair with the container side born inside the sandbox; converges on a half-made pair. */
 export const ENSURE_VETH: Step<VethJoinCtx> = {
   name: 'ensure-veth',
@@ -57,12 +62,7 @@ export const ENSURE_VETH: Step<VethJoinCtx> = {
     c.createdVeth = true;
   },
   undo: async (c) => {
-    if (!c.createdVeth) return;
-    try {
-      await c.netlink.deleteLink(c.hostNs, c.hostVeth);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    if (c.createdVeth) await c.netlink.deleteLink(c.hostNs, c.hostVeth).catch(ignoreNotFound);
   },
 };
 

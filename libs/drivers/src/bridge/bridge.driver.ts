@@ -20,6 +20,7 @@ import { JOIN_STEPS, type JoinCtx, NETWORK_STEPS, type NetworkCtx, runSteps, typ
 import { DEFAULT_TABLE_NAME, type FirewallNetwork, type PublishedPort, renderFirewall } from './firewall-rules';
 import { resolvePublished } from './port-mappings';
 import { containerIfname, hasMarkerMac, hostVethName, VETH_NAME_PATTERN } from './veth';
+import { ignoreNotFound } from '../veth-steps';
 
 export interface BridgeDriverDeps {
   readonly netlink: Netlink;
@@ -34,10 +35,6 @@ export interface BridgeDriverDeps {
   /** Name of netd's nft tables (default `netd`). */
   readonly tableName?: string;
 }
-
-const ignoreNotFound = (err: unknown) => {
-  if (!(err instanceof NotFoundError)) throw err;
-};
 
 /** Docker's bridge driver on netlink + nftables (see STYLE.md §2 and issue 3). */
 export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable {

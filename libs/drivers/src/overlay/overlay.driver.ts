@@ -11,6 +11,7 @@ import { OVERLAY_TABLE_NAME, renderOverlayFirewall } from './overlay-firewall';
 import { DEFAULT_VXLAN_PORT, type OverlayOptions, overlayBridgeName, overlayVxlanName, parseOverlayOptions, VXLAN_OVERHEAD } from './overlay.options';
 import { type OverlayEndpoint, type OverlayNetwork, type OverlayPeer, type PeerAware, gatewayOf } from './overlay.state';
 import { JOIN_STEPS, type OverlayJoinCtx, type OverlayNetCtx, NETWORK_STEPS, addPeerEntries, removePeerEntries } from './overlay.steps';
+import { ignoreNotFound } from '../veth-steps';
 
 export interface OverlayDriverDeps {
   readonly netlink: Netlink;
@@ -25,10 +26,6 @@ export interface OverlayDriverDeps {
   readonly tableName?: string;
   readonly logger?: DriverLogger;
 }
-
-const ignoreNotFound = (err: unknown) => {
-  if (!(err instanceof NotFoundError)) throw err;
-};
 
 /**
  * Overlay networks over VXLAN (issue 9): per network and host a bridge `ov-<12 hex>` with a vxlan
