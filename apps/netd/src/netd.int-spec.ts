@@ -105,6 +105,18 @@ describeAsRoot('netd over its unix socket (real kernel)', () => {
     await nsExec(sb.name, 'ping', ['-c1', '-W2', '10.202.0.1']);
   });
 
+  it('refuses a second daemon on the same data root and leaves the first one serving', async () => {
+    const second = await startNetd({ hostNetns: host.ref.path, dataRoot: netd.dataRoot, expectFailure: true });
+    try {
+      expect(await second.exited).toBe(1);
+      expect(second.logs()).toContain(`process with PID ${netd.child.pid} is still running`);
+      expect((await api(netd.socket, 'GET', '/_ping')).status).toBe(200);
+    } finally {
+      await second.kill9();
+      removeDir(second.dir);
+    }
+  });
+
   it('rebuilds networks the kernel lost and removes objects the database does not know', async () => {
     const created = await api(netd.socket, 'POST', '/networks/create', { Name: 'lost', IPAM: { Config: [{ Subnet: '10.203.0.0/24' }] } });
     const bridge = `br-${created.body.Id.slice(0, 12)}`;

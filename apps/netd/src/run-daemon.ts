@@ -3,7 +3,9 @@ import type { NetdConfig } from './config/netd-config';
 import { loadConfig } from './config/cli-args';
 import { startDaemon } from './daemon';
 import { realKernel } from './kernel/real-kernel';
+import { claimPidFile, type PidFile } from './lifecycle/pid-file';
 import { createLogger } from './logger';
+import { join } from 'node:path';
 
 /** The daemon's whole life from argv to exit code: config, start, serve until SIGTERM/SIGINT. */
 export async function runDaemon(argv: readonly string[]): Promise<number> {
@@ -16,10 +18,18 @@ export async function runDaemon(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const log = createLogger(config.logLevel);
+  let pidFile: PidFile;
+  try {
+    pidFile = claimPidFile(join(config.dataRoot, 'netd.pid'));
+  } catch (e) {
+    log.fatal({ err: e }, `netd failed to start: ${(e as Error).message}`);
+    return 1;
+  }
   let daemon;
   try {
     daemon = await startDaemon(config, realKernel(config), log);
   } catch (e) {
+    pidFile.release();
     log.fatal({ err: e }, 'netd failed to start');
     return 1;
   }
@@ -36,6 +46,7 @@ export async function runDaemon(argv: readonly string[]): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
+  pidFile.release();
   log.info('netd stopped');
   return 0;
 }
