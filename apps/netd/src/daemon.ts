@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { startContainers } from './containers/startup';
 import { SqliteIpamStore } from './store/sqlite-ipam-store';
 import { clusterParts } from './cluster/cluster-wiring';
+import { engineId } from './lifecycle/engine-id';
 
 export interface KernelPorts {
   /** The container runtime; default runc + conmon under the exec root (unit tests pass FakeRuntime). */
@@ -44,6 +45,7 @@ export function assemble(config: NetdConfig, kernel: KernelPorts, log: Logger): 
   const ipam = new DefaultIpam({
     store: new SqliteIpamStore(db),
     localPools: config.defaultAddressPools.length > 0 ? config.defaultAddressPools : undefined,
+    hostId: engineId(config.dataRoot),
   });
   const logger = log.child({ component: 'driver' });
   const cluster = clusterParts(kernel, hostNs, log, db);

@@ -70,6 +70,24 @@ describeAsRoot('netd over its unix socket (real kernel)', () => {
     expect((await ipJson<Link[]>(host.name, ['link', 'show'])).map((l) => l.ifname)).not.toContain(bridge);
   });
 
+  it('gives sandboxes on an --ipv6 network IPv6 addresses that ping each other and the gateway', async () => {
+    await api(netd.socket, 'POST', '/networks/create', {
+      Name: 'six', EnableIPv6: true, IPAM: { Config: [{ Subnet: '10.204.0.0/24' }, { Subnet: 'fd00:204::/64', Gateway: 'fd00:204::1' }] },
+    });
+    const a = await sandbox();
+    const b = await sandbox();
+    await api(netd.socket, 'POST', '/networks/six/connect', { Container: a.name });
+    await api(netd.socket, 'POST', '/networks/six/connect', { Container: b.name, EndpointConfig: { IPAMConfig: { IPv6Address: 'fd00:204::b' } } });
+    const eth0 = (await ipJson<Link[]>(b.name, ['addr', 'show', 'eth0']))[0];
+    expect(eth0.addr_info?.map((x) => `${x.local}/${x.prefixlen}`)).toEqual(expect.arrayContaining(['10.204.0.3/24', 'fd00:204::b/64']));
+    const routes = await ipJson<{ dst: string; gateway?: string }[]>(b.name, ['-6', 'route', 'show', 'default']);
+    expect(routes).toEqual([expect.objectContaining({ dst: 'default', gateway: 'fd00:204::1' })]);
+    await nsExec(a.name, 'ping', ['-6', '-c1', '-W2', 'fd00:204::b']);
+    await nsExec(b.name, 'ping', ['-6', '-c1', '-W2', 'fd00:204::1']);
+    await api(netd.socket, 'POST', '/networks/six/disconnect', { Container: b.name });
+    expect((await ipJson<Link[]>(b.name, ['link', 'show'])).map((l) => l.ifname)).not.toContain('eth0');
+  });
+
   it('streams events as JSON lines', async () => {
     const lines: string[] = [];
     const req = request({ socketPath: netd.socket, path: '/v1.47/events?filters=' + encodeURIComponent('{"type":["network"]}') });

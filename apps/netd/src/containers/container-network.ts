@@ -92,6 +92,7 @@ export class ContainerNetworking {
     return this.d.endpoints.connect(a.networkId, {
       container: id,
       ipv4Address: a.ipv4,
+      ipv6Address: a.ipv6,
       macAddress: a.mac,
       aliases: a.aliases,
       links: a.links,
@@ -184,7 +185,7 @@ export class ContainerNetworking {
 
   /** Rewrite hosts and resolv.conf from current state (in place: they are bind-mounted). */
   async writeFiles(rec: ContainerRecord, net: ContainerNet): Promise<void> {
-    const addresses = this.endpointsOf(rec.id).flatMap((e) => (e.ipv4 ? [Prefix.parse(e.ipv4).address.toString()] : []));
+    const addresses = this.endpointsOf(rec.id).flatMap((e) => [e.ipv4, e.ipv6].flatMap((a) => (a ? [Prefix.parse(a).address.toString()] : [])));
     const links = net.legacyLinks.flatMap((l) => {
       const t = this.d.containers.getSync(l.container);
       const ip = this.linkIp(l.container);

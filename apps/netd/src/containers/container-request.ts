@@ -1,8 +1,9 @@
 import type { ContainerCreateRequest, EndpointConfig } from '@app/api/containers';
-import { ConflictError, InvalidParameterError, IpAddr, MacAddr, NotFoundError } from '@app/common';
+import { InvalidParameterError, IpAddr, MacAddr, NotFoundError } from '@app/common';
 import { NO_RESTART, restartPolicy, type RestartPolicy } from '@app/container';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { NetworkRecord } from '../store/state-store';
+import { checkStaticAddress } from '../networks/static-address';
 import type { ContainerNet, NetAttachment, PublishedPort } from '../store/sqlite-container-store';
 
 /** What the daemon needs to look things up while decoding a create request. */
@@ -135,19 +136,8 @@ export function attachment(n: NetworkRecord, ec: EndpointConfig, ctx: Pick<Reque
   const ipv6 = ec.IPAMConfig?.IPv6Address || undefined;
   const isDefault = n.name === 'bridge' && n.predefined;
   if (isDefault && list(ec.Aliases).length > 0) throw new InvalidParameterError('network-scoped alias is supported only for containers in user defined networks');
-  if (ipv4) {
-    const ip = IpAddr.tryParse(ipv4);
-    if (!ip || ip.family !== 4) throw new InvalidParameterError(`invalid IPv4 address: ${ipv4}`);
-    if (!n.userSubnet) {
-      throw new InvalidParameterError('user specified IP address is supported only when connecting to networks with user configured subnets');
-    }
-    const pool = n.poolIds.map((id) => ctx.ipam.getPool(id)).find((p) => p?.subnet.family === 4);
-    if (!pool || !pool.subnet.contains(ip)) {
-      throw new InvalidParameterError(`Invalid address ${ip}: It does not belong to any of this network's subnets.`);
-    }
-    if (pool.gateway?.equals(ip)) throw new ConflictError('Address already in use.');
-  }
-  if (ipv6 && !IpAddr.tryParse(ipv6)) throw new InvalidParameterError(`invalid IPv6 address: ${ipv6}`);
+  checkStaticAddress(n, ctx.ipam, 4, ipv4);
+  checkStaticAddress(n, ctx.ipam, 6, ipv6);
   const mac = ec.MacAddress || undefined;
   if (mac) MacAddr.parse(mac);
   return { networkId: n.id, aliases: list(ec.Aliases), ipv4, ipv6, mac, links };

@@ -7,7 +7,7 @@ import type { EndpointRecord, NetworkRecord } from '../store/state-store';
 export interface ViewContext {
   stateDir: string;
   network(id: string): NetworkRecord | undefined;
-  gateway(networkId: string): string;
+  gateway(networkId: string, family?: 4 | 6): string;
   now?: number;
 }
 
@@ -42,6 +42,7 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
 
 function endpointView(n: NetworkRecord, e: EndpointRecord | undefined, ctx: ViewContext, cfg?: ContainerNet['networks'][number]): EndpointSettingsView {
   const addr = e?.ipv4 ? Prefix.parse(e.ipv4) : undefined;
+  const addr6 = e?.ipv6 ? Prefix.parse(e.ipv6) : undefined;
   return {
     IPAMConfig: cfg?.ipv4 || cfg?.ipv6 ? { ...(cfg.ipv4 ? { IPv4Address: cfg.ipv4 } : {}), ...(cfg.ipv6 ? { IPv6Address: cfg.ipv6 } : {}) } : null,
     Links: cfg?.links.length ? cfg.links.map((l) => `${l.container}:${l.alias}`) : null,
@@ -53,9 +54,9 @@ function endpointView(n: NetworkRecord, e: EndpointRecord | undefined, ctx: View
     Gateway: e ? ctx.gateway(n.id) : '',
     IPAddress: addr?.address.toString() ?? '',
     IPPrefixLen: addr?.length ?? 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: addr6 ? ctx.gateway(n.id, 6) : '',
+    GlobalIPv6Address: addr6?.address.toString() ?? '',
+    GlobalIPv6PrefixLen: addr6?.length ?? 0,
     DNSNames: null,
   };
 }

@@ -22,9 +22,9 @@ export class ContainerViews {
     return {
       stateDir: this.d.stateDir,
       network: (id) => this.d.store.getNetwork(id),
-      gateway: (id) => {
+      gateway: (id, family = 4) => {
         const n = this.d.store.getNetwork(id);
-        const pool = n?.poolIds.map((p) => this.d.ipam.getPool(p)).find((p) => p?.subnet.family === 4);
+        const pool = n?.poolIds.map((p) => this.d.ipam.getPool(p)).find((p) => p?.subnet.family === family);
         return pool?.gateway?.toString() ?? '';
       },
     };

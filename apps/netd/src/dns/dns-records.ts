@@ -29,7 +29,7 @@ export function dnsEndpoint(store: StateStore, ep: EndpointRecord, extras: Endpo
   if (ep.state !== 'active') return undefined;
   const sandbox = store.sandboxById(ep.sandboxId);
   if (!sandbox) return undefined;
-  const extra = ep as EndpointRecord & { ipv6?: unknown; hostname?: unknown };
+  const extra = ep as EndpointRecord & { hostname?: unknown };
   const hostname = extras.hostname ?? (typeof extra.hostname === 'string' && extra.hostname !== '' ? extra.hostname : undefined);
   return {
     networkId: ep.networkId,
@@ -40,7 +40,7 @@ export function dnsEndpoint(store: StateStore, ep: EndpointRecord, extras: Endpo
     aliases: ep.aliases,
     links: linkAliases(store, ep),
     ipv4: addressOf(ep.ipv4),
-    ipv6: addressOf(extra.ipv6),
+    ipv6: addressOf(ep.ipv6),
     upstreams: extras.upstreams && extras.upstreams.length > 0 ? extras.upstreams : undefined,
     extraHosts: extras.extraHosts,
   };

@@ -91,6 +91,23 @@ describe(DnsService.name, () => {
       expect(datas(await ask(at(other.id, 'tcp'), 'other', 'A', true))).toEqual(['10.71.0.2']);
     });
 
+    it('answers AAAA with the IPv6 address of an endpoint on an --ipv6 network, and its PTR', async () => {
+      dns = make();
+      await dns.start();
+      const body = { Name: 'dual', EnableIPv6: true, IPAM: { Config: [{ Subnet: '10.72.0.0/24' }, { Subnet: 'fd00:72::/64' }] } };
+      expect((await d.request('POST', '/networks/create', body)).status).toBe(201);
+      const web = await d.rt.sandboxes.create('web');
+      await d.rt.sandboxes.create('db');
+      await connect('dual', 'web');
+      await connect('dual', 'db', { EndpointConfig: { Aliases: ['database'], IPAMConfig: { IPv6Address: 'fd00:72::db' } } });
+      await dns.sandboxUp(web.id, { path: '/run/netns/web' }, {});
+      expect(datas(await ask(at(web.id), 'db', 'AAAA'))).toEqual(['fd00:72::db']);
+      expect(datas(await ask(at(web.id), 'database', 'AAAA'))).toEqual(['fd00:72::db']);
+      expect(datas(await ask(at(web.id), 'db'))).toEqual(['10.72.0.3']);
+      const ptr = 'b.d.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.2.7.0.0.0.0.d.f.ip6.arpa';
+      expect(datas(await ask(at(web.id), ptr, 'PTR'))).toEqual(['db.dual']);
+    });
+
     it('follows connect and disconnect at once, serving a sandbox from its first endpoint to its last', async () => {
       dns = make();
       await dns.start();

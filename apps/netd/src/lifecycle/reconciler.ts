@@ -1,11 +1,11 @@
-import { ConflictError, Prefix, UnavailableError } from '@app/common';
+import { ConflictError, UnavailableError } from '@app/common';
 import { isReconcilable, type PortMapping } from '@app/drivers/driver-api';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { NetnsRef, Netlink } from '@app/kernel';
 import type { Logger } from 'pino';
 import type { NetdConfig } from '../config/netd-config';
 import type { DriverSet } from '../networks/driver-set';
-import type { EndpointsService } from '../networks/endpoints.service';
+import { endpointAddresses, type EndpointsService } from '../networks/endpoints.service';
 import type { NetworksService } from '../networks/networks.service';
 import type { SandboxesService } from '../sandboxes/sandboxes.service';
 import type { NetworkRecord, StateStore } from '../store/state-store';
@@ -105,7 +105,7 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     await driver.createEndpoint({
       networkId: n.id,
       endpointId: ep.id,
-      addresses: ep.ipv4 ? [Prefix.parse(ep.ipv4)] : [],
+      addresses: endpointAddresses(ep),
     });
     const defaultRoute = !n.internal && !withRoute.has(ep.sandboxId);
     if (defaultRoute) withRoute.add(ep.sandboxId);

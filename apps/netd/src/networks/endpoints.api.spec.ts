@@ -68,6 +68,46 @@ describe('connect/disconnect API (fake kernel)', () => {
     expect(d.rt.store.listEndpoints()[0].ipv4).toBe('10.62.0.77/24');
   });
 
+  it('gives endpoints an IPv6 address on an --ipv6 network, honours IPv6Address and releases both on disconnect', async () => {
+    const id = await network('v6', { EnableIPv6: true, IPAM: { Config: [{ Subnet: '10.64.0.0/24' }, { Subnet: 'fd00:64::/64' }] } });
+    const a = await d.rt.sandboxes.create('sa');
+    const b = await d.rt.sandboxes.create('sb');
+    expect((await d.request('POST', '/networks/v6/connect', { Container: 'sa' })).status).toBe(200);
+    const fixed = { Container: 'sb', EndpointConfig: { IPAMConfig: { IPv6Address: 'fd00:64::99' } } };
+    expect((await d.request('POST', '/networks/v6/connect', fixed)).status).toBe(200);
+    const inspect = (await d.request('GET', `/networks/${id}`)).body;
+    expect(inspect.Containers[a.id]).toMatchObject({ IPv4Address: '10.64.0.2/24', IPv6Address: 'fd00:64::2/64' });
+    expect(inspect.Containers[b.id]).toMatchObject({ IPv4Address: '10.64.0.3/24', IPv6Address: 'fd00:64::99/64' });
+    const addrs = await d.netlink.listAddresses({ path: '/run/netns/sb' }, 'eth0');
+    expect(addrs.map(String)).toEqual(expect.arrayContaining(['10.64.0.3/24', 'fd00:64::99/64']));
+    expect((await d.request('POST', '/networks/v6/disconnect', { Container: 'sb' })).status).toBe(200);
+    expect((await d.request('POST', '/networks/v6/connect', fixed)).status).toBe(200);
+    expect(d.rt.store.listEndpoints().find((e) => e.sandboxId === b.id)?.ipv6).toBe('fd00:64::99/64');
+  });
+
+  it('takes a /64 of the host ULA for --ipv6 without an IPv6 subnet', async () => {
+    const id = await network('ula', { EnableIPv6: true });
+    await d.rt.sandboxes.create('sb');
+    expect((await d.request('POST', '/networks/ula/connect', { Container: 'sb' })).status).toBe(200);
+    const inspect = (await d.request('GET', `/networks/${id}`)).body;
+    const v6 = inspect.IPAM.Config.find((c: { Subnet: string }) => c.Subnet.includes(':'));
+    expect(v6.Subnet).toMatch(/^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f:]*\/64$/);
+    expect(Object.values(inspect.Containers)[0]).toMatchObject({ IPv6Address: expect.stringMatching(/^fd.*\/64$/) });
+  });
+
+  it.each([
+    ['IPv6Address on a network without IPv6', 'u', 'fd00:65::5', 400, "Invalid address fd00:65::5: It does not belong to any of this network's subnets."],
+    ['an IPv4 address as IPv6Address', 'v6', '10.65.0.9', 400, 'EndpointConfig.IPAMConfig.IPv6Address must be an IPv6 address, got 10.65.0.9'],
+    ['IPv6Address outside the subnet', 'v6', 'fd00:99::5', 400, "Invalid address fd00:99::5: It does not belong to any of this network's subnets."],
+  ])('rejects %s and leaves nothing behind', async (_name, net, ip6, status, message) => {
+    await network('u', { IPAM: { Config: [{ Subnet: '10.66.0.0/24' }] } });
+    await network('v6', { EnableIPv6: true, IPAM: { Config: [{ Subnet: '10.65.0.0/24' }, { Subnet: 'fd00:65::/64' }] } });
+    await d.rt.sandboxes.create('sb');
+    const body = { Container: 'sb', EndpointConfig: { IPAMConfig: { IPv6Address: ip6 } } };
+    expect(await d.request('POST', `/networks/${net}/connect`, body)).toMatchObject({ status, body: { message } });
+    expect(d.rt.store.listEndpoints()).toEqual([]);
+  });
+
   it('disconnects and releases the address; delete then works', async () => {
     await network('n', { IPAM: { Config: [{ Subnet: '10.63.0.0/24' }] } });
     await d.rt.sandboxes.create('sb');

@@ -1,4 +1,4 @@
-import { ConflictError, ForbiddenError, InvalidParameterError, IpAddr, MacAddr, NotFoundError, Prefix, generateId } from '@app/common';
+import { ConflictError, ForbiddenError, IpAddr, MacAddr, NotFoundError, Prefix, generateId } from '@app/common';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { EventsService } from '../events/events.service';
 import type { SandboxesService } from '../sandboxes/sandboxes.service';
@@ -7,10 +7,13 @@ import type { EndpointLink, EndpointRecord, NetworkRecord, SandboxRecord, StateS
 import type { DriverSet } from './driver-set';
 import type { KeyedMutex } from './keyed-mutex';
 import type { NetworksService } from './networks.service';
+import { checkStaticAddress } from './static-address';
 
 export interface ConnectInput {
   container: string;
   ipv4Address?: string;
+  /** Honoured on networks with EnableIPv6; refused elsewhere, as Docker does. */
+  ipv6Address?: string;
   macAddress?: string;
   aliases?: string[];
   /** Published ports (`-p`), programmed by the driver on join. */
@@ -61,7 +64,7 @@ export class EndpointsService {
         const res = await driver.createEndpoint({
           networkId: n.id,
           endpointId: ep.id,
-          addresses: ep.ipv4 ? [Prefix.parse(ep.ipv4)] : [],
+          addresses: endpointAddresses(ep),
           mac,
         });
         await driver.join({
@@ -90,20 +93,16 @@ export class EndpointsService {
   }
 
   private reserve(n: NetworkRecord, sandbox: SandboxRecord, input: ConnectInput): EndpointRecord {
-    const poolId = n.poolIds.find((id) => this.d.ipam.getPool(id)?.subnet.family === 4);
-    const pool = poolId ? this.d.ipam.getPool(poolId) : undefined;
-    let wanted: IpAddr | undefined;
-    if (input.ipv4Address) {
-      wanted = IpAddr.parse(input.ipv4Address);
-      if (!n.userSubnet) {
-        throw new InvalidParameterError('user specified IP address is supported only when connecting to networks with user configured subnets');
-      }
-      if (!pool || !pool.subnet.contains(wanted)) {
-        throw new InvalidParameterError(`Invalid address ${wanted}: It does not belong to any of this network's subnets.`);
-      }
-      if (pool.gateway?.equals(wanted)) throw new ConflictError('Address already in use.');
-    }
-    let allocated: IpAddr | undefined;
+    const v4 = checkStaticAddress(n, this.d.ipam, 4, input.ipv4Address);
+    const v6 = checkStaticAddress(n, this.d.ipam, 6, input.ipv6Address);
+    const taken: { poolId: string; address: IpAddr }[] = [];
+    const take = (req: { poolId?: string; wanted?: IpAddr }): string | undefined => {
+      const pool = req.poolId ? this.d.ipam.getPool(req.poolId) : undefined;
+      if (!pool || !req.poolId) return undefined;
+      const address = this.d.ipam.requestAddress(req.poolId, req.wanted);
+      taken.push({ poolId: req.poolId, address });
+      return `${address}/${pool.subnet.length}`;
+    };
     try {
       return this.d.store.transaction(() => {
         if (this.d.store.endpointOf(n.id, sandbox.id)) {
@@ -112,14 +111,17 @@ export class EndpointsService {
         const used = new Set(this.d.store.endpointsIn(sandbox.id).map((e) => e.ifname));
         let i = 0;
         while (used.has(`eth${i}`)) i++;
-        if (pool && poolId) allocated = this.d.ipam.requestAddress(poolId, wanted);
+        const ipv4 = take(v4);
+        const ipv6 = n.enableIpv6 ? take(v6) : undefined;
         const ep: EndpointRecord = {
           id: generateId(),
           networkId: n.id,
           sandboxId: sandbox.id,
           ifname: `eth${i}`,
-          ipv4: allocated && pool ? `${allocated}/${pool.subnet.length}` : undefined,
-          poolId,
+          ipv4,
+          poolId: ipv4 ? v4.poolId : undefined,
+          ipv6,
+          poolId6: ipv6 ? v6.poolId : undefined,
           aliases: input.aliases ?? [],
           links: input.links ?? [],
           state: 'creating',
@@ -128,7 +130,7 @@ export class EndpointsService {
         return ep;
       });
     } catch (e) {
-      if (allocated && poolId) this.d.ipam.releaseAddress(poolId, allocated);
+      for (const t of taken) this.d.ipam.releaseAddress(t.poolId, t.address);
       throw e;
     }
   }
@@ -170,9 +172,10 @@ export class EndpointsService {
 
   private release(ep: EndpointRecord): void {
     this.d.store.transaction(() => {
-      if (ep.poolId && ep.ipv4 && this.d.ipam.getPool(ep.poolId)) {
+      for (const [poolId, addr] of [[ep.poolId, ep.ipv4], [ep.poolId6, ep.ipv6]] as const) {
+        if (!poolId || !addr || !this.d.ipam.getPool(poolId)) continue;
         try {
-          this.d.ipam.releaseAddress(ep.poolId, Prefix.parse(ep.ipv4).address);
+          this.d.ipam.releaseAddress(poolId, Prefix.parse(addr).address);
         } catch (e) {
           if (!(e instanceof NotFoundError)) throw e;
         }
@@ -180,4 +183,9 @@ export class EndpointsService {
       this.d.store.deleteEndpoint(ep.id);
     });
   }
+}
+
+/** The addresses a driver programs for an endpoint record: IPv4 then IPv6, with prefix lengths. */
+export function endpointAddresses(ep: Pick<EndpointRecord, 'ipv4' | 'ipv6'>): Prefix[] {
+  return [ep.ipv4, ep.ipv6].flatMap((a) => (a ? [Prefix.parse(a)] : []));
 }

@@ -41,7 +41,7 @@ export function toInspect(
       EndpointID: e.id,
       MacAddress: e.mac ?? '',
       IPv4Address: e.ipv4 ?? '',
-      IPv6Address: '',
+      IPv6Address: e.ipv6 ?? '',
     };
   }
   const subnets: Record<string, SubnetStatus> = {};

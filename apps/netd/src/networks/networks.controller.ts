@@ -83,6 +83,7 @@ export class NetworksController {
     await this.endpoints.connect(id, {
       container: dto.Container,
       ipv4Address: ec?.IPAMConfig?.IPv4Address || undefined,
+      ipv6Address: ec?.IPAMConfig?.IPv6Address || undefined,
       macAddress: ec?.MacAddress || undefined,
       aliases: ec?.Aliases,
     });

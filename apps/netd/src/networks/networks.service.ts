@@ -5,7 +5,6 @@ import {
   InvalidParameterError,
   IpAddr,
   NotFoundError,
-  NotImplementedError,
   Prefix,
   generateId,
 } from '@app/common';
@@ -113,9 +112,8 @@ export class NetworksService {
     }
     const usesPools = driverName !== 'host' && driverName !== 'null';
     if (usesPools && !requests.some((r) => (r.subnet?.family ?? r.family) === 4)) requests.unshift({ addressSpace: 'local', family: 4 });
-    if (input.enableIpv6 && !requests.some((r) => r.subnet?.family === 6)) {
-      throw new NotImplementedError('IPv6 needs an explicit IPv6 subnet in IPAM.Config');
-    }
+    // Docker 28: without an IPv6 subnet, --ipv6 takes a /64 of the host's ULA /48.
+    if (usesPools && input.enableIpv6 && !requests.some((r) => (r.subnet?.family ?? r.family) === 6)) requests.push({ addressSpace: 'local', family: 6 });
     const id = generateId();
     const record: NetworkRecord = {
       id,

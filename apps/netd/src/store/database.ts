@@ -74,6 +74,11 @@ const MIGRATIONS: readonly string[] = [
     net    TEXT NOT NULL DEFAULT '{}'
   );
   `,
+  // v3: IPv6 endpoint addresses on networks with EnableIPv6 (address with prefix length, and the pool).
+  `
+  ALTER TABLE endpoints ADD COLUMN ipv6 TEXT;
+  ALTER TABLE endpoints ADD COLUMN pool_id6 TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -55,6 +55,9 @@ export interface EndpointRecord {
   /** Address with the subnet's prefix length, e.g. 172.18.0.2/16. */
   ipv4?: string;
   poolId?: string;
+  /** IPv6 address with the subnet's prefix length, on networks with EnableIPv6. */
+  ipv6?: string;
+  poolId6?: string;
   aliases: string[];
   links?: EndpointLink[];
   state: RecordState;
@@ -90,6 +93,8 @@ const toEndpoint = (r: Row): EndpointRecord => ({
   mac: (r.mac as string | null) ?? undefined,
   ipv4: (r.ipv4 as string | null) ?? undefined,
   poolId: (r.pool_id as string | null) ?? undefined,
+  ipv6: (r.ipv6 as string | null) ?? undefined,
+  poolId6: (r.pool_id6 as string | null) ?? undefined,
   aliases: JSON.parse(r.aliases as string),
   links: JSON.parse((r.links as string | undefined) ?? '[]'),
   state: r.state as RecordState,
@@ -120,8 +125,8 @@ export class StateStore {
       getNetwork: db.prepare('SELECT * FROM networks WHERE id = ?'),
       networkByName: db.prepare('SELECT * FROM networks WHERE name = ?'),
       networks: db.prepare('SELECT * FROM networks ORDER BY created, name'),
-      insertEndpoint: db.prepare(`INSERT INTO endpoints (id, network_id, sandbox_id, ifname, mac, ipv4, pool_id, aliases, links, state)
-        VALUES (@id, @network_id, @sandbox_id, @ifname, @mac, @ipv4, @pool_id, @aliases, @links, @state)`),
+      insertEndpoint: db.prepare(`INSERT INTO endpoints (id, network_id, sandbox_id, ifname, mac, ipv4, pool_id, ipv6, pool_id6, aliases, links, state)
+        VALUES (@id, @network_id, @sandbox_id, @ifname, @mac, @ipv4, @pool_id, @ipv6, @pool_id6, @aliases, @links, @state)`),
       endpointActive: db.prepare("UPDATE endpoints SET state = 'active', mac = ? WHERE id = ?"),
       endpointState: db.prepare('UPDATE endpoints SET state = ? WHERE id = ?'),
       deleteEndpoint: db.prepare('DELETE FROM endpoints WHERE id = ?'),
@@ -207,6 +212,8 @@ export class StateStore {
       mac: e.mac ?? null,
       ipv4: e.ipv4 ?? null,
       pool_id: e.poolId ?? null,
+      ipv6: e.ipv6 ?? null,
+      pool_id6: e.poolId6 ?? null,
       aliases: JSON.stringify(e.aliases),
       links: JSON.stringify(e.links ?? []),
       state: e.state,

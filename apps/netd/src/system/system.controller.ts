@@ -4,6 +4,7 @@ import { UnavailableError } from '@app/common';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { API_VERSION, MIN_API_VERSION } from '../http/api-version';
 import type { Runtime } from '../runtime';
+import { engineId } from '../lifecycle/engine-id';
 import { RUNTIME } from './runtime.token';
 
 export const NETD_VERSION = '0.1.0';
@@ -42,18 +43,24 @@ export class SystemController {
   }
 
   @Get('info')
-  info(): Record<string, unknown> {
+  async info(): Promise<Record<string, unknown>> {
     const { config, store } = this.rt;
     const networks = store.listNetworks();
+    const containers = this.rt.containers.list();
+    const running = containers.filter((c) => c.state.status === 'running' || c.state.status === 'restarting').length;
+    const paused = containers.filter((c) => c.state.status === 'paused').length;
     return {
-      ID: store.listNetworks().find((n) => n.name === 'bridge')?.id ?? '',
+      ID: engineId(config.dataRoot),
       Name: hostname(),
-      Containers: store.listSandboxes().length,
-      ContainersRunning: store.listSandboxes().length,
-      ContainersPaused: 0,
-      ContainersStopped: 0,
-      Images: 0,
-      Driver: '',
+      Containers: containers.length,
+      ContainersRunning: running,
+      ContainersPaused: paused,
+      ContainersStopped: containers.length - running - paused,
+      Images: (await this.rt.images.list()).length,
+      Driver: 'overlay2',
+      CgroupDriver: 'cgroupfs',
+      DefaultRuntime: 'runc',
+      Runtimes: { runc: { path: 'runc' } },
       Plugins: { Volume: [], Network: this.rt.drivers.names(), Authorization: null, Log: [] },
       MemoryLimit: false,
       SwapLimit: false,
@@ -61,7 +68,7 @@ export class SystemController {
       NFd: 0,
       NGoroutines: 0,
       SystemTime: new Date().toISOString(),
-      LoggingDriver: '',
+      LoggingDriver: 'k8s-file',
       KernelVersion: release(),
       OperatingSystem: 'netd',
       OSType: 'linux',
