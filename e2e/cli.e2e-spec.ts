@@ -73,6 +73,25 @@ describeAsRoot('netctl against netd (e2e)', () => {
     expect(await netctl('network', 'create', '-d', 'nosuchdriver', `${name}-x`)).toEqual({ code: 1, stdout: '', stderr: 'Error response from daemon: plugin "nosuchdriver" not found\n' });
   });
 
+  it('runs from the build-time V8 code cache, and the same without it when V8 rejects it', async () => {
+    const args = [NETCTL, '-H', host, 'network', 'ls', '--no-trunc'];
+    const env = { NETCTL_CODE_CACHE: 'report' };
+    const cached = await exec(process.execPath, args, env);
+    expect(cached.code).toBe(0);
+    expect(cached.stdout).toContain('NETWORK ID');
+    const used = (r: Run) => r.stderr.split('\n').filter(Boolean).sort();
+    expect(used(cached)).toEqual([`code cache accepted: ${join(ROOT, 'dist/cli/handlers/network-ls.handler.js')}`, `code cache accepted: ${join(ROOT, 'dist/cli/netctl-main.js')}`]);
+    // another heap limit changes V8's flag hash: every cache is rejected and the bundles are parsed
+    const rejected = await exec(process.execPath, ['--max-old-space-size=96', ...args], env);
+    expect(used(rejected)).toEqual(used(cached).map((l) => l.replace('accepted', 'rejected')));
+    expect({ code: rejected.code, stdout: rejected.stdout }).toEqual({ code: 0, stdout: cached.stdout });
+  });
+
+  it('loads node:https on demand under the launcher (a TLS host that does not answer)', async () => {
+    const r = await exec(process.execPath, [NETCTL, '--tlsverify', '-H', 'tcp://127.0.0.1:1', 'network', 'ls']);
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'Cannot connect to the netd daemon at tcp://127.0.0.1:1. Is the daemon running?\n' });
+  });
+
   (hasDocker ? describe : describe.skip)('side by side with the docker client', () => {
     beforeAll(async () => {
       expect((await netctl('network', 'create', '--subnet', `${subnet}.0/25`, '--label', 'a=<b>', `${name}-d`)).code).toBe(0);

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const RUNS = 30;
@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   }
   try {
     const env = { ...process.env, NETD_HOST: host };
+    const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+    console.log(`code cache: ${existsSync(`${netctl.replace(/netctl\.js$/, 'netctl-main.js')}.cache`) ? 'present' : 'absent'}; load average before: ${load()}`);
     const base: number[] = [];
     const cli: number[] = [];
     for (let i = 0; i < RUNS + WARMUP; i++) {
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
     const mc = median(cli);
     console.log(`node -e 0:                 median ${mb.toFixed(1)} ms (${RUNS} runs)`);
     console.log(`netctl network ls -q:      median ${mc.toFixed(1)} ms (${RUNS} runs)`);
+    console.log(`load average after: ${load()} (the machine is shared: a high load inflates the ratio)`);
     console.log(`ratio: ${(mc / mb).toFixed(2)}x (target <= 1.30x) ${mc / mb <= 1.3 ? 'OK' : 'OVER TARGET'}`);
   } finally {
     server.close();

@@ -24,10 +24,13 @@ function writeTo(stream: NodeJS.WriteStream, chunk: Uint8Array): void | Promise<
   return new Promise((resolve) => stream.once('drain', resolve));
 }
 
+// process.stdout and process.stdin are built on first touch (~1–3 ms each): only when needed.
 const output = new Output({
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
-  isTty: process.stdout.isTTY === true,
+  get isTty() {
+    return process.stdout.isTTY === true;
+  },
 });
 
 void runCli(process.argv, {
@@ -35,15 +38,21 @@ void runCli(process.argv, {
   makeClient: (endpoint, debug) => new NetdClient(endpoint, debug),
   readLine,
   stdio: {
-    stdin: process.stdin,
-    stdinIsTty: process.stdin.isTTY === true,
+    get stdin() {
+      return process.stdin;
+    },
+    get stdinIsTty() {
+      return process.stdin.isTTY === true;
+    },
     setRawMode: (on) => {
       if (process.stdin.isTTY) process.stdin.setRawMode(on);
     },
     size: () => (process.stdout.isTTY ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined),
     writeOut: (c) => writeTo(process.stdout, c),
     writeErr: (c) => writeTo(process.stderr, c),
-    progressStream: process.stdout.isTTY ? process.stdout : undefined,
+    get progressStream() {
+      return process.stdout.isTTY ? process.stdout : undefined;
+    },
   },
 }).then((code) => {
   process.exitCode = code;

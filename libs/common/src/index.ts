@@ -2,3 +2,4 @@ export * from './errors';
 export * from './ip';
 export * from './ids';
 export * from './resolv-conf';
+export * from './dockerignore';

@@ -58,6 +58,16 @@ describe(NetdClient.name, () => {
     await expect(client().listNetworks()).rejects.toMatchObject({ status: 500, message: 'plain text', kind: 'system' });
   });
 
+  it('fails, rather than returning half a body, when the daemon hangs up mid-answer', async () => {
+    server.removeAllListeners('request');
+    server.on('request', (_req, res) => {
+      res.writeHead(200, { 'Content-Length': '100' });
+      res.write('[{"Na');
+      setImmediate(() => res.destroy());
+    });
+    await expect(client().listNetworks()).rejects.toThrow(/aborted|closed before the answer ended/);
+  });
+
   it('reports a missing socket as a ConnectionError', async () => {
     const c = new NetdClient(resolveEndpoint({ host: `unix://${join(dir, 'none.sock')}` }, {}));
     await expect(c.listNetworks()).rejects.toBeInstanceOf(ConnectionError);

@@ -25,7 +25,9 @@ export async function openRequest(ep: Endpoint, r: StreamRequest, timeoutMs: num
   const httpsRequest = ep.kind === 'tcp' && ep.tls ? (await import('node:https')).request : undefined;
   const headers: Record<string, string> = { 'User-Agent': 'netctl', ...r.headers };
   if (r.upgrade) Object.assign(headers, { Connection: 'Upgrade', Upgrade: 'tcp' });
-  const base: RequestOptions = { method: r.method, path: r.path, headers, timeout: timeoutMs };
+  // servername '' stops node's agent from testing the host with net.isIP, whose IPv6 regex costs
+  // ~4.5 ms to compile on first use; a name is only sent over TLS (node:https sets its own).
+  const base: RequestOptions & { servername?: string } = { method: r.method, path: r.path, headers, timeout: timeoutMs, servername: '' };
   return new Promise((resolve, reject) => {
     let req: ClientRequest;
     try {
@@ -33,7 +35,7 @@ export async function openRequest(ep: Endpoint, r: StreamRequest, timeoutMs: num
       else if (!ep.tls) req = httpRequest({ ...base, host: ep.hostname, port: ep.port });
       else if (httpsRequest) {
         const file = (p: string) => (existsSync(p) ? readFileSync(p) : undefined);
-        req = httpsRequest({ ...base, host: ep.hostname, port: ep.port, ca: file(ep.tls.ca), cert: file(ep.tls.cert), key: file(ep.tls.key), rejectUnauthorized: ep.tls.verify });
+        req = httpsRequest({ ...base, servername: undefined, host: ep.hostname, port: ep.port, ca: file(ep.tls.ca), cert: file(ep.tls.cert), key: file(ep.tls.key), rejectUnauthorized: ep.tls.verify });
       } else throw new Error('unreachable: TLS endpoint without https');
     } catch (e) {
       reject(new ConnectionError(ep.url, { cause: e }));
@@ -68,10 +70,16 @@ export async function openRequest(ep: Endpoint, r: StreamRequest, timeoutMs: num
 }
 
 /** Reads a whole answer; an error status becomes a DaemonError with the body's message. */
-export async function readBody(res: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+export function readBody(res: IncomingMessage): Promise<string> {
+  // Events, not `for await`: setting up a stream's async iterator costs ~1 ms per run (bench/cli).
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      .on('error', reject)
+      .on('close', () => reject(new Error('the connection closed before the answer ended')));
+  });
 }
 
 export async function throwIfError(res: IncomingMessage): Promise<void> {

@@ -1,6 +1,7 @@
 import { compactJson, goJson, indentJson } from './go-json';
 import { compileTemplate } from './go-template';
 import { naturalLess } from './natural-sort';
+import { Output } from './output';
 import { tabwrite } from './tabwriter';
 
 describe(tabwrite.name, () => {
@@ -72,5 +73,36 @@ describe(naturalLess.name, () => {
     ['ab', 'abc', true],
   ])('%s < %s is %s', (a, b, expected) => {
     expect(naturalLess(a as string, b as string)).toBe(expected);
+  });
+});
+
+describe(Output.name, () => {
+  describe('write', () => {
+    it('passes text to stdout and never touches stdout for an empty string', () => {
+      const out: string[] = [];
+      const o = new Output({ stdout: (s) => out.push(s), stderr: () => undefined });
+      o.write('');
+      expect(out).toEqual([]);
+      o.write('x\n');
+      o.write('');
+      expect(out).toEqual(['x\n']);
+    });
+  });
+
+  describe('isTty', () => {
+    it('asks the sinks each time, so main can answer lazily', () => {
+      let asked = 0;
+      const o = new Output({
+        stdout: () => undefined,
+        stderr: () => undefined,
+        get isTty() {
+          asked++;
+          return true;
+        },
+      });
+      expect(asked).toBe(0);
+      expect(o.isTty).toBe(true);
+      expect(asked).toBe(1);
+    });
   });
 });

@@ -20,9 +20,9 @@ export class Output {
     return this.sinks.isTty ?? false;
   }
 
-  /** Raw text to stdout. */
+  /** Raw text to stdout; nothing at all for '' (an empty list), so stdout is never opened for it. */
   write(text: string): void {
-    this.sinks.stdout(text);
+    if (text) this.sinks.stdout(text);
   }
 
   /** One line to stdout. */

@@ -1,68 +1,8 @@
+import { DockerIgnore } from '@app/common';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../../client/errors';
-
-interface Rule {
-  negate: boolean;
-  re: RegExp;
-}
-
-/**
- * `.dockerignore` as moby/patternmatcher reads it: one pattern per line, `#` comments, `!`
- * re-includes, the last matching rule wins, and a rule matching a directory covers what is below.
- * (The same rules as libs/image's DockerIgnore, which apps/cli may not import.)
- */
-export class IgnoreRules {
-  private readonly rules: Rule[];
-
-  constructor(text: string) {
-    this.rules = text
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l !== '' && !l.startsWith('#'))
-      .map((l) => {
-        const negate = l.startsWith('!');
-        const p = posix.normalize((negate ? l.slice(1) : l).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
-        return { negate, re: globToRegExp(p) };
-      })
-      .filter((r) => r.re.source !== '^\\.$');
-  }
-
-  ignores(path: string): boolean {
-    const parts = path.split('/');
-    let excluded = false;
-    for (const rule of this.rules) {
-      let hit = false;
-      for (let n = parts.length; n >= 1 && !hit; n--) hit = rule.re.test(parts.slice(0, n).join('/'));
-      if (hit) excluded = !rule.negate;
-    }
-    return excluded;
-  }
-
-  /** A directory must still be walked when a later `!` rule could re-include something in it. */
-  get hasExceptions(): boolean {
-    return this.rules.some((r) => r.negate);
-  }
-}
-
-function globToRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*' && pattern[i + 1] === '*') {
-      i++;
-      if (pattern[i + 1] === '/') {
-        i++;
-        re += '(?:.*/)?';
-      } else re += '.*';
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i]}`;
-    else re += /[.+^${}()|[\]]/.test(c) ? `\\${c}` : c;
-  }
-  return new RegExp(`^${re}$`);
-}
 
 export interface BuildContext {
   tar: AsyncIterable<Uint8Array>;
@@ -79,7 +19,7 @@ export async function packContext(dir: string, dockerfileFlag: string | undefine
   const root = resolve(dir);
   if (!existsSync(root) || !lstatSync(root).isDirectory()) throw new UsageError(`unable to prepare context: path "${dir}" not found`);
   const ignorePath = join(root, '.dockerignore');
-  const rules = new IgnoreRules(existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : '');
+  const rules = new DockerIgnore(existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : '');
   const dfPath = dockerfileFlag ? (isAbsolute(dockerfileFlag) ? dockerfileFlag : resolve(dockerfileFlag)) : join(root, 'Dockerfile');
   if (!existsSync(dfPath)) throw new UsageError(`unable to prepare context: unable to evaluate symlinks in Dockerfile path: lstat ${dfPath}: no such file or directory`);
   const rel = relative(root, dfPath);

@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { DaemonError } from '../client/errors';
+import type { ContainerCreateRequest, ContainerCreateResponse, ContainerInspect, ContainerSummary, Port, WaitResponse } from '../client/engine-types';
+import type { Filters } from '../client/netd-api';
+import { frame } from '../client/stdcopy';
+import { familiarString } from '../commands/image/reference';
+import { humanDuration } from '../output/go-units';
+import { FakeImages } from './fake-images';
+import { FakeProgram, type ProgramIo } from './fake-programs';
+import { normalTag, type FakeContainer } from './fake-state';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/**
+ * Container lifecycle: containers run tiny programs (echo, sh -c 'exit N', sleep, cat); `advance`
+ * lets time pass, so tests see docker's status strings without processes.
+ */
+export class FakeContainers extends FakeImages {
+  async createContainer(req: ContainerCreateRequest, name?: string): Promise<ContainerCreateResponse> {
+    this.requests.push({ method: 'createContainer', target: name, body: structuredClone(req) });
+    if (name !== undefined && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) throw new DaemonError(400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const img = this.images.find((i) => i.tags.includes(normalTag(req.Image)) || i.id === req.Image);
+    if (!img) throw new DaemonError(404, `No such image: ${familiarString(normalTag(req.Image))}`);
+    const id = randomBytes(32).toString('hex');
+    const cname = name?.replace(/^\//, '') ?? `fake_${this.containers.length}`;
+    const clash = this.containers.find((c) => c.name === cname);
+    if (clash) throw new DaemonError(409, `Conflict. The container name "/${cname}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const config = structuredClone(req);
+    if (!config.Cmd?.length && !config.Entrypoint?.length) config.Cmd = img.cmd;
+    this.containers.push({ id, name: cname, image: req.Image, imageId: img.id, config, created: this.now, status: 'created', exitCode: 0, logs: [], attached: [], waiters: [] });
+    return { Id: id, Warnings: [] };
+  }
+
+  async startContainer(id: string): Promise<void> {
+    this.requests.push({ method: 'startContainer', target: id });
+    const c = this.container(id);
+    if (c.status === 'running') return;
+    const argv = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])];
+    const io: ProgramIo = { stdout: (s) => this.emit(c, 1, s), stderr: (s) => this.emit(c, 2, s), exit: (code) => this.exit(c, code), stdin: c.stdin };
+    const program = FakeProgram.start(argv, io);
+    if (typeof program === 'string') throw new DaemonError(400, `failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${argv[0]}": ${program}: unknown`);
+    c.status = 'running';
+    c.startedAt = this.now;
+    c.program = program;
+    setImmediate(() => program.run());
+  }
+
+  async stopContainer(id: string, o: { signal?: string } = {}): Promise<void> {
+    this.requests.push({ method: 'stopContainer', target: id, body: o });
+    const c = this.container(id);
+    if (c.status === 'running') c.program?.signal(o.signal ?? 'SIGTERM');
+  }
+
+  async restartContainer(id: string): Promise<void> {
+    this.requests.push({ method: 'restartContainer', target: id });
+    const c = this.container(id);
+    if (c.status === 'running') c.program?.signal('SIGKILL');
+    await this.startContainer(id);
+  }
+
+  async killContainer(id: string, signal?: string): Promise<void> {
+    this.requests.push({ method: 'killContainer', target: id, body: { signal } });
+    const c = this.container(id);
+    if (c.status !== 'running') throw new DaemonError(409, `cannot kill container: ${id}: container ${c.id} is not running`);
+    c.program?.signal(signal ?? 'SIGKILL');
+  }
+
+  async removeContainer(id: string, o: { force?: boolean } = {}): Promise<void> {
+    this.requests.push({ method: 'removeContainer', target: id, body: o });
+    const c = this.container(id);
+    if (c.status === 'running' && !o.force) throw new DaemonError(409, `cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
+    if (c.status === 'running') c.program?.signal('SIGKILL');
+    this.containers.splice(this.containers.indexOf(c), 1);
+  }
+
+  async waitContainer(id: string, condition?: string): Promise<WaitResponse> {
+    this.requests.push({ method: 'waitContainer', target: id, body: { condition } });
+    const c = this.container(id);
+    if (c.status === 'exited' && condition !== 'next-exit') return { StatusCode: c.exitCode };
+    return new Promise((resolve) => c.waiters.push((code) => resolve({ StatusCode: code })));
+  }
+
+  async listContainers(o: { all?: boolean; limit?: number; filters?: Filters } = {}): Promise<ContainerSummary[]> {
+    this.requests.push({ method: 'listContainers', body: { all: o.all, limit: o.limit }, filters: o.filters });
+    let list = [...this.containers].reverse().filter((c) => o.all || (o.limit ?? -1) > 0 || c.status === 'running');
+    for (const [k, values] of Object.entries(o.filters ?? {})) {
+      list = list.filter((c) => values.some((v) => (k === 'name' ? c.name.includes(v) : k === 'status' ? c.status === v : k === 'id' ? c.id.startsWith(v) : false)));
+    }
+    if (o.limit !== undefined && o.limit > 0) list = list.slice(0, o.limit);
+    return list.map((c) => ({
+      Id: c.id,
+      Names: [`/${c.name}`],
+      Image: c.image,
+      ImageID: c.imageId,
+      // moby's list view: arguments containing a space are single-quoted
+      Command: [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])].map((a, i) => (i > 0 && a.includes(' ') ? `'${a}'` : a)).join(' '),
+      Created: Math.floor(c.created / 1000),
+      Ports: ports(c.config),
+      Labels: c.config.Labels ?? {},
+      State: c.status,
+      Status: this.status(c),
+    }));
+  }
+
+  async inspectContainerWithRaw(id: string): Promise<{ container: ContainerInspect; raw: string }> {
+    this.requests.push({ method: 'inspectContainer', target: id });
+    const c = this.container(id);
+    const iso = (t?: number) => (t ? new Date(t).toISOString() : ZERO_TIME);
+    const bindings = c.config.HostConfig?.PortBindings ?? {};
+    const container: ContainerInspect = {
+      Id: c.id,
+      Name: `/${c.name}`,
+      Created: iso(c.created),
+      State: { Status: c.status, Running: c.status === 'running', ExitCode: c.exitCode, StartedAt: iso(c.startedAt), FinishedAt: iso(c.finishedAt) },
+      Image: c.imageId,
+      Config: c.config,
+      HostConfig: c.config.HostConfig,
+      NetworkSettings: { Ports: c.status === 'running' ? Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k, v.map((b) => ({ HostIp: b.HostIp || '0.0.0.0', HostPort: b.HostPort }))])) : {} },
+    };
+    return { container, raw: JSON.stringify(container) };
+  }
+
+  private emit(c: FakeContainer, stream: 1 | 2, text: string): void {
+    const data = c.config.Tty ? Buffer.from(text) : frame(stream, text);
+    c.logs.push(data);
+    for (const a of c.attached) a.write(data);
+  }
+
+  private exit(c: FakeContainer, code: number): void {
+    c.status = 'exited';
+    c.exitCode = code;
+    c.finishedAt = this.now;
+    for (const a of c.attached.splice(0)) a.end();
+    for (const w of c.waiters.splice(0)) w(code);
+    if (c.config.HostConfig?.AutoRemove && this.containers.includes(c)) this.containers.splice(this.containers.indexOf(c), 1);
+  }
+
+  private status(c: FakeContainer): string {
+    if (c.status === 'created') return 'Created';
+    if (c.status === 'running') return `Up ${humanDuration(this.now - (c.startedAt ?? this.now))}`;
+    return `Exited (${c.exitCode}) ${humanDuration(this.now - (c.finishedAt ?? this.now))} ago`;
+  }
+}
+
+function ports(req: ContainerCreateRequest): Port[] {
+  const out: Port[] = [];
+  for (const [spec, bindings] of Object.entries(req.HostConfig?.PortBindings ?? {})) {
+    const [port, type] = spec.split('/');
+    for (const b of bindings) out.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type });
+  }
+  return out;
+}
