@@ -20,6 +20,5 @@ export * from './build/build-step-runner.port';
 export * from './build/build-cache';
 export * from './build/builder';
 export { parseDockerfile, type Dockerfile, type Instruction } from './build/dockerfile-parser';
-export { DockerIgnore } from './build/dockerignore';
 export { unpackLayerToDir } from './layers/unpack-dir';
 export { overlayUpperEntries, packOverlayUpper } from './layers/overlay-diff';

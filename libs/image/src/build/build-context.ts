@@ -5,7 +5,7 @@ import { join, posix, relative, sep } from 'node:path';
 import { InvalidParameterError, NotImplementedError } from '@app/common';
 import type { LayerFile } from '../layers/layer-writer';
 import { walkLayer } from '../layers/layer-tar';
-import { DockerIgnore } from './dockerignore';
+import { DockerIgnore } from '@app/common';
 
 export interface CopyOptions {
   uid?: number;

@@ -1,4 +1,3 @@
-import { DockerIgnore } from './dockerignore';
 import { expandVars, parseDockerfile, parseKeyValues, splitWords } from './dockerfile-parser';
 
 describe('parseDockerfile', () => {
@@ -69,12 +68,4 @@ describe('expandVars', () => {
     { input: '\\$A $NOPE.', out: '$A .' },
   ])('expands $input', ({ input, out }) => expect(expandVars(input, vars)).toBe(out));
   it('rejects a bad substitution', () => expect(() => expandVars('${A!}', vars)).toThrow('bad substitution'));
-});
-
-describe(DockerIgnore.name, () => {
-  const ig = new DockerIgnore('# comment\n*.log\n!keep.log\nbuild/\n**/secret\ndocs/*.md\n');
-  it.each([
-    ['a.log', true], ['keep.log', false], ['build', true], ['build/x/y', true], ['deep/er/secret', true],
-    ['secret', true], ['docs/a.md', true], ['docs/sub/a.md', false], ['src/a.ts', false],
-  ])('%s ignored: %s', (path, ignored) => expect(ig.ignores(path as string)).toBe(ignored));
 });
