@@ -3,7 +3,8 @@
 //       sandboxes on one host's bridge (the same overlay bridge, same MTU: the only difference is
 //       the VXLAN encapsulation and the underlay hop), alternating runs, medians, ratio;
 //   (b) convergence: from a new endpoint's announcement on host 1 to its FDB/neighbour entries
-//       programmed on host 2 and to a first successful ping from host 2 (by IP; names need the daemon).
+//       programmed on host 2 and to a first successful ping from host 2 (by IP; names need the daemon);
+//   (c) node join time over real hyperswarm (./join-time.ts), into host 3's namespace.
 // Two "hosts" are namespaces on an underlay bridge namespace (e2e/support/l3-segment), the cluster
 // is the real gossip logic on an in-memory wire (FakeDiscovery, heartbeats on: without them a
 // member silent for 10 s is declared down and its endpoints withdrawn). Everything is removed at the end.
@@ -14,6 +15,7 @@ import { createTempNetns, type TempNetns } from '@app/kernel/testing';
 import { OverlayDriver } from '@app/drivers';
 import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
 import { createL3Segment, type L3Segment } from '../../e2e/support/l3-segment';
+import { measureJoinTime } from './join-time';
 
 const RUNS = Number(process.env.OVERLAY_IPERF_RUNS ?? 3);
 const SECONDS = Number(process.env.OVERLAY_IPERF_SECONDS ?? 3);
@@ -52,8 +54,8 @@ async function main(): Promise<void> {
   const discoveries: FakeDiscovery[] = [];
   const errors: unknown[] = [];
   try {
-    segment = await createL3Segment(2);
-    const hosts = segment.hosts.map((h) => {
+    segment = await createL3Segment(3);
+    const hosts = segment.hosts.slice(0, 2).map((h) => {
       const vtep = IpAddr.parse(h.ipv4);
       const driver = new OverlayDriver({ netlink, firewall, sysctl: new ProcSysctl(), hostNs: h.ns.ref, vtep: () => vtep });
       const discovery = new FakeDiscovery(hub, { node: { name: `h${h.n}`, advertiseAddr: vtep, dhtPort: 1 }, tickMs: 500 });
@@ -135,6 +137,12 @@ async function main(): Promise<void> {
     console.log(`convergence (announce on host 1 → host 2), ${CONVERGE_N} endpoints, medians:`);
     console.log(`  FDB + neighbours programmed : ${median(programmed).toFixed(2)} ms`);
     console.log(`  first successful ping by IP : ${median(firstPing).toFixed(2)} ms  (includes spawning ping, target ≤ 200 ms)`);
+
+    // (c) join time
+    const join = await measureJoinTime(segment.hosts[2], netlink, firewall);
+    console.log(`node join (start with the token's bootstrap → full state), hyperswarm on loopback, ${join.full.length} joins, medians:`);
+    console.log(`  network present             : ${median(join.network).toFixed(0)} ms  (runs ${join.network.map((x) => x.toFixed(0)).join(', ')})`);
+    console.log(`  all ${join.endpoints} peer endpoints in FDB : ${median(join.full).toFixed(0)} ms  (runs ${join.full.map((x) => x.toFixed(0)).join(', ')})`);
   } finally {
     for (const d of discoveries) await d.stop().catch(() => undefined);
     netlink.close();

@@ -81,7 +81,16 @@ export async function createL3Segment(count: number): Promise<L3Segment> {
       owns: (address) => address.startsWith(SEGMENT_V4_PREFIX) ? /^192\.0\.2\.\d{1,3}$/.test(address) : address.toLowerCase().startsWith(v6Prefix),
       addHost,
       setLink: async (host, up) => {
-        await run('ip', ['-n', bridgeNs.name, 'link', 'set', `p${host.n}`, up ? 'up' : 'down']);
+        // Retried: on a loaded machine (namespaces torn down by other suites hold the RTNL lock)
+        // one `ip` call can outlast its timeout, and a link left down breaks every later test.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await run('ip', ['-n', bridgeNs.name, 'link', 'set', `p${host.n}`, up ? 'up' : 'down']);
+            return;
+          } catch (err) {
+            if (attempt >= 3) throw err;
+          }
+        }
       },
       dispose,
     };

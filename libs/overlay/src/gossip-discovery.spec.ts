@@ -147,6 +147,84 @@ describe(FakeDiscovery.name, () => {
     expect(c.blocks(net.id)).toEqual([]);
   });
 
+  describe('node loss (a silent peer: a cut cable gives no FIN or RST)', () => {
+    async function cutScenario() {
+      let now = 1_000_000;
+      const hub = new FakeHub();
+      const { nodes } = await cluster(3, hub, { now: () => now, deadAfterMs: 1000, redialMs: 500 });
+      started.push(...nodes);
+      const [a, , c] = nodes;
+      const net = a.createNetwork(network('cut', '10.92.0.0/16'));
+      await hub.settle();
+      for (const d of nodes) d.join(net.id);
+      const cBox = endpoint(net.id, '10.92.3.2', 'c-box');
+      c.announce(cBox);
+      await hub.settle();
+      const events: string[] = [];
+      a.subscribe((e) => {
+        if (e.kind === 'add' || e.kind === 'remove') events.push(`${e.kind} ${e.peer.name}`);
+        if (e.kind === 'node-down' || e.kind === 'node-up') events.push(`${e.kind} ${e.node.id === c.nodeId ? 'c' : 'other'}`);
+      });
+      const advance = async (ms: number) => {
+        now += ms;
+        for (const d of nodes) d.tick();
+        await hub.settle();
+      };
+      return { hub, nodes, net, events, advance };
+    }
+
+    it('keeps a member alive up to the timeout, then marks it down and removes its endpoints', async () => {
+      const { hub, nodes, net, events, advance } = await cutScenario();
+      const [a, b, c] = nodes;
+      hub.cut(c.nodeId);
+      await advance(600);
+      expect(a.members().find((m) => m.id === c.nodeId)?.alive).toBe(true);
+      expect(a.peers(net.id).map((p) => p.name)).toEqual(['c-box']);
+      expect(events).toEqual([]);
+      await advance(600);
+      for (const d of [a, b]) {
+        expect(d.members().find((m) => m.id === c.nodeId)?.alive).toBe(false);
+        expect(d.peers(net.id)).toEqual([]);
+      }
+      expect(events).toEqual(['node-down c', 'remove c-box']);
+      // The isolated side sees the same from its end: everyone else is down.
+      expect(c.members().filter((m) => !m.self).map((m) => m.alive)).toEqual([false, false]);
+    });
+
+    it('drops the silent link and redials, so the member reconverges once it is reachable again', async () => {
+      const { hub, nodes, net, events, advance } = await cutScenario();
+      const [a, b, c] = nodes;
+      hub.cut(c.nodeId);
+      await advance(600);
+      await advance(600);
+      hub.mend(c.nodeId);
+      await advance(600);
+      for (const d of [a, b]) {
+        expect(d.members().find((m) => m.id === c.nodeId)?.alive).toBe(true);
+        expect(d.peers(net.id).map((p) => p.name)).toEqual(['c-box']);
+      }
+      expect(c.members().every((m) => m.alive)).toBe(true);
+      expect(events).toEqual(['node-down c', 'remove c-box', 'node-up c', 'add c-box']);
+    });
+
+    it('dials an unreachable member at most once per redial period', async () => {
+      const { hub, nodes, advance } = await cutScenario();
+      const [a, , c] = nodes;
+      const dials: string[] = [];
+      const dial = a.wire.connectTo.bind(a.wire);
+      a.wire.connectTo = (key) => {
+        dials.push(Buffer.from(key).toString('hex'));
+        dial(key);
+      };
+      hub.cut(c.nodeId);
+      for (let i = 0; i < 10; i++) await advance(200);
+      // dead after 1000 ms, then one dial per 500 ms over the remaining 1000 ms
+      expect(dials.every((d) => d === c.nodeId)).toBe(true);
+      expect(dials.length).toBeGreaterThanOrEqual(2);
+      expect(dials.length).toBeLessThanOrEqual(3);
+    });
+  });
+
   it('refuses a node with the wrong cluster key: it can neither read nor inject records', async () => {
     const hub = new FakeHub();
     const { nodes } = await cluster(2, hub);

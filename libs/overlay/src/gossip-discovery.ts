@@ -21,6 +21,8 @@ export interface GossipOptions {
   readonly deadAfterMs?: number;
   /** Silence after which a member's blocks may be leased by others. Default 5 min. */
   readonly reclaimAfterMs?: number;
+  /** Least time between two dials of one unreachable member. Default min(2 s, deadAfterMs / 2). */
+  readonly redialMs?: number;
   /** With no peer at all after this long, lease alone (the first node of a cluster). Default 3 s. */
   readonly soloAfterMs?: number;
   readonly now?: () => number;
@@ -48,6 +50,7 @@ export class GossipDiscovery extends PeerDiscovery {
   private readonly links = new Map<NodeId, Link>();
   private readonly authed = new WeakMap<Link, NodeId>();
   private readonly lastSeen = new Map<NodeId, number>();
+  private readonly lastDial = new Map<NodeId, number>();
   private readonly pending = new Map<string, PendingLease>();
   private readonly tracker: ViewTracker;
   private readonly now: () => number;
@@ -65,9 +68,11 @@ export class GossipDiscovery extends PeerDiscovery {
     this.nodeId = nodeIdOf(transport.publicKey);
     this.state = new ClusterState(this.nodeId);
     this.now = options.now ?? Date.now;
+    const deadAfterMs = options.deadAfterMs ?? 10_000;
     this.opts = {
       tickMs: options.tickMs ?? 1000,
-      deadAfterMs: options.deadAfterMs ?? 10_000,
+      deadAfterMs,
+      redialMs: options.redialMs ?? Math.min(2000, deadAfterMs / 2),
       reclaimAfterMs: options.reclaimAfterMs ?? 300_000,
       soloAfterMs: options.soloAfterMs ?? 3000,
     };
@@ -89,8 +94,10 @@ export class GossipDiscovery extends PeerDiscovery {
     await this.transport.stop();
   }
 
-  /** One anti-entropy round: heartbeat digest to every peer, liveness, lease retransmission. */
+  /** One anti-entropy round: heartbeat digest to every peer, liveness, redials, lease retransmission. */
   tick(): void {
+    this.dropSilentLinks();
+    this.redialMissing();
     const digest = encodeFrame({ case: 'digest', value: { $typeName: 'netd.cluster.v1.Digest', entries: this.state.digest().map((e) => ({ $typeName: 'netd.cluster.v1.DigestEntry', ...e, owner: nodeIdBytes(e.owner) })) } });
     for (const link of this.links.values()) link.send(digest);
     for (const p of this.pending.values()) if (!p.decided) this.broadcast([p.record]);
@@ -285,6 +292,37 @@ export class GossipDiscovery extends PeerDiscovery {
     if (ack.competitors.some((c) => c.owner.length !== 32)) return void this.rejected++;
     p.acks.set(from, ack.competitors);
     this.evaluate(ack.key);
+  }
+
+  /**
+   * A cut cable sends no FIN or RST: the transport may keep a silent connection open for minutes,
+   * and while it exists hyperswarm neither redials nor accepts a fresh one from that peer. Every
+   * link carries our heartbeat (the digest) each tick, so silence past the timeout means the link
+   * is dead: close it, which frees the way for a new connection once the peer is reachable again.
+   */
+  private dropSilentLinks(): void {
+    for (const [id, link] of [...this.links]) {
+      if (this.isAlive(id)) continue;
+      this.links.delete(id);
+      link.close();
+    }
+  }
+
+  /**
+   * Dial every known member without a link, each at most once per `redialMs`: after a cut the
+   * transport's own retries back off to minutes. Members silent past the reclaim timeout are left
+   * to find us through the topic (they may have left for good).
+   */
+  private redialMissing(): void {
+    if (!this.transport.connectTo) return;
+    const now = this.now();
+    for (const id of this.state.owners()) {
+      if (id === this.nodeId || this.links.has(id) || this.isReclaimable(id) || !this.state.get(id, 'node')) continue;
+      const last = this.lastDial.get(id);
+      if (last !== undefined && now - last < this.opts.redialMs) continue;
+      this.lastDial.set(id, now);
+      this.transport.connectTo(nodeIdBytes(id));
+    }
   }
 
   private reject(link: Link): void {

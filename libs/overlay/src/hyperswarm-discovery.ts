@@ -126,9 +126,14 @@ class SwarmTransport implements Transport {
     if (this.dht && !this.dht.destroyed) await this.dht.destroy();
   }
 
+  /**
+   * Dial a member. Calling it again is the redial after a loss: hyperswarm backs off to ten minutes
+   * after four failed attempts (a cut link), and joinPeer on a known peer queues it at once again.
+   * A no-op while a connection to it exists.
+   */
   connectTo(publicKey: Uint8Array): void {
     const id = nodeIdOf(publicKey);
-    if (!this.swarm || this.dialled.has(id) || this.refused.has(id) || id === nodeIdOf(this.publicKey)) return;
+    if (!this.swarm || this.refused.has(id) || id === nodeIdOf(this.publicKey)) return;
     this.dialled.add(id);
     this.swarm.joinPeer(Buffer.from(publicKey));
   }

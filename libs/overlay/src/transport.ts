@@ -22,7 +22,10 @@ export interface Transport {
   readonly publicKey: Uint8Array;
   start(handler: TransportHandler): Promise<void>;
   stop(): Promise<void>;
-  /** Dial a member learned from the cluster state directly (keeps retrying with backoff). */
+  /**
+   * Dial a member learned from the cluster state directly. Called again for a member without a
+   * link (a redial after a loss); a no-op while connected to it.
+   */
   connectTo?(publicKey: Uint8Array): void;
   /** A peer failed authentication: refuse its key from now on (hyperswarm's firewall). */
   refuse?(publicKey: Uint8Array): void;

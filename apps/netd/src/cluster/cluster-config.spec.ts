@@ -18,7 +18,16 @@ describe(parseClusterConfig.name, () => {
     expect(parseClusterConfig({ token, 'advertise-addr': '192.0.2.2' })).toMatchObject({ token, advertiseAddr: '192.0.2.2', listenPort: undefined, bootstrap: undefined });
   });
 
+  it('accepts the timeouts alone, in seconds, for a membership made later through the API', () => {
+    expect(parseClusterConfig({ 'node-timeout': 2.5, 'reclaim-timeout': 30 })).toEqual({ nodeTimeoutMs: 2500, reclaimTimeoutMs: 30_000 });
+    expect(parseClusterConfig({ token, 'advertise-addr': '192.0.2.2', 'node-timeout': 3 })).toMatchObject({ token, nodeTimeoutMs: 3000, reclaimTimeoutMs: undefined });
+  });
+
   it.each([
+    { name: 'an empty object', value: {}, message: 'needs "token" (from `netctl cluster init`)' },
+    { name: 'a zero node timeout', value: { 'node-timeout': 0 }, message: '"node-timeout" must be a number of seconds above 0 and at most 86400' },
+    { name: 'a string reclaim timeout', value: { 'reclaim-timeout': '5m' }, message: '"reclaim-timeout" must be a number of seconds above 0 and at most 86400' },
+    { name: 'a reclaim shorter than the node timeout', value: { 'node-timeout': 10, 'reclaim-timeout': 5 }, message: '"reclaim-timeout" must not be shorter than "node-timeout"' },
     { name: 'a non-object', value: 'x', message: 'must be an object' },
     { name: 'an unknown key', value: { token, 'advertise-addr': '192.0.2.2', peers: [] }, message: 'has unknown keys: peers' },
     { name: 'no token', value: { 'advertise-addr': '192.0.2.2' }, message: 'needs "token" (from `netctl cluster init`)' },

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IpAddr, Prefix } from '@app/common';
+import { IpAddr, MacAddr, Prefix } from '@app/common';
 import { OverlayDriver } from '@app/drivers';
 import { DefaultIpam } from '@app/ipam';
 import { FakeFirewall, FakeNetlink, FakeSysctl } from '@app/kernel/testing';
@@ -12,6 +12,18 @@ import { SqliteIpamStore } from '../store/sqlite-ipam-store';
 import { StateStore } from '../store/state-store';
 import { ClusterService } from './cluster.service';
 import { ClusterStore } from './cluster-store';
+import type { RemoteNames } from '../dns/sandbox-dns';
+
+/** The embedded DNS's remote names as a map (network/endpoint → name), enough to see what is served. */
+class RecordingNames implements RemoteNames {
+  readonly names = new Map<string, string>();
+  upsertRemote(networkId: string, r: { id: string; name: string }): void {
+    this.names.set(`${networkId}/${r.id}`, r.name);
+  }
+  removeRemote(networkId: string, id: string): void {
+    this.names.delete(`${networkId}/${id}`);
+  }
+}
 
 const dirs: string[] = [];
 const services: ClusterService[] = [];
@@ -20,7 +32,13 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function node(hub: FakeHub, netlink: FakeNetlink, n: number) {
+interface Clocked {
+  now?: () => number;
+  deadAfterMs?: number;
+  dns?: RemoteNames;
+}
+
+async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'netd-cluster-'));
   dirs.push(dir);
   const db = openDatabase(dir);
@@ -35,7 +53,10 @@ async function node(hub: FakeHub, netlink: FakeNetlink, n: number) {
     clusterStore: new ClusterStore(db),
     driver,
     log: pino({ level: 'silent' }),
-    makeDiscovery: (p) => new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed }),
+    makeDiscovery: (p) => new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed, deadAfterMs: p.deadAfterMs, now: p.now }),
+    deadAfterMs: o.deadAfterMs,
+    now: o.now,
+    dns: () => o.dns,
   });
   services.push(svc);
   return { svc, store, hostNs, driver };
@@ -87,5 +108,76 @@ describe(ClusterService.name, () => {
     await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
     await expect(a.svc.init({ advertiseAddr: '192.0.2.1' })).rejects.toMatchObject({ kind: 'conflict', message: 'this node is already part of a cluster' });
     expect(a.svc.vtep()?.equals(IpAddr.parse('192.0.2.1'))).toBe(true);
+  });
+
+  it('drops a silent node’s endpoints from the FDB and the DNS after the node timeout, and restores them when it returns', async () => {
+    let now = 1_000_000;
+    const hub = new FakeHub();
+    const netlink = new FakeNetlink();
+    const dns = new RecordingNames();
+    const a = await node(hub, netlink, 1, { now: () => now, deadAfterMs: 1000, dns });
+    const c = await node(hub, netlink, 3, { now: () => now, deadAfterMs: 1000 });
+    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    await c.svc.join({ token, advertiseAddr: '192.0.2.3', name: 'h3' });
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) {
+        await hub.settle();
+        await Promise.all([a.svc.idle(), c.svc.idle(), a.driver.idle()]);
+      }
+    };
+    const advance = async (ms: number) => {
+      now += ms;
+      a.svc.active!.tick();
+      c.svc.active!.tick();
+      await settle();
+    };
+    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.93.0.0/16' });
+    await settle();
+    const ip = IpAddr.parse('10.93.200.2');
+    c.svc.active!.announce({ networkId: Id, endpointId: 'e'.repeat(64), name: 'web-on-h3', aliases: [], ip, mac: MacAddr.fromIpv4(ip), vtep: IpAddr.parse('192.0.2.3') });
+    await settle();
+    const vxlan = `vx-${Id.slice(0, 12)}`;
+    const toH3 = () => netlink.fdbOf(a.hostNs, vxlan).filter((e) => e.dst?.toString() === '192.0.2.3').map((e) => e.mac.toString());
+    const h3State = () => a.svc.status().Nodes.find((n) => n.Name === 'h3')?.State;
+    expect(toH3()).toEqual([MacAddr.fromIpv4(ip).toString()]);
+    expect([...dns.names.values()]).toEqual(['web-on-h3']);
+
+    hub.cut(c.svc.active!.nodeId);
+    await advance(600);
+    expect(h3State()).toBe('ready');
+    expect(toH3()).toHaveLength(1);
+    await advance(600);
+    expect(h3State()).toBe('down');
+    expect(toH3()).toEqual([]);
+    expect([...dns.names.values()]).toEqual([]);
+
+    hub.mend(c.svc.active!.nodeId);
+    await advance(600);
+    expect(h3State()).toBe('ready');
+    expect(toH3()).toEqual([MacAddr.fromIpv4(ip).toString()]);
+    expect([...dns.names.values()]).toEqual(['web-on-h3']);
+  });
+
+  it('takes the membership timeouts from daemon.json’s cluster key at start', async () => {
+    let made: { deadAfterMs?: number; reclaimAfterMs?: number } = {};
+    const dir = mkdtempSync(join(tmpdir(), 'netd-cluster-'));
+    dirs.push(dir);
+    const db = openDatabase(dir);
+    const svc = new ClusterService({
+      store: new StateStore(db),
+      ipam: new DefaultIpam({ store: new SqliteIpamStore(db) }),
+      clusterStore: new ClusterStore(db),
+      driver: new OverlayDriver({ netlink: new FakeNetlink(), firewall: new FakeFirewall(), sysctl: new FakeSysctl(new FakeNetlink()), hostNs: { path: '/x' }, vtep: () => undefined }),
+      log: pino({ level: 'silent' }),
+      makeDiscovery: (p) => {
+        made = { deadAfterMs: p.deadAfterMs, reclaimAfterMs: p.reclaimAfterMs };
+        return new FakeDiscovery(new FakeHub(), { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed });
+      },
+    });
+    services.push(svc);
+    await svc.start({ nodeTimeoutMs: 2500, reclaimTimeoutMs: 30_000 });
+    expect(svc.status().Member).toBe(false);
+    await svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    expect(made).toEqual({ deadAfterMs: 2500, reclaimAfterMs: 30_000 });
   });
 });

@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import type { RemoteNames } from '../dns/sandbox-dns';
 import type { StateStore } from '../store/state-store';
+import type { ClusterBootConfig } from './cluster-config';
 import type { ClusterMembership, ClusterStore } from './cluster-store';
 
 export const DEFAULT_CLUSTER_PORT = 7946;
@@ -51,12 +52,16 @@ export interface ClusterDeps {
   readonly store: StateStore;
   readonly ipam: Ipam;
   readonly clusterStore: ClusterStore;
-  readonly driver: Pick<OverlayDriver, 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent'>;
+  readonly driver: Pick<OverlayDriver, 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
   readonly log: Logger;
   /** Builds the discovery; tests pass FakeDiscovery. Default: HyperswarmDiscovery. */
   readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
-  /** Membership silence before a node counts as down (default 10 s). */
+  /** Membership silence before a node counts as down (default 10 s); daemon.json `cluster.node-timeout` wins. */
   readonly deadAfterMs?: number;
+  /** Silence before a node's address blocks may be leased by others (default 5 min); `cluster.reclaim-timeout` wins. */
+  readonly reclaimAfterMs?: number;
+  /** The clock of the membership timeouts (tests). */
+  readonly now?: () => number;
   /** The embedded DNS, fed with other hosts' endpoints so names resolve across hosts. */
   readonly dns?: () => RemoteNames | undefined;
 }
@@ -77,9 +82,11 @@ export class ClusterService {
   private unsubscribe?: () => void;
   private persistTimer?: NodeJS.Timeout;
   private queue: Promise<unknown> = Promise.resolve();
+  private timeouts: { deadAfterMs?: number; reclaimAfterMs?: number };
 
   constructor(private readonly d: ClusterDeps) {
     this.membership = d.clusterStore.membership();
+    this.timeouts = { deadAfterMs: d.deadAfterMs, reclaimAfterMs: d.reclaimAfterMs };
   }
 
   /** This node's VTEP: its advertise address, known from the persisted membership before start. */
@@ -91,10 +98,15 @@ export class ClusterService {
     return this.discovery;
   }
 
-  /** At boot: rejoin a persisted cluster, or join the one daemon.json names. */
-  async start(fromConfig?: ClusterJoinInput & { token: string; bootstrap?: readonly string[] }): Promise<void> {
-    if (!this.membership && fromConfig) {
-      await this.join(fromConfig);
+  /** At boot: take daemon.json's timeouts, then rejoin a persisted cluster or join the one it names. */
+  async start(fromConfig?: ClusterBootConfig): Promise<void> {
+    this.timeouts = {
+      deadAfterMs: fromConfig?.nodeTimeoutMs ?? this.timeouts.deadAfterMs,
+      reclaimAfterMs: fromConfig?.reclaimTimeoutMs ?? this.timeouts.reclaimAfterMs,
+    };
+    const { token, advertiseAddr } = fromConfig ?? {};
+    if (!this.membership && token && advertiseAddr) {
+      await this.join({ ...fromConfig, token, advertiseAddr });
       return;
     }
     if (this.membership) await this.connect(this.membership);
@@ -225,7 +237,8 @@ export class ClusterService {
       host: m.advertiseAddr,
       port: m.listenPort,
       node: { name: m.name, advertiseAddr: IpAddr.parse(m.advertiseAddr), dhtPort: m.listenPort },
-      deadAfterMs: this.d.deadAfterMs,
+      ...this.timeouts,
+      ...(this.d.now ? { now: this.d.now } : {}),
     };
     const discovery = (this.d.makeDiscovery ?? ((p) => new HyperswarmDiscovery(p)))(params);
     discovery.state.merge(this.d.clusterStore.ownRecords().filter((r) => r.owner === discovery.nodeId));
@@ -298,6 +311,9 @@ export class ClusterService {
     const gateway = net.gateway ?? this.d.ipam.getPool(record.poolIds[0])?.gateway;
     await this.d.driver.createNetwork({ networkId: net.id, name: net.name, options: this.d.driver.parseOptions(options), internal: net.internal, enableIpv6: false, ipv4: [{ subnet: net.subnet, gateway }], ipv6: [] });
     discovery.join(net.id);
+    // join() replayed the current peers into the queue; once they are programmed, whatever FDB
+    // entry a killed predecessor left and no peer re-announced is stale.
+    this.serial(() => this.d.driver.pruneInheritedFdb(net.id));
     for (const ep of this.d.store.endpointsOf(net.id)) {
       if (ep.state === 'active' && ep.ipv4 && ep.mac) this.announce(net.id, ep.id, Prefix.parse(ep.ipv4).address, MacAddr.parse(ep.mac));
     }

@@ -242,6 +242,41 @@ describe(OverlayDriver.name, () => {
     });
   });
 
+  describe('pruneInheritedFdb', () => {
+    const peer = (ip: string, vtep: string) => {
+      const addr = IpAddr.parse(ip);
+      return { networkId: NET, endpointId: generateId(), name: ip, aliases: [], ip: addr, mac: MacAddr.fromIpv4(addr), vtep: IpAddr.parse(vtep), node: 'n'.repeat(64) };
+    };
+
+    it('after a restart, removes the FDB entries of peers that vanished while the daemon was down, and keeps re-announced ones', async () => {
+      const netlink = new FakeNetlink();
+      const firewall = new FakeFirewall();
+      const h = await host(netlink, firewall, 1);
+      const stays = peer('10.90.2.2', '192.0.2.2');
+      const gone = peer('10.90.3.2', '192.0.2.3');
+      await h.driver.createNetwork(req(h.driver));
+      for (const p of [stays, gone]) await h.driver.onPeerEvent(NET, { kind: 'add', peer: p });
+      // kill -9: a new driver on the same kernel state; only `stays` is announced again
+      const again = new OverlayDriver({ netlink, firewall, sysctl: new FakeSysctl(netlink), hostNs: h.hostNs, vtep: () => h.vtep });
+      await again.createNetwork(req(again));
+      await again.createNetwork(req(again));
+      await again.onPeerEvent(NET, { kind: 'add', peer: stays });
+      expect(netlink.fdbOf(h.hostNs, VX).map((e) => e.dst?.toString()).sort()).toEqual(['192.0.2.2', '192.0.2.3']);
+      await again.pruneInheritedFdb(NET);
+      expect(netlink.fdbOf(h.hostNs, VX).map((e) => [e.mac.toString(), e.dst?.toString()])).toEqual([[stays.mac.toString(), '192.0.2.2']]);
+    });
+
+    it('leaves a freshly created network alone', async () => {
+      const netlink = new FakeNetlink();
+      const h = await host(netlink, new FakeFirewall(), 1);
+      await h.driver.createNetwork(req(h.driver));
+      const p = peer('10.90.2.9', '192.0.2.2');
+      await h.driver.onPeerEvent(NET, { kind: 'add', peer: p });
+      await h.driver.pruneInheritedFdb(NET);
+      expect(netlink.fdbOf(h.hostNs, VX).map((e) => e.dst?.toString())).toEqual(['192.0.2.2']);
+    });
+  });
+
   describe('deleteNetwork', () => {
     it('leaves no vxlan, bridge, veth or FDB entry, and drops the network from the firewall', async () => {
       const netlink = new FakeNetlink();

@@ -42,6 +42,8 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
   private readonly networks = new Map<string, OverlayNetwork>();
   private readonly endpoints = new Map<string, OverlayEndpoint>();
   private readonly peers = new PeerTable();
+  /** Per network: MACs of FDB entries found on the vxlan device at first create, not yet re-announced. */
+  private readonly unconfirmed = new Map<string, Set<string>>();
   private readonly log: DriverLogger;
   private readonly port: number;
   private readonly tableName: string;
@@ -85,6 +87,7 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
     const steps: Step<OverlayNetCtx>[] = [
       ...NETWORK_STEPS,
       { name: 'firewall', run: () => this.applyFirewall() },
+      { name: 'note-inherited-fdb', when: () => !known, run: () => this.noteInheritedFdb(net) },
       { name: 'replay-peers', run: () => this.replayPeers(net) },
     ];
     try {
@@ -108,6 +111,7 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
       }
       this.networks.delete(networkId);
       this.peers.deleteNetwork(networkId);
+      this.unconfirmed.delete(networkId);
       // The vxlan device takes its FDB entries with it.
       for (const dev of [net.vxlan, net.bridge]) await netlink.deleteLink(hostNs, dev).catch(ignoreNotFound).catch((e) => errors.push(e));
       await this.applyFirewall().catch((e) => errors.push(e));
@@ -185,6 +189,7 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
       if (peer.networkId !== networkId) throw new InvalidParameterError(`peer ${peer.endpointId} belongs to network ${peer.networkId}, not ${networkId}`);
       if (this.isLocal(peer)) return;
       const vteps = this.vtepKey();
+      if (event.kind === 'add') this.unconfirmed.get(networkId)?.delete(peer.mac.toString());
       const change = event.kind === 'add' ? this.peers.add(peer) : this.peers.remove(peer);
       const net = this.networks.get(networkId);
       if (net) {
@@ -196,6 +201,24 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
     });
   }
 
+  /**
+   * Delete the FDB entries a previous daemon left on the network's vxlan device (it was killed, so
+   * peers that vanished meanwhile were never withdrawn) that no peer event has confirmed since. The
+   * cluster calls it once the current peers have been replayed into the driver.
+   */
+  pruneInheritedFdb(networkId: string): Promise<void> {
+    return this.serial(async () => {
+      const net = this.networks.get(networkId);
+      const stale = this.unconfirmed.get(networkId);
+      this.unconfirmed.delete(networkId);
+      if (!net || !stale || stale.size === 0) return;
+      for (const e of await this.deps.netlink.listFdbEntries(this.deps.hostNs, net.vxlan)) {
+        if (e.dst && stale.has(e.mac.toString())) await this.deps.netlink.deleteFdbEntry(this.deps.hostNs, { dev: net.vxlan, mac: e.mac, dst: e.dst }).catch(ignoreNotFound);
+      }
+      this.log.info({ network: net.name, removed: stale.size }, 'stale FDB entries from before a restart removed');
+    });
+  }
+
   /** Resolves once every queued kernel change (peer events included) is done. */
   async idle(): Promise<void> {
     await this.queue;
@@ -204,6 +227,12 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
   /** The remote peers this host programs for a network (for tests and `network inspect`). */
   remotePeers(networkId: string): OverlayPeer[] {
     return this.peers.peersOf(networkId);
+  }
+
+  private async noteInheritedFdb(net: OverlayNetwork): Promise<void> {
+    const entries = await this.deps.netlink.listFdbEntries(this.deps.hostNs, net.vxlan);
+    const macs = entries.filter((e) => e.dst !== undefined && !this.peers.peersOf(net.id).some((p) => p.mac.equals(e.mac))).map((e) => e.mac.toString());
+    if (macs.length > 0) this.unconfirmed.set(net.id, new Set(macs));
   }
 
   private async replayPeers(net: OverlayNetwork): Promise<void> {

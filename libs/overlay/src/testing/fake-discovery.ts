@@ -11,7 +11,10 @@ import type { Link, Transport, TransportHandler } from '../transport';
  * node with another cluster key is refused exactly as over hyperswarm.
  *
  * Injectable faults: `drop(from, to)` loses frames (after the handshake) to exercise anti-entropy;
- * `isolate(node)` cuts a node off (its links close, no new ones) until `restore(node)`.
+ * `isolate(node)` cuts a node off (its links close, no new ones) until `restore(node)`; `cut(node)`
+ * is a cut cable: its links stay open but carry nothing either way, and nobody can dial it, until
+ * `mend(node)`; a link that lost a frame to the cut stays dead, so only a fresh dial (`connectTo`)
+ * links the node again, as over a real network.
  */
 export class FakeHub {
   /** Return true to lose a frame from → to. */
@@ -19,6 +22,7 @@ export class FakeHub {
   dropped = 0;
   private readonly members = new Map<NodeId, FakeTransport>();
   private readonly isolated = new Set<NodeId>();
+  private readonly severed = new Set<NodeId>();
   private inFlight = 0;
 
   register(t: FakeTransport): void {
@@ -42,6 +46,22 @@ export class FakeHub {
     if (t) for (const other of this.members.values()) if (other !== t && other.running) this.connect(t, other);
   }
 
+  cut(id: NodeId): void {
+    this.severed.add(id);
+  }
+
+  mend(id: NodeId): void {
+    this.severed.delete(id);
+  }
+
+  /** A dial from `from` to the node with `publicKey`: links them unless cut, isolated or already linked. */
+  dial(from: FakeTransport, publicKey: Uint8Array): void {
+    const to = this.members.get(nodeIdOf(publicKey));
+    if (!to || to === from || !to.running || !from.running || this.severed.has(from.id) || this.severed.has(to.id)) return;
+    if (from.hasOpenLinkTo(to.id)) return;
+    this.connect(from, to);
+  }
+
   /** Wait until no frame is in flight (all deliveries and their consequences are done). */
   async settle(): Promise<void> {
     for (let quiet = 0; quiet < 3; ) {
@@ -51,7 +71,10 @@ export class FakeHub {
   }
 
   deliver(from: FakeTransport, to: FakeTransport, link: FakeLink, frame: Uint8Array, first: boolean): void {
-    if (!first && this.drop(from.id, to.id)) {
+    // A stream that lost frames to a cut never recovers (its retransmissions time out), but no
+    // one is told: it stays open and silent.
+    if (this.severed.has(from.id) || this.severed.has(to.id)) link.broken = link.peer.broken = true;
+    if (link.broken || (!first && this.drop(from.id, to.id))) {
       this.dropped++;
       return;
     }
@@ -76,6 +99,7 @@ export class FakeHub {
 class FakeLink implements Link {
   peer!: FakeLink;
   closed = false;
+  broken = false;
   private sent = 0;
   readonly remoteKey: Uint8Array;
 
@@ -123,6 +147,14 @@ export class FakeTransport implements Transport {
     this.running = false;
     this.closeAll();
     this.hub.unregister(this);
+  }
+
+  connectTo(publicKey: Uint8Array): void {
+    this.hub.dial(this, publicKey);
+  }
+
+  hasOpenLinkTo(id: NodeId): boolean {
+    return [...this.links].some((l) => l.remote.id === id && !l.closed);
   }
 
   open(link: FakeLink): void {
