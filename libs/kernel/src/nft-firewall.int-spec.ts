@@ -1,5 +1,5 @@
 import { NftFirewall } from './nft-firewall';
-import { createTempNetns, describeAsRoot, describeFirewallContract, nsExec, type TempNetns } from './testing';
+import { createTempNetns, describeAsRoot, describeFirewallContract, normalizeNftJson, nsExec, type TempNetns } from './testing';
 
 describe.each(['libnftables', 'spawn'] as const)('NftFirewall with the %s runner', (runner) => {
 describeAsRoot(`NftFirewall (${runner}; root, fresh namespaces)`, () => {
@@ -13,6 +13,11 @@ describeAsRoot(`NftFirewall (${runner}; root, fresh namespaces)`, () => {
         return ns.ref;
       },
       flushRuleset: async (ns) => void (await nsExec(ns, 'nft', ['flush', 'ruleset'])),
+      listTable: async (ns, family, name) => {
+        const tables = await nsExec(ns, 'nft', ['list', 'tables']);
+        if (!tables.split('\n').includes(`table ${family} ${name}`)) return undefined;
+        return normalizeNftJson(await nsExec(ns, 'nft', ['-j', 'list', 'table', family, name]));
+      },
       dispose: async () => {
         for (const ns of made) await ns.dispose().catch(() => undefined);
       },

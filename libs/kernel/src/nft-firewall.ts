@@ -1,10 +1,12 @@
 import { InvalidParameterError, SystemError } from '@app/common';
-import { Firewall, type NftTable } from './firewall.port';
+import { Firewall, type NftDelta, type NftTable } from './firewall.port';
 import type { NetnsRef } from './netlink.port';
 import { LibNftRunner } from './nft/lib-nft-runner';
 import type { NftResult, NftRunner } from './nft/nft-runner';
 import { SpawnNftRunner } from './nft/spawn-nft-runner';
-import { checkTable, checkTableId, tableKey } from './nft-table';
+import { checkDelta, checkedTarget, checkTable, checkTableId, renderOps, tableKey } from './nft-table';
+
+type Desired = NftTable | (() => NftTable);
 
 export interface NftFirewallOptions {
   /**
@@ -21,11 +23,12 @@ export interface NftFirewallOptions {
 /**
  * Firewall through nft scripts, run inside the namespace. A table is replaced in one transaction
  * (create-if-missing, delete, recreate), so a rejected ruleset leaves the previous table in
- * place and no other table is ever named. The last applied version of each table is kept so
+ * place and no other table is ever named; a delta is one transaction too, and only names its own
+ * table. The last desired version of each table is kept (lazily, as the caller gave it) so
  * `reapplyIfMissing` can restore it after someone flushed the ruleset.
  */
 export class NftFirewall extends Firewall {
-  private readonly desired = new Map<string, Map<string, NftTable>>();
+  private readonly desired = new Map<string, Map<string, Desired>>();
   private readonly runner: NftRunner;
 
   constructor(opts: NftFirewallOptions = {}) {
@@ -47,6 +50,22 @@ export class NftFirewall extends Firewall {
     this.tablesOf(ns).set(tableKey(table.family, table.name), { family: table.family, name: table.name, body: table.body });
   }
 
+  async update(ns: NetnsRef, delta: NftDelta): Promise<'delta' | 'full'> {
+    checkDelta(delta);
+    const key = tableKey(delta.family, delta.name);
+    if (delta.ops.length > 0) {
+      const r = await this.runner.run(ns, renderOps(delta));
+      // A missing table, an absent element or a table changed behind netd's back: the kernel
+      // rolled the transaction back, so the full replace starts from the previous table.
+      if (r.code !== 0) {
+        await this.apply(ns, checkedTarget(delta));
+        return 'full';
+      }
+    }
+    this.tablesOf(ns).set(key, delta.target);
+    return 'delta';
+  }
+
   async deleteTable(ns: NetnsRef, family: NftTable['family'], name: string): Promise<void> {
     checkTableId(family, name);
     const id = `${family} ${name}`;
@@ -62,10 +81,10 @@ export class NftFirewall extends Firewall {
   }
 
   override async reapplyIfMissing(ns: NetnsRef): Promise<NftTable[]> {
-    const mine = [...this.tablesOf(ns).values()];
+    const mine = [...this.tablesOf(ns).entries()];
     if (mine.length === 0) return [];
     const live = await this.liveTables(ns);
-    const missing = mine.filter((t) => !live.has(tableKey(t.family, t.name)));
+    const missing = mine.filter(([key]) => !live.has(key)).map(([, t]) => (typeof t === 'function' ? t() : t));
     for (const t of missing) await this.apply(ns, t);
     return missing;
   }
@@ -77,7 +96,7 @@ export class NftFirewall extends Firewall {
     return new Set(parsed.nftables.flatMap((x) => (x.table ? [`${x.table.family} ${x.table.name}`] : [])));
   }
 
-  private tablesOf(ns: NetnsRef): Map<string, NftTable> {
+  private tablesOf(ns: NetnsRef): Map<string, Desired> {
     let m = this.desired.get(ns.path);
     if (!m) this.desired.set(ns.path, (m = new Map()));
     return m;

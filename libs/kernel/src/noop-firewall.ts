@@ -1,4 +1,4 @@
-import { Firewall, type NftTable } from './firewall.port';
+import { Firewall, type NftDelta, type NftTable } from './firewall.port';
 import type { NetnsRef } from './netlink.port';
 
 /**
@@ -7,6 +7,10 @@ import type { NetnsRef } from './netlink.port';
  */
 export class NoopFirewall extends Firewall {
   async apply(_ns: NetnsRef, _table: NftTable): Promise<void> {}
+
+  async update(_ns: NetnsRef, _delta: NftDelta): Promise<'delta' | 'full'> {
+    return 'delta';
+  }
 
   async deleteTable(_ns: NetnsRef, _family: NftTable['family'], _name: string): Promise<void> {}
 

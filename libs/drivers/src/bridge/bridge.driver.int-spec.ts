@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateId, IpAddr, Prefix } from '@app/common';
 import { NftFirewall, ProcSysctl, RtNetlink } from '@app/kernel';
-import { createTempNetns, describeAsRoot, ipJson, nsExec, run, type TempNetns } from '@app/kernel/testing';
+import { createTempNetns, describeAsRoot, ipJson, normalizeNftJson, nsExec, run, type TempNetns } from '@app/kernel/testing';
 import type { PortMapping } from '../driver-api';
 import { eventually, type NsProcess, pings, startIn } from '../testing/processes';
 import { BridgeDriver } from './bridge.driver';
@@ -39,7 +39,8 @@ describeAsRoot('BridgeDriver on the kernel', () => {
     await run('ip', ['-n', host.name, 'link', 'set', 'lo', 'up']); // as on a real host
     const netlink = new RtNetlink();
     sockets.push(netlink);
-    const driver = new BridgeDriver({ netlink, firewall: new NftFirewall(), sysctl: new ProcSysctl(), hostNs: host.ref });
+    const firewall = new NftFirewall();
+    const driver = new BridgeDriver({ netlink, firewall, sysctl: new ProcSysctl(), hostNs: host.ref });
     const octet = 100 + rand(100);
     let next = rand(200);
     const network = async (raw: Record<string, string> = {}, extra: { internal?: boolean; v6?: boolean } = {}) => {
@@ -80,7 +81,7 @@ describeAsRoot('BridgeDriver on the kernel', () => {
       await run('ip', ['-n', out.name, 'link', 'set', 'lo', 'up']);
       return { ns: out, hostIp: `172.31.${x}.1`, ip: `172.31.${x}.2` };
     };
-    return { host, driver, network, outside };
+    return { host, driver, firewall, network, outside };
   }
 
   /** busybox httpd serving one file `hello` in the container's namespace on port 80. */
@@ -250,5 +251,59 @@ describeAsRoot('BridgeDriver on the kernel', () => {
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.nft'))) {
       await nsExec(host.name, 'nft', ['-c', '-f', '-'], readFileSync(join(dir, f), 'utf8'));
     }
+  });
+
+  it('incremental updates over creates, joins, leaves and deletes list the same as a full render, and still filter', async () => {
+    const { host, driver, firewall, network, outside } = await setup();
+    if (existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables')) {
+      await nsExec(host.name, 'sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=0', 'net.bridge.bridge-nf-call-ip6tables=0']);
+    }
+    const paths: string[] = [];
+    const update = firewall.update.bind(firewall);
+    firewall.update = async (ns, delta) => {
+      const path = await update(ns, delta);
+      paths.push(path);
+      return path;
+    };
+    const out = await outside();
+    const n1 = await network();
+    const web = await n1.attach({ portMappings: [{ proto: 'tcp', hostPort: 8080, containerPort: 80 }] });
+    const peer = await n1.attach();
+    const n2 = await network({ 'com.docker.network.bridge.enable_icc': 'false' });
+    const b1 = await n2.attach();
+    const b2 = await n2.attach();
+    const b3 = await n2.attach();
+    const n3 = await network({}, { internal: true });
+    const c1 = await n3.attach();
+    const c2 = await n3.attach();
+    const gone = await network();
+    await gone.attach({ portMappings: [{ proto: 'tcp', hostPort: 8081, containerPort: 80 }] });
+    await driver.leave(n2.id, b3.endpointId);
+    await driver.deleteEndpoint(n2.id, b3.endpointId);
+    await driver.deleteNetwork(gone.id);
+
+    expect(paths[0]).toBe('full'); // the table did not exist yet
+    expect(paths.slice(1)).toEqual(paths.slice(1).map(() => 'delta'));
+    expect(paths.length).toBeGreaterThanOrEqual(9);
+    const list = async () => normalizeNftJson(await nsExec(host.name, 'nft', ['-j', 'list', 'table', 'inet', 'netd']));
+    const incremental = await list();
+    const ids = (await ipJson<IpLink[]>(host.name, ['link', 'show'])).length; // nothing removed below
+    await driver.reconcile({ networkIds: [n1.id, n2.id, n3.id], endpointIds: [web, peer, b1, b2, c1, c2].map((x) => x.endpointId) });
+    expect((await ipJson<IpLink[]>(host.name, ['link', 'show'])).length).toBe(ids);
+    expect(await list()).toEqual(incremental);
+    const text = await nsExec(host.name, 'nft', ['list', 'table', 'inet', 'netd']);
+    expect(text).not.toContain(gone.bridge);
+    expect(text).not.toContain('8081');
+
+    expect(await pings(web.ns.name, b1.ip)).toBe(false); // isolation
+    expect(await pings(peer.ns.name, web.ip)).toBe(true);
+    expect(await pings(b1.ns.name, b2.ip)).toBe(false); // icc=false
+    expect(await pings(b1.ns.name, n2.gateway)).toBe(true);
+    expect(await pings(c1.ns.name, c2.ip)).toBe(true); // internal
+    expect(await pings(c1.ns.name, out.ip)).toBe(false);
+    expect(await pings(peer.ns.name, out.ip)).toBe(true); // masquerade: the outside has no route back to 10/8
+    await webServer(web.ns);
+    expect(await fetchIn(out.ns.name, `http://${out.hostIp}:8080/hello`)).toBe('hello from the container\n');
+    expect(await fetchIn(peer.ns.name, `http://${out.hostIp}:8080/hello`)).toBe('hello from the container\n');
   });
 });

@@ -53,7 +53,8 @@ describe(BridgeDriver.name, () => {
       expect(s.netlink.addressesOf(s.host, 'br-aaaaaaaaaaaa').map(String)).toEqual(['172.18.0.1/16']);
       expect(await s.sysctl.get(s.host, 'net.ipv4.ip_forward')).toBe('1');
       expect(await s.sysctl.get(s.host, 'net.ipv4.conf.br-aaaaaaaaaaaa.route_localnet')).toBe('1');
-      expect(table(s.firewall, s.host)).toContain('ip saddr 172.18.0.0/16 oifname != "br-aaaaaaaaaaaa" masquerade');
+      expect(table(s.firewall, s.host)).toMatch(/set masq4_16 \{\n\t\ttype ipv4_addr\n\t\telements = \{ 172\.18\.0\.0 \}/);
+      expect(table(s.firewall, s.host)).toContain('elements = { 172.18.0.0 . "br-aaaaaaaaaaaa" }');
     });
 
     it('uses netd0 for the default bridge and the MTU option', async () => {
@@ -218,7 +219,7 @@ describe(BridgeDriver.name, () => {
       await s.driver.leave(NET_A, EP_1);
       expect(names(s.netlink, s.host)).toEqual(['br-aaaaaaaaaaaa', 'lo']);
       expect(names(s.netlink, s.c1)).toEqual(['lo']);
-      expect(table(s.firewall, s.host)).not.toContain('dnat');
+      expect(table(s.firewall, s.host)).not.toContain('dnat ip to');
     });
 
     it('deleteNetwork removes the bridge, its veths and its rules', async () => {
@@ -234,7 +235,7 @@ describe(BridgeDriver.name, () => {
     it('keeps going after an error and reports it', async () => {
       const s = setup();
       await s.driver.createNetwork(req(s.driver));
-      s.firewall.apply = async () => {
+      s.firewall.apply = s.firewall.update = async () => {
         throw new SystemError('nft gone');
       };
       await expect(s.driver.deleteNetwork(NET_A)).rejects.toThrow('nft gone');
@@ -257,9 +258,72 @@ describe(BridgeDriver.name, () => {
       await s.driver.createNetwork(req(s.driver));
       await s.driver.createNetwork(req(s.driver, { networkId: NET_B, name: 'b', internal: true, ipv4: [v4('172.19.0.0/16', '172.19.0.1')] }));
       const t = table(s.firewall, s.host);
-      expect(t).toContain('iifname "br-aaaaaaaaaaaa" oifname "br-bbbbbbbbbbbb" drop');
-      expect(t).toContain('iifname "br-bbbbbbbbbbbb" oifname != "br-bbbbbbbbbbbb" drop');
-      expect(t).not.toContain('172.19.0.0/16 oifname');
+      expect(t).toContain('elements = { "br-aaaaaaaaaaaa", "br-bbbbbbbbbbbb" }'); // set bridges
+      expect(t).toMatch(/set internal \{\n\t\ttype ifname\n\t\telements = \{ "br-bbbbbbbbbbbb" \}/);
+      expect(t).not.toContain('172.19.0.0/16');
+    });
+  });
+
+  describe('firewall updates', () => {
+    const id = (i: number) => i.toString(16).padStart(12, '0') + '0'.repeat(52);
+    const net = (s: ReturnType<typeof setup>, i: number) =>
+      req(s.driver, { networkId: id(i), name: `n${i}`, ipv4: [v4(`10.${i >> 8}.${i & 255}.0/24`, `10.${i >> 8}.${i & 255}.1`)] });
+
+    it('changes the table by deltas after the first network, with ops that do not grow with the network count', async () => {
+      const s = setup();
+      await s.driver.createNetwork(net(s, 1));
+      const opsOfCreate = async (i: number) => {
+        const before = s.firewall.events.length;
+        await s.driver.createNetwork(net(s, i));
+        const evs = s.firewall.events.slice(before);
+        expect(evs.map((e) => e.op)).toEqual(['update']);
+        return evs[0].op === 'update' ? evs[0].ops : [];
+      };
+      const second = await opsOfCreate(2);
+      for (let i = 3; i < 300; i++) await s.driver.createNetwork(net(s, i));
+      const last = await opsOfCreate(300);
+      const shape = (ops: typeof last) => ops.map((o) => `${o.op} ${'set' in o ? o.set : ''} ${'elements' in o ? o.elements.length : ''}`);
+      expect(shape(last)).toEqual(shape(second));
+      expect(shape(last)).toHaveLength(4);
+      expect(s.firewall.events.filter((e) => e.op === 'apply')).toHaveLength(1);
+      expect(table(s.firewall, s.host)).toContain('"br-00000000012c" . "br-00000000012c"');
+    });
+
+    it('removes exactly what a network added: create then delete gives back the same table', async () => {
+      const s = setup();
+      await s.driver.createNetwork(net(s, 1));
+      const before = table(s.firewall, s.host);
+      await s.driver.createNetwork(net(s, 2));
+      await s.driver.deleteNetwork(id(2));
+      expect(table(s.firewall, s.host)).toBe(before);
+    });
+
+    it('forgets a network whose firewall update failed, so the next delta starts from the table', async () => {
+      const s = setup();
+      await s.driver.createNetwork(net(s, 1));
+      const update = s.firewall.update.bind(s.firewall);
+      s.firewall.update = async () => {
+        throw new SystemError('nft exploded');
+      };
+      await expect(s.driver.createNetwork(net(s, 2))).rejects.toThrow('nft exploded');
+      s.firewall.update = update;
+      await s.driver.createNetwork(net(s, 3));
+      const last = s.firewall.events.at(-1);
+      expect(last?.op === 'update' && last.ops.flatMap((o) => ('elements' in o ? o.elements : []))).toEqual([
+        '"br-000000000003"',
+        '"br-000000000003" . "br-000000000003"',
+        '10.0.3.0',
+        '10.0.3.0 . "br-000000000003"',
+      ]);
+      expect(table(s.firewall, s.host)).not.toContain('br-000000000002');
+    });
+
+    it('reconcile replaces the whole table', async () => {
+      const s = setup();
+      await s.driver.createNetwork(net(s, 1));
+      await s.driver.createNetwork(net(s, 2));
+      await s.driver.reconcile({ networkIds: [id(1), id(2)], endpointIds: [] });
+      expect(s.firewall.events.at(-1)?.op).toBe('apply');
     });
   });
 

@@ -17,7 +17,16 @@ import { type DriverLogger, NOOP_LOGGER } from '../logger';
 import { type BridgeOptions, DEFAULT_BRIDGE_NAME, parseBridgeOptions, resolveBridgeName } from './bridge.options';
 import { type BridgeEndpoint, type BridgeNetwork, firstGateway, gatewayPrefixes } from './bridge.state';
 import { JOIN_STEPS, type JoinCtx, NETWORK_STEPS, type NetworkCtx, runSteps, type Step } from './bridge.steps';
-import { DEFAULT_TABLE_NAME, type FirewallNetwork, type PublishedPort, renderFirewall } from './firewall-rules';
+import {
+  DEFAULT_TABLE_NAME,
+  type FirewallNetwork,
+  fragmentDelta,
+  type NetworkFragment,
+  networkFragment,
+  publishChain,
+  type PublishedPort,
+  renderTable,
+} from './firewall-rules';
 import { resolvePublished } from './port-mappings';
 import { containerIfname, hasMarkerMac, hostVethName, VETH_NAME_PATTERN } from './veth';
 import { ignoreNotFound } from '../veth-steps';
@@ -47,6 +56,10 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
   private readonly defaultBridgeName: string;
   private readonly tableName: string;
   private firewallQueue: Promise<void> = Promise.resolve();
+  /** What the table holds per network id, as last applied. */
+  private readonly fragments = new Map<string, NetworkFragment>();
+  /** Networks using each prefix length's sets (`4_24` → count). */
+  private readonly lengthUsers = new Map<string, number>();
 
   constructor(private readonly deps: BridgeDriverDeps) {
     this.log = deps.logger ?? NOOP_LOGGER;
@@ -86,7 +99,7 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
     };
     this.networks.set(net.id, net);
     const ctx: NetworkCtx = { ...this.kernel(), net };
-    const steps: Step<NetworkCtx>[] = [...NETWORK_STEPS, { name: 'firewall', run: () => this.syncFirewall() }];
+    const steps: Step<NetworkCtx>[] = [...NETWORK_STEPS, { name: 'firewall', run: () => this.syncFirewall(net.id) }];
     try {
       await runSteps(`create network ${net.name}`, steps, ctx, this.log);
     } catch (err) {
@@ -105,7 +118,7 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
       this.endpoints.delete(ep.id);
     }
     this.networks.delete(networkId);
-    await this.syncFirewall().catch((e) => errors.push(e));
+    await this.syncFirewall(networkId).catch((e) => errors.push(e));
     const { netlink, hostNs } = this.deps;
     if (net.ownsBridge) {
       await netlink.deleteLink(hostNs, net.bridge).catch(ignoreNotFound).catch((e) => errors.push(e));
@@ -167,7 +180,7 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
         run: async () => void (ep.attachment = { sandbox: req.sandbox, ifname, hostVeth, published }),
         undo: async () => void (ep.attachment = prior),
       },
-      { name: 'firewall', when: () => needsFirewall, run: () => this.syncFirewall() },
+      { name: 'firewall', when: () => needsFirewall, run: () => this.syncFirewall(net.id) },
     ];
     await runSteps(`join ${ep.id.slice(0, 12)} to ${net.name}`, steps, ctx, this.log);
     return {
@@ -185,7 +198,7 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
     const errors: unknown[] = [];
     await this.removeVeth(att.hostVeth).catch((e) => errors.push(e));
     ep.attachment = undefined;
-    if (att.published.length > 0 || !net.options.enableIcc) await this.syncFirewall().catch((e) => errors.push(e));
+    if (att.published.length > 0 || !net.options.enableIcc) await this.syncFirewall(net.id).catch((e) => errors.push(e));
     throwIfAny(`leave ${endpointId}`, errors);
   }
 
@@ -221,28 +234,68 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
     return { removed };
   }
 
-  /** Render every network's rules and apply them; calls are queued so the last state wins. */
-  private syncFirewall(): Promise<void> {
-    const run = this.firewallQueue.then(() => this.applyFirewall());
+  /**
+   * Bring the firewall in line with the driver's state: for one network, a delta of its
+   * elements and chains (the same cost at 1 or 1,000 networks); without one, the whole table
+   * replaced (reconcile). Calls are queued so they apply in order and the last state wins.
+   */
+  private syncFirewall(networkId?: string): Promise<void> {
+    const run = this.firewallQueue.then(() => (networkId === undefined ? this.replaceFirewall() : this.updateFirewall(networkId)));
     this.firewallQueue = run.catch(() => undefined);
     return run;
   }
 
-  private async applyFirewall(): Promise<void> {
-    const nets: FirewallNetwork[] = [...this.networks.values()].map((n) => {
-      const eps = [...this.endpoints.values()].filter((e) => e.networkId === n.id && e.attachment);
-      return {
-        bridge: n.bridge,
-        internal: n.internal,
-        icc: n.options.enableIcc,
-        masquerade: n.options.enableIpMasquerade,
-        subnets: [...n.ipv4, ...n.ipv6].map((s) => s.subnet),
-        gateways: [...n.ipv4, ...n.ipv6].flatMap((s) => (s.gateway ? [s.gateway] : [])),
-        ports: eps.map((e) => e.attachment!.hostVeth),
-        published: eps.flatMap((e) => e.attachment!.published),
-      };
-    });
-    await this.deps.firewall.apply(this.deps.hostNs, renderFirewall(nets, this.tableName));
+  private async updateFirewall(networkId: string): Promise<void> {
+    const net = this.networks.get(networkId);
+    const after = net ? networkFragment(this.firewallNetwork(net)) : undefined;
+    const before = this.fragments.get(networkId);
+    const lengthsBefore = new Set(this.lengthUsers.keys());
+    // Kept O(1) at any network count: the maps change in place (and back on failure); the full
+    // table is rendered only if the port needs it (fallback, re-apply after a flush).
+    this.setFragment(networkId, after);
+    const lengths = { before: lengthsBefore, after: new Set(this.lengthUsers.keys()) };
+    const ops = fragmentDelta(before, after, { lengths, publish: () => publishChain(this.fragments.values()) });
+    if (ops.length === 0) return;
+    const target = () => renderTable(this.fragments.values(), this.tableName);
+    try {
+      await this.deps.firewall.update(this.deps.hostNs, { family: 'inet', name: this.tableName, ops, target });
+    } catch (err) {
+      this.setFragment(networkId, before);
+      throw err;
+    }
+  }
+
+  private setFragment(networkId: string, f: NetworkFragment | undefined): void {
+    for (const k of this.fragments.get(networkId)?.lengths ?? []) {
+      const n = (this.lengthUsers.get(k) ?? 0) - 1;
+      if (n > 0) this.lengthUsers.set(k, n);
+      else this.lengthUsers.delete(k);
+    }
+    if (f) this.fragments.set(networkId, f);
+    else this.fragments.delete(networkId);
+    for (const k of f?.lengths ?? []) this.lengthUsers.set(k, (this.lengthUsers.get(k) ?? 0) + 1);
+  }
+
+  private async replaceFirewall(): Promise<void> {
+    const next = new Map([...this.networks.values()].map((n) => [n.id, networkFragment(this.firewallNetwork(n))]));
+    await this.deps.firewall.apply(this.deps.hostNs, renderTable(next.values(), this.tableName));
+    this.fragments.clear();
+    this.lengthUsers.clear();
+    for (const [id, f] of next) this.setFragment(id, f);
+  }
+
+  private firewallNetwork(n: BridgeNetwork): FirewallNetwork {
+    const eps = [...this.endpoints.values()].filter((e) => e.networkId === n.id && e.attachment);
+    return {
+      bridge: n.bridge,
+      internal: n.internal,
+      icc: n.options.enableIcc,
+      masquerade: n.options.enableIpMasquerade,
+      subnets: [...n.ipv4, ...n.ipv6].map((s) => s.subnet),
+      gateways: [...n.ipv4, ...n.ipv6].flatMap((s) => (s.gateway ? [s.gateway] : [])),
+      ports: eps.map((e) => e.attachment!.hostVeth),
+      published: eps.flatMap((e) => e.attachment!.published),
+    };
   }
 
   private allPublished(): PublishedPort[] {

@@ -20,6 +20,7 @@ describeFirewallContract('FakeFirewall', async () => {
     firewall,
     newNamespace: async () => ({ path: `/run/netns/fake-${counter++}` }),
     flushRuleset: async (ns) => firewall.flushRuleset(ns),
+    listTable: async (ns, family, name) => firewall.tableOf(ns, family, name),
     dispose: async () => undefined,
   };
 });
