@@ -83,7 +83,9 @@ export const NETWORK_STEPS: readonly Step<NetworkCtx>[] = [
   {
     name: 'ensure-gateway-addresses',
     run: async (c) => {
-      const have = await c.netlink.listAddresses(c.hostNs, c.net.bridge);
+      // A bridge this run created has none yet; listing dumps every address of the namespace,
+      // which grows with the number of networks (bench/firewall: 0.8 → 5.6 ms at 1,000).
+      const have = c.createdBridge ? [] : await c.netlink.listAddresses(c.hostNs, c.net.bridge);
       for (const gw of gatewayPrefixes(c.net)) {
         if (gw.family === 6 && !hasV6(c)) continue;
         if (!have.some((a) => a.equals(gw))) await c.netlink.addAddress(c.hostNs, c.net.bridge, gw);
