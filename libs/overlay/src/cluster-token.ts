@@ -5,8 +5,10 @@ import { CLUSTER_KEY_BYTES } from './auth';
 /**
  * Cluster secrets and join tokens. `cluster init` makes a secret key and this node's identity and
  * prints a token; `cluster join <token>` parses it. A token is base64url(JSON) of
- * `{ v: 1, key: <base64url 32 bytes>, bootstrap: ["ip:port", …] }`: the key both names the topic and
- * authenticates connections, so the token is a secret.
+ * `{ v: 1, key: <base64url 32 bytes>, bootstrap: ["ip:port", …], peers?: [<base64url 32 bytes>, …] }`:
+ * the key both names the topic and authenticates connections, so the token is a secret. `peers`
+ * (the issuing node and the members it saw alive) are dialled directly on join: a topic lookup may
+ * first offer the stale announcements of nodes that have left, and cost seconds.
  */
 export interface DhtAddress {
   readonly host: string;
@@ -16,6 +18,8 @@ export interface DhtAddress {
 export interface ClusterToken {
   readonly key: Uint8Array;
   readonly bootstrap: readonly DhtAddress[];
+  /** Node public keys (32 bytes each) to dial at join; absent in older tokens. */
+  readonly peers?: readonly Uint8Array[];
 }
 
 /** A node's long-lived Noise key pair, in libsodium layout (secretKey = seed ‖ publicKey). */
@@ -27,6 +31,7 @@ export interface NodeIdentity {
 
 const TOKEN_VERSION = 1;
 const MAX_BOOTSTRAP = 64;
+const MAX_PEERS = 64;
 const MAX_TOKEN_LENGTH = 8192;
 // DER prefix of a PKCS#8 ed25519 private key; the 32-byte seed follows.
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -52,7 +57,12 @@ export function createNodeIdentity(seed: Uint8Array = randomBytes(32)): NodeIden
 export function encodeToken(token: ClusterToken): string {
   validateKey(token.key);
   const bootstrap = token.bootstrap.map(formatAddress);
-  return Buffer.from(JSON.stringify({ v: TOKEN_VERSION, key: Buffer.from(token.key).toString('base64url'), bootstrap })).toString('base64url');
+  const peers = token.peers?.slice(0, MAX_PEERS).map((p) => {
+    validatePeer(p);
+    return Buffer.from(p).toString('base64url');
+  });
+  const json = { v: TOKEN_VERSION, key: Buffer.from(token.key).toString('base64url'), bootstrap, ...(peers?.length ? { peers } : {}) };
+  return Buffer.from(JSON.stringify(json)).toString('base64url');
 }
 
 /** Parse and validate a join token. Throws InvalidParameterError with what is wrong. */
@@ -67,7 +77,7 @@ export function parseToken(text: string): ClusterToken {
     throw new InvalidParameterError('invalid cluster token: not JSON');
   }
   if (typeof json !== 'object' || json === null) throw new InvalidParameterError('invalid cluster token: not an object');
-  const { v, key, bootstrap } = json as Record<string, unknown>;
+  const { v, key, bootstrap, peers } = json as Record<string, unknown>;
   if (v !== TOKEN_VERSION) throw new InvalidParameterError(`invalid cluster token: unsupported version ${String(v)}`);
   if (typeof key !== 'string') throw new InvalidParameterError('invalid cluster token: missing key');
   const keyBytes = new Uint8Array(Buffer.from(key, 'base64url'));
@@ -75,7 +85,19 @@ export function parseToken(text: string): ClusterToken {
   if (!Array.isArray(bootstrap) || bootstrap.length === 0 || bootstrap.length > MAX_BOOTSTRAP) {
     throw new InvalidParameterError(`invalid cluster token: bootstrap must list 1..${MAX_BOOTSTRAP} addresses`);
   }
-  return { key: keyBytes, bootstrap: bootstrap.map((a) => parseAddress(a)) };
+  if (peers !== undefined && (!Array.isArray(peers) || peers.length > MAX_PEERS || !peers.every((p) => typeof p === 'string'))) {
+    throw new InvalidParameterError(`invalid cluster token: peers must list at most ${MAX_PEERS} keys`);
+  }
+  const peerKeys = (peers as string[] | undefined)?.map((p) => {
+    const bytes = new Uint8Array(Buffer.from(p, 'base64url'));
+    validatePeer(bytes);
+    return bytes;
+  });
+  return { key: keyBytes, bootstrap: bootstrap.map((a) => parseAddress(a)), ...(peerKeys ? { peers: peerKeys } : {}) };
+}
+
+function validatePeer(key: Uint8Array): void {
+  if (key.length !== 32) throw new InvalidParameterError('invalid cluster token: a peer key must be 32 bytes');
 }
 
 /** Parse `ip:port` (IPv6 as `[addr]:port`). Host names are refused: a token names addresses. */

@@ -42,6 +42,13 @@ describe('cluster token', () => {
     const t = parseToken(encodeToken({ key, bootstrap: [{ host: '127.0.0.1', port: 49737 }, { host: '::1', port: 1 }] }));
     expect(Buffer.from(t.key).equals(Buffer.from(key))).toBe(true);
     expect(t.bootstrap).toEqual([{ host: '127.0.0.1', port: 49737 }, { host: '::1', port: 1 }]);
+    expect(t.peers).toBeUndefined();
+  });
+
+  it('round-trips the peers to dial at join', () => {
+    const peers = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)];
+    const t = parseToken(encodeToken({ key: createClusterKey(), bootstrap: [{ host: '127.0.0.1', port: 1 }], peers }));
+    expect(t.peers?.map((p) => Buffer.from(p).toString('hex'))).toEqual(peers.map((p) => Buffer.from(p).toString('hex')));
   });
 
   it.each([
@@ -50,6 +57,8 @@ describe('cluster token', () => {
     ['short key', Buffer.from(JSON.stringify({ v: 1, key: 'AAAA', bootstrap: ['127.0.0.1:1'] })).toString('base64url')],
     ['host name', Buffer.from(JSON.stringify({ v: 1, key: Buffer.alloc(32).toString('base64url'), bootstrap: ['example.com:1'] })).toString('base64url')],
     ['no bootstrap', Buffer.from(JSON.stringify({ v: 1, key: Buffer.alloc(32).toString('base64url'), bootstrap: [] })).toString('base64url')],
+    ['a short peer key', Buffer.from(JSON.stringify({ v: 1, key: Buffer.alloc(32).toString('base64url'), bootstrap: ['127.0.0.1:1'], peers: ['AAAA'] })).toString('base64url')],
+    ['peers not a list', Buffer.from(JSON.stringify({ v: 1, key: Buffer.alloc(32).toString('base64url'), bootstrap: ['127.0.0.1:1'], peers: 'x' })).toString('base64url')],
   ])('rejects a token with %s', (_n, text) => {
     expect(() => parseToken(text)).toThrow(expect.objectContaining({ kind: 'invalid-parameter' }));
   });

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { openDatabase } from '../store/database';
 import { SqliteIpamStore } from '../store/sqlite-ipam-store';
 import { StateStore } from '../store/state-store';
-import { ClusterService } from './cluster.service';
+import { ClusterService, type DiscoveryParams } from './cluster.service';
 import { ClusterStore } from './cluster-store';
 import type { RemoteNames } from '../dns/sandbox-dns';
 
@@ -47,19 +47,23 @@ async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = 
   await netlink.addAddress(hostNs, 'eth0', Prefix.parse(`192.0.2.${n}/24`));
   const driver = new OverlayDriver({ netlink, firewall: new FakeFirewall(), sysctl: new FakeSysctl(netlink), hostNs, vtep: () => svc.vtep() });
   const store = new StateStore(db);
+  const made: DiscoveryParams[] = [];
   const svc: ClusterService = new ClusterService({
     store,
     ipam: new DefaultIpam({ store: new SqliteIpamStore(db) }),
     clusterStore: new ClusterStore(db),
     driver,
     log: pino({ level: 'silent' }),
-    makeDiscovery: (p) => new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed, deadAfterMs: p.deadAfterMs, now: p.now }),
+    makeDiscovery: (p) => {
+      made.push(p);
+      return new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed, deadAfterMs: p.deadAfterMs, now: p.now });
+    },
     deadAfterMs: o.deadAfterMs,
     now: o.now,
     dns: () => o.dns,
   });
   services.push(svc);
-  return { svc, store, hostNs, driver };
+  return { svc, store, hostNs, driver, made };
 }
 
 describe(ClusterService.name, () => {
@@ -96,6 +100,18 @@ describe(ClusterService.name, () => {
       expect(h.store.getNetwork(Id)).toBeUndefined();
       expect(netlink.linksIn(h.hostNs).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
     }
+  });
+
+  it('puts this node and the members it sees alive into its token; a joiner dials them directly', async () => {
+    const hub = new FakeHub();
+    const netlink = new FakeNetlink();
+    const [a, b, c] = [await node(hub, netlink, 1), await node(hub, netlink, 2), await node(hub, netlink, 3)];
+    const { token, nodeId: idA } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    const { nodeId: idB } = await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    expect(b.made[0].peers?.map((p) => Buffer.from(p).toString('hex'))).toEqual([idA]);
+    await hub.settle();
+    await c.svc.join({ token: b.svc.token()!, advertiseAddr: '192.0.2.3', name: 'h3' });
+    expect(c.made[0].peers?.map((p) => Buffer.from(p).toString('hex')).sort()).toEqual([idA, idB].sort());
   });
 
   it('refuses a bad token, a bad advertise address and a second init, changing nothing', async () => {

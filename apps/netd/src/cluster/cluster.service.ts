@@ -7,6 +7,7 @@ import {
   createNodeIdentity,
   encodeToken,
   formatAddress,
+  nodeIdBytes,
   parseAddress,
   parseToken,
   type ClusterNetwork,
@@ -46,6 +47,8 @@ export interface DiscoveryParams extends GossipOptions {
   readonly bootstrap: readonly DhtAddress[];
   readonly host: string;
   readonly port: number;
+  /** Members to dial directly at start (the join token's peers). */
+  readonly peers?: readonly Uint8Array[];
 }
 
 export interface ClusterDeps {
@@ -136,7 +139,7 @@ export class ClusterService {
     const extra = (input.bootstrap ?? []).map((b) => formatAddress(parseAddress(b)));
     const bootstrap = [...new Set([...token.bootstrap.map(formatAddress), ...extra])];
     const m: ClusterMembership = { key: token.key, seed: createNodeIdentity().seed, name: nodeName(input.name), advertiseAddr: addr, listenPort: input.listenPort ?? DEFAULT_CLUSTER_PORT, bootstrap };
-    return { nodeId: await this.enter(m) };
+    return { nodeId: await this.enter(m, token.peers) };
   }
 
   /** Leave: refused while this node has endpoints on overlay networks; local overlay state goes. */
@@ -154,7 +157,10 @@ export class ClusterService {
   token(): string | undefined {
     const m = this.membership;
     if (!m) return undefined;
-    return encodeToken({ key: m.key, bootstrap: [parseAddress(`${m.advertiseAddr}:${m.listenPort}`), ...m.bootstrap.map((b) => parseAddress(b))] });
+    // this node and the members it sees alive: a joiner dials them at once instead of waiting
+    // for a topic lookup that may first offer nodes long gone
+    const peers = (this.discovery?.members() ?? []).filter((n) => n.self || n.alive).map((n) => nodeIdBytes(n.id));
+    return encodeToken({ key: m.key, bootstrap: [parseAddress(`${m.advertiseAddr}:${m.listenPort}`), ...m.bootstrap.map((b) => parseAddress(b))], peers });
   }
 
   status() {
@@ -216,11 +222,11 @@ export class ClusterService {
     this.discovery?.withdraw(networkId, endpointId);
   }
 
-  private async enter(m: ClusterMembership): Promise<string> {
+  private async enter(m: ClusterMembership, peers?: readonly Uint8Array[]): Promise<string> {
     this.d.clusterStore.saveMembership(m);
     this.membership = m;
     try {
-      return await this.connect(m);
+      return await this.connect(m, peers);
     } catch (e) {
       this.d.clusterStore.clear();
       this.membership = undefined;
@@ -228,7 +234,7 @@ export class ClusterService {
     }
   }
 
-  private async connect(m: ClusterMembership): Promise<string> {
+  private async connect(m: ClusterMembership, peers?: readonly Uint8Array[]): Promise<string> {
     const identity = createNodeIdentity(m.seed);
     const params: DiscoveryParams = {
       clusterKey: m.key,
@@ -237,6 +243,7 @@ export class ClusterService {
       host: m.advertiseAddr,
       port: m.listenPort,
       node: { name: m.name, advertiseAddr: IpAddr.parse(m.advertiseAddr), dhtPort: m.listenPort },
+      ...(peers?.length ? { peers } : {}),
       ...this.timeouts,
       ...(this.d.now ? { now: this.d.now } : {}),
     };
