@@ -10,8 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { dockerClientBench } from './docker-client';
 import { runDaemon } from '../../apps/netd/src/run-daemon';
+import { installSpans } from './spans';
 
-const N = Number(process.env.BENCH_N ?? 20);
+const N = Number(process.env.BENCH_N ?? 30);
 const base = `/tmp/netd-bench-run-${randomBytes(4).toString('hex')}`;
 const cgroupParent = `/netd-bench-${randomBytes(3).toString('hex')}`;
 
@@ -68,10 +69,11 @@ async function main(): Promise<void> {
   console.log(`runtime create+start (conmon + overlay), median of ${N}: ${m.toFixed(1)} ms`);
   console.log(`baseline runc run -d (plain dir root),   median of ${N}: ${b.toFixed(1)} ms`);
   console.log(`ratio netd/baseline: ${(m / b).toFixed(2)}`);
-  await dockerClientBench(N, Number(process.env.BENCH_SCALE ?? 60), b);
+  await dockerClientBench(N, Number(process.env.BENCH_SCALE ?? 300), b);
 }
 
 if (process.argv[2] === '--daemon') {
+  if (process.env.BENCH_SPANS) installSpans();
   void runDaemon(process.argv.slice(3)).then((code) => process.exit(code));
 } else {
   mkdirSync(base, { recursive: true });

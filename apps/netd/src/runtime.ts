@@ -105,7 +105,7 @@ function buildContainers(rt: Runtime, inner: ContainerRuntime, locks: KeyedMutex
     store: rt.store, containers: containerStore, sandboxes: rt.sandboxes, endpoints: rt.endpoints, networks: rt.networks,
     netlink: rt.netlink, dns: rt.dns, files, stateDir, netnsDir: rt.config.netnsDir, hostNetnsPath: hostNetns, locks, log,
   });
-  const runtime = new NetworkedRuntime(inner, { setUp: (id) => containerNet.setUp(id), tearDown: (id) => containerNet.tearDown(id) });
+  const runtime = new NetworkedRuntime(inner, { setUp: (id, namespaceReady) => containerNet.setUp(id, namespaceReady), tearDown: (id) => containerNet.tearDown(id) });
   const manager = new ContainerManager({
     runtime, store: containerStore, stateDir, cgroupMode: detectCgroupMode(), hostResolvConf: files.hostResolvConf,
     get hostGateway() { return files.hostGateway; },

@@ -9,7 +9,7 @@ import { checkHostname } from './hosts-file';
 import { containerPaths } from './layout';
 import { canonicalName, generateName, nameConflict } from './names';
 import { NO_RESTART, restartDelayMs, shouldRestart } from './restart-policy';
-import { Runtime, type ExecResult, type ExecSpec, type LogEntry, type LogReadOptions } from './runtime.port';
+import { Runtime, type ExecResult, type ExecSession, type ExecSessionSpec, type ExecSpec, type LogEntry, type LogReadOptions } from './runtime.port';
 import { resolveUser } from './user';
 
 
@@ -45,10 +45,8 @@ export class ContainerManager {
   }
 
   async create(spec: ContainerSpec): Promise<ContainerRecord> {
-    const records = await this.o.store.list();
-    const taken = (n: string) => records.some((r) => r.name === n);
-    const name = spec.name ? canonicalName(spec.name) : generateName(taken);
-    const owner = records.find((r) => r.name === name);
+    const name = spec.name ? canonicalName(spec.name) : await this.freeName();
+    const owner = await this.o.store.findByName(name);
     if (owner) throw nameConflict(name, owner.id);
     if (spec.lowers.length === 0) throw new InvalidParameterError('no image layers given');
     const id = generateId();
@@ -81,10 +79,10 @@ export class ContainerManager {
 
   /** Resolve a full id, a name (with or without `/`) or a unique id prefix. */
   async inspect(ref: string): Promise<ContainerRecord> {
-    const records = await this.o.store.list();
-    const exact = records.find((r) => r.id === ref || r.name === ref || r.name === `/${ref}`);
+    const st = this.o.store;
+    const exact = (await st.get(ref)) ?? (ref.startsWith('/') ? await st.findByName(ref) : await st.findByName(`/${ref}`));
     if (exact) return exact;
-    const byPrefix = ref.length > 0 ? records.filter((r) => r.id.startsWith(ref)) : [];
+    const byPrefix = ref.length > 0 ? await st.findByIdPrefix(ref, 2) : [];
     if (byPrefix.length > 1) throw new InvalidParameterError(`multiple IDs found with provided prefix: ${ref}`);
     if (byPrefix.length === 0) throw new NotFoundError(`No such container: ${ref}`);
     return byPrefix[0];
@@ -166,6 +164,13 @@ export class ContainerManager {
     return this.o.runtime.exec(r.id, spec);
   }
 
+  /** A connected exec (`docker exec` with streams); it runs once the session's `start()` is called. */
+  async execSession(ref: string, spec: ExecSessionSpec): Promise<ExecSession> {
+    const r = await this.inspect(ref);
+    if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
+    return this.o.runtime.execSession(r.id, spec);
+  }
+
   /** Replace the network-dependent parts of hosts/resolv.conf (connect, disconnect, links). */
   updateNetworkFiles(ref: string, change: Partial<NetworkFiles>): Promise<ContainerRecord> {
     return this.withLock(ref, async (r) => {
@@ -225,6 +230,17 @@ export class ContainerManager {
   }
 
   // ---- internals ------------------------------------------------------------------------
+
+  /** A generated name nobody holds; names are checked one by one instead of listing all records. */
+  private async freeName(): Promise<string> {
+    const tried = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const candidate = generateName((n) => tried.has(n));
+      tried.add(candidate);
+      if (!(await this.o.store.findByName(candidate))) return candidate;
+    }
+    return `/${generateId().slice(0, 12)}`;
+  }
 
   private async run(r: ContainerRecord, base: ContainerRecord): Promise<void> {
     const rt = this.o.runtime;

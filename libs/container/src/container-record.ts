@@ -81,4 +81,18 @@ export abstract class ContainerStore {
   abstract put(record: ContainerRecord): Promise<void>;
   /** Remove; no error if missing. */
   abstract delete(id: string): Promise<void>;
+
+  /**
+   * The record named `name` (canonical, with the `/`), or undefined. This default scans
+   * `list()`; a store with an index on names overrides it, so that name checks and lookups on
+   * every create and every verb do not grow with the number of containers.
+   */
+  async findByName(name: string): Promise<ContainerRecord | undefined> {
+    return (await this.list()).find((r) => r.name === name);
+  }
+
+  /** Up to `limit` records whose id starts with `prefix` (default: a scan of `list()`). */
+  async findByIdPrefix(prefix: string, limit = 2): Promise<ContainerRecord[]> {
+    return (await this.list()).filter((r) => r.id.startsWith(prefix)).slice(0, limit);
+  }
 }

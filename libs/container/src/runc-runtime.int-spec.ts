@@ -1,5 +1,5 @@
 import { generateId } from '@app/common';
-import { RuncCli, isMountPoint, isProcessAlive } from '@app/kernel/runc';
+import { RuncCli, isMountPoint, isProcessAlive, startThroughExecFifo } from '@app/kernel/runc';
 import { createTempNetns, describeAsRoot, run, tempNetnsName, type TempNetns } from '@app/kernel/testing';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -99,6 +99,25 @@ describeAsRoot('RuncRuntime and ContainerManager (root, runc + conmon, busybox)'
     afterEach(async () => {
       for (const n of names.splice(0)) await mgr.delete(n, { force: true }).catch(() => undefined);
       mgr.detach();
+    });
+
+    it('start goes through runc\'s exec fifo without spawning runc, and leaves runc seeing it running', async () => {
+      const runtime = runtimeFor();
+      const id = generateId();
+      await writeTestBundle(STATE, id, ['sleep', '1000'], { netnsPath: ctrNs.ref.path }, CGROUP_PARENT);
+      try {
+        await runtime.create({ id, lowers: [LAYER], terminal: false });
+        const fifo = join(RUNC_ROOT, id, 'exec.fifo');
+        expect(existsSync(fifo)).toBe(true);
+        expect(await startThroughExecFifo(RUNC_ROOT, id)).toBe(true);
+        expect(existsSync(fifo)).toBe(false);
+        expect(await new RuncCli({ root: RUNC_ROOT }).state(id)).toMatchObject({ status: 'running' });
+        // no fifo any more: the caller falls back to `runc start`, which names the conflict
+        expect(await startThroughExecFifo(RUNC_ROOT, id)).toBe(false);
+        await expect(runtime.start(id)).rejects.toMatchObject({ kind: 'conflict' });
+      } finally {
+        await runtime.delete(id, { force: true }).catch(() => undefined);
+      }
     });
 
     it('runs echo hi: the log holds "hi" and the exit code is 0', async () => {

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '@app/common';
 import {
-  CONMON_STDERR, RuncCli, connectConmonAttach, isMountPoint, mountOverlay, resizeConmonConsole, startConmon, unmountPath, type RuncState,
+  CONMON_STDERR, RuncCli, connectConmonAttach, isMountPoint, mountOverlay, resizeConmonConsole, startConmon, startConmonExec, unmountPath, type RuncState,
 } from '@app/kernel/runc';
 import { existsSync, watch } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -13,6 +13,8 @@ import {
   type AdoptedContainer,
   type AttachConnection,
   type ExecResult,
+  type ExecSession,
+  type ExecSessionSpec,
   type ExecSpec,
   type ExitStatus,
   type RuntimeCreateSpec,
@@ -28,19 +30,26 @@ export interface RuncRuntimeOptions {
   readonly socketDir: string;
   readonly runcBinary?: string;
   readonly conmonBinary?: string;
-  /** How often waitExit/log follow re-check besides file watches. */
+  /** How often log follow re-checks besides file watches. */
   readonly pollMs?: number;
+  /**
+   * How often waitExit re-reads the exit file besides its directory watch (default 5 s). Every
+   * running container has a waiter, so a short period here is a load that grows with the count.
+   */
+  readonly exitPollMs?: number;
 }
 
 /** runc + conmon: the monitor double-forks, so containers and their logs outlive netd. */
 export class RuncRuntime extends Runtime {
   private readonly runc: RuncCli;
   private readonly pollMs: number;
+  private readonly exitPollMs: number;
 
   constructor(private readonly opts: RuncRuntimeOptions) {
     super();
     this.runc = new RuncCli({ root: opts.runcRoot, binary: opts.runcBinary });
     this.pollMs = opts.pollMs ?? 200;
+    this.exitPollMs = opts.exitPollMs ?? 5000;
   }
 
   /**
@@ -107,7 +116,7 @@ export class RuncRuntime extends Runtime {
 
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const p = this.paths(id);
-    const s = await this.runc.state(id);
+    const s = this.known(id) ? await this.runc.state(id) : undefined;
     const mounted = isMountPoint(p.rootfs);
     if (!s && !mounted) throw new NotFoundError(`No such container: ${id}`);
     if (s && (s.status === 'running' || s.status === 'paused') && !opts.force) {
@@ -124,14 +133,67 @@ export class RuncRuntime extends Runtime {
   }
 
   async list(): Promise<RuntimeState[]> {
-    return (await this.runc.list()).map(toState);
+    return (await this.listRunc()).map(toState);
+  }
+
+  /**
+   * runc creates its `--root` on any command, so without containers it is not asked at all: a
+   * daemon (or a test) that never runs a container leaves no runc directory behind.
+   */
+  private async listRunc(): Promise<RuncState[]> {
+    return existsSync(this.opts.runcRoot) ? this.runc.list() : [];
   }
 
   async exec(id: string, spec: ExecSpec): Promise<ExecResult> {
-    const s = await this.requireState(id);
-    if (s.status !== 'running') throw new ConflictError(`Container ${id} is not running`);
+    await this.requireRunning(id);
     const p = this.paths(id);
-    // The exec'd process gets the container's own identity: capabilities, no-new-privileges, env.
+    const file = join(p.dir, `exec-${randomBytes(6).toString('hex')}.json`);
+    await writeFile(file, JSON.stringify(await this.processFor(p, spec, false)));
+    try {
+      return await this.runc.exec(id, file, { timeoutMs: spec.timeoutMs });
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  async execSession(id: string, spec: ExecSessionSpec): Promise<ExecSession> {
+    await this.requireRunning(id);
+    const p = this.paths(id);
+    const execId = randomBytes(32).toString('hex');
+    // The session's own directory is conmon's bundle: attach socket, ctl fifo, log, exit file.
+    const dir = join(p.dir, 'exec', execId.slice(0, 12));
+    await mkdir(join(dir, 'exit'), { recursive: true });
+    const processPath = join(dir, 'process.json');
+    await writeFile(processPath, JSON.stringify(await this.processFor(p, spec, spec.tty)));
+    let ex;
+    try {
+      ex = await startConmonExec({
+        id, execId, dir, processPath, runcRoot: this.opts.runcRoot, runcBinary: this.opts.runcBinary, conmonBinary: this.opts.conmonBinary,
+        socketDir: this.opts.socketDir, terminal: spec.tty, stdin: spec.stdin, timeoutMs: spec.timeoutMs,
+      });
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+    const sock = ex.socket;
+    const exited = ex.exited;
+    // conmon is gone once the exit is known; its directory goes with it
+    const cleanup = () => void rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    exited.then(cleanup, cleanup);
+    return {
+      start: ex.start,
+      exited,
+      resize: (height, width) => resizeConmonConsole(dir, height, width),
+      onOutput: (cb) => void sock.on('data', (pkt: Buffer) => cb(pkt[0] === CONMON_STDERR ? 'stderr' : 'stdout', pkt.subarray(1))),
+      onClose: (cb) => void sock.on('close', cb),
+      write: (data) => void (sock.writable && sock.write(data)),
+      closeStdin: () => void (sock.writable && sock.end()),
+      close: () => void sock.destroy(),
+    };
+  }
+
+  /** The exec'd process gets the container's own identity: capabilities, no-new-privileges, env. */
+  private async processFor(p: ContainerPaths, spec: ExecSpec, terminal: boolean): Promise<Record<string, unknown>> {
     const config = JSON.parse(await readFile(p.config, 'utf8')) as { process: Record<string, unknown> & { env: string[] } };
     const env = [...config.process.env];
     for (const e of spec.env ?? []) {
@@ -140,21 +202,19 @@ export class RuncRuntime extends Runtime {
       if (i >= 0) env[i] = e;
       else env.push(e);
     }
-    const processSpec = {
+    return {
       ...config.process,
-      terminal: false,
+      terminal,
       args: [...spec.args],
       env,
       cwd: spec.cwd ?? config.process.cwd,
       ...(spec.user ? { user: spec.user } : {}),
     };
-    const file = join(p.dir, `exec-${randomBytes(6).toString('hex')}.json`);
-    await writeFile(file, JSON.stringify(processSpec));
-    try {
-      return await this.runc.exec(id, file, { timeoutMs: spec.timeoutMs });
-    } finally {
-      await rm(file, { force: true });
-    }
+  }
+
+  private async requireRunning(id: string): Promise<void> {
+    const s = await this.requireState(id);
+    if (s.status !== 'running') throw new ConflictError(`Container ${id} is not running`);
   }
 
   async readExit(id: string): Promise<ExitStatus | undefined> {
@@ -176,7 +236,7 @@ export class RuncRuntime extends Runtime {
       let done = false;
       const watcher = watch(dir, () => void check());
       watcher.on('error', () => undefined);
-      const timer = setInterval(() => void check(), this.pollMs);
+      const timer = setInterval(() => void check(), this.exitPollMs);
       const finish = (f: () => void) => {
         if (done) return;
         done = true;
@@ -201,7 +261,7 @@ export class RuncRuntime extends Runtime {
   }
 
   async adopt(ids: readonly string[]): Promise<AdoptedContainer[]> {
-    const known = new Map((await this.runc.list()).map((s) => [s.id, s]));
+    const known = new Map((ids.length > 0 ? await this.listRunc() : []).map((s) => [s.id, s]));
     const out: AdoptedContainer[] = [];
     for (const id of ids) {
       const s = known.get(id);

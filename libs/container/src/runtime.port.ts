@@ -55,6 +55,26 @@ export interface ExecSpec {
   readonly timeoutMs?: number;
 }
 
+/** An exec whose stdio stays connected (`docker exec` with its streams). */
+export interface ExecSessionSpec extends ExecSpec {
+  /** Run it on a console (`-t`): its output comes as stdout, raw. */
+  readonly tty: boolean;
+  /** Keep its stdin open for input (`-i`). */
+  readonly stdin: boolean;
+}
+
+/**
+ * A live exec: output as the process writes it, input to its stdin. Created connected but not
+ * yet running, so that the caller hooks `onOutput` (and sizes the console) before `start`.
+ */
+export interface ExecSession extends AttachConnection {
+  start(): void;
+  /** The exit code; rejects if the runtime could not run the process at all. */
+  readonly exited: Promise<number>;
+  /** Resize the console of a `tty` session. */
+  resize(height: number, width: number): Promise<void>;
+}
+
 export interface ExecResult {
   readonly exitCode: number;
   readonly stdout: string;
@@ -106,6 +126,12 @@ export abstract class Runtime {
 
   /** Run a process in a running container and wait for it. Conflict unless running. */
   abstract exec(id: string, spec: ExecSpec): Promise<ExecResult>;
+
+  /**
+   * Prepare a process in a running container with its stdio connected (see {@link ExecSession}).
+   * Conflict unless running, NotFound if unknown. Nothing runs until `start()`.
+   */
+  abstract execSession(id: string, spec: ExecSessionSpec): Promise<ExecSession>;
 
   /** The recorded exit, if the container has exited since its last start. */
   abstract readExit(id: string): Promise<ExitStatus | undefined>;

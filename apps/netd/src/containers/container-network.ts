@@ -56,15 +56,16 @@ export class ContainerNetworking {
     return `${this.d.netnsDir}/${net.netns ?? netnsNameOf(id)}`;
   }
 
-  setUp(id: string): Promise<void> {
-    return this.d.locks.run(id, () => this.setUpLocked(id));
+  /** `namespaceReady` (if given) is called as soon as the namespace exists, before the endpoints. */
+  setUp(id: string, namespaceReady: () => void = () => undefined): Promise<void> {
+    return this.d.locks.run(id, () => this.setUpLocked(id, namespaceReady));
   }
 
   tearDown(id: string): Promise<void> {
     return this.d.locks.run(id, () => this.tearDownLocked(id));
   }
 
-  private async setUpLocked(id: string): Promise<void> {
+  private async setUpLocked(id: string, namespaceReady: () => void): Promise<void> {
     const rec = this.d.containers.getSync(id);
     if (!rec) throw new NotFoundError(`No such container: ${id}`);
     const net = this.net(id);
@@ -72,9 +73,13 @@ export class ContainerNetworking {
       const other = this.d.containers.getSync(net.sharedWith);
       if (!other?.state.running) throw new ConflictError(`cannot join network of a non running container: ${net.sharedWith}`);
     }
-    if (net.kind !== 'networks' && net.kind !== 'none') return this.writeFiles(rec, net);
+    if (net.kind !== 'networks' && net.kind !== 'none') {
+      namespaceReady();
+      return this.writeFiles(rec, net);
+    }
     try {
       const { ns } = await this.d.sandboxes.ensureForContainer(id, rec.name.slice(1), net.netns ?? netnsNameOf(id));
+      namespaceReady();
       await this.d.netlink.setLinkUp(ns, 'lo');
       for (const [i, a] of net.networks.entries()) {
         if (this.d.store.endpointOf(a.networkId, id)) continue;

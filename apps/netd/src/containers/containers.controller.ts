@@ -153,7 +153,7 @@ export class ContainersController {
   async execStart(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     this.svc.execs.get(id);
     if ((body as { Detach?: boolean } | undefined)?.Detach) {
-      void this.svc.execs.start(id).catch(() => undefined);
+      await this.svc.execs.startDetached(id);
       reply.status(200).send();
       return;
     }
@@ -163,8 +163,8 @@ export class ContainersController {
 
   @Post('exec/:id/resize')
   @HttpCode(200)
-  execResize(@Param('id') id: string) {
-    this.svc.execs.get(id);
+  async execResize(@Param('id') id: string, @Query() q: Q) {
+    await this.svc.execs.resize(id, Number(one(q, 'h') || 'NaN'), Number(one(q, 'w') || 'NaN'));
   }
 
   @Get('exec/:id/json')

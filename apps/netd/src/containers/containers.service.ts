@@ -63,8 +63,7 @@ export class ContainersService {
     const argv = [...entrypoint, ...cmd];
     if (argv.length === 0) throw new InvalidParameterError('No command specified');
     const env = mergeEnv(ic.Env ?? [], req.Env ?? []);
-    const taken = new Set(this.d.containers.listSync().map((r) => r.name));
-    const selfName = name ? canonicalName(name) : generateName((n) => taken.has(n));
+    const selfName = name ? canonicalName(name) : generateName((n) => this.d.containers.findByNameSync(n) !== undefined);
     for (const l of decoded.net.legacyLinks) {
       const t = this.d.containers.getSync(l.container)!;
       const ip = this.d.net.endpointsOf(t.id).find((e) => this.d.store.getNetwork(e.networkId)?.name === 'bridge')?.ipv4?.split('/')[0];

@@ -1,6 +1,7 @@
 import type { ExecInspect } from '@app/api/containers';
 import { ConflictError, InvalidParameterError, NotFoundError, generateId } from '@app/common';
-import type { ContainerManager, ExecResult } from '@app/container';
+import type { ContainerManager, ExecSession } from '@app/container';
+import { runcMessage } from '@app/kernel/runc';
 import type { EventsService } from '../events/events.service';
 
 export interface ExecCreateRequest {
@@ -23,12 +24,33 @@ interface ExecEntry {
   running: boolean;
   exitCode: number | null;
   started: boolean;
+  session?: ExecSession;
+  /** The last console size asked for (the client may resize before the process runs). */
+  size?: { height: number; width: number };
+}
+
+/** A started exec as the stream code sees it. */
+export interface OpenExec {
+  session: ExecSession;
+  tty: boolean;
+  stdin: boolean;
+  run(): void;
+  /** The exit code: 126 when the runtime could not run the program, 127 when it was not found (Docker's codes). */
+  exited: Promise<number>;
+  /** Once `exited` resolved: the runtime's error, in Docker's words, if the program never ran. */
+  failure(): string | undefined;
+}
+
+/** Docker's text for an exec the runtime could not start (what the docker CLI prints). */
+function execFailure(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return `OCI runtime exec failed: ${runcMessage(text) ?? text}: unknown`;
 }
 
 /** How many finished execs are kept for `GET /exec/{id}/json` (dockerd keeps them until the container goes). */
 const KEEP = 256;
 
-/** `docker exec`: exec instances by id; they run through the runtime's `runc exec`. */
+/** `docker exec`: exec instances by id; each runs as a runtime exec session (conmon + runc exec). */
 export class ExecRegistry {
   private readonly execs = new Map<string, ExecEntry>();
 
@@ -57,25 +79,65 @@ export class ExecRegistry {
     return e;
   }
 
-  /** Run it to the end; the output comes back whole (runc exec without a console). */
-  async start(id: string): Promise<ExecResult & { tty: boolean }> {
+  /**
+   * Start an exec: its session is connected before it runs (see ExecSession), so the caller
+   * hooks the output first and then calls `run()`. The exit code is recorded before `exited`
+   * resolves, so `GET /exec/{id}/json` has it as soon as the stream ends.
+   */
+  async open(id: string): Promise<OpenExec> {
     const e = this.get(id);
     if (e.started) throw new ConflictError(`Error: Exec command ${id} has already run`);
     e.started = true;
-    e.running = true;
     const r = await this.manager.inspect(e.containerId);
-    this.events.publish(`exec_start: ${e.args.join(' ')}`, r.id, { name: r.name.slice(1), execID: id }, 'container');
+    const tty = e.req.Tty ?? false;
+    const stdin = e.req.AttachStdin ?? false;
+    let session: ExecSession;
     try {
-      const res = await this.manager.exec(e.containerId, { args: e.args, env: e.req.Env ?? undefined, cwd: e.req.WorkingDir || undefined });
-      e.exitCode = res.exitCode;
-      return { ...res, tty: e.req.Tty ?? false };
+      session = await this.manager.execSession(e.containerId, { args: e.args, env: e.req.Env ?? undefined, cwd: e.req.WorkingDir || undefined, tty, stdin });
     } catch (err) {
       e.exitCode = 126;
       throw err;
-    } finally {
-      e.running = false;
-      this.events.publish('exec_die', r.id, { name: r.name.slice(1), execID: id, exitCode: String(e.exitCode ?? -1) }, 'container');
     }
+    e.session = session;
+    let failure: string | undefined;
+    const exited = session.exited.then(
+      (code) => code,
+      (err: unknown) => {
+        failure = execFailure(err);
+        return /not found|no such file/i.test(failure) ? 127 : 126;
+      },
+    ).then((code) => {
+      e.exitCode = code;
+      e.running = false;
+      e.session = undefined;
+      this.events.publish('exec_die', r.id, { name: r.name.slice(1), execID: id, exitCode: String(code) }, 'container');
+      return code;
+    });
+    const run = () => {
+      e.running = true;
+      this.events.publish(`exec_start: ${e.args.join(' ')}`, r.id, { name: r.name.slice(1), execID: id }, 'container');
+      session.start();
+      if (e.size) void session.resize(e.size.height, e.size.width).catch(() => undefined);
+    };
+    return { session, tty, stdin, run, exited, failure: () => failure };
+  }
+
+  /** `POST /exec/{id}/start` with Detach: run it with nobody attached. */
+  async startDetached(id: string): Promise<void> {
+    const { session, run } = await this.open(id);
+    session.onOutput(() => undefined);
+    run();
+  }
+
+  /** `POST /exec/{id}/resize`: the console of a running TTY exec; before it runs, kept for its start. */
+  async resize(id: string, height: number, width: number): Promise<void> {
+    const e = this.get(id);
+    if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0 || height > 65535 || width > 65535) {
+      throw new InvalidParameterError(`invalid console size: ${height}x${width}`);
+    }
+    if (!(e.req.Tty ?? false)) return;
+    e.size = { height, width };
+    if (e.running && e.session) await e.session.resize(height, width);
   }
 
   inspect(id: string): ExecInspect {

@@ -1,10 +1,10 @@
 import {
-  Runtime, type AdoptedContainer, type AttachConnection, type ExecResult, type ExecSpec, type ExitStatus, type LogEntry, type LogReadOptions,
+  Runtime, type AdoptedContainer, type AttachConnection, type ExecResult, type ExecSession, type ExecSessionSpec, type ExecSpec, type ExitStatus, type LogEntry, type LogReadOptions,
   type RuntimeCreateSpec, type RuntimeState,
 } from '@app/container';
 
 /**
- * The runtime ContainerManager drives, with the container's network brought up right before the
+ * The runtime ContainerManager drives, with the container's network brought up while the
  * runtime creates it. Every path to a running process goes through `create` (start, restart
  * policies, restarts at daemon start), so none of them can start a container without its
  * namespace and endpoints; a failed create tears the network down again.
@@ -12,19 +12,37 @@ import {
 export class NetworkedRuntime extends Runtime {
   constructor(
     private readonly inner: Runtime,
-    private readonly hooks: { setUp(id: string): Promise<void>; tearDown(id: string): Promise<void> },
+    private readonly hooks: {
+      /** Bring the network up; `namespaceReady` is called once the namespace exists (runc needs only that). */
+      setUp(id: string, namespaceReady: () => void): Promise<void>;
+      tearDown(id: string): Promise<void>;
+    },
   ) {
     super();
   }
 
+  /**
+   * runc create opens the namespace but runs nothing in it until start, so interfaces,
+   * addresses, DNS and /etc files are made while runc and conmon work (one spawn chain of
+   * ~50 ms) instead of before them. Both must succeed before `create` resolves.
+   */
   async create(spec: RuntimeCreateSpec): Promise<{ pid: number }> {
-    await this.hooks.setUp(spec.id);
+    let namespaceReady!: () => void;
+    const ready = new Promise<void>((r) => (namespaceReady = r));
+    const network = this.hooks.setUp(spec.id, namespaceReady);
+    network.catch(() => undefined);
     try {
-      return await this.inner.create(spec);
+      await Promise.race([ready, network]);
     } catch (e) {
       await this.hooks.tearDown(spec.id).catch(() => undefined);
       throw e;
     }
+    const created = this.inner.create(spec);
+    const [net, rt] = await Promise.allSettled([network, created]);
+    if (net.status === 'fulfilled' && rt.status === 'fulfilled') return rt.value;
+    if (rt.status === 'fulfilled') await this.inner.delete(spec.id, { force: true }).catch(() => undefined);
+    await this.hooks.tearDown(spec.id).catch(() => undefined);
+    throw rt.status === 'rejected' ? rt.reason : (net as PromiseRejectedResult).reason;
   }
 
   start(id: string): Promise<void> {
@@ -44,6 +62,9 @@ export class NetworkedRuntime extends Runtime {
   }
   exec(id: string, spec: ExecSpec): Promise<ExecResult> {
     return this.inner.exec(id, spec);
+  }
+  execSession(id: string, spec: ExecSessionSpec): Promise<ExecSession> {
+    return this.inner.execSession(id, spec);
   }
   readExit(id: string): Promise<ExitStatus | undefined> {
     return this.inner.readExit(id);

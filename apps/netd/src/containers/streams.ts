@@ -9,6 +9,7 @@ import type { ContainersService } from './containers.service';
 import { attachOutput, logOffset, missedOutput } from './attach-reader';
 import { ConflictError } from '@app/common';
 import type { AttachConnection } from '@app/container';
+import type { OpenExec } from './exec-registry';
 
 export const RAW_STREAM = 'application/vnd.docker.raw-stream';
 export const MULTIPLEXED_STREAM = 'application/vnd.docker.multiplexed-stream';
@@ -117,13 +118,9 @@ export async function serveStream(
       if (want('logs')) await pump(filterEntries(await svc.logs(r.id, {}), streams, ctl.signal), socket, tty);
       if (want('stream') || !want('logs')) await pump(filterEntries(attachOutput(svc.logPath(r.id), exited, ctl.signal), streams, ctl.signal), socket, tty);
     } else {
-      const res = await svc.execs.start(kind.exec);
-      socket.write(hijackHead(upgrade, res.tty));
-      if (res.tty) socket.write(res.stdout + res.stderr);
-      else {
-        if (res.stdout) socket.write(frame('stdout', res.stdout));
-        if (res.stderr) socket.write(frame('stderr', res.stderr));
-      }
+      const ex = await svc.execs.open(kind.exec);
+      socket.write(hijackHead(upgrade, ex.tty));
+      await relayExec(ex, socket);
     }
     socket.end();
   } catch (e) {
@@ -151,6 +148,37 @@ function relay(conn: AttachConnection, socket: Duplex, tty: boolean, streams: Se
       conn.close();
       resolve(sent);
     });
+  });
+}
+
+/**
+ * An exec's stdio over the hijacked connection: output as the process writes it (raw with a
+ * TTY, framed without), the client's bytes to its stdin when it attached stdin. The stream ends
+ * once the process has exited and conmon has delivered its output (its socket closed), or when
+ * the client goes away (the process keeps running, as with Docker).
+ */
+function relayExec(ex: OpenExec, socket: Duplex): Promise<void> {
+  const { session, tty } = ex;
+  const delivered = new Promise<void>((resolve) => {
+    session.onClose(resolve);
+    socket.on('close', () => {
+      session.close();
+      resolve();
+    });
+  });
+  session.onOutput((stream, data) => {
+    if (!socket.destroyed) socket.write(tty ? data : frame(stream, data));
+  });
+  if (ex.stdin) {
+    socket.on('data', (d: Buffer) => session.write(d));
+    socket.on('end', () => session.closeStdin());
+  }
+  ex.run();
+  return ex.exited.then(async () => {
+    await Promise.race([delivered, sleep(2000)]);
+    // as dockerd does: the runtime's error goes down the stream, on stdout
+    const failure = ex.failure();
+    if (failure && !socket.destroyed) socket.write(tty ? `${failure}\r\n` : frame('stdout', `${failure}\r\n`));
   });
 }
 

@@ -54,6 +54,8 @@ export class SqliteContainerStore extends ContainerStore {
       put: db.prepare(`INSERT INTO containers (id, name, record) VALUES (?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET name = excluded.name, record = excluded.record`),
       del: db.prepare('DELETE FROM containers WHERE id = ?'),
+      byName: db.prepare('SELECT record FROM containers WHERE name = ?'),
+      byPrefix: db.prepare('SELECT record FROM containers WHERE substr(id, 1, ?) = ? LIMIT ?'),
       getNet: db.prepare('SELECT net FROM containers WHERE id = ?'),
       setNet: db.prepare('UPDATE containers SET net = ? WHERE id = ?'),
     };
@@ -75,6 +77,21 @@ export class SqliteContainerStore extends ContainerStore {
   listSync(): ContainerRecord[] {
     const rows = this.s.list.all() as { record: string }[];
     return rows.map((r) => JSON.parse(r.record) as ContainerRecord).sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  /** Through the UNIQUE index on `name`: no scan of every record. */
+  override async findByName(name: string): Promise<ContainerRecord | undefined> {
+    return this.findByNameSync(name);
+  }
+
+  findByNameSync(name: string): ContainerRecord | undefined {
+    const r = this.s.byName.get(name) as { record: string } | undefined;
+    return r && (JSON.parse(r.record) as ContainerRecord);
+  }
+
+  override async findByIdPrefix(prefix: string, limit = 2): Promise<ContainerRecord[]> {
+    const rows = this.s.byPrefix.all(prefix.length, prefix, limit) as { record: string }[];
+    return rows.map((r) => JSON.parse(r.record) as ContainerRecord);
   }
 
   async put(record: ContainerRecord): Promise<void> {

@@ -35,7 +35,9 @@ export async function startFakeDaemon(
   const hostNs = netlink.addNamespace('/run/netns/fake-host');
   const kernel = reuse?.kernel ?? { netlink, netns: new FakeNetns(netlink), firewall: new FakeFirewall(), sysctl: new FakeSysctl(netlink) };
   await prepare?.(netlink, hostNs);
-  const config: NetdConfig = { ...DEFAULTS, dataRoot, hostNetns: hostNs.path, ...overrides };
+  // exec root under the test's own directory: runc creates its --root on any call, so the default
+  // (/run/netd) must never be reached from a test
+  const config: NetdConfig = { ...DEFAULTS, dataRoot, execRoot: join(dataRoot, 'run'), hostNetns: hostNs.path, ...overrides };
   const log = pino({ level: 'silent' });
   const rt = assemble(config, kernel, log);
   await reconcile(rt);

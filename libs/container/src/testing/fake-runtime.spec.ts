@@ -1,8 +1,9 @@
-import { describeRuntimeContract } from './runtime.contract';
+import { EXEC_PROGRAM, describeRuntimeContract } from './runtime.contract';
 import { FakeRuntime } from './fake-runtime';
 
 describeRuntimeContract('FakeRuntime', async () => {
   const runtime = new FakeRuntime();
+  runtime.onExec = (_id, spec) => (spec.args.join(' ') === EXEC_PROGRAM.join(' ') ? { exitCode: 3, stdout: 'out\n', stderr: 'err\n' } : { exitCode: 0, stdout: '', stderr: '' });
   return {
     runtime,
     prepare: async (id, args) => {

@@ -6,6 +6,8 @@ import {
   type AdoptedContainer,
   type AttachConnection,
   type ExecResult,
+  type ExecSession,
+  type ExecSessionSpec,
   type ExecSpec,
   type ExitStatus,
   type RuntimeCreateSpec,
@@ -94,6 +96,55 @@ export class FakeRuntime extends Runtime {
   async exec(id: string, spec: ExecSpec): Promise<ExecResult> {
     if (this.get(id).status !== 'running') throw new ConflictError(`Container ${id} is not running`);
     return this.onExec(id, spec);
+  }
+
+  /** Input written to exec sessions, per container, in order. */
+  readonly execInput = new Map<string, Buffer[]>();
+
+  /**
+   * Plays the `onExec` answer once started: stdout, then stderr (both as stdout with a tty),
+   * then the socket closes and `exited` resolves. Input is recorded in {@link execInput}.
+   */
+  async execSession(id: string, spec: ExecSessionSpec): Promise<ExecSession> {
+    if (this.get(id).status !== 'running') throw new ConflictError(`Container ${id} is not running`);
+    const output: Array<(stream: 'stdout' | 'stderr', data: Buffer) => void> = [];
+    const closed: Array<() => void> = [];
+    let open = true;
+    let started = false;
+    let resolveExit!: (code: number) => void;
+    const exited = new Promise<number>((r) => (resolveExit = r));
+    const close = () => {
+      if (!open) return;
+      open = false;
+      for (const cb of closed) cb();
+    };
+    return {
+      onOutput: (cb) => void output.push(cb),
+      onClose: (cb) => void closed.push(cb),
+      write: (data) => {
+        if (spec.stdin && open) this.execInput.set(id, [...(this.execInput.get(id) ?? []), data]);
+      },
+      closeStdin: () => undefined,
+      close,
+      resize: async () => {
+        if (!spec.tty) throw new ConflictError('exec session has no console');
+      },
+      exited,
+      start: () => {
+        if (started) throw new ConflictError('exec session already started');
+        started = true;
+        const r = this.onExec(id, spec);
+        const emit = (stream: 'stdout' | 'stderr', text: string) => {
+          if (text) for (const cb of output) cb(spec.tty ? 'stdout' : stream, Buffer.from(text));
+        };
+        setImmediate(() => {
+          emit('stdout', r.stdout);
+          emit('stderr', r.stderr);
+          close();
+          resolveExit(r.exitCode);
+        });
+      },
+    };
   }
 
   async readExit(id: string): Promise<ExitStatus | undefined> {

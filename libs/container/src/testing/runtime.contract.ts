@@ -13,6 +13,12 @@ export interface RuntimeHarness {
 const LONG = ['sleep', '1000'];
 
 /**
+ * What execSession tests run; a fake harness answers it with stdout `out\n`, stderr `err\n`
+ * and exit code 3, as the real shell does.
+ */
+export const EXEC_PROGRAM = ['sh', '-c', 'echo out; echo err >&2; exit 3'];
+
+/**
  * The Runtime contract, run against FakeRuntime (unit) and RuncRuntime (root integration), so
  * the fake keeps the real runtime's states and error kinds.
  */
@@ -109,6 +115,41 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       expect((await exited).exitCode).toBe(0);
       await closed;
       expect(got).toEqual({ stdout: 'hello\n', stderr: '' });
+    });
+
+    it('execSession: nothing runs before start, then stdout and stderr stream apart and the exit code follows', async () => {
+      const id = await fresh();
+      await h.runtime.start(id);
+      const ex = await h.runtime.execSession(id, { args: EXEC_PROGRAM, tty: false, stdin: false });
+      const closed = new Promise<void>((r) => ex.onClose(r));
+      const got = collect(ex);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got).toEqual({ stdout: '', stderr: '' });
+      ex.start();
+      expect(await ex.exited).toBe(3);
+      await closed;
+      expect(got).toEqual({ stdout: 'out\n', stderr: 'err\n' });
+    });
+
+    it('execSession with a tty: one raw stream on stdout, and the console can be resized', async () => {
+      const id = await fresh();
+      await h.runtime.start(id);
+      const ex = await h.runtime.execSession(id, { args: EXEC_PROGRAM, tty: true, stdin: false });
+      const closed = new Promise<void>((r) => ex.onClose(r));
+      const got = collect(ex);
+      await ex.resize(30, 100);
+      ex.start();
+      expect(await ex.exited).toBe(3);
+      await closed;
+      expect(got.stdout).toContain('out');
+      expect(got.stdout).toContain('err');
+      expect(got.stderr).toBe('');
+    });
+
+    it('execSession: NotFound for unknown ids, Conflict unless running', async () => {
+      await expect(h.runtime.execSession(generateId(), { args: EXEC_PROGRAM, tty: false, stdin: false })).rejects.toMatchObject({ kind: 'not-found' });
+      const id = await fresh();
+      await expect(h.runtime.execSession(id, { args: EXEC_PROGRAM, tty: false, stdin: false })).rejects.toMatchObject({ kind: 'conflict' });
     });
 
     it('attach and resize: NotFound for unknown ids, Conflict once stopped', async () => {

@@ -3,3 +3,5 @@ export * from './conmon';
 export * from './overlay-mount';
 export * from './process';
 export * from './conmon-attach';
+export * from './conmon-exec';
+export * from './exec-fifo';

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, SystemError, type NetdError } from '@app/common';
 import { spawn } from 'node:child_process';
 import { describeRun, resolveTool, runCommand, type CommandResult } from '../exec';
+import { startThroughExecFifo } from './exec-fifo';
 
 /** What `runc state` / `runc list --format json` report for one container. */
 export interface RuncState {
@@ -43,7 +44,9 @@ export class RuncCli {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
+  /** Run a created container's process: through its exec fifo, else (to name the failure) `runc start`. */
   async start(id: string): Promise<void> {
+    if (/^[\w.-]+$/.test(id) && (await startThroughExecFifo(this.root, id))) return;
     await this.run(['start', id], `start container ${id}`);
   }
 

@@ -1,0 +1,115 @@
+import { IpAddr, SystemError } from '@app/common';
+import { ContainerManager } from '@app/container';
+import { FakeRuntime, MemoryContainerStore } from '@app/container/testing';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventsService } from '../events/events.service';
+import { ExecRegistry } from './exec-registry';
+
+describe(ExecRegistry.name, () => {
+  let dir: string;
+  let runtime: FakeRuntime;
+  let mgr: ContainerManager;
+  let published: string[];
+  let execs: ExecRegistry;
+  let containerId: string;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'netd-exec-'));
+    mkdirSync(join(dir, 'layer'));
+    runtime = new FakeRuntime();
+    runtime.onExec = (_id, spec) => ({ exitCode: 7, stdout: `ran ${spec.args.join(' ')}\n`, stderr: 'warn\n' });
+    mgr = new ContainerManager({
+      runtime, store: new MemoryContainerStore(), stateDir: join(dir, 'containers'), cgroupMode: 'hybrid',
+      hostResolvConf: () => '', hostGateway: IpAddr.parse('172.17.0.1'),
+    });
+    published = [];
+    execs = new ExecRegistry(mgr, { publish: (action: string) => void published.push(action.split(':')[0]) } as unknown as EventsService);
+    const r = await mgr.create({ name: 'box', lowers: [join(dir, 'layer')], cmd: ['sleep', '1000'], network: { kind: 'host' } });
+    await mgr.start(r.id);
+    containerId = r.id;
+  });
+  afterEach(() => {
+    mgr.detach();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('open', () => {
+    it('connects before the process runs, streams its output apart, and records the exit code before exited resolves', async () => {
+      const { Id } = await execs.create('box', { Cmd: ['echo', 'hi'], AttachStdout: true, AttachStderr: true });
+      const ex = await execs.open(Id);
+      const got: string[] = [];
+      ex.session.onOutput((stream, data) => got.push(`${stream}:${data.toString()}`));
+      expect(execs.inspect(Id)).toMatchObject({ Running: false, ExitCode: null });
+      ex.run();
+      expect(execs.inspect(Id).Running).toBe(true);
+      expect(await ex.exited).toBe(7);
+      expect(got).toEqual(['stdout:ran echo hi\n', 'stderr:warn\n']);
+      expect(execs.inspect(Id)).toMatchObject({ Running: false, ExitCode: 7, ContainerID: containerId });
+      expect(published).toEqual(['exec_create', 'exec_start', 'exec_die']);
+    });
+
+    it('with Tty the output is one stream', async () => {
+      const { Id } = await execs.create('box', { Cmd: ['sh'], Tty: true });
+      const ex = await execs.open(Id);
+      const streams = new Set<string>();
+      ex.session.onOutput((stream) => streams.add(stream));
+      ex.run();
+      await ex.exited;
+      expect(ex.tty).toBe(true);
+      expect([...streams]).toEqual(['stdout']);
+    });
+
+    it('refuses a second start with a Conflict', async () => {
+      const { Id } = await execs.create('box', { Cmd: ['true'] });
+      await execs.open(Id);
+      await expect(execs.open(Id)).rejects.toMatchObject({ kind: 'conflict' });
+    });
+
+    it('records 126 when the exec cannot be set up (the container stopped meanwhile)', async () => {
+      const { Id } = await execs.create('box', { Cmd: ['true'] });
+      await mgr.kill('box');
+      await new Promise((r) => setTimeout(r, 20));
+      await expect(execs.open(Id)).rejects.toMatchObject({ kind: 'conflict' });
+      expect(execs.inspect(Id).ExitCode).toBe(126);
+    });
+  });
+
+  describe('a program the runtime cannot run', () => {
+    it.each([
+      { err: 'exec: "nope": executable file not found in $PATH', code: 127 },
+      { err: 'exec: "/etc/passwd": permission denied', code: 126 },
+    ])('exits $code for runc\'s "$err", with Docker\'s text', async ({ err, code }) => {
+      const { Id } = await execs.create('box', { Cmd: ['nope'] });
+      const real = runtime.execSession.bind(runtime);
+      jest.spyOn(runtime, 'execSession').mockImplementation(async (id, spec) => {
+        const session = await real(id, spec);
+        return { ...session, exited: Promise.reject(new SystemError(`exec in container ${id}: time="x" level=error msg="exec failed: ${err.replace(/"/g, '\\"')}"`)) };
+      });
+      const ex = await execs.open(Id);
+      ex.run();
+      expect(await ex.exited).toBe(code);
+      expect(ex.failure()).toBe(`OCI runtime exec failed: exec failed: ${err}: unknown`);
+      expect(execs.inspect(Id).ExitCode).toBe(code);
+    });
+  });
+
+  describe('resize', () => {
+    it('keeps a size asked for before the process runs and applies it at start', async () => {
+      const { Id } = await execs.create('box', { Cmd: ['sh'], Tty: true });
+      const ex = await execs.open(Id);
+      const resize = jest.spyOn(ex.session, 'resize');
+      await execs.resize(Id, 30, 100);
+      expect(resize).not.toHaveBeenCalled();
+      ex.run();
+      expect(resize).toHaveBeenCalledWith(30, 100);
+    });
+
+    it('rejects a bad size and answers NotFound for an unknown exec', async () => {
+      const { Id } = await execs.create('box', { Cmd: ['sh'], Tty: true });
+      await expect(execs.resize(Id, -1, 80)).rejects.toMatchObject({ kind: 'invalid-parameter' });
+      await expect(execs.resize('nope', 24, 80)).rejects.toMatchObject({ kind: 'not-found' });
+    });
+  });
+});
