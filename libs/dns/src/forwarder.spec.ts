@@ -36,6 +36,17 @@ describe(Forwarder.name, () => {
       expect([a.asked.length, b.asked.length]).toEqual([1, 1]);
     });
 
+    it('fails over at once from an upstream with nothing listening (ICMP port unreachable), not after the timeout', async () => {
+      const closed = await new FakeUpstream({ kind: 'drop' }).start();
+      const port = closed.server;
+      await closed.stop(); // the port is now closed: the kernel answers with ICMP port unreachable
+      const b = await upstream({ kind: 'answer', addresses: ['192.0.2.7'] });
+      const t0 = Date.now();
+      const r = await forward(new Forwarder({ timeoutMs: 5000 }), [port, b.server]);
+      expect([r.rcode, datas(r)]).toEqual(['NOERROR', ['192.0.2.7']]);
+      expect(Date.now() - t0).toBeLessThan(1000);
+    });
+
     it('opens its UDP and TCP sockets inside the enter window (the namespace netd programs)', async () => {
       const u = await upstream({ kind: 'zone', records: { 'big.test': ['192.0.2.9'] }, truncateUdp: ['big.test'] });
       let depth = 0;

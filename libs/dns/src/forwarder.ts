@@ -97,7 +97,9 @@ export class Forwarder {
       } catch {
         return done(undefined);
       }
-      sock.send(out, up.port, up.address, (err) => err && done(undefined));
+      // Connected, so the kernel hands back an ICMP port unreachable as ECONNREFUSED ('error'):
+      // an upstream with nothing listening fails over at once instead of after timeoutMs.
+      sock.connect(up.port, up.address, () => sock.send(out, (err) => err && done(undefined)));
     });
   }
 
