@@ -86,6 +86,9 @@ describeAsRoot('overlay networks across three hosts (e2e)', () => {
   const status = async (n: { netd: NetdProcess }) => (await api(n.netd.socket, 'GET', '/netd/cluster')).body;
   const stateOf = async (n: { netd: NetdProcess }, name: string) => ((await status(n)).Nodes as { Name: string; State: string }[]).find((x) => x.Name === name)?.State;
   const networksOf = async (n: { netd: NetdProcess }) => ((await api(n.netd.socket, 'GET', '/networks')).body as { Name: string; Id: string; Driver: string }[]) ?? [];
+  /** Permanent neighbours on a host's vxlan device: every remote endpoint, none inside containers. */
+  const vxNeighbours = async (n: Node) =>
+    new Set((await ipJson<{ dst: string; state: string[] }[]>(n.host.ns.name, ['neigh', 'show', 'dev', `vx-${networkId.slice(0, 12)}`])).filter((e) => e.state.includes('PERMANENT')).map((e) => e.dst));
   const fdbTo = async (n: Node, vtep: string) => (await bridgeJson<{ ifname?: string; dst?: string }[]>(n.host.ns.name, ['fdb', 'show', 'dev', `vx-${networkId.slice(0, 12)}`])).filter((e) => e.dst === vtep);
 
   beforeAll(async () => {
@@ -181,6 +184,13 @@ describeAsRoot('overlay networks across three hosts (e2e)', () => {
     expect(ips.filter((ip) => !ip)).toEqual([]);
     expect(new Set(ips).size).toBe(3 * PER_HOST);
     for (const ip of ips) expect(ip!.startsWith(`10.${third}.`)).toBe(true);
+    const remoteIps = (n: Node) => ips.filter((_, i) => made[i].n !== n) as string[];
+    for (const n of nodes) {
+      await until(`host ${n.host.n} holds a neighbour for every remote container on its vxlan device`, async () => {
+        const have = await vxNeighbours(n);
+        return remoteIps(n).every((ip) => have.has(ip));
+      });
+    }
     // A few at a time per host: each force-removal waits for its kill, and a host serialises them.
     const removeSome = async (n: Node) => {
       const mine = made.filter((m) => m.n === n);
@@ -196,6 +206,12 @@ describeAsRoot('overlay networks across three hosts (e2e)', () => {
       }, 30_000);
     }
     console.log(`3 × ${PER_HOST} containers removed, FDB entries withdrawn everywhere in ${Date.now() - removing} ms`);
+    for (const n of nodes) {
+      await until(`host ${n.host.n} dropped the removed containers' neighbours`, async () => {
+        const have = await vxNeighbours(n);
+        return remoteIps(n).every((ip) => !have.has(ip));
+      });
+    }
   });
 
   it('converges after kill -9 of host 2: its container stays reachable, and a new one is seen by the others', async () => {

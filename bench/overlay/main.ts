@@ -4,7 +4,8 @@
 //       the VXLAN encapsulation and the underlay hop), alternating runs, medians, ratio;
 //   (b) convergence: from a new endpoint's announcement on host 1 to its FDB/neighbour entries
 //       programmed on host 2 and to a first successful ping from host 2 (by IP; names need the daemon);
-//   (c) node join time over real hyperswarm (./join-time.ts), into host 3's namespace.
+//   (c) node join time over real hyperswarm (./join-time.ts), into host 3's namespace;
+//   (d) sandbox join and peer announcement at scale, against the former per-sandbox neighbours (./scale.ts).
 // Two "hosts" are namespaces on an underlay bridge namespace (e2e/support/l3-segment), the cluster
 // is the real gossip logic on an in-memory wire (FakeDiscovery, heartbeats on: without them a
 // member silent for 10 s is declared down and its endpoints withdrawn). Everything is removed at the end.
@@ -16,6 +17,7 @@ import { OverlayDriver } from '@app/drivers';
 import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
 import { createL3Segment, type L3Segment } from '../../e2e/support/l3-segment';
 import { measureJoinTime } from './join-time';
+import { measureScaling } from './scale';
 
 const RUNS = Number(process.env.OVERLAY_IPERF_RUNS ?? 3);
 const SECONDS = Number(process.env.OVERLAY_IPERF_SECONDS ?? 3);
@@ -48,6 +50,7 @@ async function iperf(client: string, server: string, ip: string): Promise<number
 async function main(): Promise<void> {
   let segment: L3Segment | undefined;
   const sandboxes: TempNetns[] = [];
+  const onHost1: TempNetns[] = [];
   const netlink = new RtNetlink();
   const firewall = new NftFirewall();
   const hub = new FakeHub();
@@ -88,12 +91,15 @@ async function main(): Promise<void> {
       const h = hosts[i];
       const ns = await createTempNetns();
       sandboxes.push(ns);
+      if (i === 0) onHost1.push(ns);
       const endpointId = generateId();
       const ip = blocks[i].nth(next[i]++);
+      const t0 = process.hrtime.bigint();
       const { mac } = await h.driver.createEndpoint({ networkId: net.id, endpointId, addresses: [Prefix.of(ip, subnet.length)] });
       await h.driver.join({ networkId: net.id, endpointId, sandbox: ns.ref, ifname: 'eth0', defaultRoute: true });
+      const joinMs = ms(t0);
       const announce = () => h.discovery.announce({ networkId: net.id, endpointId, name: ns.name, aliases: [], ip, mac, vtep: h.vtep });
-      return { ns: ns.name, ip: ip.toString(), announce };
+      return { ns: ns.name, ref: ns.ref, ip: ip.toString(), announce, joinMs };
     };
     const settle = async () => {
       await hub.settle();
@@ -137,6 +143,13 @@ async function main(): Promise<void> {
     console.log(`convergence (announce on host 1 → host 2), ${CONVERGE_N} endpoints, medians:`);
     console.log(`  FDB + neighbours programmed : ${median(programmed).toFixed(2)} ms`);
     console.log(`  first successful ping by IP : ${median(firstPing).toFixed(2)} ms  (includes spawning ping, target ≤ 200 ms)`);
+
+    // (d) scale
+    const sc = await measureScaling({ netlink, networkId: net.id, hosts, remoteBlock: blocks[1], attach, localSandboxes: () => onHost1.map((s) => s.ref), settle });
+    const [mj, mfj, ma, mfa] = [sc.joinMs, sc.formerJoinMs, sc.announceMs, sc.formerAnnounceMs].map(median);
+    console.log(`scale: ${sc.peers} remote endpoints, ${sc.localSandboxes} local sandboxes on host 1, medians:`);
+    console.log(`  sandbox join (endpoint + join)     : ${mj.toFixed(2)} ms; former scheme ${mfj.toFixed(2)} ms; ratio former/now ${(mfj / mj).toFixed(1)}×`);
+    console.log(`  announce → programmed on host 1    : ${ma.toFixed(2)} ms; former scheme ${mfa.toFixed(2)} ms; ratio former/now ${(mfa / ma).toFixed(1)}×`);
 
     // (c) join time
     const join = await measureJoinTime(segment.hosts[2], netlink, firewall);

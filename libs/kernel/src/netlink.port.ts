@@ -21,6 +21,8 @@ export interface LinkInfo {
   readonly up: boolean;
   /** Name of the master (bridge) device, when enslaved. */
   readonly master?: string;
+  /** For a vxlan link, the settings a caller may need to check an existing device against (set at creation only). */
+  readonly vxlan?: { readonly proxy: boolean };
 }
 
 /** Interface names are at most 15 bytes (IFNAMSIZ − 1). */
@@ -49,6 +51,12 @@ export type CreateLinkSpec =
       readonly port?: number;
       /** MAC learning; netd programs the FDB itself, so default false. */
       readonly learning?: boolean;
+      /**
+       * ARP suppression (IFLA_VXLAN_PROXY): the device answers ARP requests that reach it from its
+       * own permanent neighbour entries instead of sending them to a VTEP. Default false. The
+       * kernel refuses to change it on an existing device (EOPNOTSUPP): delete and create again.
+       */
+      readonly proxy?: boolean;
     });
 
 export interface RouteSpec {

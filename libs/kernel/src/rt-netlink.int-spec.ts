@@ -54,6 +54,18 @@ describeAsRoot('RtNetlink (root, fresh namespaces)', () => {
       expect(link.linkinfo.info_data).toMatchObject({ id: 4097, port: 4790, learning: false, local: '10.0.0.1' });
     });
 
+    it('creates a vxlan with ARP suppression that ip -d shows as proxy, and getLink reads it back', async () => {
+      await nl.createLink(host.ref, { kind: 'vxlan', name: 'vx0', vni: 4099, learning: false, proxy: true });
+      await nl.createLink(host.ref, { kind: 'vxlan', name: 'vx1', vni: 4100, learning: false });
+      const links = await ipJson<Array<{ ifname: string; linkinfo: { info_data: { proxy?: boolean } } }>>(host.name, ['-d', 'link', 'show', 'type', 'vxlan']);
+      expect(links.map((l) => [l.ifname, l.linkinfo.info_data.proxy === true]).sort()).toEqual([
+        ['vx0', true],
+        ['vx1', false],
+      ]);
+      expect((await nl.getLink(host.ref, 'vx0'))?.vxlan).toEqual({ proxy: true });
+      expect((await nl.getLink(host.ref, 'vx1'))?.vxlan).toEqual({ proxy: false });
+    });
+
     it('programs FDB entries that bridge fdb shows', async () => {
       await nl.createLink(host.ref, { kind: 'vxlan', name: 'vx0', vni: 4098, learning: false });
       await nl.addFdbEntry(host.ref, { dev: 'vx0', mac: MacAddr.parse('00:00:00:00:00:00'), dst: IpAddr.parse('192.0.2.1') });

@@ -14,7 +14,7 @@ import {
   type RouteSpec,
 } from './netlink.port';
 import { onNetnsRelease } from './netns-release';
-import { bridgePortHairpin, kindOnly, parseKind, vethInfo, vxlanInfo } from './netlink/linkinfo';
+import { bridgePortHairpin, kindOnly, parseKind, parseVxlan, vethInfo, vxlanInfo } from './netlink/linkinfo';
 import { SocketCache } from './netlink/socket-cache';
 
 const NLM_F_EXCL = 0x200;
@@ -100,7 +100,7 @@ export class RtNetlink extends Netlink {
         if (!Number.isInteger(spec.vni) || spec.vni < 0 || spec.vni >= 1 << 24) throw new InvalidParameterError(`${context}: invalid VNI ${spec.vni}`);
         const port = spec.port ?? 4789;
         if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidParameterError(`${context}: invalid port ${port}`);
-        linkinfo = vxlanInfo({ vni: spec.vni, port, learning: spec.learning ?? false, local: spec.local });
+        linkinfo = vxlanInfo({ vni: spec.vni, port, learning: spec.learning ?? false, proxy: spec.proxy ?? false, local: spec.local });
       } else {
         linkinfo = kindOnly(spec.kind);
       }
@@ -319,6 +319,7 @@ function linkInfoOf(m: rt.LinkMessage, names: Map<number | undefined, string | u
     mac,
     up: m.data.flags?.up === true,
     master: m.attrs.master ? names.get(m.attrs.master) : undefined,
+    vxlan: parseVxlan(m.attrs.linkinfo),
   };
 }
 

@@ -14,10 +14,11 @@ jest.setTimeout(90_000);
 interface IpLink {
   ifname: string;
   mtu: number;
-  linkinfo?: { info_kind?: string; info_data?: { id?: number; port?: number; learning?: boolean; local?: string } };
+  linkinfo?: { info_kind?: string; info_data?: { id?: number; port?: number; learning?: boolean; proxy?: boolean; local?: string } };
   stats64?: { rx: { packets: number } };
 }
 interface FdbEntry { mac: string; dst?: string; state?: string; flags?: string[] }
+interface Neigh { dst: string; lladdr?: string; state: string[] }
 
 const UNDERLAY = (n: number) => IpAddr.parse(`192.0.2.${n}`);
 const INTRUDER = 99;
@@ -63,6 +64,10 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
   const br = () => `ov-${net.id.slice(0, 12)}`;
   const vxLink = async (h: Host) => (await ipJson<IpLink[]>(h.ns.name, ['-d', '-s', 'link', 'show', vx()]))[0];
   const remoteFdb = async (h: Host) => (await bridgeJson<FdbEntry[]>(h.ns.name, ['fdb', 'show', 'dev', vx()])).filter((e) => e.dst !== undefined);
+  /** Permanent neighbours as `ip lladdr`: on the vxlan device of a host, or in a sandbox. */
+  const permanent = async (ns: string, args: readonly string[] = []) =>
+    (await ipJson<Neigh[]>(ns, ['neigh', 'show', ...args])).filter((n) => n.state.includes('PERMANENT')).map((n) => `${n.dst} ${n.lladdr}`).sort();
+  const expected = (hs: readonly Host[]) => hs.map((o) => `${o.sandbox!.ip} ${o.sandbox!.mac}`).sort();
 
   async function settle(): Promise<void> {
     await hub.settle();
@@ -128,7 +133,8 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
     for (const ns of namespaces.splice(0).reverse()) await ns.dispose().catch(() => undefined);
   });
 
-  it('carries pings between sandboxes on every pair of hosts, by IP over VXLAN', async () => {
+  it('carries pings between sandboxes on every pair of hosts, by IP over VXLAN, with no neighbour entries in any sandbox', async () => {
+    for (const h of hosts) expect(await permanent(h.sandbox!.ns.name)).toEqual([]);
     const failed: string[] = [];
     for (const a of hosts) {
       for (const b of hosts) {
@@ -138,30 +144,71 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
     expect(failed).toEqual([]);
   });
 
-  it('makes a learning-free vxlan port with static FDB entries only (no flooding)', async () => {
+  it('makes a learning-free, ARP-suppressing vxlan port with static FDB and neighbour entries only (no flooding)', async () => {
     for (const h of hosts) {
       const link = await vxLink(h);
-      expect(link.linkinfo).toMatchObject({ info_kind: 'vxlan', info_data: { id: net.vni, port: 4789, learning: false, local: h.vtep.toString() } });
+      expect(link.linkinfo).toMatchObject({ info_kind: 'vxlan', info_data: { id: net.vni, port: 4789, learning: false, proxy: true, local: h.vtep.toString() } });
       expect(link.mtu).toBe(1450);
       const fdb = await remoteFdb(h);
       const others = hosts.filter((o) => o !== h);
       expect(fdb.map((e) => [e.mac, e.dst, e.state]).sort()).toEqual(others.map((o) => [o.sandbox!.mac.toString(), o.vtep.toString(), 'permanent']).sort());
       expect(fdb.filter((e) => e.mac === '00:00:00:00:00:00')).toEqual([]);
-      const neigh = await ipJson<{ dst: string; lladdr: string; state: string[] }[]>(h.sandbox!.ns.name, ['neigh', 'show', 'dev', 'eth0']);
-      for (const o of others) expect(neigh).toContainEqual(expect.objectContaining({ dst: o.sandbox!.ip.toString(), lladdr: o.sandbox!.mac.toString(), state: ['PERMANENT'] }));
+      expect(await permanent(h.ns.name, ['dev', vx()])).toEqual(expected(others));
+      expect(await permanent(h.sandbox!.ns.name)).toEqual([]);
     }
   });
 
-  it('replays the known remote endpoints into a sandbox that joins later', async () => {
+  it('lets a sandbox that joins later reach the remote endpoints at once, its ARP answered by the vxlan port', async () => {
     const [h1, h2, h3] = hosts;
     const ns = await netns();
     const endpointId = generateId();
     const ip = IpAddr.fromBigInt(4, h1.sandbox!.ip.value + 1n);
-    await h1.driver.createEndpoint({ networkId: net.id, endpointId, addresses: [Prefix.of(ip, net.subnet.length)] });
+    const { mac } = await h1.driver.createEndpoint({ networkId: net.id, endpointId, addresses: [Prefix.of(ip, net.subnet.length)] });
     await h1.driver.join({ networkId: net.id, endpointId, sandbox: ns.ref, ifname: 'eth0', defaultRoute: true });
-    const neigh = await ipJson<{ dst: string; lladdr: string }[]>(ns.name, ['neigh', 'show', 'dev', 'eth0']);
-    expect(neigh.map((n) => n.dst).sort()).toEqual([h2.sandbox!.ip.toString(), h3.sandbox!.ip.toString()].sort());
+    // The other hosts answer from their vxlan devices too: they must know the newcomer.
+    h1.discovery.announce({ networkId: net.id, endpointId, name: 'late', aliases: [], ip, mac, vtep: h1.vtep });
+    await settle();
+    expect(await permanent(ns.name)).toEqual([]);
+    for (const o of [h2, h3]) expect(await pings(ns.name, o.sandbox!.ip.toString())).toBe(true);
+    // Resolved dynamically, with the MACs the other hosts announced.
+    const learnt = (await ipJson<Neigh[]>(ns.name, ['neigh', 'show', 'dev', 'eth0'])).filter((n) => n.dst !== net.gateway?.toString());
+    expect(learnt.map((n) => `${n.dst} ${n.lladdr}`).sort()).toEqual(expected([h2, h3]));
+    expect(learnt.every((n) => !n.state.includes('PERMANENT'))).toBe(true);
     await h1.driver.deleteEndpoint(net.id, endpointId);
+    h1.discovery.withdraw(net.id, endpointId);
+    await settle();
+    for (const o of [h2, h3]) expect(await permanent(o.ns.name, ['dev', vx()])).not.toContain(`${ip} ${mac}`);
+  });
+
+  it('brings a vxlan device made without ARP suppression (an older netd) to the new shape, FDB entries carried over', async () => {
+    const h2 = hosts[1];
+    const others = hosts.filter((o) => o !== h2);
+    const fdbBefore = (await remoteFdb(h2)).map((e) => `${e.mac} ${e.dst}`).sort();
+    // The shape an older netd left: no proxy, the remote endpoints as neighbours inside the sandbox.
+    await run('ip', ['-n', h2.ns.name, 'link', 'del', vx()]);
+    await run('ip', ['-n', h2.ns.name, 'link', 'add', vx(), 'mtu', '1450', 'type', 'vxlan', 'id', String(net.vni), 'local', h2.vtep.toString(), 'dstport', '4789', 'nolearning']);
+    await run('ip', ['-n', h2.ns.name, 'link', 'set', vx(), 'master', br(), 'up']);
+    for (const o of others) {
+      await nsExec(h2.ns.name, 'bridge', ['fdb', 'add', o.sandbox!.mac.toString(), 'dev', vx(), 'dst', o.vtep.toString(), 'self', 'permanent']);
+      await run('ip', ['-n', h2.sandbox!.ns.name, 'neigh', 'replace', o.sandbox!.ip.toString(), 'lladdr', o.sandbox!.mac.toString(), 'dev', 'eth0', 'nud', 'permanent']);
+    }
+    expect((await vxLink(h2)).linkinfo?.info_data?.proxy).toBeUndefined();
+
+    await h2.driver.createNetwork({
+      networkId: net.id,
+      name: net.name,
+      options: h2.driver.parseOptions({ 'com.docker.network.driver.overlay.vxlanid_list': String(net.vni) }),
+      internal: false,
+      enableIpv6: false,
+      ipv4: [{ subnet: net.subnet, gateway: net.gateway }],
+      ipv6: [],
+    });
+    expect((await vxLink(h2)).linkinfo?.info_data?.proxy).toBe(true);
+    expect((await remoteFdb(h2)).map((e) => `${e.mac} ${e.dst}`).sort()).toEqual(fdbBefore);
+    expect(await permanent(h2.ns.name, ['dev', vx()])).toEqual(expected(others));
+    expect(await permanent(h2.sandbox!.ns.name)).toEqual([]);
+    await run('ip', ['-n', h2.sandbox!.ns.name, 'neigh', 'flush', 'dev', 'eth0']);
+    for (const o of others) expect(await pings(h2.sandbox!.ns.name, o.sandbox!.ip.toString())).toBe(true);
   });
 
   it('drops VXLAN from an address that is not a known peer, and accepts it once the peer is known', async () => {
@@ -175,6 +222,8 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
     await run('ip', ['-n', intruder.name, 'link', 'set', 'vxi', 'up']);
     await nsExec(intruder.name, 'bridge', ['fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxi', 'dst', h1.vtep.toString()]);
     const target = h1.sandbox!.ip.toString();
+    // No ARP crosses hosts (a proxy vxlan port consumes every ARP frame), so a VTEP knows its peers' neighbours.
+    await run('ip', ['-n', intruder.name, 'neigh', 'add', target, 'lladdr', h1.sandbox!.mac.toString(), 'dev', 'vxi', 'nud', 'permanent']);
 
     const before = (await vxLink(h1)).stats64!.rx.packets;
     expect(await pings(intruder.name, target)).toBe(false);
@@ -182,7 +231,6 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
 
     const peer = { networkId: net.id, endpointId: generateId(), name: 'x', aliases: [], ip: ip.address, mac, vtep: UNDERLAY(INTRUDER), node: 'f'.repeat(64) };
     await h1.driver.onPeerEvent(net.id, { kind: 'add', peer });
-    // The intruder's ARP entry for the target is FAILED by now; it may take a retry to resolve.
     expect(await eventually(() => pings(intruder.name, target), 5000)).toBe(true);
     expect((await vxLink(h1)).stats64!.rx.packets).toBeGreaterThan(before);
 
@@ -198,7 +246,10 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
     await h3.driver.deleteEndpoint(net.id, h3.sandbox!.endpointId);
     h3.discovery.withdraw(net.id, h3.sandbox!.endpointId);
     await settle();
-    for (const h of [h1, h2]) expect((await remoteFdb(h)).map((e) => e.dst)).not.toContain(h3.vtep.toString());
+    for (const h of [h1, h2]) {
+      expect((await remoteFdb(h)).map((e) => e.dst)).not.toContain(h3.vtep.toString());
+      expect(await permanent(h.ns.name, ['dev', vx()])).toEqual(expected([h1, h2].filter((o) => o !== h)));
+    }
     expect(await pings(h1.sandbox!.ns.name, h3.sandbox!.ip.toString())).toBe(false);
     expect(await pings(h1.sandbox!.ns.name, h2.sandbox!.ip.toString())).toBe(true);
 
@@ -207,6 +258,7 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
       h.discovery.withdraw(net.id, h.sandbox!.endpointId);
     }
     await settle();
+    for (const h of hosts) expect(await permanent(h.ns.name, ['dev', vx()])).toEqual([]);
     h1.discovery.deleteNetwork(net.id);
     await hub.settle();
     for (const h of hosts) {

@@ -48,6 +48,23 @@ function wire(d: FakeDiscovery, driver: OverlayDriver, errors: unknown[]) {
   });
 }
 
+/** The same fake, counting every verb called on it (the cost of an operation in netlink calls). */
+function counting(fake: FakeNetlink): { netlink: FakeNetlink; calls: () => number; reset: () => void } {
+  let n = 0;
+  const netlink = new Proxy(fake, {
+    get(target, key) {
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (...args: unknown[]) => ((n += 1), (v as (...a: unknown[]) => unknown).apply(target, args)) : v;
+    },
+  });
+  return { netlink, calls: () => n, reset: () => void (n = 0) };
+}
+
+const remotePeer = (i: number) => {
+  const ip = IpAddr.parse(`10.90.${100 + (i >> 8)}.${i & 255}`);
+  return { networkId: NET, endpointId: generateId(), name: `r${i}`, aliases: [], ip, mac: MacAddr.fromIpv4(ip), vtep: IpAddr.parse(`192.0.2.${2 + (i % 3)}`), node: 'n'.repeat(64) };
+};
+
 const names = (fake: FakeNetlink, ns: NetnsRef) => fake.linksIn(ns).map((l) => l.name).sort();
 const table = (fw: FakeFirewall, ns: NetnsRef) => fw.tableOf(ns, 'inet', 'netd_overlay') ?? '';
 
@@ -70,7 +87,7 @@ describe(OverlayDriver.name, () => {
   });
 
   describe('createNetwork', () => {
-    it('brings up a bridge and a learning-free vxlan port with MTU = underlay − 50', async () => {
+    it('brings up a bridge and a learning-free, ARP-suppressing vxlan port with MTU = underlay − 50', async () => {
       const netlink = new FakeNetlink();
       const fw = new FakeFirewall();
       const h = await host(netlink, fw, 1, 9000);
@@ -82,7 +99,7 @@ describe(OverlayDriver.name, () => {
         up: true,
         mtu: 8950,
         master: BR,
-        vxlan: { vni: 4097, port: 4789, learning: false, local: h.vtep },
+        vxlan: { vni: 4097, port: 4789, learning: false, proxy: true, local: h.vtep },
       });
       expect(netlink.addressesOf(h.hostNs, BR).map(String)).toEqual(['10.90.0.1/16']);
       expect(netlink.fdbOf(h.hostNs, VX)).toEqual([]);
@@ -189,7 +206,7 @@ describe(OverlayDriver.name, () => {
     const announce = (d: FakeDiscovery, ep: { endpointId: string; mac: MacAddr; ip: IpAddr }, vtep: IpAddr, name: string) =>
       d.announce({ networkId: NET, endpointId: ep.endpointId, name, aliases: [], ip: ep.ip, mac: ep.mac, vtep });
 
-    it('programs FDB and neighbour entries for remote endpoints only, and removes them on withdraw', async () => {
+    it('programs FDB and neighbour entries on the vxlan device for remote endpoints only, none in sandboxes, and removes them on withdraw', async () => {
       const s = await twoHosts();
       try {
         for (const h of [s.a, s.b]) await h.driver.createNetwork(req(h.driver, { raw: { 'com.docker.network.driver.overlay.vxlanid_list': String(s.net.vni) } }));
@@ -200,13 +217,15 @@ describe(OverlayDriver.name, () => {
         await s.settle();
         expect(s.netlink.fdbOf(s.b.hostNs, VX)).toEqual([{ dev: VX, mac: e1.mac, dst: s.a.vtep }]);
         expect(s.netlink.fdbOf(s.a.hostNs, VX)).toEqual([{ dev: VX, mac: e2.mac, dst: s.b.vtep }]);
-        expect(s.netlink.neighborsOf(s.b.sandbox, 'eth0')).toEqual([{ dev: 'eth0', ip: e1.ip, mac: e1.mac }]);
-        expect(s.netlink.neighborsOf(s.a.sandbox, 'eth0')).toEqual([{ dev: 'eth0', ip: e2.ip, mac: e2.mac }]);
+        expect(s.netlink.neighborsOf(s.b.hostNs, VX)).toEqual([{ dev: VX, ip: e1.ip, mac: e1.mac }]);
+        expect(s.netlink.neighborsOf(s.a.hostNs, VX)).toEqual([{ dev: VX, ip: e2.ip, mac: e2.mac }]);
+        for (const h of [s.a, s.b]) expect(s.netlink.neighborsOf(h.sandbox, 'eth0')).toEqual([]);
         expect(table(s.fw, s.b.hostNs)).toContain('elements = { 192.0.2.1 }');
         s.da.withdraw(NET, e1.endpointId);
         await s.settle();
         expect(s.netlink.fdbOf(s.b.hostNs, VX)).toEqual([]);
-        expect(s.netlink.neighborsOf(s.b.sandbox, 'eth0')).toEqual([]);
+        expect(s.netlink.neighborsOf(s.b.hostNs, VX)).toEqual([]);
+        expect(s.netlink.neighborsOf(s.a.hostNs, VX)).toHaveLength(1);
         expect(table(s.fw, s.b.hostNs)).not.toContain('192.0.2.1');
         expect(s.errors).toEqual([]);
       } finally {
@@ -214,7 +233,7 @@ describe(OverlayDriver.name, () => {
       }
     });
 
-    it('replays peers known before the network came up, and into sandboxes that join later', async () => {
+    it('replays peers known before the network came up onto the vxlan device, and leaves sandboxes that join later empty', async () => {
       const s = await twoHosts();
       try {
         await s.a.driver.createNetwork(req(s.a.driver, { raw: { 'com.docker.network.driver.overlay.vxlanid_list': String(s.net.vni) } }));
@@ -224,8 +243,9 @@ describe(OverlayDriver.name, () => {
         expect(s.b.driver.remotePeers(NET).map((p) => p.endpointId)).toEqual([e1.endpointId]);
         await s.b.driver.createNetwork(req(s.b.driver, { raw: { 'com.docker.network.driver.overlay.vxlanid_list': String(s.net.vni) } }));
         expect(s.netlink.fdbOf(s.b.hostNs, VX)).toEqual([{ dev: VX, mac: e1.mac, dst: s.a.vtep }]);
+        expect(s.netlink.neighborsOf(s.b.hostNs, VX)).toEqual([{ dev: VX, ip: e1.ip, mac: e1.mac }]);
         await join(s.b.driver, s.b.sandbox, '10.90.2.2/16');
-        expect(s.netlink.neighborsOf(s.b.sandbox, 'eth0')).toEqual([{ dev: 'eth0', ip: e1.ip, mac: e1.mac }]);
+        expect(s.netlink.neighborsOf(s.b.sandbox, 'eth0')).toEqual([]);
       } finally {
         await s.stop();
       }
@@ -242,13 +262,87 @@ describe(OverlayDriver.name, () => {
     });
   });
 
+  describe('cost in netlink calls', () => {
+    it('adds and removes a peer in the same number of calls with 1 or 20 local sandboxes', async () => {
+      const cost = async (sandboxes: number) => {
+        const c = counting(new FakeNetlink());
+        const h = await host(c.netlink, new FakeFirewall(), 1);
+        await h.driver.createNetwork(req(h.driver));
+        const made = Array.from({ length: sandboxes }, (_, i) => c.netlink.addNamespace(`/run/netns/c1-${i}`));
+        for (const [i, sb] of made.entries()) await join(h.driver, sb, `10.90.1.${i + 2}/16`);
+        const p = remotePeer(1);
+        c.reset();
+        await h.driver.onPeerEvent(NET, { kind: 'add', peer: p });
+        const add = c.calls();
+        c.reset();
+        await h.driver.onPeerEvent(NET, { kind: 'remove', peer: p });
+        return { add, remove: c.calls(), neighboursInSandboxes: made.flatMap((sb) => c.netlink.neighborsOf(sb, 'eth0')) };
+      };
+      const one = await cost(1);
+      const many = await cost(20);
+      expect(many).toEqual(one);
+      expect(one.add).toBeGreaterThan(0);
+      expect(many.neighboursInSandboxes).toEqual([]);
+    });
+
+    it('joins a sandbox in the same number of calls with 1 or 50 remote peers known', async () => {
+      const cost = async (peers: number) => {
+        const c = counting(new FakeNetlink());
+        const h = await host(c.netlink, new FakeFirewall(), 1);
+        await h.driver.createNetwork(req(h.driver));
+        for (let i = 0; i < peers; i++) await h.driver.onPeerEvent(NET, { kind: 'add', peer: remotePeer(i) });
+        expect(c.netlink.neighborsOf(h.hostNs, VX)).toHaveLength(peers);
+        c.reset();
+        await join(h.driver, h.sandbox, '10.90.1.2/16');
+        return c.calls();
+      };
+      expect(await cost(50)).toBe(await cost(1));
+    });
+  });
+
+  describe('a vxlan device made by an older netd (no ARP suppression)', () => {
+    it('is made again with proxy on restart, keeping its FDB entries, and the re-joined sandboxes lose the old per-sandbox neighbours', async () => {
+      const netlink = new FakeNetlink();
+      const firewall = new FakeFirewall();
+      const h = await host(netlink, firewall, 1);
+      await h.driver.createNetwork(req(h.driver));
+      const ep = await join(h.driver, h.sandbox, '10.90.1.2/16');
+      const p = remotePeer(7);
+      // What the older netd left: a vxlan device without proxy holding the FDB entry, and the
+      // neighbour inside the sandbox (plus one of the user's, outside the overlay's subnet).
+      await netlink.deleteLink(h.hostNs, VX);
+      await netlink.createLink(h.hostNs, { kind: 'vxlan', name: VX, vni: 4097, local: h.vtep, learning: false, mtu: 1450 });
+      await netlink.setLinkMaster(h.hostNs, VX, BR);
+      await netlink.setLinkUp(h.hostNs, VX);
+      await netlink.addFdbEntry(h.hostNs, { dev: VX, mac: p.mac, dst: p.vtep });
+      await netlink.addNeighbor(h.sandbox, { dev: 'eth0', ip: p.ip, mac: p.mac });
+      const users = { dev: 'eth0', ip: IpAddr.parse('10.91.0.9'), mac: MacAddr.parse('02:00:00:00:00:09') };
+      await netlink.addNeighbor(h.sandbox, users);
+
+      const again = new OverlayDriver({ netlink, firewall, sysctl: new FakeSysctl(netlink), hostNs: h.hostNs, vtep: () => h.vtep });
+      await again.createNetwork(req(again));
+      expect(netlink.linksIn(h.hostNs).find((l) => l.name === VX)).toMatchObject({ up: true, master: BR, vxlan: { vni: 4097, proxy: true, learning: false } });
+      expect(netlink.fdbOf(h.hostNs, VX)).toEqual([{ dev: VX, mac: p.mac, dst: p.vtep }]);
+      // The reconciler joins the endpoints it finds again.
+      await again.createEndpoint({ networkId: NET, endpointId: ep.endpointId, addresses: [Prefix.parse('10.90.1.2/16')] });
+      await again.join({ networkId: NET, endpointId: ep.endpointId, sandbox: h.sandbox, ifname: 'eth0', defaultRoute: true });
+      expect(netlink.neighborsOf(h.sandbox, 'eth0')).toEqual([users]);
+      await again.onPeerEvent(NET, { kind: 'add', peer: p });
+      expect(netlink.neighborsOf(h.hostNs, VX)).toEqual([{ dev: VX, ip: p.ip, mac: p.mac }]);
+
+      const linksBefore = netlink.linksIn(h.hostNs).find((l) => l.name === VX)?.index;
+      await again.createNetwork(req(again));
+      expect(netlink.linksIn(h.hostNs).find((l) => l.name === VX)?.index).toBe(linksBefore);
+    });
+  });
+
   describe('pruneInheritedFdb', () => {
     const peer = (ip: string, vtep: string) => {
       const addr = IpAddr.parse(ip);
       return { networkId: NET, endpointId: generateId(), name: ip, aliases: [], ip: addr, mac: MacAddr.fromIpv4(addr), vtep: IpAddr.parse(vtep), node: 'n'.repeat(64) };
     };
 
-    it('after a restart, removes the FDB entries of peers that vanished while the daemon was down, and keeps re-announced ones', async () => {
+    it('after a restart, removes the FDB and neighbour entries of peers that vanished while the daemon was down, and keeps re-announced ones', async () => {
       const netlink = new FakeNetlink();
       const firewall = new FakeFirewall();
       const h = await host(netlink, firewall, 1);
@@ -264,6 +358,7 @@ describe(OverlayDriver.name, () => {
       expect(netlink.fdbOf(h.hostNs, VX).map((e) => e.dst?.toString()).sort()).toEqual(['192.0.2.2', '192.0.2.3']);
       await again.pruneInheritedFdb(NET);
       expect(netlink.fdbOf(h.hostNs, VX).map((e) => [e.mac.toString(), e.dst?.toString()])).toEqual([[stays.mac.toString(), '192.0.2.2']]);
+      expect(netlink.neighborsOf(h.hostNs, VX)).toEqual([{ dev: VX, ip: stays.ip, mac: stays.mac }]);
     });
 
     it('leaves a freshly created network alone', async () => {

@@ -10,7 +10,7 @@ import { hostVethName } from '../bridge/veth';
 import { OVERLAY_TABLE_NAME, renderOverlayFirewall } from './overlay-firewall';
 import { DEFAULT_VXLAN_PORT, type OverlayOptions, overlayBridgeName, overlayVxlanName, parseOverlayOptions, VXLAN_OVERHEAD } from './overlay.options';
 import { type OverlayEndpoint, type OverlayNetwork, type OverlayPeer, type PeerAware, gatewayOf } from './overlay.state';
-import { JOIN_STEPS, type OverlayJoinCtx, type OverlayNetCtx, NETWORK_STEPS, addPeerEntries, removePeerEntries } from './overlay.steps';
+import { JOIN_STEPS, type OverlayJoinCtx, type OverlayNetCtx, NETWORK_STEPS, addPeerEntries, purgeLegacyNeighbours, removePeerEntries } from './overlay.steps';
 import { ignoreNotFound } from '../veth-steps';
 
 export interface OverlayDriverDeps {
@@ -29,11 +29,13 @@ export interface OverlayDriverDeps {
 
 /**
  * Overlay networks over VXLAN (issue 9): per network and host a bridge `ov-<12 hex>` with a vxlan
- * port `vx-<12 hex>` (learning off, no flood entries), endpoints as veths on the bridge. The cluster
- * feeds remote endpoints through {@link PeerAware.onPeerEvent}: each becomes a static FDB entry (MAC →
- * VTEP) on the vxlan device and a permanent neighbour (IP → MAC) inside every local sandbox of the
- * network, so nothing is ever flooded across hosts; ARP for the gateway stays local because every
- * host's bridge carries the same gateway address (a distributed gateway, egress through its own host).
+ * port `vx-<12 hex>` (learning off, ARP suppression on, no flood entries), endpoints as veths on the
+ * bridge. The cluster feeds remote endpoints through {@link PeerAware.onPeerEvent}: each becomes a
+ * static FDB entry (MAC → VTEP) and a permanent neighbour (IP → MAC) on the vxlan device, as Docker's
+ * overlay does. A sandbox's ARP request floods on the bridge to the vxlan port, which answers from
+ * that table, so nothing crosses hosts, sandboxes hold no entries, and a peer change or a join costs
+ * the same however many containers run here. ARP for the gateway stays local because every host's
+ * bridge carries the same gateway address (a distributed gateway, egress through its own host).
  */
 export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
   readonly type = 'overlay' as const;
@@ -44,6 +46,8 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
   private readonly peers = new PeerTable();
   /** Per network: MACs of FDB entries found on the vxlan device at first create, not yet re-announced. */
   private readonly unconfirmed = new Map<string, Set<string>>();
+  /** Networks whose vxlan device an older netd made (no proxy): their sandboxes may hold its neighbours. */
+  private readonly legacy = new Set<string>();
   private readonly log: DriverLogger;
   private readonly port: number;
   private readonly tableName: string;
@@ -89,6 +93,7 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
       { name: 'firewall', run: () => this.applyFirewall() },
       { name: 'note-inherited-fdb', when: () => !known, run: () => this.noteInheritedFdb(net) },
       { name: 'replay-peers', run: () => this.replayPeers(net) },
+      { name: 'purge-legacy-neighbours', when: (c) => c.recreatedVxlan === true, run: () => this.purgeLegacy(net) },
     ];
     try {
       await runSteps(`create overlay network ${net.name}`, steps, ctx, this.log);
@@ -112,6 +117,7 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
       this.networks.delete(networkId);
       this.peers.deleteNetwork(networkId);
       this.unconfirmed.delete(networkId);
+      this.legacy.delete(networkId);
       // The vxlan device takes its FDB entries with it.
       for (const dev of [net.vxlan, net.bridge]) await netlink.deleteLink(hostNs, dev).catch(ignoreNotFound).catch((e) => errors.push(e));
       await this.applyFirewall().catch((e) => errors.push(e));
@@ -162,7 +168,7 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
         bridge: net.bridge,
         mtu: net.mtu,
         defaultRoute: req.defaultRoute && !net.internal,
-        remotes: this.remotePeers(net.id),
+        legacyNeighbours: this.legacy.has(net.id),
       };
       const steps: Step<OverlayJoinCtx>[] = [
         ...JOIN_STEPS,
@@ -212,8 +218,12 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
       const stale = this.unconfirmed.get(networkId);
       this.unconfirmed.delete(networkId);
       if (!net || !stale || stale.size === 0) return;
-      for (const e of await this.deps.netlink.listFdbEntries(this.deps.hostNs, net.vxlan)) {
-        if (e.dst && stale.has(e.mac.toString())) await this.deps.netlink.deleteFdbEntry(this.deps.hostNs, { dev: net.vxlan, mac: e.mac, dst: e.dst }).catch(ignoreNotFound);
+      const { netlink, hostNs } = this.deps;
+      for (const e of await netlink.listFdbEntries(hostNs, net.vxlan)) {
+        if (e.dst && stale.has(e.mac.toString())) await netlink.deleteFdbEntry(hostNs, { dev: net.vxlan, mac: e.mac, dst: e.dst }).catch(ignoreNotFound);
+      }
+      for (const n of await netlink.listNeighbors(hostNs, net.vxlan)) {
+        if (stale.has(n.mac.toString())) await netlink.deleteNeighbor(hostNs, n).catch(ignoreNotFound);
       }
       this.log.info({ network: net.name, removed: stale.size }, 'stale FDB entries from before a restart removed');
     });
@@ -241,8 +251,16 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
   }
 
   private peerCtx(net: OverlayNetwork) {
-    const sandboxes = [...this.endpoints.values()].filter((e) => e.networkId === net.id && e.attachment).map((e) => e.attachment!);
-    return { netlink: this.deps.netlink, hostNs: this.deps.hostNs, net, sandboxes };
+    return { netlink: this.deps.netlink, hostNs: this.deps.hostNs, net };
+  }
+
+  /** After the vxlan device was made again with proxy: sandboxes joined later are purged on join. */
+  private async purgeLegacy(net: OverlayNetwork): Promise<void> {
+    this.legacy.add(net.id);
+    for (const ep of this.endpoints.values()) {
+      if (ep.networkId === net.id && ep.attachment) await purgeLegacyNeighbours(this.deps.netlink, net, ep.attachment).catch(ignoreNotFound);
+    }
+    this.log.info({ network: net.name }, 'vxlan device made again with ARP suppression; FDB entries carried over');
   }
 
   private isLocal(peer: OverlayPeer): boolean {

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, Prefix } from '@app/common';
 import type { IpAddr } from '@app/common';
-import type { Netlink, NetnsRef } from '@app/kernel/netlink.port';
+import type { FdbEntry, NeighborEntry, Netlink, NetnsRef } from '@app/kernel/netlink.port';
 import type { Sysctl } from '@app/kernel/sysctl.port';
 import type { Step } from '../bridge/bridge.steps';
 import { markerMac } from '../bridge/veth';
@@ -16,6 +16,8 @@ export interface OverlayNetCtx {
   readonly port: number;
   createdBridge?: boolean;
   createdVxlan?: boolean;
+  /** The vxlan device existed without ARP suppression (an older netd) and was made again. */
+  recreatedVxlan?: boolean;
 }
 
 const ignore = (...kinds: (typeof NotFoundError | typeof ConflictError)[]) => (err: unknown) => {
@@ -43,19 +45,28 @@ export const NETWORK_STEPS: readonly Step<OverlayNetCtx>[] = [
     run: async (c) => {
       const link = await c.netlink.getLink(c.hostNs, c.net.vxlan);
       if (link && link.kind !== 'vxlan') throw new ConflictError(`a ${link.kind ?? 'non-vxlan'} link named ${c.net.vxlan} exists`);
-      if (!link) {
-        await c.netlink.createLink(c.hostNs, {
-          kind: 'vxlan',
-          name: c.net.vxlan,
-          vni: c.net.vni,
-          local: c.vtep,
-          port: c.port,
-          learning: false,
-          mtu: c.net.mtu,
-          mac: markerMac(`${c.net.id}/vxlan`),
-        });
-        c.createdVxlan = true;
+      if (link?.vxlan?.proxy) return;
+      let inherited: readonly FdbEntry[] = [];
+      if (link) {
+        // Made by a netd without ARP suppression. The kernel refuses to turn proxy on in place
+        // (EOPNOTSUPP), so the device is made again and its FDB entries carried over.
+        inherited = await c.netlink.listFdbEntries(c.hostNs, c.net.vxlan);
+        await c.netlink.deleteLink(c.hostNs, c.net.vxlan);
+        c.recreatedVxlan = true;
       }
+      await c.netlink.createLink(c.hostNs, {
+        kind: 'vxlan',
+        name: c.net.vxlan,
+        vni: c.net.vni,
+        local: c.vtep,
+        port: c.port,
+        learning: false,
+        proxy: true,
+        mtu: c.net.mtu,
+        mac: markerMac(`${c.net.id}/vxlan`),
+      });
+      c.createdVxlan = !link;
+      for (const e of inherited) await c.netlink.addFdbEntry(c.hostNs, { ...e, dev: c.net.vxlan });
     },
     undo: async (c) => {
       if (c.createdVxlan) await c.netlink.deleteLink(c.hostNs, c.net.vxlan);
@@ -82,10 +93,12 @@ export interface OverlayJoinCtx extends VethJoinCtx {
   readonly net: OverlayNetwork;
   readonly ep: OverlayEndpoint;
   readonly defaultRoute: boolean;
-  /** Remote endpoints of the network, programmed as neighbours in the new sandbox (the replay). */
-  readonly remotes: readonly OverlayPeer[];
+  /** The sandbox may hold permanent neighbours an older netd put there (see purgeLegacyNeighbours). */
+  readonly legacyNeighbours: boolean;
 }
 
+// No neighbour entries in the sandbox: ARP for a remote endpoint floods on the bridge to the vxlan
+// port, which answers from its own neighbour table (proxy), so a join costs the same at any size.
 export const JOIN_STEPS: readonly Step<OverlayJoinCtx>[] = [
   ENSURE_VETH,
   {
@@ -100,21 +113,33 @@ export const JOIN_STEPS: readonly Step<OverlayJoinCtx>[] = [
     run: (c) => ensureDefaultRoute(c, Prefix.parse('0.0.0.0/0'), gatewayOf(c.net)!),
   },
   {
-    name: 'remote-neighbours',
-    run: async (c) => {
-      for (const p of c.remotes) await ensureNeighbor(c.netlink, c.sandbox, { dev: c.ifname, ip: p.ip, mac: p.mac });
-    },
+    name: 'purge-legacy-neighbours',
+    when: (c) => c.legacyNeighbours,
+    run: (c) => purgeLegacyNeighbours(c.netlink, c.net, { sandbox: c.sandbox, ifname: c.ifname }),
   },
 ];
+
+/**
+ * Delete the permanent neighbours for the network's subnet from a sandbox's interface: netd no
+ * longer makes any, so they are what a netd before ARP suppression programmed per sandbox, and
+ * they would outlive the remote endpoints they name.
+ */
+export async function purgeLegacyNeighbours(netlink: Netlink, net: OverlayNetwork, s: Pick<OverlayAttachment, 'sandbox' | 'ifname'>): Promise<void> {
+  const stale = (await netlink.listNeighbors(s.sandbox, s.ifname)).filter((n) => net.ipv4.some((x) => x.subnet.contains(n.ip)));
+  for (const n of stale) await netlink.deleteNeighbor(s.sandbox, n).catch(ignore(NotFoundError));
+}
 
 export interface PeerCtx {
   readonly netlink: Netlink;
   readonly hostNs: NetnsRef;
   readonly net: OverlayNetwork;
-  readonly sandboxes: readonly OverlayAttachment[];
 }
 
-/** FDB (MAC → VTEP) on the vxlan port, neighbour (IP → MAC) in every sandbox of the network. */
+/**
+ * A remote endpoint on this host: an FDB entry (MAC → VTEP) and a permanent neighbour (IP → MAC),
+ * both on the vxlan device in the host namespace. Two netlink calls, whatever the number of local
+ * sandboxes.
+ */
 export async function addPeerEntries(c: PeerCtx, p: OverlayPeer): Promise<void> {
   const entry = { dev: c.net.vxlan, mac: p.mac, dst: p.vtep };
   try {
@@ -125,17 +150,15 @@ export async function addPeerEntries(c: PeerCtx, p: OverlayPeer): Promise<void> 
     await c.netlink.deleteFdbEntry(c.hostNs, { dev: c.net.vxlan, mac: p.mac }).catch(ignore(NotFoundError));
     await c.netlink.addFdbEntry(c.hostNs, entry);
   }
-  for (const s of c.sandboxes) await ensureNeighbor(c.netlink, s.sandbox, { dev: s.ifname, ip: p.ip, mac: p.mac });
+  await ensureNeighbor(c.netlink, c.hostNs, { dev: c.net.vxlan, ip: p.ip, mac: p.mac });
 }
 
 export async function removePeerEntries(c: PeerCtx, p: OverlayPeer): Promise<void> {
   await c.netlink.deleteFdbEntry(c.hostNs, { dev: c.net.vxlan, mac: p.mac, dst: p.vtep }).catch(ignore(NotFoundError));
-  for (const s of c.sandboxes) {
-    await c.netlink.deleteNeighbor(s.sandbox, { dev: s.ifname, ip: p.ip, mac: p.mac }).catch(ignore(NotFoundError));
-  }
+  await c.netlink.deleteNeighbor(c.hostNs, { dev: c.net.vxlan, ip: p.ip, mac: p.mac }).catch(ignore(NotFoundError));
 }
 
-async function ensureNeighbor(netlink: Netlink, ns: NetnsRef, entry: { dev: string; ip: IpAddr; mac: OverlayPeer['mac'] }): Promise<void> {
+async function ensureNeighbor(netlink: Netlink, ns: NetnsRef, entry: NeighborEntry): Promise<void> {
   try {
     await netlink.addNeighbor(ns, entry);
   } catch (err) {

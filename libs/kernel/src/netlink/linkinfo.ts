@@ -18,6 +18,8 @@ const IFLA_NET_NS_FD = 28;
 const IFLA_VXLAN_ID = 1;
 const IFLA_VXLAN_LOCAL = 4;
 const IFLA_VXLAN_LEARNING = 7;
+/** ARP/ND suppression: the device answers ARP requests from its own neighbour table (arp_reduce). */
+const IFLA_VXLAN_PROXY = 11;
 const IFLA_VXLAN_PORT = 15;
 const IFLA_VXLAN_LOCAL6 = 17;
 const IFLA_BRPORT_MODE = 4;
@@ -66,8 +68,9 @@ export function vethInfo(peer: { name: string; nsFd?: number; mac?: Uint8Array; 
   ]);
 }
 
-export function vxlanInfo(o: { vni: number; port: number; learning: boolean; local?: IpAddr }): Buffer {
+export function vxlanInfo(o: { vni: number; port: number; learning: boolean; proxy?: boolean; local?: IpAddr }): Buffer {
   const data = [attr(IFLA_VXLAN_ID, u32(o.vni)), attr(IFLA_VXLAN_PORT, be16(o.port)), attr(IFLA_VXLAN_LEARNING, u8(o.learning ? 1 : 0))];
+  if (o.proxy) data.push(attr(IFLA_VXLAN_PROXY, u8(1)));
   if (o.local) data.push(attr(o.local.family === 4 ? IFLA_VXLAN_LOCAL : IFLA_VXLAN_LOCAL6, Buffer.from(o.local.toBytes())));
   return Buffer.concat([attr(IFLA_INFO_KIND, str('vxlan')), nest(IFLA_INFO_DATA, data)]);
 }
@@ -77,15 +80,29 @@ export function bridgePortHairpin(on: boolean): Buffer {
   return Buffer.concat([attr(IFLA_INFO_SLAVE_KIND, str('bridge')), nest(IFLA_INFO_SLAVE_DATA, [attr(IFLA_BRPORT_MODE, u8(on ? 1 : 0))])]);
 }
 
-/** IFLA_INFO_KIND from a received IFLA_LINKINFO payload. */
-export function parseKind(linkinfo: Buffer | undefined): string | undefined {
-  if (!linkinfo) return undefined;
-  for (let off = 0; off + 4 <= linkinfo.length; ) {
-    const len = linkinfo.readUInt16LE(off);
-    const type = linkinfo.readUInt16LE(off + 2) & ~NLA_F_NESTED;
-    if (len < 4) break;
-    if (type === IFLA_INFO_KIND) return linkinfo.subarray(off + 4, off + len).toString().replace(/\0+$/, '');
+/** The payload of the first attribute of `type` in a run of attributes, or undefined. */
+function find(attrs: Buffer | undefined, type: number): Buffer | undefined {
+  if (!attrs) return undefined;
+  for (let off = 0; off + 4 <= attrs.length; ) {
+    const len = attrs.readUInt16LE(off);
+    if (len < 4 || off + len > attrs.length) break;
+    if ((attrs.readUInt16LE(off + 2) & ~NLA_F_NESTED) === type) return attrs.subarray(off + 4, off + len);
     off += (len + 3) & ~3;
   }
   return undefined;
+}
+
+/** IFLA_INFO_KIND from a received IFLA_LINKINFO payload. */
+export function parseKind(linkinfo: Buffer | undefined): string | undefined {
+  return find(linkinfo, IFLA_INFO_KIND)?.toString().replace(/\0+$/, '');
+}
+
+/**
+ * The vxlan settings netd reads back from a received IFLA_LINKINFO payload (undefined for other
+ * kinds). The kernel always reports IFLA_VXLAN_PROXY, 0 or 1.
+ */
+export function parseVxlan(linkinfo: Buffer | undefined): { readonly proxy: boolean } | undefined {
+  if (parseKind(linkinfo) !== 'vxlan') return undefined;
+  const proxy = find(find(linkinfo, IFLA_INFO_DATA), IFLA_VXLAN_PROXY);
+  return { proxy: proxy !== undefined && proxy.length >= 1 && proxy[0] !== 0 };
 }

@@ -17,7 +17,7 @@ export interface FakeLinkState {
   master?: FakeLinkState;
   peer?: FakeLinkState;
   hairpin: boolean;
-  vxlan?: { vni: number; port: number; learning: boolean; local?: IpAddr };
+  vxlan?: { vni: number; port: number; learning: boolean; proxy: boolean; local?: IpAddr };
   addresses: Prefix[];
   fdb: FdbEntry[];
 }

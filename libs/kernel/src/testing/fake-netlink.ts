@@ -26,7 +26,7 @@ export interface FakeLink extends LinkInfo {
   /** The other end of a veth: its namespace path and current name. */
   readonly peer?: { readonly ns: string; readonly name: string };
   readonly hairpin: boolean;
-  readonly vxlan?: { readonly vni: number; readonly port: number; readonly learning: boolean; readonly local?: IpAddr };
+  readonly vxlan?: { readonly vni: number; readonly port: number; readonly learning: boolean; readonly proxy: boolean; readonly local?: IpAddr };
 }
 
 /**
@@ -117,7 +117,7 @@ export class FakeNetlink extends Netlink {
       if (ns.links.some((l) => l.vxlan?.vni === spec.vni && l.vxlan.port === port)) {
         throw errnoError('EEXIST', `${context}: a vxlan device with VNI ${spec.vni} exists`);
       }
-      link.vxlan = { vni: spec.vni, port, learning: spec.learning ?? false, local: spec.local };
+      link.vxlan = { vni: spec.vni, port, learning: spec.learning ?? false, proxy: spec.proxy ?? false, local: spec.local };
     }
     if (spec.kind === 'veth') {
       const peerNs = spec.peer.ns ? this.world.ns(spec.peer.ns) : ns;
@@ -395,7 +395,7 @@ export class FakeNetlink extends Netlink {
 }
 
 function toLinkInfo(l: FakeLinkState): LinkInfo {
-  return { name: l.name, index: l.index, kind: l.kind, mtu: l.mtu, mac: l.mac, up: l.up, master: l.master?.name };
+  return { name: l.name, index: l.index, kind: l.kind, mtu: l.mtu, mac: l.mac, up: l.up, master: l.master?.name, vxlan: l.vxlan && { proxy: l.vxlan.proxy } };
 }
 
 function toRouteSpec(r: FakeNamespace['routes'][number]): RouteSpec {

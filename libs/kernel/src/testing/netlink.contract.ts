@@ -75,7 +75,15 @@ export function describeNetlinkContract(name: string, setup: () => Promise<Netli
 
       it('creates a vxlan link', async () => {
         await nl.createLink(ns, { kind: 'vxlan', name: 'vx0', vni: 4242, port: 4789, learning: false, local: ip('10.9.0.1') });
-        expect(await link('vx0')).toMatchObject({ kind: 'vxlan', up: false });
+        expect(await link('vx0')).toMatchObject({ kind: 'vxlan', up: false, vxlan: { proxy: false } });
+      });
+
+      it('creates a vxlan link with ARP suppression (proxy) and reports it; other kinds report no vxlan settings', async () => {
+        await nl.createLink(ns, { kind: 'vxlan', name: 'vx0', vni: 4244, learning: false, proxy: true });
+        await nl.createLink(ns, { kind: 'bridge', name: 'br-t0' });
+        expect(await link('vx0')).toMatchObject({ kind: 'vxlan', vxlan: { proxy: true } });
+        expect((await nl.listLinks(ns)).find((l) => l.name === 'vx0')?.vxlan).toEqual({ proxy: true });
+        expect((await link('br-t0')).vxlan).toBeUndefined();
       });
 
       it('rejects a second vxlan with the same VNI as a conflict', async () => {
@@ -445,6 +453,16 @@ export function describeNetlinkContract(name: string, setup: () => Promise<Netli
 
       it('fails with not-found when deleting an absent neighbour', async () => {
         await expect(nl.deleteNeighbor(ns, entry)).rejects.toMatchObject({ kind: 'not-found' });
+      });
+
+      it('keeps permanent neighbours on a vxlan device without addresses, added down or up, until it goes down', async () => {
+        await nl.createLink(ns, { kind: 'vxlan', name: 'vx0', vni: 4101, learning: false, proxy: true });
+        await nl.addNeighbor(ns, { ...entry, dev: 'vx0' });
+        await nl.setLinkUp(ns, 'vx0');
+        await nl.addNeighbor(ns, { dev: 'vx0', ip: ip('10.5.0.8'), mac: mac('02:42:0a:05:00:08') });
+        expect(strings((await nl.listNeighbors(ns, 'vx0')).map((n) => `${n.ip} ${n.mac}`))).toEqual(['10.5.0.7 02:42:0a:05:00:07', '10.5.0.8 02:42:0a:05:00:08']);
+        await nl.setLinkDown(ns, 'vx0');
+        expect(await nl.listNeighbors(ns, 'vx0')).toEqual([]);
       });
     });
   });
