@@ -1,24 +1,11 @@
 // Containers through the docker 28 client against netd running in a test host namespace:
 // run/ps/logs/exec/rm, networking modes, links, published ports, bad input, daemon restarts.
 // Needs root, runc, conmon and Debian's busybox-static (the daemon seeds busybox:latest from it).
-import { createTempNetns, describeAsRoot, ipJson, nsExec, run, TempNetns } from '@app/kernel/testing';
+import { describeAsRoot, ipJson, nsExec } from '@app/kernel/testing';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { api, NetdProcess, removeDir, startNetd } from '../apps/netd/src/testing/netd-process';
-
-type Result = { rc: number; out: string; err: string };
-
-function docker(socket: string, ...args: string[]): Result {
-  const r = spawnSync('docker', ['-H', `unix://${socket}`, ...args], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
-  return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-function ok(r: Result): string {
-  if (r.rc !== 0) throw new Error(`docker failed (${r.rc}): ${r.err}${r.out}`);
-  return r.out;
-}
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { api } from '../apps/netd/src/testing/netd-process';
+import { type DockerNetd, ok, startDockerNetd } from './support/docker-netd';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -73,45 +60,26 @@ sys.stdout.write('\\nEXIT=%d\\n' % os.waitstatus_to_exitcode(status))
 }
 
 describeAsRoot('containers through the docker client', () => {
-  let host: TempNetns;
-  let netd: NetdProcess;
-  let dir: string;
-  /** The daemon's own namespace directory (--netns-dir): leftovers and cleanup see no other daemon's. */
-  const nsDir = () => join(dir, 'netns');
-  const start = (o: { dataRoot?: string } = {}) => startNetd({ hostNetns: host.ref.path, bridge: 'netdc0', dir, extraArgs: ['--netns-dir', nsDir()], ...o });
-  const d = (...args: string[]) => docker(netd.socket, ...args);
+  let t: DockerNetd;
+  const d = (...args: string[]) => t.d(...args);
   const ipOf = (name: string, network: string) => ok(d('inspect', '--format', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, name)).trim();
   /** Kernel objects a container leaves when it is not cleaned up. */
   const leftovers = async () => {
-    const netns = existsSync(nsDir()) ? readdirSync(nsDir()) : [];
-    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(netd.dataRoot));
-    const links = await ipJson<{ ifname: string }[]>(host.name, ['link', 'show']);
+    const netns = existsSync(t.nsDir) ? readdirSync(t.nsDir) : [];
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(t.netd.dataRoot));
+    const links = await ipJson<{ ifname: string }[]>(t.host.name, ['link', 'show']);
     const veths = links.filter((l) => l.ifname.startsWith('veth'));
     // a published port's DNAT statement (`dnat ip to …`), not the static rules that match `ct status dnat`
-    const dnat = (await nsExec(host.name, 'nft', ['list', 'ruleset'])).split('\n').filter((l) => /\bdnat (ip6? )?to\b/.test(l));
+    const dnat = (await nsExec(t.host.name, 'nft', ['list', 'ruleset'])).split('\n').filter((l) => /\bdnat (ip6? )?to\b/.test(l));
     return { netns, mounts, veths, dnat };
   };
 
   beforeAll(async () => {
-    host = await createTempNetns();
-    await nsExec(host.name, 'ip', ['link', 'set', 'lo', 'up']);
-    dir = mkdtempSync(join(tmpdir(), 'netd-t-'));
-    netd = await start();
+    t = await startDockerNetd({ bridge: 'netdc0' });
   });
 
   afterAll(async () => {
-    const ids = netd ? d('ps', '-aq').out.split('\n').filter(Boolean) : [];
-    if (netd) {
-      if (ids.length > 0) d('rm', '-f', ...ids);
-      await netd.stop();
-    }
-    // The daemon's namespaces are all in its own directory: whatever is left there is ours alone.
-    if (dir && existsSync(nsDir())) {
-      for (const n of readdirSync(nsDir())) await run('umount', ['-l', join(nsDir(), n)]).catch(() => undefined);
-      if (readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${nsDir()} `)) await run('umount', ['-l', nsDir()]).catch(() => undefined);
-    }
-    await host?.dispose();
-    if (dir && process.env.KEEP_NETD !== '1') removeDir(dir);
+    await t?.dispose();
   });
 
   // a failed test must not leave containers that make the next one's leftover checks fail
@@ -194,7 +162,7 @@ describeAsRoot('containers through the docker client', () => {
     expect(ok(d('port', 'pub'))).toContain('80/tcp -> 127.0.0.1:18080');
     let body = '';
     for (let i = 0; i < 20 && body !== 'published\n'; i++) {
-      body = await nsExec(host.name, 'curl', ['-s', '-m', '2', 'http://127.0.0.1:18080/']).catch(() => '');
+      body = await nsExec(t.host.name, 'curl', ['-s', '-m', '2', 'http://127.0.0.1:18080/']).catch(() => '');
       if (body !== 'published\n') await sleep(100);
     }
     expect(body).toBe('published\n');
@@ -207,80 +175,43 @@ describeAsRoot('containers through the docker client', () => {
     const answers = async () => {
       let body = '';
       for (let i = 0; i < 30 && body !== 'still-published\n'; i++) {
-        body = await nsExec(host.name, 'curl', ['-s', '-m', '2', 'http://127.0.0.1:18081/']).catch(() => '');
+        body = await nsExec(t.host.name, 'curl', ['-s', '-m', '2', 'http://127.0.0.1:18081/']).catch(() => '');
         if (body !== 'still-published\n') await sleep(100);
       }
       return body;
     };
     expect(await answers()).toBe('still-published\n');
-    await netd.kill9();
-    netd = await start({ dataRoot: netd.dataRoot });
+    await t.netd.kill9();
+    await t.restart();
     expect(await answers()).toBe('still-published\n');
     expect((await leftovers()).dnat.filter((l) => l.includes('dport 18081'))).toHaveLength(1);
-    await netd.stop();
-    netd = await start({ dataRoot: netd.dataRoot });
+    await t.netd.stop();
+    await t.restart();
     expect(await answers()).toBe('still-published\n');
     expect(ok(d('port', 'pubr'))).toContain('80/tcp -> 127.0.0.1:18081');
     ok(d('rm', '-f', 'pubr'));
-    expect(await nsExec(host.name, 'curl', ['-s', '-m', '1', 'http://127.0.0.1:18081/']).catch(() => 'refused')).toBe('refused');
+    expect(await nsExec(t.host.name, 'curl', ['-s', '-m', '1', 'http://127.0.0.1:18081/']).catch(() => 'refused')).toBe('refused');
     expect(await leftovers()).toEqual({ netns: [], mounts: [], veths: [], dnat: [] });
   });
 
   it('docker run -i: piped stdin reaches the container and its output comes back', () => {
-    const r = spawnSync('docker', ['-H', `unix://${netd.socket}`, 'run', '-i', '--rm', 'busybox', 'sh', '-c', 'cat; echo done >&2; exit 4'], {
+    const r = spawnSync('docker', ['-H', `unix://${t.netd.socket}`, 'run', '-i', '--rm', 'busybox', 'sh', '-c', 'cat; echo done >&2; exit 4'], {
       input: 'hello\nworld\n', encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL', env: { PATH: process.env.PATH, HOME: '/nonexistent' },
     });
     expect({ rc: r.status, out: r.stdout, err: r.stderr }).toEqual({ rc: 4, out: 'hello\nworld\n', err: 'done\n' });
   });
 
   it('docker run -it through a pty: an interactive shell, its output and its exit code; resize reaches the console', () => {
-    // A pty for the docker client (as a terminal would give it); the script types into it.
-    const driver = `
-import os, pty, sys, time, select, fcntl, termios, struct
-pid, fd = pty.fork()
-if pid == 0:
-    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 33, 101, 0, 0))
-    os.execvp('docker', ['docker', '-H', 'unix://${netd.socket}', 'run', '-it', '--rm', 'busybox', 'sh'])
-out = b''
-def read_for(secs):
-    global out
-    end = time.time() + secs
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                return False
-            if not chunk:
-                return False
-            out += chunk
-    return True
-read_for(1.5)
-os.write(fd, b'stty size; echo hi-$((1+1)); exit 3\\r')
-while read_for(0.5):
-    pass
-for _ in range(50):
-    done, status = os.waitpid(pid, os.WNOHANG)
-    if done:
-        break
-    read_for(0.1)
-else:
-    os.kill(pid, 9)
-    _, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode('utf8', 'replace'))
-sys.stdout.write('\\nEXIT=%d\\n' % os.waitstatus_to_exitcode(status))
-`;
-    const r = spawnSync('python3', ['-c', driver], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL', env: { PATH: process.env.PATH, HOME: '/nonexistent', TERM: 'xterm' } });
-    expect(r.stderr + r.stdout).toMatch(/^hi-2\r?$/m);
-    expect(r.stdout).toContain('EXIT=3');
-    expect(r.stdout).toMatch(/^33 101\r?$/m);
+    const r = ptyDrive(['docker', '-H', `unix://${t.netd.socket}`, 'run', '-it', '--rm', 'busybox', 'sh'], 'stty size; echo hi-$((1+1)); exit 3');
+    expect(r.out).toMatch(/^hi-2\r?$/m);
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/^33 101\r?$/m);
     expect(d('ps', '-aq').out).toBe('');
   });
 
   it('docker exec -it through a pty: a shell on a console, its output, its exit code; resize reaches the console', () => {
     ok(d('run', '-d', '--name', 'shellbox', 'busybox', 'sleep', '1000'));
-    const r = ptyDrive(['docker', '-H', `unix://${netd.socket}`, 'exec', '-it', 'shellbox', 'sh'], 'stty size; echo $((6*7)); exit 3');
+    const r = ptyDrive(['docker', '-H', `unix://${t.netd.socket}`, 'exec', '-it', 'shellbox', 'sh'], 'stty size; echo $((6*7)); exit 3');
     expect(r.out).toMatch(/^42\r?$/m);
     expect(r.out).toMatch(/^33 101\r?$/m);
     expect(r.code).toBe(3);
@@ -288,7 +219,7 @@ sys.stdout.write('\\nEXIT=%d\\n' % os.waitstatus_to_exitcode(status))
 
   it('docker exec output streams as the process writes it; -i carries piped input', async () => {
     ok(d('run', '-d', '--name', 'streamer', 'busybox', 'sleep', '1000'));
-    const child = spawn('docker', ['-H', `unix://${netd.socket}`, 'exec', 'streamer', 'sh', '-c', 'echo a; sleep 2; echo b'], { env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
+    const child = spawn('docker', ['-H', `unix://${t.netd.socket}`, 'exec', 'streamer', 'sh', '-c', 'echo a; sleep 2; echo b'], { env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
     const seen: { line: string; at: number }[] = [];
     let buf = '';
     child.stdout.on('data', (c: Buffer) => {
@@ -303,7 +234,7 @@ sys.stdout.write('\\nEXIT=%d\\n' % os.waitstatus_to_exitcode(status))
     expect(seen.map((x) => x.line)).toEqual(['a', 'b']);
     expect(seen[1].at - seen[0].at).toBeGreaterThanOrEqual(1500);
     // -i: piped input reaches the exec'd process, its end closes the process's stdin
-    const piped = spawnSync('docker', ['-H', `unix://${netd.socket}`, 'exec', '-i', 'streamer', 'sh', '-c', 'cat; echo done >&2; exit 4'], {
+    const piped = spawnSync('docker', ['-H', `unix://${t.netd.socket}`, 'exec', '-i', 'streamer', 'sh', '-c', 'cat; echo done >&2; exit 4'], {
       input: 'x\ny\n', encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL', env: { PATH: process.env.PATH, HOME: '/nonexistent' },
     });
     expect({ rc: piped.status, out: piped.stdout, err: piped.stderr }).toEqual({ rc: 4, out: 'x\ny\n', err: 'done\n' });
@@ -315,7 +246,7 @@ sys.stdout.write('\\nEXIT=%d\\n' % os.waitstatus_to_exitcode(status))
 
   it('bad input gets Docker\'s errors and leaves nothing behind', async () => {
     ok(d('network', 'create', '--subnet', '10.219.4.0/24', '--gateway', '10.219.4.1', 'ctr-bad'));
-    const missing = await api(netd.socket, 'POST', '/v1.47/containers/create', { Image: 'nosuchimage', Cmd: ['true'] });
+    const missing = await api(t.netd.socket, 'POST', '/v1.47/containers/create', { Image: 'nosuchimage', Cmd: ['true'] });
     expect(missing).toMatchObject({ status: 404, body: { message: 'No such image: nosuchimage:latest' } });
     expect(d('run', '--name', 'bad name!', 'busybox', 'true').err).toContain('Invalid container name (bad name!), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed');
     expect(d('run', '--network', 'ctr-bad', '--ip', '10.219.9.5', 'busybox', 'true').err)
@@ -359,15 +290,15 @@ sys.stdout.write('\\nEXIT=%d\\n' % os.waitstatus_to_exitcode(status))
     }
     const ips = Object.fromEntries(names.map((n) => [n, ipOf(n, 'ctr-r')]));
     const victimPid = Number(ok(d('inspect', '--format', '{{.State.Pid}}', 'rvictim')).trim());
-    await netd.kill9();
+    await t.netd.kill9();
     process.kill(victimPid, 'SIGKILL');
     await sleep(500);
-    netd = await start({ dataRoot: netd.dataRoot });
+    await t.restart();
     const status = ok(d('ps', '-a', '--format', '{{.Names}} {{.Status}}'));
     for (const n of running) expect(status).toMatch(new RegExp(`^${n} Up `, 'm'));
     expect(status).toMatch(/^rvictim Exited \(137\)/m);
     for (const n of running) {
-      expect(await nsExec(host.name, 'curl', ['-s', '-m', '2', `http://${ips[n]}/`])).toBe(`${n}\n`);
+      expect(await nsExec(t.host.name, 'curl', ['-s', '-m', '2', `http://${ips[n]}/`])).toBe(`${n}\n`);
     }
     const ticks = (n: string) => Number(ok(d('logs', '--tail', '1', n)).split(' ')[1]);
     const before = [ticks('r0'), ticks('r19')];
@@ -377,6 +308,6 @@ sys.stdout.write('\\nEXIT=%d\\n' % os.waitstatus_to_exitcode(status))
     ok(d('rm', '-f', ...names));
     ok(d('network', 'rm', 'ctr-r'));
     expect(await leftovers()).toEqual({ netns: [], mounts: [], veths: [], dnat: [] });
-    expect(existsSync(`${netd.dataRoot}/containers`) ? readdirSync(`${netd.dataRoot}/containers`) : []).toEqual([]);
+    expect(existsSync(`${t.netd.dataRoot}/containers`) ? readdirSync(`${t.netd.dataRoot}/containers`) : []).toEqual([]);
   });
 });

@@ -2,37 +2,20 @@
 // registry (Debian's docker-registry on 127.0.0.1): build with RUN (cache, failure, the busybox
 // example), images, run, tag, push, rmi, pull, save/load, import, and image events.
 // Needs root, runc, conmon, docker-registry and busybox-static (netd seeds busybox:latest from it).
-import { createTempNetns, describeAsRoot, run, TempNetns } from '@app/kernel/testing';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { describeAsRoot } from '@app/kernel/testing';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NetdProcess, removeDir, startNetd } from '../apps/netd/src/testing/netd-process';
 import { startRegistry, type TestRegistry } from '../libs/image/src/testing/registry-process';
-
-type Result = { rc: number; out: string; err: string };
-
-function docker(socket: string, ...args: string[]): Result {
-  const r = spawnSync('docker', ['-H', `unix://${socket}`, ...args], {
-    encoding: 'utf8', timeout: 90_000,
-    // the legacy builder speaks POST /build; HOME keeps a machine's docker config out
-    env: { PATH: process.env.PATH, HOME: '/nonexistent', DOCKER_BUILDKIT: '0' },
-  });
-  return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
-
-function ok(r: Result): string {
-  if (r.rc !== 0) throw new Error(`docker failed (${r.rc}): ${r.err}${r.out}`);
-  return r.out;
-}
+import { type DockerNetd, ok, startDockerNetd } from './support/docker-netd';
 
 describeAsRoot('images through the docker client', () => {
-  let host: TempNetns;
-  let netd: NetdProcess;
+  let t: DockerNetd;
   let registry: TestRegistry;
   let work: string;
   const since = Math.floor(Date.now() / 1000) - 1;
-  const d = (...args: string[]) => docker(netd.socket, ...args);
+  const d = (...args: string[]) => t.d(...args);
   const ctx = (name: string, files: Record<string, string>) => {
     const dir = join(work, name);
     mkdirSync(dir, { recursive: true });
@@ -45,24 +28,14 @@ describeAsRoot('images through the docker client', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'netd-t-images-'));
     registry = await startRegistry();
-    host = await createTempNetns();
-    await run('ip', ['-n', host.name, 'link', 'set', 'lo', 'up']);
-    netd = await startNetd({ hostNetns: host.ref.path, bridge: 'netdi0' });
+    // the legacy builder speaks POST /build
+    t = await startDockerNetd({ bridge: 'netdi0', env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 90_000 });
   });
 
   afterAll(async () => {
-    const ids = netd ? d('ps', '-aq').out.split('\n').filter(Boolean) : [];
-    if (netd) {
-      if (ids.length > 0) d('rm', '-f', ...ids);
-      await netd.stop();
-    }
-    // Only the namespaces of this daemon's containers (netd-c-<12 hex of the id>), never others'.
-    const mine = new Set(ids.map((id) => `netd-c-${id.slice(0, 12)}`));
-    for (const n of readdirSync('/run/netns').filter((x) => mine.has(x))) await run('ip', ['netns', 'del', n]).catch(() => undefined);
-    await host?.dispose();
+    await t?.dispose();
     await registry?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
-    if (netd && process.env.KEEP_NETD !== '1') removeDir(netd.dir);
   });
 
   it('builds FROM busybox with RUN, COPY and CMD; a second build hits the cache; the image runs', () => {

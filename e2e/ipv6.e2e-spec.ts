@@ -1,40 +1,19 @@
 // IPv6 on bridge networks through the docker 28 client: `network create --ipv6` with and without
 // a subnet, containers with IPv6 addresses (dynamic and --ip6) reaching each other by address and
 // by name (AAAA from the embedded DNS), inspect fields, and --ip6 refused where it cannot apply.
-import { createTempNetns, describeAsRoot, run, TempNetns } from '@app/kernel/testing';
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { NetdProcess, removeDir, startNetd } from '../apps/netd/src/testing/netd-process';
-
-type Result = { rc: number; out: string; err: string };
+import { describeAsRoot } from '@app/kernel/testing';
+import { type DockerNetd, ok, startDockerNetd } from './support/docker-netd';
 
 describeAsRoot('IPv6 endpoints through the docker client', () => {
-  let host: TempNetns;
-  let netd: NetdProcess;
-  const d = (...args: string[]): Result => {
-    const r = spawnSync('docker', ['-H', `unix://${netd.socket}`, ...args], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
-    return { rc: r.status ?? -1, out: r.stdout, err: r.stderr };
-  };
-  const ok = (r: Result): string => {
-    if (r.rc !== 0) throw new Error(`docker failed (${r.rc}): ${r.err}${r.out}`);
-    return r.out;
-  };
+  let t: DockerNetd;
+  const d = (...args: string[]) => t.d(...args);
 
   beforeAll(async () => {
-    host = await createTempNetns();
-    netd = await startNetd({ hostNetns: host.ref.path, bridge: 'netd6' });
+    t = await startDockerNetd({ bridge: 'netd6' });
   });
 
   afterAll(async () => {
-    const ids = netd ? d('ps', '-aq').out.split('\n').filter(Boolean) : [];
-    if (netd) {
-      if (ids.length > 0) d('rm', '-f', ...ids);
-      await netd.stop();
-    }
-    const mine = new Set(ids.map((id) => `netd-c-${id.slice(0, 12)}`));
-    for (const n of readdirSync('/run/netns').filter((x) => mine.has(x))) await run('ip', ['netns', 'del', n]).catch(() => undefined);
-    await host?.dispose();
-    if (netd) removeDir(netd.dir);
+    await t?.dispose();
   });
 
   it('gives containers IPv6 addresses that reach each other by address and by name', () => {
@@ -67,10 +46,8 @@ describeAsRoot('IPv6 endpoints through the docker client', () => {
     const other = ok(d('network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', 'ula2')).trim();
     expect(other).not.toContain(before);
     expect(ok(d('network', 'inspect', '--format', '{{.Id}}', 'ula')).trim()).toMatch(/^[0-9a-f]{64}$/);
-    const dataRoot = netd.dataRoot;
-    const dir = netd.dir;
-    await netd.stop();
-    netd = await startNetd({ hostNetns: host.ref.path, bridge: 'netd6', dataRoot, dir });
+    await t.netd.stop();
+    await t.restart();
     expect(subnet()).toBe(before);
     // the containers of the first test and this one, all running; busybox is the seeded image
     expect(info()).toMatchObject({ ID: id, Containers: 3, ContainersRunning: 3, ContainersStopped: 0, Images: 1, Driver: 'overlay2' });
