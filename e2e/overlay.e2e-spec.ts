@@ -116,6 +116,10 @@ describeAsRoot('overlay networks across three hosts (e2e)', () => {
   });
 
   afterAll(async () => {
+    // a daemon that died on its own says why (the tests only see a refused socket)
+    for (const n of nodes) {
+      if (n.netd.child.exitCode !== null) console.log(`host ${n.host.n}: netd exited ${n.netd.child.exitCode}\n${n.netd.logs().split('\n').slice(-25).join('\n')}`);
+    }
     for (const n of nodes) await removeAllContainers(n);
     for (const n of [...nodes.map((x) => x.netd), ...extra]) await n?.kill9().catch(() => undefined);
     await testnet?.stop().catch(() => undefined);

@@ -99,7 +99,17 @@ export class Forwarder {
       }
       // Connected, so the kernel hands back an ICMP port unreachable as ECONNREFUSED ('error'):
       // an upstream with nothing listening fails over at once instead of after timeoutMs.
-      sock.connect(up.port, up.address, () => sock.send(out, (err) => err && done(undefined)));
+      // A failed connect (ENETUNREACH: no route in the namespace) calls back with the error and
+      // leaves the socket unconnected, where send(out, cb) would throw: fail over instead.
+      const connected = (err?: Error): void => {
+        if (err) return done(undefined);
+        try {
+          sock.send(out, (e) => e && done(undefined));
+        } catch {
+          done(undefined);
+        }
+      };
+      sock.connect(up.port, up.address, connected as () => void);
     });
   }
 
