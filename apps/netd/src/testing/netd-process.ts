@@ -1,7 +1,8 @@
+import Database from 'better-sqlite3';
 import { build } from 'esbuild';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -177,6 +178,39 @@ export function api(socket: string, method: string, path: string, body?: unknown
   });
 }
 
+/**
+ * Remove a test daemon's directory even when the daemon died with containers running (a failed
+ * suite): force-delete the containers of its runc root (their processes and conmons end), unmount
+ * whatever is still mounted below it (rootfs overlays, namespace bind mounts; deepest first), delete
+ * the namespaces its database names under /run/netns, then delete the tree.
+ */
 export function removeDir(dir: string): void {
+  const runcRoot = join(dir, 'run', 'runc');
+  if (existsSync(runcRoot)) {
+    const ids = spawnSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8', timeout: 10_000 }).stdout?.split('\n').filter(Boolean) ?? [];
+    for (const id of ids) spawnSync('runc', ['--root', runcRoot, 'delete', '--force', id], { timeout: 10_000 });
+  }
+  // namespaces it made under the machine's /run/netns (a daemon without --netns-dir), from its own database
+  const dbPath = join(dir, 'data', 'netd.db');
+  if (existsSync(dbPath)) {
+    try {
+      const db = new Database(dbPath, { readonly: true, timeout: 2000 });
+      const rows = db.prepare('SELECT name, netns FROM sandboxes').all() as { name: string; netns: string | null }[];
+      db.close();
+      for (const r of rows) {
+        const name = r.netns ?? r.name;
+        if (/^[\w.-]+$/.test(name) && existsSync(`/run/netns/${name}`)) spawnSync('ip', ['netns', 'del', name], { timeout: 10_000 });
+      }
+    } catch {
+      // an older schema or a locked database: the namespaces stay, nothing else is affected
+    }
+  }
+  const prefix = resolve(dir) + '/';
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => m !== undefined && m.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m], { timeout: 10_000 });
   rmSync(dir, { recursive: true, force: true });
 }
