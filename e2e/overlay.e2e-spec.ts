@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { api, type NetdProcess, removeDir, startNetd } from '../apps/netd/src/testing/netd-process';
 import { assertTestAddresses, type DhtTestnet, startDhtTestnet } from './support/dht-testnet';
 import { exec } from './support/exec';
+import { until } from './support/until';
 import { createL3Segment, type L3Segment, type SegmentHost } from './support/l3-segment';
 
 // Issue 9 on three simulated hosts: one netd per host namespace (own socket, data root and run
@@ -31,15 +32,6 @@ interface Node {
   box: string;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** The docker 28 client against one host's netd, without blocking the event loop. */
 async function docker(n: { netd: NetdProcess }, ...args: string[]): Promise<{ rc: number; out: string }> {

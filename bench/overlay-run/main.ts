@@ -22,13 +22,15 @@ import { request } from 'node:http';
 import { runDaemon } from '../../apps/netd/src/run-daemon';
 import { startDhtTestnet, type DhtTestnet } from '../../e2e/support/dht-testnet';
 import { createL3Segment, type L3Segment, type SegmentHost } from '../../e2e/support/l3-segment';
+import { until as poll } from '../../e2e/support/until';
+
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>) => poll(what, fn, 60_000, 100);
 
 const N = Number(process.env.OVERLAY_RUN_N ?? 15);
 const CLUSTER_PORT = 7946;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))];
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One Engine API call over the unix socket; the parsed JSON body (or the text). */
 function api(socket: string, method: string, path: string, body?: object): Promise<{ status: number; body: any; text: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- any endpoint's JSON
@@ -82,15 +84,6 @@ interface Host {
   readonly child: ChildProcess;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 function startHost(seg: SegmentHost, config: object): Host {
   const dir = mkdtempSync(join(tmpdir(), 'netd-bench-ov-'));
