@@ -86,6 +86,29 @@ export function chainIds(diffIds: readonly string[]): string[] {
   return out;
 }
 
+/** One layer of an image in order: its chain id, the blob it comes from, the diff id it must give. */
+export interface ChainedLayer {
+  readonly chainId: string;
+  readonly blob: string;
+  readonly diffId: string;
+}
+
+/**
+ * An image's layers bottom-up, from its manifest and its config's diff ids (which every store
+ * unpacks the same way). InvalidParameterError when the two disagree on the number of layers.
+ */
+export function layerChain(configDigest: string, manifest: { readonly layers: readonly { readonly digest: string }[] }, diffIds: readonly string[]): ChainedLayer[] {
+  if (diffIds.length !== manifest.layers.length) {
+    throw new InvalidParameterError(`image ${configDigest}: ${manifest.layers.length} layers but ${diffIds.length} diff ids`);
+  }
+  return chainIds(diffIds).map((chainId, i) => ({ chainId, blob: manifest.layers[i].digest, diffId: diffIds[i] }));
+}
+
+/** The error for a layer whose unpacked content does not hash to its diff id. */
+export function diffIdMismatch(layer: ChainedLayer, got: string): InvalidParameterError {
+  return new InvalidParameterError(`layer ${layer.blob}: diff id mismatch: expected ${layer.diffId}, got ${got}`);
+}
+
 /** Canonical JSON bytes for a manifest/config netd writes (the digest is over these bytes). */
 export function jsonBytes(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidParameterError, NotFoundError } from '@app/common';
-import { chainIds, MediaType, parseManifest } from '../oci';
+import { diffIdMismatch, layerChain, MediaType, parseManifest, type ChainedLayer } from '../oci';
 import { isDigest } from '../reference';
 import { unpackLayerToDir } from '../layers/unpack-dir';
 import { ImageStore, type BlobSource, type ImageRecord, type StoredBlob, type TagRecord } from './image-store.port';
@@ -189,18 +189,13 @@ export class FileImageStore extends ImageStore {
     if (!img) throw new NotFoundError(`No such image: ${manifestDigest}`);
     const manifest = await this.readManifest(manifestDigest);
     const diffIds = (await this.readConfig(img.configDigest)).rootfs.diff_ids;
-    if (diffIds.length !== manifest.layers.length) {
-      throw new InvalidParameterError(`image ${img.configDigest}: ${manifest.layers.length} layers but ${diffIds.length} diff ids`);
-    }
-    const chain = chainIds(diffIds);
     const dirs: string[] = [];
-    for (let i = 0; i < chain.length; i++) {
-      dirs.push(await this.unpackOnce(chain[i], manifest.layers[i].digest, diffIds[i]));
-    }
+    for (const layer of layerChain(img.configDigest, manifest, diffIds)) dirs.push(await this.unpackOnce(layer));
     return dirs;
   }
 
-  private unpackOnce(chainId: string, blob: string, diffId: string): Promise<string> {
+  private unpackOnce(layer: ChainedLayer): Promise<string> {
+    const { chainId } = layer;
     const running = this.unpacking.get(chainId);
     if (running) return running;
     const p = (async () => {
@@ -208,8 +203,8 @@ export class FileImageStore extends ImageStore {
       if (await stat(dest).catch(() => undefined)) return dest;
       const tmp = join(this.root, 'layers', `.tmp-${randomBytes(8).toString('hex')}`);
       try {
-        const got = await unpackLayerToDir(await this.openBlob(blob), tmp);
-        if (got !== diffId) throw new InvalidParameterError(`layer ${blob}: diff id mismatch: expected ${diffId}, got ${got}`);
+        const got = await unpackLayerToDir(await this.openBlob(layer.blob), tmp);
+        if (got !== layer.diffId) throw diffIdMismatch(layer, got);
         await rename(tmp, dest);
         return dest;
       } finally {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError } from '@app/common';
-import { chainIds, parseManifest, sha256 } from '../oci';
+import { diffIdMismatch, layerChain, parseManifest, sha256 } from '../oci';
 import { isDigest } from '../reference';
 import { walkLayer } from '../layers/layer-tar';
 import { ImageStore, type BlobSource, type ImageRecord, type StoredBlob, type TagRecord } from './image-store.port';
@@ -98,24 +98,19 @@ export class MemoryImageStore extends ImageStore {
     if (!img) throw new NotFoundError(`No such image: ${manifestDigest}`);
     const manifest = await this.readManifest(manifestDigest);
     const diffIds = (await this.readConfig(img.configDigest)).rootfs.diff_ids;
-    if (diffIds.length !== manifest.layers.length) {
-      throw new InvalidParameterError(`image ${img.configDigest}: ${manifest.layers.length} layers but ${diffIds.length} diff ids`);
-    }
-    const chain = chainIds(diffIds);
-    for (let i = 0; i < chain.length; i++) {
-      if (this.layers.has(chain[i])) continue;
+    const chain = layerChain(img.configDigest, manifest, diffIds);
+    for (const layer of chain) {
+      if (this.layers.has(layer.chainId)) continue;
       const entries = new Map<string, MemoryLayerEntry>();
-      const got = await walkLayer(await this.openBlob(manifest.layers[i].digest), async (h, m) => {
+      const got = await walkLayer(await this.openBlob(layer.blob), async (h, m) => {
         if (m.kind === 'plain' && m.path !== '') entries.set(m.path, { type: h.type });
         if (m.kind === 'whiteout') entries.set(m.path, { type: 'whiteout' });
         if (m.kind === 'opaque') entries.set(m.dir, { type: 'directory', ...entries.get(m.dir), opaque: true });
       });
-      if (got !== diffIds[i]) {
-        throw new InvalidParameterError(`layer ${manifest.layers[i].digest}: diff id mismatch: expected ${diffIds[i]}, got ${got}`);
-      }
-      this.layers.set(chain[i], entries);
+      if (got !== layer.diffId) throw diffIdMismatch(layer, got);
+      this.layers.set(layer.chainId, entries);
     }
-    return chain.map((c) => `memory://${c}`);
+    return chain.map((l) => `memory://${l.chainId}`);
   }
 
   /** Test helper: the entries of an unpacked layer. */
