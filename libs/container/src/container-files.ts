@@ -46,11 +46,12 @@ export async function writeBundle(paths: ContainerPaths, config: OciConfig, reco
 
 /**
  * Rewrite hosts and resolv.conf in place. They are bind-mounted into a running container, so
- * replacing them by rename would leave the container looking at the old inode.
+ * replacing them by rename would leave the container looking at the old inode. `resolvConf`, when
+ * given, replaces the one rendered from the record (the embedded DNS renders its own).
  */
-export async function rewriteNetworkFiles(paths: ContainerPaths, record: ContainerRecord, ctx: FilesContext): Promise<void> {
+export async function rewriteNetworkFiles(paths: ContainerPaths, record: ContainerRecord, ctx: FilesContext, resolvConf?: string): Promise<void> {
   await writeInPlace(paths.hosts, hostsOf(record, ctx));
-  await writeInPlace(paths.resolvConf, resolvConfOf(record, ctx));
+  await writeInPlace(paths.resolvConf, resolvConf ?? resolvConfOf(record, ctx));
 }
 
 async function writeInPlace(path: string, content: string): Promise<void> {

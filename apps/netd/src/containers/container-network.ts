@@ -1,8 +1,7 @@
 import { ConflictError, ForbiddenError, IpAddr, NotFoundError, Prefix, shortId } from '@app/common';
-import { containerPaths, hostsOf, resolvConfOf, type ContainerRecord, type FilesContext } from '@app/container';
+import { containerPaths, rewriteNetworkFiles, type ContainerRecord, type FilesContext } from '@app/container';
 import type { PortMapping } from '@app/drivers/driver-api';
 import type { NetnsRef, Netlink } from '@app/kernel';
-import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { SandboxDns, SandboxDnsOptions } from '../dns/sandbox-dns';
 import type { EndpointsService } from '../networks/endpoints.service';
@@ -202,9 +201,8 @@ export class ContainerNetworking {
     });
     const view: ContainerRecord = { ...rec, networkFiles: { addresses, links, embeddedDns: userNetwork && this.d.dns !== undefined } };
     const paths = containerPaths(this.d.stateDir, rec.id);
-    const resolv = this.d.dns && net.kind !== 'host' ? this.d.dns.resolvConf(dnsOptions(rec)) : resolvConfOf(view, this.d.files);
-    await writeInPlace(paths.hosts, hostsOf(view, this.d.files));
-    await writeInPlace(paths.resolvConf, resolv);
+    const resolv = this.d.dns && net.kind !== 'host' ? this.d.dns.resolvConf(dnsOptions(rec)) : undefined;
+    await rewriteNetworkFiles(paths, view, this.d.files, resolv);
   }
 
   ref(id: string): Promise<NetnsRef | undefined> {
@@ -219,14 +217,4 @@ function toMappings(net: ContainerNet): PortMapping[] {
 
 function dnsOptions(rec: ContainerRecord): SandboxDnsOptions {
   return { dns: rec.spec.dns?.dns, dnsSearch: rec.spec.dns?.dnsSearch, dnsOptions: rec.spec.dns?.dnsOptions };
-}
-
-async function writeInPlace(path: string, content: string): Promise<void> {
-  const fh = await open(path, 'r+');
-  try {
-    await fh.truncate(0);
-    await fh.write(content, 0);
-  } finally {
-    await fh.close();
-  }
 }
