@@ -1,7 +1,9 @@
 /**
- * Engine API types for containers, images and streams, declared here rather than in libs/api
- * because the daemon side is being written at the same time; they follow moby's swagger (v1.47)
- * and carry only the fields netctl reads or sends.
+ * Engine API types for containers, images and streams as netctl sees them: the fields it reads or
+ * sends, most optional, after moby's swagger (v1.47), since netctl may talk to any Engine API
+ * daemon. libs/api/src/containers holds the daemon's own, stricter shapes of the same routes
+ * (every field netd writes, nullable request fields); the two are kept apart on purpose, but a
+ * field netctl starts reading belongs in both.
  */
 
 export interface PortBinding {
