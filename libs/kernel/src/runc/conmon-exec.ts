@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { resolveTool } from '../exec';
 import { connectConmonAttach } from './conmon-attach';
+import { conmonArgs, readConmonMessages } from './conmon';
 
 /** One `docker exec` run by conmon in exec mode (`--exec --exec-attach`), as podman does. */
 export interface ConmonExecSpec {
@@ -39,29 +40,6 @@ export interface ConmonExec {
   readonly exited: Promise<number>;
 }
 
-type SyncMessage = { data: number; message?: string };
-
-/** Newline-delimited JSON messages from one of conmon's pipes. */
-function messages(stream: Readable, onMessage: (m: SyncMessage) => void, onEnd: () => void): void {
-  let buf = '';
-  stream.on('data', (chunk: Buffer) => {
-    buf += chunk.toString();
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (!line) continue;
-      try {
-        onMessage(JSON.parse(line) as SyncMessage);
-      } catch {
-        // not conmon's JSON: ignore the line
-      }
-    }
-  });
-  stream.on('error', () => undefined);
-  stream.on('end', onEnd);
-  stream.on('close', onEnd);
-}
-
 /**
  * Launch conmon in exec mode and connect to its attach socket. The handshake (podman's
  * attachToExec): a first write on the start pipe lets conmon set up; conmon reports the attach
@@ -71,19 +49,19 @@ function messages(stream: Readable, onMessage: (m: SyncMessage) => void, onEnd: 
  */
 export async function startConmonExec(spec: ConmonExecSpec): Promise<ConmonExec> {
   const args = [
-    '--api-version', '1',
-    '--cid', spec.id,
-    '--cuuid', spec.execId,
-    '--name', spec.execId,
-    '--runtime', resolveTool(spec.runcBinary ?? 'runc'),
-    '--bundle', spec.dir,
-    '--container-pidfile', `${spec.dir}/pid`,
-    '--conmon-pidfile', `${spec.dir}/conmon.pid`,
-    '--log-path', `k8s-file:${spec.dir}/exec.log`,
-    '--exit-dir', `${spec.dir}/exit`,
-    '--socket-dir-path', spec.socketDir,
-    '--runtime-arg', '--root',
-    '--runtime-arg', spec.runcRoot,
+    ...conmonArgs({
+      id: spec.id,
+      cuuid: spec.execId,
+      name: spec.execId,
+      runcBinary: spec.runcBinary,
+      bundle: spec.dir,
+      pidFile: `${spec.dir}/pid`,
+      conmonPidFile: `${spec.dir}/conmon.pid`,
+      logPath: `${spec.dir}/exec.log`,
+      exitDir: `${spec.dir}/exit`,
+      socketDir: spec.socketDir,
+      runcRoot: spec.runcRoot,
+    }),
     '--exec', '--exec-attach', '--exec-process-spec', spec.processPath,
     ...(spec.terminal ? ['--terminal'] : []),
     ...(spec.stdin ? ['--stdin'] : []),
@@ -115,14 +93,14 @@ export async function startConmonExec(spec: ConmonExecSpec): Promise<ConmonExec>
   // attach pipe: one message once the socket is ready. sync pipe: the pid (or runc's error),
   // then the exit code when the process ends.
   let isReady = false;
-  messages(attachPipe, () => {
+  readConmonMessages(attachPipe, () => {
     isReady = true;
     ready();
   }, () => {
     if (!isReady) fail('conmon closed its attach pipe before the socket was ready');
   });
   let pid = 0;
-  messages(sync, (m) => {
+  readConmonMessages(sync, (m) => {
     if (pid === 0) {
       if (m.data > 0) pid = m.data;
       else fail(m.message ?? `runtime failed (${m.data})`);

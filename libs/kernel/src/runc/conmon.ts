@@ -1,5 +1,6 @@
 import { SystemError } from '@app/common';
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { resolveTool } from '../exec';
 
 /** Everything conmon needs to create one container through runc and supervise it. */
@@ -38,6 +39,74 @@ export interface ConmonStarted {
   readonly pid: number;
 }
 
+/** What conmon is told about one run, whether it creates a container or runs an exec in one. */
+export interface ConmonRun {
+  readonly id: string;
+  /** conmon's `--cuuid`: the container id, or an exec session's id. */
+  readonly cuuid: string;
+  readonly name: string;
+  readonly bundle: string;
+  readonly pidFile: string;
+  readonly conmonPidFile: string;
+  readonly logPath: string;
+  readonly exitDir: string;
+  readonly socketDir: string;
+  readonly runcRoot: string;
+  readonly runcBinary?: string;
+}
+
+/** The arguments every conmon launch of netd's shares (terminal, stdin and exec flags come after). */
+export function conmonArgs(r: ConmonRun): string[] {
+  return [
+    '--api-version', '1',
+    '--cid', r.id,
+    '--cuuid', r.cuuid,
+    '--name', r.name,
+    '--runtime', resolveTool(r.runcBinary ?? 'runc'),
+    '--bundle', r.bundle,
+    '--container-pidfile', r.pidFile,
+    '--conmon-pidfile', r.conmonPidFile,
+    '--log-path', `k8s-file:${r.logPath}`,
+    '--exit-dir', r.exitDir,
+    '--socket-dir-path', r.socketDir,
+    '--runtime-arg', '--root',
+    '--runtime-arg', r.runcRoot,
+  ];
+}
+
+/** One message of conmon's sync or attach pipe: a pid, an exit code, or a negative code with runc's message. */
+export interface ConmonMessage {
+  readonly data: number;
+  readonly message?: string;
+}
+
+/**
+ * Newline-delimited JSON messages from one of conmon's pipes, in order. A line that is not JSON
+ * goes to `onBad` (default: skipped); `onEnd` runs when the pipe ends or closes.
+ */
+export function readConmonMessages(stream: Readable, onMessage: (m: ConmonMessage) => void, onEnd: () => void, onBad?: (line: string, e: unknown) => void): void {
+  let buf = '';
+  stream.on('data', (chunk: Buffer) => {
+    buf += chunk.toString();
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line) continue;
+      let m: ConmonMessage;
+      try {
+        m = JSON.parse(line) as ConmonMessage;
+      } catch (e) {
+        onBad?.(line, e);
+        continue;
+      }
+      onMessage(m);
+    }
+  });
+  stream.on('error', () => undefined);
+  stream.on('end', onEnd);
+  stream.on('close', onEnd);
+}
+
 /**
  * Launch conmon, which runs `runc create` and then double-forks away from netd: the monitor
  * (and so log capture and the exit file) survives the daemon. Resolves once runc has created
@@ -46,19 +115,7 @@ export interface ConmonStarted {
  */
 export function startConmon(spec: ConmonSpec): Promise<ConmonStarted> {
   const args = [
-    '--api-version', '1',
-    '--cid', spec.id,
-    '--cuuid', spec.id,
-    '--name', spec.name ?? spec.id,
-    '--runtime', resolveTool(spec.runcBinary ?? 'runc'),
-    '--bundle', spec.bundle,
-    '--container-pidfile', spec.pidFile,
-    '--conmon-pidfile', spec.conmonPidFile,
-    '--log-path', `k8s-file:${spec.logPath}`,
-    '--exit-dir', spec.exitDir,
-    '--socket-dir-path', spec.socketDir,
-    '--runtime-arg', '--root',
-    '--runtime-arg', spec.runcRoot,
+    ...conmonArgs({ ...spec, cuuid: spec.id, name: spec.name ?? spec.id, logPath: spec.logPath }),
     ...(spec.terminal ? ['--terminal'] : []),
     ...(spec.stdin ? ['--stdin'] : []),
     ...(spec.stdin && spec.leaveStdinOpen ? ['--leave-stdin-open'] : []),
@@ -70,8 +127,7 @@ export function startConmon(spec: ConmonSpec): Promise<ConmonStarted> {
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
       env: { ...process.env, _OCI_SYNCPIPE: '3' },
     });
-    const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
-    let buf = '';
+    const sync = child.stdio[3] as Readable;
     let settled = false;
     const finish = (err: Error | undefined, value?: ConmonStarted) => {
       if (settled) return;
@@ -85,20 +141,15 @@ export function startConmon(spec: ConmonSpec): Promise<ConmonStarted> {
       () => finish(new SystemError(`conmon for ${spec.id}: no answer within ${spec.timeoutMs ?? 30_000} ms`)),
       spec.timeoutMs ?? 30_000,
     );
-    sync.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      try {
-        const msg = JSON.parse(buf.slice(0, nl)) as { data: number; message?: string };
+    readConmonMessages(
+      sync,
+      (msg) => {
         if (msg.data > 0) finish(undefined, { pid: msg.data });
         else finish(new SystemError(`create container ${spec.id}: ${msg.message ?? `runtime failed (${msg.data})`}`));
-      } catch (e) {
-        finish(new SystemError(`conmon for ${spec.id}: bad sync message ${JSON.stringify(buf)}`, { cause: e }));
-      }
-    });
-    sync.on('error', () => undefined);
-    sync.on('end', () => finish(new SystemError(`create container ${spec.id}: conmon closed its sync pipe without a pid`)));
+      },
+      () => finish(new SystemError(`create container ${spec.id}: conmon closed its sync pipe without a pid`)),
+      (line, e) => finish(new SystemError(`conmon for ${spec.id}: bad sync message ${JSON.stringify(line)}`, { cause: e })),
+    );
     child.on('error', (e) => finish(new SystemError(`run conmon: ${e.message}`, { cause: e })));
     child.on('exit', (code) => {
       if (code !== 0) finish(new SystemError(`create container ${spec.id}: conmon exited with ${code}`));
