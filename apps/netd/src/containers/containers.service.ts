@@ -16,6 +16,7 @@ import { attachment, decodeNetworking, parseLink, type RequestContext } from './
 import type { ContainerNetworking } from './container-network';
 import { linkEnv } from './link-env';
 import { ExecRegistry } from './exec-registry';
+import { checkConsoleSize } from './console-size';
 
 export interface ContainersDeps {
   manager: ContainerManager;
@@ -283,9 +284,7 @@ export class ContainersService {
   /** `POST /containers/{id}/resize`: a TTY container's console; a no-op without a TTY. */
   async resize(ref: string, height: number, width: number): Promise<void> {
     const r = await this.find(ref);
-    if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0 || height > 65535 || width > 65535) {
-      throw new InvalidParameterError(`invalid console size: ${height}x${width}`);
-    }
+    checkConsoleSize(height, width);
     if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
     if (r.spec.tty) await this.d.runtime.resize(r.id, height, width);
   }

@@ -3,6 +3,7 @@ import { ConflictError, InvalidParameterError, NotFoundError, generateId } from 
 import type { ContainerManager, ExecSession } from '@app/container';
 import { runcMessage } from '@app/kernel/runc';
 import type { EventsService } from '../events/events.service';
+import { checkConsoleSize } from './console-size';
 
 export interface ExecCreateRequest {
   Cmd?: string[] | string;
@@ -132,9 +133,7 @@ export class ExecRegistry {
   /** `POST /exec/{id}/resize`: the console of a running TTY exec; before it runs, kept for its start. */
   async resize(id: string, height: number, width: number): Promise<void> {
     const e = this.get(id);
-    if (!Number.isInteger(height) || !Number.isInteger(width) || height < 0 || width < 0 || height > 65535 || width > 65535) {
-      throw new InvalidParameterError(`invalid console size: ${height}x${width}`);
-    }
+    checkConsoleSize(height, width);
     if (!(e.req.Tty ?? false)) return;
     e.size = { height, width };
     if (e.running && e.session) await e.session.resize(height, width);
