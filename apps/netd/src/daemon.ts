@@ -42,10 +42,11 @@ export interface Daemon {
 export function assemble(config: NetdConfig, kernel: KernelPorts, log: Logger): Runtime {
   const db = openDatabase(config.dataRoot);
   const hostNs = { path: config.hostNetns };
+  const id = engineId(config.dataRoot);
   const ipam = new DefaultIpam({
     store: new SqliteIpamStore(db),
     localPools: config.defaultAddressPools.length > 0 ? config.defaultAddressPools : undefined,
-    hostId: engineId(config.dataRoot),
+    hostId: id,
   });
   const logger = log.child({ component: 'driver' });
   const cluster = clusterParts(kernel, hostNs, log, db);
@@ -57,6 +58,7 @@ export function assemble(config: NetdConfig, kernel: KernelPorts, log: Logger): 
   ];
   const rt = buildRuntime({
     config,
+    engineId: id,
     log,
     db,
     ipam,

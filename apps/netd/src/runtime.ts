@@ -29,6 +29,8 @@ import { SqliteContainerStore } from './store/sqlite-container-store';
 /** Everything the daemon is made of, built without Nest (the composition root). */
 export interface Runtime {
   config: NetdConfig;
+  /** This daemon's persistent identity (`<data-root>/engine-id`): `docker info`'s ID, the ULA seed. */
+  engineId: string;
   log: Logger;
   db: Db;
   store: StateStore;
@@ -55,6 +57,7 @@ export interface Runtime {
 
 export interface RuntimeParts {
   config: NetdConfig;
+  engineId: string;
   log: Logger;
   db: Db;
   ipam: Ipam;

@@ -4,7 +4,6 @@ import { UnavailableError } from '@app/common';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { API_VERSION, MIN_API_VERSION } from '../http/api-version';
 import type { Runtime } from '../runtime';
-import { engineId } from '../lifecycle/engine-id';
 import { RUNTIME } from './runtime.token';
 
 export const NETD_VERSION = '0.1.0';
@@ -50,7 +49,7 @@ export class SystemController {
     const running = containers.filter((c) => c.state.status === 'running' || c.state.status === 'restarting').length;
     const paused = containers.filter((c) => c.state.status === 'paused').length;
     return {
-      ID: engineId(config.dataRoot),
+      ID: this.rt.engineId,
       Name: hostname(),
       Containers: containers.length,
       ContainersRunning: running,
