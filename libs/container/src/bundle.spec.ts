@@ -1,4 +1,4 @@
-import { buildOciConfig, capabilities, containerEnv, DEFAULT_CAPABILITIES, DEFAULT_PATH, type BundleSpec } from './bundle';
+import { buildOciConfig, capabilities, containerEnv, DEFAULT_CAPABILITIES, DEFAULT_PATH, withOverlayRoot, type BundleSpec } from './bundle';
 import { containerPaths } from './layout';
 
 const paths = containerPaths('/var/lib/netd/containers', 'a'.repeat(64));
@@ -96,5 +96,32 @@ describe('capabilities', () => {
 describe('containerEnv', () => {
   it('keeps a caller PATH and HOSTNAME', () => {
     expect(containerEnv(['PATH=/x', 'HOSTNAME=h'], 'other', false)).toEqual(['PATH=/x', 'HOSTNAME=h']);
+  });
+});
+
+describe('withOverlayRoot', () => {
+  const lowers = ['/var/lib/netd/image/layers/b', '/var/lib/netd/image/layers/a'];
+
+  it('puts the overlay first, on /, with the layers topmost first and the container upper and work dirs', () => {
+    const c = withOverlayRoot(buildOciConfig(base, paths), lowers, paths);
+    expect(c.mounts[0]).toEqual({
+      destination: '/', type: 'overlay', source: 'overlay',
+      options: [`lowerdir=${lowers.join(':')}`, `upperdir=${paths.upper}`, `workdir=${paths.work}`],
+    });
+    expect(c.mounts.slice(1)).toEqual(buildOciConfig(base, paths).mounts);
+    expect(c.root.path).toBe(paths.rootfs);
+  });
+
+  it('replaces an earlier root mount instead of adding a second one', () => {
+    const once = withOverlayRoot(buildOciConfig(base, paths), ['/old'], paths);
+    const twice = withOverlayRoot(once, lowers, paths);
+    expect(twice.mounts.filter((m) => m.destination === '/')).toHaveLength(1);
+    expect(twice.mounts[0].options?.[0]).toBe(`lowerdir=${lowers.join(':')}`);
+  });
+
+  it('refuses layer paths overlayfs cannot express and option strings past the kernel limit', () => {
+    expect(() => withOverlayRoot(buildOciConfig(base, paths), ['/a,b'], paths)).toThrow('unusable overlay path: /a,b');
+    const many = Array.from({ length: 80 }, (_, i) => `/var/lib/netd/image/layers/${'f'.repeat(48)}${i}`);
+    expect(() => withOverlayRoot(buildOciConfig(base, paths), many, paths)).toThrow(/overlay options too long/);
   });
 });

@@ -1,4 +1,5 @@
 import { InvalidParameterError } from '@app/common';
+import { overlayMountData } from '@app/kernel/runc';
 import { cgroupsPath, type CgroupMode } from './cgroups';
 import type { ContainerPaths } from './layout';
 import type { ProcessUser } from './user';
@@ -99,8 +100,21 @@ export function containerEnv(env: readonly string[], hostname: string, terminal:
 }
 
 /**
- * The config.json of a container. Pure: same spec and paths, same document. The root is the
- * overlay mounted at `paths.rootfs`; hosts, resolv.conf and hostname are bind-mounted from the
+ * `config` with the container's overlay root as runc's first mount, replacing any earlier one.
+ * runc mounts it on the bundle's (empty) rootfs directory inside the container's new mount
+ * namespace, before everything else: the overlay never exists in the host's mount table and goes
+ * away with the container's last process. Host mounts are what every later runc create copies
+ * and detaches again, so one per container made each create slower than the last.
+ */
+export function withOverlayRoot(config: OciConfig, lowers: readonly string[], paths: ContainerPaths): OciConfig {
+  const data = overlayMountData({ lowers, upper: paths.upper, work: paths.work });
+  const root: OciMount = { destination: '/', type: 'overlay', source: 'overlay', options: data.split(',') };
+  return { ...config, mounts: [root, ...config.mounts.filter((m) => m.destination !== '/')] };
+}
+
+/**
+ * The config.json of a container. Pure: same spec and paths, same document. The root is
+ * `paths.rootfs`, on which the runtime has runc mount the overlay (withOverlayRoot); hosts, resolv.conf and hostname are bind-mounted from the
  * container's directory so netd can rewrite them in place while the container runs.
  */
 export function buildOciConfig(spec: BundleSpec, paths: ContainerPaths): OciConfig {

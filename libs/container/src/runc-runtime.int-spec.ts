@@ -202,7 +202,9 @@ describeAsRoot('RuncRuntime and ContainerManager (root, runc + conmon, busybox)'
       const paths = containerPaths(STATE, r.id);
       const { pid } = (await mgr.inspect(name)).state;
       const conmonPid = Number(readFileSync(paths.conmonPidFile, 'utf8'));
-      expect(isMountPoint(paths.rootfs)).toBe(true);
+      // The overlay root exists only in the container's mount namespace, not in the host's.
+      expect(readFileSync(`/proc/${pid}/mountinfo`, 'utf8')).toMatch(new RegExp(` / / [^\\n]* - overlay overlay [^\\n]*upperdir=${paths.upper},`));
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(paths.dir);
       await mgr.delete(name, { force: true });
       expect(isMountPoint(paths.rootfs)).toBe(false);
       expect((await new RuncCli({ root: RUNC_ROOT }).list()).map((c) => c.id)).not.toContain(r.id);

@@ -1,12 +1,13 @@
 import { ConflictError, NotFoundError } from '@app/common';
 import {
-  CONMON_STDERR, RuncCli, connectConmonAttach, isMountPoint, mountOverlay, resizeConmonConsole, startConmon, startConmonExec, unmountPath, type RuncState,
+  CONMON_STDERR, RuncCli, connectConmonAttach, isMountPoint, resizeConmonConsole, startConmon, startConmonExec, unmountPath, type RuncState,
 } from '@app/kernel/runc';
 import { existsSync, watch } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readK8sLog, type LogEntry, type LogReadOptions } from './k8s-log';
+import { withOverlayRoot, type OciConfig } from './bundle';
 import { containerPaths, type ContainerPaths } from './layout';
 import {
   Runtime,
@@ -70,7 +71,8 @@ export class RuncRuntime extends Runtime {
     await Promise.all([p.upper, p.work, p.rootfs, p.exitDir, this.opts.socketDir, this.opts.runcRoot].map((d) => mkdir(d, { recursive: true })));
     await rm(p.exitFile, { force: true });
     await rm(p.pidFile, { force: true });
-    if (!isMountPoint(p.rootfs)) mountOverlay({ target: p.rootfs, lowers: spec.lowers, upper: p.upper, work: p.work });
+    const config = JSON.parse(await readFile(p.config, 'utf8')) as OciConfig;
+    await writeFile(p.config, JSON.stringify(withOverlayRoot(config, spec.lowers, p)));
     try {
       return await startConmon({
         id: spec.id,
@@ -90,7 +92,6 @@ export class RuncRuntime extends Runtime {
       });
     } catch (e) {
       await this.runc.delete(spec.id, true).catch(() => undefined);
-      if (isMountPoint(p.rootfs)) unmountPath(p.rootfs);
       throw e;
     }
   }
@@ -117,6 +118,7 @@ export class RuncRuntime extends Runtime {
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const p = this.paths(id);
     const s = this.known(id) ? await this.runc.state(id) : undefined;
+    // An earlier netd mounted the overlay on the host itself; a container it started may keep one.
     const mounted = isMountPoint(p.rootfs);
     if (!s && !mounted) throw new NotFoundError(`No such container: ${id}`);
     if (s && (s.status === 'running' || s.status === 'paused') && !opts.force) {
