@@ -120,6 +120,24 @@ describeAsRoot('RuncRuntime and ContainerManager (root, runc + conmon, busybox)'
       }
     });
 
+    it("writes go to the container's upper dir, and a read-only root refuses them", async () => {
+      const rw = named('rw');
+      const r = await mgr.create(spec({ name: rw, cmd: ['sh', '-c', 'echo x > /written'] }));
+      const rwExit = mgr.wait(rw, 'next-exit');
+      await mgr.start(rw);
+      expect(await rwExit).toEqual({ statusCode: 0 });
+      expect(readFileSync(join(containerPaths(STATE, r.id).upper, 'written'), 'utf8')).toBe('x\n');
+
+      const ro = named('ro');
+      await mgr.create(spec({ name: ro, cmd: ['sh', '-c', 'echo x > /written'], readonlyRootfs: true }));
+      const roExit = mgr.wait(ro, 'next-exit');
+      await mgr.start(ro);
+      expect(await roExit).toEqual({ statusCode: 1 });
+      const lines = [];
+      for await (const e of await mgr.logs(ro)) lines.push(e.text);
+      expect(lines.join('')).toContain('Read-only file system');
+    });
+
     it('runs echo hi: the log holds "hi" and the exit code is 0', async () => {
       const name = named('echo');
       await mgr.create(spec({ name, cmd: ['echo', 'hi'] }));
