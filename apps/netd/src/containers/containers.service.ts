@@ -201,7 +201,8 @@ export class ContainersService {
 
   /**
    * A stopped container holds no kernel objects, as with Docker: endpoints and namespace go, and
-   * the runtime's state with the rootfs mount (the next start creates them again).
+   * the runtime's state (the next start creates them again; the rootfs mount lived only in the
+   * container's mount namespace and went with its last process).
    */
   private release(id: string): Promise<void> {
     const running = this.releasing.get(id);
