@@ -3,9 +3,10 @@ import { toNftScript } from '../bridge/firewall-rules';
 import { renderOverlayFirewall } from './overlay-firewall';
 
 describe(renderOverlayFirewall.name, () => {
-  it('admits VXLAN only from known VTEPs, masquerades egress and fences internal networks', () => {
+  it('admits VXLAN only from known VTEPs, exempts it from conntrack, masquerades egress and fences internal networks', () => {
     const t = renderOverlayFirewall({
       vxlanPort: 4789,
+      vtep: IpAddr.parse('192.0.2.1'),
       peers: [IpAddr.parse('192.0.2.3'), IpAddr.parse('192.0.2.2'), IpAddr.parse('192.0.2.2')],
       networks: [
         { bridge: 'ov-bbbbbbbbbbbb', internal: true, subnets: [Prefix.parse('10.2.0.0/16')] },
@@ -21,6 +22,14 @@ describe(renderOverlayFirewall.name, () => {
         '\t}',
         '\tset vxlan_peers6 {',
         '\t\ttype ipv6_addr',
+        '\t}',
+        '\tchain vxlan_notrack_in {',
+        '\t\ttype filter hook prerouting priority raw; policy accept;',
+        '\t\tip daddr 192.0.2.1 ip saddr @vxlan_peers4 udp dport 4789 notrack',
+        '\t}',
+        '\tchain vxlan_notrack_out {',
+        '\t\ttype filter hook output priority raw; policy accept;',
+        '\t\tip saddr 192.0.2.1 ip daddr @vxlan_peers4 udp dport 4789 notrack',
         '\t}',
         '\tchain input {',
         '\t\ttype filter hook input priority filter; policy accept;',
@@ -46,5 +55,14 @@ describe(renderOverlayFirewall.name, () => {
     const t = renderOverlayFirewall({ vxlanPort: 8472, peers: [], networks: [] });
     expect(t.body).toContain('udp dport 8472 ip saddr != @vxlan_peers4 drop');
     expect(t.body).not.toContain('elements');
+  });
+
+  it('exempts nothing from conntrack outside a cluster or without peers, and uses the IPv6 peer set for an IPv6 VTEP', () => {
+    expect(renderOverlayFirewall({ vxlanPort: 4789, peers: [IpAddr.parse('192.0.2.2')], networks: [] }).body).not.toContain('notrack');
+    expect(renderOverlayFirewall({ vxlanPort: 4789, vtep: IpAddr.parse('192.0.2.1'), peers: [], networks: [] }).body).not.toContain('notrack');
+    const v6 = renderOverlayFirewall({ vxlanPort: 4789, vtep: IpAddr.parse('fd00::1'), peers: [IpAddr.parse('fd00::2')], networks: [] }).body;
+    expect(v6).toContain('ip6 daddr fd00::1 ip6 saddr @vxlan_peers6 udp dport 4789 notrack');
+    expect(v6).toContain('ip6 saddr fd00::1 ip6 daddr @vxlan_peers6 udp dport 4789 notrack');
+    expect(v6).toContain('udp dport 4789 ip6 saddr != @vxlan_peers6 drop');
   });
 });

@@ -10,6 +10,8 @@ export interface OverlayFirewallNetwork {
 
 export interface OverlayFirewallState {
   readonly vxlanPort: number;
+  /** This node's VTEP; undefined outside a cluster. No VTEP or no peer: nothing is exempt from conntrack. */
+  readonly vtep?: IpAddr;
   /** Remote VTEPs of every known peer: the only sources allowed to send VXLAN here. */
   readonly peers: readonly IpAddr[];
   readonly networks: readonly OverlayFirewallNetwork[];
@@ -20,6 +22,12 @@ export interface OverlayFirewallState {
  * bridge driver's). VXLAN carries no authentication: anyone reaching UDP 4789 could inject frames
  * into a network, so inbound VXLAN is dropped unless it comes from a known peer VTEP. Non-internal
  * overlays egress through their own host (masquerade); internal ones cannot leave the bridge.
+ *
+ * VXLAN between this node's VTEP and a known peer skips conntrack (`notrack` at raw priority,
+ * before conntrack): both directions go to the VXLAN port, so the kernel never sees a reply and
+ * kept two UNREPLIED entries per inner flow and host, looked up for every packet, and nothing
+ * needs them (the peer filter on input is stateless; masquerade only matches the overlay's own
+ * subnets). VXLAN from anywhere else is still tracked and dropped on input.
  */
 export const OVERLAY_TABLE_NAME = 'netd_overlay';
 
@@ -49,9 +57,18 @@ export function renderOverlayFirewall(s: OverlayFirewallState, tableName = OVERL
     }
     for (const sub of n.subnets) postrouting.push(`${kw(sub)} saddr ${sub.network()} oifname != ${br} masquerade`);
   }
+  const notrack: string[] = [];
+  if (s.vtep && s.peers.some((p) => p.family === s.vtep!.family)) {
+    const [fam, set] = s.vtep.family === 4 ? ['ip', '@vxlan_peers4'] : ['ip6', '@vxlan_peers6'];
+    notrack.push(
+      chain('vxlan_notrack_in', 'type filter hook prerouting priority raw; policy accept;', [`${fam} daddr ${s.vtep} ${fam} saddr ${set} udp dport ${s.vxlanPort} notrack`]),
+      chain('vxlan_notrack_out', 'type filter hook output priority raw; policy accept;', [`${fam} saddr ${s.vtep} ${fam} daddr ${set} udp dport ${s.vxlanPort} notrack`]),
+    );
+  }
   const body = [
     peerSet('vxlan_peers4', 'ipv4_addr', s.peers.filter((p) => p.family === 4)),
     peerSet('vxlan_peers6', 'ipv6_addr', s.peers.filter((p) => p.family === 6)),
+    ...notrack,
     chain('input', 'type filter hook input priority filter; policy accept;', [
       `udp dport ${s.vxlanPort} ip saddr != @vxlan_peers4 drop`,
       `udp dport ${s.vxlanPort} ip6 saddr != @vxlan_peers6 drop`,

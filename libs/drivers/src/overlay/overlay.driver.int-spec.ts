@@ -144,6 +144,18 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
     expect(failed).toEqual([]);
   });
 
+  it('keeps VXLAN between known peers out of conntrack, while other traffic to the host is still tracked', async () => {
+    const [h1, h2] = hosts;
+    expect(await pings(h1.sandbox!.ns.name, h2.sandbox!.ip.toString())).toBe(true);
+    for (const h of [h1, h2]) {
+      // A ping to the host's own gateway address: proof that conntrack runs in this namespace.
+      expect(await pings(h.sandbox!.ns.name, net.gateway!.toString())).toBe(true);
+      const entries = (await nsExec(h.ns.name, 'cat', ['/proc/net/nf_conntrack'])).split('\n');
+      expect(entries.some((e) => / icmp /.test(e) && e.includes(`src=${h.sandbox!.ip} dst=${net.gateway}`))).toBe(true);
+      expect(entries.filter((e) => e.includes('dport=4789'))).toEqual([]);
+    }
+  });
+
   it('makes a learning-free, ARP-suppressing vxlan port with static FDB and neighbour entries only (no flooding)', async () => {
     for (const h of hosts) {
       const link = await vxLink(h);

@@ -280,7 +280,7 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
 
   private applyFirewall(): Promise<void> {
     const networks = [...this.networks.values()].map((n) => ({ bridge: n.bridge, internal: n.internal, subnets: n.ipv4.map((s) => s.subnet) }));
-    return this.deps.firewall.apply(this.deps.hostNs, renderOverlayFirewall({ vxlanPort: this.port, peers: this.allVteps(), networks }, this.tableName));
+    return this.deps.firewall.apply(this.deps.hostNs, renderOverlayFirewall({ vxlanPort: this.port, vtep: this.deps.vtep(), peers: this.allVteps(), networks }, this.tableName));
   }
 
   /** The MTU of the underlay: the device that carries this node's VTEP address. */
