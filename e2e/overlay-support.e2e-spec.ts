@@ -30,6 +30,8 @@ describeAsRoot('e2e support: L3 segment and DHT testnet', () => {
       expect(await reachable(a.ns.name, b.ipv6)).toBe(true);
     }
     expect(await reachable(h1.ns.name, segment.bridgeIpv4)).toBe(true);
+    // The switch runs no netfilter (where br_netfilter is loaded at all; -e: the key may be absent).
+    expect((await nsExec(segment.bridgeNs.name, 'sysctl', ['-en', 'net.bridge.bridge-nf-call-iptables'])).trim()).toMatch(/^0?$/);
     for (const h of segment.hosts) {
       expect((await nsExec(h.ns.name, 'sysctl', ['-n', 'net.ipv4.ip_forward'])).trim()).toBe('1');
       const addrs = await ipJson<{ addr_info: { local: string; tentative?: boolean }[] }[]>(h.ns.name, ['addr', 'show', 'dev', 'ul0']);

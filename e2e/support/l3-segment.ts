@@ -6,7 +6,9 @@ import { createTempNetns, nsExec, run, type TempNetns } from '@app/kernel/testin
  * and N "host" namespaces, each joined to it by a veth (`ul0` inside the host, `p<n>` on the bridge).
  * Addresses are TEST-NET-1 (192.0.2.0/24) and a ULA /64, both only inside these namespaces, so
  * nothing here can reach or be reached from the machine's own network. IPv6 addresses are `nodad`
- * (usable at once), forwarding is on in every host as on a real container host.
+ * (usable at once), forwarding is on in every host as on a real container host. The bridge stands
+ * for a physical switch, which runs no netfilter: bridged frames skip the IP hooks in its
+ * namespace (br_netfilter is on by default in every new namespace once the module is loaded).
  */
 export interface SegmentHost {
   /** 1-based index; the host's address is 192.0.2.<n>. */
@@ -35,6 +37,17 @@ export interface L3Segment {
 export const SEGMENT_V4_PREFIX = '192.0.2.';
 const BRIDGE_HOST_OCTET = 254;
 
+const BR_NETFILTER_KEYS = ['iptables', 'ip6tables', 'arptables'].map((k) => `net.bridge.bridge-nf-call-${k}`);
+
+/**
+ * br_netfilter for frames crossing the segment's bridge, in its namespace only (`-e`: the keys
+ * exist only while the module is loaded). Exported so a benchmark can also measure the former,
+ * netfilter-on simulation in the same run.
+ */
+export async function setSwitchNetfilter(bridgeNs: string, on: boolean): Promise<void> {
+  await nsExec(bridgeNs, 'sysctl', ['-qew', ...BR_NETFILTER_KEYS.map((k) => `${k}=${on ? 1 : 0}`)]);
+}
+
 export async function createL3Segment(count: number): Promise<L3Segment> {
   if (!Number.isInteger(count) || count < 1 || count > 200) throw new Error(`a segment has 1–200 hosts, not ${count}`);
   const made: TempNetns[] = [];
@@ -52,6 +65,7 @@ export async function createL3Segment(count: number): Promise<L3Segment> {
     await run('ip', ['-n', bridgeNs.name, '-6', 'addr', 'add', `${v6Prefix}${BRIDGE_HOST_OCTET.toString(16)}/64`, 'dev', 'ul', 'nodad']);
     await run('ip', ['-n', bridgeNs.name, 'link', 'set', 'ul', 'up']);
     await run('ip', ['-n', bridgeNs.name, 'link', 'set', 'lo', 'up']);
+    await setSwitchNetfilter(bridgeNs.name, false);
 
     const addHost = async (): Promise<SegmentHost> => {
       const n = hosts.length + 1;
