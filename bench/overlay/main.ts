@@ -1,7 +1,8 @@
 // bench/overlay: the VXLAN data plane of libs/drivers' OverlayDriver on real kernel objects.
 //   (a) iperf3 TCP throughput between sandboxes on two hosts over the overlay, against two
 //       sandboxes on one host's bridge (the same overlay bridge, same MTU: the only difference is
-//       the VXLAN encapsulation and the underlay hop), alternating runs, medians, ratio;
+//       the VXLAN encapsulation and the underlay hop), alternating runs, medians, ratio; over a
+//       cable between the two hosts, the segment's switch, and the former simulation (./throughput.ts);
 //   (b) convergence: from a new endpoint's announcement on host 1 to its FDB/neighbour entries
 //       programmed on host 2 and to a first successful ping from host 2 (by IP; names need the daemon);
 //   (c) node join time over real hyperswarm (./join-time.ts), into host 3's namespace;
@@ -9,7 +10,7 @@
 // Two "hosts" are namespaces on an underlay bridge namespace (e2e/support/l3-segment), the cluster
 // is the real gossip logic on an in-memory wire (FakeDiscovery, heartbeats on: without them a
 // member silent for 10 s is declared down and its endpoints withdrawn). Everything is removed at the end.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateId, IpAddr, Prefix } from '@app/common';
 import { NftFirewall, ProcSysctl, RtNetlink } from '@app/kernel';
 import { createTempNetns, type TempNetns } from '@app/kernel/testing';
@@ -18,9 +19,8 @@ import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
 import { createL3Segment, type L3Segment } from '../../e2e/support/l3-segment';
 import { measureJoinTime } from './join-time';
 import { measureScaling } from './scale';
+import { measureThroughput, RUNS, SECONDS } from './throughput';
 
-const RUNS = Number(process.env.OVERLAY_IPERF_RUNS ?? 3);
-const SECONDS = Number(process.env.OVERLAY_IPERF_SECONDS ?? 3);
 const CONVERGE_N = Number(process.env.OVERLAY_CONVERGE_N ?? 20);
 
 const median = (xs: number[]) => {
@@ -28,24 +28,6 @@ const median = (xs: number[]) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
-
-function inNs(ns: string, cmd: string, args: string[], timeout = 30_000): string {
-  const r = spawnSync('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], { encoding: 'utf8', timeout });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${ns}: ${r.stderr || r.error}`);
-  return r.stdout;
-}
-
-/** One iperf3 run: a one-shot server in `server`, a client in `client`; Gbit/s received. */
-async function iperf(client: string, server: string, ip: string): Promise<number> {
-  const srv = spawn('nsenter', [`--net=/run/netns/${server}`, 'iperf3', '-s', '-1', '-B', ip], { stdio: 'ignore' });
-  try {
-    for (let i = 0; i < 50 && !inNs(server, 'ss', ['-Hltn']).includes(`${ip}:5201`); i++) await new Promise((r) => setTimeout(r, 50));
-    const out = JSON.parse(inNs(client, 'iperf3', ['-c', ip, '-t', String(SECONDS), '-J'], (SECONDS + 20) * 1000));
-    return out.end.sum_received.bits_per_second / 1e9;
-  } finally {
-    if (srv.exitCode === null && srv.pid) process.kill(srv.pid, 'SIGKILL');
-  }
-}
 
 async function main(): Promise<void> {
   let segment: L3Segment | undefined;
@@ -113,18 +95,15 @@ async function main(): Promise<void> {
     const remote = await attach(1);
     for (const s of [a, local, remote]) s.announce();
     await settle();
-    const overlay: number[] = [];
-    const bridge: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      overlay.push(await iperf(a.ns, remote.ns, remote.ip));
-      bridge.push(await iperf(a.ns, local.ns, local.ip));
-    }
-    const mo = median(overlay);
-    const mb = median(bridge);
-    console.log(`iperf3 TCP, ${RUNS} × ${SECONDS} s, MTU 1450 both:`);
-    console.log(`  across hosts over VXLAN : ${mo.toFixed(2)} Gbit/s  (runs ${overlay.map((x) => x.toFixed(2)).join(', ')})`);
-    console.log(`  same host, same bridge  : ${mb.toFixed(2)} Gbit/s  (runs ${bridge.map((x) => x.toFixed(2)).join(', ')})`);
-    console.log(`  ratio overlay/bridge    : ${(mo / mb).toFixed(2)}  (target ≥ 0.8)`);
+    const t = await measureThroughput(segment, a, local, remote);
+    const [mc, msw, mf, mb] = [t.cable, t.switched, t.former, t.bridge].map(median);
+    const runs = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
+    console.log(`iperf3 TCP, one stream, ${RUNS} runs × ${SECONDS} s per variant in alternating rounds, MTU 1450 everywhere, Gbit/s:`);
+    console.log(`  across hosts over VXLAN, hosts on one cable        : median ${mc.toFixed(2)}  (runs ${runs(t.cable)})`);
+    console.log(`  same, through the segment's switch (no netfilter)  : median ${msw.toFixed(2)}  (runs ${runs(t.switched)})`);
+    console.log(`  same, former underlay (switch with br_netfilter)   : median ${mf.toFixed(2)}  (runs ${runs(t.former)})`);
+    console.log(`  same host, same bridge (baseline)                  : median ${mb.toFixed(2)}  (runs ${runs(t.bridge)})`);
+    console.log(`  ratio overlay/bridge: cable ${(mc / mb).toFixed(2)} (target ≥ 0.8); switch ${(msw / mb).toFixed(2)}; former underlay ${(mf / mb).toFixed(2)}; ${RUNS} runs each`);
 
     // (b) convergence
     const programmed: number[] = [];

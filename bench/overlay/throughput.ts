@@ -1,0 +1,86 @@
+// bench/overlay (a): iperf3 TCP, one stream, between sandboxes on two hosts over the overlay
+// against two sandboxes on one host's bridge, in alternating rounds, for three underlays:
+//   cable   — a veth straight between the two host namespaces (two hosts on one cable): the pair
+//             the ratio is taken from, since a real switch costs the hosts no CPU, while the
+//             segment's software switch runs on the same two cores as both hosts;
+//   switch  — the e2e segment as it is: host → veth → bridge namespace → veth → host, no netfilter
+//             on the bridge (a physical switch runs none);
+//   former  — the same switch with br_netfilter on in its namespace: the simulation measured
+//             before, printed so that figures can be compared across the change.
+// The overlay data path inside the hosts (bridge, vxlan device, nft table) is the same for all
+// three; only the route to the peer VTEP (a /32 over the cable, or the segment's /24) changes.
+import { spawn, spawnSync } from 'node:child_process';
+import type { L3Segment, SegmentHost } from '../../e2e/support/l3-segment';
+import { setSwitchNetfilter } from '../../e2e/support/l3-segment';
+
+export const RUNS = Number(process.env.OVERLAY_IPERF_RUNS ?? 5);
+export const SECONDS = Number(process.env.OVERLAY_IPERF_SECONDS ?? 3);
+const CABLE = 'cab0';
+
+export interface Sandbox {
+  readonly ns: string;
+  readonly ip: string;
+}
+
+export interface Throughput {
+  readonly cable: number[];
+  readonly switched: number[];
+  readonly former: number[];
+  readonly bridge: number[];
+}
+
+function inNs(ns: string, cmd: string, args: string[], timeout = 30_000): string {
+  const r = spawnSync('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], { encoding: 'utf8', timeout });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${ns}: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+const ip = (ns: string, ...args: string[]) => inNs(ns, 'ip', args);
+
+/** One iperf3 run: a one-shot server in `server`, a client in `client`; Gbit/s received. */
+async function iperf(client: string, server: string, addr: string): Promise<number> {
+  const srv = spawn('nsenter', [`--net=/run/netns/${server}`, 'iperf3', '-s', '-1', '-B', addr], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 50 && !inNs(server, 'ss', ['-Hltn']).includes(`${addr}:5201`); i++) await new Promise((r) => setTimeout(r, 50));
+    const out = JSON.parse(inNs(client, 'iperf3', ['-c', addr, '-t', String(SECONDS), '-J'], (SECONDS + 20) * 1000));
+    return out.end.sum_received.bits_per_second / 1e9;
+  } finally {
+    if (srv.exitCode === null && srv.pid) process.kill(srv.pid, 'SIGKILL');
+  }
+}
+
+/** The veth between the two hosts; it goes with their namespaces. Unused until {@link useCable}. */
+function plugCable(h1: SegmentHost, h2: SegmentHost): void {
+  ip(h1.ns.name, 'link', 'add', CABLE, 'type', 'veth', 'peer', 'name', CABLE, 'netns', h2.ns.name);
+  for (const h of [h1, h2]) ip(h.ns.name, 'link', 'set', CABLE, 'up');
+}
+
+function useCable(h1: SegmentHost, h2: SegmentHost, on: boolean): void {
+  for (const [h, peer] of [[h1, h2], [h2, h1]] as const) {
+    if (on) ip(h.ns.name, 'route', 'replace', `${peer.ipv4}/32`, 'dev', CABLE);
+    else ip(h.ns.name, 'route', 'del', `${peer.ipv4}/32`, 'dev', CABLE);
+  }
+}
+
+export async function measureThroughput(segment: L3Segment, a: Sandbox, local: Sandbox, remote: Sandbox): Promise<Throughput> {
+  const [h1, h2] = segment.hosts;
+  const t: Throughput = { cable: [], switched: [], former: [], bridge: [] };
+  plugCable(h1, h2);
+  for (let r = 0; r < RUNS; r++) {
+    useCable(h1, h2, true);
+    try {
+      t.cable.push(await iperf(a.ns, remote.ns, remote.ip));
+    } finally {
+      useCable(h1, h2, false);
+    }
+    t.switched.push(await iperf(a.ns, remote.ns, remote.ip));
+    await setSwitchNetfilter(segment.bridgeNs.name, true);
+    try {
+      t.former.push(await iperf(a.ns, remote.ns, remote.ip));
+    } finally {
+      await setSwitchNetfilter(segment.bridgeNs.name, false);
+    }
+    t.bridge.push(await iperf(a.ns, local.ns, local.ip));
+  }
+  return t;
+}
