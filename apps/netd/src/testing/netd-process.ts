@@ -181,7 +181,7 @@ export function api(socket: string, method: string, path: string, body?: unknown
 /**
  * Remove a test daemon's directory even when the daemon died with containers running (a failed
  * suite): force-delete the containers of its runc root (their processes and conmons end), unmount
- * whatever is still mounted below it (rootfs overlays, namespace bind mounts; deepest first), delete
+ * whatever is still mounted below it (namespace bind mounts with --netns-dir there; deepest first), delete
  * the namespaces its database names under /run/netns, then delete the tree.
  */
 export function removeDir(dir: string): void {
