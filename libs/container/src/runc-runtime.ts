@@ -3,7 +3,7 @@ import {
   CONMON_STDERR, RuncCli, connectConmonAttach, isMountPoint, resizeConmonConsole, startConmon, startConmonExec, unmountPath, type RuncState,
 } from '@app/kernel/runc';
 import { existsSync, watch } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readK8sLog, type LogEntry, type LogReadOptions } from './k8s-log';
@@ -71,8 +71,10 @@ export class RuncRuntime extends Runtime {
     await Promise.all([p.upper, p.work, p.rootfs, p.exitDir, this.opts.socketDir, this.opts.runcRoot].map((d) => mkdir(d, { recursive: true })));
     await rm(p.exitFile, { force: true });
     await rm(p.pidFile, { force: true });
+    // Through a new file and a rename: a crash or a concurrent exec never sees half a config.
     const config = JSON.parse(await readFile(p.config, 'utf8')) as OciConfig;
-    await writeFile(p.config, JSON.stringify(withOverlayRoot(config, spec.lowers, p)));
+    await writeFile(`${p.config}.new`, JSON.stringify(withOverlayRoot(config, spec.lowers, p)));
+    await rename(`${p.config}.new`, p.config);
     try {
       return await startConmon({
         id: spec.id,
