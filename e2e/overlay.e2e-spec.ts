@@ -166,15 +166,24 @@ describeAsRoot('overlay networks across three hosts (e2e)', () => {
       nodes.flatMap((n) =>
         Array.from({ length: PER_HOST }, async (_, i) => {
           const name = `bulk${n.host.n}-${i}-${tag}`;
-          const c = await api(n.netd.socket, 'POST', `/containers/create?name=${name}`, { Image: 'busybox', Cmd: ['sleep', '3600'], HostConfig: { NetworkMode: 'ov1' } });
-          if (c.status !== 201) return { n, name, error: `create ${c.status} ${c.text}` };
-          const s = await api(n.netd.socket, 'POST', `/containers/${c.body.Id}/start`);
-          return { n, name, error: s.status === 204 ? undefined : `start ${s.status} ${s.text}` };
+          try {
+            const c = await api(n.netd.socket, 'POST', `/containers/create?name=${name}`, { Image: 'busybox', Cmd: ['sleep', '3600'], HostConfig: { NetworkMode: 'ov1' } });
+            if (c.status !== 201) return { n, name, error: `create ${c.status} ${c.text}` };
+            const s = await api(n.netd.socket, 'POST', `/containers/${c.body.Id}/start`);
+            return { n, name, error: s.status === 204 ? undefined : `start ${s.status} ${s.text}` };
+          } catch (e) {
+            return { n, name, error: `${(e as Error).message} after ${Date.now() - started} ms` };
+          }
         }),
       ),
     );
     const elapsed = Date.now() - started;
-    expect(made.filter((m) => m.error).map((m) => `${m.name}: ${m.error}`)).toEqual([]);
+    const failed = made.filter((m) => m.error);
+    // What the daemons said (warnings and errors) is what tells a slow start from a stuck one.
+    for (const n of new Set(failed.map((m) => m.n))) {
+      console.log(`host ${n.host.n} log (warn and above):\n${n.netd.logs().split('\n').filter((l) => /"level":(4|5|6)\d/.test(l)).slice(-40).join('\n')}`);
+    }
+    expect(failed.map((m) => `${m.name}: ${m.error}`)).toEqual([]);
     const ips = await Promise.all(made.map((m) => ipOn(m.n, m.name)));
     console.log(`3 × ${PER_HOST} containers created and started concurrently in ${elapsed} ms`);
     expect(ips.filter((ip) => !ip)).toEqual([]);
