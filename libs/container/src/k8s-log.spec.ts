@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { K8sLogAssembler, parseK8sLine, readK8sLog, type LogEntry } from './k8s-log';
+import { K8sLogAssembler, parseK8sLine, readK8sLog, unsentOutput, type LogEntry } from './k8s-log';
 
 const T = '2026-11-28T00:02:14.972152092+00:00';
 
@@ -61,5 +61,28 @@ describe('readK8sLog', () => {
 
   it('yields nothing for a log not written yet', async () => {
     expect(await collect(readK8sLog(join(dir, 'missing'), {}, () => true))).toEqual([]);
+  });
+});
+
+describe('unsentOutput', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'netd-unsent-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'exec.log');
+  writeFileSync(log, [
+    '2026-11-28T05:00:00.000000001Z stdout F out',
+    '2026-11-28T05:00:00.000000002Z stderr P e',
+    '2026-11-28T05:00:00.000000003Z stderr F rr',
+    '2026-11-28T05:00:00.000000004Z stdout P no newline',
+    '',
+  ].join('\n'));
+
+  it('gives, per stream, what the log holds past the bytes already sent', async () => {
+    const rest = await unsentOutput(log, { stdout: 4, stderr: 0 });
+    expect(rest.map(([s, d]) => [s, d.toString()])).toEqual([['stdout', 'no newline'], ['stderr', 'err\n']]);
+  });
+
+  it('gives nothing when everything was sent, and nothing for a missing log', async () => {
+    expect(await unsentOutput(log, { stdout: 14, stderr: 4 })).toEqual([]);
+    expect(await unsentOutput(join(dir, 'none.log'), { stdout: 0, stderr: 0 })).toEqual([]);
   });
 });

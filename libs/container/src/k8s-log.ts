@@ -110,3 +110,19 @@ export async function* readK8sLog(
   }
   yield* asm.flush().filter((e) => inWindow(e.time, opts));
 }
+
+/**
+ * Per stream, the bytes of a conmon log past the first `sent` of that stream: what a reader of
+ * the attach socket did not get although conmon logged it (empty where the log has no more).
+ */
+export async function unsentOutput(path: string, sent: Readonly<Record<'stdout' | 'stderr', number>>): Promise<Array<['stdout' | 'stderr', Buffer]>> {
+  const logged = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  // follow with a finished writer: read to the end, then the pieces of an unfinished line too
+  for await (const e of readK8sLog(path, { follow: true }, () => true)) logged[e.stream].push(Buffer.from(e.text));
+  const out: Array<['stdout' | 'stderr', Buffer]> = [];
+  for (const stream of ['stdout', 'stderr'] as const) {
+    const all = Buffer.concat(logged[stream]);
+    if (all.length > sent[stream]) out.push([stream, all.subarray(sent[stream])]);
+  }
+  return out;
+}

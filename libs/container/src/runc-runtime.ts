@@ -6,7 +6,7 @@ import { existsSync, watch } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { readK8sLog, type LogEntry, type LogReadOptions } from './k8s-log';
+import { readK8sLog, unsentOutput, type LogEntry, type LogReadOptions } from './k8s-log';
 import { withOverlayRoot, type OciConfig } from './bundle';
 import { containerPaths, type ContainerPaths } from './layout';
 import {
@@ -181,15 +181,32 @@ export class RuncRuntime extends Runtime {
     }
     const sock = ex.socket;
     const exited = ex.exited;
-    // conmon is gone once the exit is known; its directory goes with it
-    const cleanup = () => void rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    exited.then(cleanup, cleanup);
+    const outputs: Array<(stream: 'stdout' | 'stderr', data: Buffer) => void> = [];
+    const closes: Array<() => void> = [];
+    const sent = { stdout: 0, stderr: 0 };
+    const emit = (stream: 'stdout' | 'stderr', data: Buffer) => {
+      sent[stream] += data.length;
+      for (const cb of outputs) cb(stream, data);
+    };
+    sock.on('data', (pkt: Buffer) => emit(pkt[0] === CONMON_STDERR ? 'stderr' : 'stdout', pkt.subarray(1)));
+    const sockClosed = new Promise<void>((res) => sock.on('close', () => res()));
+    // conmon logs every byte before it writes it to the socket, but under load it can close the
+    // socket at the exit without the last of the output (seen: a final stderr line): once both
+    // the exit is known and the socket closed, what the log holds beyond what was sent follows.
+    // Then conmon is gone, and its directory goes.
+    void Promise.all([sockClosed, exited.catch(() => undefined)])
+      .then(() => unsentOutput(join(dir, 'exec.log'), sent))
+      .then((rest) => rest.forEach(([stream, data]) => emit(stream, data)), () => undefined)
+      .finally(() => {
+        for (const cb of closes) cb();
+        void rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      });
     return {
       start: ex.start,
       exited,
       resize: (height, width) => resizeConmonConsole(dir, height, width),
-      onOutput: (cb) => void sock.on('data', (pkt: Buffer) => cb(pkt[0] === CONMON_STDERR ? 'stderr' : 'stdout', pkt.subarray(1))),
-      onClose: (cb) => void sock.on('close', cb),
+      onOutput: (cb) => void outputs.push(cb),
+      onClose: (cb) => void closes.push(cb),
       write: (data) => void (sock.writable && sock.write(data)),
       closeStdin: () => void (sock.writable && sock.end()),
       close: () => void sock.destroy(),
