@@ -190,10 +190,10 @@ export class RuncRuntime extends Runtime {
     };
     sock.on('data', (pkt: Buffer) => emit(pkt[0] === CONMON_STDERR ? 'stderr' : 'stdout', pkt.subarray(1)));
     const sockClosed = new Promise<void>((res) => sock.on('close', () => res()));
-    // conmon logs every byte before it writes it to the socket, but under load it can close the
-    // socket at the exit without the last of the output (seen: a final stderr line): once both
-    // the exit is known and the socket closed, what the log holds beyond what was sent follows.
-    // Then conmon is gone, and its directory goes.
+    // conmon logs every byte it reads before writing it to the socket; a root test under load
+    // once got stdout but not the final stderr line over the socket. So once both the exit is
+    // known and the socket closed, what the log holds beyond what was sent follows. Then conmon
+    // is gone, and its directory goes.
     void Promise.all([sockClosed, exited.catch(() => undefined)])
       .then(() => unsentOutput(join(dir, 'exec.log'), sent))
       .then((rest) => rest.forEach(([stream, data]) => emit(stream, data)), () => undefined)
