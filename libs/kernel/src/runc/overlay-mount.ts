@@ -15,22 +15,18 @@ export interface OverlaySpec {
   readonly work: string;
 }
 
-/** The mount options string, or InvalidParameter for paths overlayfs cannot express. */
-export function overlayOptions(spec: OverlaySpec): string {
+/**
+ * The overlay's mount data, or InvalidParameter for paths overlayfs cannot express and for a
+ * string past the kernel's limit: a page, past which mount(2) fails with a bare EINVAL (runc
+ * passes it on unchanged).
+ */
+export function overlayMountData(spec: OverlaySpec): string {
   if (spec.lowers.length === 0) throw new InvalidParameterError('overlay mount needs at least one lower directory');
   for (const p of [...spec.lowers, spec.upper, spec.work]) {
     // ':' separates lowers and ',' separates options; the kernel has no escaping we can rely on.
     if (!p.startsWith('/') || /[:,\n]/.test(p)) throw new InvalidParameterError(`unusable overlay path: ${p}`);
   }
-  return `lowerdir=${spec.lowers.join(':')},upperdir=${spec.upper},workdir=${spec.work}`;
-}
-
-/**
- * The mount data for an overlay, checked against the kernel's limit: a page-sized option string,
- * past which mount(2) fails with a bare EINVAL (runc passes it to mount(2) unchanged).
- */
-export function overlayMountData(spec: OverlaySpec): string {
-  const data = overlayOptions(spec);
+  const data = `lowerdir=${spec.lowers.join(':')},upperdir=${spec.upper},workdir=${spec.work}`;
   if (data.length >= 4096) throw new InvalidParameterError(`overlay options too long (${data.length} bytes, ${spec.lowers.length} layers)`);
   return data;
 }
