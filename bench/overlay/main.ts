@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { generateId, IpAddr, Prefix } from '@app/common';
 import { NftFirewall, ProcSysctl, RtNetlink } from '@app/kernel';
 import { createTempNetns, type TempNetns } from '@app/kernel/testing';
-import { OverlayDriver } from '@app/drivers';
+import { OPTION_VXLANID_LIST, OverlayDriver } from '@app/drivers';
 import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
 import { createL3Segment, type L3Segment } from '../../e2e/support/l3-segment';
 import { measureJoinTime } from './join-time';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       await h.driver.createNetwork({
         networkId: net.id,
         name: net.name,
-        options: h.driver.parseOptions({ 'com.docker.network.driver.overlay.vxlanid_list': String(net.vni) }),
+        options: h.driver.parseOptions({ [OPTION_VXLANID_LIST]: String(net.vni) }),
         internal: false,
         enableIpv6: false,
         ipv4: [{ subnet, gateway: net.gateway }],

@@ -1,5 +1,5 @@
 import { ConflictError, InvalidParameterError, IpAddr, MacAddr, NotFoundError, Prefix, generateId } from '@app/common';
-import type { OverlayDriver } from '@app/drivers';
+import { OPTION_VXLANID_LIST, type OverlayDriver } from '@app/drivers';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import {
   HyperswarmDiscovery,
@@ -70,7 +70,6 @@ export interface ClusterDeps {
 }
 
 
-const VXLANID = 'com.docker.network.driver.overlay.vxlanid_list';
 
 /**
  * Cluster membership and overlay networks on this node (issue 9). netd is its own DHT bootstrap
@@ -289,7 +288,7 @@ export class ClusterService {
   private async materialize(net: ClusterNetwork): Promise<void> {
     const discovery = this.discovery;
     if (!discovery) return;
-    const options = { [VXLANID]: String(net.vni) };
+    const options = { [OPTION_VXLANID_LIST]: String(net.vni) };
     let record = this.d.store.getNetwork(net.id);
     if (!record) {
       const block = discovery.blocks(net.id)[0] ?? (await discovery.leaseBlock(net.id));

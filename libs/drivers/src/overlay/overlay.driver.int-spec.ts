@@ -5,6 +5,7 @@ import type { ClusterNetwork } from '@app/overlay';
 import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
 import { eventually, pings } from '../testing/processes';
 import { OverlayDriver } from './overlay.driver';
+import { OPTION_VXLANID_LIST } from './overlay.options';
 
 // The data plane on real kernel objects, without the daemon: three "hosts" (namespaces) on an
 // underlay bridge in its own namespace, TEST-NET-1 addresses only inside those namespaces, the real
@@ -31,6 +32,19 @@ interface Host {
   readonly discovery: FakeDiscovery;
   readonly errors: unknown[];
   sandbox?: { ns: TempNetns; endpointId: string; ip: IpAddr; mac: MacAddr };
+}
+
+/** The cluster network on one host, as netd's cluster service creates it in the driver. */
+function createOn(driver: OverlayDriver, net: ClusterNetwork): Promise<void> {
+  return driver.createNetwork({
+    networkId: net.id,
+    name: net.name,
+    options: driver.parseOptions({ [OPTION_VXLANID_LIST]: String(net.vni) }),
+    internal: false,
+    enableIpv6: false,
+    ipv4: [{ subnet: net.subnet, gateway: net.gateway }],
+    ipv6: [],
+  });
 }
 
 describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
@@ -101,15 +115,7 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
     for (const h of hosts) {
       expect(h.discovery.networks().map((x) => [x.id, x.vni])).toEqual([[net.id, net.vni]]);
       h.discovery.join(net.id);
-      await h.driver.createNetwork({
-        networkId: net.id,
-        name: net.name,
-        options: h.driver.parseOptions({ 'com.docker.network.driver.overlay.vxlanid_list': String(net.vni) }),
-        internal: false,
-        enableIpv6: false,
-        ipv4: [{ subnet, gateway: net.gateway }],
-        ipv6: [],
-      });
+      await createOn(h.driver, net);
     }
     const blocks = await Promise.all(hosts.map((h) => h.discovery.leaseBlock(net.id)));
     expect(new Set(blocks.map(String)).size).toBe(3);
@@ -206,15 +212,7 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
     }
     expect((await vxLink(h2)).linkinfo?.info_data?.proxy).toBeUndefined();
 
-    await h2.driver.createNetwork({
-      networkId: net.id,
-      name: net.name,
-      options: h2.driver.parseOptions({ 'com.docker.network.driver.overlay.vxlanid_list': String(net.vni) }),
-      internal: false,
-      enableIpv6: false,
-      ipv4: [{ subnet: net.subnet, gateway: net.gateway }],
-      ipv6: [],
-    });
+    await createOn(h2.driver, net);
     expect((await vxLink(h2)).linkinfo?.info_data?.proxy).toBe(true);
     expect((await remoteFdb(h2)).map((e) => `${e.mac} ${e.dst}`).sort()).toEqual(fdbBefore);
     expect(await permanent(h2.ns.name, ['dev', vx()])).toEqual(expected(others));
