@@ -9,7 +9,8 @@
 //             before, printed so that figures can be compared across the change.
 // The overlay data path inside the hosts (bridge, vxlan device, nft table) is the same for all
 // three; only the route to the peer VTEP (a /32 over the cable, or the segment's /24) changes.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { startIn } from '@app/drivers/testing/processes';
 import type { L3Segment, SegmentHost } from '../../e2e/support/l3-segment';
 import { setSwitchNetfilter } from '../../e2e/support/l3-segment';
 
@@ -39,13 +40,13 @@ const ip = (ns: string, ...args: string[]) => inNs(ns, 'ip', args);
 
 /** One iperf3 run: a one-shot server in `server`, a client in `client`; Gbit/s received. */
 async function iperf(client: string, server: string, addr: string): Promise<number> {
-  const srv = spawn('nsenter', [`--net=/run/netns/${server}`, 'iperf3', '-s', '-1', '-B', addr], { stdio: 'ignore' });
+  const srv = startIn(server, 'iperf3', ['-s', '-1', '-B', addr]);
   try {
     for (let i = 0; i < 50 && !inNs(server, 'ss', ['-Hltn']).includes(`${addr}:5201`); i++) await new Promise((r) => setTimeout(r, 50));
     const out = JSON.parse(inNs(client, 'iperf3', ['-c', addr, '-t', String(SECONDS), '-J'], (SECONDS + 20) * 1000));
     return out.end.sum_received.bits_per_second / 1e9;
   } finally {
-    if (srv.exitCode === null && srv.pid) process.kill(srv.pid, 'SIGKILL');
+    await srv.stop();
   }
 }
 
