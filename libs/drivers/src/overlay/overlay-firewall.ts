@@ -58,11 +58,12 @@ export function renderOverlayFirewall(s: OverlayFirewallState, tableName = OVERL
     for (const sub of n.subnets) postrouting.push(`${kw(sub)} saddr ${sub.network()} oifname != ${br} masquerade`);
   }
   const notrack: string[] = [];
-  if (s.vtep && s.peers.some((p) => p.family === s.vtep!.family)) {
-    const [fam, set] = s.vtep.family === 4 ? ['ip', '@vxlan_peers4'] : ['ip6', '@vxlan_peers6'];
+  const vtep = s.vtep;
+  if (vtep && s.peers.some((p) => p.family === vtep.family)) {
+    const [fam, set] = vtep.family === 4 ? ['ip', '@vxlan_peers4'] : ['ip6', '@vxlan_peers6'];
     notrack.push(
-      chain('vxlan_notrack_in', 'type filter hook prerouting priority raw; policy accept;', [`${fam} daddr ${s.vtep} ${fam} saddr ${set} udp dport ${s.vxlanPort} notrack`]),
-      chain('vxlan_notrack_out', 'type filter hook output priority raw; policy accept;', [`${fam} saddr ${s.vtep} ${fam} daddr ${set} udp dport ${s.vxlanPort} notrack`]),
+      chain('vxlan_notrack_in', 'type filter hook prerouting priority raw; policy accept;', [`${fam} daddr ${vtep} ${fam} saddr ${set} udp dport ${s.vxlanPort} notrack`]),
+      chain('vxlan_notrack_out', 'type filter hook output priority raw; policy accept;', [`${fam} saddr ${vtep} ${fam} daddr ${set} udp dport ${s.vxlanPort} notrack`]),
     );
   }
   const body = [
