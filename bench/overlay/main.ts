@@ -2,7 +2,8 @@
 //   (a) iperf3 TCP throughput between sandboxes on two hosts over the overlay, against two
 //       sandboxes on one host's bridge (the same overlay bridge, same MTU: the only difference is
 //       the VXLAN encapsulation and the underlay hop), alternating runs, medians, ratio; over a
-//       cable between the two hosts, the segment's switch, and the former simulation (./throughput.ts);
+//       cable between the two hosts and the segment's switch, next to the kernel floor, the same
+//       pair of pairs built with `ip` alone (./throughput.ts, ./kernel-floor.ts);
 //   (b) convergence: from a new endpoint's announcement on host 1 to its FDB/neighbour entries
 //       programmed on host 2 and to a first successful ping from host 2 (by IP; names need the daemon);
 //   (c) node join time over real hyperswarm (./join-time.ts), into host 3's namespace;
@@ -17,6 +18,7 @@ import { createTempNetns, type TempNetns } from '@app/kernel/testing';
 import { OPTION_VXLANID_LIST, OverlayDriver } from '@app/drivers';
 import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
 import { createL3Segment, type L3Segment } from '../../e2e/support/l3-segment';
+import { createKernelFloor, type KernelFloor } from './kernel-floor';
 import { measureJoinTime } from './join-time';
 import { measureScaling } from './scale';
 import { measureThroughput, RUNS, SECONDS } from './throughput';
@@ -31,6 +33,7 @@ const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 async function main(): Promise<void> {
   let segment: L3Segment | undefined;
+  let floor: KernelFloor | undefined;
   const sandboxes: TempNetns[] = [];
   const onHost1: TempNetns[] = [];
   const netlink = new RtNetlink();
@@ -95,15 +98,20 @@ async function main(): Promise<void> {
     const remote = await attach(1);
     for (const s of [a, local, remote]) s.announce();
     await settle();
-    const t = await measureThroughput(segment, a, local, remote);
-    const [mc, msw, mf, mb] = [t.cable, t.switched, t.former, t.bridge].map(median);
+    floor = await createKernelFloor();
+    const t = await measureThroughput(segment, a, local, remote, floor);
+    await floor.dispose();
+    const [mc, msw, mb, mfo, mfb] = [t.cable, t.switched, t.bridge, t.floorOverlay, t.floorBridge].map(median);
     const runs = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
     console.log(`iperf3 TCP, one stream, ${RUNS} runs × ${SECONDS} s per variant in alternating rounds, MTU 1450 everywhere, Gbit/s:`);
     console.log(`  across hosts over VXLAN, hosts on one cable        : median ${mc.toFixed(2)}  (runs ${runs(t.cable)})`);
     console.log(`  same, through the segment's switch (no netfilter)  : median ${msw.toFixed(2)}  (runs ${runs(t.switched)})`);
-    console.log(`  same, former underlay (switch with br_netfilter)   : median ${mf.toFixed(2)}  (runs ${runs(t.former)})`);
     console.log(`  same host, same bridge (baseline)                  : median ${mb.toFixed(2)}  (runs ${runs(t.bridge)})`);
-    console.log(`  ratio overlay/bridge: cable ${(mc / mb).toFixed(2)} (target ≥ 0.8); switch ${(msw / mb).toFixed(2)}; former underlay ${(mf / mb).toFixed(2)}; ${RUNS} runs each`);
+    console.log(`  kernel floor, \`ip\` only, no netd: over VXLAN, cable : median ${mfo.toFixed(2)}  (runs ${runs(t.floorOverlay)})`);
+    console.log(`  kernel floor, same host, same bridge               : median ${mfb.toFixed(2)}  (runs ${runs(t.floorBridge)})`);
+    const ratio = mc / mb;
+    const floorRatio = mfo / mfb;
+    console.log(`  ratio overlay/bridge: cable ${ratio.toFixed(2)} (target ≥ 0.8); switch ${(msw / mb).toFixed(2)}; kernel floor ${floorRatio.toFixed(2)}; netd's cable ratio / the floor's ${(ratio / floorRatio).toFixed(2)}; ${RUNS} runs each`);
 
     // (b) convergence
     const programmed: number[] = [];
@@ -139,6 +147,7 @@ async function main(): Promise<void> {
     for (const d of discoveries) await d.stop().catch(() => undefined);
     netlink.close();
     firewall.close();
+    await floor?.dispose();
     for (const s of sandboxes) await s.dispose().catch(() => undefined);
     await segment?.dispose();
   }

@@ -1,18 +1,18 @@
 // bench/overlay (a): iperf3 TCP, one stream, between sandboxes on two hosts over the overlay
-// against two sandboxes on one host's bridge, in alternating rounds, for three underlays:
+// against two sandboxes on one host's bridge, in alternating rounds, for two underlays:
 //   cable   — a veth straight between the two host namespaces (two hosts on one cable): the pair
 //             the ratio is taken from, since a real switch costs the hosts no CPU, while the
 //             segment's software switch runs on the same two cores as both hosts;
 //   switch  — the e2e segment as it is: host → veth → bridge namespace → veth → host, no netfilter
-//             on the bridge (a physical switch runs none);
-//   former  — the same switch with br_netfilter on in its namespace: the simulation measured
-//             before, printed so that figures can be compared across the change.
-// The overlay data path inside the hosts (bridge, vxlan device, nft table) is the same for all
-// three; only the route to the peer VTEP (a /32 over the cable, or the segment's /24) changes.
+//             on the bridge (a physical switch runs none).
+// The overlay data path inside the hosts (bridge, vxlan device, nft table) is the same for both;
+// only the route to the peer VTEP (a /32 over the cable, or the segment's /24) changes. In the
+// same rounds, the kernel floor (./kernel-floor.ts): the same overlay and bridge pair built with
+// `ip` alone, netd nowhere, measured the same way — the ratio the kernel itself gives here.
 import { spawnSync } from 'node:child_process';
 import { startIn } from '@app/drivers/testing/processes';
 import type { L3Segment, SegmentHost } from '../../e2e/support/l3-segment';
-import { setSwitchNetfilter } from '../../e2e/support/l3-segment';
+import type { KernelFloor } from './kernel-floor';
 
 export const RUNS = Number(process.env.OVERLAY_IPERF_RUNS ?? 5);
 export const SECONDS = Number(process.env.OVERLAY_IPERF_SECONDS ?? 3);
@@ -26,8 +26,10 @@ export interface Sandbox {
 export interface Throughput {
   readonly cable: number[];
   readonly switched: number[];
-  readonly former: number[];
   readonly bridge: number[];
+  /** The kernel floor's overlay pair and bridge pair. */
+  readonly floorOverlay: number[];
+  readonly floorBridge: number[];
 }
 
 function inNs(ns: string, cmd: string, args: string[], timeout = 30_000): string {
@@ -63,9 +65,9 @@ function useCable(h1: SegmentHost, h2: SegmentHost, on: boolean): void {
   }
 }
 
-export async function measureThroughput(segment: L3Segment, a: Sandbox, local: Sandbox, remote: Sandbox): Promise<Throughput> {
+export async function measureThroughput(segment: L3Segment, a: Sandbox, local: Sandbox, remote: Sandbox, floor: KernelFloor): Promise<Throughput> {
   const [h1, h2] = segment.hosts;
-  const t: Throughput = { cable: [], switched: [], former: [], bridge: [] };
+  const t: Throughput = { cable: [], switched: [], bridge: [], floorOverlay: [], floorBridge: [] };
   plugCable(h1, h2);
   for (let r = 0; r < RUNS; r++) {
     useCable(h1, h2, true);
@@ -75,13 +77,9 @@ export async function measureThroughput(segment: L3Segment, a: Sandbox, local: S
       useCable(h1, h2, false);
     }
     t.switched.push(await iperf(a.ns, remote.ns, remote.ip));
-    await setSwitchNetfilter(segment.bridgeNs.name, true);
-    try {
-      t.former.push(await iperf(a.ns, remote.ns, remote.ip));
-    } finally {
-      await setSwitchNetfilter(segment.bridgeNs.name, false);
-    }
     t.bridge.push(await iperf(a.ns, local.ns, local.ip));
+    t.floorOverlay.push(await iperf(floor.client.ns, floor.remote.ns, floor.remote.ip));
+    t.floorBridge.push(await iperf(floor.client.ns, floor.local.ns, floor.local.ip));
   }
   return t;
 }

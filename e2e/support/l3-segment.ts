@@ -39,13 +39,9 @@ const BRIDGE_HOST_OCTET = 254;
 
 const BR_NETFILTER_KEYS = ['iptables', 'ip6tables', 'arptables'].map((k) => `net.bridge.bridge-nf-call-${k}`);
 
-/**
- * br_netfilter for frames crossing the segment's bridge, in its namespace only (`-e`: the keys
- * exist only while the module is loaded). Exported so a benchmark can also measure the former,
- * netfilter-on simulation in the same run.
- */
-export async function setSwitchNetfilter(bridgeNs: string, on: boolean): Promise<void> {
-  await nsExec(bridgeNs, 'sysctl', ['-qew', ...BR_NETFILTER_KEYS.map((k) => `${k}=${on ? 1 : 0}`)]);
+/** No br_netfilter for frames crossing the segment's bridge, in its namespace only (`-e`: the keys exist only while the module is loaded). */
+async function switchWithoutNetfilter(bridgeNs: string): Promise<void> {
+  await nsExec(bridgeNs, 'sysctl', ['-qew', ...BR_NETFILTER_KEYS.map((k) => `${k}=0`)]);
 }
 
 export async function createL3Segment(count: number): Promise<L3Segment> {
@@ -65,7 +61,7 @@ export async function createL3Segment(count: number): Promise<L3Segment> {
     await run('ip', ['-n', bridgeNs.name, '-6', 'addr', 'add', `${v6Prefix}${BRIDGE_HOST_OCTET.toString(16)}/64`, 'dev', 'ul', 'nodad']);
     await run('ip', ['-n', bridgeNs.name, 'link', 'set', 'ul', 'up']);
     await run('ip', ['-n', bridgeNs.name, 'link', 'set', 'lo', 'up']);
-    await setSwitchNetfilter(bridgeNs.name, false);
+    await switchWithoutNetfilter(bridgeNs.name);
 
     const addHost = async (): Promise<SegmentHost> => {
       const n = hosts.length + 1;
