@@ -3,14 +3,14 @@ import { toNftScript } from '../bridge/firewall-rules';
 import { renderOverlayFirewall } from './overlay-firewall';
 
 describe(renderOverlayFirewall.name, () => {
-  it('admits VXLAN only from known VTEPs, exempts it from conntrack, masquerades egress and fences internal networks', () => {
+  it('admits VXLAN only from known VTEPs, exempts it and frames bridged within a network from conntrack, masquerades egress and fences internal networks', () => {
     const t = renderOverlayFirewall({
       vxlanPort: 4789,
       vtep: IpAddr.parse('192.0.2.1'),
       peers: [IpAddr.parse('192.0.2.3'), IpAddr.parse('192.0.2.2'), IpAddr.parse('192.0.2.2')],
       networks: [
-        { bridge: 'ov-bbbbbbbbbbbb', internal: true, subnets: [Prefix.parse('10.2.0.0/16')] },
-        { bridge: 'ov-aaaaaaaaaaaa', internal: false, subnets: [Prefix.parse('10.1.0.0/16')] },
+        { bridge: 'ov-bbbbbbbbbbbb', internal: true, subnets: [Prefix.parse('10.2.0.0/16')], hostAddresses: [] },
+        { bridge: 'ov-aaaaaaaaaaaa', internal: false, subnets: [Prefix.parse('10.1.0.0/16')], hostAddresses: [IpAddr.parse('10.1.0.1')] },
       ],
     });
     expect(toNftScript(t)).toBe(
@@ -23,11 +23,13 @@ describe(renderOverlayFirewall.name, () => {
         '\tset vxlan_peers6 {',
         '\t\ttype ipv6_addr',
         '\t}',
-        '\tchain vxlan_notrack_in {',
+        '\tchain notrack_in {',
         '\t\ttype filter hook prerouting priority raw; policy accept;',
         '\t\tip daddr 192.0.2.1 ip saddr @vxlan_peers4 udp dport 4789 notrack',
+        '\t\tiifname "ov-aaaaaaaaaaaa" ip saddr 10.1.0.0/16 ip daddr 10.1.0.0/16 ip daddr != 10.1.0.1 notrack',
+        '\t\tiifname "ov-bbbbbbbbbbbb" ip saddr 10.2.0.0/16 ip daddr 10.2.0.0/16 notrack',
         '\t}',
-        '\tchain vxlan_notrack_out {',
+        '\tchain notrack_out {',
         '\t\ttype filter hook output priority raw; policy accept;',
         '\t\tip saddr 192.0.2.1 ip daddr @vxlan_peers4 udp dport 4789 notrack',
         '\t}',
@@ -55,6 +57,24 @@ describe(renderOverlayFirewall.name, () => {
     const t = renderOverlayFirewall({ vxlanPort: 8472, peers: [], networks: [] });
     expect(t.body).toContain('udp dport 8472 ip saddr != @vxlan_peers4 drop');
     expect(t.body).not.toContain('elements');
+  });
+
+  it('keeps traffic to every host address on the bridge tracked, per family', () => {
+    const body = renderOverlayFirewall({
+      vxlanPort: 4789,
+      peers: [],
+      networks: [
+        {
+          bridge: 'ov-cccccccccccc',
+          internal: false,
+          subnets: [Prefix.parse('10.3.0.0/24'), Prefix.parse('fd00:3::/64')],
+          hostAddresses: [IpAddr.parse('10.3.0.254'), IpAddr.parse('fd00:3::1'), IpAddr.parse('10.3.0.1'), IpAddr.parse('10.3.0.1')],
+        },
+      ],
+    }).body;
+    expect(body).toContain('iifname "ov-cccccccccccc" ip saddr 10.3.0.0/24 ip daddr 10.3.0.0/24 ip daddr != { 10.3.0.1, 10.3.0.254 } notrack');
+    expect(body).toContain('iifname "ov-cccccccccccc" ip6 saddr fd00:3::/64 ip6 daddr fd00:3::/64 ip6 daddr != fd00:3::1 notrack');
+    expect(body).not.toContain('notrack_out');
   });
 
   it('exempts nothing from conntrack outside a cluster or without peers, and uses the IPv6 peer set for an IPv6 VTEP', () => {

@@ -6,6 +6,8 @@ export interface OverlayFirewallNetwork {
   readonly bridge: string;
   readonly internal: boolean;
   readonly subnets: readonly Prefix[];
+  /** This host's addresses on the bridge (a non-internal network's gateway): traffic to them is routed, and stays tracked. */
+  readonly hostAddresses: readonly IpAddr[];
 }
 
 export interface OverlayFirewallState {
@@ -28,6 +30,14 @@ export interface OverlayFirewallState {
  * kept two UNREPLIED entries per inner flow and host, looked up for every packet, and nothing
  * needs them (the peer filter on input is stateless; masquerade only matches the overlay's own
  * subnets). VXLAN from anywhere else is still tracked and dropped on input.
+ *
+ * Frames bridged within an overlay network skip conntrack too: with br_netfilter loaded (as it is
+ * wherever Docker ran), every frame crossing a bridge goes through the IP hooks, and this table's
+ * masquerade makes conntrack run there, so each packet between two containers of a network was
+ * tracked once on each host it crossed, for nothing (no NAT, no port mapping, no stateful rule
+ * applies inside an overlay). Docker's overlay bridge sits in a namespace without conntrack; this
+ * is the same behaviour on the host's bridge. Traffic to the host's own address on the bridge and
+ * everything leaving the subnet (egress, masqueraded) is still tracked.
  */
 export const OVERLAY_TABLE_NAME = 'netd_overlay';
 
@@ -57,15 +67,25 @@ export function renderOverlayFirewall(s: OverlayFirewallState, tableName = OVERL
     }
     for (const sub of n.subnets) postrouting.push(`${kw(sub)} saddr ${sub.network()} oifname != ${br} masquerade`);
   }
-  const notrack: string[] = [];
+  const notrackIn: string[] = [];
+  const notrackOut: string[] = [];
   const vtep = s.vtep;
   if (vtep && s.peers.some((p) => p.family === vtep.family)) {
     const [fam, set] = vtep.family === 4 ? ['ip', '@vxlan_peers4'] : ['ip6', '@vxlan_peers6'];
-    notrack.push(
-      chain('vxlan_notrack_in', 'type filter hook prerouting priority raw; policy accept;', [`${fam} daddr ${vtep} ${fam} saddr ${set} udp dport ${s.vxlanPort} notrack`]),
-      chain('vxlan_notrack_out', 'type filter hook output priority raw; policy accept;', [`${fam} saddr ${vtep} ${fam} daddr ${set} udp dport ${s.vxlanPort} notrack`]),
-    );
+    notrackIn.push(`${fam} daddr ${vtep} ${fam} saddr ${set} udp dport ${s.vxlanPort} notrack`);
+    notrackOut.push(`${fam} saddr ${vtep} ${fam} daddr ${set} udp dport ${s.vxlanPort} notrack`);
   }
+  for (const n of nets) {
+    for (const sub of n.subnets) {
+      const fam = kw(sub);
+      const own = [...new Set(n.hostAddresses.filter((a) => a.family === sub.family).map(String))].sort();
+      const exceptOwn = own.length === 0 ? '' : ` ${fam} daddr != ${own.length === 1 ? own[0] : `{ ${own.join(', ')} }`}`;
+      notrackIn.push(`iifname ${q(n.bridge)} ${fam} saddr ${sub.network()} ${fam} daddr ${sub.network()}${exceptOwn} notrack`);
+    }
+  }
+  const notrack: string[] = [];
+  if (notrackIn.length > 0) notrack.push(chain('notrack_in', 'type filter hook prerouting priority raw; policy accept;', notrackIn));
+  if (notrackOut.length > 0) notrack.push(chain('notrack_out', 'type filter hook output priority raw; policy accept;', notrackOut));
   const body = [
     peerSet('vxlan_peers4', 'ipv4_addr', s.peers.filter((p) => p.family === 4)),
     peerSet('vxlan_peers6', 'ipv6_addr', s.peers.filter((p) => p.family === 6)),

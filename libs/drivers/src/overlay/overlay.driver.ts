@@ -279,7 +279,10 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
   }
 
   private applyFirewall(): Promise<void> {
-    const networks = [...this.networks.values()].map((n) => ({ bridge: n.bridge, internal: n.internal, subnets: n.ipv4.map((s) => s.subnet) }));
+    const networks = [...this.networks.values()].map((n) => {
+      const gateway = n.internal ? undefined : gatewayOf(n);
+      return { bridge: n.bridge, internal: n.internal, subnets: n.ipv4.map((s) => s.subnet), hostAddresses: gateway ? [gateway] : [] };
+    });
     return this.deps.firewall.apply(this.deps.hostNs, renderOverlayFirewall({ vxlanPort: this.port, vtep: this.deps.vtep(), peers: this.allVteps(), networks }, this.tableName));
   }
 
