@@ -21,7 +21,7 @@ import { createL3Segment, type L3Segment } from '../../e2e/support/l3-segment';
 import { createKernelFloor, type KernelFloor } from './kernel-floor';
 import { measureJoinTime } from './join-time';
 import { measureScaling } from './scale';
-import { measureThroughput, RUNS, SECONDS } from './throughput';
+import { COST_RATE_GBPS, measureCost, measureThroughput, RUNS, SECONDS } from './throughput';
 
 const CONVERGE_N = Number(process.env.OVERLAY_CONVERGE_N ?? 20);
 
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     await settle();
     floor = await createKernelFloor();
     const t = await measureThroughput(segment, a, local, remote, floor);
+    const cost = await measureCost(segment, a, local, remote, floor);
     await floor.dispose();
     const [mc, msw, mb, mfo, mfb] = [t.cable, t.switched, t.bridge, t.floorOverlay, t.floorBridge].map(median);
     const runs = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
@@ -112,6 +113,12 @@ async function main(): Promise<void> {
     const ratio = mc / mb;
     const floorRatio = mfo / mfb;
     console.log(`  ratio overlay/bridge: cable ${ratio.toFixed(2)} (target ≥ 0.8); switch ${(msw / mb).toFixed(2)}; kernel floor ${floorRatio.toFixed(2)}; netd's cable ratio / the floor's ${(ratio / floorRatio).toFixed(2)}; ${RUNS} runs each`);
+
+    const [cc, cb, cfo, cfb] = [cost.cable, cost.bridge, cost.floorOverlay, cost.floorBridge].map(median);
+    const cpu = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+    console.log(`CPU time per GB received at a fixed ${COST_RATE_GBPS} Gbit/s (both cores, both hosts), ${RUNS} runs each, medians:`);
+    console.log(`  over VXLAN, cable : netd ${cc.toFixed(0)} ms, kernel floor ${cfo.toFixed(0)} ms, netd/floor ${(cc / cfo).toFixed(2)}  (netd ${cpu(cost.cable)}; floor ${cpu(cost.floorOverlay)})`);
+    console.log(`  same bridge       : netd ${cb.toFixed(0)} ms, kernel floor ${cfb.toFixed(0)} ms, netd/floor ${(cb / cfb).toFixed(2)}  (netd ${cpu(cost.bridge)}; floor ${cpu(cost.floorBridge)})`);
 
     // (b) convergence
     const programmed: number[] = [];

@@ -9,13 +9,18 @@
 // only the route to the peer VTEP (a /32 over the cable, or the segment's /24) changes. In the
 // same rounds, the kernel floor (./kernel-floor.ts): the same overlay and bridge pair built with
 // `ip` alone, netd nowhere, measured the same way — the ratio the kernel itself gives here.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
 import { startIn } from '@app/drivers/testing/processes';
 import type { L3Segment, SegmentHost } from '../../e2e/support/l3-segment';
 import type { KernelFloor } from './kernel-floor';
 
 export const RUNS = Number(process.env.OVERLAY_IPERF_RUNS ?? 5);
 export const SECONDS = Number(process.env.OVERLAY_IPERF_SECONDS ?? 3);
+/** The fixed rate of the cost runs: below what every variant reaches, so each carries the same load. */
+export const COST_RATE_GBPS = 6;
 const CABLE = 'cab0';
 
 export interface Sandbox {
@@ -32,6 +37,26 @@ export interface Throughput {
   readonly floorBridge: number[];
 }
 
+/** CPU time (all cores, every namespace) per GB received at {@link COST_RATE_GBPS}, ms. */
+export interface Cost {
+  readonly cable: number[];
+  readonly bridge: number[];
+  readonly floorOverlay: number[];
+  readonly floorBridge: number[];
+}
+
+const CPUS = availableParallelism();
+
+/**
+ * Busy CPU seconds of the whole machine so far: CPUs × uptime − idle, both from /proc/uptime. Idle
+ * time is measured precisely (tickless idle); the per-mode tick counts of /proc/stat are sampled
+ * and, in this VM, do not even add up to the elapsed time.
+ */
+function busySeconds(): number {
+  const [up, idle] = readFileSync('/proc/uptime', 'utf8').trim().split(/\s+/).map(Number);
+  return CPUS * up - idle;
+}
+
 function inNs(ns: string, cmd: string, args: string[], timeout = 30_000): string {
   const r = spawnSync('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], { encoding: 'utf8', timeout });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${ns}: ${r.stderr || r.error}`);
@@ -40,13 +65,35 @@ function inNs(ns: string, cmd: string, args: string[], timeout = 30_000): string
 
 const ip = (ns: string, ...args: string[]) => inNs(ns, 'ip', args);
 
+/**
+ * The iperf3 client runs asynchronously: a synchronous spawn would stop this process from reading
+ * the server's output pipes for the whole run (rate-limited runs then hung now and then).
+ */
+async function iperfClient(ns: string, args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('nsenter', [`--net=/run/netns/${ns}`, 'iperf3', ...args], { encoding: 'utf8', timeout: (SECONDS + 10) * 1000 });
+  return stdout;
+}
+
 /** One iperf3 run: a one-shot server in `server`, a client in `client`; Gbit/s received. */
 async function iperf(client: string, server: string, addr: string): Promise<number> {
+  return (await iperfRun(client, server, addr)).gbps;
+}
+
+/** One run at {@link COST_RATE_GBPS}: the machine's busy CPU time over it, per GB received. */
+async function cpuPerGb(client: string, server: string, addr: string): Promise<number> {
+  const { bytes, busy } = await iperfRun(client, server, addr, COST_RATE_GBPS);
+  return (busy * 1000) / (bytes / 1e9);
+}
+
+async function iperfRun(client: string, server: string, addr: string, rateGbps?: number): Promise<{ gbps: number; bytes: number; busy: number }> {
   const srv = startIn(server, 'iperf3', ['-s', '-1', '-B', addr]);
   try {
     for (let i = 0; i < 50 && !inNs(server, 'ss', ['-Hltn']).includes(`${addr}:5201`); i++) await new Promise((r) => setTimeout(r, 50));
-    const out = JSON.parse(inNs(client, 'iperf3', ['-c', addr, '-t', String(SECONDS), '-J'], (SECONDS + 20) * 1000));
-    return out.end.sum_received.bits_per_second / 1e9;
+    const rate = rateGbps === undefined ? [] : ['-b', `${rateGbps}G`];
+    const t0 = busySeconds();
+    const out = JSON.parse(await iperfClient(client, ['-c', addr, '-t', String(SECONDS), ...rate, '-J']));
+    const busy = busySeconds() - t0;
+    return { gbps: out.end.sum_received.bits_per_second / 1e9, bytes: out.end.sum_received.bytes, busy };
   } finally {
     await srv.stop();
   }
@@ -82,4 +129,22 @@ export async function measureThroughput(segment: L3Segment, a: Sandbox, local: S
     t.floorBridge.push(await iperf(floor.client.ns, floor.local.ns, floor.local.ip));
   }
   return t;
+}
+
+/** The CPU cost of the same four paths (netd's over the cable), alternating as above. */
+export async function measureCost(segment: L3Segment, a: Sandbox, local: Sandbox, remote: Sandbox, floor: KernelFloor): Promise<Cost> {
+  const [h1, h2] = segment.hosts;
+  const c: Cost = { cable: [], bridge: [], floorOverlay: [], floorBridge: [] };
+  useCable(h1, h2, true);
+  try {
+    for (let r = 0; r < RUNS; r++) {
+      c.cable.push(await cpuPerGb(a.ns, remote.ns, remote.ip));
+      c.bridge.push(await cpuPerGb(a.ns, local.ns, local.ip));
+      c.floorOverlay.push(await cpuPerGb(floor.client.ns, floor.remote.ns, floor.remote.ip));
+      c.floorBridge.push(await cpuPerGb(floor.client.ns, floor.local.ns, floor.local.ip));
+    }
+  } finally {
+    useCable(h1, h2, false);
+  }
+  return c;
 }
