@@ -40,7 +40,7 @@ function createOn(driver: OverlayDriver, net: ClusterNetwork): Promise<void> {
     networkId: net.id,
     name: net.name,
     options: driver.parseOptions({ [OPTION_VXLANID_LIST]: String(net.vni) }),
-    internal: false,
+    internal: net.internal,
     enableIpv6: false,
     ipv4: [{ subnet: net.subnet, gateway: net.gateway }],
     ipv6: [],
@@ -162,6 +162,55 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
       expect(entries.filter((e) => e.includes('dport=4789'))).toEqual([]);
       // The sandbox-to-sandbox ping crossed both hosts' bridges (br_netfilter is on in these namespaces).
       expect(entries.filter((e) => e.includes(`src=${s1} dst=${s2}`) || e.includes(`src=${s2} dst=${s1}`))).toEqual([]);
+    }
+  });
+
+  it('lets a sandbox egress through its own host, masqueraded and tracked; a sandbox of an internal overlay gets nowhere, even routing by hand', async () => {
+    const h1 = hosts[0];
+    // The world outside host 1: one namespace behind a veth, with a route back to every overlay
+    // subnet through host 1 (as a router upstream could have), so only host 1's rules decide.
+    const out = await netns();
+    const [hostSide, outside] = ['172.31.250.1', '172.31.250.2'];
+    await run('ip', ['-n', h1.ns.name, 'link', 'add', 'out0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', out.name]);
+    await run('ip', ['-n', h1.ns.name, 'addr', 'add', `${hostSide}/24`, 'dev', 'out0']);
+    await run('ip', ['-n', h1.ns.name, 'link', 'set', 'out0', 'up']);
+    await run('ip', ['-n', out.name, 'addr', 'add', `${outside}/24`, 'dev', 'eth0']);
+    await run('ip', ['-n', out.name, 'link', 'set', 'eth0', 'up']);
+    await run('ip', ['-n', out.name, 'route', 'add', '10.0.0.0/8', 'via', hostSide]);
+
+    expect(await pings(h1.sandbox!.ns.name, outside)).toBe(true);
+    const entries = (await nsExec(h1.ns.name, 'cat', ['/proc/net/nf_conntrack'])).split('\n');
+    // Tracked, and the reply tuple names the host's address: the outside saw host 1, not the sandbox.
+    expect(entries.some((e) => / icmp /.test(e) && e.includes(`src=${h1.sandbox!.ip} dst=${outside}`) && e.includes(`src=${outside} dst=${hostSide}`))).toBe(true);
+
+    const third = 128 + Math.floor(Math.random() * 64);
+    const subnet = Prefix.parse(`10.${third}.0.0/16`);
+    const internal = h1.discovery.createNetwork({ id: generateId(), name: 'int', subnet, gateway: subnet.nth(1n), blockLength: 24, internal: true, attachable: true, options: {} });
+    await hub.settle();
+    h1.discovery.join(internal.id);
+    const endpointId = generateId();
+    try {
+      await createOn(h1.driver, internal);
+      const ns = await netns();
+      const ip = (await h1.discovery.leaseBlock(internal.id)).nth(2n);
+      await h1.driver.createEndpoint({ networkId: internal.id, endpointId, addresses: [Prefix.of(ip, subnet.length)] });
+      await h1.driver.join({ networkId: internal.id, endpointId, sandbox: ns.ref, ifname: 'eth0', defaultRoute: true });
+      expect(await ipJson(ns.name, ['route', 'show', 'default'])).toEqual([]);
+      // A sandbox that routes by hand: the internal bridge's MAC as its next hop. Host 1 forwards
+      // (the other overlay turned forwarding on); only its fence keeps the packets in. The outside
+      // counts what arrives from the internal subnet.
+      const [bridge] = await ipJson<{ address: string }[]>(h1.ns.name, ['link', 'show', `ov-${internal.id.slice(0, 12)}`]);
+      await run('ip', ['-n', ns.name, 'neigh', 'add', subnet.nth(1n).toString(), 'lladdr', bridge.address, 'dev', 'eth0', 'nud', 'permanent']);
+      await run('ip', ['-n', ns.name, 'route', 'add', 'default', 'via', subnet.nth(1n).toString(), 'dev', 'eth0', 'onlink']);
+      await nsExec(out.name, 'nft', ['-f', '-'], `table ip seen { chain pre { type filter hook prerouting priority 0; ip saddr ${subnet} counter; }; }\n`);
+      expect(await pings(ns.name, outside)).toBe(false);
+      expect(await nsExec(out.name, 'nft', ['list', 'table', 'ip', 'seen'])).toMatch(/counter packets 0 bytes 0/);
+    } finally {
+      await h1.driver.deleteEndpoint(internal.id, endpointId).catch(() => undefined);
+      await h1.driver.deleteNetwork(internal.id).catch(() => undefined);
+      h1.discovery.deleteNetwork(internal.id);
+      await hub.settle();
+      await run('ip', ['-n', h1.ns.name, 'link', 'del', 'out0']);
     }
   });
 
