@@ -66,8 +66,10 @@ function inNs(ns: string, cmd: string, args: string[], timeout = 30_000): string
 const ip = (ns: string, ...args: string[]) => inNs(ns, 'ip', args);
 
 /**
- * The iperf3 client runs asynchronously: a synchronous spawn would stop this process from reading
- * the server's output pipes for the whole run (rate-limited runs then hung now and then).
+ * The iperf3 client runs asynchronously, so this process keeps reading the server's output while it
+ * runs. Run synchronously, a rate-limited client never ended in 3 of 5 bench runs (killed at its
+ * timeout); asynchronously, in none of the runs since. Why was not pinned down: iperf3 has open
+ * reports of clients stuck at the end of a test.
  */
 async function iperfClient(ns: string, args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)('nsenter', [`--net=/run/netns/${ns}`, 'iperf3', ...args], { encoding: 'utf8', timeout: (SECONDS + 10) * 1000 });
