@@ -67,7 +67,7 @@ const ip = (ns: string, ...args: string[]) => inNs(ns, 'ip', args);
 
 /**
  * The iperf3 client runs asynchronously, so this process keeps reading the server's output while it
- * runs. Run synchronously, a rate-limited client never ended in 3 of 5 bench runs (killed at its
+ * runs. Run synchronously, a rate-limited client never ended in 5 of 7 bench runs (killed at its
  * timeout); asynchronously, in none of the runs since. Why was not pinned down: iperf3 has open
  * reports of clients stuck at the end of a test.
  */
