@@ -9,7 +9,7 @@ import { runSteps, type Step } from '../bridge/bridge.steps';
 import { hostVethName } from '../bridge/veth';
 import { OVERLAY_TABLE_NAME, renderOverlayFirewall } from './overlay-firewall';
 import { DEFAULT_VXLAN_PORT, type OverlayOptions, overlayBridgeName, overlayVxlanName, parseOverlayOptions, VXLAN_OVERHEAD } from './overlay.options';
-import { type OverlayEndpoint, type OverlayNetwork, type OverlayPeer, type PeerAware, gatewayOf } from './overlay.state';
+import { type OverlayEndpoint, type OverlayNetwork, type OverlayPeer, type PeerAware, bridgeAddressOf } from './overlay.state';
 import { JOIN_STEPS, type OverlayJoinCtx, type OverlayNetCtx, NETWORK_STEPS, addPeerEntries, purgeLegacyNeighbours, removePeerEntries } from './overlay.steps';
 import { ignoreNotFound } from '../veth-steps';
 
@@ -175,7 +175,7 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
         { name: 'record-attachment', run: async () => void (ep.attachment = { sandbox: req.sandbox, ifname: req.ifname, hostVeth }), undo: async () => void (ep.attachment = prior) },
       ];
       await runSteps(`join ${ep.id.slice(0, 12)} to overlay ${net.name}`, steps, ctx, this.log);
-      return { ifname: req.ifname, gateway: net.internal ? undefined : gatewayOf(net) };
+      return { ifname: req.ifname, gateway: bridgeAddressOf(net) };
     });
   }
 
@@ -280,8 +280,8 @@ export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
 
   private applyFirewall(): Promise<void> {
     const networks = [...this.networks.values()].map((n) => {
-      const gateway = n.internal ? undefined : gatewayOf(n);
-      return { bridge: n.bridge, internal: n.internal, subnets: n.ipv4.map((s) => s.subnet), hostAddresses: gateway ? [gateway] : [] };
+      const own = bridgeAddressOf(n);
+      return { bridge: n.bridge, internal: n.internal, subnets: n.ipv4.map((s) => s.subnet), hostAddresses: own ? [own] : [] };
     });
     return this.deps.firewall.apply(this.deps.hostNs, renderOverlayFirewall({ vxlanPort: this.port, vtep: this.deps.vtep(), peers: this.allVteps(), networks }, this.tableName));
   }

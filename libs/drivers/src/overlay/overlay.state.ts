@@ -48,3 +48,12 @@ export function isPeerAware(d: object): d is PeerAware {
 export function gatewayOf(net: OverlayNetwork): IpAddr | undefined {
   return net.ipv4.find((s) => s.gateway)?.gateway;
 }
+
+/**
+ * The address this host's bridge carries for the network: its gateway, which every host answers
+ * for so that containers egress through their own host; none for an internal network, which has
+ * no way out.
+ */
+export function bridgeAddressOf(net: OverlayNetwork): IpAddr | undefined {
+  return net.internal ? undefined : gatewayOf(net);
+}

@@ -5,7 +5,7 @@ import type { Sysctl } from '@app/kernel/sysctl.port';
 import type { Step } from '../bridge/bridge.steps';
 import { markerMac } from '../bridge/veth';
 import { ENSURE_VETH, ensureDefaultRoute, PLUG_STEPS, type VethJoinCtx } from '../veth-steps';
-import { type OverlayAttachment, type OverlayEndpoint, type OverlayNetwork, type OverlayPeer, gatewayOf } from './overlay.state';
+import { type OverlayAttachment, type OverlayEndpoint, type OverlayNetwork, type OverlayPeer, bridgeAddressOf, gatewayOf } from './overlay.state';
 
 export interface OverlayNetCtx {
   readonly netlink: Netlink;
@@ -76,7 +76,7 @@ export const NETWORK_STEPS: readonly Step<OverlayNetCtx>[] = [
   {
     // Every host's bridge answers for the same gateway: containers egress through their own host.
     name: 'gateway-address',
-    when: (c) => !c.net.internal && gatewayOf(c.net) !== undefined,
+    when: (c) => bridgeAddressOf(c.net) !== undefined,
     run: async (c) => {
       const s = c.net.ipv4.find((x) => x.gateway)!;
       const gw = Prefix.of(s.gateway!, s.subnet.length);
