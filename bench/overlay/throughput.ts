@@ -9,11 +9,12 @@
 // only the route to the peer VTEP (a /32 over the cable, or the segment's /24) changes. In the
 // same rounds, the kernel floor (./kernel-floor.ts): the same overlay and bridge pair built with
 // `ip` alone, netd nowhere, measured the same way — the ratio the kernel itself gives here.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import { startIn } from '@app/drivers/testing/processes';
+import { eventually, startIn } from '@app/drivers/testing/processes';
+import { nsExec, run } from '@app/kernel/testing';
 import type { L3Segment, SegmentHost } from '../../e2e/support/l3-segment';
 import type { KernelFloor } from './kernel-floor';
 
@@ -57,13 +58,7 @@ function busySeconds(): number {
   return CPUS * up - idle;
 }
 
-function inNs(ns: string, cmd: string, args: string[], timeout = 30_000): string {
-  const r = spawnSync('nsenter', [`--net=/run/netns/${ns}`, cmd, ...args], { encoding: 'utf8', timeout });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${ns}: ${r.stderr || r.error}`);
-  return r.stdout;
-}
-
-const ip = (ns: string, ...args: string[]) => inNs(ns, 'ip', args);
+const ip = (ns: string, ...args: string[]) => run('ip', ['-n', ns, ...args]);
 
 /**
  * The iperf3 client runs asynchronously, so this process keeps reading the server's output while it
@@ -90,7 +85,7 @@ async function cpuPerGb(client: string, server: string, addr: string): Promise<n
 async function iperfRun(client: string, server: string, addr: string, rateGbps?: number): Promise<{ gbps: number; bytes: number; busy: number }> {
   const srv = startIn(server, 'iperf3', ['-s', '-1', '-B', addr]);
   try {
-    for (let i = 0; i < 50 && !inNs(server, 'ss', ['-Hltn']).includes(`${addr}:5201`); i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually(async () => (await nsExec(server, 'ss', ['-Hltn'])).includes(`${addr}:5201`), 2500, 50);
     const rate = rateGbps === undefined ? [] : ['-b', `${rateGbps}G`];
     const t0 = busySeconds();
     const out = JSON.parse(await iperfClient(client, ['-c', addr, '-t', String(SECONDS), ...rate, '-J']));
@@ -102,28 +97,25 @@ async function iperfRun(client: string, server: string, addr: string, rateGbps?:
 }
 
 /** The veth between the two hosts; it goes with their namespaces. Unused until {@link useCable}. */
-function plugCable(h1: SegmentHost, h2: SegmentHost): void {
-  ip(h1.ns.name, 'link', 'add', CABLE, 'type', 'veth', 'peer', 'name', CABLE, 'netns', h2.ns.name);
-  for (const h of [h1, h2]) ip(h.ns.name, 'link', 'set', CABLE, 'up');
+async function plugCable(h1: SegmentHost, h2: SegmentHost): Promise<void> {
+  await ip(h1.ns.name, 'link', 'add', CABLE, 'type', 'veth', 'peer', 'name', CABLE, 'netns', h2.ns.name);
+  for (const h of [h1, h2]) await ip(h.ns.name, 'link', 'set', CABLE, 'up');
 }
 
-function useCable(h1: SegmentHost, h2: SegmentHost, on: boolean): void {
-  for (const [h, peer] of [[h1, h2], [h2, h1]] as const) {
-    if (on) ip(h.ns.name, 'route', 'replace', `${peer.ipv4}/32`, 'dev', CABLE);
-    else ip(h.ns.name, 'route', 'del', `${peer.ipv4}/32`, 'dev', CABLE);
-  }
+async function useCable(h1: SegmentHost, h2: SegmentHost, on: boolean): Promise<void> {
+  for (const [h, peer] of [[h1, h2], [h2, h1]] as const) await ip(h.ns.name, 'route', on ? 'replace' : 'del', `${peer.ipv4}/32`, 'dev', CABLE);
 }
 
 export async function measureThroughput(segment: L3Segment, a: Sandbox, local: Sandbox, remote: Sandbox, floor: KernelFloor): Promise<Throughput> {
   const [h1, h2] = segment.hosts;
   const t: Throughput = { cable: [], switched: [], bridge: [], floorOverlay: [], floorBridge: [] };
-  plugCable(h1, h2);
+  await plugCable(h1, h2);
   for (let r = 0; r < RUNS; r++) {
-    useCable(h1, h2, true);
+    await useCable(h1, h2, true);
     try {
       t.cable.push(await iperf(a.ns, remote.ns, remote.ip));
     } finally {
-      useCable(h1, h2, false);
+      await useCable(h1, h2, false);
     }
     t.switched.push(await iperf(a.ns, remote.ns, remote.ip));
     t.bridge.push(await iperf(a.ns, local.ns, local.ip));
@@ -137,7 +129,7 @@ export async function measureThroughput(segment: L3Segment, a: Sandbox, local: S
 export async function measureCost(segment: L3Segment, a: Sandbox, local: Sandbox, remote: Sandbox, floor: KernelFloor): Promise<Cost> {
   const [h1, h2] = segment.hosts;
   const c: Cost = { cable: [], bridge: [], floorOverlay: [], floorBridge: [] };
-  useCable(h1, h2, true);
+  await useCable(h1, h2, true);
   try {
     for (let r = 0; r < RUNS; r++) {
       c.cable.push(await cpuPerGb(a.ns, remote.ns, remote.ip));
@@ -146,7 +138,7 @@ export async function measureCost(segment: L3Segment, a: Sandbox, local: Sandbox
       c.floorBridge.push(await cpuPerGb(floor.client.ns, floor.local.ns, floor.local.ip));
     }
   } finally {
-    useCable(h1, h2, false);
+    await useCable(h1, h2, false);
   }
   return c;
 }
