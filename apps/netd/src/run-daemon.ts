@@ -4,6 +4,7 @@ import { loadConfig } from './config/cli-args';
 import { startDaemon } from './daemon';
 import { realKernel } from './kernel/real-kernel';
 import { claimPidFile, type PidFile } from './lifecycle/pid-file';
+import { ensurePrivateDir } from './lifecycle/private-dir';
 import { createLogger } from './logger';
 import { join } from 'node:path';
 
@@ -20,6 +21,8 @@ export async function runDaemon(argv: readonly string[]): Promise<number> {
   const log = createLogger(config.logLevel);
   let pidFile: PidFile;
   try {
+    ensurePrivateDir(config.dataRoot, 'data root');
+    ensurePrivateDir(config.execRoot, 'exec root');
     pidFile = claimPidFile(join(config.dataRoot, 'netd.pid'));
   } catch (e) {
     log.fatal({ err: e }, `netd failed to start: ${(e as Error).message}`);
