@@ -3,3 +3,4 @@ export * from './ip';
 export * from './ids';
 export * from './resolv-conf';
 export * from './dockerignore';
+export * from './timestamp';

@@ -50,6 +50,8 @@ export class ContainerViews {
         any('exited', (v) => r.state.status === 'exited' && String(r.state.exitCode) === v)
       );
     });
+    // moby reads limit with strconv.Atoi and refuses what it cannot parse
+    if (q.limit && !/^[-+]?\d{1,18}$/.test(q.limit)) throw new InvalidParameterError(`invalid value for limit: ${JSON.stringify(q.limit.slice(0, 64))}`);
     const limit = q.limit ? Number(q.limit) : -1;
     if (limit > 0) rows = rows.slice(0, limit);
     const ctx = this.ctx();

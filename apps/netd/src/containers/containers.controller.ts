@@ -1,9 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { ContainerCreateRequest, ContainerSummary } from '@app/api/containers';
-import { InvalidParameterError } from '@app/common';
+import { InvalidParameterError, parseTimestamp } from '@app/common';
 import type { WaitCondition } from '@app/container';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parseTime } from '../events/events.controller';
 import { ContainersService } from './containers.service';
 import type { ExecCreateRequest } from './exec-registry';
 import { MULTIPLEXED_STREAM, RAW_STREAM, pump, serveStream } from './streams';
@@ -117,8 +116,8 @@ export class ContainersController {
     if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidParameterError(`invalid value for tail: ${tailText}`);
     const sinceText = one(q, 'since');
     const untilText = one(q, 'until');
-    const since = sinceText && sinceText !== '0' ? new Date(Number(parseTime(sinceText) / 1_000_000n)) : undefined;
-    const until = untilText && untilText !== '0' ? new Date(Number(parseTime(untilText) / 1_000_000n)) : undefined;
+    const since = sinceText && sinceText !== '0' ? new Date(Number(parseTimestamp(sinceText) / 1_000_000n)) : undefined;
+    const until = untilText && untilText !== '0' ? new Date(Number(parseTimestamp(untilText) / 1_000_000n)) : undefined;
     const ctl = new AbortController();
     const entries = await this.svc.logs(r.id, { follow: bool(one(q, 'follow')), tail, since, until, signal: ctl.signal });
     const tty = r.spec.tty ?? false;

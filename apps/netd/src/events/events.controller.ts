@@ -1,21 +1,8 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import { InvalidParameterError } from '@app/common';
+import { InvalidParameterError, parseTimestamp } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { parseFilters } from '../networks/network-lookup';
 import { EventsService, type EventMessage } from './events.service';
-
-/** Docker's `since`/`until`: Unix seconds with optional fraction, RFC 3339, or a duration ago. */
-export function parseTime(text: string, now = Date.now()): bigint {
-  if (/^\d{1,12}(\.\d{1,9})?$/.test(text)) {
-    const [s, frac = ''] = text.split('.');
-    return BigInt(s) * 1_000_000_000n + BigInt(frac.padEnd(9, '0'));
-  }
-  const d = /^(\d{1,9})(s|m|h)$/.exec(text);
-  if (d) return BigInt(now - Number(d[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 's']) * 1_000_000n;
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new InvalidParameterError(`invalid time value: ${text.slice(0, 64)}`);
-  return BigInt(t) * 1_000_000n;
-}
 
 function matches(e: EventMessage, f: Record<string, string[]>): boolean {
   const any = (k: string, pred: (v: string) => boolean) => !f[k]?.length || f[k].some(pred);
@@ -42,8 +29,8 @@ export class EventsController {
     }
     const filters = parseFilters(q.filters as string | undefined, ['type', 'event', 'network', 'container', 'image']);
     const now = BigInt(Date.now()) * 1_000_000n;
-    const since = q.since ? parseTime(q.since as string) : undefined;
-    const until = q.until ? parseTime(q.until as string) : undefined;
+    const since = q.since ? parseTimestamp(q.since as string) : undefined;
+    const until = q.until ? parseTimestamp(q.until as string) : undefined;
     const raw = reply.raw;
     reply.hijack();
     raw.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });

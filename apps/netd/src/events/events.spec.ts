@@ -1,5 +1,4 @@
 import { EventsService } from './events.service';
-import { parseTime } from './events.controller';
 
 describe(EventsService.name, () => {
   it('replays history from `since` and delivers live events until unsubscribed', () => {
@@ -21,23 +20,5 @@ describe(EventsService.name, () => {
     const events = new EventsService();
     for (let i = 0; i < 300; i++) events.publish('create', String(i), {});
     expect(events.subscribe(0n, () => undefined).past).toHaveLength(256);
-  });
-});
-
-describe('parseTime', () => {
-  it.each([
-    ['1700000000', 1_700_000_000_000_000_000n],
-    ['1700000000.5', 1_700_000_000_500_000_000n],
-    ['2023-11-14T22:13:20Z', 1_700_000_000_000_000_000n],
-  ])('reads %s', (text, ns) => {
-    expect(parseTime(text)).toBe(ns);
-  });
-
-  it('reads durations relative to now', () => {
-    expect(parseTime('10s', 20_000)).toBe(10_000_000_000n);
-  });
-
-  it('rejects garbage', () => {
-    expect(() => parseTime('soon')).toThrow('invalid time value: soon');
   });
 });

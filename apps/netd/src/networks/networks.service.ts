@@ -7,6 +7,7 @@ import {
   NotFoundError,
   Prefix,
   generateId,
+  parseTimestamp,
 } from '@app/common';
 import type { NetworkSubnet } from '@app/drivers/driver-api';
 import { canonicalize } from '@app/ipam/canonicalize';
@@ -243,14 +244,13 @@ function ipamConfigOf(p: AllocatedPool, r: PoolRequest): NetworkRecord['ipam']['
   };
 }
 
-/** `until`: a Unix timestamp (seconds, fractional allowed), an RFC 3339 date or a Go-style duration ago. */
+/** Prune's `until` filter, in milliseconds since the epoch. */
 export function parseUntil(text: string, now = Date.now()): number {
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const d = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
-  if (d) return now - Number(d[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[d[2] as 'ms']!;
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new InvalidParameterError(`invalid filter 'until=${text}'`);
-  return t;
+  try {
+    return Number(parseTimestamp(text, now) / 1_000_000n);
+  } catch {
+    throw new InvalidParameterError(`invalid filter 'until=${text}'`);
+  }
 }
 
 export function addressOf(e: { ipv4?: string }): IpAddr | undefined {
