@@ -154,6 +154,11 @@ describeAsRoot('the embedded DNS asked by containers (docker client, busybox nsl
     expect(answers(lookup(['--network', 'n1'], 'host.docker.internal'))).toEqual([]);
   });
 
+  it('writes host-gateway-ip into /etc/hosts for --add-host x:host-gateway, the address the DNS answers', () => {
+    const hosts = ok(d('run', '--rm', '--network', 'n1', '--add-host', 'gw:host-gateway', 'busybox', 'cat', '/etc/hosts'));
+    expect(hosts).toMatch(/^192\.0\.2\.1\s+gw$/m);
+  });
+
   it('forwards to the daemon dns, and to the container --dns first when it has one', async () => {
     expect(answers(await lookupAsync(['--network', 'n1'], 'outside.example'))).toEqual(['192.0.2.80']);
     expect(answers(await lookupAsync(['--network', 'n1', '--dns', `${uplink}.3`], 'outside.example'))).toEqual(['192.0.2.99']);

@@ -15,7 +15,6 @@ import { createDnsService } from './dns/dns.factory';
 import type { Db } from './store/database';
 import { StateStore } from './store/state-store';
 import { ContainerManager, detectCgroupMode, type FilesContext, type Runtime as ContainerRuntime } from '@app/container';
-import { IpAddr } from '@app/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerNetworking } from './containers/container-network';
@@ -25,6 +24,7 @@ import { NetworkedRuntime } from './containers/networked-runtime';
 import { ImagesService } from './images/images.service';
 import { ContainerBuildStepRunner } from './images/build-step-runner';
 import { SqliteContainerStore } from './store/sqlite-container-store';
+import { hostGatewayOf } from './networks/host-gateway';
 
 /** Everything the daemon is made of, built without Nest (the composition root). */
 export interface Runtime {
@@ -97,9 +97,7 @@ function buildContainers(rt: Runtime, inner: ContainerRuntime, locks: KeyedMutex
   const files: FilesContext = {
     hostResolvConf: () => readResolvConf(),
     get hostGateway() {
-      const n = rt.store.networkByName('bridge');
-      const gw = n?.poolIds.map((id) => rt.ipam.getPool(id)).find((pool) => pool?.subnet.family === 4)?.gateway;
-      return gw ? IpAddr.parse(gw.toString()) : undefined;
+      return hostGatewayOf(rt.config, rt.store, rt.ipam);
     },
   };
   const hostNetns = rt.config.hostNetns === '/proc/self/ns/net' ? 'host' : rt.config.hostNetns;

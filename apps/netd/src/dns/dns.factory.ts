@@ -9,6 +9,7 @@ import type { StateStore } from '../store/state-store';
 import { containerDnsView } from './container-dns';
 import { DnsService } from './dns.service';
 import { namespaceBinder } from './sandbox-binder';
+import { hostGatewayOf } from '../networks/host-gateway';
 
 export interface DnsParts {
   config: NetdConfig;
@@ -32,11 +33,7 @@ export function createDnsService(p: DnsParts): DnsService {
   const log = p.log.child({ component: 'dns' });
   // Its own statements on the daemon's database: the container core's store is built later.
   const containers = new SqliteContainerStore(p.store.db);
-  const hostGateway = (): string | undefined => {
-    if (p.config.hostGatewayIp) return p.config.hostGatewayIp.toString();
-    const bridge = p.store.networkByName('bridge');
-    return bridge?.poolIds.map((id) => p.ipam.getPool(id)).find((pool) => pool?.subnet.family === 4)?.gateway?.toString();
-  };
+  const hostGateway = (): string | undefined => hostGatewayOf(p.config, p.store, p.ipam)?.toString();
   return new DnsService({
     config: p.config,
     store: p.store,
