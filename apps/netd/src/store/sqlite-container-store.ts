@@ -1,3 +1,4 @@
+import { NotFoundError } from '@app/common';
 import { ContainerStore, type ContainerRecord } from '@app/container';
 import type { Db } from './database';
 
@@ -46,7 +47,7 @@ export interface ContainerNet {
 export class SqliteContainerStore extends ContainerStore {
   private readonly s;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     super();
     this.s = {
       get: db.prepare('SELECT record FROM containers WHERE id = ?'),
@@ -111,5 +112,20 @@ export class SqliteContainerStore extends ContainerStore {
 
   setNet(id: string, net: ContainerNet): void {
     this.s.setNet.run(JSON.stringify(net), id);
+  }
+
+  /**
+   * Read, change and write a container's `net` in one transaction (a savepoint inside a caller's),
+   * so a change is made to what is stored now, never to a copy read before an await. Throws
+   * NotFound when the container's record is gone (removed meanwhile).
+   */
+  updateNet(id: string, change: (net: ContainerNet) => ContainerNet): ContainerNet {
+    return this.db.transaction(() => {
+      const current = this.net(id);
+      if (!current) throw new NotFoundError(`No such container: ${id}`);
+      const next = change(current);
+      this.setNet(id, next);
+      return next;
+    })();
   }
 }
