@@ -265,6 +265,122 @@ describe(ContainerNetworking.name, () => {
     });
   });
 
+  describe('racing other verbs', () => {
+    /** Run `a` and `b` with `b` let in after `ticks` turns of the event loop, both orders covered by the callers. */
+    async function race<A, B>(a: () => Promise<A>, b: () => Promise<B>, ticks: number): Promise<[PromiseSettledResult<A>, PromiseSettledResult<B>]> {
+      const pa = a();
+      for (let i = 0; i < ticks; i++) await new Promise((r) => setImmediate(r));
+      return Promise.allSettled([pa, b()]) as Promise<[PromiseSettledResult<A>, PromiseSettledResult<B>]>;
+    }
+    const reason = (r: PromiseSettledResult<unknown>) => (r.status === 'rejected' ? `${(r.reason as Error).constructor.name}: ${(r.reason as Error).message}` : 'ok');
+
+    it.each([0, 1, 3, 10])('container delete -f against connect (connect let in after %i ticks): nothing of the container is left', async (ticks) => {
+      await network(d, 'a', '10.70.0.0/24');
+      const id = await container(d, 'c1');
+      const [del, conn] = await race(() => d.rt.containers.delete(id, { force: true }), () => connect(d, 'a', id), ticks);
+      expect(reason(del)).toBe('ok');
+      expect(['ok', `NotFoundError: No such container: ${id}`]).toContain(reason(conn));
+      await d.rt.containers.wait(id, 'removed').catch(() => undefined);
+      expect(d.rt.store.listEndpoints()).toEqual([]);
+      expect(d.rt.store.listSandboxes()).toEqual([]);
+      await expectAgreement(d);
+    });
+
+    it.each([0, 1, 3, 10])('connect against container delete -f (delete let in after %i ticks): nothing of the container is left', async (ticks) => {
+      await network(d, 'a', '10.70.0.0/24');
+      const id = await container(d, 'c1');
+      const [conn, del] = await race(() => connect(d, 'a', id), () => d.rt.containers.delete(id, { force: true }), ticks);
+      expect(reason(del)).toBe('ok');
+      expect(['ok', `NotFoundError: No such container: ${id}`]).toContain(reason(conn));
+      expect(d.rt.store.listEndpoints()).toEqual([]);
+      expect(d.rt.store.listSandboxes()).toEqual([]);
+      await expectAgreement(d);
+    });
+
+    it.each([0, 1, 3, 10])('stop against connect (after %i ticks): the network is recorded or refused, and is there at the next start', async (ticks) => {
+      await network(d, 'a', '10.70.0.0/24');
+      const id = await container(d, 'c1');
+      const [stop, conn] = await race(() => d.rt.containers.stop(id, { timeoutSec: 0 }), () => connect(d, 'a', id), ticks);
+      expect(reason(stop)).toBe('ok');
+      expect(reason(conn)).toBe('ok');
+      await expectAgreement(d);
+      await d.rt.containers.start(id);
+      expect(Object.keys((await threeViews(d, id)).container).sort()).toEqual(['a', 'bridge']);
+      await expectAgreement(d);
+    });
+
+    it.each([0, 1, 3, 10])('restart against disconnect (after %i ticks): the network is gone in every view', async (ticks) => {
+      await network(d, 'a', '10.70.0.0/24');
+      const id = await container(d, 'c1');
+      await connect(d, 'a', id);
+      const [restart, disc] = await race(() => d.rt.containers.restart(id, { timeoutSec: 0 }), () => disconnect(d, 'a', id), ticks);
+      expect(reason(restart)).toBe('ok');
+      expect(reason(disc)).toBe('ok');
+      expect(Object.keys((await threeViews(d, id)).container)).toEqual(['bridge']);
+      await expectAgreement(d);
+    });
+
+    it.each([0, 1, 3, 10])('network delete against connect of a running container (after %i ticks): one of them wins', async (ticks) => {
+      const netId = await network(d, 'a', '10.70.0.0/24');
+      const id = await container(d, 'c1');
+      const [conn, del] = await race(() => connect(d, 'a', id), () => d.rt.networks.delete('a'), ticks);
+      const outcome = [reason(conn), reason(del)];
+      expect([
+        ['ok', `ConflictError: error while removing network: network a id ${netId} has active endpoints`],
+        ['NotFoundError: network a not found', 'ok'],
+      ]).toContainEqual(outcome);
+      await expectAgreement(d);
+    });
+  });
+
+  describe('crash recovery of other verbs', () => {
+    /** Make the container's network teardown hang, as if the daemon died right before it. */
+    function crashBeforeTearDown(): Promise<void> {
+      let fire!: () => void;
+      const fired = new Promise<void>((r) => (fire = r));
+      jest.spyOn(d.rt.containerNet, 'tearDown').mockImplementation(() => {
+        fire();
+        return new Promise(() => undefined);
+      });
+      return fired;
+    }
+
+    it('a delete killed after the record went and before the network teardown leaves nothing at the next start', async () => {
+      await network(d, 'a', '10.70.0.0/24');
+      const id = await container(d, 'c1');
+      await connect(d, 'a', id);
+      const fired = crashBeforeTearDown();
+      const deleted = d.rt.containers.delete(id, { force: true });
+      deleted.catch(() => undefined);
+      await fired;
+      // the exit's release hangs first; the removal goes on up to the teardown it awaits
+      while (d.rt.containerStore.getSync(id)) await new Promise((r) => setImmediate(r));
+      abandon(d);
+      d = await boot({ kernel: d.kernel, dataRoot: d.dataRoot });
+      expect(d.rt.containers.list()).toEqual([]);
+      expect(d.rt.store.listSandboxes()).toEqual([]);
+      expect(d.rt.store.listEndpoints()).toEqual([]);
+      expect(d.kernel.netlink.linksIn(d.hostNs).filter((l) => l.kind === 'veth')).toEqual([]);
+      await expectAgreement(d);
+    });
+
+    it('a stop killed before the network teardown releases the network at the next start', async () => {
+      await network(d, 'a', '10.70.0.0/24');
+      const id = await container(d, 'c1');
+      await connect(d, 'a', id);
+      const fired = crashBeforeTearDown();
+      void d.rt.containers.stop(id, { timeoutSec: 0 }).catch(() => undefined);
+      await fired;
+      abandon(d);
+      d = await boot({ kernel: d.kernel, dataRoot: d.dataRoot });
+      expect(d.rt.containers.list().map((r) => r.state.running)).toEqual([false]);
+      await expectAgreement(d);
+      await d.rt.containers.start(id);
+      expect(Object.keys((await threeViews(d, id)).container).sort()).toEqual(['a', 'bridge']);
+      await expectAgreement(d);
+    });
+  });
+
   describe('a burst of concurrent connects and disconnects', () => {
     it.each([1, 2, 3])('seed %i: every view agrees afterwards', async (seed) => {
       const rand = prng(seed);

@@ -158,8 +158,12 @@ export class ContainerNetworking {
       const attachment: NetAttachment = { ...a, networkId: target.id };
       const add = () => this.d.containers.updateNet(containerId, (n) => ({ ...n, networks: [...n.networks, attachment] }));
       if (this.isUp(containerId)) {
-        await this.join(containerId, attachment, net.networks.length === 0 ? net : undefined, add);
-        await this.writeFiles(rec, this.net(containerId));
+        await this.join(containerId, attachment, net.networks.length === 0 ? net : undefined, add).catch((e) => {
+          // the network was removed while this waited for it: name it as the client did
+          if (e instanceof NotFoundError && !this.d.store.getNetwork(target.id)) throw new NotFoundError(`network ${networkTerm} not found`);
+          throw e;
+        });
+        await this.rewriteFiles(rec);
         return;
       }
       // the network's lock orders this with its deletion: no attachment to a network being removed
@@ -184,8 +188,27 @@ export class ContainerNetworking {
       const drop = () => this.d.containers.updateNet(containerId, (n) => ({ ...n, networks: n.networks.filter((x) => x.networkId !== target.id) }));
       if (this.d.store.endpointOf(target.id, containerId)) await this.d.endpoints.disconnect(target.id, containerId, { onDeleting: drop });
       else drop();
-      if (this.isUp(containerId)) await this.writeFiles(rec, this.net(containerId));
+      if (this.isUp(containerId)) await this.rewriteFiles(rec);
     });
+  }
+
+  /**
+   * hosts/resolv.conf after a connect or disconnect. A container removed meanwhile (`rm -f` does
+   * not wait for this lock; its directory goes first) is not found: its teardown, queued behind
+   * this lock, removes the endpoints.
+   */
+  private async rewriteFiles(rec: ContainerRecord): Promise<void> {
+    try {
+      await this.writeFiles(rec, this.net(rec.id));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || !this.d.containers.getSync(rec.id)) throw new NotFoundError(`No such container: ${rec.id}`);
+      throw e;
+    }
+  }
+
+  /** Whether the container still has a record (the reconciler drops the network of one that has none). */
+  hasContainer(id: string): boolean {
+    return this.d.containers.getSync(id) !== undefined;
   }
 
   /** The container's addresses per network, for inspect and ps. */

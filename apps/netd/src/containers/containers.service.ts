@@ -353,9 +353,18 @@ export class ContainersService {
     this.d.manager.detach();
   }
 
-  /** Daemon start: re-adopt containers, record exits, apply restart policies. */
+  /**
+   * Daemon start: re-adopt containers, record exits, apply restart policies. A container that is
+   * not running holds no network, as after a stop; one whose stop or exit was recorded by a daemon
+   * that died before releasing the network gives it back here.
+   */
   async adopt(): Promise<ContainerRecord[]> {
-    return this.d.manager.adopt();
+    const records = await this.d.manager.adopt();
+    for (const r of records) {
+      if (r.state.running || r.state.status === 'restarting' || !this.d.net.isUp(r.id)) continue;
+      await this.release(r.id).catch((err) => this.d.log.warn({ err, container: r.id }, 'release network at start'));
+    }
+    return records;
   }
 }
 

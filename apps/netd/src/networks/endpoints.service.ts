@@ -34,9 +34,11 @@ export interface EndpointDeps {
 
 /**
  * Connect and disconnect sandboxes. Order for connect: address + endpoint record (state
- * creating) in one transaction → driver createEndpoint/join → mark active. For disconnect:
- * mark deleting → driver leave/deleteEndpoint → release the address and drop the record in one
- * transaction. The reconciler completes or undoes either after a crash.
+ * creating) in one transaction → driver createEndpoint/join → mark active (with the caller's
+ * record of the attachment, in one transaction). For disconnect: mark deleting (with the caller's
+ * record) → driver leave/deleteEndpoint → release the address and drop the record in one
+ * transaction. The reconciler completes or undoes either after a crash. Both run under the
+ * network's lock (see KeyedMutex for the order).
  */
 export class EndpointsService {
   constructor(private readonly d: EndpointDeps) {}
