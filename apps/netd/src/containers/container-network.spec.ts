@@ -333,6 +333,22 @@ describe(ContainerNetworking.name, () => {
     });
   });
 
+  describe('create', () => {
+    it('stores the network request with the record: no moment (or crash) shows the container without it', async () => {
+      await network(d, 'a', '10.70.0.0/24');
+      const store = d.rt.containerStore;
+      const seen: unknown[] = [];
+      const put = store.put.bind(store);
+      jest.spyOn(store, 'put').mockImplementation(async (r) => {
+        await put(r);
+        seen.push(store.net(r.id)?.networks.map((x) => d.rt.store.getNetwork(x.networkId)?.name));
+      });
+      const id = await container(d, 'c1', { start: false, network: 'a' });
+      expect(seen[0]).toEqual(['a']);
+      expect(store.net(id)?.networks.map((x) => x.networkId)).toEqual([d.rt.store.networkByName('a')!.id]);
+    });
+  });
+
   describe('crash recovery of other verbs', () => {
     /** Make the container's network teardown hang, as if the daemon died right before it. */
     function crashBeforeTearDown(): Promise<void> {

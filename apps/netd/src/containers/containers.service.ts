@@ -100,9 +100,13 @@ export class ContainersService {
       sysctls: hc.Sysctls ?? undefined,
       readonlyRootfs: hc.ReadonlyRootfs ?? false,
     };
-    const record = await this.d.manager.create(spec);
-    this.d.containers.setNet(record.id, net);
-    return { Id: record.id, Warnings: decoded.warnings };
+    const unstage = this.d.containers.stageNet(spec, net);
+    try {
+      const record = await this.d.manager.create(spec);
+      return { Id: record.id, Warnings: decoded.warnings };
+    } finally {
+      unstage();
+    }
   }
 
   private netnsPath(net: ContainerNet): string {
