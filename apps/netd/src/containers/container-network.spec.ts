@@ -349,6 +349,27 @@ describe(ContainerNetworking.name, () => {
     });
   });
 
+  describe('alignWithEndpoints', () => {
+    it('at start, records left diverged by an earlier version (one network lost, one stale) follow the endpoints', async () => {
+      await network(d, 'a', '10.70.0.0/24');
+      await network(d, 'b', '10.71.0.0/24');
+      const id = await container(d, 'c1');
+      await connect(d, 'a', id, { Aliases: ['web'] });
+      await connect(d, 'b', id);
+      await disconnect(d, 'b', id);
+      // what the lost updates left: `a` dropped from the record, `b` written back into it
+      const b = d.rt.store.networkByName('b')!.id;
+      d.rt.containerStore.updateNet(id, (n) => ({ ...n, networks: [...n.networks.filter((x) => x.networkId !== d.rt.store.networkByName('a')!.id), { networkId: b, aliases: [], links: [] }] }));
+      abandon(d);
+      d = await boot({ kernel: d.kernel, dataRoot: d.dataRoot });
+      expect(Object.keys((await threeViews(d, id)).container).sort()).toEqual(['a', 'bridge']);
+      expect((await d.rt.containerViews.inspect(id)).NetworkSettings.Networks.a.Aliases).toEqual(['web']);
+      await expectAgreement(d);
+      await disconnect(d, 'a', id);
+      await expectAgreement(d);
+    });
+  });
+
   describe('crash recovery of other verbs', () => {
     /** Make the container's network teardown hang, as if the daemon died right before it. */
     function crashBeforeTearDown(): Promise<void> {

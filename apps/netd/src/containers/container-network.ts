@@ -136,6 +136,33 @@ export class ContainerNetworking {
   }
 
   /**
+   * At daemon start, for a running container: make its recorded networks those it has endpoints
+   * on. Records written by earlier versions could disagree (a connect or disconnect whose record
+   * was overwritten by a concurrent one); the endpoints are what the kernel has and what each
+   * client was answered. Returns whether anything changed.
+   */
+  async alignWithEndpoints(id: string): Promise<boolean> {
+    return this.d.locks.run(id, async () => {
+      const net = this.d.containers.net(id);
+      if (!net || net.kind !== 'networks' || !this.isUp(id)) return false;
+      const eps = this.endpointsOf(id);
+      const on = new Set(eps.map((e) => e.networkId));
+      const missing = eps.filter((e) => !net.networks.some((a) => a.networkId === e.networkId));
+      if (missing.length === 0 && net.networks.every((a) => on.has(a.networkId))) return false;
+      this.d.containers.updateNet(id, (n) => ({
+        ...n,
+        networks: [
+          ...n.networks.filter((a) => on.has(a.networkId)),
+          ...missing.map((e) => ({ networkId: e.networkId, aliases: e.aliases, links: e.links ?? [] })),
+        ],
+      }));
+      const rec = this.d.containers.getSync(id);
+      if (rec) await this.writeFiles(rec, this.net(id));
+      return true;
+    });
+  }
+
+  /**
    * `network connect`: a running container gets the interface, hosts entries and DNS at once;
    * a created or stopped one only records the network for its next start.
    *

@@ -365,7 +365,12 @@ export class ContainersService {
   async adopt(): Promise<ContainerRecord[]> {
     const records = await this.d.manager.adopt();
     for (const r of records) {
-      if (r.state.running || r.state.status === 'restarting' || !this.d.net.isUp(r.id)) continue;
+      if (r.state.running) {
+        const aligned = await this.d.net.alignWithEndpoints(r.id).catch((err) => this.d.log.warn({ err, container: r.id }, 'align networks at start'));
+        if (aligned) this.d.log.warn({ container: r.id }, "the container's recorded networks disagreed with its endpoints; now those it is connected to");
+        continue;
+      }
+      if (r.state.status === 'restarting' || !this.d.net.isUp(r.id)) continue;
       await this.release(r.id).catch((err) => this.d.log.warn({ err, container: r.id }, 'release network at start'));
     }
     return records;
