@@ -9,7 +9,7 @@ import type { KeyedMutex } from '../networks/keyed-mutex';
 import type { NetworksService } from '../networks/networks.service';
 import type { SandboxesService } from '../sandboxes/sandboxes.service';
 import type { ContainerNet, NetAttachment, SqliteContainerStore } from '../store/sqlite-container-store';
-import type { EndpointRecord, StateStore } from '../store/state-store';
+import type { EndpointRecord, NetworkRecord, StateStore } from '../store/state-store';
 
 export interface ContainerNetworkDeps {
   store: StateStore;
@@ -92,16 +92,21 @@ export class ContainerNetworking {
     }
   }
 
-  private async join(id: string, a: NetAttachment, withPorts?: ContainerNet): Promise<EndpointRecord> {
-    return this.d.endpoints.connect(a.networkId, {
-      container: id,
-      ipv4Address: a.ipv4,
-      ipv6Address: a.ipv6,
-      macAddress: a.mac,
-      aliases: a.aliases,
-      links: a.links,
-      portMappings: withPorts && toMappings(withPorts),
-    });
+  /** `onActive`: in the transaction that marks the endpoint active (see EndpointsService.connect). */
+  private async join(id: string, a: NetAttachment, withPorts?: ContainerNet, onActive?: () => void): Promise<EndpointRecord> {
+    return this.d.endpoints.connect(
+      a.networkId,
+      {
+        container: id,
+        ipv4Address: a.ipv4,
+        ipv6Address: a.ipv6,
+        macAddress: a.mac,
+        aliases: a.aliases,
+        links: a.links,
+        portMappings: withPorts && toMappings(withPorts),
+      },
+      { onActive },
+    );
   }
 
   /**
@@ -131,48 +136,106 @@ export class ContainerNetworking {
   }
 
   /**
+   * At daemon start, for a running container: make its recorded networks those it has endpoints
+   * on. Records written by earlier versions could disagree (a connect or disconnect whose record
+   * was overwritten by a concurrent one); the endpoints are what the kernel has and what each
+   * client was answered. Returns whether anything changed.
+   */
+  async alignWithEndpoints(id: string): Promise<boolean> {
+    return this.d.locks.run(id, async () => {
+      const net = this.d.containers.net(id);
+      if (!net || net.kind !== 'networks' || !this.isUp(id)) return false;
+      const eps = this.endpointsOf(id);
+      const on = new Set(eps.map((e) => e.networkId));
+      const missing = eps.filter((e) => !net.networks.some((a) => a.networkId === e.networkId));
+      if (missing.length === 0 && net.networks.every((a) => on.has(a.networkId))) return false;
+      this.d.containers.updateNet(id, (n) => ({
+        ...n,
+        networks: [
+          ...n.networks.filter((a) => on.has(a.networkId)),
+          ...missing.map((e) => ({ networkId: e.networkId, aliases: e.aliases, links: e.links ?? [] })),
+        ],
+      }));
+      const rec = this.d.containers.getSync(id);
+      if (rec) await this.writeFiles(rec, this.net(id));
+      return true;
+    });
+  }
+
+  /**
    * `network connect`: a running container gets the interface, hosts entries and DNS at once;
    * a created or stopped one only records the network for its next start.
+   *
+   * Everything is read under the container's lock and the attachment is written in the same
+   * transaction that marks the endpoint active, so a connect racing another connect,
+   * disconnect, start or stop of the container works on current state, and a crash leaves
+   * either both records or an endpoint in `creating` that the reconciler undoes.
    */
   async connect(containerId: string, networkTerm: string, a: Omit<NetAttachment, 'networkId'>): Promise<void> {
     const target = this.d.networks.find(networkTerm);
-    const net = this.net(containerId);
-    if (target.driver === 'host' || net.kind === 'host') {
-      throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
-    }
-    if (target.driver === 'null' || net.kind === 'none') {
-      throw new ForbiddenError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
-    }
-    if (net.kind === 'container') throw new ForbiddenError('container sharing network namespace with another container or host cannot be connected to any other network');
-    const rec = this.d.containers.getSync(containerId)!;
+    checkConnectable(target, this.net(containerId));
     await this.d.locks.run(containerId, async () => {
+      const rec = this.d.containers.getSync(containerId);
+      if (!rec) throw new NotFoundError(`No such container: ${containerId}`);
+      const net = this.net(containerId);
+      checkConnectable(target, net);
       if (net.networks.some((x) => x.networkId === target.id)) {
         throw new ConflictError(`endpoint with name ${rec.name.slice(1)} already exists in network ${target.name}`);
       }
       const attachment: NetAttachment = { ...a, networkId: target.id };
+      const add = () => this.d.containers.updateNet(containerId, (n) => ({ ...n, networks: [...n.networks, attachment] }));
       if (this.isUp(containerId)) {
-        await this.join(containerId, attachment, net.networks.length === 0 ? net : undefined);
-        await this.writeFiles(rec, net);
+        await this.join(containerId, attachment, net.networks.length === 0 ? net : undefined, add).catch((e) => {
+          // the network was removed while this waited for it: name it as the client did
+          if (e instanceof NotFoundError && !this.d.store.getNetwork(target.id)) throw new NotFoundError(`network ${networkTerm} not found`);
+          throw e;
+        });
+        await this.rewriteFiles(rec);
+        return;
       }
-      this.d.containers.setNet(containerId, { ...net, networks: [...net.networks, attachment] });
+      // the network's lock orders this with its deletion: no attachment to a network being removed
+      await this.d.locks.run(target.id, async () => {
+        if (this.d.store.getNetwork(target.id)?.state !== 'active') throw new NotFoundError(`network ${networkTerm} not found`);
+        add();
+      });
     });
   }
 
   async disconnect(containerId: string, networkTerm: string): Promise<void> {
     const target = this.d.networks.find(networkTerm);
-    const net = this.net(containerId);
-    if (target.driver === 'host' || net.kind === 'host') {
+    if (target.driver === 'host' || this.net(containerId).kind === 'host') {
       throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
     }
     await this.d.locks.run(containerId, async () => {
-      if (!net.networks.some((x) => x.networkId === target.id)) {
+      const rec = this.d.containers.getSync(containerId);
+      if (!rec) throw new NotFoundError(`No such container: ${containerId}`);
+      if (!this.net(containerId).networks.some((x) => x.networkId === target.id)) {
         throw new ConflictError(`container ${containerId} is not connected to network ${target.name}`);
       }
-      if (this.d.store.endpointOf(target.id, containerId)) await this.d.endpoints.disconnect(target.id, containerId);
-      this.d.containers.setNet(containerId, { ...net, networks: net.networks.filter((x) => x.networkId !== target.id) });
-      const rec = this.d.containers.getSync(containerId);
-      if (rec && this.isUp(containerId)) await this.writeFiles(rec, net);
+      const drop = () => this.d.containers.updateNet(containerId, (n) => ({ ...n, networks: n.networks.filter((x) => x.networkId !== target.id) }));
+      if (this.d.store.endpointOf(target.id, containerId)) await this.d.endpoints.disconnect(target.id, containerId, { onDeleting: drop });
+      else drop();
+      if (this.isUp(containerId)) await this.rewriteFiles(rec);
     });
+  }
+
+  /**
+   * hosts/resolv.conf after a connect or disconnect. A container removed meanwhile (`rm -f` does
+   * not wait for this lock; its directory goes first) is not found: its teardown, queued behind
+   * this lock, removes the endpoints.
+   */
+  private async rewriteFiles(rec: ContainerRecord): Promise<void> {
+    try {
+      await this.writeFiles(rec, this.net(rec.id));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || !this.d.containers.getSync(rec.id)) throw new NotFoundError(`No such container: ${rec.id}`);
+      throw e;
+    }
+  }
+
+  /** Whether the container still has a record (the reconciler drops the network of one that has none). */
+  hasContainer(id: string): boolean {
+    return this.d.containers.getSync(id) !== undefined;
   }
 
   /** The container's addresses per network, for inspect and ps. */
@@ -209,6 +272,17 @@ export class ContainerNetworking {
     const s = this.d.store.sandboxById(id);
     return s ? this.d.sandboxes.ref(s) : Promise.resolve(undefined);
   }
+}
+
+/** Docker's refusals for a connect that no state change can allow (the mode is fixed at create). */
+function checkConnectable(target: NetworkRecord, net: ContainerNet): void {
+  if (target.driver === 'host' || net.kind === 'host') {
+    throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
+  }
+  if (target.driver === 'null' || net.kind === 'none') {
+    throw new ForbiddenError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+  }
+  if (net.kind === 'container') throw new ForbiddenError('container sharing network namespace with another container or host cannot be connected to any other network');
 }
 
 function toMappings(net: ContainerNet): PortMapping[] {

@@ -100,9 +100,13 @@ export class ContainersService {
       sysctls: hc.Sysctls ?? undefined,
       readonlyRootfs: hc.ReadonlyRootfs ?? false,
     };
-    const record = await this.d.manager.create(spec);
-    this.d.containers.setNet(record.id, net);
-    return { Id: record.id, Warnings: decoded.warnings };
+    const unstage = this.d.containers.stageNet(spec, net);
+    try {
+      const record = await this.d.manager.create(spec);
+      return { Id: record.id, Warnings: decoded.warnings };
+    } finally {
+      unstage();
+    }
   }
 
   private netnsPath(net: ContainerNet): string {
@@ -353,9 +357,23 @@ export class ContainersService {
     this.d.manager.detach();
   }
 
-  /** Daemon start: re-adopt containers, record exits, apply restart policies. */
+  /**
+   * Daemon start: re-adopt containers, record exits, apply restart policies. A container that is
+   * not running holds no network, as after a stop; one whose stop or exit was recorded by a daemon
+   * that died before releasing the network gives it back here.
+   */
   async adopt(): Promise<ContainerRecord[]> {
-    return this.d.manager.adopt();
+    const records = await this.d.manager.adopt();
+    for (const r of records) {
+      if (r.state.running) {
+        const aligned = await this.d.net.alignWithEndpoints(r.id).catch((err) => this.d.log.warn({ err, container: r.id }, 'align networks at start'));
+        if (aligned) this.d.log.warn({ container: r.id }, "the container's recorded networks disagreed with its endpoints; now those it is connected to");
+        continue;
+      }
+      if (r.state.status === 'restarting' || !this.d.net.isUp(r.id)) continue;
+      await this.release(r.id).catch((err) => this.d.log.warn({ err, container: r.id }, 'release network at start'));
+    }
+    return records;
   }
 }
 

@@ -20,8 +20,11 @@ export interface ReconcileDeps {
   networks: NetworksService;
   endpoints: EndpointsService;
   sandboxes: SandboxesService;
-  /** Published ports per container endpoint, replayed with its join (absent: none). */
-  containerNet?: { portMappingsFor(containerId: string, networkId: string): readonly PortMapping[] | undefined };
+  /** Published ports per container endpoint, replayed with its join (absent: none); whether a container's record exists. */
+  containerNet?: {
+    portMappingsFor(containerId: string, networkId: string): readonly PortMapping[] | undefined;
+    hasContainer(containerId: string): boolean;
+  };
   log: Logger;
 }
 
@@ -57,12 +60,16 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
   const networkOf = (id: string) => d.store.getNetwork(id) as NetworkRecord;
 
   for (const s of d.store.listSandboxes()) {
-    if (await d.sandboxes.ref(s)) continue;
+    // a container removed by a daemon that died before its network teardown: its record went first
+    const orphan = s.containerId !== undefined && d.containerNet !== undefined && !d.containerNet.hasContainer(s.containerId);
+    const ns = await d.sandboxes.ref(s);
+    if (ns && !orphan) continue;
     for (const ep of d.store.endpointsIn(s.id)) {
       await d.endpoints.undo(networkOf(ep.networkId), ep);
       r.endpointsReleased++;
     }
-    d.store.deleteSandbox(s.id);
+    if (ns) await d.sandboxes.deleteForContainer(s.id);
+    else d.store.deleteSandbox(s.id);
     r.sandboxesDropped++;
   }
   for (const ep of d.store.listEndpoints()) {

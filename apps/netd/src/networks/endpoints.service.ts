@@ -34,15 +34,21 @@ export interface EndpointDeps {
 
 /**
  * Connect and disconnect sandboxes. Order for connect: address + endpoint record (state
- * creating) in one transaction → driver createEndpoint/join → mark active. For disconnect:
- * mark deleting → driver leave/deleteEndpoint → release the address and drop the record in one
- * transaction. The reconciler completes or undoes either after a crash.
+ * creating) in one transaction → driver createEndpoint/join → mark active (with the caller's
+ * record of the attachment, in one transaction). For disconnect: mark deleting (with the caller's
+ * record) → driver leave/deleteEndpoint → release the address and drop the record in one
+ * transaction. The reconciler completes or undoes either after a crash. Both run under the
+ * network's lock (see KeyedMutex for the order).
  */
 export class EndpointsService {
   constructor(private readonly d: EndpointDeps) {}
 
-  /** Connect; resolves with the active endpoint record. */
-  async connect(term: string, input: ConnectInput): Promise<EndpointRecord> {
+  /**
+   * Connect; resolves with the active endpoint record. `onActive` runs in the transaction that
+   * marks the endpoint active (the caller's own record of the attachment goes in with it); if
+   * it throws, the connect is undone.
+   */
+  async connect(term: string, input: ConnectInput, hooks: { onActive?(ep: EndpointRecord): void } = {}): Promise<EndpointRecord> {
     const target = this.d.networks.find(term);
     if (target.driver === 'host') {
       throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
@@ -75,8 +81,12 @@ export class EndpointsService {
           defaultRoute: !n.internal && !this.hasDefaultRoute(sandbox.id, ep.id),
           portMappings: input.portMappings,
         });
-        this.d.store.markEndpointActive(ep.id, res.mac.toString());
-        return { ...ep, mac: res.mac.toString(), state: 'active' as const };
+        const active = { ...ep, mac: res.mac.toString(), state: 'active' as const };
+        this.d.store.transaction(() => {
+          this.d.store.markEndpointActive(ep.id, active.mac);
+          hooks.onActive?.(active);
+        });
+        return active;
       } catch (e) {
         await this.undo(n, ep);
         throw e;
@@ -135,7 +145,12 @@ export class EndpointsService {
     }
   }
 
-  async disconnect(term: string, container: string): Promise<void> {
+  /**
+   * Disconnect. `onDeleting` runs in the transaction that marks the endpoint deleting: from
+   * then on the reconciler finishes the teardown after a crash, so the caller's record of the
+   * attachment goes with that mark.
+   */
+  async disconnect(term: string, container: string, hooks: { onDeleting?(ep: EndpointRecord): void } = {}): Promise<void> {
     const target = this.d.networks.find(term);
     if (target.driver === 'host') {
       throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
@@ -146,7 +161,10 @@ export class EndpointsService {
       if (!ep || ep.state === 'creating') {
         throw new ConflictError(`container ${sandbox.id} is not connected to network ${target.name}`);
       }
-      this.d.store.setEndpointState(ep.id, 'deleting');
+      this.d.store.transaction(() => {
+        this.d.store.setEndpointState(ep.id, 'deleting');
+        hooks.onDeleting?.(ep);
+      });
       await this.finishDisconnect(target, ep);
     });
     this.d.events.publish('disconnect', target.id, { container: sandbox.id, name: target.name, type: target.driver });

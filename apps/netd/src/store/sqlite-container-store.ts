@@ -1,4 +1,5 @@
-import { ContainerStore, type ContainerRecord } from '@app/container';
+import { NotFoundError } from '@app/common';
+import { ContainerStore, type ContainerRecord, type ContainerSpec } from '@app/container';
 import type { Db } from './database';
 
 /** One network a container asked for (NetworkingConfig.EndpointsConfig or `network connect`). */
@@ -45,13 +46,15 @@ export interface ContainerNet {
  */
 export class SqliteContainerStore extends ContainerStore {
   private readonly s;
+  /** `net` of containers being created, by their spec (the record the core inserts carries it). */
+  private readonly staged = new WeakMap<ContainerSpec, ContainerNet>();
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     super();
     this.s = {
       get: db.prepare('SELECT record FROM containers WHERE id = ?'),
       list: db.prepare('SELECT record FROM containers'),
-      put: db.prepare(`INSERT INTO containers (id, name, record) VALUES (?, ?, ?)
+      put: db.prepare(`INSERT INTO containers (id, name, record, net) VALUES (?, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET name = excluded.name, record = excluded.record`),
       del: db.prepare('DELETE FROM containers WHERE id = ?'),
       byName: db.prepare('SELECT record FROM containers WHERE name = ?'),
@@ -94,8 +97,20 @@ export class SqliteContainerStore extends ContainerStore {
     return rows.map((r) => JSON.parse(r.record) as ContainerRecord);
   }
 
+  /** Updates keep `net`; a first insert takes the one staged for its spec, if any. */
   async put(record: ContainerRecord): Promise<void> {
-    this.s.put.run(record.id, record.name, JSON.stringify(record));
+    const staged = this.staged.get(record.spec);
+    this.s.put.run(record.id, record.name, JSON.stringify(record), staged ? JSON.stringify(staged) : '{}');
+  }
+
+  /**
+   * Have the record that the container core inserts for `spec` carry `net` in the same statement:
+   * a container is never seen (by a connect, or after a crash) without its network request.
+   * Returns the function that forgets it once the create is over.
+   */
+  stageNet(spec: ContainerSpec, net: ContainerNet): () => void {
+    this.staged.set(spec, net);
+    return () => this.staged.delete(spec);
   }
 
   async delete(id: string): Promise<void> {
@@ -111,5 +126,20 @@ export class SqliteContainerStore extends ContainerStore {
 
   setNet(id: string, net: ContainerNet): void {
     this.s.setNet.run(JSON.stringify(net), id);
+  }
+
+  /**
+   * Read, change and write a container's `net` in one transaction (a savepoint inside a caller's),
+   * so a change is made to what is stored now, never to a copy read before an await. Throws
+   * NotFound when the container's record is gone (removed meanwhile).
+   */
+  updateNet(id: string, change: (net: ContainerNet) => ContainerNet): ContainerNet {
+    return this.db.transaction(() => {
+      const current = this.net(id);
+      if (!current) throw new NotFoundError(`No such container: ${id}`);
+      const next = change(current);
+      this.setNet(id, next);
+      return next;
+    })();
   }
 }
