@@ -220,7 +220,9 @@ export class RuncRuntime extends Runtime {
     for (const e of spec.env ?? []) {
       const key = e.split('=')[0];
       const i = env.findIndex((x) => x.split('=')[0] === key);
-      if (i >= 0) env[i] = e;
+      if (!e.includes('=')) {
+        if (i >= 0) env.splice(i, 1);
+      } else if (i >= 0) env[i] = e;
       else env.push(e);
     }
     return {

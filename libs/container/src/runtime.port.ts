@@ -48,9 +48,10 @@ export interface ExitStatus {
 /** A process to run inside a running container (`docker exec`). */
 export interface ExecSpec {
   readonly args: readonly string[];
+  /** `KEY=value` replaces or adds to the container's environment; a bare `KEY` removes it (Docker's exec -e). */
   readonly env?: readonly string[];
   readonly cwd?: string;
-  readonly user?: { readonly uid: number; readonly gid: number };
+  readonly user?: { readonly uid: number; readonly gid: number; readonly additionalGids?: readonly number[] };
   /** Bounds the whole exec; the process is killed past it. */
   readonly timeoutMs?: number;
 }

@@ -1,0 +1,193 @@
+import { NotFoundError } from '@app/common';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { ContainersService } from './containers.service';
+import { upgradeHandler } from './streams';
+
+/** What a raw client saw: the status line's code (0 if none), the whole text, and whether the server closed. */
+interface Seen {
+  status: number;
+  text: string;
+  closed: boolean;
+}
+
+/**
+ * Send `request` on a fresh connection and read until the server closes it or `waitMs` passes.
+ * `body` is written after the head; `keepWriting` keeps sending it in 64 KiB pieces while the
+ * server lets it (an oversized body the server must not buffer).
+ */
+function raw(path: string, request: string, waitMs = 3000): Promise<Seen> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    let text = '';
+    const done = (closed: boolean) => {
+      clearTimeout(timer);
+      s.destroy();
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      resolve({ status: m ? Number(m[1]) : 0, text, closed });
+    };
+    const timer = setTimeout(() => done(false), waitMs);
+    s.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    s.on('close', () => done(true));
+    s.on('error', () => undefined);
+    s.write(request);
+  });
+}
+
+const upgrade = (method: string, target: string, extra = '') =>
+  `${method} ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n${extra}\r\n`;
+
+describe('hijack (Upgrade) requests from a hostile client', () => {
+  let dir: string;
+  let sock: string;
+  let server: Server;
+  let asked: string[];
+  let crashed: unknown[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'netd-upgrade-'));
+    sock = join(dir, 's');
+    asked = [];
+    crashed = [];
+    const svc = {
+      find: async (id: string) => {
+        asked.push(`attach ${id}`);
+        throw new NotFoundError(`No such container: ${id}`);
+      },
+      execs: {
+        get: (id: string) => {
+          asked.push(`exec ${id}`);
+          throw new NotFoundError(`No such exec instance: ${id}`);
+        },
+        open: async (id: string) => {
+          asked.push(`exec ${id}`);
+          throw new NotFoundError(`No such exec instance: ${id}`);
+        },
+      },
+    } as unknown as ContainersService;
+    server = createServer();
+    // a throw out of the listener is an uncaught exception: the daemon would exit
+    const handler = upgradeHandler(() => svc, pino({ level: 'silent' }), { bodyTimeoutMs: 300, lingerMs: 500 });
+    server.on('upgrade', (req, socket, head) => {
+      try {
+        handler(req, socket, head);
+      } catch (e) {
+        crashed.push(e);
+        socket.destroy();
+      }
+    });
+    await new Promise<void>((r) => server.listen(sock, r));
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    asked = [];
+    crashed = [];
+  });
+
+  it.each(['http://x:99999/exec/a/start', 'http://[/exec/a/start', 'http://%/exec/a/start', '*'])(
+    'answers the target %s with 400 instead of throwing', async (target) => {
+      const seen = await raw(sock, upgrade('POST', target, 'Content-Length: 0\r\n'));
+      expect(crashed).toEqual([]);
+      expect(seen).toMatchObject({ status: 400, closed: true });
+      expect(seen.text).toContain('"message"');
+      expect(asked).toEqual([]);
+    });
+
+  it('serves a well-formed absolute-form target by its path, as Go servers do', async () => {
+    const seen = await raw(sock, upgrade('POST', 'http://x/exec/a%2525/start', 'Content-Length: 0\r\n'));
+    expect(seen).toMatchObject({ status: 404, closed: true });
+    expect(asked).toEqual(['exec a%25']);
+  });
+
+  it.each(['/exec/%E0%A4%A/start', '/containers/%E0%A4%A/attach', '/containers/%/attach?stream=1', '/v1.47/exec/%zz/start'])(
+    'answers bad percent-encoding in %s with 400 and closes', async (target) => {
+      const seen = await raw(sock, upgrade('POST', target, 'Content-Length: 0\r\n'));
+      expect(seen).toMatchObject({ status: 400, closed: true });
+      expect(seen.text).toContain('is not a valid url component');
+      expect(asked).toEqual([]);
+    });
+
+  it('decodes the id exactly once', async () => {
+    await raw(sock, upgrade('POST', '/exec/a%2525b/start', 'Content-Length: 2\r\n') + '{}');
+    await raw(sock, upgrade('POST', '/v1.47/containers/c%2525d/attach?stream=1'));
+    expect(asked).toEqual(['exec a%25b', 'attach c%25d']);
+  });
+
+  it('answers a refused API version with its 400, like every other route', async () => {
+    const seen = await raw(sock, upgrade('POST', '/v1.99/exec/a/start', 'Content-Length: 0\r\n'));
+    expect(seen.status).toBe(400);
+    expect(seen.text).toContain('client version 1.99 is too new');
+  });
+
+  it('times out a declared body that never arrives, answers 408 and closes', async () => {
+    const t0 = Date.now();
+    const seen = await raw(sock, upgrade('POST', '/exec/a/start', 'Content-Length: 100\r\n') + '{"Detach":', 3000);
+    expect(seen).toMatchObject({ status: 408, closed: true });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(asked).toEqual([]);
+  });
+
+  it('refuses a body over the limit from its Content-Length with 413, before reading it', async () => {
+    const seen = await raw(sock, upgrade('POST', '/exec/a/start', `Content-Length: ${50 * 1024 * 1024}\r\n`));
+    expect(seen).toMatchObject({ status: 413, closed: true });
+    expect(asked).toEqual([]);
+  });
+
+  it('refuses a chunked body (no length to bound it by) with 400', async () => {
+    const seen = await raw(sock, upgrade('POST', '/exec/a/start', 'Transfer-Encoding: chunked\r\n') + '2\r\n{}\r\n0\r\n\r\n');
+    expect(seen).toMatchObject({ status: 400, closed: true });
+    expect(asked).toEqual([]);
+  });
+
+  it.each(['{', 'null x', '"\u0000', '[1,2]', '{"Detach":"yes"}', '{"ConsoleSize":[1]}'])('answers the bad body %j with 400', async (body) => {
+    const seen = await raw(sock, upgrade('POST', '/exec/a/start', `Content-Length: ${Buffer.byteLength(body)}\r\n`) + body);
+    expect(seen).toMatchObject({ status: 400, closed: true });
+    expect(asked).toEqual([]);
+  });
+
+  it('answers an unknown exec with its 404', async () => {
+    const seen = await raw(sock, upgrade('POST', '/exec/nope/start', 'Content-Length: 15\r\n') + '{"Detach":false}'.slice(0, 15));
+    expect(seen.status).toBe(400);
+    const ok = await raw(sock, upgrade('POST', '/exec/nope/start', 'Content-Length: 16\r\n') + '{"Detach":false}');
+    expect(ok).toMatchObject({ status: 404, closed: true });
+    expect(ok.text).toContain('No such exec instance: nope');
+  });
+
+  it.each([
+    ['GET', '/exec/a/start'], ['HEAD', '/containers/a/attach'], ['POST', '/_ping'], ['POST', '/containers/a/attach/extra'], ['PUT', '/containers/a/attach'],
+  ])('answers %s %s with 404', async (method, target) => {
+    const seen = await raw(sock, upgrade(method, target));
+    expect(seen).toMatchObject({ status: 404, closed: true });
+    expect(asked).toEqual([]);
+  });
+
+  it('refuses an attach query parameter given twice', async () => {
+    const seen = await raw(sock, upgrade('POST', '/containers/a/attach?stdin=1&stdin=0&stream=1'));
+    expect(seen).toMatchObject({ status: 400, closed: true });
+    expect(seen.text).toContain('query parameter stdin must be given once');
+  });
+
+  it('drops a refused client that never reads once the answer has lingered', async () => {
+    const count = () => new Promise<number>((r) => server.getConnections((_e, n) => r(n)));
+    const s = connect(sock);
+    s.on('error', () => undefined);
+    s.pause();
+    s.write(upgrade('POST', '/exec/%E0/start'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await count()).toBe(1);
+    // it never reads and never closes; the server gives up on it after lingerMs (500)
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await count()).toBe(0);
+    s.destroy();
+  });
+});
