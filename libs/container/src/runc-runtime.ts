@@ -5,6 +5,7 @@ import {
 import { existsSync, watch } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readK8sLog, unsentOutput, type LogEntry, type LogReadOptions } from './k8s-log';
 import { withOverlayRoot, type OciConfig } from './bundle';
@@ -207,7 +208,7 @@ export class RuncRuntime extends Runtime {
       resize: (height, width) => resizeConmonConsole(dir, height, width),
       onOutput: (cb) => void outputs.push(cb),
       onClose: (cb) => void closes.push(cb),
-      write: (data) => void (sock.writable && sock.write(data)),
+      write: (data, flushed) => writeOrDrop(sock, data, flushed),
       closeStdin: () => void (sock.writable && sock.end()),
       close: () => void sock.destroy(),
     };
@@ -306,7 +307,7 @@ export class RuncRuntime extends Runtime {
       // Flowing mode: one 'data' event per packet, so the pipe byte always leads the chunk.
       onOutput: (cb) => void sock.on('data', (p: Buffer) => cb(p[0] === CONMON_STDERR ? 'stderr' : 'stdout', p.subarray(1))),
       onClose: (cb) => void sock.on('close', cb),
-      write: (data) => void (sock.writable && sock.write(data)),
+      write: (data, flushed) => writeOrDrop(sock, data, flushed),
       closeStdin: () => void (sock.writable && sock.end()),
       close: () => void sock.destroy(),
     };
@@ -332,4 +333,10 @@ export class RuncRuntime extends Runtime {
 function toState(s: RuncState): RuntimeState {
   const status = s.status === 'creating' ? 'created' : s.status;
   return { id: s.id, status, pid: status === 'stopped' ? 0 : s.pid };
+}
+
+/** Write to a conmon attach socket; `flushed` once written out, or at once when the socket is gone. */
+function writeOrDrop(sock: Socket, data: Buffer, flushed?: () => void): void {
+  if (!sock.writable) return flushed?.();
+  sock.write(data, () => flushed?.());
 }

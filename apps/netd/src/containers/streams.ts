@@ -298,13 +298,24 @@ export class DetachKeys {
   }
 }
 
-/** Relay the client's stdin bytes to `write`, through the detach sequence when there is one. */
-function forwardStdin(socket: Duplex, write: (d: Buffer) => void, keys: Buffer | undefined, first?: Buffer): void {
+/**
+ * Relay the client's stdin bytes to `write`, through the detach sequence when there is one. The
+ * client is paused until each chunk was flushed to the container's stdin: one that sends more
+ * than the process reads is held back by the socket, not buffered in the daemon.
+ */
+function forwardStdin(socket: Duplex, write: (d: Buffer, flushed: () => void) => void, keys: Buffer | undefined, first?: Buffer): void {
   const proxy = keys ? new DetachKeys(keys) : undefined;
+  const pass = (d: Buffer) => {
+    if (d.length === 0) return;
+    socket.pause();
+    write(d, () => {
+      if (!socket.destroyed) socket.resume();
+    });
+  };
   const onData = (d: Buffer) => {
-    if (!proxy) return write(d);
-    const { pass, detach } = proxy.push(d);
-    if (pass.length > 0) write(pass);
+    if (!proxy) return pass(d);
+    const { pass: out, detach } = proxy.push(d);
+    pass(out);
     if (detach) {
       socket.off('data', onData);
       socket.end();
@@ -329,7 +340,7 @@ function relay(conn: AttachConnection, socket: Duplex, tty: boolean, streams: Se
       sent[stream] += data.length;
       if (streams.has(stream)) send(socket, tty ? data : frame(stream, data));
     });
-    forwardStdin(socket, (d) => conn.write(d), tty ? keys : undefined, head);
+    forwardStdin(socket, (d, flushed) => conn.write(d, flushed), tty ? keys : undefined, head);
     socket.on('end', () => conn.closeStdin());
     socket.on('close', () => {
       conn.close();
@@ -356,7 +367,7 @@ function relayExec(ex: OpenExec, socket: Duplex, tty: boolean, head?: Buffer): P
   const gone = new Promise<void>((resolve) => socket.once('close', resolve));
   session.onOutput((stream, data) => send(socket, tty ? data : frame(stream, data)));
   if (ex.stdin) {
-    forwardStdin(socket, (d) => session.write(d), ex.tty ? ex.detachKeys : undefined, head);
+    forwardStdin(socket, (d, flushed) => session.write(d, flushed), ex.tty ? ex.detachKeys : undefined, head);
     socket.on('end', () => session.closeStdin());
   }
   ex.run();

@@ -1,6 +1,6 @@
 import { NotFoundError } from '@app/common';
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,12 +41,39 @@ function raw(path: string, request: string, waitMs = 3000): Promise<Seen> {
 const upgrade = (method: string, target: string, extra = '') =>
   `${method} ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n${extra}\r\n`;
 
+/** What a test exec saw of its client: stdin bytes taken, and the output hook. */
+const execs = { stdinTaken: 0, draining: false, held: [] as (() => void)[], output: undefined as undefined | ((stream: 'stdout' | 'stderr', data: Buffer) => void) };
+
+/** An exec that runs until the client goes: `sink` never flushes its stdin (a process that does not read), `flood` writes output on demand. */
+function fakeExec(id: string) {
+  return {
+    tty: false,
+    stdin: true,
+    detachKeys: Buffer.from([16, 17]),
+    session: {
+      onOutput: (cb: (stream: 'stdout' | 'stderr', data: Buffer) => void) => void (execs.output = cb),
+      onClose: () => undefined,
+      write: (d: Buffer, flushed?: () => void) => {
+        execs.stdinTaken += d.length;
+        if (id !== 'sink' || execs.draining) flushed?.();
+        else if (flushed) execs.held.push(flushed);
+      },
+      closeStdin: () => undefined,
+      close: () => undefined,
+    },
+    run: () => undefined,
+    exited: new Promise<number>(() => undefined),
+    failure: () => undefined,
+  };
+}
+
 describe('hijack (Upgrade) requests from a hostile client', () => {
   let dir: string;
   let sock: string;
   let server: Server;
   let asked: string[];
   let crashed: unknown[];
+  const sockets = new Set<Socket>();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'netd-upgrade-'));
@@ -65,11 +92,13 @@ describe('hijack (Upgrade) requests from a hostile client', () => {
         },
         open: async (id: string) => {
           asked.push(`exec ${id}`);
+          if (id === 'sink' || id === 'flood') return fakeExec(id);
           throw new NotFoundError(`No such exec instance: ${id}`);
         },
       },
     } as unknown as ContainersService;
     server = createServer();
+    server.on('connection', (c: Socket) => sockets.add(c));
     // a throw out of the listener is an uncaught exception: the daemon would exit
     const handler = upgradeHandler(() => svc, pino({ level: 'silent' }), { bodyTimeoutMs: 300, lingerMs: 500 });
     server.on('upgrade', (req, socket, head) => {
@@ -84,7 +113,8 @@ describe('hijack (Upgrade) requests from a hostile client', () => {
   });
 
   afterAll(async () => {
-    server.closeAllConnections();
+    // hijacked connections are the server's no more: a half-open exec stream stays until its process ends
+    for (const c of sockets) c.destroy();
     await new Promise((r) => server.close(r));
     rmSync(dir, { recursive: true, force: true });
   });
@@ -188,6 +218,44 @@ describe('hijack (Upgrade) requests from a hostile client', () => {
     // it never reads and never closes; the server gives up on it after lingerMs (500)
     await new Promise((r) => setTimeout(r, 1000));
     expect(await count()).toBe(0);
+    s.destroy();
+  });
+
+  const count = () => new Promise<number>((r) => server.getConnections((_e, n) => r(n)));
+
+  it('holds back a client whose stdin the process does not read, instead of buffering it', async () => {
+    execs.stdinTaken = 0;
+    const s = connect(sock);
+    s.on('error', () => undefined);
+    const head = new Promise<void>((r) => s.once('data', () => r()));
+    s.write(upgrade('POST', '/exec/sink/start', 'Content-Length: 2\r\n') + '{}');
+    await head;
+    const chunk = Buffer.alloc(1024 * 1024, 0x61);
+    for (let i = 0; i < 20; i++) s.write(chunk);
+    await new Promise((r) => setTimeout(r, 500));
+    // one chunk reached the process and was never flushed; the rest waits in the client's socket
+    expect(execs.stdinTaken).toBeGreaterThan(0);
+    expect(execs.stdinTaken).toBeLessThan(2 * 1024 * 1024);
+    // the process reads at last: the relay resumes and passes the rest on
+    execs.draining = true;
+    for (const f of execs.held.splice(0)) f();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(execs.stdinTaken).toBe(20 * 1024 * 1024);
+    s.destroy();
+  });
+
+  it('drops a client that does not read the output once the bound is queued', async () => {
+    const s = connect(sock);
+    s.on('error', () => undefined);
+    const head = new Promise<void>((r) => s.once('data', () => r()));
+    s.write(upgrade('POST', '/exec/flood/start', 'Content-Length: 2\r\n') + '{}');
+    await head;
+    s.pause();
+    const before = await count();
+    const chunk = Buffer.alloc(1024 * 1024, 0x62);
+    for (let i = 0; i < 20; i++) execs.output!('stdout', chunk);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await count()).toBe(before - 1);
     s.destroy();
   });
 });
