@@ -58,6 +58,11 @@ describe('HTTP edge', () => {
     }
   });
 
+  it('refuses an API version past any integer as too new', async () => {
+    const res = await inject('GET', '/v99999999999999999999.1/_ping');
+    expect({ status: res.status, body: res.json() }).toEqual({ status: 400, body: { message: 'client version 99999999999999999999.1 is too new. Maximum supported API version is 1.47' } });
+  });
+
   it('answers HEAD only on /_ping; a stream route gets 404 at once instead of an answer held open', async () => {
     const ping = await inject('HEAD', '/_ping');
     expect(ping.status).toBe(200);
