@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readK8sLog, unsentOutput, type LogEntry, type LogReadOptions } from './k8s-log';
-import { withOverlayRoot, type OciConfig } from './bundle';
+import { capabilitiesOfMask, withOverlayRoot, type OciConfig } from './bundle';
 import { containerPaths, type ContainerPaths } from './layout';
 import {
   Runtime,
@@ -233,6 +233,7 @@ export class RuncRuntime extends Runtime {
       env,
       cwd: spec.cwd ?? config.process.cwd,
       ...(spec.user ? { user: spec.user } : {}),
+      ...(spec.privileged ? { capabilities: privilegedCapabilities(await readFile('/proc/self/status', 'utf8')) } : {}),
     };
   }
 
@@ -339,4 +340,10 @@ function toState(s: RuncState): RuntimeState {
 function writeOrDrop(sock: Socket, data: Buffer, flushed?: () => void): void {
   if (!sock.writable) return flushed?.();
   sock.write(data, () => flushed?.());
+}
+
+/** Docker's privileged exec: every capability this daemon may grant (its bounding set), bounding, effective and permitted. */
+function privilegedCapabilities(status: string): Record<string, string[]> {
+  const all = capabilitiesOfMask(BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0'}`));
+  return { bounding: all, effective: all, permitted: all };
 }

@@ -57,6 +57,8 @@ export interface ExecSpec {
   readonly env?: readonly string[];
   readonly cwd?: string;
   readonly user?: { readonly uid: number; readonly gid: number; readonly additionalGids?: readonly number[] };
+  /** Every capability (`docker exec --privileged`); the container's other limits stay. */
+  readonly privileged?: boolean;
   /** Bounds the whole exec; the process is killed past it. */
   readonly timeoutMs?: number;
 }

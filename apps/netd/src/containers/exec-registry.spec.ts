@@ -112,12 +112,12 @@ describe(ExecRegistry.name, () => {
       expect(published).toEqual([]);
     });
 
-    it('passes WorkingDir and Env through, refuses Privileged (not implemented) and a relative WorkingDir', async () => {
+    it('passes WorkingDir, Env and Privileged through, refuses a relative WorkingDir', async () => {
       const spy = jest.spyOn(runtime, 'execSession');
-      const { Id } = await execs.create('box', { Cmd: ['pwd'], WorkingDir: '/tmp', Env: ['A=1', 'B'] });
+      const { Id } = await execs.create('box', { Cmd: ['pwd'], WorkingDir: '/tmp', Env: ['A=1', 'B'], Privileged: true });
       (await execs.open(Id)).run();
-      expect(spy.mock.calls[0][1]).toMatchObject({ cwd: '/tmp', env: ['A=1', 'B'] });
-      await expect(execs.create('box', { Cmd: ['id'], Privileged: true })).rejects.toMatchObject({ kind: 'not-implemented' });
+      expect(spy.mock.calls[0][1]).toMatchObject({ cwd: '/tmp', env: ['A=1', 'B'], privileged: true });
+      expect(execs.inspect(Id).ProcessConfig.privileged).toBe(true);
       await expect(execs.create('box', { Cmd: ['id'], WorkingDir: 'rel' })).rejects.toMatchObject({ kind: 'invalid-parameter' });
     });
 

@@ -1,5 +1,5 @@
 import { DEFAULT_DETACH_KEYS, parseDetachKeys, type ExecCreateDto, type ExecInspect } from '@app/api/containers';
-import { ConflictError, InvalidParameterError, NotFoundError, NotImplementedError, generateId } from '@app/common';
+import { ConflictError, InvalidParameterError, NotFoundError, generateId } from '@app/common';
 import type { ContainerManager, ExecSession, ProcessUser } from '@app/container';
 import { runcMessage } from '@app/kernel/runc';
 import type { EventsService } from '../events/events.service';
@@ -66,7 +66,6 @@ export class ExecRegistry {
     if (!r.state.running) throw new ConflictError(`container ${r.id} is not running`);
     const args = typeof req.Cmd === 'string' ? [req.Cmd] : Array.isArray(req.Cmd) ? req.Cmd : [];
     if (args.length === 0 || args.some((a) => typeof a !== 'string') || args[0] === '') throw new InvalidParameterError('No exec command specified');
-    if (req.Privileged) throw new NotImplementedError('privileged exec is not supported by netd');
     const detachKeys = req.DetachKeys ? parseDetachKeys(req.DetachKeys) : DEFAULT_DETACH_KEYS;
     if (!detachKeys) throw new InvalidParameterError(`Invalid escape keys (${req.DetachKeys}) provided`);
     if (req.WorkingDir && !req.WorkingDir.startsWith('/')) {
@@ -103,7 +102,7 @@ export class ExecRegistry {
     const stdin = e.req.AttachStdin ?? false;
     let session: ExecSession;
     try {
-      session = await this.manager.execSession(e.containerId, { args: e.args, env: e.req.Env ?? undefined, cwd: e.req.WorkingDir || undefined, user: e.user, tty, stdin });
+      session = await this.manager.execSession(e.containerId, { args: e.args, env: e.req.Env ?? undefined, cwd: e.req.WorkingDir || undefined, user: e.user, privileged: e.req.Privileged ?? false, tty, stdin });
     } catch (err) {
       e.exitCode = 126;
       throw err;
