@@ -83,6 +83,7 @@ describeAsRoot('the HTTP edge of a real daemon against a hostile client', () => 
     const late = await raw(netd.socket, upgrade('/exec/x/start', 'Content-Length: 50\r\n') + '{"Det', 15_000);
     expect(late).toMatchObject({ status: 408, closed: true });
     await sleep(200);
+    console.log(`[hostile-client] descriptors before 31 refused hijack requests: ${before}, after: ${fds(pid)}`);
     expect(fds(pid)).toBeLessThanOrEqual(before + 1);
     expect((await api(netd.socket, 'GET', '/_ping')).status).toBe(200);
   }, 60_000);
@@ -93,6 +94,7 @@ describeAsRoot('the HTTP edge of a real daemon against a hostile client', () => 
     const body = Buffer.alloc(50 * 1024 * 1024, 0x20);
     const seen = await raw(netd.socket, Buffer.concat([Buffer.from(upgrade('/exec/x/start', `Content-Length: ${body.length}\r\n`)), body]), 15_000);
     expect(seen.status).toBe(413);
+    console.log(`[hostile-client] RSS around a refused 50 MB hijack body: ${before.toFixed(0)} → ${rssMb(pid).toFixed(0)} MB`);
     expect(rssMb(pid) - before).toBeLessThan(25);
     const bad = await raw(netd.socket, upgrade('/exec/x/start', 'Content-Length: 9\r\n') + '{"Detach"');
     expect(bad.status).toBe(400);
