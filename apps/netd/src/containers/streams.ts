@@ -89,6 +89,15 @@ function refuse(socket: Duplex, e: unknown, lingerMs: number): void {
   socket.end(errorResponse(e));
 }
 
+/** End a stream; a client that keeps its side open afterwards is dropped after `lingerMs`. */
+function endStream(socket: Duplex, lingerMs: number): void {
+  if (socket.destroyed) return;
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), lingerMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
 /**
  * Write to a stream client; one that stops reading is dropped once STREAM_BUFFER_LIMIT bytes
  * wait for it (conmon drops a stalled attach socket too), so it cannot pin the daemon's memory.
@@ -210,7 +219,7 @@ export async function serveStream(
     started = true;
     socket.write(hijackHead(upgrade, tty));
   };
-  const untrack = OPEN_STREAMS.track(() => socket.end());
+  const untrack = OPEN_STREAMS.track(() => endStream(socket, lingerMs));
   try {
     if ('attach' in kind) {
       const r = await svc.find(kind.attach);
@@ -237,7 +246,7 @@ export async function serveStream(
         if (!socket.destroyed && (await Promise.race([exited.then(() => true, () => false), sleep(2000).then(() => false)]))) {
           for (const e of await missedOutput(svc.logPath(r.id), offset, sent)) if (streams.has(e.stream)) send(socket, encodeEntry(e, tty, false));
         }
-        socket.end();
+        endStream(socket, lingerMs);
         return;
       }
       const exited = svc.wait(r.id, 'next-exit');
@@ -260,10 +269,10 @@ export async function serveStream(
       begin(framing);
       await relayExec(ex, socket, framing, head);
     }
-    socket.end();
+    endStream(socket, lingerMs);
   } catch (e) {
     if (!started) refuse(socket, e, lingerMs);
-    else if (!socket.destroyed) socket.end();
+    else endStream(socket, lingerMs);
   } finally {
     untrack();
   }
@@ -318,9 +327,7 @@ function forwardStdin(socket: Duplex, write: (d: Buffer, flushed: () => void) =>
     pass(out);
     if (detach) {
       socket.off('data', onData);
-      socket.end();
-      // the client may keep the connection half-open; it is done with this stream
-      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      endStream(socket, LINGER_MS);
     }
   };
   if (first && first.length > 0) onData(first);

@@ -52,7 +52,7 @@ function fakeExec(id: string) {
     detachKeys: Buffer.from([16, 17]),
     session: {
       onOutput: (cb: (stream: 'stdout' | 'stderr', data: Buffer) => void) => void (execs.output = cb),
-      onClose: () => undefined,
+      onClose: (cb: () => void) => void (id === 'quick' && setImmediate(cb)),
       write: (d: Buffer, flushed?: () => void) => {
         execs.stdinTaken += d.length;
         if (id !== 'sink' || execs.draining) flushed?.();
@@ -62,7 +62,7 @@ function fakeExec(id: string) {
       close: () => undefined,
     },
     run: () => undefined,
-    exited: new Promise<number>(() => undefined),
+    exited: id === 'quick' ? Promise.resolve(0) : new Promise<number>(() => undefined),
     failure: () => undefined,
   };
 }
@@ -92,7 +92,7 @@ describe('hijack (Upgrade) requests from a hostile client', () => {
         },
         open: async (id: string) => {
           asked.push(`exec ${id}`);
-          if (id === 'sink' || id === 'flood') return fakeExec(id);
+          if (id === 'sink' || id === 'flood' || id === 'quick') return fakeExec(id);
           throw new NotFoundError(`No such exec instance: ${id}`);
         },
       },
@@ -256,6 +256,20 @@ describe('hijack (Upgrade) requests from a hostile client', () => {
     for (let i = 0; i < 20; i++) execs.output!('stdout', chunk);
     await new Promise((r) => setTimeout(r, 200));
     expect(await count()).toBe(before - 1);
+    s.destroy();
+  });
+
+  it('drops a client that keeps its side open once the stream has ended', async () => {
+    const before = await count();
+    const s = connect({ path: sock, allowHalfOpen: true });
+    s.on('error', () => undefined);
+    const ended = new Promise<void>((r) => s.once('end', () => r()));
+    s.on('data', () => undefined);
+    s.write(upgrade('POST', '/exec/quick/start', 'Content-Length: 2\r\n') + '{}');
+    await ended;
+    // the client never closes its side; the server does, after lingerMs (500)
+    await new Promise((r) => setTimeout(r, 900));
+    expect(await count()).toBe(before);
     s.destroy();
   });
 });
