@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { NetdConfig } from './config/netd-config';
-import { OPEN_STREAMS } from './events/events.controller';
+import { OPEN_STREAMS } from './http/open-streams';
 import { createApp } from './http/create-app';
 import { closeListeners, OpenListener, openListeners } from './http/listeners';
 import { reconcile, ReconcileReport } from './lifecycle/reconciler';
@@ -34,8 +34,12 @@ export interface Daemon {
   readonly app: NestFastifyApplication;
   readonly listeners: readonly OpenListener[];
   readonly reconciled: ReconcileReport;
-  /** Stop accepting, let in-flight requests finish, close the database. Kernel state stays (live restore). */
-  stop(): Promise<void>;
+  /**
+   * Stop accepting, end every stream (attach, exec, logs, events, wait), give other in-flight
+   * requests `graceMs` (default 5 s), drop what is left, close the database. Kernel state and
+   * containers stay (live restore).
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** Build the runtime on the given kernel ports; no listener, no reconciliation. */
@@ -90,10 +94,10 @@ export async function startDaemon(config: NetdConfig, kernel: KernelPorts, log: 
     const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
     const listeners = await openListeners(config, fastify.server as Server, log);
     let stopping: Promise<void> | undefined;
-    const stop = () =>
+    const stop = (graceMs?: number) =>
       (stopping ??= (async () => {
-        const closed = closeListeners(listeners);
-        for (const end of [...OPEN_STREAMS]) end();
+        const closed = closeListeners(listeners, graceMs);
+        OPEN_STREAMS.endAll();
         await closed;
         rt.containers.detach();
         await rt.cluster?.stop().catch((e) => log.warn({ err: e }, 'leaving the cluster swarm'));

@@ -8,6 +8,11 @@ import { ensurePrivateDir } from './lifecycle/private-dir';
 import { createLogger } from './logger';
 import { join } from 'node:path';
 
+/** How long in-flight requests get to finish once a stop signal came. */
+const STOP_GRACE_MS = 5_000;
+/** When the process exits whatever the shutdown is still doing. */
+const STOP_DEADLINE_MS = 15_000;
+
 /** The daemon's whole life from argv to exit code: config, start, serve until SIGTERM/SIGINT. */
 export async function runDaemon(argv: readonly string[]): Promise<number> {
   let config: NetdConfig;
@@ -39,15 +44,33 @@ export async function runDaemon(argv: readonly string[]): Promise<number> {
   log.info({ listeners: daemon.listeners.map((l) => l.address), dataRoot: config.dataRoot }, 'netd ready');
   const d = daemon;
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
-      log.info({ signal }, 'shutting down: finishing in-flight requests; networks and endpoints stay (live restore)');
-      d.stop().then(resolve, (e) => {
-        log.error({ err: e }, 'shutdown failed');
+      if (stopping) {
+        log.warn({ signal }, 'second signal: exiting without finishing the shutdown');
+        return resolve();
+      }
+      stopping = true;
+      log.info({ signal, graceMs: STOP_GRACE_MS }, 'shutting down: ending streams, finishing in-flight requests; networks, endpoints and containers stay (live restore)');
+      // whatever hangs in the shutdown itself, the process ends
+      const deadline = setTimeout(() => {
+        log.error({ deadlineMs: STOP_DEADLINE_MS }, 'shutdown did not finish in time; exiting');
         resolve();
-      });
+      }, STOP_DEADLINE_MS);
+      d.stop(STOP_GRACE_MS).then(
+        () => {
+          clearTimeout(deadline);
+          resolve();
+        },
+        (e) => {
+          clearTimeout(deadline);
+          log.error({ err: e }, 'shutdown failed');
+          resolve();
+        },
+      );
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
   pidFile.release();
   log.info('netd stopped');

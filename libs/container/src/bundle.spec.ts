@@ -1,4 +1,4 @@
-import { buildOciConfig, capabilities, containerEnv, DEFAULT_CAPABILITIES, DEFAULT_PATH, withOverlayRoot, type BundleSpec } from './bundle';
+import { buildOciConfig, capabilities, capabilitiesOfMask, containerEnv, DEFAULT_CAPABILITIES, DEFAULT_PATH, withOverlayRoot, type BundleSpec } from './bundle';
 import { containerPaths } from './layout';
 
 const paths = containerPaths('/var/lib/netd/containers', 'a'.repeat(64));
@@ -123,5 +123,14 @@ describe('withOverlayRoot', () => {
     expect(() => withOverlayRoot(buildOciConfig(base, paths), ['/a,b'], paths)).toThrow('unusable overlay path: /a,b');
     const many = Array.from({ length: 80 }, (_, i) => `/var/lib/netd/image/layers/${'f'.repeat(48)}${i}`);
     expect(() => withOverlayRoot(buildOciConfig(base, paths), many, paths)).toThrow(/overlay options too long/);
+  });
+});
+
+describe('capabilitiesOfMask', () => {
+  it('names the capabilities of a CapBnd mask by bit', () => {
+    expect(capabilitiesOfMask(0xa80425fbn)).toEqual(['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP',
+      'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SYS_CHROOT', 'CAP_MKNOD', 'CAP_AUDIT_WRITE', 'CAP_SETFCAP']);
+    expect(capabilitiesOfMask(0x1fffeffffffn)).toHaveLength(40);
+    expect(capabilitiesOfMask(0x1fffeffffffn)).not.toContain('CAP_SYS_RESOURCE');
   });
 });

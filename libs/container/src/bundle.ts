@@ -70,6 +70,23 @@ const DEVICE_RULES = [
   { allow: true, type: 'c', major: 136, access: 'rwm' },
 ];
 
+/** Every capability by number (linux/capability.h). */
+const ALL_CAPABILITIES = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'LINUX_IMMUTABLE',
+  'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER', 'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT',
+  'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE',
+  'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP', 'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ',
+  'PERFMON', 'BPF', 'CHECKPOINT_RESTORE',
+].map((c) => `CAP_${c}`);
+
+/**
+ * The capabilities of a mask (`CapBnd` of /proc/<pid>/status). `docker exec --privileged` gets
+ * every one the daemon itself may grant: asking for one outside its bounding set fails the exec.
+ */
+export function capabilitiesOfMask(mask: bigint): string[] {
+  return ALL_CAPABILITIES.filter((_c, i) => (mask >> BigInt(i)) & 1n);
+}
+
 /** The effective capability list after --cap-add/--cap-drop (Docker's TweakCapabilities). */
 export function capabilities(add: readonly string[] = [], drop: readonly string[] = []): string[] {
   const norm = (c: string) => {

@@ -10,7 +10,8 @@ import { containerPaths } from './layout';
 import { canonicalName, generateName, nameConflict } from './names';
 import { NO_RESTART, restartDelayMs, shouldRestart } from './restart-policy';
 import { Runtime, type ExecResult, type ExecSession, type ExecSessionSpec, type ExecSpec, type LogEntry, type LogReadOptions } from './runtime.port';
-import { resolveUser } from './user';
+import { readFileInRoot } from './in-root';
+import { resolveUser, type ProcessUser } from './user';
 
 
 export interface ContainerManagerOptions extends FilesContext {
@@ -162,6 +163,18 @@ export class ContainerManager {
     const r = await this.inspect(ref);
     if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
     return this.o.runtime.exec(r.id, spec);
+  }
+
+  /**
+   * `docker exec -u`: the user resolved against the running container's own /etc/passwd and
+   * /etc/group as they are now (not the image's), read inside its root.
+   */
+  async execUser(ref: string, user: string): Promise<ProcessUser> {
+    const r = await this.inspect(ref);
+    if (!r.state.running || r.state.pid <= 0) throw new ConflictError(`Container ${r.id} is not running`);
+    const root = `/proc/${r.state.pid}/root`;
+    const [passwd, group] = await Promise.all([readFileInRoot(root, '/etc/passwd'), readFileInRoot(root, '/etc/group')]);
+    return resolveUser(user, passwd ?? '', group ?? '');
   }
 
   /** A connected exec (`docker exec` with streams); it runs once the session's `start()` is called. */

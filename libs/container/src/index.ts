@@ -14,3 +14,5 @@ export * from './restart-policy';
 export * from './runc-runtime';
 export * from './runtime.port';
 export * from './user';
+export * from './in-root';
+export * from './signals';

@@ -5,9 +5,10 @@ import {
 import { existsSync, watch } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readK8sLog, unsentOutput, type LogEntry, type LogReadOptions } from './k8s-log';
-import { withOverlayRoot, type OciConfig } from './bundle';
+import { capabilitiesOfMask, withOverlayRoot, type OciConfig } from './bundle';
 import { containerPaths, type ContainerPaths } from './layout';
 import {
   Runtime,
@@ -207,7 +208,7 @@ export class RuncRuntime extends Runtime {
       resize: (height, width) => resizeConmonConsole(dir, height, width),
       onOutput: (cb) => void outputs.push(cb),
       onClose: (cb) => void closes.push(cb),
-      write: (data) => void (sock.writable && sock.write(data)),
+      write: (data, flushed) => writeOrDrop(sock, data, flushed),
       closeStdin: () => void (sock.writable && sock.end()),
       close: () => void sock.destroy(),
     };
@@ -220,7 +221,9 @@ export class RuncRuntime extends Runtime {
     for (const e of spec.env ?? []) {
       const key = e.split('=')[0];
       const i = env.findIndex((x) => x.split('=')[0] === key);
-      if (i >= 0) env[i] = e;
+      if (!e.includes('=')) {
+        if (i >= 0) env.splice(i, 1);
+      } else if (i >= 0) env[i] = e;
       else env.push(e);
     }
     return {
@@ -230,6 +233,7 @@ export class RuncRuntime extends Runtime {
       env,
       cwd: spec.cwd ?? config.process.cwd,
       ...(spec.user ? { user: spec.user } : {}),
+      ...(spec.privileged ? { capabilities: privilegedCapabilities(await readFile('/proc/self/status', 'utf8')) } : {}),
     };
   }
 
@@ -304,7 +308,7 @@ export class RuncRuntime extends Runtime {
       // Flowing mode: one 'data' event per packet, so the pipe byte always leads the chunk.
       onOutput: (cb) => void sock.on('data', (p: Buffer) => cb(p[0] === CONMON_STDERR ? 'stderr' : 'stdout', p.subarray(1))),
       onClose: (cb) => void sock.on('close', cb),
-      write: (data) => void (sock.writable && sock.write(data)),
+      write: (data, flushed) => writeOrDrop(sock, data, flushed),
       closeStdin: () => void (sock.writable && sock.end()),
       close: () => void sock.destroy(),
     };
@@ -330,4 +334,16 @@ export class RuncRuntime extends Runtime {
 function toState(s: RuncState): RuntimeState {
   const status = s.status === 'creating' ? 'created' : s.status;
   return { id: s.id, status, pid: status === 'stopped' ? 0 : s.pid };
+}
+
+/** Write to a conmon attach socket; `flushed` once written out, or at once when the socket is gone. */
+function writeOrDrop(sock: Socket, data: Buffer, flushed?: () => void): void {
+  if (!sock.writable) return flushed?.();
+  sock.write(data, () => flushed?.());
+}
+
+/** Docker's privileged exec: every capability this daemon may grant (its bounding set), bounding, effective and permitted. */
+function privilegedCapabilities(status: string): Record<string, string[]> {
+  const all = capabilitiesOfMask(BigInt(`0x${/^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0'}`));
+  return { bounding: all, effective: all, permitted: all };
 }

@@ -24,7 +24,12 @@ export interface RuntimeCreateSpec {
 export interface AttachConnection {
   onOutput(cb: (stream: 'stdout' | 'stderr', data: Buffer) => void): void;
   onClose(cb: () => void): void;
-  write(data: Buffer): void;
+  /**
+   * Input for its stdin. `flushed` runs once the bytes left the daemon (or were dropped because
+   * the connection is gone): a caller relaying a client waits for it, so a container that does
+   * not read its stdin holds the client back instead of queueing in the daemon's memory.
+   */
+  write(data: Buffer, flushed?: () => void): void;
   /** No more input: closes the container's stdin when it was created with `stdinOnce`. */
   closeStdin(): void;
   close(): void;
@@ -48,9 +53,12 @@ export interface ExitStatus {
 /** A process to run inside a running container (`docker exec`). */
 export interface ExecSpec {
   readonly args: readonly string[];
+  /** `KEY=value` replaces or adds to the container's environment; a bare `KEY` removes it (Docker's exec -e). */
   readonly env?: readonly string[];
   readonly cwd?: string;
-  readonly user?: { readonly uid: number; readonly gid: number };
+  readonly user?: { readonly uid: number; readonly gid: number; readonly additionalGids?: readonly number[] };
+  /** Every capability (`docker exec --privileged`); the container's other limits stay. */
+  readonly privileged?: boolean;
   /** Bounds the whole exec; the process is killed past it. */
   readonly timeoutMs?: number;
 }

@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { ContainerCreateRequest, ContainerSummary } from '@app/api/containers';
+import { ExecCreateDto, ExecStartDto, type ContainerCreateRequest, type ContainerSummary } from '@app/api/containers';
 import { InvalidParameterError, parseTimestamp } from '@app/common';
-import type { WaitCondition } from '@app/container';
+import { parseSignal, type WaitCondition } from '@app/container';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ContainersService } from './containers.service';
-import type { ExecCreateRequest } from './exec-registry';
-import { MULTIPLEXED_STREAM, RAW_STREAM, pump, serveStream } from './streams';
+import { OPEN_STREAMS } from '../http/open-streams';
+import { parseBody } from '../http/parse-body';
+import { MULTIPLEXED_STREAM, RAW_STREAM, attachQuery, pump, serveStream } from './streams';
 import { ContainerViews } from './container-views.service';
 
 type Q = Record<string, unknown>;
@@ -17,6 +18,12 @@ function one(q: Q, name: string): string | undefined {
 }
 
 const bool = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
+
+/** `signal` of kill, stop and restart, checked before anything else happens (Docker's order). */
+function signalOf(q: Q): string | undefined {
+  const text = one(q, 'signal');
+  return text ? parseSignal(text) : undefined;
+}
 
 function seconds(q: Q): number | undefined {
   const t = one(q, 't') ?? one(q, 'timeout');
@@ -59,20 +66,20 @@ export class ContainersController {
 
   @Post('containers/:id/stop')
   async stop(@Param('id') id: string, @Query() q: Q, @Res() reply: FastifyReply) {
-    const stopped = await this.svc.stop(id, { signal: one(q, 'signal') || undefined, timeoutSec: seconds(q) });
+    const stopped = await this.svc.stop(id, { signal: signalOf(q), timeoutSec: seconds(q) });
     reply.status(stopped ? 204 : 304).send();
   }
 
   @Post('containers/:id/kill')
   @HttpCode(204)
   async kill(@Param('id') id: string, @Query() q: Q) {
-    await this.svc.kill(id, one(q, 'signal') || undefined);
+    await this.svc.kill(id, signalOf(q));
   }
 
   @Post('containers/:id/restart')
   @HttpCode(204)
   async restart(@Param('id') id: string, @Query() q: Q) {
-    await this.svc.restart(id, { signal: one(q, 'signal') || undefined, timeoutSec: seconds(q) });
+    await this.svc.restart(id, { signal: signalOf(q), timeoutSec: seconds(q) });
   }
 
   @Post('containers/:id/resize')
@@ -92,16 +99,20 @@ export class ContainersController {
     reply.hijack();
     reply.raw.writeHead(200, { 'Content-Type': 'application/json' });
     reply.raw.flushHeaders();
+    // shutdown does not wait for the container: the client sees the connection end
+    const untrack = OPEN_STREAMS.track(() => reply.raw.destroy());
+    reply.raw.on('close', untrack);
     result.then(
       (res) => reply.raw.end(JSON.stringify({ StatusCode: res.statusCode, Error: null }) + '\n'),
       (e: Error) => reply.raw.end(JSON.stringify({ StatusCode: -1, Error: { Message: e.message } }) + '\n'),
-    );
+    ).finally(untrack);
   }
 
   @Delete('containers/*')
   @HttpCode(204)
   async remove(@Req() req: FastifyRequest, @Query() q: Q) {
-    const ref = decodeURIComponent((req.params as Record<string, string>)['*'] ?? '');
+    // the router decoded the path once already; a second decode would turn `%25` into `%`
+    const ref = (req.params as Record<string, string>)['*'] ?? '';
     await this.svc.delete(ref, { force: bool(one(q, 'force')), link: bool(one(q, 'link')) });
   }
 
@@ -126,38 +137,45 @@ export class ContainersController {
     raw.writeHead(200, { 'Content-Type': tty ? RAW_STREAM : MULTIPLEXED_STREAM });
     raw.flushHeaders();
     raw.on('close', () => ctl.abort());
+    const untrack = OPEN_STREAMS.track(() => {
+      ctl.abort();
+      raw.end();
+    });
     const wanted = async function* () {
       for await (const e of entries) if ((e.stream === 'stdout' && stdout) || (e.stream === 'stderr' && stderr)) yield e;
     };
     await pump(wanted(), raw, tty, bool(one(q, 'timestamps'))).catch(() => undefined);
+    untrack();
     raw.end();
   }
 
   @Post('containers/:id/attach')
   async attach(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const url = req.raw.url ?? '';
+    const query = attachQuery(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
     await this.svc.find(id);
     reply.hijack();
-    const query = new URL(req.raw.url ?? '/', 'http://netd').searchParams;
     await serveStream(this.svc, { attach: id, query }, req.raw.socket, false);
   }
 
   @Post('containers/:id/exec')
   @HttpCode(201)
   execCreate(@Param('id') id: string, @Body() body: unknown) {
-    if (typeof body !== 'object' || body === null) throw new InvalidParameterError('No exec command specified');
-    return this.svc.execs.create(id, body as ExecCreateRequest);
+    return this.svc.execs.create(id, parseBody(ExecCreateDto, body ?? {}));
   }
 
   @Post('exec/:id/start')
   async execStart(@Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const start = body === undefined ? {} : parseBody(ExecStartDto, body);
     this.svc.execs.get(id);
-    if ((body as { Detach?: boolean } | undefined)?.Detach) {
+    if (start.Detach) {
+      if (start.ConsoleSize) await this.svc.execs.resize(id, start.ConsoleSize[0], start.ConsoleSize[1]);
       await this.svc.execs.startDetached(id);
       reply.status(200).send();
       return;
     }
     reply.hijack();
-    await serveStream(this.svc, { exec: id, body }, req.raw.socket, false);
+    await serveStream(this.svc, { exec: id, start }, req.raw.socket, false);
   }
 
   @Post('exec/:id/resize')

@@ -95,6 +95,45 @@ describe(ExecRegistry.name, () => {
     });
   });
 
+  describe('create', () => {
+    it('runs as the User asked for, resolved at create (a uid needs no passwd entry)', async () => {
+      const spy = jest.spyOn(runtime, 'execSession');
+      const { Id } = await execs.create('box', { Cmd: ['id'], User: '4321:99' });
+      (await execs.open(Id)).run();
+      expect(spy.mock.calls[0][1]).toMatchObject({ user: { uid: 4321, gid: 99 } });
+      expect(execs.inspect(Id).ProcessConfig.user).toBe('4321:99');
+    });
+
+    it('refuses an unknown user name with Docker\'s text and creates nothing', async () => {
+      published.length = 0;
+      await expect(execs.create('box', { Cmd: ['id'], User: 'no-such-user-here' })).rejects.toMatchObject({
+        kind: 'invalid-parameter', message: 'unable to find user no-such-user-here: no matching entries in passwd file',
+      });
+      expect(published).toEqual([]);
+    });
+
+    it('passes WorkingDir, Env and Privileged through, refuses a relative WorkingDir', async () => {
+      const spy = jest.spyOn(runtime, 'execSession');
+      const { Id } = await execs.create('box', { Cmd: ['pwd'], WorkingDir: '/tmp', Env: ['A=1', 'B'], Privileged: true });
+      (await execs.open(Id)).run();
+      expect(spy.mock.calls[0][1]).toMatchObject({ cwd: '/tmp', env: ['A=1', 'B'], privileged: true });
+      expect(execs.inspect(Id).ProcessConfig.privileged).toBe(true);
+      await expect(execs.create('box', { Cmd: ['id'], WorkingDir: 'rel' })).rejects.toMatchObject({ kind: 'invalid-parameter' });
+    });
+
+    it('keeps the detach keys (ctrl-p,ctrl-q unless given) and a ConsoleSize for the start', async () => {
+      const a = await execs.create('box', { Cmd: ['sh'], Tty: true, DetachKeys: 'ctrl-a,x', ConsoleSize: [30, 90] });
+      const b = await execs.create('box', { Cmd: ['sh'], Tty: true });
+      const ea = await execs.open(a.Id);
+      const resize = jest.spyOn(ea.session, 'resize');
+      expect([...ea.detachKeys]).toEqual([1, 120]);
+      expect([...(await execs.open(b.Id)).detachKeys]).toEqual([16, 17]);
+      ea.run();
+      expect(resize).toHaveBeenCalledWith(30, 90);
+      expect(execs.inspect(a.Id).DetachKeys).toBe('ctrl-a,x');
+    });
+  });
+
   describe('resize', () => {
     it('keeps a size asked for before the process runs and applies it at start', async () => {
       const { Id } = await execs.create('box', { Cmd: ['sh'], Tty: true });

@@ -1,27 +1,21 @@
-import type { ExecInspect } from '@app/api/containers';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys, type ExecCreateDto, type ExecInspect } from '@app/api/containers';
 import { ConflictError, InvalidParameterError, NotFoundError, generateId } from '@app/common';
-import type { ContainerManager, ExecSession } from '@app/container';
+import type { ContainerManager, ExecSession, ProcessUser } from '@app/container';
 import { runcMessage } from '@app/kernel/runc';
 import type { EventsService } from '../events/events.service';
 import { checkConsoleSize } from './console-size';
 
-export interface ExecCreateRequest {
-  Cmd?: string[] | string;
-  Env?: string[] | null;
-  WorkingDir?: string;
-  User?: string;
-  Tty?: boolean;
-  AttachStdin?: boolean;
-  AttachStdout?: boolean;
-  AttachStderr?: boolean;
-  Privileged?: boolean;
-}
+/** The validated body of `POST /containers/{id}/exec` (ExecCreateDto). */
+export type ExecCreateRequest = Omit<ExecCreateDto, 'Cmd'> & { Cmd?: string[] | string };
 
 interface ExecEntry {
   id: string;
   containerId: string;
   req: ExecCreateRequest;
   args: string[];
+  /** `User` resolved against the container's files at create; undefined: the container's own user. */
+  user?: ProcessUser;
+  detachKeys: Buffer;
   running: boolean;
   exitCode: number | null;
   started: boolean;
@@ -35,6 +29,8 @@ export interface OpenExec {
   session: ExecSession;
   tty: boolean;
   stdin: boolean;
+  /** The byte sequence on stdin that detaches the client from a TTY session. */
+  detachKeys: Buffer;
   run(): void;
   /** The exit code: 126 when the runtime could not run the program, 127 when it was not found (Docker's codes). */
   exited: Promise<number>;
@@ -60,13 +56,25 @@ export class ExecRegistry {
     private readonly events: EventsService,
   ) {}
 
+  /**
+   * Everything the request names is checked here, before an id exists: the command, the user
+   * (against the container's /etc/passwd and /etc/group now), the detach keys. `req` has passed
+   * ExecCreateDto.
+   */
   async create(ref: string, req: ExecCreateRequest): Promise<{ Id: string }> {
     const r = await this.manager.inspect(ref);
     if (!r.state.running) throw new ConflictError(`container ${r.id} is not running`);
-    const args = typeof req.Cmd === 'string' ? [req.Cmd] : Array.isArray(req.Cmd) ? req.Cmd.filter((a) => typeof a === 'string') : [];
-    if (args.length === 0) throw new InvalidParameterError('No exec command specified');
+    const args = typeof req.Cmd === 'string' ? [req.Cmd] : Array.isArray(req.Cmd) ? req.Cmd : [];
+    if (args.length === 0 || args.some((a) => typeof a !== 'string') || args[0] === '') throw new InvalidParameterError('No exec command specified');
+    const detachKeys = req.DetachKeys ? parseDetachKeys(req.DetachKeys) : DEFAULT_DETACH_KEYS;
+    if (!detachKeys) throw new InvalidParameterError(`Invalid escape keys (${req.DetachKeys}) provided`);
+    if (req.WorkingDir && !req.WorkingDir.startsWith('/')) {
+      throw new InvalidParameterError(`the working directory '${req.WorkingDir}' is invalid, it needs to be an absolute path`);
+    }
+    const user = req.User ? await this.manager.execUser(r.id, req.User) : undefined;
     const id = generateId();
-    this.execs.set(id, { id, containerId: r.id, req, args, running: false, exitCode: null, started: false });
+    const size = req.Tty && req.ConsoleSize ? { height: req.ConsoleSize[0], width: req.ConsoleSize[1] } : undefined;
+    this.execs.set(id, { id, containerId: r.id, req, args, user, detachKeys, running: false, exitCode: null, started: false, size });
     if (this.execs.size > KEEP) {
       for (const [k, v] of this.execs) if (!v.running && v.started && this.execs.size > KEEP) this.execs.delete(k);
     }
@@ -94,7 +102,7 @@ export class ExecRegistry {
     const stdin = e.req.AttachStdin ?? false;
     let session: ExecSession;
     try {
-      session = await this.manager.execSession(e.containerId, { args: e.args, env: e.req.Env ?? undefined, cwd: e.req.WorkingDir || undefined, tty, stdin });
+      session = await this.manager.execSession(e.containerId, { args: e.args, env: e.req.Env ?? undefined, cwd: e.req.WorkingDir || undefined, user: e.user, privileged: e.req.Privileged ?? false, tty, stdin });
     } catch (err) {
       e.exitCode = 126;
       throw err;
@@ -120,7 +128,7 @@ export class ExecRegistry {
       session.start();
       if (e.size) void session.resize(e.size.height, e.size.width).catch(() => undefined);
     };
-    return { session, tty, stdin, run, exited, failure: () => failure };
+    return { session, tty, stdin, detachKeys: e.detachKeys, run, exited, failure: () => failure };
   }
 
   /** `POST /exec/{id}/start` with Detach: run it with nobody attached. */
@@ -151,7 +159,7 @@ export class ExecRegistry {
       OpenStdout: e.req.AttachStdout ?? false,
       CanRemove: false,
       ContainerID: e.containerId,
-      DetachKeys: '',
+      DetachKeys: e.req.DetachKeys ?? '',
       Pid: 0,
     };
   }

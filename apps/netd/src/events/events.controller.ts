@@ -1,6 +1,8 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { InvalidParameterError, parseTimestamp } from '@app/common';
 import type { FastifyReply } from 'fastify';
+import { STREAM_BUFFER_LIMIT } from '../http/limits';
+import { OPEN_STREAMS } from '../http/open-streams';
 import { parseFilters } from '../networks/network-lookup';
 import { EventsService, type EventMessage } from './events.service';
 
@@ -14,9 +16,6 @@ function matches(e: EventMessage, f: Record<string, string[]>): boolean {
     any('image', (v) => e.Type === 'image' && (v === e.Actor.ID || v === e.Actor.Attributes.name || v === e.Actor.Attributes.image))
   );
 }
-
-/** The live set of open event streams, so shutdown can end them (they never end by themselves). */
-export const OPEN_STREAMS = new Set<() => void>();
 
 @Controller('events')
 export class EventsController {
@@ -37,18 +36,21 @@ export class EventsController {
     raw.flushHeaders();
     const write = (e: EventMessage) => {
       if (until !== undefined && BigInt(e.timeNano) > until) return;
-      if (matches(e, filters)) raw.write(JSON.stringify(e) + '\n');
+      if (!matches(e, filters) || raw.destroyed) return;
+      raw.write(JSON.stringify(e) + '\n');
+      // a client that does not read would keep every event in memory
+      if (raw.writableLength > STREAM_BUFFER_LIMIT) raw.destroy();
     };
     let timer: NodeJS.Timeout | undefined;
     const close = () => {
       sub.unsubscribe();
-      OPEN_STREAMS.delete(close);
+      untrack();
       if (timer) clearTimeout(timer);
       if (!raw.writableEnded) raw.end();
     };
     const sub = this.events.subscribe(since, write);
     for (const e of sub.past) write(e);
-    OPEN_STREAMS.add(close);
+    const untrack = OPEN_STREAMS.track(close);
     raw.on('close', close);
     if (until !== undefined) {
       const wait = Number((until > now ? until - now : 0n) / 1_000_000n);

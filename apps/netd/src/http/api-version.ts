@@ -33,7 +33,8 @@ export function rewriteUrl(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const m = PREFIX.exec(url);
   if (!m) return url;
-  const problem = versionProblem(Number(m[1]), Number(m[2]));
+  // a version past any integer (`/v99999999999999999999.1`) is too new, not `Infinity`
+  const problem = m[1].length > 6 || m[2].length > 6 ? `client version ${m[1].slice(0, 32)}.${m[2].slice(0, 32)} is too new. Maximum supported API version is ${API_VERSION}` : versionProblem(Number(m[1]), Number(m[2]));
   if (problem) (req as unknown as Record<symbol, string>)[VERSION_PROBLEM] = problem;
   return url.slice(m[0].length) || '/';
 }

@@ -1,14 +1,14 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppModule } from '../app.module';
 import type { Runtime } from '../runtime';
 import { API_VERSION, VERSION_PROBLEM, rewriteUrl } from './api-version';
 import { ErrorFilter } from './error.filter';
 import { upgradeHandler } from '../containers/streams';
+import { BODY_LIMIT } from './limits';
 
-/** Requests larger than this get 413 (dockerd has no limit; every real body here is tiny). */
-export const BODY_LIMIT = 1024 * 1024;
+export { BODY_LIMIT };
 
 /** The Nest application with Docker's wire conventions; not listening (listeners.ts does that). */
 export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
@@ -17,6 +17,16 @@ export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
     bodyLimit: BODY_LIMIT,
     genReqId: () => Math.random().toString(36).slice(2, 10),
     routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: true },
+    // errors the router raises before any handler (a path with bad percent-encoding): Docker's body
+    frameworkErrors: (err: Error & { statusCode?: number }, _req: unknown, reply: FastifyReply) => {
+      const body = JSON.stringify({ message: err.message });
+      // written raw: these answers skip the onSend hook, and Fastify would add a charset the docker client does not expect
+      reply.hijack();
+      reply.raw.writeHead(err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400, {
+        'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Api-Version': API_VERSION,
+      });
+      reply.raw.end(body);
+    },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(rt), adapter, { logger: false });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
@@ -35,7 +45,8 @@ export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
   });
   // Tar uploads (/build, /images/load, /images/create?fromSrc=-) reach the handler as the raw
   // stream: they can be gigabytes and are unpacked as they arrive.
-  fastify.addContentTypeParser(['application/x-tar', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
+  // (docker-py sends its build context as application/tar)
+  fastify.addContentTypeParser(['application/x-tar', 'application/tar', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
   // attach and exec start arrive as `Connection: Upgrade` requests, which Node hands only to 'upgrade'.
   fastify.server.on('upgrade', upgradeHandler(() => rt.containers, rt.log));
   fastify.addHook('onRequest', (req, reply, done) => {
@@ -49,6 +60,8 @@ export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
     }
     const problem = (req.raw as unknown as Record<symbol, string | undefined>)[VERSION_PROBLEM];
     if (problem) return void reply.status(400).send({ message: problem });
+    // dockerd answers HEAD only for /_ping; on a stream route it would hold a bodiless answer open forever
+    if (req.method === 'HEAD' && req.routeOptions.url !== '/_ping') return void reply.status(404).send({ message: 'page not found' });
     done();
   });
   // Docker clients parse an error body only when Content-Type is exactly application/json.

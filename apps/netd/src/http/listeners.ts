@@ -1,5 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { Server, createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:https';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
@@ -9,6 +10,8 @@ import { isLoopbackHost } from '../config/netd-config';
 export interface OpenListener {
   readonly address: string;
   readonly server: Server;
+  /** Every connection open on it, hijacked ones included (the server stops counting those). */
+  readonly sockets: Set<Socket>;
 }
 
 /**
@@ -21,6 +24,10 @@ export async function openListeners(config: NetdConfig, appServer: Server, log: 
   try {
     for (const l of config.hosts) {
       const o = await open(l, config, forward, log);
+      o.server.on('connection', (s: Socket) => {
+        o.sockets.add(s);
+        s.once('close', () => o.sockets.delete(s));
+      });
       // hijacked streams (attach, exec) come as upgrades; the app's server serves them too
       o.server.on('upgrade', (req, socket, head) => appServer.emit('upgrade', req, socket, head));
       opened.push(o);
@@ -40,7 +47,7 @@ async function open(l: Listener, config: NetdConfig, forward: (req: unknown, res
     await listen(server, { path: l.path });
     chmodSync(l.path, 0o660);
     log.info({ socket: l.path }, 'listening');
-    return { address: `unix://${l.path}`, server };
+    return { address: `unix://${l.path}`, server, sockets: new Set() };
   }
   const address = `tcp://${l.host}:${l.port}`;
   let server: Server;
@@ -63,7 +70,7 @@ async function open(l: Listener, config: NetdConfig, forward: (req: unknown, res
   }
   await listen(server, { host: l.host, port: l.port });
   log.info({ address, tls: config.tlsVerify }, 'listening');
-  return { address, server };
+  return { address, server, sockets: new Set() };
 }
 
 function listen(server: Server, opts: { path: string } | { host: string; port: number }): Promise<void> {
@@ -87,9 +94,13 @@ function removeStaleSocket(path: string, log: Logger): void {
   }
 }
 
-/** Stop accepting; resolves when in-flight requests have finished. */
-export async function closeListeners(listeners: readonly OpenListener[]): Promise<void> {
-  await Promise.all(
+/**
+ * Stop accepting, close idle keep-alive connections, give in-flight requests `graceMs` to
+ * finish, then destroy every connection still open (a half-open client, a request that never
+ * completes), so that closing always ends.
+ */
+export async function closeListeners(listeners: readonly OpenListener[], graceMs = 5000): Promise<void> {
+  const closed = Promise.all(
     listeners.map(
       (l) =>
         new Promise<void>((resolve) => {
@@ -98,4 +109,9 @@ export async function closeListeners(listeners: readonly OpenListener[]): Promis
         }),
     ),
   );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+  clearTimeout(timer);
+  for (const l of listeners) for (const s of l.sockets) s.destroy();
+  await closed;
 }

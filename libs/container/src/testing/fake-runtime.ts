@@ -121,8 +121,9 @@ export class FakeRuntime extends Runtime {
     return {
       onOutput: (cb) => void output.push(cb),
       onClose: (cb) => void closed.push(cb),
-      write: (data) => {
+      write: (data, flushed) => {
         if (spec.stdin && open) this.execInput.set(id, [...(this.execInput.get(id) ?? []), data]);
+        flushed?.();
       },
       closeStdin: () => undefined,
       close,
@@ -196,7 +197,8 @@ export class FakeRuntime extends Runtime {
     return {
       onOutput: (cb) => void a.output.push(cb),
       onClose: (cb) => void a.closed.push(cb),
-      write: (data) => {
+      write: (data, flushed) => {
+        queueMicrotask(() => flushed?.());
         if (!a.open || c.stdinClosed || !c.spec.stdin) return;
         c.stdin.push(Buffer.from(data));
         if (isCat && c.status === 'running') this.emitOutput(id, 'stdout', data);
