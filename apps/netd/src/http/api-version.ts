@@ -24,6 +24,17 @@ export function versionProblem(major: number, minor: number): string | undefined
 }
 
 export const VERSION_PROBLEM = Symbol('netdVersionProblem');
+const REQUESTED = Symbol('netdRequestedVersion');
+
+/** The `/vX.Y` a request was made with; an unversioned request speaks the newest (as dockerd). */
+export function requestedVersion(req: IncomingMessage): [number, number] {
+  return (req as unknown as Record<symbol, [number, number] | undefined>)[REQUESTED] ?? parse(API_VERSION);
+}
+
+/** Is the request's API version below `major.minor`? (dockerd's versions.LessThan) */
+export function versionBelow(req: IncomingMessage, major: number, minor: number): boolean {
+  return compare(requestedVersion(req), [major, minor]) < 0;
+}
 
 /**
  * Fastify `rewriteUrl`: strip `/vX.Y` so routes are declared once. A refused version is noted on
@@ -35,5 +46,6 @@ export function rewriteUrl(req: IncomingMessage): string {
   if (!m) return url;
   const problem = versionProblem(Number(m[1]), Number(m[2]));
   if (problem) (req as unknown as Record<symbol, string>)[VERSION_PROBLEM] = problem;
+  (req as unknown as Record<symbol, [number, number]>)[REQUESTED] = [Number(m[1]), Number(m[2])];
   return url.slice(m[0].length) || '/';
 }
