@@ -26,7 +26,7 @@ export class SqliteVolumeStore implements VolumeStore {
   constructor(db: Db) {
     this.stmts = {
       get: db.prepare('SELECT name, driver, created, labels, options FROM volumes WHERE name = ?'),
-      list: db.prepare('SELECT name, driver, created, labels, options FROM volumes'),
+      list: db.prepare('SELECT name, driver, created, labels, options FROM volumes ORDER BY name'),
       insert: db.prepare('INSERT INTO volumes (name, driver, created, labels, options) VALUES (?, ?, ?, ?, ?) ON CONFLICT(name) DO NOTHING'),
       delete: db.prepare('DELETE FROM volumes WHERE name = ?'),
     };
