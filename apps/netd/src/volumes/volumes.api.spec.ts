@@ -140,6 +140,37 @@ describe('volumes API (fake kernel)', () => {
       expect(existsSync(root()) ? readdirSync(root()) : []).toEqual([]);
     });
 
+    const WRONG_TYPES: unknown[] = [7, -1, 1.5, true, false, [], ['x'], { a: 1 }, { a: null }, { a: ['x'] }];
+    const BAD_NAMES = ['-x', '.x', '_x', '..', 'a b', 'ネットワーク', 'é', '😀', '\u202ename', 'a\u200bb', '%2e%2e', 'x'.repeat(256),
+      'x'.repeat(100_000), 'a;rm -rf /', '$(reboot)', 'a\nb', 'a\\b', 'C:\\x', '~root'];
+    it('answers every malformed create with a 4xx and makes nothing', async () => {
+      const bodies: unknown[] = BAD_NAMES.map((Name) => ({ Name }));
+      for (const f of ['Name', 'Driver', 'DriverOpts', 'Labels']) {
+        for (const v of WRONG_TYPES) {
+          if (f === 'Name' || f === 'Driver' ? typeof v === 'string' : false) continue;
+          bodies.push({ Name: 'typed', [f]: v });
+        }
+      }
+      for (const body of bodies) {
+        const res = await d.request('POST', '/volumes/create', body);
+        expect({ body, status: res.status >= 400 && res.status < 500, message: typeof res.body?.message }).toEqual({ body, status: true, message: 'string' });
+      }
+      expect((await d.request('GET', '/volumes')).body.Volumes).toEqual([]);
+      expect(existsSync(root()) ? readdirSync(root()) : []).toEqual([]);
+    });
+
+    it('never reaches the filesystem for names given in the path', async () => {
+      await d.request('POST', '/volumes/create', { Name: 'keep' });
+      for (const name of ['..', '..%2F..%2Fetc', '%2e%2e', 'a%00b', '..%2Fvolumes%2Fkeep']) {
+        const got = await d.request('GET', `/volumes/${name}`);
+        expect({ name, status: got.status }).toEqual({ name, status: 404 });
+        const del = await d.request('DELETE', `/volumes/${name}?force=1`);
+        expect({ name, refused: [204, 404].includes(del.status) }).toEqual({ name, refused: true });
+      }
+      expect(readdirSync(root())).toEqual(['keep']);
+      expect(readdirSync(join(root(), 'keep'))).toEqual(['_data']);
+    });
+
     it('refuses a 300-character name with 400', async () => {
       const res = await d.request('POST', '/volumes/create', { Name: 'x'.repeat(300) });
       expect(res).toMatchObject({ status: 400, body: { message: expect.stringContaining('longer than 255') } });
