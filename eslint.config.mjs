@@ -4,7 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const LIBS = ['common', 'kernel', 'ipam', 'drivers', 'overlay', 'dns', 'image', 'container', 'api', 'proto'];
+const LIBS = ['common', 'kernel', 'ipam', 'drivers', 'overlay', 'dns', 'image', 'container', 'volume', 'api', 'proto'];
 
 /** dir → what it may import. `nest`: may import @nestjs/*; `spawn`: may import child_process. */
 const BOUNDARIES = {
@@ -16,6 +16,7 @@ const BOUNDARIES = {
   'libs/dns': { libs: ['common', 'kernel'] },
   'libs/container': { libs: ['common', 'kernel'] },
   'libs/image': { libs: ['common'] },
+  'libs/volume': { libs: ['common'] },
   'libs/api': { libs: ['common'] },
   'apps/cli': { libs: ['api', 'common'] },
   'apps/netd': { libs: LIBS, nest: true },

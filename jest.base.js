@@ -6,7 +6,7 @@ const root = __dirname;
 const swc = JSON.parse(fs.readFileSync(path.join(root, '.swcrc'), 'utf8'));
 delete swc.$schema;
 
-const libs = ['common', 'kernel', 'ipam', 'drivers', 'overlay', 'dns', 'image', 'container', 'api'];
+const libs = ['common', 'kernel', 'ipam', 'drivers', 'overlay', 'dns', 'image', 'container', 'volume', 'api'];
 const moduleNameMapper = {};
 for (const lib of libs) {
   moduleNameMapper[`^@app/${lib}$`] = `<rootDir>/libs/${lib}/src`;

@@ -31,6 +31,15 @@ export const prune = {
   deleted: 'Deleted Networks:',
 };
 
+export const volumes = {
+  nameConflict: 'conflicting options: either specify --name or provide positional arg, not both',
+  allConflict: 'conflicting options: cannot specify both --all and --filter all=1',
+  pruneWarning: 'WARNING! This will remove anonymous local volumes not used by at least one container.',
+  pruneAllWarning: 'WARNING! This will remove all local volumes not used by at least one container.',
+  deleted: 'Deleted Volumes:',
+  reclaimed: 'Total reclaimed space:',
+};
+
 export const ipam = {
   needSubnet: 'every ip-range or gateway must have a corresponding subnet',
   overlapping: 'multiple overlapping subnet configuration is not supported',

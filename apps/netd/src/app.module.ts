@@ -14,6 +14,8 @@ import { ContainersController } from './containers/containers.controller';
 import { ContainersService } from './containers/containers.service';
 import { ContainerViews } from './containers/container-views.service';
 import { ImagesModule } from './images/images.module';
+import { VolumesController } from './volumes/volumes.controller';
+import { VolumesService } from './volumes/volumes.service';
 
 /** Nest only routes: the services are built framework-free in runtime.ts and handed in. */
 @Module({})
@@ -22,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ImagesModule.register(rt.images)],
-      controllers: [ContainersController, SystemController, NetworksController, EventsController, SwarmController, ClusterController],
+      controllers: [ContainersController, SystemController, NetworksController, EventsController, SwarmController, ClusterController, VolumesController],
       providers: [
         { provide: RUNTIME, useValue: rt },
         { provide: NetworksService, useValue: rt.networks },
@@ -31,6 +33,7 @@ export class AppModule {
         { provide: EventsService, useValue: rt.events },
         { provide: ContainersService, useValue: rt.containers },
         { provide: ContainerViews, useValue: rt.containerViews },
+        { provide: VolumesService, useValue: rt.volumes },
         // Nest runs its lifecycle hooks: DNS starts after reconciliation and closes at shutdown.
         ...(rt.dns ? [{ provide: DnsService, useValue: rt.dns }] : []),
       ],

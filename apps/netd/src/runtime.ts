@@ -25,6 +25,9 @@ import { ImagesService } from './images/images.service';
 import { ContainerBuildStepRunner } from './images/build-step-runner';
 import { SqliteContainerStore } from './store/sqlite-container-store';
 import { hostGatewayOf } from './networks/host-gateway';
+import { Volumes } from '@app/volume';
+import { SqliteVolumeStore } from './store/sqlite-volume-store';
+import { VolumesService } from './volumes/volumes.service';
 
 /** Everything the daemon is made of, built without Nest (the composition root). */
 export interface Runtime {
@@ -48,6 +51,7 @@ export interface Runtime {
   /** Cluster membership and overlay networks (apps/netd/src/cluster); set by the daemon's assembly. */
   cluster?: ClusterService;
   images: ImagesService;
+  volumes: VolumesService;
   containers: ContainersService;
   containerViews: ContainerViews;
   containerNet: ContainerNetworking;
@@ -86,6 +90,13 @@ export function buildRuntime(p: RuntimeParts): Runtime {
     usedBy: (imageId) => rt.containerStore.listSync().filter((r) => r.spec.imageId === imageId).map((r) => r.id),
     runner: new ContainerBuildStepRunner({ containers: () => rt.containers, stateDir: join(p.config.dataRoot, 'containers') }),
   });
+  // Containers that mount a volume will hold a reference (Volumes.reference) and answer the
+  // usedBy hook from their records after a restart; until mounting exists no container uses one.
+  rt.volumes = new VolumesService(new Volumes({
+    store: new SqliteVolumeStore(p.db),
+    root: join(p.config.dataRoot, 'volumes'),
+    onEvent: (action, name, attributes) => events.publish(action, name, attributes, 'volume'),
+  }));
   buildContainers(rt, p.containerRuntime, locks);
   return rt;
 }

@@ -9,3 +9,5 @@ export * from './networks/connect-network.dto';
 export * from './networks/disconnect-network.dto';
 export * from './networks/network.response';
 export * from './system/system.response';
+export * from './volumes/create-volume.dto';
+export * from './volumes/volume.response';

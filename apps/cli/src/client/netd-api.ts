@@ -7,6 +7,10 @@ import type {
   NetworkPruneResponse,
   NetworkSummary,
   VersionResponse,
+  CreateVolumeDto,
+  VolumeListResponse,
+  VolumePruneResponse,
+  VolumeResponse,
 } from '@app/api';
 import type { Duplex } from 'node:stream';
 import type {
@@ -72,6 +76,14 @@ export interface NetdApi {
   pruneNetworks(filters?: Filters): Promise<NetworkPruneResponse>;
   connectNetwork(idOrName: string, req: ConnectNetworkDto): Promise<void>;
   disconnectNetwork(idOrName: string, req: DisconnectNetworkDto): Promise<void>;
+
+  // Volumes.
+  createVolume(req: CreateVolumeDto): Promise<VolumeResponse>;
+  listVolumes(filters?: Filters): Promise<VolumeListResponse>;
+  /** The decoded volume and the exact body, which `inspect` re-indents as docker does. */
+  inspectVolumeWithRaw(name: string): Promise<{ volume: VolumeResponse; raw: string }>;
+  removeVolume(name: string, opts?: { force?: boolean }): Promise<void>;
+  pruneVolumes(filters?: Filters): Promise<VolumePruneResponse>;
 
   // Images. Streaming calls resolve once the daemon has answered 200; errors that happen later
   // arrive as a message with `errorDetail` in the stream.

@@ -7,6 +7,10 @@ import type {
   NetworkPruneResponse,
   NetworkSummary,
   VersionResponse,
+  CreateVolumeDto,
+  VolumeListResponse,
+  VolumePruneResponse,
+  VolumeResponse,
 } from '@app/api';
 import type { Duplex } from 'node:stream';
 import { DaemonError } from './errors';
@@ -103,6 +107,27 @@ export class NetdClient implements NetdApi, ClusterApi {
 
   async disconnectNetwork(idOrName: string, req: DisconnectNetworkDto): Promise<void> {
     await this.call('POST', `/networks/${encodeURIComponent(idOrName)}/disconnect`, {}, req);
+  }
+
+  createVolume(req: CreateVolumeDto): Promise<VolumeResponse> {
+    return this.json('POST', '/volumes/create', {}, req);
+  }
+
+  listVolumes(filters?: Filters): Promise<VolumeListResponse> {
+    return this.json('GET', '/volumes', { filters: encodeFilters(filters) });
+  }
+
+  async inspectVolumeWithRaw(name: string): Promise<{ volume: VolumeResponse; raw: string }> {
+    const r = await this.call('GET', `/volumes/${encodeURIComponent(name)}`);
+    return { volume: JSON.parse(r.body) as VolumeResponse, raw: r.body };
+  }
+
+  async removeVolume(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    await this.call('DELETE', `/volumes/${encodeURIComponent(name)}`, { force: flag(opts.force) });
+  }
+
+  pruneVolumes(filters?: Filters): Promise<VolumePruneResponse> {
+    return this.json('POST', '/volumes/prune', { filters: encodeFilters(filters) });
   }
 
   listImages(opts: { all?: boolean; digests?: boolean; filters?: Filters } = {}): Promise<ImageSummary[]> {

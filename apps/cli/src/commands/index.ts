@@ -12,9 +12,10 @@ import { networkPrune } from './network/network-prune.command';
 import { networkRm } from './network/network-rm.command';
 import { infoCommand } from './system/info.command';
 import { versionCommand } from './system/version.command';
+import { VOLUME_COMMANDS, VOLUME_GROUP } from './volume/volume.commands';
 
 /** The command tree. Handlers stay unloaded until their command runs. */
-export const GROUPS: readonly GroupDefinition[] = [{ name: 'network', description: 'Manage networks' }, CLUSTER_GROUP];
+export const GROUPS: readonly GroupDefinition[] = [{ name: 'network', description: 'Manage networks' }, VOLUME_GROUP, CLUSTER_GROUP];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own options type
 export const COMMANDS: readonly CommandDefinition<any>[] = [
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandDefinition<any>[] = [
   networkRm,
   ...CONTAINER_COMMANDS,
   ...IMAGE_COMMANDS,
+  ...VOLUME_COMMANDS,
   ...CLUSTER_COMMANDS,
   infoCommand,
   versionCommand,

@@ -1,13 +1,13 @@
 import type { VersionResponse } from '@app/api';
 import type { InfoResponse, NetdApi } from '../client/netd-api';
-import { FakeNetworks } from './fake-networks';
+import { FakeVolumes } from './fake-volumes';
 
 /**
- * An in-memory daemon: FakeNetworks, FakeContainers (+ FakeContainerIo), FakeImages on a shared
+ * An in-memory daemon: FakeNetworks, FakeVolumes, FakeContainers (+ FakeContainerIo), FakeImages on a shared
  * FakeDaemonState, with version and info here. Records every request for assertions. The contract
  * suites (netd-api.contract.ts, engine-api.contract.ts) run against this and against a real netd.
  */
-export class FakeNetdClient extends FakeNetworks implements NetdApi {
+export class FakeNetdClient extends FakeVolumes implements NetdApi {
   constructor(opts: { predefined?: boolean } = {}) {
     super();
     if (opts.predefined !== false) {

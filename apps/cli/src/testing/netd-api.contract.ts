@@ -57,6 +57,31 @@ export function describeNetdApiContract(name: string, makeClient: () => NetdApi 
       await expect(client.removeNetwork('bridge')).rejects.toMatchObject({ status: 403, message: 'bridge is a pre-defined network and cannot be removed' });
     });
 
+    it('creates a volume idempotently, lists, inspects and removes it', async () => {
+      const n = unique();
+      const v = await client.createVolume({ Name: n, Driver: 'local', DriverOpts: {}, Labels: { k: 'v' } });
+      expect(v).toMatchObject({ Name: n, Driver: 'local', Labels: { k: 'v' }, Options: null, Scope: 'local', Mountpoint: expect.stringMatching(new RegExp(`/volumes/${n}/_data$`)) });
+      expect(await client.createVolume({ Name: n, Labels: { other: '1' } })).toEqual(v);
+      expect((await client.listVolumes({ name: [n] })).Volumes).toEqual([v]);
+      expect((await client.listVolumes({ name: [n], label: ['k=other'] })).Volumes).toEqual([]);
+      const { volume, raw } = await client.inspectVolumeWithRaw(n);
+      expect(volume).toEqual(v);
+      expect(JSON.parse(raw)).toEqual(v);
+      await client.removeVolume(n);
+      await expect(client.inspectVolumeWithRaw(n)).rejects.toMatchObject({ status: 404, message: `get ${n}: no such volume` });
+      await expect(client.removeVolume(n)).rejects.toMatchObject({ status: 404, message: `get ${n}: no such volume` });
+      await expect(client.removeVolume(n, { force: true })).resolves.toBeUndefined();
+    });
+
+    it('prunes anonymous volumes only, unless all', async () => {
+      const named = unique();
+      const anon = unique();
+      await client.createVolume({ Name: named, Labels: { 'netctl-c': named } });
+      await client.createVolume({ Name: anon, Labels: { 'netctl-c': named, 'com.docker.volume.anonymous': '' } });
+      expect((await client.pruneVolumes({ label: [`netctl-c=${named}`] })).VolumesDeleted).toEqual([anon]);
+      expect((await client.pruneVolumes({ label: [`netctl-c=${named}`], all: ['true'] })).VolumesDeleted).toEqual([named]);
+    });
+
     it('removes a network, and prune removes unused custom ones only', async () => {
       const a = unique();
       const b = unique();

@@ -13,7 +13,8 @@ function matches(e: EventMessage, f: Record<string, string[]>): boolean {
     any('event', (v) => v === e.Action) &&
     any('network', (v) => e.Type === 'network' && (v === e.Actor.ID || v === e.Actor.Attributes.name || e.Actor.ID.startsWith(v))) &&
     any('container', (v) => e.Type === 'container' && (v === e.Actor.ID || v === e.Actor.Attributes.name || e.Actor.ID.startsWith(v))) &&
-    any('image', (v) => e.Type === 'image' && (v === e.Actor.ID || v === e.Actor.Attributes.name || v === e.Actor.Attributes.image))
+    any('image', (v) => e.Type === 'image' && (v === e.Actor.ID || v === e.Actor.Attributes.name || v === e.Actor.Attributes.image)) &&
+    any('volume', (v) => e.Type === 'volume' && v === e.Actor.ID)
   );
 }
 
@@ -26,7 +27,7 @@ export class EventsController {
     for (const k of ['since', 'until', 'filters']) {
       if (q[k] !== undefined && typeof q[k] !== 'string') throw new InvalidParameterError(`query parameter ${k} must be given once`);
     }
-    const filters = parseFilters(q.filters as string | undefined, ['type', 'event', 'network', 'container', 'image']);
+    const filters = parseFilters(q.filters as string | undefined, ['type', 'event', 'network', 'container', 'image', 'volume']);
     const now = BigInt(Date.now()) * 1_000_000n;
     const since = q.since ? parseTimestamp(q.since as string) : undefined;
     const until = q.until ? parseTimestamp(q.until as string) : undefined;

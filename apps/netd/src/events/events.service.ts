@@ -1,6 +1,6 @@
 import type { EventMessage as NetworkEventMessage } from '@app/api';
 
-export type EventType = 'network' | 'container' | 'image';
+export type EventType = 'network' | 'container' | 'image' | 'volume';
 
 /** Docker's events.Message; libs/api's type covers networks only, this widens Type and Action. */
 export type EventMessage = Omit<NetworkEventMessage, 'Type' | 'Action'> & { Type: EventType; Action: string };

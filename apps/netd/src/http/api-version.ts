@@ -24,6 +24,17 @@ export function versionProblem(major: number, minor: number): string | undefined
 }
 
 export const VERSION_PROBLEM = Symbol('netdVersionProblem');
+const REQUESTED = Symbol('netdRequestedVersion');
+
+/** The `/vX.Y` a request was made with; an unversioned request speaks the newest (as dockerd). */
+export function requestedVersion(req: IncomingMessage): [number, number] {
+  return (req as unknown as Record<symbol, [number, number] | undefined>)[REQUESTED] ?? parse(API_VERSION);
+}
+
+/** Is the request's API version below `major.minor`? (dockerd's versions.LessThan) */
+export function versionBelow(req: IncomingMessage, major: number, minor: number): boolean {
+  return compare(requestedVersion(req), [major, minor]) < 0;
+}
 
 /**
  * Fastify `rewriteUrl`: strip `/vX.Y` so routes are declared once. A refused version is noted on
@@ -36,5 +47,6 @@ export function rewriteUrl(req: IncomingMessage): string {
   // a version past any integer (`/v99999999999999999999.1`) is too new, not `Infinity`
   const problem = m[1].length > 6 || m[2].length > 6 ? `client version ${m[1].slice(0, 32)}.${m[2].slice(0, 32)} is too new. Maximum supported API version is ${API_VERSION}` : versionProblem(Number(m[1]), Number(m[2]));
   if (problem) (req as unknown as Record<symbol, string>)[VERSION_PROBLEM] = problem;
+  (req as unknown as Record<symbol, [number, number]>)[REQUESTED] = [Number(m[1]), Number(m[2])];
   return url.slice(m[0].length) || '/';
 }

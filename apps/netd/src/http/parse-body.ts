@@ -19,7 +19,14 @@ function flatten(errors: readonly ValidationError[], path = ''): string[] {
 export function parseBody<T extends object>(cls: new () => T, body: unknown): T {
   if (body === undefined || body === null) throw new InvalidParameterError('request body is required');
   if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameterError('request body must be a JSON object');
-  const dto = plainToInstance(cls, body);
+  let dto: T;
+  try {
+    dto = plainToInstance(cls, body);
+  } catch (e) {
+    // class-transformer cannot copy some plain maps (a label named `constructor` throws a
+    // TypeError inside it): that is the client's input, not a daemon failure
+    throw new InvalidParameterError(`request body cannot be read: ${(e as Error).message}`);
+  }
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: false, forbidUnknownValues: true, validationError: { target: false, value: false } });
   if (errors.length > 0) throw new InvalidParameterError(flatten(errors).join('; '));
   return dto;

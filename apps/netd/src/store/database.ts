@@ -79,6 +79,17 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE endpoints ADD COLUMN ipv6 TEXT;
   ALTER TABLE endpoints ADD COLUMN pool_id6 TEXT;
   `,
+  // v4: named volumes (libs/volume). Labels and options are JSON, NULL when the client sent none
+  // (Docker reports `null` then, `{}` for an empty map). The data lives in <data-root>/volumes.
+  `
+  CREATE TABLE volumes (
+    name    TEXT PRIMARY KEY,
+    driver  TEXT NOT NULL,
+    created TEXT NOT NULL,
+    labels  TEXT,
+    options TEXT
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -60,7 +60,7 @@ export class SystemController {
       CgroupDriver: 'cgroupfs',
       DefaultRuntime: 'runc',
       Runtimes: { runc: { path: 'runc' } },
-      Plugins: { Volume: [], Network: this.rt.drivers.names(), Authorization: null, Log: [] },
+      Plugins: { Volume: ['local'], Network: this.rt.drivers.names(), Authorization: null, Log: [] },
       MemoryLimit: false,
       SwapLimit: false,
       Debug: config.logLevel === 'debug' || config.logLevel === 'trace',

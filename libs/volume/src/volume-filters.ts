@@ -1,0 +1,109 @@
+import { InvalidParameterError } from '@app/common';
+import type { VolumeRecord } from './volume-store.port';
+
+/** Docker's `filters` query value, decoded: key → values (values of one key are alternatives). */
+export type VolumeFilters = Readonly<Record<string, readonly string[]>>;
+
+/** The label Docker (API ≥ 1.42) puts on volumes made for a container (`-v /data`); prune looks for it. */
+export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
+
+export const LIST_FILTERS = ['dangling', 'driver', 'label', 'name'] as const;
+export const PRUNE_FILTERS = ['label', 'label!', 'all'] as const;
+
+/**
+ * Decode Docker's `filters` JSON: `{"key":{"value":true}}` or the older `{"key":["value"]}`.
+ * A key outside `allowed` is InvalidParameterError `invalid filter 'key'`, as in dockerd.
+ */
+export function parseVolumeFilters(text: string | undefined, allowed: readonly string[]): VolumeFilters {
+  if (text === undefined || text === '') return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new InvalidParameterError(`invalid filters: ${text.slice(0, 200)}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParameterError('invalid filters: expected a JSON object');
+  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  for (const [key, value] of Object.entries(raw)) {
+    if (!allowed.includes(key)) throw new InvalidParameterError(`invalid filter '${key}'`);
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out[key] = value;
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'boolean')) {
+      out[key] = Object.entries(value as Record<string, boolean>).filter(([, on]) => on).map(([k]) => k);
+    } else throw new InvalidParameterError(`invalid filter '${key}': expected a list of strings`);
+  }
+  return out;
+}
+
+/** Go's `fmt.Sprintf("%s", []string{…})`, which dockerd's filter errors print. */
+const goList = (values: readonly string[]) => `[${values.join(' ')}]`;
+
+/** `dangling`: true when any value is true/1, false when any is false/0, else an error (dockerd's order). */
+export function danglingFilter(filters: VolumeFilters): boolean | undefined {
+  const values = filters.dangling;
+  if (!values) return undefined;
+  if (values.includes('true') || values.includes('1')) return true;
+  if (values.includes('false') || values.includes('0')) return false;
+  throw new InvalidParameterError(`invalid filter 'dangling=${goList(values)}'`);
+}
+
+const GO_TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
+const GO_FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
+
+/** prune's `all` (Go's strconv.ParseBool on each value); absent is false. */
+export function allFilter(filters: VolumeFilters): boolean {
+  const values = filters.all;
+  if (!values) return false;
+  if (values.some((v) => !GO_TRUE.includes(v) && !GO_FALSE.includes(v))) throw new InvalidParameterError(`invalid filter 'all=${goList(values)}'`);
+  return values.some((v) => GO_TRUE.includes(v));
+}
+
+/**
+ * dockerd's `MatchKVList`: every term (`key` or `key=value`) matches the labels. No terms match
+ * everything; a volume without labels matches no term.
+ */
+export function matchAllLabels(labels: Readonly<Record<string, string>> | null, terms: readonly string[] | undefined): boolean {
+  if (!terms || terms.length === 0) return true;
+  if (!labels) return false;
+  return terms.every((t) => {
+    const eq = t.indexOf('=');
+    const key = eq < 0 ? t : t.slice(0, eq);
+    if (!Object.prototype.hasOwnProperty.call(labels, key)) return false;
+    return eq < 0 || labels[key] === t.slice(eq + 1);
+  });
+}
+
+/**
+ * The `name` filter. dockerd matches each value as a Go regular expression; JS regexps from a
+ * client could backtrack for ever, so netd matches substrings (the same result for plain names,
+ * which is what clients send).
+ */
+function matchName(name: string, values: readonly string[] | undefined): boolean {
+  return !values || values.some((v) => name === v || name.includes(v));
+}
+
+/** Keep the volumes every filter accepts. `inUse` answers the dangling filter. */
+export function filterVolumes(volumes: readonly VolumeRecord[], filters: VolumeFilters, inUse: (name: string) => boolean): VolumeRecord[] {
+  const dangling = danglingFilter(filters);
+  return volumes.filter(
+    (v) =>
+      (!filters.driver || filters.driver.includes(v.driver)) &&
+      matchName(v.name, filters.name) &&
+      matchAllLabels(v.labels, filters.label) &&
+      (dangling === undefined || dangling !== inUse(v.name)),
+  );
+}
+
+/**
+ * What prune may remove: unused local volumes passing `label`/`label!`, and — unless `all` —
+ * only anonymous ones. `label!` excludes a volume when all its terms match (dockerd's rule).
+ */
+export function pruneCandidates(volumes: readonly VolumeRecord[], filters: VolumeFilters, all: boolean, inUse: (name: string) => boolean): VolumeRecord[] {
+  return volumes.filter(
+    (v) =>
+      v.driver === 'local' &&
+      !inUse(v.name) &&
+      matchAllLabels(v.labels, filters.label) &&
+      !(filters['label!']?.length && matchAllLabels(v.labels, filters['label!'])) &&
+      (all || (v.labels !== null && Object.prototype.hasOwnProperty.call(v.labels, ANONYMOUS_LABEL))),
+  );
+}
