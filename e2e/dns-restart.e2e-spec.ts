@@ -175,6 +175,8 @@ describeAsRoot('container name resolution across netd restarts (resolver process
     expect({ udpFailed: fails, tcpFailed: tcp.fail }).toEqual({ udpFailed: 0, tcpFailed: 0 });
     expect(udp.length).toBeGreaterThan(20);
     expect(alive(pid!)).toBe(true);
+    const rss = (p: number): string => `${(Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1]) / 1024).toFixed(1)} MB`;
+    process.stdout.write(`RSS with 2 containers: netd ${rss(netd!.child.pid!)}, resolver ${rss(pid!)}\n`);
     // upstream forwarding goes on through the resolver
     expect(await docker('exec', 'client', 'nslookup', 'outside.example')).toContain('192.0.2.80');
   });

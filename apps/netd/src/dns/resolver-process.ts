@@ -1,5 +1,5 @@
 import { DnsListener, DnsServer, Forwarder, MemoryDnsBackend } from '@app/dns';
-import { withNetns } from '@app/kernel';
+import { withNetns } from '@app/kernel/native/with-netns';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';

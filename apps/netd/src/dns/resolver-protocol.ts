@@ -20,6 +20,9 @@ export type ResolverRequest =
   | ({ readonly id: number; readonly op: 'sync' } & ResolverState)
   | { readonly id: number; readonly op: 'shutdown' };
 
+/** A request as the caller writes it; the connection numbers it. */
+export type RequestBody = ResolverRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
 export type ResolverReply =
   | { readonly id: number; readonly ok: true; readonly version?: string; readonly pid?: number; readonly failed?: Record<string, string> }
   | { readonly id: number; readonly ok: false; readonly error: string };
@@ -111,7 +114,7 @@ export class ResolverConnection {
   }
 
   /** One request; rejects when the connection closes first or no reply comes within `timeoutMs`. */
-  request(req: Omit<ResolverRequest, 'id'>, timeoutMs = 30_000): Promise<ResolverReply> {
+  request(req: RequestBody, timeoutMs = 30_000): Promise<ResolverReply> {
     if (this.sock.destroyed) return Promise.reject(this.closedWith ?? new Error('the DNS resolver connection is closed'));
     const id = this.nextId++;
     return new Promise<ResolverReply>((resolve, reject) => {

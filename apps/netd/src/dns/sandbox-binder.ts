@@ -1,6 +1,9 @@
 import { IpAddr } from '@app/common';
 import type { DnsListener, DnsServer, ListenerScope } from '@app/dns';
-import { listenTcpInNetns, withNetns, type NetnsRef, type Netlink } from '@app/kernel';
+import type { NetnsRef, Netlink } from '@app/kernel';
+// deep imports: the resolver process loads this file, and not the rest of the kernel lib
+import { listenTcpInNetns } from '@app/kernel/native/listen-socket';
+import { withNetns } from '@app/kernel/native/with-netns';
 
 /** Docker's address for the embedded DNS inside every container namespace. */
 export const SANDBOX_DNS_ADDRESS = '127.0.0.11';
