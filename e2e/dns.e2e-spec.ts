@@ -170,9 +170,10 @@ describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busyb
     await waitFor(async () => !(await nsExec(cache, 'ss', ['-lnu'])).includes('127.0.0.11:53'));
   });
 
-  it('serves the sandboxes again after a daemon restart', async () => {
+  it('serves the sandboxes while the daemon is stopped (the resolver process) and after it restarts', async () => {
     await netd.stop();
-    expect(await nsExec(web(), 'ss', ['-lnu'])).not.toContain('127.0.0.11:53');
+    expect(await nsExec(web(), 'ss', ['-lnu'])).toContain('127.0.0.11:53');
+    expect(addresses(await nslookup(web(), 'database'))).toEqual([`${n1}.20`]);
     netd = await startNetd({ hostNetns: host.ref.path, dir, dataRoot: netd.dataRoot });
     await waitFor(async () => (await nsExec(web(), 'ss', ['-lnu'])).includes('127.0.0.11:53'));
     expect(addresses(await nslookup(web(), 'database'))).toEqual([`${n1}.20`]);

@@ -211,4 +211,40 @@ describe(MemoryDnsBackend.name, () => {
       expect(() => new MemoryDnsBackend({ ttl: -1 })).toThrow('invalid DNS TTL: -1');
     });
   });
+  describe('snapshot / load', () => {
+    it('carries every answer through JSON into another backend, and replaces what it held', () => {
+      const b = world();
+      b.upsertRemote('n1', { id: 'r1', name: 'far', aliases: ['remote'], ipv4: '10.1.0.200' });
+      b.setUpstreams({ daemon: ['192.0.2.53'], host: ['127.0.0.53'] });
+      b.setHostGateway(['10.1.0.1']);
+      b.upsertEndpoint({ networkId: 'n1', endpointId: 'e-x', containerId: OTHER_ID, name: 'other', ipv4: '10.1.0.9', extraHosts: { mine: ['192.0.2.9'] }, upstreams: ['192.0.2.1'] });
+      const copy = new MemoryDnsBackend();
+      copy.upsertNetwork({ id: 'stale', name: 'stale' });
+      expect(copy.load(JSON.parse(JSON.stringify(b.snapshot())))).toEqual([]);
+      expect(copy.hasNetwork('stale')).toBe(false);
+      for (const [who, q, fam] of [[WEB_ID, 'database', 4], [DB_ID, 'store', 4], [DB_ID, 'web', 6], [WEB_ID, 'far', 4], [OTHER_ID, 'mine', 4], [WEB_ID, 'host.docker.internal', 4], [WEB_ID, 'x', 4]] as const) {
+        expect(copy.lookup(asker(copy, who), q, fam)).toEqual(b.lookup(asker(b, who), q, fam));
+      }
+      expect(copy.reverse(asker(copy, DB_ID), '10.2.0.4')).toBe('other.back');
+      expect(copy.upstreams(asker(copy, OTHER_ID))).toEqual({ kind: 'forward', servers: ['192.0.2.1'] });
+      expect(copy.upstreams(asker(copy, WEB_ID))).toEqual({ kind: 'forward', servers: ['192.0.2.53'] });
+      expect(copy.snapshot()).toEqual(JSON.parse(JSON.stringify(b.snapshot())));
+    });
+
+    it('skips entries that do not validate and says which, serving the rest', () => {
+      const copy = new MemoryDnsBackend();
+      const snap = world().snapshot();
+      const bad = { ...snap, endpoints: [...snap.endpoints, { networkId: 'n1', endpointId: 'e-bad', containerId: 'z', name: 'bad name' }] };
+      expect(copy.load(bad)).toEqual(['endpoint e-bad: invalid DNS name: "bad name"']);
+      expect(copy.lookup(asker(copy, WEB_ID), 'db', 4)).toEqual({ kind: 'found', addresses: ['10.1.0.3'] });
+    });
+
+    it('tells onChange of every change', () => {
+      let n = 0;
+      const b = new MemoryDnsBackend({ onChange: () => n++ });
+      b.upsertNetwork({ id: 'n1', name: 'front' });
+      b.upsertEndpoint({ networkId: 'n1', endpointId: 'e', containerId: WEB_ID, name: 'web', ipv4: '10.1.0.2' });
+      expect(n).toBe(2);
+    });
+  });
 });

@@ -54,6 +54,22 @@ export interface MemoryDnsBackendOptions {
    * do). 10 s bounds staleness to one retry interval while still absorbing query bursts.
    */
   readonly ttl?: number;
+  /** Called after every change (the daemon mirrors the records into a resolver process). */
+  readonly onChange?: () => void;
+}
+
+/**
+ * Everything a backend answers from, as plain data: `snapshot()` gives it, `load()` takes it.
+ * A resolver in another process is kept in step by whole snapshots (idempotent, so adopting a
+ * running resolver after a daemon restart is the same step as any update).
+ */
+export interface DnsRecords {
+  readonly ttl: number;
+  readonly networks: readonly DnsNetwork[];
+  readonly endpoints: readonly DnsEndpoint[];
+  readonly remotes: readonly { readonly networkId: string; readonly record: RemoteDnsRecord }[];
+  readonly upstreams: { readonly daemon: readonly string[]; readonly host: readonly string[] };
+  readonly hostGateway: readonly string[];
 }
 
 const MAX_UPSTREAMS = 3;
@@ -79,7 +95,7 @@ interface NetState {
  * SQLite state into it at start). Every mutation validates first and changes nothing on error.
  */
 export class MemoryDnsBackend extends DnsBackend {
-  readonly ttl: number;
+  private answerTtl: number;
   private gen = 0;
   private readonly nets = new Map<string, NetState>();
   /** containerId → networkIds in connect order (a Map keeps insertion order). */
@@ -92,13 +108,16 @@ export class MemoryDnsBackend extends DnsBackend {
   /** `${networkId} ${endpointId}` → the container's `--add-host` name (lower case) → addresses. */
   private readonly hosts = new Map<string, Map<string, readonly string[]>>();
 
+  private readonly onChange?: () => void;
+
   constructor(opts: MemoryDnsBackendOptions = {}) {
     super();
-    const ttl = opts.ttl ?? 10;
-    if (!Number.isInteger(ttl) || ttl < 0 || ttl > 0x7fffffff) {
-      throw new InvalidParameterError(`invalid DNS TTL: ${ttl}`);
-    }
-    this.ttl = ttl;
+    this.onChange = opts.onChange;
+    this.answerTtl = checkTtl(opts.ttl ?? 10);
+  }
+
+  get ttl(): number {
+    return this.answerTtl;
   }
 
   get generation(): number {
@@ -212,6 +231,59 @@ export class MemoryDnsBackend extends DnsBackend {
     this.changed();
   }
 
+  snapshot(): DnsRecords {
+    const networks: DnsNetwork[] = [];
+    const endpoints: DnsEndpoint[] = [];
+    const remotes: { networkId: string; record: RemoteDnsRecord }[] = [];
+    for (const st of this.nets.values()) {
+      networks.push(st.net);
+      endpoints.push(...st.local.values());
+      for (const record of st.remote.values()) remotes.push({ networkId: st.net.id, record });
+    }
+    // Endpoints in each sandbox's connect order: the asker's first network wins a name on two.
+    const order = new Map<DnsEndpoint, number>();
+    let i = 0;
+    for (const sb of this.sandboxes.values()) for (const ep of sb.values()) order.set(ep, i++);
+    endpoints.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    return {
+      ttl: this.ttl,
+      networks,
+      endpoints,
+      remotes,
+      upstreams: { daemon: this.daemonUpstreams, host: this.hostUpstreams },
+      hostGateway: this.hostGateway,
+    };
+  }
+
+  /**
+   * Replace everything with `records`, TTL included. Entries that do not
+   * validate are skipped and returned as messages: a snapshot comes from another backend that
+   * validated them already, so a skip means a version mismatch, never a reason to serve nothing.
+   */
+  load(records: DnsRecords): string[] {
+    const skipped: string[] = [];
+    const quiet = <T>(what: string, fn: () => T): void => {
+      try {
+        fn();
+      } catch (e) {
+        skipped.push(`${what}: ${(e as Error).message}`);
+      }
+    };
+    this.nets.clear();
+    this.sandboxes.clear();
+    this.links.clear();
+    this.hosts.clear();
+    this.daemonUpstreams = this.hostUpstreams = this.hostGateway = [];
+    quiet('ttl', () => (this.answerTtl = checkTtl(records.ttl)));
+    for (const n of records.networks ?? []) quiet(`network ${n?.id}`, () => this.upsertNetwork(n));
+    for (const ep of records.endpoints ?? []) quiet(`endpoint ${ep?.endpointId}`, () => this.upsertEndpoint(ep));
+    for (const r of records.remotes ?? []) quiet(`remote ${r?.record?.id}`, () => this.upsertRemote(r.networkId, r.record));
+    quiet('upstreams', () => this.setUpstreams(records.upstreams ?? {}));
+    quiet('host gateway', () => this.setHostGateway(records.hostGateway ?? []));
+    this.changed();
+    return skipped;
+  }
+
   asker(scope: ListenerScope, source: string): Asker | undefined {
     if ('sandbox' in scope) return this.sandboxes.has(scope.sandbox) ? askerOf(scope.sandbox) : undefined;
     const st = this.nets.get(scope.network);
@@ -294,6 +366,7 @@ export class MemoryDnsBackend extends DnsBackend {
     this.gen++;
     const targets = st ? [st] : this.nets.values();
     for (const s of targets) s.index = s.reverse = s.bySource = undefined;
+    this.onChange?.();
   }
 
   private build(st: NetState): NetState {
@@ -329,6 +402,11 @@ export class MemoryDnsBackend extends DnsBackend {
     st.bySource = bySource;
     return st;
   }
+}
+
+function checkTtl(ttl: number): number {
+  if (!Number.isInteger(ttl) || ttl < 0 || ttl > 0x7fffffff) throw new InvalidParameterError(`invalid DNS TTL: ${ttl}`);
+  return ttl;
 }
 
 const linkKey = (networkId: string, endpointId: string): string => `${networkId} ${endpointId}`;

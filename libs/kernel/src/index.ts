@@ -10,4 +10,5 @@ export { NoopFirewall } from './noop-firewall';
 export { ProcSysctl } from './proc-sysctl';
 export { withNetns } from './native/with-netns';
 export { resolveTool } from './exec';
+export { spawnDetached } from './detached';
 export { listenTcpInNetns } from './native/listen-socket';

@@ -43,6 +43,7 @@ export function buildProgram(): Command {
     .option('--dns <ip>', 'DNS server (repeatable)', collect)
     .option('--embedded-dns-default-bridge <bool>', 'serve container names on the default bridge (true|false)', parseBool)
     .option('--dns-ttl <seconds>', 'TTL of the embedded DNS answers', (v) => Number(v))
+    .option('--dns-resolver <mode>', 'serve 127.0.0.11 from a resolver process that outlives restarts (process) or from netd itself (inline)')
     .option('--host-gateway-ip <ip>', 'address host-gateway stands for in --add-host')
     .option('--netns-dir <dir>', 'where sandbox namespaces are mounted')
     .option('--host-netns <path>', 'namespace to program (default: the daemon\'s own)')
@@ -89,6 +90,7 @@ export function loadConfig(argv: readonly string[], readFile: (p: string) => str
     dns: o.dns,
     'embedded-dns-default-bridge': o.embeddedDnsDefaultBridge,
     'dns-ttl': o.dnsTtl,
+    'dns-resolver': o.dnsResolver,
     'host-gateway-ip': o.hostGatewayIp,
     'netns-dir': o.netnsDir,
     'host-netns': o.hostNetns,

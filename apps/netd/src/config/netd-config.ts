@@ -36,6 +36,11 @@ export interface NetdConfig {
   readonly embeddedDnsDefaultBridge: boolean;
   /** TTL in seconds on the embedded DNS's answers (see MemoryDnsBackendOptions for the default). */
   readonly dnsTtl: number;
+  /**
+   * Where 127.0.0.11 is served from: `process` (default), a resolver process that outlives netd
+   * restarts; `inline`, sockets in netd itself, which die with it (a running resolver is stopped).
+   */
+  readonly dnsResolver: 'process' | 'inline';
   /** What `--add-host NAME:host-gateway` stands for (dockerd's `host-gateway-ip`); default: the default bridge's gateway. */
   readonly hostGatewayIp?: IpAddr;
   /** Where sandbox namespaces are bind-mounted. */
@@ -66,6 +71,7 @@ export const DEFAULTS: NetdConfig = {
   dns: [],
   embeddedDnsDefaultBridge: true,
   dnsTtl: 10,
+  dnsResolver: 'process',
   netnsDir: '/run/netns',
   hostNetns: '/proc/self/ns/net',
   insecureRegistries: [],
@@ -167,6 +173,10 @@ const SETTERS: Record<string, Setter> = {
   'dns-ttl': (v, o) => {
     if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 86400) throw new Error('must be an integer between 0 and 86400');
     o.dnsTtl = v as number;
+  },
+  'dns-resolver': (v, o) => {
+    if (v !== 'process' && v !== 'inline') throw new Error(`must be "process" or "inline", got ${JSON.stringify(v)}`);
+    o.dnsResolver = v;
   },
   'host-gateway-ip': (v, o) => {
     const ip = typeof v === 'string' ? IpAddr.tryParse(v) : undefined;

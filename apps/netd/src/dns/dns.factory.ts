@@ -1,5 +1,5 @@
 import type { Ipam } from '@app/ipam/ipam.contract';
-import { RtNetlink, withNetns, type NetnsRef, type Netlink } from '@app/kernel';
+import { RtNetlink, spawnDetached, withNetns, type NetnsRef, type Netlink } from '@app/kernel';
 import type { Logger } from 'pino';
 import type { NetdConfig } from '../config/netd-config';
 import type { EventsService } from '../events/events.service';
@@ -8,8 +8,10 @@ import { SqliteContainerStore } from '../store/sqlite-container-store';
 import type { StateStore } from '../store/state-store';
 import { containerDnsView } from './container-dns';
 import { DnsService } from './dns.service';
-import { namespaceBinder } from './sandbox-binder';
 import { hostGatewayOf } from '../networks/host-gateway';
+import { ensureResolver, stopResolver } from './resolver-client';
+import { resolverBuildId } from './resolver-process';
+import { loopbackUp, namespaceBinder } from './sandbox-binder';
 
 export interface DnsParts {
   config: NetdConfig;
@@ -20,6 +22,8 @@ export interface DnsParts {
   events: EventsService;
   sandboxes: SandboxesService;
   ipam: Ipam;
+  /** Node and the script whose `dns-resolver` command runs the resolver; default: this process's. */
+  resolverCommand?: readonly [string, string];
 }
 
 const OWN_NETNS = '/proc/self/ns/net';
@@ -34,13 +38,32 @@ export function createDnsService(p: DnsParts): DnsService {
   // Its own statements on the daemon's database: the container core's store is built later.
   const containers = new SqliteContainerStore(p.store.db);
   const hostGateway = (): string | undefined => hostGatewayOf(p.config, p.store, p.ipam)?.toString();
+  const hostNetns = p.hostNs.path !== OWN_NETNS ? p.hostNs.path : undefined;
+  const say = (level: 'info' | 'warn', msg: string, extra: Record<string, unknown> = {}): void => log[level](extra, msg);
+  const processMode = real && p.config.dnsResolver === 'process';
   return new DnsService({
     config: p.config,
     store: p.store,
     events: p.events,
     sandboxes: p.sandboxes,
     log,
-    bind: real ? namespaceBinder(p.netlink) : undefined,
+    bind: real && !processMode ? namespaceBinder(p.netlink) : undefined,
+    resolver: processMode
+      ? {
+          connect: () =>
+            ensureResolver({
+              execRoot: p.config.execRoot,
+              dataRoot: p.config.dataRoot,
+              hostNetns,
+              version: resolverBuildId(),
+              command: p.resolverCommand ?? [process.execPath, process.argv[1]],
+              spawn: spawnDetached,
+              log: say,
+            }),
+          prepare: (ns) => loopbackUp(p.netlink, ns),
+        }
+      : undefined,
+    stopResolver: real && !processMode ? () => stopResolver(p.config.execRoot, say) : undefined,
     container: (id) => {
       const rec = containers.getSync(id);
       return rec && containerDnsView(rec, hostGateway(), (entry, why) => log.debug({ container: id, entry, why }, 'dns: --add-host not served'));

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { SystemError } from '@app/common';
 import { DnsListener, DnsServer, Forwarder, MemoryDnsBackend, NetnsEnter, parseResolvConf, RemoteDnsRecord, resolvConf, ResolvConf } from '@app/dns';
 import type { NetnsRef } from '@app/kernel';
 import type { Logger } from 'pino';
@@ -8,6 +9,8 @@ import type { SandboxesService } from '../sandboxes/sandboxes.service';
 import type { StateStore } from '../store/state-store';
 import type { ContainerDnsView } from './container-dns';
 import { dnsEndpoint, dnsNetwork, EndpointExtras, linkersOf } from './dns-records';
+import { ResolverMirror } from './resolver-client';
+import type { ResolverConnection, ResolverState } from './resolver-protocol';
 import { SANDBOX_DNS_ADDRESS, SandboxBinder } from './sandbox-binder';
 import type { SandboxDns, SandboxDnsOptions } from './sandbox-dns';
 
@@ -17,8 +20,15 @@ export interface DnsServiceDeps {
   events: EventsService;
   sandboxes: SandboxesService;
   log: Logger;
-  /** Opens a sandbox's listeners; undefined = records only, no sockets (the fake kernel). */
+  /** Opens a sandbox's listeners in netd (inline); undefined = records only, or a resolver process. */
   bind?: SandboxBinder;
+  /**
+   * Serve from a resolver process instead (resolver-process.ts): `connect` adopts or starts it,
+   * `prepare` readies a sandbox's namespace for it (lo up).
+   */
+  resolver?: { connect: () => Promise<ResolverConnection>; prepare: (ns: NetnsRef) => Promise<void> };
+  /** Inline DNS on the real kernel: stop a resolver process left by an earlier netd, before binding. */
+  stopResolver?: () => Promise<void>;
   /** Enters the namespace netd programs, when that is not the process's own (--host-netns). */
   enterHostNs?: NetnsEnter;
   /** The host's resolv.conf text; default: read /etc/resolv.conf (missing → empty). */
@@ -49,29 +59,53 @@ export class DnsService implements SandboxDns {
   readonly backend: MemoryDnsBackend;
   readonly server: DnsServer;
   private readonly served = new Map<string, Served>();
+  /** Resolver process mode: the sandboxes it is told to serve, and their namespaces. */
+  private readonly delegated = new Map<string, NetnsRef>();
+  private readonly mirror?: ResolverMirror;
+  private starting?: Promise<void>;
   /** The container's own options from sandboxUp, kept until sandboxDown. */
   private readonly options = new Map<string, SandboxDnsOptions>();
   private unsubscribe?: () => void;
   private closed = false;
 
   constructor(private readonly d: DnsServiceDeps) {
-    this.backend = new MemoryDnsBackend({ ttl: d.config.dnsTtl });
+    this.backend = new MemoryDnsBackend({ ttl: d.config.dnsTtl, onChange: () => this.mirror?.changed() });
+    if (d.resolver) {
+      this.mirror = new ResolverMirror(d.resolver.connect, () => this.resolverState(), (level, msg, extra) => d.log[level](extra ?? {}, msg));
+    }
     const forwarder = new Forwarder({ timeoutMs: d.forwarderTimeoutMs, enter: d.enterHostNs });
     this.server = new DnsServer(this.backend, { forwarder, onError: (err) => d.log.warn({ err }, 'dns') });
   }
 
-  /** After reconciliation: load the store, follow events, serve every sandbox with endpoints. */
-  async start(): Promise<void> {
+  /**
+   * After reconciliation: load the store, follow events, serve every sandbox with endpoints.
+   * Once only; a resolver process hears of nothing before all of it is loaded.
+   */
+  start(): Promise<void> {
+    return (this.starting ??= this.load());
+  }
+
+  private async load(): Promise<void> {
+    if (!this.mirror) await this.d.stopResolver?.();
     this.backend.setUpstreams({ daemon: this.d.config.dns.map(String), host: this.host().nameservers });
     for (const n of this.d.store.listNetworks()) this.refreshNetwork(n.id);
     this.unsubscribe = this.d.events.subscribe(undefined, (e) => this.onEvent(e)).unsubscribe;
     const withEndpoints = new Set(this.d.store.listEndpoints().filter((ep) => ep.state === 'active').map((ep) => ep.sandboxId));
     await Promise.all([...withEndpoints].map((id) => this.autoUp(id)));
+    if (this.mirror) {
+      const failed = await this.mirror.start().catch((err) => {
+        this.d.log.error({ err }, 'dns: the resolver process cannot be reached; containers resolve no names until it is');
+        return {};
+      });
+      for (const [sandbox, why] of Object.entries(failed)) this.notServed(sandbox, why);
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.unsubscribe?.();
+    // The resolver process keeps serving: containers resolve names while netd restarts.
+    this.mirror?.close();
     await Promise.all([...this.served.keys()].map((id) => this.sandboxDown(id)));
     await this.server.close();
   }
@@ -86,8 +120,15 @@ export class DnsService implements SandboxDns {
   }
 
   async sandboxUp(sandboxId: string, ns: NetnsRef, opts: SandboxDnsOptions): Promise<void> {
+    // a container core that starts containers before the app: records first, then sockets
+    if (this.mirror) await this.start();
+    return this.up(sandboxId, ns, opts);
+  }
+
+  private async up(sandboxId: string, ns: NetnsRef, opts: SandboxDnsOptions): Promise<void> {
     this.options.set(sandboxId, opts);
     this.refreshSandbox(sandboxId);
+    if (this.d.resolver) return this.upInResolver(sandboxId, ns);
     const bind = this.d.bind;
     if (!bind || this.closed) return;
     const current = this.served.get(sandboxId);
@@ -107,8 +148,39 @@ export class DnsService implements SandboxDns {
     }
   }
 
+  /** Tell the resolver process to serve the sandbox; resolves once it does (or says why not). */
+  private async upInResolver(sandboxId: string, ns: NetnsRef): Promise<void> {
+    if (this.closed) return;
+    await this.d.resolver!.prepare(ns);
+    this.delegated.set(sandboxId, ns);
+    // before the first sync (start is loading), start sends every sandbox at once
+    if (!this.mirror?.isStarted) return;
+    const failed = await this.mirror.flush();
+    if (failed[sandboxId] !== undefined) {
+      this.notServed(sandboxId, failed[sandboxId]);
+      throw new SystemError(`DNS for sandbox ${sandboxId}: ${failed[sandboxId]}`);
+    }
+  }
+
+  private notServed(sandboxId: string, why: string): void {
+    this.d.log.warn({ sandbox: sandboxId, why }, 'dns: the resolver cannot serve 127.0.0.11 in the sandbox');
+    this.delegated.delete(sandboxId);
+    this.mirror?.changed();
+  }
+
+  private resolverState(): ResolverState {
+    return { records: this.backend.snapshot(), sandboxes: [...this.delegated].map(([id, ns]) => ({ id, ns: ns.path })) };
+  }
+
   sandboxDown(sandboxId: string, forget = true): Promise<void> {
     if (forget) this.options.delete(sandboxId);
+    if (this.delegated.delete(sandboxId)) {
+      if (this.closed || !this.mirror) return Promise.resolve();
+      return this.mirror.flush().then(
+        () => undefined,
+        (err) => this.d.log.warn({ err, sandbox: sandboxId }, 'dns: telling the resolver to stop serving failed'),
+      );
+    }
     const entry = this.served.get(sandboxId);
     if (!entry) return Promise.resolve();
     this.served.delete(sandboxId);
@@ -144,7 +216,7 @@ export class DnsService implements SandboxDns {
 
   /** Whether 127.0.0.11 is being served in the sandbox (for tests and inspection). */
   isServing(sandboxId: string): boolean {
-    return this.served.has(sandboxId);
+    return this.served.has(sandboxId) || this.delegated.has(sandboxId);
   }
 
   private onEvent(e: EventMessage): void {
@@ -160,8 +232,8 @@ export class DnsService implements SandboxDns {
       const live = this.d.store.endpointsIn(sandbox).some((ep) => ep.state === 'active');
       // Daemon sandboxes have no container core to call sandboxUp: serve them from their first
       // endpoint (idempotent when the container core does call it) until their last is gone.
-      if (live && !this.served.has(sandbox)) void this.autoUp(sandbox);
-      else if (!live && this.served.has(sandbox)) void this.sandboxDown(sandbox, false);
+      if (live && !this.isServing(sandbox)) void this.autoUp(sandbox);
+      else if (!live && this.isServing(sandbox)) void this.sandboxDown(sandbox, false);
     } catch (err) {
       this.d.log.error({ err, event: e }, 'dns: applying an event failed');
     }
@@ -215,12 +287,12 @@ export class DnsService implements SandboxDns {
   }
 
   private async autoUp(sandboxId: string): Promise<void> {
-    if (!this.d.bind || this.closed) return;
+    if ((!this.d.bind && !this.d.resolver) || this.closed) return;
     try {
       const sandbox = this.d.store.sandboxById(sandboxId);
       const ns = sandbox && (await this.d.sandboxes.ref(sandbox));
       if (!ns) return;
-      await this.sandboxUp(sandboxId, ns, this.optionsOf(sandboxId));
+      await this.up(sandboxId, ns, this.optionsOf(sandboxId));
     } catch (err) {
       this.d.log.warn({ err, sandbox: sandboxId }, 'dns: cannot serve 127.0.0.11 in the sandbox');
     }

@@ -1,6 +1,9 @@
 import { IpAddr } from '@app/common';
 import type { DnsListener, DnsServer, ListenerScope } from '@app/dns';
-import { listenTcpInNetns, withNetns, type NetnsRef, type Netlink } from '@app/kernel';
+import type { NetnsRef, Netlink } from '@app/kernel';
+// deep imports: the resolver process loads this file, and not the rest of the kernel lib
+import { listenTcpInNetns } from '@app/kernel/native/listen-socket';
+import { withNetns } from '@app/kernel/native/with-netns';
 
 /** Docker's address for the embedded DNS inside every container namespace. */
 export const SANDBOX_DNS_ADDRESS = '127.0.0.11';
@@ -19,16 +22,26 @@ export type SandboxBinder = (server: DnsServer, scope: ListenerScope, ns: NetnsR
  */
 export function namespaceBinder(netlink: Netlink): SandboxBinder {
   return async (server, scope, ns) => {
-    const lo = await netlink.getLink(ns, 'lo');
-    if (lo && !lo.up) await netlink.setLinkUp(ns, 'lo');
-    const udp = await server.listenUdp({ address: SANDBOX_DNS_ADDRESS, port: SANDBOX_DNS_PORT, scope, enter: (fn) => withNetns(ns, fn) });
-    try {
-      const fd = listenTcpInNetns(ns, IpAddr.parse(SANDBOX_DNS_ADDRESS), SANDBOX_DNS_PORT);
-      const tcp = await server.listenTcp({ scope, fd });
-      return [udp, tcp];
-    } catch (e) {
-      await udp.close();
-      throw e;
-    }
+    await loopbackUp(netlink, ns);
+    return bindInNamespace(server, scope, ns);
   };
+}
+
+/** 127.0.0.11 is only a local address once `lo` is up (a fresh namespace has it down). */
+export async function loopbackUp(netlink: Netlink, ns: NetnsRef): Promise<void> {
+  const lo = await netlink.getLink(ns, 'lo');
+  if (lo && !lo.up) await netlink.setLinkUp(ns, 'lo');
+}
+
+/** The UDP and TCP listeners on 127.0.0.11:53 inside `ns` (its `lo` already up), or nothing. */
+export async function bindInNamespace(server: DnsServer, scope: ListenerScope, ns: NetnsRef): Promise<DnsListener[]> {
+  const udp = await server.listenUdp({ address: SANDBOX_DNS_ADDRESS, port: SANDBOX_DNS_PORT, scope, enter: (fn) => withNetns(ns, fn) });
+  try {
+    const fd = listenTcpInNetns(ns, IpAddr.parse(SANDBOX_DNS_ADDRESS), SANDBOX_DNS_PORT);
+    const tcp = await server.listenTcp({ scope, fd });
+    return [udp, tcp];
+  } catch (e) {
+    await udp.close();
+    throw e;
+  }
 }

@@ -185,6 +185,15 @@ export function api(socket: string, method: string, path: string, body?: unknown
  * the namespaces its database names under /run/netns, then delete the tree.
  */
 export function removeDir(dir: string): void {
+  // the daemon's DNS resolver process (it would exit by itself once the data root is gone)
+  const resolverPid = Number(existsSync(join(dir, 'run', 'dns', 'resolver.pid')) ? readFileSync(join(dir, 'run', 'dns', 'resolver.pid'), 'utf8').trim() : NaN);
+  if (Number.isInteger(resolverPid) && resolverPid > 0) {
+    try {
+      if (readFileSync(`/proc/${resolverPid}/cmdline`, 'utf8').split('\0').includes('dns-resolver')) process.kill(resolverPid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
   const runcRoot = join(dir, 'run', 'runc');
   if (existsSync(runcRoot)) {
     const ids = spawnSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8', timeout: 10_000 }).stdout?.split('\n').filter(Boolean) ?? [];
