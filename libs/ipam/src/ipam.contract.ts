@@ -98,6 +98,8 @@ export interface Ipam {
   setHostRoutes(routes: readonly Prefix[]): void;
 
   getPool(poolId: string): AllocatedPool | undefined;
+  /** The pool whose subnet is exactly `subnet`, in either address space (an indexed lookup). */
+  poolWithSubnet(subnet: Prefix): AllocatedPool | undefined;
   listPools(): AllocatedPool[];
   usage(poolId: string): PoolUsage;
 }

@@ -122,6 +122,11 @@ export class DefaultIpam implements Ipam {
     return this.pools.get(poolId)?.pool;
   }
 
+  poolWithSubnet(subnet: Prefix): AllocatedPool | undefined {
+    // Pool ids are `<space>/<subnet>`, and pools of both spaces share one index, so at most one matches.
+    return this.getPool(`local/${subnet}`) ?? this.getPool(`global/${subnet}`);
+  }
+
   listPools(): AllocatedPool[] {
     return [...this.pools.values()].map((e) => e.pool);
   }

@@ -19,6 +19,7 @@ interface Occupant {
 export class PoolIndex {
   private readonly pools = new Map<string, Occupant>();
   private routes: Occupant[] = [];
+  private routesKey = '';
   private readonly union: Record<IpFamily, RangeSet> = { 4: new RangeSet(), 6: new RangeSet() };
 
   addPool(poolId: string, networkId: string, subnet: Prefix): void {
@@ -43,7 +44,13 @@ export class PoolIndex {
 
   /** Replace the host routes. Default routes (/0) are ignored: they overlap everything. */
   setRoutes(routes: readonly Prefix[]): void {
-    this.routes = routes.filter((r) => r.length > 0).map((r) => occupant(r.network(), { kind: 'route' }));
+    const next = routes.filter((r) => r.length > 0).map((r) => occupant(r.network(), { kind: 'route' }));
+    // Asked before every network create, usually with the same routes: rebuilding the union
+    // walks every pool, so an unchanged list costs only the comparison.
+    const key = next.map((o) => o.prefix.toString()).sort().join(' ');
+    if (key === this.routesKey) return;
+    this.routesKey = key;
+    this.routes = next;
     this.union[4].clear();
     this.union[6].clear();
     for (const o of this.occupants()) this.union[o.prefix.family].add(o.first, o.last);

@@ -154,6 +154,19 @@ export abstract class Netlink {
   abstract listRoutes(ns: NetnsRef): Promise<RouteSpec[]>;
 
   /**
+   * Destinations of the main table's unicast routes, both families, default routes included:
+   * what listRoutes gives without gateways and devices. One route dump and nothing else, for
+   * callers that ask on every network create (listRoutes also dumps every link, for the names).
+   */
+  abstract listRouteDestinations(ns: NetnsRef): Promise<Prefix[]>;
+
+  /**
+   * Every address in `ns` by link index (pair with listLinks for names): one dump, where one
+   * listAddresses per link would dump them all once per link.
+   */
+  abstract listAllAddresses(ns: NetnsRef): Promise<Map<number, Prefix[]>>;
+
+  /**
    * Add a permanent FDB entry. An all-zero MAC with `dst` appends a flood entry (several may
    * exist); any other MAC is exclusive (Conflict if present).
    */

@@ -297,6 +297,14 @@ export class FakeNetlink extends Netlink {
     return this.routesIn(ref);
   }
 
+  async listRouteDestinations(ref: NetnsRef): Promise<Prefix[]> {
+    return this.routesIn(ref).map((r) => r.dst);
+  }
+
+  async listAllAddresses(ref: NetnsRef): Promise<Map<number, Prefix[]>> {
+    return new Map(this.world.ns(ref).links.map((l) => [l.index, [...l.addresses]]));
+  }
+
   // ---- FDB and neighbours -----------------------------------------------------------------
 
   async addFdbEntry(ref: NetnsRef, entry: FdbEntry): Promise<void> {
