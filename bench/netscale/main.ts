@@ -127,6 +127,7 @@ async function main(): Promise<void> {
         dels.push(now() - t);
       }
       rows.push({ level, create: median(creates), del: median(dels), fill });
+      if (process.env.NETSCALE_TIMING) console.log(level, creates.map((x) => x.toFixed(1)).join(' '), '\n' + d.stderr().split('\n').filter((l) => l.startsWith('TIMING')).slice(-PROBES).join('\n'));
       if (level === LEVELS[0] || level === LEVELS[LEVELS.length - 1]) await restart(level);
     }
     const listed = (await (await d.pool.request({ path: '/v1.47/networks', method: 'GET' })).body.json()) as unknown[];

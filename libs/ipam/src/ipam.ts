@@ -118,6 +118,14 @@ export class DefaultIpam implements Ipam {
     this.index.setRoutes(routes);
   }
 
+  addHostRoute(route: Prefix): void {
+    this.index.addRoute(route);
+  }
+
+  removeHostRoute(route: Prefix): void {
+    this.index.removeRoute(route);
+  }
+
   getPool(poolId: string): AllocatedPool | undefined {
     return this.pools.get(poolId)?.pool;
   }

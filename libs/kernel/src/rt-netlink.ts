@@ -12,9 +12,12 @@ import {
   type NeighborEntry,
   type NetnsRef,
   type RouteSpec,
+  type RouteWatch,
+  type RouteWatchHandler,
 } from './netlink.port';
 import { onNetnsRelease } from './netns-release';
 import { bridgePortHairpin, kindOnly, parseKind, parseVxlan, vethInfo, vxlanInfo } from './netlink/linkinfo';
+import { dumpMainRoutes, RtRouteWatch } from './netlink/route-watch';
 import { SocketCache } from './netlink/socket-cache';
 
 const NLM_F_EXCL = 0x200;
@@ -29,38 +32,6 @@ const RTPROT_BOOT = 3;
 const RT_SCOPE_UNIVERSE = 0;
 const RT_SCOPE_LINK = 253;
 const RT_SCOPE_NOWHERE = 255;
-
-const RTM_NEWROUTE = 24;
-const RTM_GETROUTE = 26;
-const NLM_F_DUMP = 0x300;
-/** struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags (u32). */
-const RTMSG_LEN = 12;
-const RTA_DST = 1;
-const RTA_TABLE = 15;
-
-/**
- * The destination of one RTM_NEWROUTE payload when it is a unicast route of the main table
- * (IPv4 or IPv6), else undefined. RTA_TABLE, when present, overrides the 8-bit rtm_table.
- */
-function mainUnicastDst(data: Buffer): Prefix | undefined {
-  if (data.length < RTMSG_LEN) return undefined;
-  const family = data[0];
-  if ((family !== AF_INET && family !== AF_INET6) || data[7] !== RTN_UNICAST) return undefined;
-  let table = data[4];
-  let dst: Buffer | undefined;
-  for (let off = RTMSG_LEN; off + 4 <= data.length; ) {
-    const len = data.readUInt16LE(off);
-    if (len < 4 || off + len > data.length) break;
-    const type = data.readUInt16LE(off + 2) & 0x3fff;
-    if (type === RTA_DST) dst = data.subarray(off + 4, off + len);
-    else if (type === RTA_TABLE && len >= 8) table = data.readUInt32LE(off + 4);
-    off += (len + 3) & ~3;
-  }
-  if (table !== RT_TABLE_MAIN) return undefined;
-  const bytes = family === AF_INET ? 4 : 16;
-  if (dst && dst.length !== bytes) return undefined;
-  return Prefix.of(dst ? IpAddr.fromBytes(dst) : IpAddr.fromBigInt(family === AF_INET ? 4 : 6, 0n), data[1]);
-}
 
 const familyOf = (f: 4 | 6) => (f === 4 ? AF_INET : AF_INET6);
 const bytes = (x: { toBytes(): Uint8Array }) => Buffer.from(x.toBytes());
@@ -242,17 +213,12 @@ export class RtNetlink extends Netlink {
   }
 
   async listRouteDestinations(ns: NetnsRef): Promise<Prefix[]> {
-    const sock = this.sockets.get(ns);
-    // The raw dump, read here: the package's parser costs ~3 µs a route (every attribute into an
-    // object), which at thousands of routes was most of a network create.
-    const [msgs] = await call(sock.socket.request(RTM_GETROUTE, Buffer.alloc(RTMSG_LEN), { flags: NLM_F_DUMP }), 'list routes');
-    const out: Prefix[] = [];
-    for (const m of msgs) {
-      if (m.type !== RTM_NEWROUTE) continue;
-      const dst = mainUnicastDst(m.data);
-      if (dst) out.push(dst);
-    }
-    return out;
+    return (await call(dumpMainRoutes(this.sockets.get(ns)), 'list routes')).map((r) => r.dst);
+  }
+
+  async watchRouteDestinations(ns: NetnsRef, handler: RouteWatchHandler): Promise<RouteWatch> {
+    this.sockets.get(ns); // NotFound for a missing namespace, before a socket is made in it
+    return call(RtRouteWatch.open(ns, () => this.sockets.get(ns), handler), 'watch routes');
   }
 
   async listAllAddresses(ns: NetnsRef): Promise<Map<number, Prefix[]>> {

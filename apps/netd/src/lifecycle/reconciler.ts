@@ -7,6 +7,7 @@ import type { NetdConfig } from '../config/netd-config';
 import type { DriverSet } from '../networks/driver-set';
 import { endpointAddresses, type EndpointsService } from '../networks/endpoints.service';
 import type { NetworksService } from '../networks/networks.service';
+import type { HostRoutes } from './host-routes';
 import type { SandboxesService } from '../sandboxes/sandboxes.service';
 import type { NetworkRecord, StateStore } from '../store/state-store';
 
@@ -20,6 +21,8 @@ export interface ReconcileDeps {
   networks: NetworksService;
   endpoints: EndpointsService;
   sandboxes: SandboxesService;
+  /** The daemon's follower of host routes (absent: one dump of the routes at the end). */
+  hostRoutes?: Pick<HostRoutes, 'refresh'>;
   /** Published ports per container endpoint, replayed with its join (absent: none); whether a container's record exists. */
   containerNet?: {
     portMappingsFor(containerId: string, networkId: string): readonly PortMapping[] | undefined;
@@ -135,12 +138,13 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     const driver = d.drivers.get(name)!;
     if (isReconcilable(driver)) r.kernelObjectsRemoved.push(...(await driver.reconcile(known)).removed);
   }
-  await refreshHostRoutes(d);
+  if (d.hostRoutes) await d.hostRoutes.refresh();
+  else await refreshHostRoutes(d);
   await ensurePredefined(d);
   return r;
 }
 
-/** Routes of the host namespace that new pools must avoid; our own pools' routes excluded. */
+/** Routes of the host namespace that new pools must avoid, read once; our own pools' routes excluded. */
 export async function refreshHostRoutes(d: Pick<ReconcileDeps, 'ipam' | 'netlink' | 'hostNs'>): Promise<void> {
   // Runs before every network create: one route dump and an indexed pool lookup per route (a
   // route of ours is its pool's subnet exactly), so a few µs per route, not per route × pool.

@@ -396,6 +396,67 @@ export function describeNetlinkContract(name: string, setup: () => Promise<Netli
         expect(dsts).toEqual(expect.arrayContaining(['0.0.0.0/0', '10.2.0.0/24', '10.3.0.0/16', 'fd00:2::/64']));
       });
 
+      describe('watchRouteDestinations', () => {
+        const record = () => {
+          const dsts = new Set<string>();
+          const log: string[] = [];
+          return {
+            dsts,
+            log,
+            handler: {
+              reset: (all: readonly Prefix[]) => {
+                dsts.clear();
+                all.forEach((d) => dsts.add(String(d)));
+                log.push('reset');
+              },
+              add: (d: Prefix) => void (dsts.add(String(d)), log.push(`+${d}`)),
+              remove: (d: Prefix) => void (dsts.delete(String(d)), log.push(`-${d}`)),
+            },
+          };
+        };
+
+        it('starts with every destination, then follows adds and removals by sync', async () => {
+          await upWithAddress('d0', '10.2.0.2/24');
+          const r = record();
+          const w = await nl.watchRouteDestinations(ns, r.handler);
+          try {
+            expect([...r.dsts]).toEqual(['10.2.0.0/24']);
+            await nl.addRoute(ns, { dst: pfx('10.3.0.0/16'), dev: 'd0' });
+            await nl.addRoute(ns, { dst: pfx('0.0.0.0/0'), gateway: ip('10.2.0.1') });
+            await w.sync();
+            expect(strings([...r.dsts])).toEqual(['0.0.0.0/0', '10.2.0.0/24', '10.3.0.0/16']);
+            await nl.deleteRoute(ns, { dst: pfx('10.3.0.0/16'), dev: 'd0' });
+            await w.sync();
+            expect(strings([...r.dsts])).toEqual(['0.0.0.0/0', '10.2.0.0/24']);
+            expect(r.log).toEqual(['reset', '+10.3.0.0/16', '+0.0.0.0/0', '-10.3.0.0/16']);
+          } finally {
+            w.close();
+          }
+        });
+
+        it('drops the IPv4 routes of a link that goes down or away (the kernel announces no removal)', async () => {
+          await upWithAddress('d0', '10.2.0.2/24');
+          await upWithAddress('d1', '10.4.0.2/24');
+          await nl.addRoute(ns, { dst: pfx('10.3.0.0/16'), dev: 'd0' });
+          const r = record();
+          const w = await nl.watchRouteDestinations(ns, r.handler);
+          try {
+            expect(strings([...r.dsts])).toEqual(['10.2.0.0/24', '10.3.0.0/16', '10.4.0.0/24']);
+            await nl.setLinkDown(ns, 'd0');
+            await w.sync();
+            expect(strings([...r.dsts])).toEqual(['10.4.0.0/24']);
+            await nl.deleteLink(ns, 'd1');
+            await w.sync();
+            expect([...r.dsts]).toEqual([]);
+            await nl.setLinkUp(ns, 'd0');
+            await w.sync();
+            expect([...r.dsts]).toEqual(['10.2.0.0/24']);
+          } finally {
+            w.close();
+          }
+        });
+      });
+
       it('drops IPv4 routes through a link that goes down', async () => {
         await upWithAddress('d0', '10.2.0.2/24');
         await nl.addRoute(ns, { dst: pfx('10.3.0.0/16'), dev: 'd0' });
