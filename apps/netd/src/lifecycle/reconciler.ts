@@ -146,8 +146,8 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
 
 /** Routes of the host namespace that new pools must avoid, read once; our own pools' routes excluded. */
 export async function refreshHostRoutes(d: Pick<ReconcileDeps, 'ipam' | 'netlink' | 'hostNs'>): Promise<void> {
-  // Runs before every network create: one route dump and an indexed pool lookup per route (a
-  // route of ours is its pool's subnet exactly), so a few µs per route, not per route × pool.
+  // One route dump and an indexed pool lookup per route (a route of ours is its pool's subnet
+  // exactly): a few µs per route, not per route × pool. The daemon follows routes with HostRoutes.
   const routes = (await d.netlink.listRouteDestinations(d.hostNs))
     .map((dst) => dst.network())
     .filter((dst) => dst.length > 0 && !d.ipam.poolWithSubnet(dst));
