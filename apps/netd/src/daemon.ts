@@ -102,10 +102,12 @@ export async function startDaemon(config: NetdConfig, kernel: KernelPorts, log: 
         rt.containers.detach();
         await rt.cluster?.stop().catch((e) => log.warn({ err: e }, 'leaving the cluster swarm'));
         await app.close().catch((e) => log.warn({ err: e }, 'closing the application'));
+        rt.hostRoutes.close();
         rt.db.close();
       })());
     return { rt, app, listeners, reconciled, stop };
   } catch (e) {
+    rt.hostRoutes.close();
     rt.db.close();
     throw e;
   }

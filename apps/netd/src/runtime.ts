@@ -3,7 +3,7 @@ import type { Ipam } from '@app/ipam/ipam.contract';
 import type { Logger } from 'pino';
 import type { NetdConfig } from './config/netd-config';
 import { EventsService } from './events/events.service';
-import { refreshHostRoutes as refreshRoutes } from './lifecycle/reconciler';
+import { HostRoutes } from './lifecycle/host-routes';
 import type { DriverSet } from './networks/driver-set';
 import { EndpointsService } from './networks/endpoints.service';
 import { KeyedMutex } from './networks/keyed-mutex';
@@ -43,6 +43,8 @@ export interface Runtime {
   netns: Netns;
   hostNs: NetnsRef;
   events: EventsService;
+  /** Host routes followed into IPAM (new pools avoid them). */
+  hostRoutes: HostRoutes;
   networks: NetworksService;
   endpoints: EndpointsService;
   sandboxes: SandboxesService;
@@ -77,12 +79,12 @@ export function buildRuntime(p: RuntimeParts): Runtime {
   const store = new StateStore(p.db);
   const events = new EventsService();
   const locks = new KeyedMutex();
-  const refreshHostRoutes = () => refreshRoutes({ ipam: p.ipam, netlink: p.netlink, hostNs: p.hostNs });
-  const networks = new NetworksService({ store, ipam: p.ipam, drivers: p.drivers, events, locks, refreshHostRoutes });
+  const hostRoutes = new HostRoutes({ ipam: p.ipam, netlink: p.netlink, hostNs: p.hostNs });
+  const networks = new NetworksService({ store, ipam: p.ipam, drivers: p.drivers, events, locks, refreshHostRoutes: () => hostRoutes.refresh() });
   const sandboxes = new SandboxesService(store, p.netns);
   const endpoints = new EndpointsService({ store, ipam: p.ipam, drivers: p.drivers, events, locks, networks, sandboxes });
   const dns = createDnsService({ ...p, store, events, sandboxes });
-  const rt: Runtime = { ...p, store, events, networks, endpoints, sandboxes, dns, startedAt: new Date() } as unknown as Runtime;
+  const rt: Runtime = { ...p, store, events, hostRoutes, networks, endpoints, sandboxes, dns, startedAt: new Date() } as unknown as Runtime;
   rt.images = new ImagesService({
     store: join(p.config.dataRoot, 'image'),
     insecureRegistries: p.config.insecureRegistries,

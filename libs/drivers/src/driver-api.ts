@@ -116,3 +116,20 @@ export interface Reconcilable {
 export function isReconcilable(d: NetworkDriver): d is NetworkDriver & Reconcilable {
   return typeof (d as Partial<Reconcilable>).reconcile === 'function';
 }
+
+/**
+ * A driver that brings many networks back at once at startup: the same outcome as createNetwork
+ * for each request, with the kernel read once for all of them instead of once per network.
+ */
+export interface NetworkRestorer<Opts = unknown> {
+  /**
+   * createNetwork for every request. A network that fails does not stop the others; the
+   * failures are thrown together at the end (those networks are left as createNetwork leaves a
+   * failed one).
+   */
+  restoreNetworks(reqs: readonly CreateNetworkRequest<Opts>[]): Promise<void>;
+}
+
+export function isNetworkRestorer(d: NetworkDriver): d is NetworkDriver & NetworkRestorer {
+  return typeof (d as Partial<NetworkRestorer>).restoreNetworks === 'function';
+}

@@ -92,12 +92,21 @@ export interface Ipam {
 
   /**
    * Replace the list of host routes that new pools must not overlap (explicit subnets fail with
-   * Conflict, next-free skips them). Default routes (/0) are ignored. The daemon should leave out
-   * routes of links netd owns, or a released pool's subnet stays blocked until its bridge is gone.
+   * Conflict, next-free skips them). Default routes (/0) are ignored. A route equal to a pool's
+   * subnet (its own bridge's) adds nothing while the pool exists, and blocks the subnet after the
+   * pool is released for as long as the caller still reports it.
    */
   setHostRoutes(routes: readonly Prefix[]): void;
 
+  /** One host route more, as setHostRoutes with it added (for a caller that follows changes). */
+  addHostRoute(route: Prefix): void;
+
+  /** One host route fewer; a span another pool or route covers stays occupied. */
+  removeHostRoute(route: Prefix): void;
+
   getPool(poolId: string): AllocatedPool | undefined;
+  /** The pool whose subnet is exactly `subnet`, in either address space (an indexed lookup). */
+  poolWithSubnet(subnet: Prefix): AllocatedPool | undefined;
   listPools(): AllocatedPool[];
   usage(poolId: string): PoolUsage;
 }

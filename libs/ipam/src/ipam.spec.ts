@@ -156,6 +156,44 @@ describe(DefaultIpam.name, () => {
         expect(ipam.requestPool('a', local()).subnet.toString()).toBe('172.21.0.0/16');
       });
 
+      it('follows host routes one at a time, as setHostRoutes with the same list would', () => {
+        const { ipam } = setup();
+        ipam.addHostRoute(net('172.17.0.0/16'));
+        ipam.addHostRoute(net('172.18.0.0/16'));
+        ipam.addHostRoute(net('0.0.0.0/0'));
+        ipam.removeHostRoute(net('172.17.0.0/16'));
+        expect(ipam.requestPool('a', local()).subnet.toString()).toBe('172.17.0.0/16');
+        expect(ipam.requestPool('b', local()).subnet.toString()).toBe('172.19.0.0/16');
+        expect(() => ipam.requestPool('c', local('172.18.1.0/24'))).toThrow(
+          expect.objectContaining({ kind: 'conflict', message: expect.stringContaining('overlaps host route 172.18.0.0/16') }),
+        );
+      });
+
+      it("treats a pool's own route as the pool while it exists, and as a route after its release", () => {
+        const { ipam } = setup();
+        const a = ipam.requestPool('a', local('10.7.0.0/24'));
+        ipam.addHostRoute(net('10.7.0.0/24'));
+        expect(() => ipam.requestPool('x', local('10.7.0.0/25'))).toThrow(
+          expect.objectContaining({ kind: 'conflict', message: expect.stringContaining('10.7.0.0/24') }),
+        );
+        ipam.releasePool(a.poolId);
+        // The bridge is not gone yet: its route still holds the subnet.
+        expect(() => ipam.requestPool('b', local('10.7.0.0/24'))).toThrow(
+          expect.objectContaining({ kind: 'conflict', message: expect.stringContaining('overlaps host route 10.7.0.0/24') }),
+        );
+        ipam.removeHostRoute(net('10.7.0.0/24'));
+        expect(ipam.requestPool('b', local('10.7.0.0/24')).subnet.toString()).toBe('10.7.0.0/24');
+      });
+
+      it('finds a pool by its subnet in either address space', () => {
+        const { ipam } = setup();
+        const l = ipam.requestPool('a', local('10.8.0.0/24'));
+        const g = ipam.requestPool('b', { addressSpace: 'global', subnet: net('10.9.0.0/24') });
+        expect(ipam.poolWithSubnet(net('10.8.0.0/24'))?.poolId).toBe(l.poolId);
+        expect(ipam.poolWithSubnet(net('10.9.0.0/24'))?.poolId).toBe(g.poolId);
+        expect(ipam.poolWithSubnet(net('10.8.0.0/25'))).toBeUndefined();
+      });
+
       it('takes new host routes into account and forgets old ones', () => {
         const { ipam } = setup();
         ipam.setHostRoutes([net('172.17.0.0/16')]);

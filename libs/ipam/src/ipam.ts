@@ -118,8 +118,21 @@ export class DefaultIpam implements Ipam {
     this.index.setRoutes(routes);
   }
 
+  addHostRoute(route: Prefix): void {
+    this.index.addRoute(route);
+  }
+
+  removeHostRoute(route: Prefix): void {
+    this.index.removeRoute(route);
+  }
+
   getPool(poolId: string): AllocatedPool | undefined {
     return this.pools.get(poolId)?.pool;
+  }
+
+  poolWithSubnet(subnet: Prefix): AllocatedPool | undefined {
+    // Pool ids are `<space>/<subnet>`, and pools of both spaces share one index, so at most one matches.
+    return this.getPool(`local/${subnet}`) ?? this.getPool(`global/${subnet}`);
   }
 
   listPools(): AllocatedPool[] {

@@ -18,7 +18,8 @@ interface Occupant {
  */
 export class PoolIndex {
   private readonly pools = new Map<string, Occupant>();
-  private routes: Occupant[] = [];
+  /** Host routes by their prefix's text. */
+  private routes = new Map<string, Occupant>();
   private readonly union: Record<IpFamily, RangeSet> = { 4: new RangeSet(), 6: new RangeSet() };
 
   addPool(poolId: string, networkId: string, subnet: Prefix): void {
@@ -31,6 +32,11 @@ export class PoolIndex {
     const o = this.pools.get(poolId);
     if (!o) return;
     this.pools.delete(poolId);
+    this.uncover(o);
+  }
+
+  /** Take `o`'s span out of the union, then put back whatever other occupant still covers part of it. */
+  private uncover(o: Occupant): void {
     const union = this.union[o.prefix.family];
     union.remove(o.first, o.last);
     // Whatever else covered part of the removed span stays occupied.
@@ -41,12 +47,43 @@ export class PoolIndex {
     }
   }
 
-  /** Replace the host routes. Default routes (/0) are ignored: they overlap everything. */
+  /**
+   * Replace the host routes. Default routes (/0) are ignored: they overlap everything. A route
+   * equal to a pool's subnet (that pool's own bridge) adds nothing while the pool exists, and
+   * keeps the span occupied after the pool is released, for as long as the route is there.
+   */
   setRoutes(routes: readonly Prefix[]): void {
-    this.routes = routes.filter((r) => r.length > 0).map((r) => occupant(r.network(), { kind: 'route' }));
+    const next = new Map<string, Occupant>();
+    for (const r of routes) {
+      if (r.length === 0) continue;
+      const o = occupant(r.network(), { kind: 'route' });
+      next.set(o.prefix.toString(), o);
+    }
+    // Unchanged routes cost only the comparison: rebuilding the union walks every pool.
+    if (next.size === this.routes.size && [...next.keys()].every((k) => this.routes.has(k))) return;
+    this.routes = next;
     this.union[4].clear();
     this.union[6].clear();
     for (const o of this.occupants()) this.union[o.prefix.family].add(o.first, o.last);
+  }
+
+  /** One host route more (as setRoutes with it added): O(log n). */
+  addRoute(route: Prefix): void {
+    if (route.length === 0) return;
+    const o = occupant(route.network(), { kind: 'route' });
+    const key = o.prefix.toString();
+    if (this.routes.has(key)) return;
+    this.routes.set(key, o);
+    this.union[o.prefix.family].add(o.first, o.last);
+  }
+
+  /** One host route fewer; what else covers its span stays occupied. */
+  removeRoute(route: Prefix): void {
+    const key = route.network().toString();
+    const o = this.routes.get(key);
+    if (!o) return;
+    this.routes.delete(key);
+    this.uncover(o);
   }
 
   /** What `subnet` overlaps (pools before routes), or undefined when it is free. */
@@ -83,7 +120,7 @@ export class PoolIndex {
   }
 
   private occupants(): IterableIterator<Occupant> | Occupant[] {
-    return this.routes.length === 0 ? this.pools.values() : [...this.pools.values(), ...this.routes];
+    return this.routes.size === 0 ? this.pools.values() : [...this.pools.values(), ...this.routes.values()];
   }
 }
 

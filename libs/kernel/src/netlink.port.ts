@@ -10,6 +10,22 @@ export type NetnsRef = { readonly path: string };
 export type LinkKind = 'bridge' | 'veth' | 'vxlan' | 'dummy';
 
 /** What the kernel reports about a link. */
+/** Receives the route destinations of a namespace from {@link Netlink.watchRouteDestinations}. */
+export interface RouteWatchHandler {
+  /** Every destination present (at the start, and after the watch had to read them all again). */
+  reset(dsts: readonly Prefix[]): void;
+  /** A destination that had no route now has one. */
+  add(dst: Prefix): void;
+  /** The last route to a destination is gone. */
+  remove(dst: Prefix): void;
+}
+
+export interface RouteWatch {
+  /** Hand the handler every change the kernel made before this call. */
+  sync(): Promise<void>;
+  close(): void;
+}
+
 export interface LinkInfo {
   readonly name: string;
   readonly index: number;
@@ -152,6 +168,27 @@ export abstract class Netlink {
 
   /** Routes of the main table, both families (what `ip route` shows). */
   abstract listRoutes(ns: NetnsRef): Promise<RouteSpec[]>;
+
+  /**
+   * Destinations of the main table's unicast routes, both families, default routes included:
+   * what listRoutes gives without gateways and devices. One route dump and nothing else, for
+   * callers that ask on every network create (listRoutes also dumps every link, for the names).
+   */
+  abstract listRouteDestinations(ns: NetnsRef): Promise<Prefix[]>;
+
+  /**
+   * Follow the destinations of the main table's unicast routes in `ns` (both families, default
+   * routes included): `handler.reset` gets them all first, then `add`/`remove` each destination
+   * that gains its first route or loses its last. Changes reach the handler by `sync()` at the
+   * latest. Costs O(changes), where listRouteDestinations costs O(routes) every time.
+   */
+  abstract watchRouteDestinations(ns: NetnsRef, handler: RouteWatchHandler): Promise<RouteWatch>;
+
+  /**
+   * Every address in `ns` by link index (pair with listLinks for names): one dump, where one
+   * listAddresses per link would dump them all once per link.
+   */
+  abstract listAllAddresses(ns: NetnsRef): Promise<Map<number, Prefix[]>>;
 
   /**
    * Add a permanent FDB entry. An all-zero MAC with `dst` appends a flood entry (several may

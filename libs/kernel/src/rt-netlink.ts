@@ -12,9 +12,12 @@ import {
   type NeighborEntry,
   type NetnsRef,
   type RouteSpec,
+  type RouteWatch,
+  type RouteWatchHandler,
 } from './netlink.port';
 import { onNetnsRelease } from './netns-release';
 import { bridgePortHairpin, kindOnly, parseKind, parseVxlan, vethInfo, vxlanInfo } from './netlink/linkinfo';
+import { dumpMainRoutes, RtRouteWatch } from './netlink/route-watch';
 import { SocketCache } from './netlink/socket-cache';
 
 const NLM_F_EXCL = 0x200;
@@ -207,6 +210,29 @@ export class RtNetlink extends Netlink {
           metric: family === 4 && !metric ? undefined : metric,
         };
       });
+  }
+
+  async listRouteDestinations(ns: NetnsRef): Promise<Prefix[]> {
+    return (await call(dumpMainRoutes(this.sockets.get(ns)), 'list routes')).map((r) => r.dst);
+  }
+
+  async watchRouteDestinations(ns: NetnsRef, handler: RouteWatchHandler): Promise<RouteWatch> {
+    this.sockets.get(ns); // NotFound for a missing namespace, before a socket is made in it
+    return call(RtRouteWatch.open(ns, () => this.sockets.get(ns), handler), 'watch routes');
+  }
+
+  async listAllAddresses(ns: NetnsRef): Promise<Map<number, Prefix[]>> {
+    const sock = this.sockets.get(ns);
+    const out = new Map<number, Prefix[]>();
+    for (const m of await call(sock.getAddresses(), 'list addresses')) {
+      const index = m.data.index;
+      const bytes = m.attrs.local ?? m.attrs.address;
+      if (index === undefined || !bytes) continue;
+      const list = out.get(index) ?? [];
+      list.push(Prefix.of(IpAddr.fromBytes(bytes), m.data.prefixlen ?? 0));
+      out.set(index, list);
+    }
+    return out;
   }
 
   async addFdbEntry(ns: NetnsRef, entry: FdbEntry): Promise<void> {

@@ -1,5 +1,5 @@
 import { ConflictError, UnavailableError } from '@app/common';
-import { isReconcilable, type PortMapping } from '@app/drivers/driver-api';
+import { type CreateNetworkRequest, isNetworkRestorer, isReconcilable, type NetworkDriver, type PortMapping } from '@app/drivers/driver-api';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { NetnsRef, Netlink } from '@app/kernel';
 import type { Logger } from 'pino';
@@ -7,6 +7,7 @@ import type { NetdConfig } from '../config/netd-config';
 import type { DriverSet } from '../networks/driver-set';
 import { endpointAddresses, type EndpointsService } from '../networks/endpoints.service';
 import type { NetworksService } from '../networks/networks.service';
+import type { HostRoutes } from './host-routes';
 import type { SandboxesService } from '../sandboxes/sandboxes.service';
 import type { NetworkRecord, StateStore } from '../store/state-store';
 
@@ -20,6 +21,8 @@ export interface ReconcileDeps {
   networks: NetworksService;
   endpoints: EndpointsService;
   sandboxes: SandboxesService;
+  /** The daemon's follower of host routes (absent: one dump of the routes at the end). */
+  hostRoutes?: Pick<HostRoutes, 'refresh'>;
   /** Published ports per container endpoint, replayed with its join (absent: none); whether a container's record exists. */
   containerNet?: {
     portMappingsFor(containerId: string, networkId: string): readonly PortMapping[] | undefined;
@@ -83,6 +86,9 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     else r.networksDeleted++;
     await d.networks.finishDelete(n);
   }
+  // One batch per driver where the driver can take one: it reads the kernel once for all of its
+  // networks (per network, a restart with thousands of networks was O(n²)).
+  const batches = new Map<NetworkDriver, CreateNetworkRequest[]>();
   for (const n of d.store.listNetworks()) {
     const driver = d.drivers.get(n.driver);
     if (!driver) {
@@ -90,7 +96,7 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
       continue;
     }
     const pools = n.poolIds.flatMap((id) => d.ipam.getPool(id) ?? []);
-    await driver.createNetwork({
+    const req: CreateNetworkRequest = {
       networkId: n.id,
       name: n.name,
       options: driver.parseOptions(n.options),
@@ -98,9 +104,13 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
       enableIpv6: n.enableIpv6,
       ipv4: pools.filter((p) => p.subnet.family === 4).map((p) => ({ subnet: p.subnet, gateway: p.gateway })),
       ipv6: pools.filter((p) => p.subnet.family === 6).map((p) => ({ subnet: p.subnet, gateway: p.gateway })),
-    });
+    };
+    if (!isNetworkRestorer(driver)) await driver.createNetwork(req);
+    else if (batches.has(driver)) batches.get(driver)!.push(req);
+    else batches.set(driver, [req]);
     r.networksReplayed++;
   }
+  for (const [driver, reqs] of batches) if (isNetworkRestorer(driver)) await driver.restoreNetworks(reqs);
   const sandboxes = new Map(d.store.listSandboxes().map((s) => [s.id, s]));
   const withRoute = new Set<string>();
   for (const ep of d.store.listEndpoints()) {
@@ -128,17 +138,19 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     const driver = d.drivers.get(name)!;
     if (isReconcilable(driver)) r.kernelObjectsRemoved.push(...(await driver.reconcile(known)).removed);
   }
-  await refreshHostRoutes(d);
+  if (d.hostRoutes) await d.hostRoutes.refresh();
+  else await refreshHostRoutes(d);
   await ensurePredefined(d);
   return r;
 }
 
-/** Routes of the host namespace that new pools must avoid; our own pools' routes excluded. */
+/** Routes of the host namespace that new pools must avoid, read once; our own pools' routes excluded. */
 export async function refreshHostRoutes(d: Pick<ReconcileDeps, 'ipam' | 'netlink' | 'hostNs'>): Promise<void> {
-  const ours = d.ipam.listPools().map((p) => p.subnet.toString());
-  const routes = (await d.netlink.listRoutes(d.hostNs))
-    .map((rt) => rt.dst.network())
-    .filter((dst) => dst.length > 0 && !ours.includes(dst.toString()));
+  // One route dump and an indexed pool lookup per route (a route of ours is its pool's subnet
+  // exactly): a few µs per route, not per route × pool. The daemon follows routes with HostRoutes.
+  const routes = (await d.netlink.listRouteDestinations(d.hostNs))
+    .map((dst) => dst.network())
+    .filter((dst) => dst.length > 0 && !d.ipam.poolWithSubnet(dst));
   d.ipam.setHostRoutes(routes);
 }
 

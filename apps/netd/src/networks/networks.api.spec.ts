@@ -108,6 +108,22 @@ describe('networks API (fake kernel)', () => {
     expect(await d.request('POST', '/swarm/leave')).toMatchObject({ status: 503, body: { message: 'This node is not part of a swarm' } });
   });
 
+  it('avoids a host route that appeared after the start, and hands a deleted network\'s subnet out again', async () => {
+    const { Prefix } = await import('@app/common');
+    await d.netlink.createLink(d.hostNs, { kind: 'dummy', name: 'vpn0' });
+    await d.netlink.setLinkUp(d.hostNs, 'vpn0');
+    await d.netlink.addAddress(d.hostNs, 'vpn0', Prefix.parse('172.18.0.1/16'));
+    const a = await d.request('POST', '/networks/create', { Name: 'a' });
+    expect((await d.request('GET', `/networks/${a.body.Id}`)).body.IPAM.Config[0].Subnet).toBe('172.19.0.0/16');
+    await d.netlink.deleteLink(d.hostNs, 'vpn0');
+    const b = await d.request('POST', '/networks/create', { Name: 'b' });
+    expect((await d.request('GET', '/networks/b')).body.IPAM.Config[0].Subnet).toBe('172.18.0.0/16');
+    expect(await d.request('DELETE', '/networks/a')).toMatchObject({ status: 204 });
+    expect(await d.request('DELETE', `/networks/${b.body.Id}`)).toMatchObject({ status: 204 });
+    await d.request('POST', '/networks/create', { Name: 'c' });
+    expect((await d.request('GET', '/networks/c')).body.IPAM.Config[0].Subnet).toBe('172.18.0.0/16');
+  });
+
   it('turns malformed JSON and unknown routes into {message}', async () => {
     expect(await d.request('POST', '/networks/create', '{"Name":')).toMatchObject({ status: 400, body: { message: expect.any(String) } });
     expect(await d.request('GET', '/nope')).toMatchObject({ status: 404, body: { message: 'page not found' } });

@@ -70,7 +70,10 @@ export class NetworksService {
   }
 
   find(term: string): NetworkRecord {
-    return findNetwork(this.d.store.listNetworks(), term);
+    // An exact id or name (what clients mostly send) by index: after any write the full list
+    // is re-read and parsed, O(n) per delete or inspect. Same order as findNetwork: id, name, prefix.
+    const exact = [this.d.store.getNetwork(term), this.d.store.networkByName(term)].find((n) => n && n.state !== 'creating');
+    return exact ?? findNetwork(this.d.store.listNetworks(), term);
   }
 
   inspect(term: string): NetworkInspect {

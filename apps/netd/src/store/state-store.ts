@@ -148,13 +148,15 @@ export class StateStore {
    * writer of networks).
    */
   private networksCache: NetworkRecord[] | undefined;
+  /** The cached records by id (a lookup per endpoint at startup, so not a scan). */
+  private networksById: Map<string, NetworkRecord> | undefined;
 
   /** Run `fn` in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
     try {
       return this.db.transaction(fn)();
     } catch (e) {
-      this.networksCache = undefined;
+      this.networksCache = this.networksById = undefined;
       throw e;
     }
   }
@@ -174,21 +176,21 @@ export class StateStore {
       user_subnet: b(n.userSubnet),
       pool_ids: JSON.stringify(n.poolIds),
     });
-    this.networksCache = undefined;
+    this.networksCache = this.networksById = undefined;
   }
 
   setNetworkState(id: string, state: RecordState): void {
     this.s.networkState.run(state, id);
-    this.networksCache = undefined;
+    this.networksCache = this.networksById = undefined;
   }
 
   deleteNetwork(id: string): void {
     this.s.deleteNetwork.run(id);
-    this.networksCache = undefined;
+    this.networksCache = this.networksById = undefined;
   }
 
   getNetwork(id: string): NetworkRecord | undefined {
-    if (this.networksCache) return this.networksCache.find((n) => n.id === id);
+    if (this.networksCache) return (this.networksById ??= new Map(this.networksCache.map((n) => [n.id, n]))).get(id);
     const r = this.s.getNetwork.get(id) as Row | undefined;
     return r && toNetwork(r);
   }

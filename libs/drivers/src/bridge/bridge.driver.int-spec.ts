@@ -6,7 +6,10 @@ import { NftFirewall, ProcSysctl, RtNetlink } from '@app/kernel';
 import { createTempNetns, describeAsRoot, ipJson, normalizeNftJson, nsExec, run, type TempNetns } from '@app/kernel/testing';
 import type { PortMapping } from '../driver-api';
 import { eventually, type NsProcess, pings, startIn } from '../testing/processes';
+import type { CreateNetworkRequest } from '../driver-api';
 import { BridgeDriver } from './bridge.driver';
+import type { BridgeOptions } from './bridge.options';
+import { networkFragment, renderTable } from './firewall-rules';
 
 interface IpLink { ifname: string; linkinfo?: { info_kind?: string } }
 interface IpRoute { dst: string; gateway?: string; dev?: string }
@@ -305,5 +308,100 @@ describeAsRoot('BridgeDriver on the kernel', () => {
     await webServer(web.ns);
     expect(await fetchIn(out.ns.name, `http://${out.hostIp}:8080/hello`)).toBe('hello from the container\n');
     expect(await fetchIn(peer.ns.name, `http://${out.hostIp}:8080/hello`)).toBe('hello from the container\n');
+  });
+
+  it('after many creates and deletes the table holds exactly the networks left; a new driver restores them in one pass', async () => {
+    const { host, driver } = await setup();
+    const reqs: CreateNetworkRequest<BridgeOptions>[] = [];
+    const octet = 100 + rand(100);
+    for (let i = 0; i < 48; i++) {
+      const subnet = Prefix.parse(`10.${octet}.${i}.0/24`);
+      const v6 = Prefix.parse(`fd00:${octet}:${i}::/64`);
+      const withV6 = i % 6 === 1;
+      const raw: Record<string, string> = {};
+      if (i % 4 === 0) raw['com.docker.network.bridge.enable_icc'] = 'false';
+      if (i % 7 === 0) raw['com.docker.network.bridge.enable_ip_masquerade'] = 'false';
+      const req = {
+        networkId: generateId(),
+        name: `s${i}`,
+        options: driver.parseOptions(raw),
+        internal: i % 5 === 0,
+        enableIpv6: withV6,
+        ipv4: [{ subnet, gateway: subnet.nth(1n) }],
+        ipv6: withV6 ? [{ subnet: v6, gateway: v6.nth(1n) }] : [],
+      };
+      await driver.createNetwork(req);
+      reqs.push(req);
+      if (i % 4 === 0 && i % 8 === 0) {
+        // icc=false with a port: a chain of its own, which must go with the network
+        const ns = await netns();
+        const endpointId = generateId();
+        await driver.createEndpoint({ networkId: req.networkId, endpointId, addresses: [Prefix.of(subnet.nth(2n), 24)] });
+        await driver.join({ networkId: req.networkId, endpointId, sandbox: ns.ref, ifname: 'eth0', defaultRoute: true });
+      }
+    }
+    // Every IPv6 network goes (so the 6_64 sets must go too), and every third other one.
+    const gone = reqs.filter((r, i) => r.enableIpv6 || i % 3 === 0);
+    for (const r of gone) await driver.deleteNetwork(r.networkId);
+    const left = reqs.filter((r) => !gone.includes(r));
+    const list = async () => normalizeNftJson(await nsExec(host.name, 'nft', ['-j', 'list', 'table', 'inet', 'netd']));
+    const text = await nsExec(host.name, 'nft', ['list', 'table', 'inet', 'netd']);
+    for (const r of gone) expect(text).not.toContain(`br-${r.networkId.slice(0, 12)}`);
+    expect(text).not.toMatch(/set (masq|net)6_64/);
+    expect(text.match(/chain icc-/g)).toHaveLength(left.filter((r) => reqs.indexOf(r) % 8 === 0).length);
+    // The deltas left exactly what a full render of the remaining networks holds.
+    const incremental = await list();
+    const ports = new Map((await ipJson<{ ifname: string; master?: string }[]>(host.name, ['link', 'show'])).filter((l) => l.master).map((l) => [l.master!, l.ifname]));
+    const wantTable = renderTable(
+      left.map((r) => {
+        const bridge = `br-${r.networkId.slice(0, 12)}`;
+        return networkFragment({
+          bridge,
+          internal: r.internal,
+          icc: r.options.enableIcc,
+          masquerade: r.options.enableIpMasquerade,
+          subnets: r.ipv4.map((s) => s.subnet),
+          gateways: r.ipv4.map((s) => s.gateway!),
+          ports: ports.has(bridge) ? [ports.get(bridge)!] : [],
+          published: [],
+        });
+      }),
+      'netd_want',
+    );
+    await new NftFirewall().apply(host.ref, wantTable);
+    const expected = normalizeNftJson((await nsExec(host.name, 'nft', ['-j', 'list', 'table', 'inet', 'netd_want'])).replaceAll('"netd_want"', '"netd"'));
+    await nsExec(host.name, 'nft', ['delete', 'table', 'inet', 'netd_want']);
+    expect(incremental).toEqual(expected);
+
+    // A restart: a new driver learns the networks in one pass. Meanwhile the kernel lost two
+    // bridges and a gateway address, and the table was flushed away.
+    const [lost1, lost2, bare] = left.map((r) => `br-${r.networkId.slice(0, 12)}`).filter((b) => !ports.has(b));
+    await run('ip', ['-n', host.name, 'link', 'del', lost1]);
+    await run('ip', ['-n', host.name, 'link', 'del', lost2]);
+    await run('ip', ['-n', host.name, 'addr', 'flush', 'dev', bare]);
+    await nsExec(host.name, 'nft', ['delete', 'table', 'inet', 'netd']);
+    const netlink = new RtNetlink();
+    sockets.push(netlink);
+    let perLinkAddressLists = 0;
+    const listAddresses = netlink.listAddresses.bind(netlink);
+    netlink.listAddresses = (ns, link) => (perLinkAddressLists++, listAddresses(ns, link));
+    const fw = new NftFirewall();
+    let fullApplies = 0;
+    const apply = fw.apply.bind(fw);
+    fw.apply = (ns, t) => (fullApplies++, apply(ns, t));
+    const again = new BridgeDriver({ netlink, firewall: fw, sysctl: new ProcSysctl(), hostNs: host.ref });
+    await again.restoreNetworks(left);
+    expect(perLinkAddressLists).toBe(0);
+    expect(fullApplies).toBe(1);
+    const links = await ipJson<{ ifname: string; flags: string[] }[]>(host.name, ['link', 'show']);
+    for (const r of left) {
+      const bridge = `br-${r.networkId.slice(0, 12)}`;
+      expect(links.find((l) => l.ifname === bridge)?.flags).toContain('UP');
+      const addrs = await ipJson<{ addr_info: { local: string; prefixlen: number }[] }[]>(host.name, ['addr', 'show', 'dev', bridge]);
+      expect(addrs[0].addr_info.map((a) => `${a.local}/${a.prefixlen}`)).toContain(`${r.ipv4[0].gateway}/24`);
+    }
+    // Its table, before the endpoints come back, is the render without the ports' chains.
+    const withoutPorts = normalizeNftJson(await nsExec(host.name, 'nft', ['-j', 'list', 'table', 'inet', 'netd'])) as unknown[];
+    expect(withoutPorts).toEqual((expected as unknown[]).filter((x) => !JSON.stringify(x).includes('"icc-')));
   });
 });

@@ -44,6 +44,43 @@ async function joined(s: ReturnType<typeof setup>, ep = EP_1, ip = '172.18.0.2/1
 }
 
 describe(BridgeDriver.name, () => {
+  describe('restoreNetworks', () => {
+    const NET_C = 'cccccccccccc' + '0'.repeat(52);
+
+    it('brings every network up as createNetwork would, reading links and addresses once for all', async () => {
+      const s = setup();
+      const reqs = [req(s.driver), req(s.driver, { networkId: NET_B, name: 'b', ipv4: [v4('172.19.0.0/16', '172.19.0.1')], raw: { 'com.docker.network.bridge.enable_icc': 'false' } })];
+      const made = setup();
+      for (const r of reqs) await made.driver.createNetwork({ ...r, options: made.driver.parseOptions(r === reqs[1] ? { 'com.docker.network.bridge.enable_icc': 'false' } : {}) });
+      // One bridge survived the restart (with its address, down); the other is gone.
+      await s.netlink.createLink(s.host, { kind: 'bridge', name: 'br-aaaaaaaaaaaa' });
+      await s.netlink.addAddress(s.host, 'br-aaaaaaaaaaaa', Prefix.parse('172.18.0.1/16'));
+      const calls: string[] = [];
+      for (const m of ['listLinks', 'listAllAddresses', 'listAddresses', 'getLink'] as const) {
+        const orig = s.netlink[m].bind(s.netlink) as (...a: unknown[]) => unknown;
+        (s.netlink as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (calls.push(m), orig(...a));
+      }
+      await s.driver.restoreNetworks(reqs);
+      expect(calls.sort()).toEqual(['listAllAddresses', 'listLinks']);
+      for (const br of ['br-aaaaaaaaaaaa', 'br-bbbbbbbbbbbb']) {
+        expect(s.netlink.linksIn(s.host).find((l) => l.name === br)).toMatchObject({ kind: 'bridge', up: true });
+        expect(s.netlink.addressesOf(s.host, br).map(String)).toEqual(made.netlink.addressesOf(made.host, br).map(String));
+      }
+      expect(table(s.firewall, s.host)).toBe(table(made.firewall, made.host));
+    });
+
+    it('restores the others when one fails, and then throws', async () => {
+      const s = setup();
+      const clash = req(s.driver, { networkId: NET_C, name: 'c', raw: { 'com.docker.network.bridge.name': 'br-aaaaaaaaaaaa' }, ipv4: [v4('172.20.0.0/16', '172.20.0.1')] });
+      await expect(s.driver.restoreNetworks([req(s.driver), clash, req(s.driver, { networkId: NET_B, name: 'b', ipv4: [v4('172.19.0.0/16', '172.19.0.1')] })])).rejects.toMatchObject({
+        message: expect.stringContaining('bridge name br-aaaaaaaaaaaa is already used by network a'),
+      });
+      expect(names(s.netlink, s.host)).toEqual(['br-aaaaaaaaaaaa', 'br-bbbbbbbbbbbb', 'lo']);
+      expect(table(s.firewall, s.host)).toContain('"br-bbbbbbbbbbbb"');
+      await expect(s.driver.deleteNetwork(NET_C)).rejects.toMatchObject({ kind: 'not-found' });
+    });
+  });
+
   describe('createNetwork', () => {
     it('brings up br-<12 hex> with the gateway address, forwarding and the firewall', async () => {
       const s = setup();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictError, InvalidParameterError, MacAddr, NotFoundError, throwIfAny } from '@app/common';
+import { ConflictError, InvalidParameterError, MacAddr, NotFoundError, type Prefix, throwIfAny } from '@app/common';
 import type { Firewall } from '@app/kernel/firewall.port';
-import type { Netlink, NetnsRef } from '@app/kernel/netlink.port';
+import type { LinkInfo, Netlink, NetnsRef } from '@app/kernel/netlink.port';
 import type { Netns } from '@app/kernel/netns.port';
 import type { Sysctl } from '@app/kernel/sysctl.port';
 import type {
@@ -11,6 +11,7 @@ import type {
   JoinRequest,
   JoinResult,
   NetworkDriver,
+  NetworkRestorer,
   Reconcilable,
 } from '../driver-api';
 import { type DriverLogger, NOOP_LOGGER } from '../logger';
@@ -46,11 +47,13 @@ export interface BridgeDriverDeps {
 }
 
 /** Docker's bridge driver on netlink + nftables (see STYLE.md §2 and issue 3). */
-export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable {
+export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable, NetworkRestorer<BridgeOptions> {
   readonly type = 'bridge' as const;
   readonly scope = 'local' as const;
 
   private readonly networks = new Map<string, BridgeNetwork>();
+  /** Network id by bridge name, so a create checks the name in O(1) at any network count. */
+  private readonly byBridge = new Map<string, string>();
   private readonly endpoints = new Map<string, BridgeEndpoint>();
   private readonly log: DriverLogger;
   private readonly defaultBridgeName: string;
@@ -72,16 +75,57 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
   }
 
   async createNetwork(req: CreateNetworkRequest<BridgeOptions>): Promise<void> {
-    const bridge = resolveBridgeName(req.networkId, req.options, this.defaultBridgeName);
-    for (const other of this.networks.values()) {
-      if (other.id !== req.networkId && other.bridge === bridge) {
-        throw new ConflictError(`bridge name ${bridge} is already used by network ${other.name}`);
+    const bridge = this.admit(req);
+    const link = await this.deps.netlink.getLink(this.deps.hostNs, bridge);
+    await this.bringUp(req, bridge, { link: link ?? null }, true);
+    this.log.info({ network: req.name, bridge }, 'bridge network up');
+  }
+
+  /**
+   * Startup: createNetwork for each request, with one dump of the links and one of the addresses
+   * for all of them (per network, listing the addresses dumped every address of the namespace:
+   * O(n²) at restart) and the firewall replaced once at the end instead of a delta per network.
+   */
+  async restoreNetworks(reqs: readonly CreateNetworkRequest<BridgeOptions>[]): Promise<void> {
+    const { netlink, hostNs } = this.deps;
+    const links = new Map((await netlink.listLinks(hostNs)).map((l) => [l.name, l]));
+    const addresses = await netlink.listAllAddresses(hostNs);
+    const errors: unknown[] = [];
+    for (const req of reqs) {
+      try {
+        const bridge = this.admit(req);
+        const link = links.get(bridge);
+        await this.bringUp(req, bridge, { link: link ?? null, addresses: link ? (addresses.get(link.index) ?? []) : undefined }, false);
+      } catch (err) {
+        errors.push(err);
       }
+    }
+    await this.syncFirewall().catch((e) => errors.push(e));
+    this.log.info({ networks: reqs.length - errors.length, failed: errors.length }, 'bridge networks restored');
+    throwIfAny('restore bridge networks', errors);
+  }
+
+  /** The checks that need no kernel; returns the bridge's name. */
+  private admit(req: CreateNetworkRequest<BridgeOptions>): string {
+    const bridge = resolveBridgeName(req.networkId, req.options, this.defaultBridgeName);
+    const owner = this.byBridge.get(bridge);
+    if (owner !== undefined && owner !== req.networkId) {
+      throw new ConflictError(`bridge name ${bridge} is already used by network ${this.networks.get(owner)?.name ?? owner}`);
     }
     if (req.enableIpv6 && req.ipv6.length === 0) {
       throw new InvalidParameterError(`network ${req.name}: IPv6 is enabled but no IPv6 subnet was given`);
     }
-    const link = await this.deps.netlink.getLink(this.deps.hostNs, bridge);
+    return bridge;
+  }
+
+  /** The kernel steps of a network, given what is already known of its bridge. */
+  private async bringUp(
+    req: CreateNetworkRequest<BridgeOptions>,
+    bridge: string,
+    seen: { link: LinkInfo | null; addresses?: readonly Prefix[] },
+    firewall: boolean,
+  ): Promise<void> {
+    const link = seen.link;
     if (link && link.kind !== 'bridge') {
       throw new ConflictError(`cannot use ${bridge} as a bridge: a ${link.kind ?? 'non-bridge'} link with that name exists`);
     }
@@ -97,17 +141,30 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
       ipv6: req.enableIpv6 ? req.ipv6 : [],
       ownsBridge: known?.ownsBridge ?? (!link || hasMarkerMac(link.mac)),
     };
-    this.networks.set(net.id, net);
-    const ctx: NetworkCtx = { ...this.kernel(), net };
-    const steps: Step<NetworkCtx>[] = [...NETWORK_STEPS, { name: 'firewall', run: () => this.syncFirewall(net.id) }];
+    this.setNetwork(net);
+    const ctx: NetworkCtx = { ...this.kernel(), net, link, addresses: seen.addresses };
+    const steps: Step<NetworkCtx>[] = [...NETWORK_STEPS, { name: 'firewall', when: () => firewall, run: () => this.syncFirewall(net.id) }];
     try {
       await runSteps(`create network ${net.name}`, steps, ctx, this.log);
     } catch (err) {
-      if (known) this.networks.set(known.id, known);
-      else this.networks.delete(net.id);
+      if (known) this.setNetwork(known);
+      else this.dropNetwork(net.id);
       throw err;
     }
-    this.log.info({ network: net.name, bridge }, 'bridge network up');
+  }
+
+  private setNetwork(net: BridgeNetwork): void {
+    const prior = this.networks.get(net.id);
+    if (prior && this.byBridge.get(prior.bridge) === net.id) this.byBridge.delete(prior.bridge);
+    this.networks.set(net.id, net);
+    this.byBridge.set(net.bridge, net.id);
+  }
+
+  private dropNetwork(id: string): void {
+    const net = this.networks.get(id);
+    if (!net) return;
+    this.networks.delete(id);
+    if (this.byBridge.get(net.bridge) === id) this.byBridge.delete(net.bridge);
   }
 
   async deleteNetwork(networkId: string): Promise<void> {
@@ -117,7 +174,7 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
       if (ep.attachment) await this.removeVeth(ep.attachment.hostVeth).catch((e) => errors.push(e));
       this.endpoints.delete(ep.id);
     }
-    this.networks.delete(networkId);
+    this.dropNetwork(networkId);
     await this.syncFirewall(networkId).catch((e) => errors.push(e));
     const { netlink, hostNs } = this.deps;
     if (net.ownsBridge) {
@@ -209,8 +266,10 @@ export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable 
    */
   async reconcile(known: { networkIds: readonly string[]; endpointIds: readonly string[] }): Promise<{ removed: string[] }> {
     const { netlink, hostNs } = this.deps;
-    for (const id of [...this.networks.keys()]) if (!known.networkIds.includes(id)) this.networks.delete(id);
-    for (const id of [...this.endpoints.keys()]) if (!known.endpointIds.includes(id)) this.endpoints.delete(id);
+    const networkIds = new Set(known.networkIds);
+    const endpointIds = new Set(known.endpointIds);
+    for (const id of [...this.networks.keys()]) if (!networkIds.has(id)) this.dropNetwork(id);
+    for (const id of [...this.endpoints.keys()]) if (!endpointIds.has(id)) this.endpoints.delete(id);
     const bridges = new Set([...this.networks.values()].map((n) => n.bridge));
     const shortNets = new Set(known.networkIds.map((id) => `br-${id.slice(0, 12)}`));
     const shortEps = new Set(known.endpointIds.map((id) => hostVethNameSafe(id)));

@@ -1,5 +1,5 @@
 import { isNetdError, NotFoundError, Prefix, SystemError } from '@app/common';
-import type { Netlink, NetnsRef } from '@app/kernel/netlink.port';
+import type { LinkInfo, Netlink, NetnsRef } from '@app/kernel/netlink.port';
 import type { Sysctl } from '@app/kernel/sysctl.port';
 import type { DriverLogger } from '../logger';
 import { type BridgeEndpoint, type BridgeNetwork, firstGateway, gatewayPrefixes } from './bridge.state';
@@ -49,6 +49,10 @@ export interface KernelCtx {
 
 export interface NetworkCtx extends KernelCtx {
   readonly net: BridgeNetwork;
+  /** The bridge as the caller already read it (null: known to be absent; undefined: not read). */
+  readonly link?: LinkInfo | null;
+  /** The bridge's addresses as the caller already read them (undefined: not read). */
+  readonly addresses?: readonly Prefix[];
   createdBridge?: boolean;
 }
 
@@ -60,7 +64,7 @@ export const NETWORK_STEPS: readonly Step<NetworkCtx>[] = [
   {
     name: 'ensure-bridge',
     run: async (c) => {
-      const link = await c.netlink.getLink(c.hostNs, c.net.bridge);
+      const link = c.link !== undefined ? c.link : await c.netlink.getLink(c.hostNs, c.net.bridge);
       if (link) return;
       await c.netlink.createLink(c.hostNs, {
         kind: 'bridge',
@@ -85,14 +89,14 @@ export const NETWORK_STEPS: readonly Step<NetworkCtx>[] = [
     run: async (c) => {
       // A bridge this run created has none yet; listing dumps every address of the namespace,
       // which grows with the number of networks (bench/firewall: 0.8 → 5.6 ms at 1,000).
-      const have = c.createdBridge ? [] : await c.netlink.listAddresses(c.hostNs, c.net.bridge);
+      const have = c.createdBridge ? [] : (c.addresses ?? (await c.netlink.listAddresses(c.hostNs, c.net.bridge)));
       for (const gw of gatewayPrefixes(c.net)) {
         if (gw.family === 6 && !hasV6(c)) continue;
         if (!have.some((a) => a.equals(gw))) await c.netlink.addAddress(c.hostNs, c.net.bridge, gw);
       }
     },
   },
-  { name: 'bridge-up', run: (c) => c.netlink.setLinkUp(c.hostNs, c.net.bridge) },
+  { name: 'bridge-up', when: (c) => !!c.createdBridge || !c.link?.up, run: (c) => c.netlink.setLinkUp(c.hostNs, c.net.bridge) },
   {
     name: 'ipv4-forwarding',
     when: (c) => hasV4(c) && !c.net.internal,

@@ -8,6 +8,8 @@ import {
   type NeighborEntry,
   type NetnsRef,
   type RouteSpec,
+  type RouteWatch,
+  type RouteWatchHandler,
 } from '../netlink.port';
 import {
   checkIfName,
@@ -295,6 +297,32 @@ export class FakeNetlink extends Netlink {
 
   async listRoutes(ref: NetnsRef): Promise<RouteSpec[]> {
     return this.routesIn(ref);
+  }
+
+  async listRouteDestinations(ref: NetnsRef): Promise<Prefix[]> {
+    return this.routesIn(ref).map((r) => r.dst);
+  }
+
+  /** Changes reach the handler at sync(), as a diff against what it was last told. */
+  async watchRouteDestinations(ref: NetnsRef, handler: RouteWatchHandler): Promise<RouteWatch> {
+    const current = () => new Map(this.routesIn(ref).map((r) => [r.dst.toString(), r.dst]));
+    let told = current();
+    handler.reset([...told.values()]);
+    let closed = false;
+    return {
+      sync: async () => {
+        if (closed) return;
+        const now = current();
+        for (const [k, dst] of told) if (!now.has(k)) handler.remove(dst);
+        for (const [k, dst] of now) if (!told.has(k)) handler.add(dst);
+        told = now;
+      },
+      close: () => void (closed = true),
+    };
+  }
+
+  async listAllAddresses(ref: NetnsRef): Promise<Map<number, Prefix[]>> {
+    return new Map(this.world.ns(ref).links.map((l) => [l.index, [...l.addresses]]));
   }
 
   // ---- FDB and neighbours -----------------------------------------------------------------

@@ -295,6 +295,19 @@ export function describeNetlinkContract(name: string, setup: () => Promise<Netli
         expect(strings((await nl.listAddresses(ns, 'd0')).filter(notLinkLocal))).toEqual(['10.1.2.3/24', 'fd00:1::3/64']);
       });
 
+      it('lists every address of the namespace by link index in one call', async () => {
+        await nl.addAddress(ns, 'd0', pfx('10.1.2.3/24'));
+        await nl.createLink(ns, { kind: 'bridge', name: 'br-t1' });
+        await nl.addAddress(ns, 'br-t1', pfx('10.1.3.1/24'));
+        await nl.addAddress(ns, 'br-t1', pfx('fd00:3::1/64'));
+        const all = await nl.listAllAddresses(ns);
+        for (const name of ['d0', 'br-t1', 'lo']) {
+          const l = await link(name);
+          expect(strings((all.get(l.index) ?? []).filter(notLinkLocal))).toEqual(strings((await nl.listAddresses(ns, name)).filter(notLinkLocal)));
+        }
+        expect(strings((all.get((await link('br-t1')).index) ?? []).filter(notLinkLocal))).toEqual(['10.1.3.1/24', 'fd00:3::1/64']);
+      });
+
       it('rejects a duplicate address as a conflict', async () => {
         await nl.addAddress(ns, 'd0', pfx('10.1.2.3/24'));
         await expect(nl.addAddress(ns, 'd0', pfx('10.1.2.3/24'))).rejects.toMatchObject({ kind: 'conflict' });
@@ -371,6 +384,77 @@ export function describeNetlinkContract(name: string, setup: () => Promise<Netli
       it('fails with not-found when deleting an absent route', async () => {
         await upWithAddress('d0', '10.2.0.2/24');
         await expect(nl.deleteRoute(ns, { dst: pfx('10.44.0.0/16'), dev: 'd0' })).rejects.toMatchObject({ kind: 'not-found' });
+      });
+
+      it('lists the destinations of the main table, as listRoutes does, default routes included', async () => {
+        await upWithAddress('d0', '10.2.0.2/24');
+        await nl.addAddress(ns, 'd0', pfx('fd00:2::2/64'));
+        await nl.addRoute(ns, { dst: pfx('0.0.0.0/0'), gateway: ip('10.2.0.1') });
+        await nl.addRoute(ns, { dst: pfx('10.3.0.0/16'), dev: 'd0' });
+        const dsts = strings(await nl.listRouteDestinations(ns));
+        expect(dsts).toEqual(strings((await nl.listRoutes(ns)).map((r) => r.dst)));
+        expect(dsts).toEqual(expect.arrayContaining(['0.0.0.0/0', '10.2.0.0/24', '10.3.0.0/16', 'fd00:2::/64']));
+      });
+
+      describe('watchRouteDestinations', () => {
+        const record = () => {
+          const dsts = new Set<string>();
+          const log: string[] = [];
+          return {
+            dsts,
+            log,
+            handler: {
+              reset: (all: readonly Prefix[]) => {
+                dsts.clear();
+                all.forEach((d) => dsts.add(String(d)));
+                log.push('reset');
+              },
+              add: (d: Prefix) => void (dsts.add(String(d)), log.push(`+${d}`)),
+              remove: (d: Prefix) => void (dsts.delete(String(d)), log.push(`-${d}`)),
+            },
+          };
+        };
+
+        it('starts with every destination, then follows adds and removals by sync', async () => {
+          await upWithAddress('d0', '10.2.0.2/24');
+          const r = record();
+          const w = await nl.watchRouteDestinations(ns, r.handler);
+          try {
+            expect([...r.dsts]).toEqual(['10.2.0.0/24']);
+            await nl.addRoute(ns, { dst: pfx('10.3.0.0/16'), dev: 'd0' });
+            await nl.addRoute(ns, { dst: pfx('0.0.0.0/0'), gateway: ip('10.2.0.1') });
+            await w.sync();
+            expect(strings([...r.dsts])).toEqual(['0.0.0.0/0', '10.2.0.0/24', '10.3.0.0/16']);
+            await nl.deleteRoute(ns, { dst: pfx('10.3.0.0/16'), dev: 'd0' });
+            await w.sync();
+            expect(strings([...r.dsts])).toEqual(['0.0.0.0/0', '10.2.0.0/24']);
+            expect(r.log).toEqual(['reset', '+10.3.0.0/16', '+0.0.0.0/0', '-10.3.0.0/16']);
+          } finally {
+            w.close();
+          }
+        });
+
+        it('drops the IPv4 routes of a link that goes down or away (the kernel announces no removal)', async () => {
+          await upWithAddress('d0', '10.2.0.2/24');
+          await upWithAddress('d1', '10.4.0.2/24');
+          await nl.addRoute(ns, { dst: pfx('10.3.0.0/16'), dev: 'd0' });
+          const r = record();
+          const w = await nl.watchRouteDestinations(ns, r.handler);
+          try {
+            expect(strings([...r.dsts])).toEqual(['10.2.0.0/24', '10.3.0.0/16', '10.4.0.0/24']);
+            await nl.setLinkDown(ns, 'd0');
+            await w.sync();
+            expect(strings([...r.dsts])).toEqual(['10.4.0.0/24']);
+            await nl.deleteLink(ns, 'd1');
+            await w.sync();
+            expect([...r.dsts]).toEqual([]);
+            await nl.setLinkUp(ns, 'd0');
+            await w.sync();
+            expect([...r.dsts]).toEqual(['10.2.0.0/24']);
+          } finally {
+            w.close();
+          }
+        });
       });
 
       it('drops IPv4 routes through a link that goes down', async () => {
