@@ -157,9 +157,34 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedMa
   throw new InvalidParameterError(`unsupported manifest media type ${mediaType}`);
 }
 
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+
+/** `what` must be absent, or of the JSON type the rest of netd reads it as. */
+function checkField(value: unknown, type: 'string' | 'strings' | 'object' | 'array', what: string, nullable = false): void {
+  if (value === undefined || (nullable && value === null)) return;
+  const ok =
+    type === 'string' ? typeof value === 'string'
+      : type === 'strings' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+        : type === 'array' ? Array.isArray(value)
+          : typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!ok) throw new InvalidParameterError(`invalid image config: ${what} must be ${type === 'strings' ? 'a list of strings' : `a JSON ${type}`}`);
+}
+
+/** Parse an image config; the fields netd reads are checked for type, so a hostile config cannot crash a reader later. */
 export function parseImageConfig(bytes: Uint8Array): ImageConfig {
   const o = parseJson(bytes, 'image config') as Partial<ImageConfig>;
   if (!o.rootfs || !Array.isArray(o.rootfs.diff_ids)) throw new InvalidParameterError('invalid image config: no rootfs.diff_ids');
+  if (!o.rootfs.diff_ids.every((d) => typeof d === 'string' && DIGEST_RE.test(d))) throw new InvalidParameterError('invalid image config: rootfs.diff_ids must be sha256 digests');
+  for (const f of ['created', 'author', 'architecture', 'os', 'variant'] as const) checkField(o[f], 'string', f);
+  checkField(o.history, 'array', 'history');
+  for (const h of o.history ?? []) checkField(h, 'object', 'history entry');
+  checkField(o.config, 'object', 'config', true);
+  const c = (o.config ?? {}) as Record<string, unknown>;
+  for (const f of ['User', 'WorkingDir', 'StopSignal']) checkField(c[f], 'string', `config.${f}`);
+  for (const f of ['Env']) checkField(c[f], 'strings', `config.${f}`, true);
+  for (const f of ['Entrypoint', 'Cmd']) checkField(c[f], 'strings', `config.${f}`, true);
+  for (const f of ['ExposedPorts', 'Volumes', 'Labels']) checkField(c[f], 'object', `config.${f}`, true);
+  if (c.Labels && !Object.values(c.Labels).every((v) => typeof v === 'string')) throw new InvalidParameterError('invalid image config: config.Labels values must be strings');
   return o as ImageConfig;
 }
 
