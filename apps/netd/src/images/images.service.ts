@@ -156,7 +156,7 @@ export class ImagesService {
         return res;
       } finally {
         this.builds.delete(dir);
-        await rm(dir, { recursive: true, force: true });
+        await rm(dir, { recursive: true, force: true, maxRetries: 3 });
       }
     };
     const done = run();

@@ -134,11 +134,15 @@ export async function walkTar(source: AsyncIterable<Uint8Array>, onEntry: TarEnt
   feeding.catch(() => undefined);
   try {
     for await (const entry of ex) {
-      const body = Readable.from(entry as AsyncIterable<Buffer>, { objectMode: false });
+      // tar-stream never ends the stream of a directory that claims a size (Go ignores that size):
+      // header-only entries get an empty body instead, so no reader waits on them
+      const headerOnly = entry.header.type === 'directory' || entry.header.size === 0;
+      const body = headerOnly ? Readable.from([]) : Readable.from(entry as AsyncIterable<Buffer>, { objectMode: false });
+      if (headerOnly) entry.resume();
       try {
         await onEntry(entry.header, body);
       } finally {
-        if (!body.destroyed) {
+        if (!headerOnly && !body.destroyed) {
           body.resume();
           await finished(body).catch(() => undefined);
         }

@@ -86,7 +86,7 @@ async function applyEntry(root: string, h: Header, m: EntryMeaning, body: Readab
     switch (h.type) {
       case 'file':
       case 'contiguous-file':
-        await pipeline(body, createWriteStream(target, { mode, flags: 'wx' }));
+        await writeFileFrom(body, target, mode);
         break;
       case 'symlink':
         await symlink(h.linkname, target);
@@ -131,6 +131,21 @@ async function ensureParents(root: string, rel: string): Promise<string> {
     }
   }
   return cur;
+}
+
+/**
+ * Write an entry's content. On a failure, wait until the file is closed: pipeline rejects at the
+ * first error while the open may still be in flight, and a caller removing the directory then
+ * races a file that appears afterwards.
+ */
+async function writeFileFrom(body: Readable, target: string, mode: number): Promise<void> {
+  const out = createWriteStream(target, { mode, flags: 'wx' });
+  try {
+    await pipeline(body, out);
+  } catch (e) {
+    if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
+    throw e;
+  }
 }
 
 /** Refuse a path whose directories are missing, symlinks or not directories (nothing is created). */
