@@ -20,6 +20,8 @@ export interface CopyOptions {
   mode?: number;
   /** ADD: unpack local tar archives into the destination. */
   extractArchives?: boolean;
+  /** What an ADDed archive may unpack to (default MAX_ADD_ARCHIVE_BYTES). */
+  maxArchiveBytes?: number;
 }
 
 /** The build context directory with its `.dockerignore`: where COPY and ADD read from. */
@@ -122,7 +124,7 @@ export class BuildContext {
           files.push({ path: destRel, type: 'directory', mode: 0o755 });
         }
         hash.update(`archive ${src}\0`);
-        await extractInto(abs, src, destRel, files, hash);
+        await extractInto(abs, src, destRel, files, hash, opts.maxArchiveBytes ?? MAX_ADD_ARCHIVE_BYTES);
       } else {
         const target = destIsDir || !destRel ? posix.join(destRel, posix.basename(src)) : destRel;
         addParents(target);
@@ -164,7 +166,7 @@ async function isArchive(path: string): Promise<boolean> {
 }
 
 /** ADD of a local tar: its entries, re-rooted under `destRel` (safe paths only). */
-async function extractInto(path: string, src: string, destRel: string, files: LayerFile[], hash: ReturnType<typeof createHash>): Promise<void> {
+async function extractInto(path: string, src: string, destRel: string, files: LayerFile[], hash: ReturnType<typeof createHash>, limit: number): Promise<void> {
   let total = 0;
   await walkLayer(createReadStream(path), async (h, m, body) => {
     if (m.kind !== 'plain' || m.path === '') return;
@@ -172,7 +174,7 @@ async function extractInto(path: string, src: string, destRel: string, files: La
     const chunks: Buffer[] = [];
     for await (const c of body) {
       total += (c as Buffer).length;
-      if (total > MAX_ADD_ARCHIVE_BYTES) throw new InvalidParameterError(`ADD ${src}: the archive unpacks to more than ${MAX_ADD_ARCHIVE_BYTES} bytes`);
+      if (total > limit) throw new InvalidParameterError(`ADD ${src}: the archive unpacks to more than ${limit} bytes`);
       chunks.push(c as Buffer);
     }
     const data = Buffer.concat(chunks);
