@@ -173,6 +173,7 @@ export async function walkLayer(source: AsyncIterable<Uint8Array>, onEntry: Entr
       throw new InvalidParameterError(`unhandled tar header type ${h.type ?? 'unknown'} for ${JSON.stringify(h.name)}`);
     }
     if (h.linkname?.includes('\0')) throw new InvalidParameterError(`tar entry ${JSON.stringify(h.name)}: NUL byte in link name`);
+    if (h.type === 'symlink' && !h.linkname) throw new InvalidParameterError(`tar entry ${JSON.stringify(h.name)}: symlink without a target`);
     if (meaning.kind === 'plain') {
       if (h.type === 'link') {
         const target = safeEntryPath(h.linkname ?? '');

@@ -48,6 +48,7 @@ describe('unpackLayerToDir on hostile build contexts', () => {
     { name: 'a name with ..', tar: () => rawTar([{ name: 'a/../../x', data: Buffer.from('1') }]), message: 'tar entry "a/../../x" points outside the layer root' },
     { name: 'a 300-byte name', tar: () => rawTar([paxEntry({ path: 'n'.repeat(300) }), { name: 'x', data: Buffer.from('1') }]), message: /file name too long/ },
     { name: 'a NUL in a name', tar: () => rawTar([paxEntry({ path: 'a\0b' }), { name: 'x', data: Buffer.from('1') }]), message: 'tar entry "a\\u0000b": NUL byte in name' },
+    { name: 'a symlink without a target', tar: () => rawTar([{ name: 's', type: '2' }]), message: 'tar entry "s": symlink without a target' },
     { name: 'a file under a file', tar: () => rawTar([{ name: 'f', data: Buffer.from('1') }, { name: 'f/g', data: Buffer.from('1') }]), message: 'tar entry "f/g": f is not a directory' },
   ])('refuses $name with a 400', async ({ tar, message }) => {
     await expect(unpack(tar())).rejects.toMatchObject({ kind: 'invalid-parameter', message: typeof message === 'string' ? message : expect.stringMatching(message) });
