@@ -114,6 +114,8 @@ export function jsonBytes(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
 
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+
 function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -126,7 +128,8 @@ function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
 
 function checkDescriptor(d: unknown, what: string): Descriptor {
   const o = d as Partial<Descriptor> | null;
-  if (!o || typeof o.digest !== 'string' || typeof o.size !== 'number' || typeof o.mediaType !== 'string') {
+  // the digest names a file of the store and a registry path: only well-formed sha256 digests
+  if (!o || typeof o.digest !== 'string' || !DIGEST_RE.test(o.digest) || !Number.isSafeInteger(o.size) || (o.size as number) < 0 || typeof o.mediaType !== 'string') {
     throw new InvalidParameterError(`invalid ${what}: bad descriptor`);
   }
   return o as Descriptor;
@@ -156,8 +159,6 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedMa
   }
   throw new InvalidParameterError(`unsupported manifest media type ${mediaType}`);
 }
-
-const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 
 /** `what` must be absent, or of the JSON type the rest of netd reads it as. */
 function checkField(value: unknown, type: 'string' | 'strings' | 'object' | 'array', what: string, nullable = false): void {
