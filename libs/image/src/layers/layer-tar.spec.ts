@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { InvalidParameterError } from '@app/common';
 import { Readable } from 'node:stream';
 import { classifyEntry, safeEntryPath, walkLayer } from './layer-tar';
 import { packLayer } from './layer-writer';
@@ -59,6 +60,17 @@ describe('walkLayer', () => {
     { name: 'gzip cut short', tar: () => gzipSync(rawTar([{ name: 'a', data: Buffer.alloc(5000, 7) }])).subarray(0, 30), message: 'unexpected EOF' },
   ])('fails on $name with a 400 in Go wording', async ({ tar, message }) => {
     await expect(walkLayer(Readable.from([tar()]), async () => undefined)).rejects.toMatchObject({ kind: 'invalid-parameter', message });
+  });
+
+  it('stops reading at once when the handler refuses an entry, however large it claims to be', async () => {
+    const source = (async function* () {
+      yield rawTar([{ name: 'big', size: 8 * 1024 ** 3 }], false);
+      for (;;) yield Buffer.alloc(64 * 1024);
+    })();
+    const refuse = async () => {
+      throw new InvalidParameterError('refused');
+    };
+    await expect(within(2000, () => walkLayer(source, refuse))).rejects.toMatchObject({ message: 'refused' });
   });
 
   it('passes an error of the source stream on as it is', async () => {

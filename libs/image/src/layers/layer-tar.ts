@@ -139,10 +139,16 @@ export async function walkTar(source: AsyncIterable<Uint8Array>, onEntry: TarEnt
       const headerOnly = entry.header.type === 'directory' || entry.header.size === 0;
       const body = headerOnly ? Readable.from([]) : Readable.from(entry as AsyncIterable<Buffer>, { objectMode: false });
       if (headerOnly) entry.resume();
+      let failed = false;
       try {
         await onEntry(entry.header, body);
+      } catch (e) {
+        failed = true;
+        throw e;
       } finally {
-        if (!headerOnly && !body.destroyed) {
+        // after a refusal the rest of the entry is not worth reading (it may be gigabytes)
+        if (!headerOnly && !body.destroyed && failed) body.destroy();
+        else if (!headerOnly && !body.destroyed) {
           body.resume();
           await finished(body).catch(() => undefined);
         }
