@@ -65,7 +65,8 @@ describe('walkLayer', () => {
   it('stops reading at once when the handler refuses an entry, however large it claims to be', async () => {
     const source = (async function* () {
       yield rawTar([{ name: 'big', size: 8 * 1024 ** 3 }], false);
-      for (;;) yield Buffer.alloc(64 * 1024);
+      // data arrives in macrotasks, as from a socket (and so the time limit can fire)
+      for (;;) yield await new Promise<Buffer>((r) => setImmediate(() => r(Buffer.alloc(64 * 1024))));
     })();
     const refuse = async () => {
       throw new InvalidParameterError('refused');
