@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError } from '@app/common';
 import { filterImages, parseImageFilters, type ImageDetails, type ImageSummary, type ProgressEvent } from '@app/image';
-import { OPEN_STREAMS } from '../events/events.controller';
+import { OPEN_STREAMS } from '../http/open-streams';
 import { ImagesService } from './images.service';
 
 type Query = Record<string, unknown>;
@@ -67,14 +67,13 @@ function jsonStream(reply: FastifyReply) {
  * connection of an incomplete upload is cut, the handler fails, and what it unpacked is removed.
  */
 async function withUpload<T>(req: FastifyRequest, fn: () => Promise<T>): Promise<T> {
-  const cut = () => {
+  const untrack = OPEN_STREAMS.track(() => {
     if (!req.raw.complete) req.raw.destroy();
-  };
-  OPEN_STREAMS.add(cut);
+  });
   try {
     return await fn();
   } finally {
-    OPEN_STREAMS.delete(cut);
+    untrack();
   }
 }
 
