@@ -114,6 +114,8 @@ export function jsonBytes(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
 
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+
 function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
   try {
     const v: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -126,7 +128,8 @@ function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
 
 function checkDescriptor(d: unknown, what: string): Descriptor {
   const o = d as Partial<Descriptor> | null;
-  if (!o || typeof o.digest !== 'string' || typeof o.size !== 'number' || typeof o.mediaType !== 'string') {
+  // the digest names a file of the store and a registry path: only well-formed sha256 digests
+  if (!o || typeof o.digest !== 'string' || !DIGEST_RE.test(o.digest) || !Number.isSafeInteger(o.size) || (o.size as number) < 0 || typeof o.mediaType !== 'string') {
     throw new InvalidParameterError(`invalid ${what}: bad descriptor`);
   }
   return o as Descriptor;
@@ -157,9 +160,32 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedMa
   throw new InvalidParameterError(`unsupported manifest media type ${mediaType}`);
 }
 
+/** `what` must be absent, or of the JSON type the rest of netd reads it as. */
+function checkField(value: unknown, type: 'string' | 'strings' | 'object' | 'array', what: string, nullable = false): void {
+  if (value === undefined || (nullable && value === null)) return;
+  const ok =
+    type === 'string' ? typeof value === 'string'
+      : type === 'strings' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+        : type === 'array' ? Array.isArray(value)
+          : typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!ok) throw new InvalidParameterError(`invalid image config: ${what} must be ${type === 'strings' ? 'a list of strings' : `a JSON ${type}`}`);
+}
+
+/** Parse an image config; the fields netd reads are checked for type, so a hostile config cannot crash a reader later. */
 export function parseImageConfig(bytes: Uint8Array): ImageConfig {
   const o = parseJson(bytes, 'image config') as Partial<ImageConfig>;
   if (!o.rootfs || !Array.isArray(o.rootfs.diff_ids)) throw new InvalidParameterError('invalid image config: no rootfs.diff_ids');
+  if (!o.rootfs.diff_ids.every((d) => typeof d === 'string' && DIGEST_RE.test(d))) throw new InvalidParameterError('invalid image config: rootfs.diff_ids must be sha256 digests');
+  for (const f of ['created', 'author', 'architecture', 'os', 'variant'] as const) checkField(o[f], 'string', f);
+  checkField(o.history, 'array', 'history');
+  for (const h of o.history ?? []) checkField(h, 'object', 'history entry');
+  checkField(o.config, 'object', 'config', true);
+  const c = (o.config ?? {}) as Record<string, unknown>;
+  for (const f of ['User', 'WorkingDir', 'StopSignal']) checkField(c[f], 'string', `config.${f}`);
+  for (const f of ['Env']) checkField(c[f], 'strings', `config.${f}`, true);
+  for (const f of ['Entrypoint', 'Cmd']) checkField(c[f], 'strings', `config.${f}`, true);
+  for (const f of ['ExposedPorts', 'Volumes', 'Labels']) checkField(c[f], 'object', `config.${f}`, true);
+  if (c.Labels && !Object.values(c.Labels).every((v) => typeof v === 'string')) throw new InvalidParameterError('invalid image config: config.Labels values must be strings');
   return o as ImageConfig;
 }
 

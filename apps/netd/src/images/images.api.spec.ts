@@ -1,13 +1,14 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { pack } from 'tar-stream';
 import { MemoryImageStore } from '@app/image';
 import { file, makeImage } from '@app/image/testing/fixtures';
+import { rawTar } from '@app/image/testing/hostile-tar';
 import { ErrorFilter } from '../http/error.filter';
 import { ImagesModule } from './images.module';
 import { ImagesService } from './images.service';
@@ -34,7 +35,7 @@ describe('images API', () => {
   beforeEach(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'netd-images-api-'));
     store = new MemoryImageStore();
-    service = new ImagesService({ store, onEvent: (a) => events.push(a) });
+    service = new ImagesService({ store, onEvent: (a) => events.push(a), tmpDir: tmp });
     app = await NestFactory.create<NestFastifyApplication>(ImagesModule.register(service), new FastifyAdapter(), { logger: false });
     const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
     // What the daemon must add for tar uploads: pass the body through as a stream.
@@ -91,6 +92,38 @@ describe('images API', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ message: 'dockerfile parse error on line 2: unknown instruction: NOPE' });
     expect(await store.listImages()).toEqual([]);
+  });
+
+  it.each([
+    { name: 'a build context whose file claims 8 GiB and ends after 100 bytes', url: '/build?t=x:1', message: 'unexpected EOF' },
+    { name: 'a truncated docker-archive', url: '/images/load', message: 'unexpected EOF' },
+    { name: 'a truncated rootfs to import', url: '/images/create?fromSrc=-&repo=x', message: 'unexpected EOF' },
+  ])('answers $name with a 400 at once, leaving no temp dir and no image', async ({ url, message }) => {
+    const tar = rawTar([{ name: 'Dockerfile', size: 8 * 1024 ** 3, data: Buffer.alloc(100, 65) }], false);
+    const res = await inject('POST', url, tar);
+    expect({ status: res.statusCode, body: res.json() }).toEqual({ status: 400, body: { message } });
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(await store.listImages()).toEqual([]);
+  });
+
+  it('removes build dirs left by a previous run when it starts, and in-flight ones when it closes', async () => {
+    mkdirSync(join(tmp, 'netd-build-left'), { recursive: true });
+    mkdirSync(join(tmp, 'unrelated'));
+    const other = new ImagesService({ store, tmpDir: tmp });
+    expect(readdirSync(tmp)).toEqual(['unrelated']);
+    let release: (() => void) | undefined;
+    const stalled = (async function* () {
+      yield rawTar([{ name: 'Dockerfile', size: 1000, data: Buffer.alloc(10) }], false).subarray(0, 522);
+      await new Promise<void>((r) => (release = r));
+    })();
+    const building = other.build(stalled, { tags: [] }, () => undefined).catch((e: unknown) => e);
+    for (let i = 0; i < 100 && readdirSync(tmp).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const dir = readdirSync(tmp).find((n) => n.startsWith('netd-build-'));
+    expect(dir).toBeDefined();
+    await other.close();
+    expect(existsSync(join(tmp, dir!))).toBe(false);
+    release?.();
+    expect(await building).toMatchObject({ kind: 'unavailable', message: 'the daemon is shutting down' });
   });
 
   it('saves and loads images through docker-archive tars', async () => {

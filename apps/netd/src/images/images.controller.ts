@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError } from '@app/common';
 import { filterImages, parseImageFilters, type ImageDetails, type ImageSummary, type ProgressEvent } from '@app/image';
+import { OPEN_STREAMS } from '../http/open-streams';
 import { ImagesService } from './images.service';
 
 type Query = Record<string, unknown>;
@@ -58,6 +59,22 @@ function jsonStream(reply: FastifyReply) {
       if (started) reply.raw.end();
     },
   };
+}
+
+/**
+ * Run a handler that reads a tar upload. A shutdown waits for requests it has received, but not
+ * for an upload still arriving (a stalled client would hold the daemon for ever): at shutdown the
+ * connection of an incomplete upload is cut, the handler fails, and what it unpacked is removed.
+ */
+async function withUpload<T>(req: FastifyRequest, fn: () => Promise<T>): Promise<T> {
+  const untrack = OPEN_STREAMS.track(() => {
+    if (!req.raw.complete) req.raw.destroy();
+  });
+  try {
+    return await fn();
+  } finally {
+    untrack();
+  }
 }
 
 /** The body of a tar upload: a stream when a tar content-type parser passed it through, else the raw request. */
@@ -128,7 +145,7 @@ export class ImagesController {
         if (fromSrc !== '-') throw new InvalidParameterError('fromSrc: only "-" (the request body) is supported');
         const repo = one(q, 'repo');
         const tag = one(q, 'tag');
-        const img = await this.images.import(tarBody(body, req), repo ? (tag ? `${repo}:${tag}` : repo) : undefined, one(q, 'message'));
+        const img = await withUpload(req, () => this.images.import(tarBody(body, req), repo ? (tag ? `${repo}:${tag}` : repo) : undefined, one(q, 'message')));
         out.write({ status: img.configDigest });
         return;
       }
@@ -142,7 +159,7 @@ export class ImagesController {
   async load(@Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply) {
     const out = jsonStream(reply);
     await out.run(async () => {
-      const loaded = await this.images.load(tarBody(body, req));
+      const loaded = await withUpload(req, () => this.images.load(tarBody(body, req)));
       for (const l of loaded) {
         for (const t of l.tags) out.write({ stream: `Loaded image: ${t.replace(/^docker\.io\/(library\/)?/, '')}\n` });
         if (l.tags.length === 0) out.write({ stream: `Loaded image ID: ${l.image.configDigest}\n` });
@@ -181,9 +198,9 @@ export class ImagesController {
     }
     const out = jsonStream(reply);
     await out.run(async () => {
-      const res = await this.images.build(tarBody(body, req), {
+      const res = await withUpload(req, () => this.images.build(tarBody(body, req), {
         tags, dockerfile: one(q, 'dockerfile'), buildArgs, noCache: bool(one(q, 'nocache')), network: one(q, 'networkmode'),
-      }, (line) => out.write({ stream: line }));
+      }, (line) => out.write({ stream: line })));
       out.write({ aux: { ID: res.image.configDigest } });
       for (const t of res.tags) out.write({ stream: `Successfully tagged ${t.replace(/^docker\.io\/(library\/)?/, '')}\n` });
     });

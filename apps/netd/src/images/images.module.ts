@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { ImagesController } from './images.controller';
@@ -15,8 +15,16 @@ const IMPORT_URL = /\/images\/create\?(?:.*&)?fromSrc=/;
  * parses JSON (as the app's `*` parser does) everywhere else.
  */
 @Module({})
-export class ImagesModule implements OnModuleInit {
-  constructor(@Inject(HttpAdapterHost) private readonly host: HttpAdapterHost) {}
+export class ImagesModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(HttpAdapterHost) private readonly host: HttpAdapterHost,
+    @Inject(ImagesService) private readonly service: ImagesService,
+  ) {}
+
+  /** Build contexts still unpacked (a request the shutdown cut short) go with the daemon. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.service.close();
+  }
 
   static register(service: ImagesService): DynamicModule {
     return {

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -8,7 +9,7 @@ import {
   pushImage, RegistryClient, saveImages, unpackLayerToDir, type BuildStepRunner, type Credentials, type DockerConfigFile,
   type ImageStore, type ProgressListener,
 } from '@app/image';
-import { InvalidParameterError } from '@app/common';
+import { InvalidParameterError, UnavailableError } from '@app/common';
 
 export interface ImagesServiceOptions {
   /** data-root/image; or a store (tests). */
@@ -20,7 +21,14 @@ export interface ImagesServiceOptions {
   usedBy?: (imageId: string) => string[];
   /** Image events for /events (`pull`, `push`, `tag`, `untag`, `delete`, `import`, `load`, `save`). */
   onEvent?: (action: string, id: string, attributes: Record<string, string>) => void;
+  /**
+   * Where build contexts are unpacked. Default: `<store>/tmp` when the store is a path (Docker's
+   * data-root/tmp), swept of leftovers at start; the OS temp dir otherwise.
+   */
+  tmpDir?: string;
 }
+
+const BUILD_DIR_PREFIX = 'netd-build-';
 
 /** `X-Registry-Auth`: base64url JSON `{username, password, serveraddress}` (Docker's AuthConfig). */
 export function parseRegistryAuth(header: string | undefined): Credentials | undefined {
@@ -37,11 +45,16 @@ export function parseRegistryAuth(header: string | undefined): Credentials | und
 export class ImagesService {
   readonly images: Images;
   private readonly client: RegistryClient;
+  readonly tmpDir: string;
+  /** Builds in flight: on close each is aborted (its upload stops being read) and its directory removed. */
+  private readonly builds = new Map<string, { abort: AbortController; done: Promise<unknown> }>();
 
   constructor(private readonly opts: ImagesServiceOptions) {
     const store = typeof opts.store === 'string' ? new FileImageStore(opts.store) : opts.store;
     this.images = new Images(store, { usedBy: opts.usedBy });
     this.client = this.clientFor(undefined);
+    this.tmpDir = opts.tmpDir ?? (typeof opts.store === 'string' ? join(opts.store, 'tmp') : tmpdir());
+    if (opts.tmpDir !== undefined || typeof opts.store === 'string') sweepBuildDirs(this.tmpDir);
   }
 
   private clientFor(auth: Credentials | undefined): RegistryClient {
@@ -125,23 +138,70 @@ export class ImagesService {
   }
 
   /** `POST /build`: the context arrives as a tar; it is unpacked (safely) into a temp dir. */
-  async build(context: AsyncIterable<Uint8Array>, q: { tags: string[]; dockerfile?: string; buildArgs?: Record<string, string>; noCache?: boolean; network?: string }, onOutput: (line: string) => void) {
-    const dir = await mkdtemp(join(tmpdir(), 'netd-build-'));
-    try {
-      await unpackLayerToDir(context, join(dir, 'ctx'), { preserveOwners: false });
-      const res = await buildImage(this.images, {
-        context: join(dir, 'ctx'), dockerfile: q.dockerfile, buildArgs: q.buildArgs, tags: q.tags, noCache: q.noCache,
-        network: q.network, runner: this.opts.runner, onOutput,
-      });
-      for (const t of res.tags) this.opts.onEvent?.('tag', res.image.configDigest, { name: familiarString(parseReference(t)) });
-      return res;
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  build(context: AsyncIterable<Uint8Array>, q: { tags: string[]; dockerfile?: string; buildArgs?: Record<string, string>; noCache?: boolean; network?: string }, onOutput: (line: string) => void) {
+    const abort = new AbortController();
+    // registered before the directory exists, so a close() at any moment finds it
+    const dir = join(this.tmpDir, `${BUILD_DIR_PREFIX}${randomBytes(8).toString('hex')}`);
+    const run = async () => {
+      if (this.closing) throw new UnavailableError('the daemon is shutting down');
+      try {
+        await mkdir(dir, { mode: 0o700 });
+        await unpackLayerToDir(abortable(context, abort.signal), join(dir, 'ctx'), { preserveOwners: false, context: true });
+        abort.signal.throwIfAborted();
+        const res = await buildImage(this.images, {
+          context: join(dir, 'ctx'), dockerfile: q.dockerfile, buildArgs: q.buildArgs, tags: q.tags, noCache: q.noCache,
+          network: q.network, runner: this.opts.runner, onOutput,
+        });
+        for (const t of res.tags) this.opts.onEvent?.('tag', res.image.configDigest, { name: familiarString(parseReference(t)) });
+        return res;
+      } finally {
+        this.builds.delete(dir);
+        await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+      }
+    };
+    const done = run();
+    this.builds.set(dir, { abort, done });
+    return done;
   }
 
+  private closing: Promise<void> | undefined;
+
+  /** Remove in-flight build dirs and close registry connections; once (the module's shutdown hook and tests both call it). */
   async close(): Promise<void> {
-    await this.client.close();
+    this.closing ??= this.client.close();
+    const builds = [...this.builds];
+    for (const [, b] of builds) b.abort.abort(new UnavailableError('the daemon is shutting down'));
+    // a build in a RUN step may take a while to notice; its directory goes now regardless
+    await Promise.race([Promise.allSettled(builds.map(([, b]) => b.done)), new Promise((r) => setTimeout(r, 5000).unref())]);
+    for (const [dir] of builds) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    await this.closing;
+  }
+}
+
+/** The upload, ending with the signal's reason when aborted (a stalled client must not keep a build alive). */
+async function* abortable(source: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  const it = source[Symbol.asyncIterator]();
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => undefined);
+  try {
+    for (;;) {
+      const n = await Promise.race([it.next(), aborted]);
+      if (n.done) return;
+      yield n.value;
+    }
+  } finally {
+    void it.return?.();
+  }
+}
+
+/** Build directories a previous run left (killed mid-build) are never in use: remove them. */
+function sweepBuildDirs(tmp: string): void {
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  for (const name of readdirSync(tmp)) {
+    if (name.startsWith(BUILD_DIR_PREFIX)) rmSync(join(tmp, name), { recursive: true, force: true });
   }
 }
 

@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Images } from '../images';
 import { packLayer } from '../layers/layer-writer';
+import { walkLayer } from '../layers/layer-tar';
 import { chainIds } from '../oci';
 import { MemoryImageStore } from '../store/memory-image-store';
 import { MemoryBuildCache } from './build-cache';
@@ -159,12 +161,115 @@ describe('buildImage', () => {
     expect(second.image.configDigest).toBe(first.image.configDigest);
   });
 
+  describe('symlinks in the context resolve inside it', () => {
+    let outside: string;
+    const SECRET = 'host-secret-1f2e3d';
+    beforeEach(() => {
+      outside = mkdtempSync(join(tmpdir(), 'netd-outside-'));
+      writeFileSync(join(outside, 'Dockerfile'), `FROM scratch\nLABEL leaked=${SECRET}\n`);
+      writeFileSync(join(outside, 'secret'), SECRET);
+      writeFileSync(join(outside, 'ignore'), 'a\n');
+    });
+    afterEach(() => rmSync(outside, { recursive: true, force: true }));
+    /** path → content of the files in one layer of an image. */
+    const filesOf = async (manifestDigest: string, layer: number) => {
+      const m = await store.readManifest(manifestDigest);
+      const out: Record<string, string> = {};
+      await walkLayer(await store.openBlob(m.layers[layer].digest), async (h, meaning, body) => {
+        const chunks: Buffer[] = [];
+        for await (const c of body) chunks.push(c as Buffer);
+        if (meaning.kind === 'plain' && h.type === 'file') out[meaning.path] = Buffer.concat(chunks).toString();
+      });
+      return out;
+    };
+    const expectNoImage = async () => {
+      expect(await store.listImages()).toEqual([]);
+      expect((await store.gc()).blobs).toEqual([]);
+    };
+
+    it.each([
+      { name: 'an absolute link to a host Dockerfile', link: () => join(outside, 'Dockerfile') },
+      { name: 'a relative link climbing out', link: () => `../../../../../../../..${join(outside, 'Dockerfile')}` },
+    ])('does not build from $name', async ({ link }) => {
+      symlinkSync(link(), join(ctx, 'Dockerfile'));
+      await expect(buildImage(images, { context: ctx })).rejects.toMatchObject({
+        kind: 'invalid-parameter', message: 'failed to read dockerfile: open Dockerfile: no such file or directory',
+      });
+      await expectNoImage();
+    });
+
+    it('does not echo a host file named by a Dockerfile symlink', async () => {
+      symlinkSync(join(outside, 'secret'), join(ctx, 'Dockerfile'));
+      const err = await buildImage(images, { context: ctx }).catch((e: Error) => e);
+      expect(err).toMatchObject({ kind: 'invalid-parameter' });
+      expect((err as Error).message).not.toContain(SECRET);
+    });
+
+    it('follows a Dockerfile symlink to a file of the context, the context being the root', async () => {
+      write('sub/real.Dockerfile', 'FROM scratch\nLABEL from=inside\n');
+      symlinkSync('/sub/real.Dockerfile', join(ctx, 'Dockerfile'));
+      symlinkSync('../../../sub/../sub/real.Dockerfile', join(ctx, 'Other'));
+      for (const dockerfile of ['Dockerfile', 'Other', '/Other']) {
+        const { image } = await buildImage(images, { context: ctx, dockerfile });
+        expect((await store.readConfig(image.configDigest)).config?.Labels).toEqual({ from: 'inside' });
+      }
+    });
+
+    it.each(['../Dockerfile', 'sub/../../Dockerfile', '..'])('refuses dockerfile=%s', async (dockerfile) => {
+      await expect(buildImage(images, { context: ctx, dockerfile })).rejects.toMatchObject({ kind: 'invalid-parameter', message: expect.stringContaining('must be within the build context') });
+    });
+
+    it('refuses a Dockerfile that is a fifo instead of waiting on it', async () => {
+      execFileSync('mkfifo', [join(ctx, 'Dockerfile')]);
+      await expect(buildImage(images, { context: ctx })).rejects.toMatchObject({ kind: 'invalid-parameter', message: 'the Dockerfile Dockerfile is not a regular file' });
+    });
+
+    it('does not read .dockerignore through a symlink out of the context', async () => {
+      write('Dockerfile', 'FROM scratch\nCOPY a /a\n');
+      write('a', 'inside');
+      symlinkSync(join(outside, 'ignore'), join(ctx, '.dockerignore'));
+      const { image } = await buildImage(images, { context: ctx });
+      expect(await filesOf(image.manifestDigest, 0)).toEqual({ a: 'inside' });
+    });
+
+    it('resolves COPY sources through symlinked directories inside the context', async () => {
+      write('Dockerfile', 'FROM scratch\nCOPY d/secret /x\nCOPY up/up/etc/secret /y\nCOPY s /z\n');
+      write(`${outside.slice(1)}/secret`, 'inside-copy');
+      write('etc/secret', 'inside-etc');
+      symlinkSync(outside, join(ctx, 'd'));
+      symlinkSync('../..', join(ctx, 'up'));
+      symlinkSync(join(outside, 'secret'), join(ctx, 's'));
+      symlinkSync(`/${outside.slice(1)}/secret`, join(ctx, 'inner'));
+      const { image } = await buildImage(images, { context: ctx });
+      expect(await filesOf(image.manifestDigest, 0)).toEqual({ x: 'inside-copy' });
+      expect(await filesOf(image.manifestDigest, 1)).toEqual({ y: 'inside-etc' });
+      expect(await filesOf(image.manifestDigest, 2)).toEqual({ z: 'inside-copy' });
+    });
+
+    it('copies a symlink inside a copied directory as a link, never its host target', async () => {
+      write('Dockerfile', 'FROM scratch\nCOPY dir /dir\n');
+      write('dir/a', 'a');
+      symlinkSync(join(outside, 'secret'), join(ctx, 'dir', 'link'));
+      const { image } = await buildImage(images, { context: ctx });
+      expect(await filesOf(image.manifestDigest, 0)).toEqual({ 'dir/a': 'a' });
+      expect(await entriesOf(image.manifestDigest, 0)).toEqual(['dir', 'dir/a', 'dir/link']);
+    });
+
+    it('refuses a COPY source in a symlink loop', async () => {
+      write('Dockerfile', 'FROM scratch\nCOPY loop/x /x\n');
+      symlinkSync('loop2', join(ctx, 'loop'));
+      symlinkSync('loop', join(ctx, 'loop2'));
+      await expect(buildImage(images, { context: ctx })).rejects.toMatchObject({ kind: 'invalid-parameter', message: 'loop/x: too many levels of symbolic links' });
+      await expectNoImage();
+    });
+  });
+
   describe('bad input changes nothing', () => {
     const cases = [
       { name: 'an unknown instruction', df: 'FROM scratch\nFETCH x\n', kind: 'invalid-parameter', message: 'dockerfile parse error on line 2: unknown instruction: FETCH' },
       { name: 'no FROM', df: 'COPY a /a\n', kind: 'invalid-parameter', message: 'no build stage in current context' },
       { name: 'COPY from outside the context', df: 'FROM scratch\nCOPY a /a\nCOPY ../outside /x\n', kind: 'invalid-parameter', message: 'line 3: COPY/ADD source ../outside is outside the build context' },
-      { name: 'COPY through a symlink out of the context', df: 'FROM scratch\nCOPY a /a\nCOPY link /x\n', kind: 'invalid-parameter', message: 'line 3: COPY/ADD source link is outside the build context' },
+      { name: 'COPY through a symlink out of the context', df: 'FROM scratch\nCOPY a /a\nCOPY link /x\n', kind: 'invalid-parameter', message: 'line 3: failed to compute cache key: "/link": not found' },
       { name: 'a missing source', df: 'FROM scratch\nCOPY nope /x\n', kind: 'invalid-parameter', message: 'line 2: failed to compute cache key: "/nope": not found' },
       { name: 'RUN without a runner', df: 'FROM scratch\nCOPY a /a\nRUN true\n', kind: 'not-implemented', message: 'line 3: RUN is not supported yet: no build step runner (the container core provides one)' },
       { name: 'an unknown base image', df: 'FROM nothing:here\n', kind: 'not-found', message: 'No such image: nothing:here' },

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { InvalidParameterError, NotImplementedError } from '@app/common';
 import { writeImage, type NewImageLayer } from '../image-writer';
 import type { Images } from '../images';
@@ -8,7 +7,7 @@ import { walkLayer } from '../layers/layer-tar';
 import { MediaType, sha256, type HistoryEntry, type ImageConfig } from '../oci';
 import { formatReference, parseReference } from '../reference';
 import type { ImageRecord } from '../store/image-store.port';
-import { BuildContext } from './build-context';
+import { BuildContext, MAX_DOCKERFILE_BYTES } from './build-context';
 import { MemoryBuildCache, type BuildCache } from './build-cache';
 import type { BuildStepRunner } from './build-step-runner.port';
 import { expandVars, parseDockerfile, parseError, parseKeyValues, splitWords, type Instruction } from './dockerfile-parser';
@@ -66,12 +65,13 @@ export async function buildImage(images: Images, opts: BuildOptions): Promise<Bu
     return formatReference(ref);
   });
   const ctx = await BuildContext.open(opts.context);
-  const dfPath = posix.normalize(opts.dockerfile ?? 'Dockerfile');
-  if (dfPath.startsWith('..')) throw new InvalidParameterError(`the Dockerfile (${dfPath}) must be within the build context`);
-  const text = await readFile(join(ctx.dir, dfPath), 'utf8').catch(() => {
-    throw new InvalidParameterError(`failed to read dockerfile: open ${dfPath}: no such file or directory`);
-  });
-  const df = parseDockerfile(text);
+  const dfPath = posix.normalize(opts.dockerfile || 'Dockerfile');
+  if (dfPath === '..' || dfPath.startsWith('../') || dfPath.includes('\0')) {
+    throw new InvalidParameterError(`the Dockerfile (${dfPath}) must be within the build context`);
+  }
+  const bytes = await ctx.readFile(dfPath, MAX_DOCKERFILE_BYTES, 'the Dockerfile');
+  if (!bytes) throw new InvalidParameterError(`failed to read dockerfile: open ${dfPath}: no such file or directory`);
+  const df = parseDockerfile(bytes.toString('utf8'));
   const first = df.instructions.find((i) => i.name !== 'arg');
   if (!first || first.name !== 'from') throw new InvalidParameterError('no build stage in current context');
   const run = df.instructions.find((i) => i.name === 'run');

@@ -6,7 +6,10 @@ import {
 import { familiarString, formatReference, parseReference, type ImageReference } from '../reference';
 import type { ImageRecord, ImageStore } from '../store/image-store.port';
 import { mapLimit, shortDigest, type ProgressListener } from './progress';
-import { statusError, type RegistryClient } from './registry-client';
+import { errorBody, MAX_MANIFEST_BYTES, readLimited, statusError, type RegistryClient } from './registry-client';
+
+/** Image configs are read whole; a bigger one is refused before it is downloaded. */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 
 export const MANIFEST_ACCEPT = [...INDEX_TYPES, ...MANIFEST_TYPES].join(', ');
 
@@ -36,11 +39,11 @@ export async function fetchManifest(client: RegistryClient, ref: ImageReference,
     scopes: [scopeOf(ref)], headers: { accept: MANIFEST_ACCEPT },
   });
   if (res.status !== 200) {
-    const body = await res.body.text();
+    const body = await errorBody(res.body);
     const what = familiarString({ ...ref, ...(reference.startsWith('sha256:') ? { tag: undefined, digest: reference } : { tag: reference, digest: undefined }) });
     throw statusError(res.status, res.status === 404 ? `manifest for ${what} not found` : `fetch manifest for ${what}`, body);
   }
-  const bytes = Buffer.from(await res.body.arrayBuffer());
+  const bytes = await readLimited(res.body, MAX_MANIFEST_BYTES, `manifest ${reference}`);
   const digest = sha256(bytes);
   if (reference.startsWith('sha256:') && digest !== reference) {
     throw new InvalidParameterError(`manifest verification failed: expected ${reference}, got ${digest}`);
@@ -72,6 +75,9 @@ export async function pullImage(client: RegistryClient, store: ImageStore, refTe
     const manifest: ImageManifest = chosen.parsed.manifest;
     if (!ref.digest) progress({ status: `${ref.tag}: Pulling from ${ref.repository.replace(/^library\//, '')}`, id: ref.tag });
     held.push(store.hold([chosen.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]));
+    if (manifest.config.size > MAX_CONFIG_BYTES) {
+      throw new InvalidParameterError(`image config ${manifest.config.digest} is larger than ${MAX_CONFIG_BYTES} bytes`);
+    }
 
     const cfgBytes = await downloadBlob(client, store, ref, manifest.config);
     const config = parseImageConfig(await store.readBlob(cfgBytes.digest));
@@ -115,7 +121,7 @@ export async function pullImage(client: RegistryClient, store: ImageStore, refTe
 async function downloadBlob(client: RegistryClient, store: ImageStore, ref: ImageReference, desc: Descriptor, onBytes?: (n: number) => void) {
   if ((await store.statBlob(desc.digest)) === desc.size) return { digest: desc.digest, size: desc.size };
   const res = await client.send({ registry: ref.registry, method: 'GET', path: `/v2/${ref.repository}/blobs/${desc.digest}`, scopes: [scopeOf(ref)] });
-  if (res.status !== 200) throw statusError(res.status, `fetch blob ${desc.digest}`, await res.body.text());
+  if (res.status !== 200) throw statusError(res.status, `fetch blob ${desc.digest}`, await errorBody(res.body));
   const body = res.body;
   const metered = (async function* () {
     let current = 0;

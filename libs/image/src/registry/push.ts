@@ -5,7 +5,7 @@ import { familiarName, formatReference, parseReference, type ImageReference } fr
 import type { ImageStore } from '../store/image-store.port';
 import { mapLimit, shortDigest, type ProgressListener } from './progress';
 import { scopeOf } from './pull';
-import { statusError, type RegistryClient } from './registry-client';
+import { errorBody, statusError, type RegistryClient } from './registry-client';
 
 export interface PushOptions {
   onProgress?: ProgressListener;
@@ -53,7 +53,7 @@ export async function pushImage(client: RegistryClient, store: ImageStore, refTe
     registry: ref.registry, method: 'PUT', path: `/v2/${ref.repository}/manifests/${ref.tag ?? manifestDigest}`,
     scopes: [scopeOf(ref, 'pull,push')], headers: { 'content-type': parsed.mediaType }, body: () => bytes,
   });
-  const text = await res.body.text();
+  const text = await errorBody(res.body);
   if (res.status !== 201) throw statusError(res.status, `push manifest to ${familiarName(ref)}`, text);
   const echoed = res.headers['docker-content-digest'];
   if (echoed && echoed !== manifestDigest) throw new SystemError(`registry stored manifest as ${String(echoed)}, expected ${manifestDigest}`);
@@ -75,7 +75,7 @@ async function pushBlob(
       registry: ref.registry, method: 'POST', path: `${path}/uploads/?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(from)}`,
       scopes: [scopeOf(ref, 'pull,push'), `repository:${from}:pull`],
     });
-    const text = await res.body.text();
+    const text = await errorBody(res.body);
     if (res.status === 201) return 'mounted';
     // 202: the registry could not mount and opened an ordinary upload instead.
     if (res.status === 202 && res.headers.location) {
@@ -95,7 +95,7 @@ async function pushBlob(
         headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset}-${offset + part.length - 1}`, 'content-length': String(part.length) },
         body: () => part,
       });
-      const text = await res.body.text();
+      const text = await errorBody(res.body);
       if (res.status !== 202 || !res.headers.location) throw statusError(res.status, `upload chunk of ${desc.digest}`, text);
       location = String(res.headers.location);
       onBytes(offset + part.length);
@@ -109,7 +109,7 @@ async function pushBlob(
 
 async function startUpload(client: RegistryClient, ref: ImageReference, path: string): Promise<string> {
   const res = await client.send({ registry: ref.registry, method: 'POST', path: `${path}/uploads/`, scopes: [scopeOf(ref, 'pull,push')] });
-  const text = await res.body.text();
+  const text = await errorBody(res.body);
   if (res.status !== 202 || !res.headers.location) throw statusError(res.status, `start upload to ${ref.repository}`, text);
   return String(res.headers.location);
 }
@@ -123,7 +123,7 @@ async function finishUpload(
     registry: ref.registry, method: 'PUT', path: url.toString(), scopes: [scopeOf(ref, 'pull,push')],
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(length) }, body,
   });
-  const text = await res.body.text();
+  const text = await errorBody(res.body);
   if (res.status !== 201) throw statusError(res.status, `upload blob ${desc.digest}`, text);
 }
 

@@ -35,6 +35,43 @@ export interface RegistryResponse {
 
 const DOCKER_HUB_ENDPOINT = 'registry-1.docker.io';
 const MAX_REDIRECTS = 5;
+/** Manifests are a few KiB; a registry sending more is refused rather than buffered. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** What is read of an error body or a token response (only its message matters). */
+const MAX_SMALL_BODY_BYTES = 64 * 1024;
+
+/**
+ * Read a response body whole, but at most `limit` bytes: beyond that the connection is dropped
+ * and InvalidParameterError names `what`, so a hostile registry cannot make netd buffer without bound.
+ */
+export async function readLimited(body: RegistryResponse['body'], limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of body as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > limit) {
+      body.destroy();
+      throw new InvalidParameterError(`${what} is larger than ${limit} bytes`);
+    }
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The start of a body for an error message (the rest is dropped unread). */
+export async function errorBody(body: RegistryResponse['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of body as AsyncIterable<Buffer>) {
+    chunks.push(c);
+    size += c.length;
+    if (size >= MAX_SMALL_BODY_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_SMALL_BODY_BYTES).toString('utf8');
+}
 
 /**
  * HTTP to OCI distribution registries: scheme choice, the Bearer token flow on a
@@ -150,11 +187,16 @@ export class RegistryClient {
       throw new UnavailableError(`token server ${url.host}: ${(e as Error).message}`, { cause: e });
     }
     if (res.statusCode !== 200) {
-      const text = await res.body.text();
+      const text = await errorBody(res.body);
       throw statusError(res.statusCode, `get token from ${url.host}`, text);
     }
-    const body = (await res.body.json()) as { token?: string; access_token?: string };
-    const token = body.token ?? body.access_token;
+    let body: { token?: unknown; access_token?: unknown };
+    try {
+      body = JSON.parse((await readLimited(res.body, MAX_SMALL_BODY_BYTES, `token from ${url.host}`)).toString('utf8')) as typeof body;
+    } catch (e) {
+      throw new UnavailableError(`token server ${url.host}: ${(e as Error).message}`, { cause: e });
+    }
+    const token = typeof body?.token === 'string' ? body.token : typeof body?.access_token === 'string' ? body.access_token : undefined;
     if (!token) throw new SystemError(`token server ${url.host} returned no token`);
     this.tokens.set(key, token);
     return `Bearer ${token}`;

@@ -21,8 +21,17 @@ export class MemoryImageStore extends ImageStore {
   async putBlob(source: BlobSource, expect: { digest?: string; size?: number } = {}): Promise<StoredBlob> {
     if (expect.digest !== undefined && !isDigest(expect.digest)) throw new InvalidParameterError(`invalid digest: ${expect.digest}`);
     const chunks: Buffer[] = [];
+    let read = 0;
     if (source instanceof Uint8Array) chunks.push(Buffer.from(source));
-    else for await (const c of source as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
+    else {
+      for await (const c of source as AsyncIterable<Uint8Array>) {
+        chunks.push(Buffer.from(c));
+        // as FileImageStore does: a source longer than expected is cut off, not read to its end
+        if (expect.size !== undefined && (read += c.length) > expect.size) {
+          throw new InvalidParameterError(`size mismatch: expected ${expect.size} bytes, got ${read}`);
+        }
+      }
+    }
     const data = Buffer.concat(chunks);
     const digest = sha256(data);
     if (expect.size !== undefined && data.length !== expect.size) {
