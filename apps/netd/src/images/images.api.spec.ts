@@ -70,6 +70,10 @@ describe('images API', () => {
     { name: 'an unknown image', method: 'GET' as const, url: '/images/nothing/json', status: 404, message: 'No such image: nothing' },
     { name: 'a malformed reference on pull', method: 'POST' as const, url: '/images/create?fromImage=Bad%20Name', status: 400, message: 'invalid reference format' },
     { name: 'tagging an unknown image', method: 'POST' as const, url: '/images/x/tag?repo=UPPER', status: 404, message: 'No such image: x' },
+    // the router decodes the path once; a second decode of "%" threw URIError (500)
+    { name: 'a name with an escaped percent', method: 'GET' as const, url: '/images/a%2525b/json', status: 404, message: 'No such image: a%25b' },
+    { name: 'a lone escaped percent', method: 'DELETE' as const, url: '/images/%25', status: 404, message: 'No such image: %' },
+    { name: 'a lone escaped percent, tagged', method: 'POST' as const, url: '/images/%25/tag?repo=x', status: 404, message: 'No such image: %' },
   ])('answers $name with $status', async ({ method, url, status, message }) => {
     const res = await inject(method, url);
     expect(res.statusCode).toBe(status);

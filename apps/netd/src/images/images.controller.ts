@@ -86,13 +86,16 @@ function tarBody(body: unknown, req: FastifyRequest): AsyncIterable<Uint8Array> 
   return req.raw;
 }
 
-/** Image names contain '/', so the routes that take one are wildcards split on the verb at the end. */
+/**
+ * Image names contain '/', so the routes that take one are wildcards split on the verb at the end.
+ * The router has decoded the path once already: decoding again read `%25` as `%`.
+ */
 function splitName(req: FastifyRequest, verbs: readonly string[]): { name: string; verb: string } {
   const path = (req.params as Record<string, string>)['*'] ?? '';
   for (const verb of verbs) {
-    if (path.endsWith(`/${verb}`)) return { name: decodeURIComponent(path.slice(0, -verb.length - 1)), verb };
+    if (path.endsWith(`/${verb}`)) return { name: path.slice(0, -verb.length - 1), verb };
   }
-  if (verbs.includes('')) return { name: decodeURIComponent(path), verb: '' };
+  if (verbs.includes('')) return { name: path, verb: '' };
   throw new NotFoundError('page not found');
 }
 
