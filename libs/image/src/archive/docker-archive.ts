@@ -207,6 +207,10 @@ export async function loadImages(store: ImageStore, source: AsyncIterable<Uint8A
         case 'contiguous-file': {
           const blob = await store.putBlob(body);
           hold([blob.digest]);
+          // In the OCI layout a blob's name is its digest: a file that does not hash to its name is
+          // corrupt, however well its JSON or tar still parses (containerd refuses it the same way).
+          const named = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name);
+          if (named && blob.digest !== `sha256:${named[1]}`) throw invalid(`${name}: its content hashes to ${blob.digest}`);
           files.setFile(name, blob);
           return;
         }

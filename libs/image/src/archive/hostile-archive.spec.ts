@@ -58,6 +58,15 @@ describe('loadImages and importRootfs on hostile archives', () => {
     { name: 'a file that claims 8 GiB', tar: () => rawTar([{ name: 'big', size: 8 * 1024 ** 3, data: Buffer.alloc(100) }], false), message: 'unexpected EOF' },
     { name: 'a 10 MB pax header', tar: () => rawTar([paxEntry({ comment: 'x'.repeat(10 * 1024 * 1024) }), { name: 'a', data: Buffer.from('a') }]), message: /header exceeds/ },
     { name: 'no manifest.json', tar: () => rawTar([{ name: 'x', data: Buffer.from('1') }]), message: 'invalid docker archive: no manifest.json' },
+    {
+      name: 'a blob whose content is not the digest it is named by',
+      tar: () => {
+        const named = `blobs/sha256/${'a'.repeat(64)}`;
+        const manifest = [{ Config: named, RepoTags: ['hostile:1'], Layers: ['blobs/sha256/layer'] }];
+        return rawTar([{ name: 'blobs/sha256/layer', data: layer }, { name: named, data: CONFIG([sha256(layer)]) }, { name: 'manifest.json', data: jsonBytes(manifest) }]);
+      },
+      message: /^invalid docker archive: blobs\/sha256\/a{64}: its content hashes to sha256:[0-9a-f]{64}$/,
+    },
     { name: 'manifest.json an object', tar: () => archive(layer, { manifest: { Config: 'x' } }), message: 'invalid docker archive: manifest.json: json: cannot unmarshal object into Go value of type []tarexport.manifestItem' },
     { name: 'manifest.json not JSON', tar: () => rawTar([{ name: 'manifest.json', data: Buffer.from('[{') }]), message: /manifest.json: .*JSON/ },
     { name: 'a manifest entry a string', tar: () => archive(layer, { manifest: ['x'] }), message: /cannot unmarshal string/ },
