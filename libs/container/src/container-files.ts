@@ -33,15 +33,21 @@ export function resolvConfOf(record: ContainerRecord, ctx: FilesContext): string
   return renderResolvConf(containerResolvConf(host, record.spec.dns ?? {}, record.networkFiles.embeddedDns));
 }
 
-/** Write the bundle: config.json and the three files bind-mounted into /etc. */
+/**
+ * Write the bundle: config.json and the three files bind-mounted into /etc. Every file is rendered
+ * before the first write: a render that throws (a bad --add-host) while a write was already under
+ * way left that write's rejection unhandled once the caller removed the directory, and the
+ * daemon exited.
+ */
 export async function writeBundle(paths: ContainerPaths, config: OciConfig, record: ContainerRecord, ctx: FilesContext): Promise<void> {
+  const files: [string, string][] = [
+    [paths.config, JSON.stringify(config, null, 2)],
+    [paths.hosts, hostsOf(record, ctx)],
+    [paths.resolvConf, resolvConfOf(record, ctx)],
+    [paths.hostname, renderHostname(record.hostname)],
+  ];
   await mkdir(paths.dir, { recursive: true });
-  await Promise.all([
-    writeFile(paths.config, JSON.stringify(config, null, 2)),
-    writeFile(paths.hosts, hostsOf(record, ctx)),
-    writeFile(paths.resolvConf, resolvConfOf(record, ctx)),
-    writeFile(paths.hostname, renderHostname(record.hostname)),
-  ]);
+  await Promise.all(files.map(([path, text]) => writeFile(path, text)));
 }
 
 /**
