@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { API_VERSION, VERSION_PROBLEM, rewriteUrl } from '../http/api-version';
 import { describe } from '../http/error.filter';
 import { BODY_LIMIT, LINGER_MS, STREAM_BUFFER_LIMIT, UPGRADE_BODY_TIMEOUT_MS } from '../http/limits';
+import { notImplementedMessage, unimplementedEndpoint } from '../http/not-implemented';
 import { OPEN_STREAMS } from '../http/open-streams';
 import { parseBody } from '../http/parse-body';
 import { attachOutput, logOffset, missedOutput } from './attach-reader';
@@ -138,7 +139,11 @@ export function streamRoute(method: string | undefined, target: string): StreamR
   };
   const attach = /^\/containers\/([^/]+)\/attach\/?$/.exec(path);
   const exec = /^\/exec\/([^/]+)\/start\/?$/.exec(path);
-  if (method !== 'POST' || (!attach && !exec)) throw httpError(404, 'page not found');
+  if (method !== 'POST' || (!attach && !exec)) {
+    // BuildKit's `POST /session` arrives as an upgrade
+    const endpoint = unimplementedEndpoint(method ?? '', path);
+    throw endpoint ? httpError(501, notImplementedMessage(endpoint)) : httpError(404, 'page not found');
+  }
   if (exec) return { exec: decode(exec[1]) };
   const query = attachQuery(rawQuery);
   return { attach: decode(attach![1]), query };
