@@ -100,11 +100,15 @@ describeAsRoot('container API as docker clients use it (kill, exec failures, att
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 4, stdout: 'one\n', stderr: 'two\n' });
   });
 
-  it('a raw attach to a created container, then start: the stream carries the output and ends at exit', async () => {
+  /** docker-py's attach (what compose 1.29 calls before start): the query it sends, with and without the upgrade headers. */
+  it.each([true, false])('a raw attach to a created container (upgrade: %s), then start: the stream carries the output and ends at exit', async (upgrade) => {
     const id = await create(['sh', '-c', 'echo hello; sleep 0.3; echo bye'], { AttachStdout: true, AttachStderr: true });
     const frames = new Promise<{ status: number; out: string }>((resolve, reject) => {
-      const req = request({ socketPath: netd.socket, method: 'POST', path: `/v1.41/containers/${id}/attach?stream=1&stdout=1&stderr=1`, headers: { Connection: 'Upgrade', Upgrade: 'tcp' } });
-      req.on('upgrade', (res, socket) => {
+      const req = request({
+        socketPath: netd.socket, method: 'POST', path: `/v1.41/containers/${id}/attach?logs=0&stdout=1&stderr=1&stream=1`,
+        headers: upgrade ? { Connection: 'Upgrade', Upgrade: 'tcp' } : {},
+      });
+      const onStream = (res: { statusCode?: number }, socket: NodeJS.ReadableStream & { destroy(): void }) => {
         const chunks: Buffer[] = [];
         socket.on('data', (c: Buffer) => chunks.push(c));
         socket.on('end', () => {
@@ -120,13 +124,14 @@ describeAsRoot('container API as docker clients use it (kill, exec failures, att
         });
         // the client starts the container once attached, as compose does
         void call('POST', `/containers/${id}/start`).then((s) => (s.status === 204 ? undefined : reject(new Error(`start: ${s.status} ${s.text}`))));
-      });
-      req.on('response', (res) => reject(new Error(`attach answered ${res.statusCode}`)));
+      };
+      req.on('upgrade', (res, socket) => onStream(res, socket));
+      req.on('response', (res) => (upgrade || res.statusCode !== 200 ? reject(new Error(`attach answered ${res.statusCode}`)) : onStream(res, res)));
       req.on('error', reject);
       req.end();
     });
     const got = await Promise.race([frames, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('attach stream did not end')), 15_000))]);
-    expect(got).toEqual({ status: 101, out: 'hello\nbye\n' });
+    expect(got).toEqual({ status: upgrade ? 101 : 200, out: 'hello\nbye\n' });
     // attach to the exited container without logs is refused, as dockerd does
     const again = await call('POST', `/containers/${id}/attach?stream=1&stdout=1`);
     expect({ status: again.status, body: again.body }).toEqual({ status: 409, body: { message: 'You cannot attach to a stopped container, start it first' } });
