@@ -21,6 +21,10 @@ describeAsRoot('container API as docker clients use it (kill, exec failures, att
   const docker = (...args: string[]) => spawnSync('docker', ['-H', `unix://${netd.socket}`, ...args], {
     encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: '/nonexistent' },
   });
+  const ok = (r: ReturnType<typeof docker>) => {
+    if (r.status !== 0) throw new Error(`docker failed (${r.status}): ${r.stderr}`);
+    return r.stdout;
+  };
   const create = async (cmd: string[], extra: Record<string, unknown> = {}) => {
     const c = await call('POST', '/containers/create', { Image: 'busybox', Cmd: cmd, HostConfig: { NetworkMode: 'none' }, ...extra });
     expect(c.status).toBe(201);
@@ -94,10 +98,21 @@ describeAsRoot('container API as docker clients use it (kill, exec failures, att
     }
   });
 
-  it('docker start -a on a created container prints its output and exits with its code', async () => {
+  it('docker start -a on a created, then on an exited container prints its output and exits with its code', async () => {
     const id = await create(['sh', '-c', 'echo one; sleep 0.3; echo two >&2; exit 4']);
     const r = docker('start', '-a', id);
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 4, stdout: 'one\n', stderr: 'two\n' });
+    // again on the exited container: dockerd attaches to it and the stream carries the new run
+    const again = docker('start', '-a', id);
+    expect({ status: again.status, stdout: again.stdout, stderr: again.stderr }).toEqual({ status: 4, stdout: 'one\n', stderr: 'two\n' });
+    // with stdin (`docker start -ai`, compose's `run`): the piped input reaches the new run
+    const cat = ok(docker('create', '-i', '--network', 'none', 'busybox', 'cat')).trim();
+    for (const input of ['first\n', 'second\n']) {
+      const ai = spawnSync('docker', ['-H', `unix://${netd.socket}`, 'start', '-ai', cat], { input, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
+      expect({ status: ai.status, stdout: ai.stdout, stderr: ai.stderr }).toEqual({ status: 0, stdout: input, stderr: '' });
+    }
+    // docker attach refuses a stopped container itself (the CLI's check, not the daemon's)
+    expect(docker('attach', id)).toMatchObject({ status: 1, stderr: 'You cannot attach to a stopped container, start it first\n' });
   });
 
   /** docker-py's attach (what compose 1.29 calls before start): the query it sends, with and without the upgrade headers. */
@@ -133,7 +148,8 @@ describeAsRoot('container API as docker clients use it (kill, exec failures, att
     const got = await Promise.race([frames, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('attach stream did not end')), 15_000))]);
     expect(got).toEqual({ status: upgrade ? 101 : 200, out: 'hello\nbye\n' });
     // attach to the exited container without logs is refused, as dockerd does
-    const again = await call('POST', `/containers/${id}/attach?stream=1&stdout=1`);
-    expect({ status: again.status, body: again.body }).toEqual({ status: 409, body: { message: 'You cannot attach to a stopped container, start it first' } });
+    // attach without stream to the exited container answers at once with nothing (no logs asked for)
+    const again = await call('POST', `/containers/${id}/attach?stdout=1`);
+    expect({ status: again.status, text: again.text }).toEqual({ status: 200, text: '' });
   });
 });
