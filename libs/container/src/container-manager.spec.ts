@@ -118,6 +118,26 @@ describe(ContainerManager.name, () => {
     });
   });
 
+  describe('kill', () => {
+    it('with SIGKILL returns once the exit is recorded: the container is exited and can be removed at once', async () => {
+      const r = await mgr.create(spec({ name: 'k1' }));
+      await mgr.start('k1');
+      await mgr.kill('k1');
+      expect((await mgr.inspect(r.id)).state).toMatchObject({ status: 'exited', running: false, exitCode: 137 });
+      await mgr.delete('k1');
+      await expect(mgr.inspect(r.id)).rejects.toMatchObject({ kind: 'not-found' });
+    });
+
+    it('with another signal returns once it is sent; the container may keep running', async () => {
+      const r = await mgr.create(spec({ name: 'k2' }));
+      await mgr.start('k2');
+      runtime.ignoreSignal(r.id, 'SIGUSR1');
+      await mgr.kill('k2', 'SIGUSR1');
+      expect((await mgr.inspect(r.id)).state).toMatchObject({ status: 'running' });
+      await expect(mgr.kill('nope')).rejects.toMatchObject({ kind: 'not-found' });
+    });
+  });
+
   describe('delete', () => {
     it('refuses a running container without force', async () => {
       const r = await mgr.create(spec({ name: 'a1' }));

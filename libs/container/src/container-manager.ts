@@ -113,12 +113,30 @@ export class ContainerManager {
     });
   }
 
+  /**
+   * Send a signal. SIGKILL returns once the exit is recorded, as dockerd's kill does, so an
+   * inspect, wait or remove right after sees the container exited; other signals return once sent.
+   */
   kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     return this.withLock(ref, async (r) => {
       if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
       await this.o.store.put({ ...r, manuallyStopped: true });
-      await this.o.runtime.kill(r.id, signal);
-      this.emit('kill', r);
+      if (!isSigkill(signal)) {
+        await this.o.runtime.kill(r.id, signal);
+        this.emit('kill', r);
+        return;
+      }
+      const ctl = new AbortController();
+      const exited = this.o.runtime.waitExit(r.id, ctl.signal);
+      exited.catch(() => undefined);
+      try {
+        await this.o.runtime.kill(r.id, signal);
+        this.emit('kill', r);
+        await exited;
+        await this.settle(r.id);
+      } finally {
+        ctl.abort();
+      }
     });
   }
 
@@ -283,7 +301,7 @@ export class ContainerManager {
     };
     let timer: NodeJS.Timeout | undefined;
     try {
-      if (signal !== 'SIGKILL' && signal !== 'KILL' && signal !== '9') {
+      if (!isSigkill(signal)) {
         await rt.kill(r.id, signal).catch(ignoreNotRunning);
         const timeout = new Promise<'timeout'>((res) => (timer = setTimeout(res, Math.max(0, timeoutSec) * 1000, 'timeout')));
         if ((await Promise.race([exited, timeout])) !== 'timeout') return await this.settle(r.id);
@@ -343,7 +361,12 @@ export class ContainerManager {
   private async remove(r: ContainerRecord): Promise<void> {
     this.watchers.get(r.id)?.abort();
     this.watchers.delete(r.id);
-    if (await this.o.runtime.state(r.id)) await this.o.runtime.delete(r.id, { force: true });
+    // the daemon's cleanup of an exited container may delete the runtime state meanwhile
+    if (await this.o.runtime.state(r.id)) {
+      await this.o.runtime.delete(r.id, { force: true }).catch((e: unknown) => {
+        if (!isNetdError(e) || e.kind !== 'not-found') throw e;
+      });
+    }
     await rm(containerPaths(this.o.stateDir, r.id).dir, { recursive: true, force: true });
     await this.o.store.delete(r.id);
     this.emit('destroy', r);
@@ -377,3 +400,5 @@ function listen<T extends (...a: never[]) => void>(map: Map<string, Set<T>>, id:
   if (!set) map.set(id, (set = new Set()));
   set.add(fn);
 }
+
+const isSigkill = (signal: string) => signal === 'SIGKILL' || signal === 'KILL' || signal === '9';

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EventsService } from '../events/events.service';
-import { ExecRegistry } from './exec-registry';
+import { ExecRegistry, execFailureCode } from './exec-registry';
 
 describe(ExecRegistry.name, () => {
   let dir: string;
@@ -150,5 +150,21 @@ describe(ExecRegistry.name, () => {
       await expect(execs.resize(Id, -1, 80)).rejects.toMatchObject({ kind: 'invalid-parameter' });
       await expect(execs.resize('nope', 24, 80)).rejects.toMatchObject({ kind: 'not-found' });
     });
+  });
+});
+
+describe('execFailureCode: dockerd\'s exit code for an exec the runtime could not start', () => {
+  const msg = (cmd: string, why: string) => `OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": ${why}: unknown`;
+  it.each([
+    ['nosuch', msg('nosuch', 'executable file not found in $PATH'), 127],
+    ['/nosuch', msg('/nosuch', 'stat /nosuch: no such file or directory'), 127],
+    ['/etc', msg('/etc', 'permission denied'), 126],
+    ['/etc/hostname', msg('/etc/hostname', 'permission denied'), 126],
+    ['/tmp/f/x', msg('/tmp/f/x', 'stat /tmp/f/x: not a directory'), 127],
+    // a missing file the error does not name (a script's interpreter) is not "command not found"
+    ['/x.sh', 'OCI runtime exec failed: runc: no such file or directory: unknown', 126],
+    ['sh', 'OCI runtime exec failed: container not found: unknown', 126],
+  ])('%s: %s -> %d', (cmd, message, code) => {
+    expect(execFailureCode(cmd, message)).toBe(code);
   });
 });

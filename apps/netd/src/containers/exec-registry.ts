@@ -44,6 +44,20 @@ function execFailure(err: unknown): string {
   return `OCI runtime exec failed: ${runcMessage(text) ?? text}: unknown`;
 }
 
+/**
+ * dockerd's exit code for a process the runtime could not start (translateContainerdStartErr):
+ * 126, but 127 when the error names the command and says it is missing, then 126 again for
+ * "permission denied" (a directory or a file without x), and 127 for "not a directory".
+ */
+export function execFailureCode(cmd: string, message: string): number {
+  const text = message.toLowerCase();
+  let code = 126;
+  if (text.includes(cmd.toLowerCase()) && (text.includes('executable file not found') || text.includes('no such file or directory'))) code = 127;
+  if (text.includes('permission denied')) code = 126;
+  if (text.includes('not a directory')) code = 127;
+  return code;
+}
+
 /** How many finished execs are kept for `GET /exec/{id}/json` (dockerd keeps them until the container goes). */
 const KEEP = 256;
 
@@ -113,7 +127,7 @@ export class ExecRegistry {
       (code) => code,
       (err: unknown) => {
         failure = execFailure(err);
-        return /not found|no such file/i.test(failure) ? 127 : 126;
+        return execFailureCode(e.args[0], failure);
       },
     ).then((code) => {
       e.exitCode = code;

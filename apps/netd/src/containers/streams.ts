@@ -1,5 +1,5 @@
 import { DEFAULT_DETACH_KEYS, ExecStartDto, parseDetachKeys } from '@app/api/containers';
-import { ConflictError, InvalidParameterError } from '@app/common';
+import { InvalidParameterError } from '@app/common';
 import type { AttachConnection, LogEntry } from '@app/container';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { API_VERSION, VERSION_PROBLEM, rewriteUrl } from '../http/api-version';
 import { describe } from '../http/error.filter';
 import { BODY_LIMIT, LINGER_MS, STREAM_BUFFER_LIMIT, UPGRADE_BODY_TIMEOUT_MS } from '../http/limits';
+import { notImplementedMessage, unimplementedEndpoint } from '../http/not-implemented';
 import { OPEN_STREAMS } from '../http/open-streams';
 import { parseBody } from '../http/parse-body';
 import { attachOutput, logOffset, missedOutput } from './attach-reader';
@@ -138,7 +139,11 @@ export function streamRoute(method: string | undefined, target: string): StreamR
   };
   const attach = /^\/containers\/([^/]+)\/attach\/?$/.exec(path);
   const exec = /^\/exec\/([^/]+)\/start\/?$/.exec(path);
-  if (method !== 'POST' || (!attach && !exec)) throw httpError(404, 'page not found');
+  if (method !== 'POST' || (!attach && !exec)) {
+    // BuildKit's `POST /session` arrives as an upgrade
+    const endpoint = unimplementedEndpoint(method ?? '', path);
+    throw endpoint ? httpError(501, notImplementedMessage(endpoint)) : httpError(404, 'page not found');
+  }
   if (exec) return { exec: decode(exec[1]) };
   const query = attachQuery(rawQuery);
   return { attach: decode(attach![1]), query };
@@ -226,9 +231,10 @@ export async function serveStream(
       const q = kind.query;
       const want = (k: string) => q.get(k) === '1' || q.get(k) === 'true';
       const tty = r.spec.tty ?? false;
-      if (!r.state.running && r.state.status !== 'created' && r.state.status !== 'restarting' && !want('logs')) {
-        throw new ConflictError('You cannot attach to a stopped container, start it first');
-      }
+      // dockerd attaches to a container in any state but paused or restarting: a stream on a
+      // created or exited one carries its next run (`docker start -a`, compose's attach-then-start);
+      // "You cannot attach to a stopped container" is the docker CLI's own check in `docker attach`
+      const idle = !r.state.running && r.state.status !== 'created' && r.state.status !== 'restarting';
       const detachText = q.get('detachKeys');
       const keys = detachText ? parseDetachKeys(detachText) : DEFAULT_DETACH_KEYS;
       if (!keys) throw new InvalidParameterError(`Invalid detach keys (${detachText!.slice(0, 256)}) provided`);
@@ -254,6 +260,11 @@ export async function serveStream(
       svc.attachEvent(r.id, r.name.slice(1));
       // the client half-closes when it has no stdin to send: only a full close ends the stream
       if (want('logs')) await pump(filterEntries(await svc.logs(r.id, {}), streams, ctl.signal), socket, tty);
+      if (idle && !want('stream')) {
+        // without stream dockerd answers with the logs asked for and ends
+        endStream(socket, lingerMs);
+        return;
+      }
       if (want('stream') || !want('logs')) await pump(filterEntries(attachOutput(svc.logPath(r.id), exited, ctl.signal), streams, ctl.signal), socket, tty);
     } else {
       const start = kind.start ?? {};

@@ -7,6 +7,7 @@ import { API_VERSION, VERSION_PROBLEM, rewriteUrl } from './api-version';
 import { ErrorFilter } from './error.filter';
 import { upgradeHandler } from '../containers/streams';
 import { BODY_LIMIT } from './limits';
+import { UNIMPLEMENTED_ENDPOINTS, notImplementedMessage, unimplementedEndpoint } from './not-implemented';
 
 export { BODY_LIMIT };
 
@@ -60,6 +61,10 @@ export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
     }
     const problem = (req.raw as unknown as Record<symbol, string | undefined>)[VERSION_PROBLEM];
     if (problem) return void reply.status(400).send({ message: problem });
+    if (req.is404) {
+      const endpoint = unimplementedEndpoint(req.method, req.url.split('?')[0]);
+      if (endpoint) return void reply.status(501).send({ message: notImplementedMessage(endpoint) });
+    }
     // dockerd answers HEAD only for /_ping; on a stream route it would hold a bodiless answer open forever
     if (req.method === 'HEAD' && req.routeOptions.url !== '/_ping') return void reply.status(404).send({ message: 'page not found' });
     done();
@@ -73,6 +78,11 @@ export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
     if (reply.statusCode === 413) reply.removeHeader('connection');
     done(null, payload);
   });
+  // a wildcard route (`GET /images/*`) would take these; a static route wins over it
+  for (const [method, path] of UNIMPLEMENTED_ENDPOINTS) {
+    if (path.includes('{') || method === 'HEAD') continue;
+    fastify.route({ method: method as 'GET', url: path, handler: (_req, reply) => void reply.status(501).send({ message: notImplementedMessage(`${method} ${path}`) }) });
+  }
   app.useGlobalFilters(new ErrorFilter(rt.log));
   await app.init();
   await fastify.ready();
