@@ -16,6 +16,19 @@ interface Seen {
 }
 
 /**
+ * Poll the server's connection count until it is `want` or `ms` pass; the count seen last. A fixed
+ * sleep just past the linger time failed on a loaded machine.
+ */
+async function connectionsWithin(count: () => Promise<number>, want: number, ms: number): Promise<number> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const n = await count();
+    if (n === want || Date.now() > end) return n;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * Send `request` on a fresh connection and read until the server closes it or `waitMs` passes.
  * `body` is written after the head; `keepWriting` keeps sending it in 64 KiB pieces while the
  * server lets it (an oversized body the server must not buffer).
@@ -216,8 +229,7 @@ describe('hijack (Upgrade) requests from a hostile client', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await count()).toBe(1);
     // it never reads and never closes; the server gives up on it after lingerMs (500)
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(await count()).toBe(0);
+    expect(await connectionsWithin(count, 0, 5000)).toBe(0);
     s.destroy();
   });
 
@@ -268,8 +280,7 @@ describe('hijack (Upgrade) requests from a hostile client', () => {
     s.write(upgrade('POST', '/exec/quick/start', 'Content-Length: 2\r\n') + '{}');
     await ended;
     // the client never closes its side; the server does, after lingerMs (500)
-    await new Promise((r) => setTimeout(r, 900));
-    expect(await count()).toBe(before);
+    expect(await connectionsWithin(count, before, 5000)).toBe(before);
     s.destroy();
   });
 });
