@@ -1,7 +1,7 @@
-import type { ContainerCreateRequest, ContainerCreateResponse, EndpointConfig } from '@app/api/containers';
+import { ContainerCreateDto, HostConfigDto, type ContainerCreateResponse, type EndpointConfig } from '@app/api/containers';
 import { ConflictError, InvalidParameterError, NotFoundError, generateId } from '@app/common';
 import {
-  canonicalName, containerPaths, generateName, NO_RESTART, shouldRestart, type ContainerManager, type ContainerRecord, type ContainerSpec, type LogEntry,
+  canonicalName, containerPaths, detectHostLimits, generateName, type HostLimits, NO_RESTART, shouldRestart, type ContainerManager, type ContainerRecord, type ContainerSpec, type LogEntry,
   type LogReadOptions, type Runtime as ContainerRuntime, type WaitCondition, type AttachConnection,
 } from '@app/container';
 import { familiarString, parseReference } from '@app/image';
@@ -17,6 +17,9 @@ import type { ContainerNetworking } from './container-network';
 import { linkEnv } from './link-env';
 import { ExecRegistry } from './exec-registry';
 import { checkConsoleSize } from './console-size';
+import { parseBody } from '../http/parse-body';
+import { checkConfigOptions, hostOptions } from './create-options';
+import { checkConfigValues } from './config-values';
 
 export interface ContainersDeps {
   manager: ContainerManager;
@@ -32,10 +35,24 @@ export interface ContainersDeps {
   /** For `--network host`: the namespace path, or 'host' when it is the daemon's own. */
   hostNetns: string | 'host';
   stateDir: string;
+  /** What create checks resource limits against; default: read from the host at first use. */
+  hostLimits?: HostLimits;
 }
 
 const toList = (v: string[] | string | null | undefined): string[] | undefined =>
   v === undefined || v === null ? undefined : typeof v === 'string' ? [v] : v;
+
+/**
+ * Entrypoint + Cmd after merging with the image's (moby's merge): a given Cmd replaces the
+ * image's; a given Entrypoint replaces the image's and drops its Cmd; `null` Entrypoint here
+ * clears the image's (build steps rely on it); `[""]` is an empty entrypoint.
+ */
+function commandLine(req: ContainerCreateDto, ic: { Entrypoint?: string[] | null; Cmd?: string[] | null }): string[] {
+  let entrypoint = toList(req.Entrypoint) ?? (req.Entrypoint === null ? [] : ic.Entrypoint ?? []);
+  const cmd = toList(req.Cmd) ?? (req.Entrypoint !== undefined && req.Entrypoint !== null ? [] : ic.Cmd ?? []);
+  if (entrypoint.length === 1 && entrypoint[0] === '') entrypoint = [];
+  return [...entrypoint, ...cmd];
+}
 
 /** The container verbs of the Engine API over ContainerManager, with networking and images. */
 export class ContainersService {
@@ -51,17 +68,25 @@ export class ContainersService {
     d.manager.onCreated((id) => this.connectPending(id));
   }
 
-  async create(name: string | undefined, req: ContainerCreateRequest): Promise<ContainerCreateResponse> {
-    if (typeof req !== 'object' || req === null) throw new InvalidParameterError('config cannot be empty in order to create a container');
+  /**
+   * `POST /containers/create` (and build steps). The whole body is validated before anything is
+   * looked up or made, as dockerd does: types (400), values runc would refuse at start (400),
+   * options netd does not honour (501). Then image, networks, and the record.
+   */
+  async create(name: string | undefined, body: unknown): Promise<ContainerCreateResponse> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidParameterError('config cannot be empty in order to create a container');
+    const req = parseBody(ContainerCreateDto, body);
     if (name) canonicalName(name);
-    if (!req.Image || typeof req.Image !== 'string') throw new InvalidParameterError('config cannot be empty in order to create a container');
+    const hc = req.HostConfig ?? new HostConfigDto();
+    checkConfigOptions(req);
+    const opts = hostOptions(hc, this.hostLimits());
+    const mode = hc.NetworkMode ?? '';
+    checkConfigValues(req, { hostNetwork: mode === 'host' || this.sharesHostNetwork(mode), privateIpc: true });
     const image = await this.resolveImage(req.Image);
     const details = await this.d.images.images.inspect(image.configDigest);
     const ic = details.config.config ?? {};
     const decoded = decodeNetworking(req, Object.keys(ic.ExposedPorts ?? {}), this.requestContext());
-    const entrypoint = toList(req.Entrypoint) ?? (req.Entrypoint === null ? [] : ic.Entrypoint ?? []);
-    const cmd = toList(req.Cmd) ?? (req.Entrypoint !== undefined && req.Entrypoint !== null ? [] : ic.Cmd ?? []);
-    const argv = [...entrypoint, ...cmd];
+    const argv = commandLine(req, ic);
     if (argv.length === 0) throw new InvalidParameterError('No command specified');
     const env = mergeEnv(ic.Env ?? [], req.Env ?? []);
     const selfName = name ? canonicalName(name) : generateName((n) => this.d.containers.findByNameSync(n) !== undefined);
@@ -70,7 +95,6 @@ export class ContainersService {
       const ip = this.d.net.endpointsOf(t.id).find((e) => this.d.store.getNetwork(e.networkId)?.name === 'bridge')?.ipv4?.split('/')[0];
       if (ip) env.push(...linkEnv(l.alias, selfName, { name: t.name.slice(1), ip, exposed: this.d.net.net(t.id).exposed, env: t.spec.env ?? [] }));
     }
-    const hc = req.HostConfig ?? {};
     const net: ContainerNet = { ...decoded.net, netns: `netd-c-${generateId().slice(0, 12)}` };
     const netnsPath = this.netnsPath(net);
     const spec: ContainerSpec = {
@@ -97,15 +121,36 @@ export class ContainersService {
       labels: { ...(ic.Labels ?? {}), ...(req.Labels ?? {}) },
       capAdd: hc.CapAdd ?? undefined,
       capDrop: hc.CapDrop ?? undefined,
-      sysctls: hc.Sysctls ?? undefined,
+      sysctls: hc.Sysctls ? { ...hc.Sysctls } : undefined,
       readonlyRootfs: hc.ReadonlyRootfs ?? false,
+      resources: opts.resources,
+      pidHost: opts.pidHost || undefined,
+      cgroupns: opts.cgroupns,
+      shmSizeBytes: opts.shmSizeBytes,
+      oomScoreAdj: opts.oomScoreAdj,
+      consoleSize: opts.consoleSize,
     };
     const unstage = this.d.containers.stageNet(spec, net);
     try {
       const record = await this.d.manager.create(spec);
-      return { Id: record.id, Warnings: decoded.warnings };
+      return { Id: record.id, Warnings: [...opts.warnings, ...decoded.warnings] };
     } finally {
       unstage();
+    }
+  }
+
+  private limits?: HostLimits;
+  private hostLimits(): HostLimits {
+    return (this.limits ??= this.d.hostLimits ?? detectHostLimits());
+  }
+
+  /** `container:<x>` where x runs on the host network (its sysctls would be the host's). */
+  private sharesHostNetwork(mode: string): boolean {
+    if (!mode.startsWith('container:')) return false;
+    try {
+      return this.requestContext().findContainer(mode.slice('container:'.length)).net?.kind === 'host';
+    } catch {
+      return false;
     }
   }
 
