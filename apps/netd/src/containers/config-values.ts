@@ -22,7 +22,7 @@ export function checkConfigValues(c: ContainerCreateDto, net: { hostNetwork: boo
   if (c.StopTimeout !== undefined && c.StopTimeout !== null && c.StopTimeout < -1) throw new InvalidParameterError(`invalid StopTimeout: ${c.StopTimeout}`);
   if (hc.RestartPolicy?.Name) restartPolicy({ name: hc.RestartPolicy.Name, maximumRetryCount: hc.RestartPolicy.MaximumRetryCount ?? 0 });
   else if ((hc.RestartPolicy?.MaximumRetryCount ?? 0) !== 0) restartPolicy({ name: '', maximumRetryCount: hc.RestartPolicy!.MaximumRetryCount });
-  for (const d of hc.Dns ?? []) if (!IpAddr.tryParse(d)) throw new InvalidParameterError(`IP address is not correctly formatted: ${d}`);
+  for (const d of hc.Dns ?? []) if (!IpAddr.tryParse(d)) throw new InvalidParameterError(`${d} is not an ip address`);
   for (const d of hc.DnsSearch ?? []) checkSearchDomain(d);
   for (const o of hc.DnsOptions ?? []) if (!DNS_OPTION.test(o)) throw new InvalidParameterError(`invalid DNS option: ${JSON.stringify(o)}`);
   for (const h of hc.ExtraHosts ?? []) parseExtraHost(h);

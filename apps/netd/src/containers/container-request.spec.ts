@@ -79,11 +79,11 @@ describe('decodeNetworking', () => {
   });
 
   it.each([
-    { name: 'not hex', mac: 'zz', message: 'invalid MAC address zz' },
-    { name: 'too short', mac: '02:42:ac:11:00', message: 'invalid MAC address 02:42:ac:11:00' },
-    { name: 'multicast', mac: '01:00:5e:00:00:01', message: 'invalid MAC address 01:00:5e:00:00:01: it is a multicast address' },
-    { name: 'broadcast', mac: 'ff:ff:ff:ff:ff:ff', message: 'invalid MAC address ff:ff:ff:ff:ff:ff: it is a multicast address' },
-    { name: 'all zeros', mac: '00:00:00:00:00:00', message: 'invalid MAC address 00:00:00:00:00:00: it is all zeros' },
+    { name: 'not hex', mac: 'zz', message: 'invalid MAC address: zz' },
+    { name: 'too short', mac: '02:42:ac:11:00', message: 'invalid MAC address: 02:42:ac:11:00' },
+    { name: 'multicast', mac: '01:00:5e:00:00:01', message: 'invalid MAC address: 01:00:5e:00:00:01 is a multicast address' },
+    { name: 'broadcast', mac: 'ff:ff:ff:ff:ff:ff', message: 'invalid MAC address: ff:ff:ff:ff:ff:ff is a multicast address' },
+    { name: 'all zeros', mac: '00:00:00:00:00:00', message: 'invalid MAC address: 00:00:00:00:00:00 is all zeros' },
   ])('rejects a MAC address: $name', ({ mac, message }) => {
     expect(() => decode({ HostConfig: { NetworkMode: 'n1' }, NetworkingConfig: { EndpointsConfig: { n1: { MacAddress: mac } } } })).toThrow(new Error(message));
     expect(() => decode({ MacAddress: mac })).toThrow(new Error(message));

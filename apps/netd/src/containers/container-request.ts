@@ -156,15 +156,10 @@ function withConfigMac(ec: EndpointConfig, mac: string | undefined): EndpointCon
 
 /** A unicast MAC address other than zero: the kernel refuses the rest when the veth is set up. */
 export function checkMac(text: string): MacAddr {
-  let mac: MacAddr;
-  try {
-    mac = MacAddr.parse(text);
-  } catch {
-    throw new InvalidParameterError(`invalid MAC address ${text}`);
-  }
+  const mac = MacAddr.parse(text);
   const b = mac.toBytes();
-  if ((b[0] & 1) === 1) throw new InvalidParameterError(`invalid MAC address ${text}: it is a multicast address`);
-  if (b.every((x) => x === 0)) throw new InvalidParameterError(`invalid MAC address ${text}: it is all zeros`);
+  if ((b[0] & 1) === 1) throw new InvalidParameterError(`invalid MAC address: ${text} is a multicast address`);
+  if (b.every((x) => x === 0)) throw new InvalidParameterError(`invalid MAC address: ${text} is all zeros`);
   return mac;
 }
 
