@@ -3,7 +3,7 @@ import { Prefix, IpAddr, NotFoundError } from '@app/common';
 import { DefaultIpam, MemoryIpamStore } from '@app/ipam';
 import { parseBody } from '../http/parse-body';
 import type { NetworkRecord } from '../store/state-store';
-import { decodeNetworking, HOST_PORTS_DISCARDED, parseLink, parsePortKey, type RequestContext } from './container-request';
+import { commandLine, decodeNetworking, HOST_PORTS_DISCARDED, parseLink, parsePortKey, type RequestContext } from './container-request';
 import { linkEnv } from './link-env';
 
 const net = (name: string, extra: Partial<NetworkRecord> = {}): NetworkRecord => ({
@@ -125,5 +125,22 @@ describe('linkEnv', () => {
       'MY_WEB_NAME=/me/my-web',
       'MY_WEB_ENV_SECRET=s',
     ]);
+  });
+});
+
+describe('commandLine', () => {
+  const image = { Entrypoint: ['/entry.sh'], Cmd: ['serve'] };
+  it.each([
+    { name: 'nothing given: the image\'s entrypoint and cmd', req: {}, argv: ['/entry.sh', 'serve'] },
+    { name: 'null entrypoint, as the docker CLI sends: the same', req: { Entrypoint: null, Cmd: null }, argv: ['/entry.sh', 'serve'] },
+    { name: 'a cmd: the image\'s entrypoint with it', req: { Entrypoint: null, Cmd: ['sh'] }, argv: ['/entry.sh', 'sh'] },
+    { name: 'a cmd as a string', req: { Cmd: 'sh' }, argv: ['/entry.sh', 'sh'] },
+    { name: 'an entrypoint: the image\'s cmd goes', req: { Entrypoint: ['/bin/echo'] }, argv: ['/bin/echo'] },
+    { name: 'an entrypoint and a cmd', req: { Entrypoint: '/bin/echo', Cmd: ['hi'] }, argv: ['/bin/echo', 'hi'] },
+    { name: 'an empty entrypoint: no entrypoint, the image\'s cmd', req: { Entrypoint: [] }, argv: ['serve'] },
+    { name: 'an empty entrypoint and a cmd (build steps)', req: { Entrypoint: [], Cmd: ['/bin/sh', '-c', 'make'] }, argv: ['/bin/sh', '-c', 'make'] },
+    { name: '--entrypoint "" with a cmd', req: { Entrypoint: [''], Cmd: ['ls'] }, argv: ['ls'] },
+  ])('$name', ({ req, argv }) => {
+    expect(commandLine(req, image)).toEqual(argv);
   });
 });

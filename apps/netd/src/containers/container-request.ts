@@ -26,6 +26,28 @@ export const HOST_PORTS_DISCARDED = 'Published ports are discarded when using ho
 
 const list = (v: string[] | null | undefined): string[] => (Array.isArray(v) ? v.filter((s) => typeof s === 'string') : []);
 
+const toList = (v: string[] | string | null | undefined): string[] | undefined =>
+  v === undefined || v === null ? undefined : typeof v === 'string' ? [v] : v;
+
+/**
+ * Entrypoint + Cmd merged with the image's as dockerd merges them: `null` is the same as absent
+ * (the docker CLI sends `"Entrypoint": null` on every create); an empty Entrypoint (`[]`) or an
+ * absent one takes the image's Cmd when no Cmd is given, and only an absent one takes the image's
+ * Entrypoint; a given Entrypoint drops the image's Cmd. `[""]` (`--entrypoint ""`) is none.
+ */
+export function commandLine(req: Pick<ContainerCreateDto, 'Entrypoint' | 'Cmd'>, ic: { Entrypoint?: string[] | null; Cmd?: string[] | null }): string[] {
+  const userEntrypoint = toList(req.Entrypoint);
+  let cmd = toList(req.Cmd) ?? [];
+  let entrypoint: string[];
+  if (userEntrypoint === undefined || userEntrypoint.length === 0) {
+    if (cmd.length === 0) cmd = ic.Cmd ?? [];
+    entrypoint = userEntrypoint ?? ic.Entrypoint ?? [];
+  } else {
+    entrypoint = userEntrypoint.length === 1 && userEntrypoint[0] === '' ? [] : userEntrypoint;
+  }
+  return [...entrypoint, ...cmd];
+}
+
 /** `80/tcp` → [80, 'tcp']; Docker's messages. */
 export function parsePortKey(key: string): { port: number; proto: 'tcp' | 'udp' | 'sctp' } {
   const m = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(key);

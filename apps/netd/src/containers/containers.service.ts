@@ -12,7 +12,7 @@ import type { ImagesService } from '../images/images.service';
 import type { NetworksService } from '../networks/networks.service';
 import type { ContainerNet, SqliteContainerStore } from '../store/sqlite-container-store';
 import type { StateStore } from '../store/state-store';
-import { attachment, decodeNetworking, parseLink, type RequestContext } from './container-request';
+import { attachment, commandLine, decodeNetworking, parseLink, type RequestContext } from './container-request';
 import type { ContainerNetworking } from './container-network';
 import { linkEnv } from './link-env';
 import { ExecRegistry } from './exec-registry';
@@ -37,21 +37,6 @@ export interface ContainersDeps {
   stateDir: string;
   /** What create checks resource limits against; default: read from the host at first use. */
   hostLimits?: HostLimits;
-}
-
-const toList = (v: string[] | string | null | undefined): string[] | undefined =>
-  v === undefined || v === null ? undefined : typeof v === 'string' ? [v] : v;
-
-/**
- * Entrypoint + Cmd after merging with the image's (moby's merge): a given Cmd replaces the
- * image's; a given Entrypoint replaces the image's and drops its Cmd; `null` Entrypoint here
- * clears the image's (build steps rely on it); `[""]` is an empty entrypoint.
- */
-function commandLine(req: ContainerCreateDto, ic: { Entrypoint?: string[] | null; Cmd?: string[] | null }): string[] {
-  let entrypoint = toList(req.Entrypoint) ?? (req.Entrypoint === null ? [] : ic.Entrypoint ?? []);
-  const cmd = toList(req.Cmd) ?? (req.Entrypoint !== undefined && req.Entrypoint !== null ? [] : ic.Cmd ?? []);
-  if (entrypoint.length === 1 && entrypoint[0] === '') entrypoint = [];
-  return [...entrypoint, ...cmd];
 }
 
 /** The container verbs of the Engine API over ContainerManager, with networking and images. */

@@ -29,7 +29,7 @@ export class ContainerCreateDto {
   @OptionalField() @IsBoolean() OpenStdin?: boolean;
   @OptionalField() @IsBoolean() StdinOnce?: boolean;
   @OptionalField() @IsStringList() Env?: string[];
-  @OptionalField() @IsStrSlice() Cmd?: string[] | string;
+  @OptionalField() @IsStrSlice() Cmd?: string[] | string | null;
   @OptionalField() @IsObject() @ValidateNested() @Type(() => HealthConfigDto) Healthcheck?: HealthConfigDto;
   /** Windows only. */
   @OptionalField() @IsBoolean() ArgsEscaped?: boolean;
