@@ -89,6 +89,14 @@ describe('decodeNetworking', () => {
     expect(() => decode({ MacAddress: mac })).toThrow(new Error(message));
   });
 
+  it.each([
+    { name: 'LinkLocalIPs', ec: { IPAMConfig: { LinkLocalIPs: ['169.254.1.1'] } }, message: 'EndpointSettings.IPAMConfig.LinkLocalIPs is not supported by netd' },
+    { name: 'DriverOpts', ec: { DriverOpts: { a: 'b' } }, message: 'EndpointSettings.DriverOpts is not supported by netd' },
+    { name: 'GwPriority', ec: { GwPriority: 5 }, message: 'EndpointSettings.GwPriority is not supported by netd' },
+  ])('refuses endpoint settings netd does not apply with 501: $name', ({ ec, message }) => {
+    expect(() => decode({ HostConfig: { NetworkMode: 'n1' }, NetworkingConfig: { EndpointsConfig: { n1: ec } } })).toThrow(expect.objectContaining({ kind: 'not-implemented', message }));
+  });
+
   it('moves the pre-1.44 Config.MacAddress onto the first network and refuses two different ones', () => {
     expect(decode({ MacAddress: '02:42:ac:11:00:99' }).net.networks[0].mac).toBe('02:42:ac:11:00:99');
     expect(() => decode({ MacAddress: '02:42:ac:11:00:99', NetworkingConfig: { EndpointsConfig: { bridge: { MacAddress: '02:42:ac:11:00:98' } } } }))

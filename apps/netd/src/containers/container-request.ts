@@ -1,5 +1,5 @@
 import type { ContainerCreateDto, EndpointConfig } from '@app/api/containers';
-import { InvalidParameterError, IpAddr, MacAddr, NotFoundError } from '@app/common';
+import { InvalidParameterError, IpAddr, MacAddr, NotFoundError, NotImplementedError } from '@app/common';
 import { NO_RESTART, restartPolicy, type RestartPolicy } from '@app/container';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { NetworkRecord } from '../store/state-store';
@@ -161,6 +161,10 @@ export function attachment(n: NetworkRecord, ec: EndpointConfig, ctx: Pick<Reque
   checkStaticAddress(n, ctx.ipam, 6, ipv6);
   const mac = ec.MacAddress || undefined;
   if (mac) checkMac(mac);
+  // accepted by dockerd, not applied by netd: refused rather than ignored
+  if (list(ec.IPAMConfig?.LinkLocalIPs).length > 0) throw new NotImplementedError('EndpointSettings.IPAMConfig.LinkLocalIPs is not supported by netd');
+  if (Object.keys(ec.DriverOpts ?? {}).length > 0) throw new NotImplementedError('EndpointSettings.DriverOpts is not supported by netd');
+  if (ec.GwPriority) throw new NotImplementedError('EndpointSettings.GwPriority is not supported by netd');
   return { networkId: n.id, aliases: list(ec.Aliases), ipv4, ipv6, mac, links };
 }
 

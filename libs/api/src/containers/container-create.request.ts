@@ -63,5 +63,6 @@ export interface EndpointConfig {
   Aliases?: string[] | null;
   MacAddress?: string;
   DriverOpts?: Record<string, string> | null;
+  GwPriority?: number | null;
   NetworkID?: string;
 }
