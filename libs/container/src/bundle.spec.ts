@@ -41,12 +41,13 @@ describe('buildOciConfig', () => {
   it('puts the resources into linux.resources as runc reads them, beside the device rules', () => {
     const c = buildOciConfig({
       ...base,
-      resources: { memory: 64 << 20, memorySwap: 128 << 20, memoryReservation: 32 << 20, memorySwappiness: 10, oomKillDisable: true, cpuShares: 512, cpuPeriod: 100000, cpuQuota: 50000, cpusetCpus: '0', cpusetMems: '0', pidsLimit: 50 },
+      resources: { memory: 64 << 20, memorySwap: 128 << 20, memoryReservation: 32 << 20, memorySwappiness: 10, oomKillDisable: true, cpuShares: 512, nanoCpus: 500_000_000, cpusetCpus: '0', cpusetMems: '0', pidsLimit: 50 },
       shmSizeBytes: 1 << 20, oomScoreAdj: 100,
     }, paths);
     const r = c.linux.resources as Record<string, unknown>;
     expect(r.memory).toEqual({ limit: 64 << 20, swap: 128 << 20, reservation: 32 << 20, swappiness: 10, disableOOMKiller: true });
     expect(r.cpu).toEqual({ shares: 512, period: 100000, quota: 50000, cpus: '0', mems: '0' });
+    expect((buildOciConfig({ ...base, resources: { cpuPeriod: 50000, cpuQuota: 20000 } }, paths).linux.resources as Record<string, unknown>).cpu).toEqual({ quota: 20000, period: 50000 });
     expect(r.pids).toEqual({ limit: 50 });
     expect(r.devices).toEqual(buildOciConfig(base, paths).linux.resources && (buildOciConfig(base, paths).linux.resources as Record<string, unknown>).devices);
     expect(c.process).toMatchObject({ oomScoreAdj: 100 });

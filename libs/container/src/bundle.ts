@@ -201,12 +201,16 @@ export function buildOciConfig(spec: BundleSpec, paths: ContainerPaths): OciConf
   };
 }
 
+/** The CFS period dockerd uses for NanoCpus (100 ms). */
+const NANO_CPU_PERIOD = 100_000;
+
 /** Docker's resources as the OCI spec's `linux.resources` (runc applies them to the cgroup). */
 export function ociResources(r: ContainerResources | undefined): Record<string, unknown> {
   if (!r) return {};
   const pick = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const memory = pick({ limit: r.memory, swap: r.memorySwap, reservation: r.memoryReservation, swappiness: r.memorySwappiness, disableOOMKiller: r.oomKillDisable });
-  const cpu = pick({ shares: r.cpuShares, quota: r.cpuQuota, period: r.cpuPeriod, cpus: r.cpusetCpus, mems: r.cpusetMems });
+  const nano = r.nanoCpus ? { period: NANO_CPU_PERIOD, quota: Math.floor((r.nanoCpus * NANO_CPU_PERIOD) / 1e9) } : {};
+  const cpu = pick({ shares: r.cpuShares, quota: r.cpuQuota, period: r.cpuPeriod, ...nano, cpus: r.cpusetCpus, mems: r.cpusetMems });
   return {
     ...(Object.keys(memory).length > 0 && { memory }),
     ...(Object.keys(cpu).length > 0 && { cpu }),

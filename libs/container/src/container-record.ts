@@ -24,6 +24,8 @@ export interface ContainerResources {
   readonly memorySwappiness?: number;
   readonly oomKillDisable?: boolean;
   readonly cpuShares?: number;
+  /** CPUs × 10⁹: a CFS quota over Docker's 100 ms period. */
+  readonly nanoCpus?: number;
   readonly cpuQuota?: number;
   readonly cpuPeriod?: number;
   readonly cpusetCpus?: string;

@@ -183,7 +183,7 @@ describe('container create validation', () => {
   it('turns resources into the cgroup limits runc applies, with Docker\'s defaults', () => {
     const { opts } = check(hc({ Memory: 64 << 20, MemoryReservation: 32 << 20, NanoCpus: 500_000_000, CpuShares: 512, CpusetCpus: '1', PidsLimit: 50, PidMode: 'host', ShmSize: 1 << 20, OomScoreAdj: 100 }));
     expect(opts).toEqual({
-      resources: { memory: 64 << 20, memorySwap: 128 << 20, memoryReservation: 32 << 20, cpuShares: 512, cpuPeriod: 100000, cpuQuota: 50000, cpusetCpus: '1', pidsLimit: 50 },
+      resources: { memory: 64 << 20, memorySwap: 128 << 20, memoryReservation: 32 << 20, cpuShares: 512, nanoCpus: 500_000_000, cpusetCpus: '1', pidsLimit: 50 },
       pidHost: true, cgroupns: undefined, shmSizeBytes: 1 << 20, oomScoreAdj: 100, consoleSize: undefined, warnings: [],
     });
     expect(check(hc({ CpuPeriod: 50000, CpuQuota: 25000, MemorySwap: -1, Memory: 10 << 20, PidsLimit: -1 })).opts.resources).toEqual({ memory: 10 << 20, memorySwap: -1, cpuPeriod: 50000, cpuQuota: 25000 });

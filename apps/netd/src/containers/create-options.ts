@@ -19,8 +19,6 @@ export interface HostOptions {
 const MIN_MEMORY = 6 * 1024 * 1024;
 const MIN_CPU_SHARES = 2;
 const MAX_CPU_SHARES = 262144;
-/** The CFS period Docker uses for NanoCpus (100 ms). */
-const NANO_CPU_PERIOD = 100_000;
 
 const given = (v: unknown): boolean =>
   v !== undefined && v !== null && v !== '' && v !== 0 && v !== false && !(Array.isArray(v) && v.length === 0) &&
@@ -149,7 +147,7 @@ function resources(hc: HostConfigDto, host: HostLimits, warnings: string[]): Con
     ...(useSwappiness && { memorySwappiness: swappiness }),
     ...(hc.OomKillDisable && { oomKillDisable: true }),
     ...(shares > 0 && { cpuShares: shares }),
-    ...(nano > 0 && { cpuPeriod: NANO_CPU_PERIOD, cpuQuota: Math.floor((nano * NANO_CPU_PERIOD) / 1e9) }),
+    ...(nano > 0 && { nanoCpus: nano }),
     ...(period > 0 && { cpuPeriod: period }),
     ...(quota !== 0 && { cpuQuota: quota }),
     ...(cpus && { cpusetCpus: cpus }),

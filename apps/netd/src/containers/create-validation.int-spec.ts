@@ -114,6 +114,9 @@ describeAsRoot('container create against a real daemon: checked at create, honou
     }).toEqual({
       memory: String(64 << 20), memsw: String(96 << 20), soft: String(32 << 20), quota: '50000', period: '100000', shares: '512', cpuset: '0', pids: '50', oom: '100', shm: '8192k',
     });
+    expect((await call('GET', `/containers/${c.id}/json`)).body.HostConfig).toMatchObject({
+      Memory: 64 << 20, MemorySwap: 96 << 20, MemoryReservation: 32 << 20, NanoCpus: 500_000_000, CpuShares: 512, CpusetCpus: '0', PidsLimit: 50, OomScoreAdj: 100, ShmSize: 8 << 20,
+    });
     // Docker's default swap limit is twice the memory limit
     const d = await run({ HostConfig: { Memory: 16 << 20 } });
     expect(cgroupFile(d.pid, 'memory', 'memory.memsw.limit_in_bytes')).toBe(String(32 << 20));
@@ -123,6 +126,7 @@ describeAsRoot('container create against a real daemon: checked at create, honou
     const shared = await run({ HostConfig: { PidMode: 'host' } });
     const own = await run({});
     expect(readlinkSync(`/proc/${shared.pid}/ns/pid`)).toBe(readlinkSync('/proc/self/ns/pid'));
+    expect((await call('GET', `/containers/${shared.id}/json`)).body.HostConfig.PidMode).toBe('host');
     expect(readlinkSync(`/proc/${own.pid}/ns/pid`)).not.toBe(readlinkSync('/proc/self/ns/pid'));
     // the host's processes are visible from inside
     expect(existsSync(`/proc/${shared.pid}/root/proc/1`) && readdirSync(`/proc/${shared.pid}/root/proc`).includes(String(process.pid))).toBe(true);
