@@ -122,8 +122,11 @@ describeAsRoot('container create against a real daemon: checked at create, honou
     expect(cgroupFile(d.pid, 'memory', 'memory.memsw.limit_in_bytes')).toBe(String(32 << 20));
   });
 
-  it('runs --pid host in the host PID namespace, and other containers in their own', async () => {
+  it('runs --pid host in the host PID namespace, and other containers in their own; --cgroupns private gets its own', async () => {
     const shared = await run({ HostConfig: { PidMode: 'host' } });
+    const cgroupns = await run({ HostConfig: { CgroupnsMode: 'private' } });
+    expect(readlinkSync(`/proc/${cgroupns.pid}/ns/cgroup`)).not.toBe(readlinkSync('/proc/self/ns/cgroup'));
+    expect(readlinkSync(`/proc/${shared.pid}/ns/cgroup`)).toBe(readlinkSync('/proc/self/ns/cgroup'));
     const own = await run({});
     expect(readlinkSync(`/proc/${shared.pid}/ns/pid`)).toBe(readlinkSync('/proc/self/ns/pid'));
     expect((await call('GET', `/containers/${shared.id}/json`)).body.HostConfig.PidMode).toBe('host');
