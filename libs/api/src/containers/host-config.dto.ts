@@ -9,7 +9,7 @@ import { RestartPolicyDto } from './restart-policy.dto';
 /**
  * HostConfig of `POST /containers/create` (moby API 1.41–1.47), every field typed so a wrong JSON
  * type is a 400. What netd honours and what it refuses is decided by the daemon
- * (apps/netd/src/containers/host-config-rules.ts); the docker CLI sends most fields empty.
+ * (apps/netd/src/containers/create-options.ts); the docker CLI sends most fields empty.
  */
 export class HostConfigDto {
   // --- networking
