@@ -1,7 +1,6 @@
 import type { ContainerCreateDto } from '@app/api/containers';
 import { InvalidParameterError, IpAddr } from '@app/common';
-import { checkHostname, parseExtraHost, restartPolicy } from '@app/container';
-import { constants } from 'node:os';
+import { checkHostname, parseExtraHost, parseSignal, restartPolicy } from '@app/container';
 
 /**
  * The values of a create request that runc, the kernel or netd's own files would refuse later
@@ -69,23 +68,4 @@ export function checkSysctl(key: string, value: string, net: { hostNetwork: bool
   }
   if ((IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.')) && net.privateIpc) return;
   throw new InvalidParameterError(`sysctl '${key}' is not allowed: it is not in a separate kernel namespace of the container`);
-}
-
-/** moby signal.ParseSignal: a number, or a name with or without SIG, in any case. */
-export function parseSignal(text: string): number {
-  if (/^\d+$/.test(text)) {
-    const n = Number(text);
-    if (n >= 1 && n <= 64) return n;
-    throw new InvalidParameterError(`Invalid signal: ${text}`);
-  }
-  const name = text.toUpperCase().replace(/^SIG/, '');
-  const rt = /^RTM(IN|AX)(?:([+-])(\d{1,2}))?$/.exec(name);
-  if (rt) {
-    const off = rt[3] === undefined ? 0 : Number(rt[3]);
-    if ((rt[1] === 'IN' && (rt[2] ?? '+') === '+' && off <= 15) || (rt[1] === 'AX' && (rt[2] ?? '-') === '-' && off <= 14)) return rt[1] === 'IN' ? 34 + off : 64 - off;
-    throw new InvalidParameterError(`Invalid signal: ${text}`);
-  }
-  const n = (constants.signals as Record<string, number | undefined>)[`SIG${name}`];
-  if (n === undefined) throw new InvalidParameterError(`Invalid signal: ${text}`);
-  return n;
 }
