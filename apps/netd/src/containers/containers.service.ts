@@ -44,6 +44,7 @@ export class ContainersService {
   readonly execs: ExecRegistry;
   private readonly releasing = new Map<string, Promise<void>>();
   private readonly deleting = new Set<string>();
+  private readonly restarting = new Map<string, Promise<void>>();
 
   /** Attaches waiting for their container's runtime create (attach before start). */
   private readonly pendingAttach = new Map<string, Array<{ resolve(c: AttachConnection): void; reject(e: unknown): void }>>();
@@ -213,11 +214,23 @@ export class ContainersService {
     await this.d.manager.kill(ref, signal || 'SIGKILL');
   }
 
+  /**
+   * Restarts of one container run one after another: a second one's release (stop answers
+   * "not running" at once) tore down the namespace the first one's start was handing to runc.
+   */
   async restart(ref: string, opts: { signal?: string; timeoutSec?: number }): Promise<void> {
     const r = await this.find(ref);
-    await this.d.manager.stop(r.id, opts);
-    await this.release(r.id);
-    await this.d.manager.start(r.id);
+    const run = (this.restarting.get(r.id) ?? Promise.resolve()).catch(() => undefined).then(async () => {
+      await this.d.manager.stop(r.id, opts);
+      await this.release(r.id);
+      await this.d.manager.start(r.id);
+    });
+    this.restarting.set(r.id, run);
+    try {
+      await run;
+    } finally {
+      if (this.restarting.get(r.id) === run) this.restarting.delete(r.id);
+    }
   }
 
   async delete(ref: string, opts: { force?: boolean; link?: boolean }): Promise<void> {
