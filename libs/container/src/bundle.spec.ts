@@ -32,6 +32,34 @@ describe('buildOciConfig', () => {
     expect(buildOciConfig(base, paths).linux.namespaces.map((n) => n.type)).not.toContain('cgroup');
   });
 
+  it('shares the host PID namespace for --pid host and honours --cgroupns either way', () => {
+    expect(buildOciConfig({ ...base, pidHost: true }, paths).linux.namespaces.map((n) => n.type)).toEqual(['ipc', 'uts', 'mount', 'network']);
+    expect(buildOciConfig({ ...base, cgroupns: 'private' }, paths).linux.namespaces.map((n) => n.type)).toContain('cgroup');
+    expect(buildOciConfig({ ...base, cgroup: { mode: 'v2', parent: '/netd' }, cgroupns: 'host' }, paths).linux.namespaces.map((n) => n.type)).not.toContain('cgroup');
+  });
+
+  it('puts the resources into linux.resources as runc reads them, beside the device rules', () => {
+    const c = buildOciConfig({
+      ...base,
+      resources: { memory: 64 << 20, memorySwap: 128 << 20, memoryReservation: 32 << 20, memorySwappiness: 10, oomKillDisable: true, cpuShares: 512, nanoCpus: 500_000_000, cpusetCpus: '0', cpusetMems: '0', pidsLimit: 50 },
+      shmSizeBytes: 1 << 20, oomScoreAdj: 100,
+    }, paths);
+    const r = c.linux.resources as Record<string, unknown>;
+    expect(r.memory).toEqual({ limit: 64 << 20, swap: 128 << 20, reservation: 32 << 20, swappiness: 10, disableOOMKiller: true });
+    expect(r.cpu).toEqual({ shares: 512, period: 100000, quota: 50000, cpus: '0', mems: '0' });
+    expect((buildOciConfig({ ...base, resources: { cpuPeriod: 50000, cpuQuota: 20000 } }, paths).linux.resources as Record<string, unknown>).cpu).toEqual({ quota: 20000, period: 50000 });
+    expect(r.pids).toEqual({ limit: 50 });
+    expect(r.devices).toEqual(buildOciConfig(base, paths).linux.resources && (buildOciConfig(base, paths).linux.resources as Record<string, unknown>).devices);
+    expect(c.process).toMatchObject({ oomScoreAdj: 100 });
+    expect(c.mounts.find((m) => m.destination === '/dev/shm')?.options).toContain(`size=${1 << 20}`);
+    expect(Object.keys(buildOciConfig(base, paths).linux.resources as object)).toEqual(['devices']);
+  });
+
+  it('sizes a terminal from consoleSize, and only a terminal', () => {
+    expect(buildOciConfig({ ...base, terminal: true, consoleSize: { height: 33, width: 101 } }, paths).process).toMatchObject({ consoleSize: { height: 33, width: 101 } });
+    expect(buildOciConfig({ ...base, consoleSize: { height: 33, width: 101 } }, paths).process).not.toHaveProperty('consoleSize');
+  });
+
   it('roots the container in the overlay mount point and puts it under the cgroup parent', () => {
     const c = buildOciConfig(base, paths);
     expect(c.root).toEqual({ path: paths.rootfs, readonly: false });

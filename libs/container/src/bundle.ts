@@ -2,6 +2,7 @@ import { InvalidParameterError } from '@app/common';
 import { overlayMountData } from '@app/kernel/runc';
 import { cgroupsPath, type CgroupMode } from './cgroups';
 import type { ContainerPaths } from './layout';
+import type { ContainerResources } from './container-record';
 import type { ProcessUser } from './user';
 
 /** Docker's default capability set (moby `oci/caps/defaults.go`); NET_RAW makes ping work. */
@@ -36,6 +37,13 @@ export interface BundleSpec {
   /** Namespaced sysctls (`net.*` only with a private network namespace). */
   readonly sysctls?: Readonly<Record<string, string>>;
   readonly shmSizeBytes?: number;
+  readonly resources?: ContainerResources;
+  /** Share the host's PID namespace. */
+  readonly pidHost?: boolean;
+  /** A cgroup namespace of its own; default: only on cgroup v2 (Docker's default). */
+  readonly cgroupns?: 'host' | 'private';
+  readonly oomScoreAdj?: number;
+  readonly consoleSize?: { readonly height: number; readonly width: number };
 }
 
 /** The subset of the OCI runtime spec netd writes. */
@@ -145,10 +153,11 @@ export function buildOciConfig(spec: BundleSpec, paths: ContainerPaths): OciConf
       }
     }
   }
-  const namespaces: { type: string; path?: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const namespaces: { type: string; path?: string }[] = [{ type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (!spec.pidHost) namespaces.unshift({ type: 'pid' });
   if (!hostNet) namespaces.push({ type: 'network', path: (spec.network as { netnsPath: string }).netnsPath });
   // A private cgroup namespace is Docker's default only on cgroup v2; on v1/hybrid it is the host's.
-  if (spec.cgroup.mode === 'v2') namespaces.push({ type: 'cgroup' });
+  if ((spec.cgroupns ?? (spec.cgroup.mode === 'v2' ? 'private' : 'host')) === 'private') namespaces.push({ type: 'cgroup' });
   const bind = (destination: string, source: string): OciMount => ({
     destination, type: 'bind', source, options: ['rbind', 'rprivate'],
   });
@@ -174,6 +183,8 @@ export function buildOciConfig(spec: BundleSpec, paths: ContainerPaths): OciConf
       cwd: spec.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: true,
+      ...(spec.oomScoreAdj !== undefined && { oomScoreAdj: spec.oomScoreAdj }),
+      ...(spec.terminal && spec.consoleSize && { consoleSize: { ...spec.consoleSize } }),
     },
     root: { path: paths.rootfs, readonly: spec.readonlyRootfs ?? false },
     hostname: spec.hostname,
@@ -182,10 +193,27 @@ export function buildOciConfig(spec: BundleSpec, paths: ContainerPaths): OciConf
     linux: {
       namespaces,
       cgroupsPath: cgroupsPath(spec.cgroup.parent, spec.id),
-      resources: { devices: DEVICE_RULES },
+      resources: { devices: DEVICE_RULES, ...ociResources(spec.resources) },
       ...(spec.sysctls && Object.keys(spec.sysctls).length > 0 ? { sysctl: { ...spec.sysctls } } : {}),
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
     },
+  };
+}
+
+/** The CFS period dockerd uses for NanoCpus (100 ms). */
+const NANO_CPU_PERIOD = 100_000;
+
+/** Docker's resources as the OCI spec's `linux.resources` (runc applies them to the cgroup). */
+export function ociResources(r: ContainerResources | undefined): Record<string, unknown> {
+  if (!r) return {};
+  const pick = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const memory = pick({ limit: r.memory, swap: r.memorySwap, reservation: r.memoryReservation, swappiness: r.memorySwappiness, disableOOMKiller: r.oomKillDisable });
+  const nano = r.nanoCpus ? { period: NANO_CPU_PERIOD, quota: Math.floor((r.nanoCpus * NANO_CPU_PERIOD) / 1e9) } : {};
+  const cpu = pick({ shares: r.cpuShares, quota: r.cpuQuota, period: r.cpuPeriod, ...nano, cpus: r.cpusetCpus, mems: r.cpusetMems });
+  return {
+    ...(Object.keys(memory).length > 0 && { memory }),
+    ...(Object.keys(cpu).length > 0 && { cpu }),
+    ...(r.pidsLimit !== undefined && { pids: { limit: r.pidsLimit } }),
   };
 }

@@ -66,6 +66,8 @@ export class ContainerManager {
       network: spec.network.kind === 'host' ? 'host' : { netnsPath: spec.network.netnsPath },
       cgroup: { mode: this.o.cgroupMode, parent: this.o.cgroupParent ?? '/netd' },
       readonlyRootfs: spec.readonlyRootfs, capAdd: spec.capAdd, capDrop: spec.capDrop, sysctls: spec.sysctls,
+      resources: spec.resources, pidHost: spec.pidHost, cgroupns: spec.cgroupns, shmSizeBytes: spec.shmSizeBytes,
+      oomScoreAdj: spec.oomScoreAdj, consoleSize: spec.consoleSize,
     }, paths);
     try {
       await writeBundle(paths, config, record, this.o);

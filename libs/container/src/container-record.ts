@@ -12,6 +12,27 @@ export type ContainerNetwork =
       readonly embeddedDns?: boolean;
     };
 
+/**
+ * Docker's HostConfig resources netd applies through the OCI spec's `linux.resources` (runc
+ * writes them to the container's cgroup). Bytes, CFS microseconds, CPU lists as `0-2,4`.
+ */
+export interface ContainerResources {
+  readonly memory?: number;
+  /** Memory plus swap; -1 unlimited. */
+  readonly memorySwap?: number;
+  readonly memoryReservation?: number;
+  readonly memorySwappiness?: number;
+  readonly oomKillDisable?: boolean;
+  readonly cpuShares?: number;
+  /** CPUs × 10⁹: a CFS quota over Docker's 100 ms period. */
+  readonly nanoCpus?: number;
+  readonly cpuQuota?: number;
+  readonly cpuPeriod?: number;
+  readonly cpusetCpus?: string;
+  readonly cpusetMems?: string;
+  readonly pidsLimit?: number;
+}
+
 /** What `create` needs: Docker's Config + HostConfig, reduced to what the core uses, camelCased. */
 export interface ContainerSpec {
   readonly name?: string;
@@ -46,6 +67,15 @@ export interface ContainerSpec {
   readonly capDrop?: readonly string[];
   readonly sysctls?: Readonly<Record<string, string>>;
   readonly readonlyRootfs?: boolean;
+  readonly resources?: ContainerResources;
+  /** `--pid host`: the host's PID namespace. */
+  readonly pidHost?: boolean;
+  /** `--cgroupns`; absent: private on cgroup v2, the host's on v1. */
+  readonly cgroupns?: 'host' | 'private';
+  readonly shmSizeBytes?: number;
+  readonly oomScoreAdj?: number;
+  /** The TTY's initial size (`-t`). */
+  readonly consoleSize?: { readonly height: number; readonly width: number };
 }
 
 /** Entries of /etc/hosts that change with network connect/disconnect; plain strings (JSON). */

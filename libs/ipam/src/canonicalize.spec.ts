@@ -32,6 +32,16 @@ describe(canonicalize.name, () => {
     { name: 'ip-range without a subnet', raw: { IPRange: '10.1.0.0/25' }, message: 'ip-range 10.1.0.0/25 requires a subnet' },
     { name: 'gateway without a subnet', raw: { Gateway: '10.1.0.1' }, message: 'gateway 10.1.0.1 requires a subnet' },
     { name: 'aux-address without a subnet', raw: { AuxiliaryAddresses: { h1: '10.1.0.5' } }, message: 'aux-address h1=10.1.0.5 requires a subnet' },
+    { name: 'the loopback range', raw: { Subnet: '127.0.0.0/8' }, message: 'Invalid subnet 127.0.0.0/8 : it overlaps the loopback range 127.0.0.0/8, which cannot be a network' },
+    { name: 'a part of loopback', raw: { Subnet: '127.1.0.0/16' }, message: 'Invalid subnet 127.1.0.0/16 : it overlaps the loopback range 127.0.0.0/8, which cannot be a network' },
+    { name: 'multicast', raw: { Subnet: '224.0.0.0/4' }, message: 'Invalid subnet 224.0.0.0/4 : it overlaps the multicast range 224.0.0.0/4, which cannot be a network' },
+    { name: 'a part of multicast', raw: { Subnet: '239.1.2.0/24' }, message: 'Invalid subnet 239.1.2.0/24 : it overlaps the multicast range 224.0.0.0/4, which cannot be a network' },
+    { name: '"this network"', raw: { Subnet: '0.0.0.0/8' }, message: 'Invalid subnet 0.0.0.0/8 : it overlaps the "this network" range 0.0.0.0/8, which cannot be a network' },
+    { name: 'a subnet holding loopback', raw: { Subnet: '64.0.0.0/2' }, message: 'Invalid subnet 64.0.0.0/2 : it overlaps the loopback range 127.0.0.0/8, which cannot be a network' },
+    { name: 'everything', raw: { Subnet: '0.0.0.0/0' }, message: 'Invalid subnet 0.0.0.0/0 : it overlaps the "this network" range 0.0.0.0/8, which cannot be a network' },
+    { name: 'IPv6 multicast', raw: { Subnet: 'ff02::/64' }, message: 'Invalid subnet ff02::/64 : it overlaps the multicast range ff00::/8, which cannot be a network' },
+    { name: 'IPv6 loopback', raw: { Subnet: '::/120' }, message: 'Invalid subnet ::/120 : it overlaps the unspecified address range ::/128, which cannot be a network' },
+    { name: 'all of IPv6', raw: { Subnet: '::/0' }, message: 'Invalid subnet ::/0 : it overlaps the unspecified address range ::/128, which cannot be a network' },
   ])('rejects $name', ({ raw, family, message }) => {
     expect(() => canonicalize(raw, { ...local, family })).toThrow(
       expect.objectContaining({ kind: 'invalid-parameter', message }),

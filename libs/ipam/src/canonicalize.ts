@@ -9,6 +9,20 @@ import { usableRange } from './range';
  */
 export const MAX_PREFIX_LENGTH: Readonly<Record<IpFamily, number>> = { 4: 30, 6: 126 };
 
+/**
+ * Ranges no network may overlap: the kernel never routes them to a bridge (loopback, "this
+ * network", the unspecified address) or they are not unicast (multicast), so a network there
+ * would never carry traffic and could capture the host's own loopback.
+ */
+export const RESERVED_RANGES: readonly { prefix: Prefix; what: string }[] = [
+  { prefix: Prefix.parse('0.0.0.0/8'), what: '"this network"' },
+  { prefix: Prefix.parse('127.0.0.0/8'), what: 'loopback' },
+  { prefix: Prefix.parse('224.0.0.0/4'), what: 'multicast' },
+  { prefix: Prefix.parse('::/128'), what: 'unspecified address' },
+  { prefix: Prefix.parse('::1/128'), what: 'loopback' },
+  { prefix: Prefix.parse('ff00::/8'), what: 'multicast' },
+];
+
 export interface CanonicalizeOptions {
   readonly addressSpace: AddressSpace;
   /** The family a config without a subnet asks for, and that a subnet must have. Default 4. */
@@ -110,6 +124,10 @@ export function checkPoolRequest(req: PoolRequest): void {
   }
   if (!subnet.isNetwork) {
     throw new InvalidParameterError(`Invalid subnet ${subnet} : host bits set (did you mean ${subnet.network()}?)`);
+  }
+  const special = RESERVED_RANGES.find((r) => r.prefix.family === subnet.family && r.prefix.overlaps(subnet));
+  if (special) {
+    throw new InvalidParameterError(`Invalid subnet ${subnet} : it overlaps the ${special.what} range ${special.prefix}, which cannot be a network`);
   }
   if (ipRange) {
     if (ipRange.family !== subnet.family || !subnet.containsPrefix(ipRange)) {

@@ -85,6 +85,13 @@ export interface Ipam {
   requestAddress(poolId: string, address?: IpAddr): IpAddr;
 
   /**
+   * Throw what {@link requestAddress} would throw for this static `address` now (outside the
+   * subnet, a reservation, already allocated), allocating nothing: container create checks a
+   * `--ip` before anything exists; the address is taken at start.
+   */
+  checkAddress(poolId: string, address: IpAddr): void;
+
+  /**
    * Release an address. NotFound if it was not allocated; InvalidParameter if it is outside the
    * subnet or a reservation (network, broadcast, gateway, aux), which go with the pool.
    */

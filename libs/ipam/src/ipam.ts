@@ -93,14 +93,20 @@ export class DefaultIpam implements Ipam {
       alloc.take(slot, true);
       return alloc.addressAt(slot);
     }
+    this.checkAddress(poolId, address);
+    const slot = alloc.slotOf(address);
+    this.store.addAddress(poolId, address.toString());
+    alloc.take(slot, false);
+    return address;
+  }
+
+  checkAddress(poolId: string, address: IpAddr): void {
+    const { pool, alloc } = this.entry(poolId);
     if (!pool.subnet.contains(address)) throw errors.addressOutsidePool(address);
     const slot = alloc.slotOf(address);
     const reservation = alloc.reservationAt(slot);
     if (reservation) throw errors.addressReserved(address, pool.subnet, reservation);
     if (alloc.isTaken(slot)) throw errors.addressInUse(address, pool.subnet);
-    this.store.addAddress(poolId, address.toString());
-    alloc.take(slot, false);
-    return address;
   }
 
   releaseAddress(poolId: string, address: IpAddr): void {

@@ -1,5 +1,5 @@
-import type { ContainerCreateRequest, EndpointConfig } from '@app/api/containers';
-import { InvalidParameterError, IpAddr, MacAddr, NotFoundError } from '@app/common';
+import type { ContainerCreateDto, EndpointConfig } from '@app/api/containers';
+import { InvalidParameterError, IpAddr, MacAddr, NotFoundError, NotImplementedError } from '@app/common';
 import { NO_RESTART, restartPolicy, type RestartPolicy } from '@app/container';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { NetworkRecord } from '../store/state-store';
@@ -11,7 +11,7 @@ export interface RequestContext {
   findNetwork(term: string): NetworkRecord;
   /** A container by id, name or prefix: its id and network kind; NotFound otherwise. */
   findContainer(term: string): { id: string; name: string; running: boolean; net?: ContainerNet };
-  ipam: Ipam;
+  ipam: Pick<Ipam, 'getPool' | 'checkAddress'>;
   /** A host port no other container publishes (for `-P` and `-p <container port>`). */
   freeHostPort(proto: string): number;
 }
@@ -25,6 +25,28 @@ export interface DecodedCreate {
 export const HOST_PORTS_DISCARDED = 'Published ports are discarded when using host network mode';
 
 const list = (v: string[] | null | undefined): string[] => (Array.isArray(v) ? v.filter((s) => typeof s === 'string') : []);
+
+const toList = (v: string[] | string | null | undefined): string[] | undefined =>
+  v === undefined || v === null ? undefined : typeof v === 'string' ? [v] : v;
+
+/**
+ * Entrypoint + Cmd merged with the image's as dockerd merges them: `null` is the same as absent
+ * (the docker CLI sends `"Entrypoint": null` on every create); an empty Entrypoint (`[]`) or an
+ * absent one takes the image's Cmd when no Cmd is given, and only an absent one takes the image's
+ * Entrypoint; a given Entrypoint drops the image's Cmd. `[""]` (`--entrypoint ""`) is none.
+ */
+export function commandLine(req: Pick<ContainerCreateDto, 'Entrypoint' | 'Cmd'>, ic: { Entrypoint?: string[] | null; Cmd?: string[] | null }): string[] {
+  const userEntrypoint = toList(req.Entrypoint);
+  let cmd = toList(req.Cmd) ?? [];
+  let entrypoint: string[];
+  if (userEntrypoint === undefined || userEntrypoint.length === 0) {
+    if (cmd.length === 0) cmd = ic.Cmd ?? [];
+    entrypoint = userEntrypoint ?? ic.Entrypoint ?? [];
+  } else {
+    entrypoint = userEntrypoint.length === 1 && userEntrypoint[0] === '' ? [] : userEntrypoint;
+  }
+  return [...entrypoint, ...cmd];
+}
 
 /** `80/tcp` → [80, 'tcp']; Docker's messages. */
 export function parsePortKey(key: string): { port: number; proto: 'tcp' | 'udp' | 'sctp' } {
@@ -46,14 +68,12 @@ export function parseLink(text: string): { name: string; alias: string } {
  * be checked before anything is made: network and link targets exist, static addresses fit the
  * subnet and are not the gateway, conflicting modes.
  */
-export function decodeNetworking(req: ContainerCreateRequest, imageExposed: readonly string[], ctx: RequestContext): DecodedCreate {
+export function decodeNetworking(req: ContainerCreateDto, imageExposed: readonly string[], ctx: RequestContext): DecodedCreate {
   const hc = req.HostConfig ?? {};
   const warnings: string[] = [];
   const mode = hc.NetworkMode && hc.NetworkMode !== 'default' ? hc.NetworkMode : 'bridge';
   // the docker CLI keys the default network's endpoint config as `default`
-  const endpoints = Object.fromEntries(
-    Object.entries(req.NetworkingConfig?.EndpointsConfig ?? {}).map(([k, v]) => [k === 'default' ? 'bridge' : k, v ?? {}]),
-  );
+  const endpoints = new Map([...(req.NetworkingConfig?.EndpointsConfig ?? [])].map(([k, v]) => [k === 'default' ? 'bridge' : k, v as EndpointConfig]));
   const policy = hc.RestartPolicy?.Name ? restartPolicy({ name: hc.RestartPolicy.Name, maximumRetryCount: hc.RestartPolicy.MaximumRetryCount }) : NO_RESTART;
   if (hc.AutoRemove && policy.name !== 'no') throw new InvalidParameterError(`can't create 'AutoRemove' container with restart policy`);
 
@@ -63,7 +83,7 @@ export function decodeNetworking(req: ContainerCreateRequest, imageExposed: read
     exposed.add(`${p.port}/${p.proto}`);
   }
   let ports: PublishedPort[] = [];
-  for (const [key, bindings] of Object.entries(hc.PortBindings ?? {})) {
+  for (const [key, bindings] of hc.PortBindings ?? []) {
     const p = parsePortKey(key);
     exposed.add(`${p.port}/${p.proto}`);
     for (const b of bindings ?? [{}]) ports.push(binding(p, b, ctx));
@@ -77,6 +97,7 @@ export function decodeNetworking(req: ContainerCreateRequest, imageExposed: read
   const links = list(hc.Links).map(parseLink);
   const base = { ports: [] as PublishedPort[], exposed: [...exposed], legacyLinks: [], networks: [] as NetAttachment[] };
 
+  if ((mode === 'host' || mode.startsWith('container:')) && req.MacAddress) throw new InvalidParameterError('conflicting options: mac-address and the network mode');
   if (mode === 'host') {
     if (ports.length > 0) warnings.push(HOST_PORTS_DISCARDED);
     if (links.length > 0) throw new InvalidParameterError('conflicting options: host type networking can\'t be used with links. This would result in undefined behavior');
@@ -100,9 +121,9 @@ export function decodeNetworking(req: ContainerCreateRequest, imageExposed: read
   const isDefault = primary.name === 'bridge' && primary.predefined;
   const configs: [NetworkRecord, EndpointConfig][] = [];
   const byName = (key: string) => ctx.findNetwork(key);
-  const primaryConfig = Object.entries(endpoints).find(([k]) => safeFind(byName, k)?.id === primary.id)?.[1] ?? {};
+  const primaryConfig = withConfigMac([...endpoints].find(([k]) => safeFind(byName, k)?.id === primary.id)?.[1] ?? {}, req.MacAddress);
   configs.push([primary, primaryConfig]);
-  for (const [k, ec] of Object.entries(endpoints)) {
+  for (const [k, ec] of endpoints) {
     const n = ctx.findNetwork(k);
     if (n.id === primary.id) continue;
     if (n.driver === 'host' || n.driver === 'null') {
@@ -139,8 +160,33 @@ export function attachment(n: NetworkRecord, ec: EndpointConfig, ctx: Pick<Reque
   checkStaticAddress(n, ctx.ipam, 4, ipv4);
   checkStaticAddress(n, ctx.ipam, 6, ipv6);
   const mac = ec.MacAddress || undefined;
-  if (mac) MacAddr.parse(mac);
+  if (mac) checkMac(mac);
+  // accepted by dockerd, not applied by netd: refused rather than ignored
+  if (list(ec.IPAMConfig?.LinkLocalIPs).length > 0) throw new NotImplementedError('EndpointSettings.IPAMConfig.LinkLocalIPs is not supported by netd');
+  if (Object.keys(ec.DriverOpts ?? {}).length > 0) throw new NotImplementedError('EndpointSettings.DriverOpts is not supported by netd');
+  if (ec.GwPriority) throw new NotImplementedError('EndpointSettings.GwPriority is not supported by netd');
   return { networkId: n.id, aliases: list(ec.Aliases), ipv4, ipv6, mac, links };
+}
+
+/**
+ * Before API 1.44 the MAC address sat in Config; dockerd moves it onto the first network's
+ * endpoint, and refuses two different ones.
+ */
+function withConfigMac(ec: EndpointConfig, mac: string | undefined): EndpointConfig {
+  if (!mac) return ec;
+  if (ec.MacAddress && ec.MacAddress !== mac) {
+    throw new InvalidParameterError('the container-wide MAC address must match the endpoint-specific MAC address for the main network, or be left empty');
+  }
+  return { ...ec, MacAddress: mac };
+}
+
+/** A unicast MAC address other than zero: the kernel refuses the rest when the veth is set up. */
+export function checkMac(text: string): MacAddr {
+  const mac = MacAddr.parse(text);
+  const b = mac.toBytes();
+  if ((b[0] & 1) === 1) throw new InvalidParameterError(`invalid MAC address: ${text} is a multicast address`);
+  if (b.every((x) => x === 0)) throw new InvalidParameterError(`invalid MAC address: ${text} is all zeros`);
+  return mac;
 }
 
 function binding(p: { port: number; proto: 'tcp' | 'udp' | 'sctp' }, b: { HostIp?: string; HostPort?: string }, ctx: RequestContext): PublishedPort {

@@ -141,6 +141,12 @@ export function toInspect(r: ContainerRecord, net: ContainerNet, eps: readonly E
       Links: net.legacyLinks.length ? net.legacyLinks.map((l) => `${l.container}:${r.name}/${l.alias}`) : null,
       Dns: s.dns?.dns ?? [], DnsSearch: s.dns?.dnsSearch ?? [], DnsOptions: s.dns?.dnsOptions ?? [],
       ExtraHosts: s.extraHosts ?? null, CapAdd: s.capAdd ?? null, CapDrop: s.capDrop ?? null, ReadonlyRootfs: s.readonlyRootfs ?? false,
+      Sysctls: s.sysctls ? { ...s.sysctls } : undefined, PidMode: s.pidHost ? 'host' : '', CgroupnsMode: s.cgroupns ?? '',
+      ShmSize: s.shmSizeBytes ?? 64 * 1024 * 1024, OomScoreAdj: s.oomScoreAdj ?? 0, LogConfig: { Type: 'json-file', Config: {} },
+      Memory: s.resources?.memory ?? 0, MemorySwap: s.resources?.memorySwap ?? 0, MemoryReservation: s.resources?.memoryReservation ?? 0,
+      MemorySwappiness: s.resources?.memorySwappiness ?? null, OomKillDisable: s.resources?.oomKillDisable ?? false,
+      NanoCpus: s.resources?.nanoCpus ?? 0, CpuShares: s.resources?.cpuShares ?? 0, CpuPeriod: s.resources?.cpuPeriod ?? 0, CpuQuota: s.resources?.cpuQuota ?? 0,
+      CpusetCpus: s.resources?.cpusetCpus ?? '', CpusetMems: s.resources?.cpusetMems ?? '', PidsLimit: s.resources?.pidsLimit ?? null,
     },
     Mounts: [],
     Config: {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ExecCreateDto, ExecStartDto, type ContainerCreateRequest, type ContainerSummary } from '@app/api/containers';
+import { ExecCreateDto, ExecStartDto, type ContainerSummary } from '@app/api/containers';
 import { InvalidParameterError, parseTimestamp } from '@app/common';
 import { parseSignal, type WaitCondition } from '@app/container';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -44,8 +44,7 @@ export class ContainersController {
   @Post('containers/create')
   @HttpCode(201)
   create(@Query() q: Q, @Body() body: unknown) {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidParameterError('config cannot be empty in order to create a container');
-    return this.svc.create(one(q, 'name') || undefined, body as ContainerCreateRequest);
+    return this.svc.create(one(q, 'name') || undefined, body);
   }
 
   @Get('containers/json')

@@ -1,7 +1,7 @@
-import type { ContainerCreateRequest, ContainerCreateResponse, EndpointConfig } from '@app/api/containers';
+import { ContainerCreateDto, HostConfigDto, type ContainerCreateResponse, type EndpointConfig } from '@app/api/containers';
 import { ConflictError, InvalidParameterError, NotFoundError, generateId } from '@app/common';
 import {
-  canonicalName, containerPaths, generateName, NO_RESTART, shouldRestart, type ContainerManager, type ContainerRecord, type ContainerSpec, type LogEntry,
+  canonicalName, containerPaths, detectHostLimits, generateName, type HostLimits, NO_RESTART, shouldRestart, type ContainerManager, type ContainerRecord, type ContainerSpec, type LogEntry,
   type LogReadOptions, type Runtime as ContainerRuntime, type WaitCondition, type AttachConnection,
 } from '@app/container';
 import { familiarString, parseReference } from '@app/image';
@@ -12,11 +12,14 @@ import type { ImagesService } from '../images/images.service';
 import type { NetworksService } from '../networks/networks.service';
 import type { ContainerNet, SqliteContainerStore } from '../store/sqlite-container-store';
 import type { StateStore } from '../store/state-store';
-import { attachment, decodeNetworking, parseLink, type RequestContext } from './container-request';
+import { attachment, commandLine, decodeNetworking, parseLink, type RequestContext } from './container-request';
 import type { ContainerNetworking } from './container-network';
 import { linkEnv } from './link-env';
 import { ExecRegistry } from './exec-registry';
 import { checkConsoleSize } from './console-size';
+import { parseBody } from '../http/parse-body';
+import { checkConfigOptions, hostOptions } from './create-options';
+import { checkConfigValues } from './config-values';
 
 export interface ContainersDeps {
   manager: ContainerManager;
@@ -32,16 +35,16 @@ export interface ContainersDeps {
   /** For `--network host`: the namespace path, or 'host' when it is the daemon's own. */
   hostNetns: string | 'host';
   stateDir: string;
+  /** What create checks resource limits against; default: read from the host at first use. */
+  hostLimits?: HostLimits;
 }
-
-const toList = (v: string[] | string | null | undefined): string[] | undefined =>
-  v === undefined || v === null ? undefined : typeof v === 'string' ? [v] : v;
 
 /** The container verbs of the Engine API over ContainerManager, with networking and images. */
 export class ContainersService {
   readonly execs: ExecRegistry;
   private readonly releasing = new Map<string, Promise<void>>();
   private readonly deleting = new Set<string>();
+  private readonly restarting = new Map<string, Promise<void>>();
 
   /** Attaches waiting for their container's runtime create (attach before start). */
   private readonly pendingAttach = new Map<string, Array<{ resolve(c: AttachConnection): void; reject(e: unknown): void }>>();
@@ -51,17 +54,25 @@ export class ContainersService {
     d.manager.onCreated((id) => this.connectPending(id));
   }
 
-  async create(name: string | undefined, req: ContainerCreateRequest): Promise<ContainerCreateResponse> {
-    if (typeof req !== 'object' || req === null) throw new InvalidParameterError('config cannot be empty in order to create a container');
+  /**
+   * `POST /containers/create` (and build steps). The whole body is validated before anything is
+   * looked up or made, as dockerd does: types (400), values runc would refuse at start (400),
+   * options netd does not honour (501). Then image, networks, and the record.
+   */
+  async create(name: string | undefined, body: unknown): Promise<ContainerCreateResponse> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidParameterError('config cannot be empty in order to create a container');
+    const req = parseBody(ContainerCreateDto, body);
     if (name) canonicalName(name);
-    if (!req.Image || typeof req.Image !== 'string') throw new InvalidParameterError('config cannot be empty in order to create a container');
+    const hc = req.HostConfig ?? new HostConfigDto();
+    checkConfigOptions(req);
+    const opts = hostOptions(hc, this.hostLimits());
+    const mode = hc.NetworkMode ?? '';
+    checkConfigValues(req, { hostNetwork: mode === 'host' || this.sharesHostNetwork(mode), privateIpc: true });
     const image = await this.resolveImage(req.Image);
     const details = await this.d.images.images.inspect(image.configDigest);
     const ic = details.config.config ?? {};
     const decoded = decodeNetworking(req, Object.keys(ic.ExposedPorts ?? {}), this.requestContext());
-    const entrypoint = toList(req.Entrypoint) ?? (req.Entrypoint === null ? [] : ic.Entrypoint ?? []);
-    const cmd = toList(req.Cmd) ?? (req.Entrypoint !== undefined && req.Entrypoint !== null ? [] : ic.Cmd ?? []);
-    const argv = [...entrypoint, ...cmd];
+    const argv = commandLine(req, ic);
     if (argv.length === 0) throw new InvalidParameterError('No command specified');
     const env = mergeEnv(ic.Env ?? [], req.Env ?? []);
     const selfName = name ? canonicalName(name) : generateName((n) => this.d.containers.findByNameSync(n) !== undefined);
@@ -70,7 +81,6 @@ export class ContainersService {
       const ip = this.d.net.endpointsOf(t.id).find((e) => this.d.store.getNetwork(e.networkId)?.name === 'bridge')?.ipv4?.split('/')[0];
       if (ip) env.push(...linkEnv(l.alias, selfName, { name: t.name.slice(1), ip, exposed: this.d.net.net(t.id).exposed, env: t.spec.env ?? [] }));
     }
-    const hc = req.HostConfig ?? {};
     const net: ContainerNet = { ...decoded.net, netns: `netd-c-${generateId().slice(0, 12)}` };
     const netnsPath = this.netnsPath(net);
     const spec: ContainerSpec = {
@@ -97,15 +107,36 @@ export class ContainersService {
       labels: { ...(ic.Labels ?? {}), ...(req.Labels ?? {}) },
       capAdd: hc.CapAdd ?? undefined,
       capDrop: hc.CapDrop ?? undefined,
-      sysctls: hc.Sysctls ?? undefined,
+      sysctls: hc.Sysctls ? { ...hc.Sysctls } : undefined,
       readonlyRootfs: hc.ReadonlyRootfs ?? false,
+      resources: opts.resources,
+      pidHost: opts.pidHost || undefined,
+      cgroupns: opts.cgroupns,
+      shmSizeBytes: opts.shmSizeBytes,
+      oomScoreAdj: opts.oomScoreAdj,
+      consoleSize: opts.consoleSize,
     };
     const unstage = this.d.containers.stageNet(spec, net);
     try {
       const record = await this.d.manager.create(spec);
-      return { Id: record.id, Warnings: decoded.warnings };
+      return { Id: record.id, Warnings: [...opts.warnings, ...decoded.warnings] };
     } finally {
       unstage();
+    }
+  }
+
+  private limits?: HostLimits;
+  private hostLimits(): HostLimits {
+    return (this.limits ??= this.d.hostLimits ?? detectHostLimits());
+  }
+
+  /** `container:<x>` where x runs on the host network (its sysctls would be the host's). */
+  private sharesHostNetwork(mode: string): boolean {
+    if (!mode.startsWith('container:')) return false;
+    try {
+      return this.requestContext().findContainer(mode.slice('container:'.length)).net?.kind === 'host';
+    } catch {
+      return false;
     }
   }
 
@@ -183,11 +214,23 @@ export class ContainersService {
     await this.d.manager.kill(ref, signal || 'SIGKILL');
   }
 
+  /**
+   * Restarts of one container run one after another: a second one's release (stop answers
+   * "not running" at once) tore down the namespace the first one's start was handing to runc.
+   */
   async restart(ref: string, opts: { signal?: string; timeoutSec?: number }): Promise<void> {
     const r = await this.find(ref);
-    await this.d.manager.stop(r.id, opts);
-    await this.release(r.id);
-    await this.d.manager.start(r.id);
+    const run = (this.restarting.get(r.id) ?? Promise.resolve()).catch(() => undefined).then(async () => {
+      await this.d.manager.stop(r.id, opts);
+      await this.release(r.id);
+      await this.d.manager.start(r.id);
+    });
+    this.restarting.set(r.id, run);
+    try {
+      await run;
+    } finally {
+      if (this.restarting.get(r.id) === run) this.restarting.delete(r.id);
+    }
   }
 
   async delete(ref: string, opts: { force?: boolean; link?: boolean }): Promise<void> {

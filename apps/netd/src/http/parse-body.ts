@@ -1,3 +1,4 @@
+import { shieldKeys } from '@app/api';
 import { InvalidParameterError } from '@app/common';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
@@ -21,10 +22,10 @@ export function parseBody<T extends object>(cls: new () => T, body: unknown): T 
   if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameterError('request body must be a JSON object');
   let dto: T;
   try {
-    dto = plainToInstance(cls, body);
+    dto = plainToInstance(cls, shieldKeys(body));
   } catch (e) {
-    // class-transformer cannot copy some plain maps (a label named `constructor` throws a
-    // TypeError inside it): that is the client's input, not a daemon failure
+    // shieldKeys moves the keys class-transformer cannot copy; anything else it fails on is
+    // still the client's input, not a daemon failure
     throw new InvalidParameterError(`request body cannot be read: ${(e as Error).message}`);
   }
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: false, forbidUnknownValues: true, validationError: { target: false, value: false } });

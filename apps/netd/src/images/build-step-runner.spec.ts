@@ -75,7 +75,7 @@ describe(ContainerBuildStepRunner.name, () => {
       const lines: string[] = [];
       const res = await runner.run(step({ user: '1000', onOutput: (l) => lines.push(l) }));
       expect(containers.created[0]).toMatchObject({
-        Image: step().image, Entrypoint: null, Cmd: ['/bin/sh', '-c', 'make'], Env: ['A=1'], WorkingDir: '/src', User: '1000',
+        Image: step().image, Entrypoint: [], Cmd: ['/bin/sh', '-c', 'make'], Env: ['A=1'], WorkingDir: '/src', User: '1000',
         HostConfig: { NetworkMode: 'none' },
       });
       expect(await entries(res.diff)).toEqual(['src/', 'src/out.o']);

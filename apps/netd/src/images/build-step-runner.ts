@@ -39,7 +39,8 @@ export class ContainerBuildStepRunner extends BuildStepRunner {
     const out = step.onOutput ?? (() => undefined);
     const { Id } = await c.create(undefined, {
       Image: step.image,
-      Entrypoint: null,
+      // empty, not null: null would keep the image's entrypoint, as with dockerd
+      Entrypoint: [],
       Cmd: [...step.argv],
       Env: [...step.env],
       WorkingDir: step.workdir,

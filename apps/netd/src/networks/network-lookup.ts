@@ -46,8 +46,10 @@ export function parseFilters(text: string | undefined, allowed: readonly string[
 
 function matchLabel(labels: Record<string, string>, term: string): boolean {
   const eq = term.indexOf('=');
-  if (eq < 0) return term in labels;
-  return labels[term.slice(0, eq)] === term.slice(eq + 1);
+  // own keys only: `toString` is a label name like any other, not Object.prototype's
+  if (eq < 0) return Object.hasOwn(labels, term);
+  const key = term.slice(0, eq);
+  return Object.hasOwn(labels, key) && labels[key] === term.slice(eq + 1);
 }
 
 /** Filter networks; values of one key are OR-ed, keys are AND-ed. Matching uses plain substrings (no user regex). */

@@ -46,6 +46,22 @@ describe('networks API (fake kernel)', () => {
     expect((await d.request('GET', '/networks')).body.length).toBe(before);
   });
 
+  it.each(['constructor', 'toString', 'hasOwnProperty', 'valueOf'])('keeps a label named %s as data, and filters on it exactly', async (key) => {
+    const created = await d.request('POST', '/networks/create', `{"Name":"lbl","Labels":{"${key}":"v","a":"b"}}`);
+    expect(created.status).toBe(201);
+    expect((await d.request('GET', '/networks/lbl')).body.Labels).toEqual({ [key]: 'v', a: 'b' });
+    const named = async (filters: object) => (await d.request('GET', `/networks?filters=${encodeURIComponent(JSON.stringify(filters))}`)).body.map((n: { Name: string }) => n.Name);
+    expect(await named({ label: [key] })).toEqual(['lbl']);
+    expect(await named({ label: [`${key}=v`] })).toEqual(['lbl']);
+    expect(await named({ label: [`${key}=w`] })).toEqual([]);
+  });
+
+  it.each(['constructor', 'toString'])('refuses a driver option named %s as unknown (400), not a 500', async (key) => {
+    const res = await d.request('POST', '/networks/create', `{"Name":"opt","Options":{"${key}":"v"}}`);
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain(key);
+  });
+
   it('rejects a second network with the same name (409)', async () => {
     await d.request('POST', '/networks/create', { Name: 'dup' });
     expect(await d.request('POST', '/networks/create', { Name: 'dup' })).toMatchObject({

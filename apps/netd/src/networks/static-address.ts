@@ -5,11 +5,13 @@ import type { NetworkRecord } from '../store/state-store';
 /**
  * The pool of `family` on network `n`, and the user's static address (`--ip`/`--ip6`,
  * IPAMConfig.IPv4Address/IPv6Address) checked as Docker checks it, with Docker's messages.
- * Used at container create and at connect, so a bad address is refused before anything exists.
+ * Used at container create and at connect, so a bad address is refused before anything exists
+ * (an address another container holds now is refused at create too; one a stopped container will
+ * want again is only found taken at start, as with Docker).
  */
 export function checkStaticAddress(
   n: NetworkRecord,
-  ipam: Pick<Ipam, 'getPool'>,
+  ipam: Pick<Ipam, 'getPool' | 'checkAddress'>,
   family: 4 | 6,
   raw: string | undefined,
 ): { poolId?: string; wanted?: IpAddr } {
@@ -25,5 +27,7 @@ export function checkStaticAddress(
     throw new InvalidParameterError(`Invalid address ${wanted}: It does not belong to any of this network's subnets.`);
   }
   if (pool.gateway?.equals(wanted)) throw new ConflictError('Address already in use.');
+  // the network and broadcast addresses, aux addresses, and addresses held by running containers
+  ipam.checkAddress(poolId!, wanted);
   return { poolId, wanted };
 }

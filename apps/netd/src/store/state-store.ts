@@ -1,3 +1,4 @@
+import { toRecord } from '@app/api';
 import type { Db } from './database';
 
 export type RecordState = 'creating' | 'active' | 'deleting';
@@ -77,8 +78,8 @@ const toNetwork = (r: Row): NetworkRecord => ({
   enableIpv4: r.enable_ipv4 === 1,
   enableIpv6: r.enable_ipv6 === 1,
   predefined: r.predefined === 1,
-  options: JSON.parse(r.options as string),
-  labels: JSON.parse(r.labels as string),
+  options: toRecord(JSON.parse(r.options as string)) as Record<string, string>,
+  labels: toRecord(JSON.parse(r.labels as string)) as Record<string, string>,
   ipam: JSON.parse(r.ipam as string),
   userSubnet: r.user_subnet === 1,
   poolIds: JSON.parse(r.pool_ids as string),

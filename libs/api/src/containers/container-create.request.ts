@@ -1,8 +1,8 @@
 /**
- * `POST /containers/create` body, in Docker's wire shape (moby swagger `ContainerConfig` +
- * `HostConfig` + `NetworkingConfig`), reduced to the fields netd honours. Unknown fields are
- * ignored, as dockerd ignores them. Plain interfaces: the daemon validates values itself
- * (names, addresses, ports) because the rules need state.
+ * `POST /containers/create` body, in Docker's wire shape, as in-process callers (build steps)
+ * write it. Whatever the caller, the daemon validates it through {@link ContainerCreateDto}
+ * (every field of moby's ContainerConfig/HostConfig typed); this interface only names the fields
+ * those callers use.
  */
 export interface ContainerCreateRequest {
   Hostname?: string;
@@ -63,5 +63,6 @@ export interface EndpointConfig {
   Aliases?: string[] | null;
   MacAddress?: string;
   DriverOpts?: Record<string, string> | null;
+  GwPriority?: number | null;
   NetworkID?: string;
 }

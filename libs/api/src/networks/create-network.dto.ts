@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
-import { IsDriverName, IsNetworkName, IsStringMap, OptionalField } from '../validation';
+import { IsDriverName, IsNetworkName, StringMapField, OptionalField } from '../validation';
 import { IpamDto } from './ipam.dto';
 
 /** Body of `POST /networks/create` (Docker's NetworkCreateRequest). Unknown fields are ignored. */
@@ -56,12 +56,10 @@ export class CreateNetworkDto {
 
   /** Driver options (`-o`), parsed by the driver. */
   @IsOptional()
-  @IsObject()
-  @IsStringMap()
+  @StringMapField()
   Options?: Record<string, string>;
 
   @IsOptional()
-  @IsObject()
-  @IsStringMap()
+  @StringMapField()
   Labels?: Record<string, string>;
 }

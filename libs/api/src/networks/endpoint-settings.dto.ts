@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { IsNetworkName, IsStringMap, OptionalField, TEXT_MAX_LENGTH } from '../validation';
+import { IsNetworkName, StringMapField, OptionalField, TEXT_MAX_LENGTH } from '../validation';
 import { EndpointIpamConfigDto } from './endpoint-ipam-config.dto';
 
 /** The configuration part of Docker's EndpointSettings; the operational fields are ignored. */
@@ -32,8 +32,7 @@ export class EndpointSettingsDto {
   MacAddress?: string;
 
   @IsOptional()
-  @IsObject()
-  @IsStringMap()
+  @StringMapField()
   DriverOpts?: Record<string, string>;
 
   @OptionalField()

@@ -1,5 +1,5 @@
-import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
-import { IsCidr, IsIpAddress, IsStringMap, OptionalField } from '../validation';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsCidr, IsIpAddress, StringMapField, OptionalField } from '../validation';
 
 /** One entry of IPAM.Config[]. Subnet and IPRange are only shape-checked; IPAM checks meaning. */
 export class IpamPoolDto {
@@ -19,7 +19,6 @@ export class IpamPoolDto {
 
   /** name → address reserved in the pool (never handed out). */
   @IsOptional()
-  @IsObject()
-  @IsStringMap()
+  @StringMapField()
   AuxiliaryAddresses?: Record<string, string>;
 }

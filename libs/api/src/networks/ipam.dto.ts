@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsObject, IsOptional, ValidateNested } from 'class-validator';
-import { IsStringMap, OptionalField } from '../validation';
+import { StringMapField, OptionalField } from '../validation';
 import { IpamPoolDto } from './ipam-pool.dto';
 
 /** Docker's IPAM object. Only the built-in "default" IPAM driver exists. */
@@ -19,7 +19,6 @@ export class IpamDto {
   Config?: IpamPoolDto[];
 
   @IsOptional()
-  @IsObject()
-  @IsStringMap()
+  @StringMapField()
   Options?: Record<string, string>;
 }
