@@ -1,5 +1,5 @@
 import { DEFAULT_DETACH_KEYS, ExecStartDto, parseDetachKeys } from '@app/api/containers';
-import { InvalidParameterError } from '@app/common';
+import { InvalidParameterError, NotImplementedError } from '@app/common';
 import type { AttachConnection, LogEntry } from '@app/container';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -142,7 +142,7 @@ export function streamRoute(method: string | undefined, target: string): StreamR
   if (method !== 'POST' || (!attach && !exec)) {
     // BuildKit's `POST /session` arrives as an upgrade
     const endpoint = unimplementedEndpoint(method ?? '', path);
-    throw endpoint ? httpError(501, notImplementedMessage(endpoint)) : httpError(404, 'page not found');
+    throw endpoint ? new NotImplementedError(notImplementedMessage(endpoint)) : httpError(404, 'page not found');
   }
   if (exec) return { exec: decode(exec[1]) };
   const query = attachQuery(rawQuery);

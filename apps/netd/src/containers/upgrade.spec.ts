@@ -214,6 +214,14 @@ describe('hijack (Upgrade) requests from a hostile client', () => {
     expect(asked).toEqual([]);
   });
 
+  // a 501 built as a plain error with a statusCode became "internal server error" (500)
+  it.each([['GET', '/containers/a/attach/ws'], ['POST', '/session'], ['POST', '/v1.41/session']])('answers %s %s, a Docker endpoint netd lacks, with 501', async (method, target) => {
+    const seen = await raw(sock, upgrade(method, target));
+    expect(seen).toMatchObject({ status: 501, closed: true });
+    expect(seen.text).toMatch(/is not implemented by netd/);
+    expect(asked).toEqual([]);
+  });
+
   it('refuses an attach query parameter given twice', async () => {
     const seen = await raw(sock, upgrade('POST', '/containers/a/attach?stdin=1&stdin=0&stream=1'));
     expect(seen).toMatchObject({ status: 400, closed: true });
