@@ -119,6 +119,18 @@ describe('capabilities', () => {
   it('rejects a malformed capability', () => {
     expect(() => capabilities(['net-admin'])).toThrow('unknown capability: "net-admin"');
   });
+
+  // CAP_BOGUS was accepted and handed to runc; ALL in --cap-add was dropped without a word
+  it.each([[['CAP_BOGUS'], []], [[], ['bogus']], [['SYS_NOTHING'], []]])('rejects a capability the kernel does not have (add %j, drop %j)', (add, drop) => {
+    expect(() => capabilities(add, drop)).toThrow(/^unknown capability: "/);
+  });
+
+  it('adds every capability with ALL, less what is dropped', () => {
+    const caps = capabilities(['ALL'], ['sys_admin']);
+    expect(caps).toEqual(expect.arrayContaining(['CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_BPF', 'CAP_CHOWN']));
+    expect(caps).not.toContain('CAP_SYS_ADMIN');
+    expect(caps).toHaveLength(40);
+  });
 });
 
 describe('containerEnv', () => {

@@ -101,13 +101,13 @@ export function capabilities(add: readonly string[] = [], drop: readonly string[
     const up = c.toUpperCase();
     if (up === 'ALL') return up;
     const full = up.startsWith('CAP_') ? up : `CAP_${up}`;
-    if (!/^CAP_[A-Z_]+$/.test(full)) throw new InvalidParameterError(`unknown capability: "${c}"`);
+    if (!ALL_CAPABILITIES.includes(full)) throw new InvalidParameterError(`unknown capability: "${c}"`);
     return full;
   };
   const adds = add.map(norm);
   const drops = drop.map(norm);
   if (drops.includes('ALL')) return adds.filter((c) => c !== 'ALL');
-  const base = new Set<string>(DEFAULT_CAPABILITIES);
+  const base = new Set<string>(adds.includes('ALL') ? ALL_CAPABILITIES : DEFAULT_CAPABILITIES);
   for (const c of adds) if (c !== 'ALL') base.add(c);
   for (const c of drops) base.delete(c);
   return [...base];
