@@ -3,6 +3,7 @@ export * from './validation';
 export * from './networks/ipam-pool.dto';
 export * from './networks/ipam.dto';
 export * from './networks/create-network.dto';
+export * from './networks/config-from.dto';
 export * from './networks/endpoint-ipam-config.dto';
 export * from './networks/endpoint-settings.dto';
 export * from './networks/connect-network.dto';

@@ -62,6 +62,24 @@ describe('networks API (fake kernel)', () => {
     expect(res.body.message).toContain(key);
   });
 
+  // both were accepted and dropped, leaving an ordinary network where a config-only one was asked for
+  it.each([
+    [{ ConfigOnly: true }, 501, 'config-only networks (ConfigOnly) are not implemented by netd'],
+    [{ ConfigFrom: { Network: 'cfg' } }, 501, 'networks from a config-only network (ConfigFrom) are not implemented by netd'],
+    [{ ConfigFrom: [] }, 400, 'ConfigFrom'],
+    [{ ConfigFrom: 'cfg' }, 400, 'ConfigFrom'],
+    [{ ConfigFrom: { Network: 5 } }, 400, 'Network'],
+  ])('refuses %j with %i and creates nothing', async (extra, status, message) => {
+    const res = await d.request('POST', '/networks/create', { Name: 'cfg-net', ...extra });
+    expect(res.status).toBe(status);
+    expect(res.body.message).toContain(message);
+    expect((await d.request('GET', '/networks/cfg-net')).status).toBe(404);
+  });
+
+  it('takes the empty ConfigFrom and false ConfigOnly the docker CLI sends', async () => {
+    expect((await d.request('POST', '/networks/create', { Name: 'cli-net', ConfigOnly: false, ConfigFrom: { Network: '' } })).status).toBe(201);
+  });
+
   it('rejects a second network with the same name (409)', async () => {
     await d.request('POST', '/networks/create', { Name: 'dup' });
     expect(await d.request('POST', '/networks/create', { Name: 'dup' })).toMatchObject({

@@ -8,7 +8,7 @@ import {
   NetworkPruneResponse,
   NetworkSummary,
 } from '@app/api';
-import { InvalidParameterError, NotFoundError } from '@app/common';
+import { InvalidParameterError, NotFoundError, NotImplementedError } from '@app/common';
 import { parseBody } from '../http/parse-body';
 import { EndpointsService } from './endpoints.service';
 import type { EndpointConfig } from '@app/api/containers';
@@ -37,6 +37,9 @@ export class NetworksController {
   @HttpCode(201)
   create(@Body() body: unknown): Promise<NetworkCreateResponse> {
     const dto = parseBody(CreateNetworkDto, body);
+    // Accepting these and building an ordinary network would be a config-only network that routes
+    if (dto.ConfigOnly) throw new NotImplementedError('config-only networks (ConfigOnly) are not implemented by netd');
+    if (dto.ConfigFrom?.Network) throw new NotImplementedError('networks from a config-only network (ConfigFrom) are not implemented by netd');
     return this.networks.create({
       name: dto.Name,
       driver: dto.Driver ?? undefined,

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { IsDriverName, IsNetworkName, StringMapField, OptionalField } from '../validation';
+import { ConfigFromDto } from './config-from.dto';
 import { IpamDto } from './ipam.dto';
 
 /** Body of `POST /networks/create` (Docker's NetworkCreateRequest). Unknown fields are ignored. */
@@ -36,9 +37,17 @@ export class CreateNetworkDto {
   @IsBoolean()
   Ingress?: boolean;
 
+  /** Config-only networks are not implemented: true is refused with 501. */
   @OptionalField()
   @IsBoolean()
   ConfigOnly?: boolean;
+
+  /** Refused with 501 when it names a network (config-only networks are not implemented). */
+  @OptionalField()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ConfigFromDto)
+  ConfigFrom?: ConfigFromDto;
 
   @OptionalField()
   @IsBoolean()
