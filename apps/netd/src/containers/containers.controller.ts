@@ -8,6 +8,7 @@ import { OPEN_STREAMS } from '../http/open-streams';
 import { parseBody } from '../http/parse-body';
 import { MULTIPLEXED_STREAM, RAW_STREAM, attachQuery, pump, serveStream } from './streams';
 import { ContainerViews } from './container-views.service';
+import { parseConsoleSize } from './console-size';
 
 type Q = Record<string, unknown>;
 
@@ -84,7 +85,7 @@ export class ContainersController {
   @Post('containers/:id/resize')
   @HttpCode(200)
   async resize(@Param('id') id: string, @Query() q: Q) {
-    await this.svc.resize(id, Number(one(q, 'h') || 'NaN'), Number(one(q, 'w') || 'NaN'));
+    await this.svc.resize(id, ...parseConsoleSize(one(q, 'h'), one(q, 'w')));
   }
 
   @Post('containers/:id/wait')
@@ -180,7 +181,7 @@ export class ContainersController {
   @Post('exec/:id/resize')
   @HttpCode(200)
   async execResize(@Param('id') id: string, @Query() q: Q) {
-    await this.svc.execs.resize(id, Number(one(q, 'h') || 'NaN'), Number(one(q, 'w') || 'NaN'));
+    await this.svc.execs.resize(id, ...parseConsoleSize(one(q, 'h'), one(q, 'w')));
   }
 
   @Get('exec/:id/json')

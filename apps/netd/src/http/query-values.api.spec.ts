@@ -11,6 +11,13 @@ describe('query values the daemon refuses', () => {
     expect(res.body.message).toMatch(/^invalid value for limit: /);
   });
 
+  it.each(['/containers/x/resize', '/exec/x/resize'])('%s refuses a size Go would not read as a number', async (path) => {
+    for (const h of [' 1', '1e3', '0x10']) {
+      const res = await d.request('POST', `${path}?h=${encodeURIComponent(h)}&w=80`);
+      expect({ h, status: res.status, message: res.body.message }).toEqual({ h, status: 400, message: `strconv.Atoi: parsing ${JSON.stringify(h)}: invalid syntax` });
+    }
+  });
+
   it('container list takes a numeric limit', async () => {
     expect((await d.request('GET', '/containers/json?all=1&limit=3')).status).toBe(200);
   });
