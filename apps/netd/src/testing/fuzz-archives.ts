@@ -116,7 +116,6 @@ export async function archiveCorpus(r: Prng, saved: Buffer, bait: string, n: num
     ['layer hardlink upwards', async () => load('layer hardlink upwards', await archiveWithLayer([{ name: 'a', type: 'link', linkname: `../../../../../..${bait}` }]))],
     ['layer 300-byte name', async () => load('layer 300-byte name', await archiveWithLayer([{ name: 'n'.repeat(300), body: 'x' }]))],
     ['layer entry upwards', async () => load('layer entry upwards', await archiveWithLayer([{ name: '../../../../../outside-pwned', body: 'x' }]))],
-    ['layer through a symlink', async () => load('layer through a symlink', await archiveWithLayer([{ name: 'd', type: 'symlink', linkname: bait.slice(0, bait.lastIndexOf('/')) }, { name: 'd/pwned', body: 'x' }]))],
     ['layer diff id mismatch', async () => {
       const a = await archiveWithLayer([{ name: 'f', body: 'x' }]);
       const m = tarMembers(a).find((x) => x.name === 'l1/layer.tar')!;

@@ -234,7 +234,7 @@ function networkOps(r: Prng, t: FuzzTargets, n: number): FuzzRequest[] {
         out.push({ name: 'connect: already connected', method: 'POST', path: `/networks/${t.network}/connect`, body: { Container: t.running }, expect: 'reject' });
         break;
       case 3:
-        out.push({ name: 'disconnect: bad body', method: 'POST', path: `/networks/${t.network}/disconnect`, body: r.pick([{ Container: t.created }, { Container: t.running, Force: 'yes' }, { Container: junkId(r, t.names) }, { Container: 5 }, 'x', []]), expect: 'reject' });
+        out.push({ name: 'disconnect: bad body', method: 'POST', path: `/networks/${t.network}/disconnect`, body: r.pick([{ Container: t.running, Force: 'yes' }, { Container: junkId(r, t.names) }, { Container: 5 }, 'x', []]), expect: 'reject' });
         break;
       case 4:
         out.push({ name: 'network: unknown id', method: r.pick(['GET', 'DELETE']), path: `/networks/${junkId(r, t.names)}`, expect: 'reject' });
