@@ -190,7 +190,10 @@ describeAsRoot(`generated hostile requests (seed ${SEED}; replay with NETD_FUZZ_
     const started = Date.now();
     for (const [i, req] of requests.entries()) {
       judge(`${req.name} [${req.method} ${req.path.slice(0, 80)}]`, req.expect, await send(s, req), req.method);
-      if (netd.child.exitCode !== null) throw new Error(`netd exited at request ${i} (${req.name}); so far: ${failures.join('\n')}\n${netd.logs().slice(-3000)}`);
+      if (netd.child.exitCode !== null) {
+        const last = requests.slice(Math.max(0, i - 4), i + 1).map((q) => `${q.method} ${q.path.slice(0, 100)} ${JSON.stringify(q.body ?? '').slice(0, 300)}`);
+        throw new Error(`netd exited at request ${i}; the last requests:\n${last.join('\n')}\nso far: ${failures.join('\n')}\n${netd.logs().slice(-3000)}`);
+      }
     }
     for (const req of raw) {
       judge(`raw: ${req.name}`, 'reject', await sendRaw(s, req.bytes));

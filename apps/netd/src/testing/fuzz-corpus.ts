@@ -360,6 +360,17 @@ function systemOps(r: Prng, n: number): FuzzRequest[] {
   return Array.from({ length: n }, () => r.pick(ops)());
 }
 
+function volumeOps(r: Prng, t: FuzzTargets, n: number): FuzzRequest[] {
+  const ops: (() => FuzzRequest)[] = [
+    () => ({ name: 'volume create: bad name', method: 'POST', path: '/volumes/create', body: { Name: r.pick(BAD_NAMES.filter((x) => x !== '' && !['bridge', 'host', 'none'].includes(x))) }, expect: 'reject' }),
+    () => ({ name: 'volume create: wrong types', method: 'POST', path: '/volumes/create', body: { Name: 'fz-vol', [r.pick(['Name', 'Driver', 'DriverOpts', 'Labels'])]: wrongType(r, 'map') }, expect: 'reject' }),
+    () => ({ name: 'volume create: unknown driver or option', method: 'POST', path: '/volumes/create', body: r.pick([{ Name: 'fz-vol', Driver: 'zz-nodriver' }, { Name: 'fz-vol', DriverOpts: { bogus: 'x' } }, { Name: 'fz-vol', DriverOpts: { type: 'nfs', device: ':/x', o: 'addr=127.0.0.1' } }]), expect: 'reject' }),
+    () => ({ name: 'volume: unknown name', method: r.pick(['GET', 'DELETE']), path: `/volumes/${junkId(r, t.names)}`, expect: 'reject' }),
+    () => ({ name: 'volume: bad filters', method: r.pick(['GET', 'POST']), path: `/volumes${r.chance(0.5) ? '/prune' : ''}?filters=${encodeURIComponent(r.pick(['{', '[]', '"x"', '{"bogus":["x"]}', '{"dangling":["maybe"]}']))}`, expect: 'reject' }),
+  ];
+  return Array.from({ length: n }, () => r.pick(ops)());
+}
+
 /** The whole API corpus: about `scale` × 1,000 requests, in a seeded order. */
 export function apiCorpus(r: Prng, t: FuzzTargets, scale = 1): FuzzRequest[] {
   const k = (n: number) => Math.max(1, Math.round(n * scale));
@@ -370,6 +381,7 @@ export function apiCorpus(r: Prng, t: FuzzTargets, scale = 1): FuzzRequest[] {
     ...containerOps(r, t, k(170)),
     ...unknownIds(r, t, k(150)),
     ...imageOps(r, k(80)),
+    ...volumeOps(r, t, k(50)),
     ...systemOps(r, k(90)),
   ];
   // interleave, so no endpoint's failures are masked by running in one block
