@@ -34,6 +34,19 @@ export function listTree(dir: string, skip: RegExp = /^$/): string[] {
 }
 
 /**
+ * Wait (up to 5 s) until no IPv6 address of `ns` is still tentative: duplicate address detection
+ * finishing on a link made just before a picture would show up as a change (the address loses
+ * its flag, the kernel adds its local route), though no request made it.
+ */
+async function dadSettled(ns: { path: string }): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const links = await ipJson<{ addr_info?: { tentative?: boolean }[] }[]>(ns, ['-6', 'addr', 'show']);
+    if (!links.some((l) => l.addr_info?.some((a) => a.tentative))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
  * What a bad request must not change, as text to compare: every row of the daemon's database,
  * the file trees of its data and exec roots, and the kernel state of its namespaces (addresses,
  * links, routes, neighbours, the nftables ruleset).
@@ -50,6 +63,7 @@ export async function stateSnapshot(s: SnapshotScope): Promise<string> {
   const kernel: Record<string, unknown> = {};
   for (const path of [s.hostNetns, ...s.sandboxes]) {
     const ns = { path };
+    await dadSettled(ns);
     kernel[path] = {
       addr: await ipJson(ns, ['addr', 'show']),
       route: await ipJson(ns, ['route', 'show', 'table', 'all']),
