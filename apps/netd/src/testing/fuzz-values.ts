@@ -14,7 +14,9 @@ export type FieldKind =
   /** map[string]string */
   | 'map'
   /** a struct or a map of structs */
-  | 'object';
+  | 'object'
+  /** an array of structs (Mounts) */
+  | 'objects';
 
 /** Strings a hostile client sends: traversal, NULs, control and bidi characters, huge ones. */
 export const NASTY_STRINGS: readonly string[] = [
@@ -71,6 +73,7 @@ export function wrongType(r: Prng, kind: FieldKind): unknown {
     strslice: [() => r.pick([0, 5]), () => true, () => ({ a: 'b' }), () => [5, 6], () => [['x']], () => [{}], () => [true]],
     map: [() => [], () => ['a=b'], () => 'a=b', () => 5, () => true, () => ({ a: 5 }), () => ({ a: ['b'] }), () => ({ a: {} })],
     object: [() => [], () => 'x', () => 5, () => true],
+    objects: [() => ({}), () => 'x', () => 5, () => true, () => [5], () => ['x']],
   };
   return r.pick(byKind[kind])();
 }
