@@ -1,8 +1,8 @@
-import { createTempNetns, describeAsRoot, nsExec, run, TempNetns, tempNetnsName } from '@app/kernel/testing';
-import Database from 'better-sqlite3';
+import { createTempNetns, describeAsRoot, run, TempNetns, tempNetnsName } from '@app/kernel/testing';
 import { join } from 'node:path';
 import { api, NetdProcess, removeDir, startNetd } from './testing/netd-process';
 import { sandboxKit } from './testing/sandbox-kit';
+import { stateSnapshot } from './testing/state-snapshot';
 
 interface BadRequest {
   name: string;
@@ -122,17 +122,8 @@ describeAsRoot('bad input over the unix socket', () => {
     if (netd) removeDir(netd.dir);
   });
 
-  async function snapshot(): Promise<string> {
-    const db = new Database(join(netd.dataRoot, 'netd.db'), { readonly: true });
-    const tables = ['networks', 'endpoints', 'sandboxes', 'ipam_pools', 'ipam_addresses', 'schema_version'];
-    const rows = Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()]));
-    db.close();
-    const links = await nsExec(host.name, 'ip', ['-j', 'addr', 'show']);
-    const routes = await nsExec(host.name, 'ip', ['-j', 'route', 'show', 'table', 'all']);
-    const nft = await nsExec(host.name, 'nft', ['list', 'ruleset']);
-    const sandbox = await nsExec(sbName, 'ip', ['-j', 'addr', 'show']);
-    return JSON.stringify({ rows, links: JSON.parse(links), routes: JSON.parse(routes), nft, sandbox: JSON.parse(sandbox) }, null, 1);
-  }
+  const snapshot = () =>
+    stateSnapshot({ dataRoot: netd.dataRoot, execRoot: join(netd.dir, 'run'), hostNetns: host.ref.path, sandboxes: [`/run/netns/${sbName}`] });
 
   it('answers each of 300+ malformed requests with a 4xx and a message, changing nothing', async () => {
     const requests = generate().map((r) => (JSON.stringify(r.body ?? '').includes('"SB"') ? { ...r, body: JSON.parse(JSON.stringify(r.body).replace(/"SB"/g, JSON.stringify(sbName))) } : r));

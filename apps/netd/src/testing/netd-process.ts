@@ -67,6 +67,8 @@ export interface StartOptions {
   bridge?: string;
   /** Run the daemon process itself inside this namespace (a path), through nsenter: its own sockets (the cluster's DHT) live there. */
   netns?: string;
+  /** Extra environment for the daemon (e.g. TMPDIR, to see what it leaves behind). */
+  env?: Record<string, string>;
 }
 
 export async function startNetd(o: StartOptions): Promise<NetdProcess> {
@@ -87,9 +89,10 @@ export async function startNetd(o: StartOptions): Promise<NetdProcess> {
   ];
   // an explicit (empty) config file, so a /etc/netd/daemon.json on the machine cannot leak in
   if (!existsSync(join(dir, 'daemon.json'))) writeFileSync(join(dir, 'daemon.json'), '{}\n');
+  const env = { ...process.env, ...o.env };
   const child = o.netns
-    ? spawn('nsenter', [`--net=${o.netns}`, process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    ? spawn('nsenter', [`--net=${o.netns}`, process.execPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env })
+    : spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
