@@ -1,6 +1,7 @@
 import { createTempNetns, describeAsRoot, ipJson, nsExec, run, TempNetns, tempNetnsName } from '@app/kernel/testing';
 import { api, NetdProcess, removeDir, startNetd } from './testing/netd-process';
 import { sandboxKit } from './testing/sandbox-kit';
+import { prng } from './testing/prng';
 
 interface Link {
   ifname: string;
@@ -11,18 +12,6 @@ interface Link {
 
 const SANDBOXES = 200;
 const SEEDS = [11, 23, 37, 41];
-
-/** mulberry32: a tiny seeded PRNG, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describeAsRoot('crash safety: kill -9 during 200 concurrent connects/disconnects', () => {
   let host: TempNetns;

@@ -11,6 +11,7 @@ import { assemble, type KernelPorts } from '../daemon';
 import { reconcile } from '../lifecycle/reconciler';
 import type { Runtime } from '../runtime';
 import { ContainerNetworking } from './container-network';
+import { prng } from '../testing/prng';
 
 type Kernel = KernelPorts & { netlink: FakeNetlink; netns: FakeNetns; containerRuntime: FakeRuntime };
 
@@ -133,18 +134,6 @@ function crashAt(netlink: FakeNetlink, n: number, when: 'before' | 'after'): { f
     };
   }
   return { fired, disarm: () => verbs.forEach((v) => delete target[v]) };
-}
-
-/** mulberry32: a small seeded PRNG, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe(ContainerNetworking.name, () => {

@@ -34,3 +34,9 @@ export function fuzzSeed(fallback: number): number {
   const s = process.env.NETD_FUZZ_SEED;
   return s && /^\d+$/.test(s) ? Number(s) : fallback;
 }
+
+/** The same source as a bare function returning floats in [0, 1). */
+export function prng(seed: number): () => number {
+  const p = new Prng(seed);
+  return () => p.next();
+}
