@@ -8,31 +8,9 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, type NetdProcess, removeDir, startNetd } from './testing/netd-process';
+import { raw } from './testing/raw-http';
 
-interface Seen {
-  status: number;
-  text: string;
-  closed: boolean;
-}
 
-/** `request` on a fresh connection; read until the daemon closes it or `waitMs` passes. */
-function raw(socket: string, request: string | Buffer, waitMs = 5000): Promise<Seen> {
-  return new Promise((resolve) => {
-    const s = connect(socket);
-    let text = '';
-    const done = (closed: boolean) => {
-      clearTimeout(timer);
-      s.destroy();
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
-      resolve({ status: m ? Number(m[1]) : 0, text, closed });
-    };
-    const timer = setTimeout(() => done(false), waitMs);
-    s.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    s.on('close', () => done(true));
-    s.on('error', () => undefined);
-    s.write(request);
-  });
-}
 
 const upgrade = (target: string, extra = '') => `POST ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n${extra}\r\n`;
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;

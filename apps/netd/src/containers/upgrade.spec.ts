@@ -7,13 +7,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { ContainersService } from './containers.service';
 import { upgradeHandler } from './streams';
+import { raw } from '../testing/raw-http';
 
 /** What a raw client saw: the status line's code (0 if none), the whole text, and whether the server closed. */
-interface Seen {
-  status: number;
-  text: string;
-  closed: boolean;
-}
 
 /**
  * Poll the server's connection count until it is `want` or `ms` pass; the count seen last. A fixed
@@ -28,28 +24,6 @@ async function connectionsWithin(count: () => Promise<number>, want: number, ms:
   }
 }
 
-/**
- * Send `request` on a fresh connection and read until the server closes it or `waitMs` passes.
- * `body` is written after the head; `keepWriting` keeps sending it in 64 KiB pieces while the
- * server lets it (an oversized body the server must not buffer).
- */
-function raw(path: string, request: string, waitMs = 3000): Promise<Seen> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    let text = '';
-    const done = (closed: boolean) => {
-      clearTimeout(timer);
-      s.destroy();
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
-      resolve({ status: m ? Number(m[1]) : 0, text, closed });
-    };
-    const timer = setTimeout(() => done(false), waitMs);
-    s.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    s.on('close', () => done(true));
-    s.on('error', () => undefined);
-    s.write(request);
-  });
-}
 
 const upgrade = (method: string, target: string, extra = '') =>
   `${method} ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n${extra}\r\n`;
