@@ -1,17 +1,5 @@
-import { pack } from 'tar-stream';
 import { startFakeDaemon, type FakeDaemon } from '../testing/fake-daemon';
-
-async function tarOf(entries: Record<string, string>): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  const done = (async () => {
-    for await (const c of p as unknown as AsyncIterable<Buffer>) chunks.push(c);
-  })();
-  for (const [name, text] of Object.entries(entries)) p.entry({ name }, text);
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+import { tarOf } from '../testing/tar';
 
 /** The HTTP edge on the whole (fake-kernel) daemon: routing, decoding, bodies, query checks. */
 describe('HTTP edge', () => {

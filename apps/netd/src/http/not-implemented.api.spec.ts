@@ -49,8 +49,9 @@ describe('unimplemented Docker endpoints', () => {
 });
 
 describe('unimplemented Docker endpoints on a hijack (upgrade) request', () => {
+  // what the client sees is asserted in upgrade.spec.ts; here, the route's verdict
   it('answers 501 naming the endpoint instead of 404', () => {
-    expect(() => streamRoute('POST', '/session')).toThrow(expect.objectContaining({ statusCode: 501, message: 'POST /session is not implemented by netd' }) as Error);
+    expect(() => streamRoute('POST', '/session')).toThrow(expect.objectContaining({ kind: 'not-implemented', message: 'POST /session is not implemented by netd' }) as Error);
     expect(() => streamRoute('POST', '/containers/x/nope')).toThrow(expect.objectContaining({ statusCode: 404, message: 'page not found' }) as Error);
   });
 });

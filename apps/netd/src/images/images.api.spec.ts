@@ -5,25 +5,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { pack } from 'tar-stream';
 import { MemoryImageStore } from '@app/image';
 import { file, makeImage } from '@app/image/testing/fixtures';
 import { rawTar } from '@app/image/testing/hostile-tar';
 import { ErrorFilter } from '../http/error.filter';
 import { ImagesModule } from './images.module';
 import { ImagesService } from './images.service';
-
-async function tarOf(entries: Record<string, string>): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  const done = (async () => {
-    for await (const c of p as unknown as AsyncIterable<Buffer>) chunks.push(c);
-  })();
-  for (const [name, text] of Object.entries(entries)) p.entry({ name }, text);
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+import { tarOf } from '../testing/tar';
 
 describe('images API', () => {
   let app: NestFastifyApplication;

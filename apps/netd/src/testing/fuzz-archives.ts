@@ -1,30 +1,7 @@
 import { createHash } from 'node:crypto';
-import { pack, type Header } from 'tar-stream';
 import type { FuzzRequest } from './fuzz-corpus';
 import type { Prng } from './prng';
-
-type Entry = Partial<Header> & { name: string; body?: Buffer | string };
-
-/** A tar archive of `entries`, written by tar-stream. */
-export async function tarOf(entries: readonly Entry[]): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((resolve, reject) => {
-    p.on('end', () => resolve());
-    p.on('error', reject);
-  });
-  for (const { body, ...header } of entries) {
-    await new Promise<void>((resolve, reject) => {
-      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-      if (header.type === undefined || header.type === 'file') p.entry(header, body ?? '', cb);
-      else p.entry(header, cb);
-    });
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+import { tarOf, type TarEntry } from './tar';
 
 /** Where each member's 512-byte header and data start in a plain (ustar) tar. */
 export function tarMembers(tar: Buffer): { header: number; data: number; size: number; name: string }[] {
@@ -43,7 +20,7 @@ export function tarMembers(tar: Buffer): { header: number; data: number; size: n
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 /** A docker-archive with one layer whose tar holds `layerEntries`; config and manifest consistent with it. */
-async function archiveWithLayer(layerEntries: readonly Entry[]): Promise<Buffer> {
+async function archiveWithLayer(layerEntries: readonly TarEntry[]): Promise<Buffer> {
   const layer = await tarOf(layerEntries);
   const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layer)}`] } });
   const configName = `${sha256(config)}.json`;
