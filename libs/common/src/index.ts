@@ -4,3 +4,4 @@ export * from './ids';
 export * from './resolv-conf';
 export * from './dockerignore';
 export * from './timestamp';
+export * from './filters';

@@ -19,7 +19,7 @@ describe('parseImageFilters', () => {
   });
 
   it.each([
-    { name: 'bad JSON', raw: '{', message: 'invalid filter: {' },
+    { name: 'bad JSON', raw: '{', message: 'invalid filters: {' },
     { name: 'unknown key', raw: '{"colour":{"red":true}}', message: "invalid filter 'colour'" },
     { name: 'bad dangling value', raw: '{"dangling":{"maybe":true}}', message: "invalid filter 'dangling=maybe'" },
   ])('rejects $name', ({ raw, message }) => {

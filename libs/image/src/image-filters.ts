@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '@app/common';
+import { InvalidParameterError, parseFilterArgs } from '@app/common';
 import type { ImageSummary } from './images';
 import { familiarName, familiarString, parseReference } from './reference';
 
@@ -9,20 +9,7 @@ const KNOWN = new Set(['reference', 'dangling', 'label']);
 
 /** Parse the `filters` query value; bad JSON or an unknown key is InvalidParameterError. */
 export function parseImageFilters(raw: string | undefined): ImageFilters {
-  if (!raw) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new InvalidParameterError(`invalid filter: ${raw}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidParameterError(`invalid filter: ${raw}`);
-  const out: ImageFilters = {};
-  for (const [key, v] of Object.entries(parsed as Record<string, unknown>)) {
-    if (!KNOWN.has(key)) throw new InvalidParameterError(`invalid filter '${key}'`);
-    const values = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? Object.keys(v).filter((k) => (v as Record<string, unknown>)[k]) : [];
-    out[key] = values.map(String);
-  }
+  const out: ImageFilters = parseFilterArgs(raw, [...KNOWN]);
   for (const d of out.dangling ?? []) {
     if (!['true', 'false', '1', '0'].includes(d)) throw new InvalidParameterError(`invalid filter 'dangling=${d}'`);
   }

@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '@app/common';
+import { InvalidParameterError, parseFilterArgs } from '@app/common';
 import type { VolumeRecord } from './volume-store.port';
 
 /** Docker's `filters` query value, decoded: key → values (values of one key are alternatives). */
@@ -10,28 +10,9 @@ export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 export const LIST_FILTERS = ['dangling', 'driver', 'label', 'name'] as const;
 export const PRUNE_FILTERS = ['label', 'label!', 'all'] as const;
 
-/**
- * Decode Docker's `filters` JSON: `{"key":{"value":true}}` or the older `{"key":["value"]}`.
- * A key outside `allowed` is InvalidParameterError `invalid filter 'key'`, as in dockerd.
- */
+/** Docker's `filters` for volume list and prune; a key outside `allowed` is `invalid filter 'key'`. */
 export function parseVolumeFilters(text: string | undefined, allowed: readonly string[]): VolumeFilters {
-  if (text === undefined || text === '') return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new InvalidParameterError(`invalid filters: ${text.slice(0, 200)}`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParameterError('invalid filters: expected a JSON object');
-  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-  for (const [key, value] of Object.entries(raw)) {
-    if (!allowed.includes(key)) throw new InvalidParameterError(`invalid filter '${key}'`);
-    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out[key] = value;
-    else if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'boolean')) {
-      out[key] = Object.entries(value as Record<string, boolean>).filter(([, on]) => on).map(([k]) => k);
-    } else throw new InvalidParameterError(`invalid filter '${key}': expected a list of strings`);
-  }
-  return out;
+  return parseFilterArgs(text, allowed);
 }
 
 /** Go's `fmt.Sprintf("%s", []string{…})`, which dockerd's filter errors print. */

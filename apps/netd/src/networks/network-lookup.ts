@@ -1,4 +1,4 @@
-import { InvalidParameterError, NotFoundError } from '@app/common';
+import { InvalidParameterError, NotFoundError, parseFilterArgs } from '@app/common';
 import type { NetworkRecord } from '../store/state-store';
 
 /** Docker's lookup order: full id, exact name, id prefix (more than one match: ambiguous). */
@@ -20,28 +20,9 @@ const FILTER_KEYS = ['dangling', 'driver', 'id', 'label', 'name', 'scope', 'type
 type FilterKey = (typeof FILTER_KEYS)[number];
 export type NetworkFilters = Partial<Record<FilterKey, string[]>>;
 
-/**
- * Parse Docker's `filters` query value: JSON map[string][]string, or the older
- * map[string]map[string]bool. Unknown keys are an error, as in dockerd.
- */
+/** Docker's `filters` query value; unknown keys are an error, as in dockerd. */
 export function parseFilters(text: string | undefined, allowed: readonly string[] = FILTER_KEYS): Record<string, string[]> {
-  if (text === undefined || text === '') return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new InvalidParameterError(`invalid filters: ${text.slice(0, 200)}`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidParameterError('invalid filters: expected a JSON object');
-  const out: Record<string, string[]> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (!allowed.includes(key)) throw new InvalidParameterError(`invalid filter '${key}'`);
-    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out[key] = value;
-    else if (typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'boolean')) {
-      out[key] = Object.entries(value as Record<string, boolean>).filter(([, on]) => on).map(([k]) => k);
-    } else throw new InvalidParameterError(`invalid filter '${key}': expected a list of strings`);
-  }
-  return out;
+  return parseFilterArgs(text, allowed);
 }
 
 function matchLabel(labels: Record<string, string>, term: string): boolean {
