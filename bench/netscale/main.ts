@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { runDaemon } from '../../apps/netd/src/run-daemon';
+import { bundledNetdCommand } from '../../apps/netd/src/bundled-entry';
 
 const LEVELS = (process.env.NETSCALE_LEVELS ?? '1,1000,2000').split(',').map(Number);
 const PROBES = Number(process.env.NETSCALE_PROBES ?? 7);
@@ -157,8 +157,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--daemon') {
-  runDaemon(process.argv.slice(3)).then((code) => process.exit(code));
+const asNetd = bundledNetdCommand();
+if (asNetd) {
+  void asNetd.then((code) => process.exit(code));
 } else {
   main().then(
     () => process.exit(0),

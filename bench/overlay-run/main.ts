@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { request } from 'node:http';
-import { runDaemon } from '../../apps/netd/src/run-daemon';
+import { bundledNetdCommand } from '../../apps/netd/src/bundled-entry';
 import { startDhtTestnet, type DhtTestnet } from '../../e2e/support/dht-testnet';
 import { createL3Segment, type L3Segment, type SegmentHost } from '../../e2e/support/l3-segment';
 import { until as poll } from '../../e2e/support/until';
@@ -199,8 +199,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--daemon') {
-  void runDaemon(process.argv.slice(3)).then((code) => process.exit(code));
+const asNetd = bundledNetdCommand();
+if (asNetd) {
+  void asNetd.then((code) => process.exit(code));
 } else {
   main().catch((e) => {
     console.error(e);

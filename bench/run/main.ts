@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, wr
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { dockerClientBench } from './docker-client';
-import { runDaemon } from '../../apps/netd/src/run-daemon';
+import { bundledNetdCommand } from '../../apps/netd/src/bundled-entry';
 import { installSpans } from './spans';
 
 const N = Number(process.env.BENCH_N ?? 30);
@@ -72,9 +72,10 @@ async function main(): Promise<void> {
   await dockerClientBench(N, Number(process.env.BENCH_SCALE ?? 300), b);
 }
 
-if (process.argv[2] === '--daemon') {
-  if (process.env.BENCH_SPANS) installSpans();
-  void runDaemon(process.argv.slice(3)).then((code) => process.exit(code));
+if (process.argv[2] === '--daemon' && process.env.BENCH_SPANS) installSpans();
+const asNetd = bundledNetdCommand();
+if (asNetd) {
+  void asNetd.then((code) => process.exit(code));
 } else {
   mkdirSync(base, { recursive: true });
   main().catch((e) => {
