@@ -7,6 +7,7 @@
  * resolver it starts is killed by its pid.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { dnsperf as runDnsperf } from '../support/dnsperf';
 import { randomBytes } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,17 +38,7 @@ function records(n: number): DnsRecords {
   return b.snapshot();
 }
 
-async function dnsperf(ns: string, queryFile: string): Promise<number> {
-  const args = ['netns', 'exec', ns, 'dnsperf', '-s', '127.0.0.11', '-p', '53', '-d', queryFile, '-l', String(DURATION), '-c', '4', '-q', '200'];
-  const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: (DURATION + 20) * 1000 });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  await new Promise((res) => child.on('close', res));
-  const m = /Queries per second:\s+([\d.]+)/.exec(out);
-  if (!m) throw new Error(`dnsperf failed: ${out}`);
-  return Number(m[1]);
-}
+const dnsperf = (ns: string, queryFile: string) => runDnsperf('127.0.0.11', 53, queryFile, DURATION, ns);
 
 /** Median (and p99) in ms of sequential queries from inside `ns`. */
 async function latency(ns: string): Promise<{ median: number; p99: number }> {

@@ -6,7 +6,8 @@
  * namespace reached over a veth (aardvark). Everything is on loopback or in namespaces this
  * script creates and deletes. Bounded: each dnsperf run lasts DURATION seconds.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { dnsperf as runDnsperf } from '../support/dnsperf';
 import { randomBytes } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,19 +49,7 @@ async function baseline(address: string): Promise<{ port: number; close: () => v
   return { port: sock.address().port, close: () => sock.close() };
 }
 
-/** dnsperf runs asynchronously: the server under test lives in this process's event loop. */
-async function dnsperf(server: string, port: number, queryFile: string, ns?: string): Promise<number> {
-  const args = ['-s', server, '-p', String(port), '-d', queryFile, '-l', String(DURATION), '-c', '4', '-q', '200'];
-  const [cmd, argv] = ns ? ['ip', ['netns', 'exec', ns, 'dnsperf', ...args]] : ['dnsperf', args];
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: (DURATION + 20) * 1000 });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  await new Promise((res) => child.on('close', res));
-  const m = /Queries per second:\s+([\d.]+)/.exec(out);
-  if (!m) throw new Error(`dnsperf failed: ${out}`);
-  return Number(m[1]);
-}
+const dnsperf = (server: string, port: number, queryFile: string, ns?: string) => runDnsperf(server, port, queryFile, DURATION, ns);
 
 /** Median and p99 in ms of sequential queries (next sent when the previous answer arrives). */
 async function latency(address: string, port: number): Promise<{ median: number; p99: number }> {
