@@ -1,3 +1,4 @@
+import { UNIMPLEMENTED_ENDPOINTS } from '../http/not-implemented';
 import type { Prng } from './prng';
 import { FieldKind, junk, junkId, prototypeKeys, randomText, wrongType } from './fuzz-values';
 
@@ -371,6 +372,15 @@ function volumeOps(r: Prng, t: FuzzTargets, n: number): FuzzRequest[] {
   return Array.from({ length: n }, () => r.pick(ops)());
 }
 
+/** Docker endpoints netd lacks, aimed at the running container: a 501 each, and it is not paused, renamed or updated. */
+function unimplementedOps(r: Prng, t: FuzzTargets, n: number): FuzzRequest[] {
+  return Array.from({ length: n }, () => {
+    const [method, path] = r.pick(UNIMPLEMENTED_ENDPOINTS);
+    const body = method === 'POST' || method === 'PUT' ? r.pick([{}, { Memory: 1 << 30 }, { RestartPolicy: { Name: 'always' } }]) : undefined;
+    return { name: `unimplemented ${method} ${path}`, method, path: `${path.replace('{id}', t.running).replace('{name}', 'busybox')}?name=fz-renamed`, body, expect: 'reject' as const };
+  });
+}
+
 /** The whole API corpus: about `scale` × 1,000 requests, in a seeded order. */
 export function apiCorpus(r: Prng, t: FuzzTargets, scale = 1): FuzzRequest[] {
   const k = (n: number) => Math.max(1, Math.round(n * scale));
@@ -382,6 +392,7 @@ export function apiCorpus(r: Prng, t: FuzzTargets, scale = 1): FuzzRequest[] {
     ...unknownIds(r, t, k(150)),
     ...imageOps(r, k(80)),
     ...volumeOps(r, t, k(50)),
+    ...unimplementedOps(r, t, k(30)),
     ...systemOps(r, k(90)),
   ];
   // interleave, so no endpoint's failures are masked by running in one block
