@@ -1,6 +1,6 @@
 import { randomBytes, createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -98,9 +98,13 @@ export class FileImageStore extends ImageStore {
         else cb(null, chunk);
       },
     });
+    // The file is opened before the pipeline: a stream that opens its own file lazily can create
+    // it after a failed pipeline has already returned and the cleanup below has run, leaving an
+    // empty ingest file behind a refused upload.
+    const file = await open(tmp, 'wx', 0o600);
     try {
       const input = source instanceof Uint8Array ? Readable.from([source]) : source;
-      await pipeline(input, counter, createWriteStream(tmp));
+      await pipeline(input, counter, file.createWriteStream());
       const digest = `sha256:${hash.digest('hex')}`;
       if (expect.size !== undefined && size !== expect.size) throw sizeMismatch(expect.size, size);
       if (expect.digest !== undefined && digest !== expect.digest) {
@@ -109,6 +113,7 @@ export class FileImageStore extends ImageStore {
       await rename(tmp, this.blobPath(digest));
       return { digest, size };
     } finally {
+      await file.close().catch(() => undefined);
       await rm(tmp, { force: true });
     }
   }
