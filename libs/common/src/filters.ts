@@ -25,3 +25,19 @@ export function parseFilterArgs(text: string | undefined, allowed: readonly stri
   }
   return out;
 }
+
+/**
+ * One `label` filter term (`key` or `key=value`) against a label map, as dockerd's MatchKVList.
+ * Own keys only: `toString` is a label name like any other, not Object.prototype's.
+ */
+export function matchLabel(labels: Readonly<Record<string, string>> | null | undefined, term: string): boolean {
+  if (!labels) return false;
+  const eq = term.indexOf('=');
+  const key = eq < 0 ? term : term.slice(0, eq);
+  return Object.hasOwn(labels, key) && (eq < 0 || labels[key] === term.slice(eq + 1));
+}
+
+/** Every term matches (no terms match everything), as dockerd's label filters. */
+export function matchAllLabels(labels: Readonly<Record<string, string>> | null | undefined, terms: readonly string[] | undefined): boolean {
+  return (terms ?? []).every((t) => matchLabel(labels, t));
+}

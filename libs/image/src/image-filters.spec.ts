@@ -47,4 +47,10 @@ describe('filterImages', () => {
     expect(filterImages(images, { label: ['tier=base'] }).map((i) => i.id)).toEqual(['sha256:b']);
     expect(filterImages(images, { label: ['tier=top'] })).toEqual([]);
   });
+
+  it('matches a label key only against the image own labels, not Object.prototype', () => {
+    for (const key of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      expect({ key, ids: filterImages(images, { label: [key] }).map((i) => i.id) }).toEqual({ key, ids: [] });
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { InvalidParameterError, parseFilterArgs } from '@app/common';
+import { InvalidParameterError, matchAllLabels, parseFilterArgs } from '@app/common';
 import type { ImageSummary } from './images';
 import { familiarName, familiarString, parseReference } from './reference';
 
@@ -59,11 +59,6 @@ export function filterImages(images: readonly ImageSummary[], filters: ImageFilt
       const want = dangling === 'true' || dangling === '1';
       if (want !== (img.repoTags.length === 0)) return false;
     }
-    for (const l of filters.label ?? []) {
-      const eq = l.indexOf('=');
-      const [k, v] = eq < 0 ? [l, undefined] : [l.slice(0, eq), l.slice(eq + 1)];
-      if (!(k in img.labels) || (v !== undefined && img.labels[k] !== v)) return false;
-    }
-    return true;
+    return matchAllLabels(img.labels, filters.label);
   });
 }

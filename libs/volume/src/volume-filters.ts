@@ -1,4 +1,4 @@
-import { InvalidParameterError, parseFilterArgs } from '@app/common';
+import { InvalidParameterError, matchAllLabels, parseFilterArgs } from '@app/common';
 import type { VolumeRecord } from './volume-store.port';
 
 /** Docker's `filters` query value, decoded: key → values (values of one key are alternatives). */
@@ -38,20 +38,6 @@ export function allFilter(filters: VolumeFilters): boolean {
   return values.some((v) => GO_TRUE.includes(v));
 }
 
-/**
- * dockerd's `MatchKVList`: every term (`key` or `key=value`) matches the labels. No terms match
- * everything; a volume without labels matches no term.
- */
-export function matchAllLabels(labels: Readonly<Record<string, string>> | null, terms: readonly string[] | undefined): boolean {
-  if (!terms || terms.length === 0) return true;
-  if (!labels) return false;
-  return terms.every((t) => {
-    const eq = t.indexOf('=');
-    const key = eq < 0 ? t : t.slice(0, eq);
-    if (!Object.prototype.hasOwnProperty.call(labels, key)) return false;
-    return eq < 0 || labels[key] === t.slice(eq + 1);
-  });
-}
 
 /**
  * The `name` filter. dockerd matches each value as a Go regular expression; JS regexps from a

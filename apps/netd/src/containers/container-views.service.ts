@@ -1,8 +1,8 @@
 import type { ContainerInspect, ContainerSummary } from '@app/api/containers';
-import { InvalidParameterError, Prefix } from '@app/common';
+import { InvalidParameterError, matchLabel, Prefix } from '@app/common';
 import type { ContainerRecord } from '@app/container';
 import type { Ipam } from '@app/ipam/ipam.contract';
-import { matchLabel, parseFilters } from '../networks/network-lookup';
+import { parseFilters } from '../networks/network-lookup';
 import type { SqliteContainerStore } from '../store/sqlite-container-store';
 import type { StateStore } from '../store/state-store';
 import type { ContainerNetworking } from './container-network';

@@ -1,4 +1,4 @@
-import { InvalidParameterError, NotFoundError, parseFilterArgs } from '@app/common';
+import { InvalidParameterError, matchAllLabels, NotFoundError, parseFilterArgs } from '@app/common';
 import type { NetworkRecord } from '../store/state-store';
 
 /** Docker's lookup order: full id, exact name, id prefix (more than one match: ambiguous). */
@@ -25,13 +25,6 @@ export function parseFilters(text: string | undefined, allowed: readonly string[
   return parseFilterArgs(text, allowed);
 }
 
-function matchLabel(labels: Record<string, string>, term: string): boolean {
-  const eq = term.indexOf('=');
-  // own keys only: `toString` is a label name like any other, not Object.prototype's
-  if (eq < 0) return Object.hasOwn(labels, term);
-  const key = term.slice(0, eq);
-  return Object.hasOwn(labels, key) && labels[key] === term.slice(eq + 1);
-}
 
 /** Filter networks; values of one key are OR-ed, keys are AND-ed. Matching uses plain substrings (no user regex). */
 export function filterNetworks(
@@ -57,9 +50,8 @@ export function filterNetworks(
       any('name', (v) => n.name.includes(v)) &&
       any('scope', (v) => n.scope === v) &&
       any('type', (v) => (v === 'builtin') === n.predefined) &&
-      (filters.label ?? []).every((l) => matchLabel(n.labels, l)) &&
+      matchAllLabels(n.labels, filters.label) &&
       (dangling === undefined || dangling === (!n.predefined && endpointCount(n.id) === 0)),
   );
 }
 
-export { matchLabel };

@@ -4,6 +4,7 @@ import {
   ForbiddenError,
   InvalidParameterError,
   IpAddr,
+  matchLabel,
   NotFoundError,
   Prefix,
   generateId,
@@ -16,7 +17,7 @@ import type { EventsService } from '../events/events.service';
 import type { NetworkRecord, StateStore } from '../store/state-store';
 import type { DriverSet } from './driver-set';
 import type { KeyedMutex } from './keyed-mutex';
-import { filterNetworks, findNetwork, matchLabel, parseFilters } from './network-lookup';
+import { filterNetworks, findNetwork, parseFilters } from './network-lookup';
 import { toInspect, toSummary } from './network-view';
 import type { GlobalNetworks } from '../cluster/global-networks';
 
