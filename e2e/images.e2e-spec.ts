@@ -56,6 +56,13 @@ describeAsRoot('images through the docker client', () => {
     expect(ok(d('images', '-q', 'x')).trim()).toBe(id);
 
     expect(ok(d('images', '--format', '{{.Repository}}:{{.Tag}}'))).toMatch(/^x:latest$/m);
+    // docker history: the steps newest first, the image id on the top row only
+    const history = ok(d('history', '--no-trunc', '--format', '{{.ID}}|{{.CreatedBy}}', 'x')).trim().split('\n');
+    expect(history.slice(0, 3)).toEqual([
+      `sha256:${ok(d('images', '-q', '--no-trunc', 'x')).trim().slice(7)}|CMD ["cat", "/greeting.txt", "/built.txt"]`,
+      '<missing>|COPY greeting.txt /greeting.txt',
+      '<missing>|RUN echo built-by-run > /built.txt && rm /bin/uname && echo step-output',
+    ]);
     expect(ok(d('run', '--rm', 'x'))).toBe('hello from COPY\nbuilt-by-run\n');
     // the deleted applet link is an overlay whiteout in the step's upper dir → an OCI whiteout
     expect(d('run', '--rm', 'x', 'ls', '/bin/uname')).toMatchObject({ rc: 1 });

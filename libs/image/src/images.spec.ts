@@ -1,5 +1,7 @@
 import { Images } from './images';
 import { MemoryImageStore } from './store/memory-image-store';
+import { packLayer } from './layers/layer-writer';
+import { writeImage } from './image-writer';
 import { file, makeImage } from './testing/fixtures';
 
 describe(Images.name, () => {
@@ -32,6 +34,36 @@ describe(Images.name, () => {
       const [s] = await images.list();
       expect(s).toMatchObject({ id: img.configDigest, repoTags: ['127.0.0.1:5000/app:v1'], repoDigests: [`127.0.0.1:5000/app@${img.manifestDigest}`], labels: {} });
       expect(s.size).toBeGreaterThan(0);
+    });
+  });
+
+  describe('history', () => {
+    it('lists the config history newest first: id and tags on the top row, each layer row with its size', async () => {
+      const layers = [{ packed: await packLayer([file('a', '1')]) }, { packed: await packLayer([file('b', '22')]) }];
+      const img = await writeImage(store, {
+        layers,
+        created: '2026-01-02T00:00:00Z',
+        history: [
+          { created: '2026-01-01T00:00:00Z', created_by: 'ADD a /' },
+          { created: '2026-01-01T00:00:01Z', created_by: 'ENV X=1', empty_layer: true },
+          { created: '2026-01-02T00:00:00Z', created_by: 'COPY b /', comment: 'buildkit' },
+        ],
+      });
+      await images.tag(img.configDigest, 'app:v1');
+      const sizes = (await store.readManifest(img.manifestDigest)).layers.map((l) => l.size);
+      expect(await images.history('app:v1')).toEqual([
+        { Id: img.configDigest, Created: Date.parse('2026-01-02T00:00:00Z') / 1000, CreatedBy: 'COPY b /', Tags: ['app:v1'], Size: sizes[1], Comment: 'buildkit' },
+        { Id: '<missing>', Created: Date.parse('2026-01-01T00:00:01Z') / 1000, CreatedBy: 'ENV X=1', Tags: null, Size: 0, Comment: '' },
+        { Id: '<missing>', Created: Date.parse('2026-01-01T00:00:00Z') / 1000, CreatedBy: 'ADD a /', Tags: null, Size: sizes[0], Comment: '' },
+      ]);
+    });
+
+    it('answers an image without history with one row, and an unknown image with No such image', async () => {
+      const img = await makeImage(store, [[file('a', '1')]]);
+      const [row, ...rest] = await images.history(img.configDigest);
+      expect(rest).toEqual([]);
+      expect(row).toMatchObject({ Id: img.configDigest, Tags: null, CreatedBy: '' });
+      await expect(images.history('nothing')).rejects.toMatchObject({ kind: 'not-found', message: 'No such image: nothing' });
     });
   });
 

@@ -20,6 +20,16 @@ export interface ImageDetails extends ImageSummary {
   config: ImageConfig;
 }
 
+/** One row of `docker history` (GET /images/{name}/history), newest first. */
+export interface HistoryRow {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  Size: number;
+  Comment: string;
+}
+
 export type RemoveReport = Array<{ untagged: string } | { deleted: string }>;
 
 export interface ImagesOptions {
@@ -76,6 +86,30 @@ export class Images {
   async inspect(text: string): Promise<ImageDetails> {
     const img = await this.resolve(text);
     return { ...(await this.summary(img)), config: await this.store.readConfig(img.configDigest) };
+  }
+
+  /**
+   * `docker history`: the config's history, newest first. As dockerd, the newest row carries the
+   * image id and its tags; the rows below it name no image here (`<missing>`), and each row that
+   * made a layer shows that layer's size (stored, compressed size: the one netd has for a layer).
+   */
+  async history(text: string): Promise<HistoryRow[]> {
+    const img = await this.resolve(text);
+    const details = await this.inspect(text);
+    const layers = (await this.store.readManifest(img.manifestDigest)).layers;
+    let layer = 0;
+    const rows = (details.config.history ?? []).map((h) => ({
+      Id: '<missing>',
+      Created: h.created ? Math.floor(Date.parse(h.created) / 1000) || 0 : 0,
+      CreatedBy: h.created_by ?? '',
+      Tags: null as string[] | null,
+      Size: h.empty_layer ? 0 : (layers[layer++]?.size ?? 0),
+      Comment: h.comment ?? '',
+    }));
+    rows.reverse();
+    if (rows.length === 0) rows.push({ Id: '', Created: 0, CreatedBy: '', Tags: null, Size: details.size, Comment: '' });
+    rows[0] = { ...rows[0], Id: details.id, Tags: details.repoTags.length > 0 ? details.repoTags : null };
+    return rows;
   }
 
   /** Tag an image: `target` is a reference (`repo[:tag]`, no digest). */

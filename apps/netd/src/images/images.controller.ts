@@ -118,8 +118,9 @@ export class ImagesController {
 
   @Get('images/*')
   async getByName(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { name, verb } = splitName(req, ['json', 'get']);
+    const { name, verb } = splitName(req, ['json', 'get', 'history']);
     if (verb === 'json') return toDockerInspect(await this.images.inspect(name));
+    if (verb === 'history') return this.images.history(name);
     await this.sendTar(reply, [name]);
   }
 

@@ -105,6 +105,10 @@ export class ImagesService {
     return this.images.inspect(name);
   }
 
+  history(name: string) {
+    return this.images.history(name);
+  }
+
   async tag(name: string, repo: string, tag: string | undefined) {
     await this.images.tag(name, tag ? `${repo}:${tag}` : repo);
     this.opts.onEvent?.('tag', (await this.images.resolve(name)).configDigest, { name: tag ? `${repo}:${tag}` : repo });
