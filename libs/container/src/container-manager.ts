@@ -22,8 +22,15 @@ export interface ContainerManagerOptions extends FilesContext {
   /** Parent cgroup of all containers (default `/netd`). */
   readonly cgroupParent?: string;
   /** Lifecycle events for /events: create, start, die, stop, kill, restart, destroy. */
-  readonly onEvent?: (event: { action: string; id: string; name: string; exitCode?: number }) => void;
+  readonly onEvent?: (event: ContainerLifecycleEvent) => void;
   readonly now?: () => Date;
+}
+
+export interface ContainerLifecycleEvent {
+  readonly action: string;
+  readonly id: string;
+  readonly name: string;
+  readonly exitCode?: number;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -41,13 +48,30 @@ export class ContainerManager {
   private readonly now: () => Date;
   private readonly createdHooks: Array<(id: string) => Promise<void>> = [];
 
-  constructor(private readonly o: ContainerManagerOptions) {
-    this.now = o.now ?? (() => new Date());
+  private readonly cgroupMode: CgroupMode;
+  private readonly cgroupParent?: string;
+  private readonly runtime: Runtime;
+  private readonly stateDir: string;
+  private readonly store: ContainerStore;
+
+  /** hostResolvConf and hostGateway, read when a container's files are written (getters stay live). */
+  private readonly files: FilesContext;
+  private readonly eventListeners: Array<(event: ContainerLifecycleEvent) => void> = [];
+
+  constructor(options: ContainerManagerOptions) {
+    this.cgroupMode = options.cgroupMode;
+    this.cgroupParent = options.cgroupParent;
+    this.runtime = options.runtime;
+    this.stateDir = options.stateDir;
+    this.store = options.store;
+    this.files = options;
+    if (options.onEvent) this.eventListeners.push(options.onEvent);
+    this.now = options.now ?? (() => new Date());
   }
 
   async create(spec: ContainerSpec): Promise<ContainerRecord> {
     const name = spec.name ? canonicalName(spec.name) : await this.freeName();
-    const owner = await this.o.store.findByName(name);
+    const owner = await this.store.findByName(name);
     if (owner) throw nameConflict(name, owner.id);
     if (spec.lowers.length === 0) throw new InvalidParameterError('no image layers given');
     const id = generateId();
@@ -59,19 +83,19 @@ export class ContainerManager {
     };
     // Everything that can reject the input runs before the first write.
     const { passwd, group } = imageUserDb(spec.lowers);
-    const paths = containerPaths(this.o.stateDir, id);
+    const paths = containerPaths(this.stateDir, id);
     const config = buildOciConfig({
       id, args: spec.cmd, env: spec.env ?? [], cwd: spec.workingDir, user: resolveUser(spec.user, passwd, group),
       hostname, domainname: spec.domainname, terminal: spec.tty ?? false,
       network: spec.network.kind === 'host' ? 'host' : { netnsPath: spec.network.netnsPath },
-      cgroup: { mode: this.o.cgroupMode, parent: this.o.cgroupParent ?? '/netd' },
+      cgroup: { mode: this.cgroupMode, parent: this.cgroupParent ?? '/netd' },
       readonlyRootfs: spec.readonlyRootfs, capAdd: spec.capAdd, capDrop: spec.capDrop, sysctls: spec.sysctls,
       resources: spec.resources, pidHost: spec.pidHost, cgroupns: spec.cgroupns, shmSizeBytes: spec.shmSizeBytes,
       oomScoreAdj: spec.oomScoreAdj, consoleSize: spec.consoleSize,
     }, paths);
     try {
-      await writeBundle(paths, config, record, this.o);
-      await this.o.store.put(record);
+      await writeBundle(paths, config, record, this.files);
+      await this.store.put(record);
     } catch (e) {
       await rm(paths.dir, { recursive: true, force: true });
       throw e;
@@ -82,7 +106,7 @@ export class ContainerManager {
 
   /** Resolve a full id, a name (with or without `/`) or a unique id prefix. */
   async inspect(ref: string): Promise<ContainerRecord> {
-    const st = this.o.store;
+    const st = this.store;
     const exact = (await st.get(ref)) ?? (ref.startsWith('/') ? await st.findByName(ref) : await st.findByName(`/${ref}`));
     if (exact) return exact;
     const byPrefix = ref.length > 0 ? await st.findByIdPrefix(ref, 2) : [];
@@ -92,7 +116,7 @@ export class ContainerManager {
   }
 
   list(): Promise<ContainerRecord[]> {
-    return this.o.store.list();
+    return this.store.list();
   }
 
   /** Start; false if it was already running (the API's 304). */
@@ -108,7 +132,7 @@ export class ContainerManager {
   stop(ref: string, opts: { signal?: string; timeoutSec?: number } = {}): Promise<boolean> {
     return this.withLock(ref, async (r) => {
       if (!r.state.running) return false;
-      await this.o.store.put({ ...r, manuallyStopped: true });
+      await this.store.put({ ...r, manuallyStopped: true });
       await this.terminate(r, opts.signal ?? r.spec.stopSignal ?? 'SIGTERM', opts.timeoutSec ?? r.spec.stopTimeout ?? 10);
       this.emit('stop', r);
       return true;
@@ -122,17 +146,17 @@ export class ContainerManager {
   kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     return this.withLock(ref, async (r) => {
       if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
-      await this.o.store.put({ ...r, manuallyStopped: true });
+      await this.store.put({ ...r, manuallyStopped: true });
       if (!isSigkill(signal)) {
-        await this.o.runtime.kill(r.id, signal);
+        await this.runtime.kill(r.id, signal);
         this.emit('kill', r);
         return;
       }
       const ctl = new AbortController();
-      const exited = this.o.runtime.waitExit(r.id, ctl.signal);
+      const exited = this.runtime.waitExit(r.id, ctl.signal);
       exited.catch(() => undefined);
       try {
-        await this.o.runtime.kill(r.id, signal);
+        await this.runtime.kill(r.id, signal);
         this.emit('kill', r);
         await exited;
         await this.settle(r.id);
@@ -176,13 +200,13 @@ export class ContainerManager {
 
   async logs(ref: string, opts: LogReadOptions = {}): Promise<AsyncIterable<LogEntry>> {
     const r = await this.inspect(ref);
-    return this.o.runtime.logs(r.id, opts);
+    return this.runtime.logs(r.id, opts);
   }
 
   async exec(ref: string, spec: ExecSpec): Promise<ExecResult> {
     const r = await this.inspect(ref);
     if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
-    return this.o.runtime.exec(r.id, spec);
+    return this.runtime.exec(r.id, spec);
   }
 
   /**
@@ -201,15 +225,15 @@ export class ContainerManager {
   async execSession(ref: string, spec: ExecSessionSpec): Promise<ExecSession> {
     const r = await this.inspect(ref);
     if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
-    return this.o.runtime.execSession(r.id, spec);
+    return this.runtime.execSession(r.id, spec);
   }
 
   /** Replace the network-dependent parts of hosts/resolv.conf (connect, disconnect, links). */
   updateNetworkFiles(ref: string, change: Partial<NetworkFiles>): Promise<ContainerRecord> {
     return this.withLock(ref, async (r) => {
       const next = { ...r, networkFiles: { ...r.networkFiles, ...change } };
-      await rewriteNetworkFiles(containerPaths(this.o.stateDir, r.id), next, this.o);
-      await this.o.store.put(next);
+      await rewriteNetworkFiles(containerPaths(this.stateDir, r.id), next, this.files);
+      await this.store.put(next);
       return next;
     });
   }
@@ -219,8 +243,8 @@ export class ContainerManager {
    * meanwhile, then apply restart policies as Docker does at daemon start.
    */
   async adopt(): Promise<ContainerRecord[]> {
-    const records = await this.o.store.list();
-    const found = new Map((await this.o.runtime.adopt(records.map((r) => r.id))).map((a) => [a.id, a]));
+    const records = await this.store.list();
+    const found = new Map((await this.runtime.adopt(records.map((r) => r.id))).map((a) => [a.id, a]));
     for (const r of records) {
       const a = found.get(r.id);
       if (!a) continue;
@@ -228,14 +252,14 @@ export class ContainerManager {
       if (a.status === 'running' || a.status === 'paused') {
         if (!r.state.running) next = { ...r, state: transition(r.state, { type: 'start', pid: a.pid, at: this.now() }) };
         else if (r.state.pid !== a.pid) next = { ...r, state: { ...r.state, pid: a.pid } };
-        if (next !== r) await this.o.store.put(next);
+        if (next !== r) await this.store.put(next);
         this.watch(next.id);
       } else if (r.state.running || r.state.status === 'restarting') {
         const ev: StateEvent = a.exit
           ? { type: 'exit', exitCode: a.exit.exitCode, at: a.exit.finishedAt }
           : { type: 'exit', exitCode: 255, at: this.now() };
         next = { ...r, state: transition(r.state, ev) };
-        await this.o.store.put(next);
+        await this.store.put(next);
         this.emit('die', next, next.state.exitCode);
       }
       const policy = next.spec.restartPolicy ?? NO_RESTART;
@@ -244,7 +268,7 @@ export class ContainerManager {
         await this.withLock(next.id, (cur) => this.run(cur, cur)).catch(() => undefined);
       }
     }
-    return this.o.store.list();
+    return this.store.list();
   }
 
   /**
@@ -254,6 +278,14 @@ export class ContainerManager {
    */
   onCreated(hook: (id: string) => Promise<void>): void {
     this.createdHooks.push(hook);
+  }
+
+  /**
+   * Also send lifecycle events to `listener`. The daemon's containers service subscribes when it is
+   * built on this manager, so the manager is built first and knows nothing of its user.
+   */
+  onLifecycleEvent(listener: (event: ContainerLifecycleEvent) => void): void {
+    this.eventListeners.push(listener);
   }
 
   /** Stop watching exits (daemon shutdown): containers keep running under their monitors. */
@@ -270,23 +302,23 @@ export class ContainerManager {
     for (let i = 0; i < 20; i++) {
       const candidate = generateName((n) => tried.has(n));
       tried.add(candidate);
-      if (!(await this.o.store.findByName(candidate))) return candidate;
+      if (!(await this.store.findByName(candidate))) return candidate;
     }
     return `/${generateId().slice(0, 12)}`;
   }
 
   private async run(r: ContainerRecord, base: ContainerRecord): Promise<void> {
-    const rt = this.o.runtime;
+    const rt = this.runtime;
     if (await rt.state(r.id)) await rt.delete(r.id, { force: true });
     try {
       const { pid } = await rt.create({ id: r.id, lowers: r.spec.lowers, terminal: r.spec.tty ?? false, stdin: r.spec.openStdin, stdinOnce: r.spec.stdinOnce, name: r.name.slice(1) });
       for (const hook of this.createdHooks) await hook(r.id).catch(() => undefined);
       await rt.start(r.id);
-      await this.o.store.put({ ...base, state: transition(base.state, { type: 'start', pid, at: this.now() }) });
+      await this.store.put({ ...base, state: transition(base.state, { type: 'start', pid, at: this.now() }) });
     } catch (e) {
       await rt.delete(r.id, { force: true }).catch(() => undefined);
       const message = e instanceof Error ? e.message : String(e);
-      await this.o.store.put({ ...base, state: transition(base.state, { type: 'start-failed', error: message }) });
+      await this.store.put({ ...base, state: transition(base.state, { type: 'start-failed', error: message }) });
       throw e;
     }
     this.watch(r.id);
@@ -294,7 +326,7 @@ export class ContainerManager {
   }
 
   private async terminate(r: ContainerRecord, signal: string, timeoutSec: number): Promise<void> {
-    const rt = this.o.runtime;
+    const rt = this.runtime;
     const ctl = new AbortController();
     const exited = rt.waitExit(r.id, ctl.signal);
     exited.catch(() => undefined);
@@ -319,8 +351,8 @@ export class ContainerManager {
 
   /** Record an exit now rather than when the watcher gets to it, so callers see `exited`. */
   private async settle(id: string): Promise<void> {
-    const r = await this.o.store.get(id);
-    const exit = await this.o.runtime.readExit(id);
+    const r = await this.store.get(id);
+    const exit = await this.runtime.readExit(id);
     if (r && exit && r.state.running) await this.recordExit(r, exit.exitCode, exit.finishedAt);
   }
 
@@ -328,7 +360,7 @@ export class ContainerManager {
     this.watchers.get(id)?.abort();
     const ctl = new AbortController();
     this.watchers.set(id, ctl);
-    this.o.runtime.waitExit(id, ctl.signal).then(
+    this.runtime.waitExit(id, ctl.signal).then(
       (exit) => this.withLock(id, async (r) => {
         if (this.watchers.get(id) === ctl) this.watchers.delete(id);
         if (r.state.running) await this.recordExit(r, exit.exitCode, exit.finishedAt);
@@ -339,19 +371,19 @@ export class ContainerManager {
   }
 
   private async recordExit(r: ContainerRecord, exitCode: number, at: Date): Promise<void> {
-    await this.o.store.put({ ...r, state: transition(r.state, { type: 'exit', exitCode, at }) });
+    await this.store.put({ ...r, state: transition(r.state, { type: 'exit', exitCode, at }) });
     this.emit('die', r, exitCode);
     for (const l of this.exitListeners.get(r.id) ?? []) l(exitCode);
     this.exitListeners.delete(r.id);
   }
 
   private async afterExit(id: string): Promise<void> {
-    const r = await this.o.store.get(id);
+    const r = await this.store.get(id);
     if (!r || r.state.status !== 'exited') return;
     const policy = r.spec.restartPolicy ?? NO_RESTART;
     if (shouldRestart(policy, { exitCode: r.state.exitCode, restartCount: r.restartCount, manuallyStopped: r.manuallyStopped, daemonStarting: false })) {
       const next = { ...r, restartCount: r.restartCount + 1, state: transition(r.state, { type: 'restarting' }) };
-      await this.o.store.put(next);
+      await this.store.put(next);
       setTimeout(() => {
         void this.withLock(id, (cur) => (cur.state.status === 'restarting' ? this.run(cur, cur) : Promise.resolve())).catch(() => undefined);
       }, restartDelayMs(r.restartCount)).unref();
@@ -364,13 +396,13 @@ export class ContainerManager {
     this.watchers.get(r.id)?.abort();
     this.watchers.delete(r.id);
     // the daemon's cleanup of an exited container may delete the runtime state meanwhile
-    if (await this.o.runtime.state(r.id)) {
-      await this.o.runtime.delete(r.id, { force: true }).catch((e: unknown) => {
+    if (await this.runtime.state(r.id)) {
+      await this.runtime.delete(r.id, { force: true }).catch((e: unknown) => {
         if (!isNetdError(e) || e.kind !== 'not-found') throw e;
       });
     }
-    await rm(containerPaths(this.o.stateDir, r.id).dir, { recursive: true, force: true });
-    await this.o.store.delete(r.id);
+    await rm(containerPaths(this.stateDir, r.id).dir, { recursive: true, force: true });
+    await this.store.delete(r.id);
     this.emit('destroy', r);
     for (const l of this.removeListeners.get(r.id) ?? []) l();
     this.removeListeners.delete(r.id);
@@ -380,7 +412,7 @@ export class ContainerManager {
     const id = (await this.inspect(ref)).id;
     const prev = this.locks.get(id) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(async () => {
-      const r = await this.o.store.get(id);
+      const r = await this.store.get(id);
       if (!r) throw new NotFoundError(`No such container: ${ref}`);
       return fn(r);
     });
@@ -393,7 +425,8 @@ export class ContainerManager {
   }
 
   private emit(action: string, r: ContainerRecord, exitCode?: number): void {
-    this.o.onEvent?.({ action, id: r.id, name: r.name.slice(1), ...(exitCode !== undefined ? { exitCode } : {}) });
+    const event = { action, id: r.id, name: r.name.slice(1), ...(exitCode !== undefined ? { exitCode } : {}) };
+    for (const listener of this.eventListeners) listener(event);
   }
 }
 

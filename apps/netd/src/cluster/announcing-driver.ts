@@ -14,7 +14,7 @@ export class AnnouncingOverlayDriver implements NetworkDriver<OverlayOptions> {
 
   constructor(
     private readonly inner: OverlayDriver,
-    private readonly cluster: () => ClusterService | undefined,
+    private readonly cluster: ClusterService,
   ) {}
 
   parseOptions(raw: Readonly<Record<string, string>>): OverlayOptions {
@@ -36,7 +36,7 @@ export class AnnouncingOverlayDriver implements NetworkDriver<OverlayOptions> {
   }
 
   async deleteEndpoint(networkId: string, endpointId: string): Promise<void> {
-    this.cluster()?.withdraw(networkId, endpointId);
+    this.cluster.withdraw(networkId, endpointId);
     this.joined.delete(endpointId);
     await this.inner.deleteEndpoint(networkId, endpointId);
   }
@@ -44,12 +44,12 @@ export class AnnouncingOverlayDriver implements NetworkDriver<OverlayOptions> {
   async join(req: JoinRequest): Promise<JoinResult> {
     const res = await this.inner.join(req);
     const ep = this.joined.get(req.endpointId);
-    if (ep?.ip) this.cluster()?.announce(req.networkId, req.endpointId, ep.ip.address, ep.mac);
+    if (ep?.ip) this.cluster.announce(req.networkId, req.endpointId, ep.ip.address, ep.mac);
     return res;
   }
 
   async leave(networkId: string, endpointId: string): Promise<void> {
-    this.cluster()?.withdraw(networkId, endpointId);
+    this.cluster.withdraw(networkId, endpointId);
     await this.inner.leave(networkId, endpointId);
   }
 }

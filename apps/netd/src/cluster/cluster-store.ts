@@ -1,6 +1,7 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { RecordSchema } from '@app/proto';
 import { decodeRecord, encodeRecord, type PeerRecord } from '@app/overlay';
+import { IpAddr } from '@app/common';
 import type { Db } from '../store/database';
 
 /** What makes this node a cluster member; persisted so a restart rejoins by itself. */
@@ -18,8 +19,13 @@ export interface ClusterMembership {
  * The cluster's rows in the daemon's SQLite database, in tables of their own (created here, so the
  * shared migration list stays untouched): the membership, and this node's own gossip records, whose
  * versions must survive a restart or the node's new writes would lose to its old ones on peers.
+ * The membership is kept in memory too: it is this node's VTEP, which the overlay driver reads on
+ * every peer event, and the one place both the driver and the cluster service learn it from.
  */
 export class ClusterStore {
+  /** null: read, no membership; undefined: not read yet. */
+  private current: ClusterMembership | null | undefined;
+
   constructor(private readonly db: Db) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS cluster_membership (
@@ -32,6 +38,17 @@ export class ClusterStore {
   }
 
   membership(): ClusterMembership | undefined {
+    if (this.current === undefined) this.current = this.read() ?? null;
+    return this.current ?? undefined;
+  }
+
+  /** This node's VTEP: the membership's advertise address; undefined outside a cluster. */
+  vtep(): IpAddr | undefined {
+    const m = this.membership();
+    return m ? IpAddr.parse(m.advertiseAddr) : undefined;
+  }
+
+  private read(): ClusterMembership | undefined {
     const row = this.db.prepare('SELECT * FROM cluster_membership WHERE id = 1').get() as
       | { key: Buffer; seed: Buffer; name: string; advertise_addr: string; listen_port: number; bootstrap: string }
       | undefined;
@@ -50,6 +67,7 @@ export class ClusterStore {
     this.db
       .prepare('INSERT OR REPLACE INTO cluster_membership (id, key, seed, name, advertise_addr, listen_port, bootstrap) VALUES (1, ?, ?, ?, ?, ?, ?)')
       .run(Buffer.from(m.key), Buffer.from(m.seed), m.name, m.advertiseAddr, m.listenPort, JSON.stringify(m.bootstrap));
+    this.current = m;
   }
 
   /** Forget the cluster (leave): membership and own records. */
@@ -58,6 +76,7 @@ export class ClusterStore {
       this.db.prepare('DELETE FROM cluster_membership').run();
       this.db.prepare('DELETE FROM cluster_own_records').run();
     })();
+    this.current = null;
   }
 
   ownRecords(): PeerRecord[] {

@@ -1,8 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ConflictError, InvalidParameterError } from '@app/common';
-import type { Runtime } from '../runtime';
-import { RUNTIME } from '../system/runtime.token';
-import type { ClusterService } from './cluster.service';
+import { InvalidParameterError } from '@app/common';
+import { ClusterService } from './cluster.service';
 
 /**
  * netd's own cluster API (Docker has no equivalent without swarm), under `/netd/cluster`:
@@ -15,17 +13,17 @@ import type { ClusterService } from './cluster.service';
  */
 @Controller('netd/cluster')
 export class ClusterController {
-  constructor(@Inject(RUNTIME) private readonly rt: Runtime) {}
+  constructor(@Inject(ClusterService) private readonly clusterService: ClusterService) {}
 
   @Get()
   status() {
-    return this.cluster().status();
+    return this.clusterService.status();
   }
 
   @Post('init')
   async init(@Body() body: unknown) {
     const b = object(body);
-    const r = await this.cluster().init({ advertiseAddr: str(b, 'AdvertiseAddr'), listenPort: port(b), name: optStr(b, 'Name') });
+    const r = await this.clusterService.init({ advertiseAddr: str(b, 'AdvertiseAddr'), listenPort: port(b), name: optStr(b, 'Name') });
     return { Token: r.token, NodeID: r.nodeId };
   }
 
@@ -33,14 +31,14 @@ export class ClusterController {
   async join(@Body() body: unknown) {
     const b = object(body);
     const bootstrap = b.Bootstrap === undefined ? undefined : strings(b.Bootstrap, 'Bootstrap');
-    const r = await this.cluster().join({ token: str(b, 'Token'), advertiseAddr: str(b, 'AdvertiseAddr'), listenPort: port(b), name: optStr(b, 'Name'), bootstrap });
+    const r = await this.clusterService.join({ token: str(b, 'Token'), advertiseAddr: str(b, 'AdvertiseAddr'), listenPort: port(b), name: optStr(b, 'Name'), bootstrap });
     return { NodeID: r.nodeId };
   }
 
   @Post('leave')
   @HttpCode(200)
   async leave(): Promise<void> {
-    await this.cluster().leave();
+    await this.clusterService.leave();
   }
 
   @Post('networks')
@@ -48,7 +46,7 @@ export class ClusterController {
   createNetwork(@Body() body: unknown) {
     const b = object(body);
     const blockLength = b.BlockLength === undefined ? undefined : int(b.BlockLength, 'BlockLength', 1, 30);
-    return this.cluster().createNetwork({
+    return this.clusterService.createNetwork({
       name: str(b, 'Name'),
       subnet: str(b, 'Subnet'),
       gateway: optStr(b, 'Gateway'),
@@ -61,12 +59,7 @@ export class ClusterController {
   @Delete('networks/:id')
   @HttpCode(204)
   deleteNetwork(@Param('id') id: string): void {
-    this.cluster().deleteNetwork(id);
-  }
-
-  private cluster(): ClusterService {
-    if (!this.rt.cluster) throw new ConflictError('clustering is not available in this daemon');
-    return this.rt.cluster;
+    this.clusterService.deleteNetwork(id);
   }
 }
 

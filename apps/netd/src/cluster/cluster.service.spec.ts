@@ -60,7 +60,7 @@ async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = 
     },
     deadAfterMs: o.deadAfterMs,
     now: o.now,
-    dns: () => o.dns,
+    dns: o.dns,
   });
   services.push(svc);
   return { svc, store, hostNs, driver, made };

@@ -66,7 +66,7 @@ export interface ClusterDeps {
   /** The clock of the membership timeouts (tests). */
   readonly now?: () => number;
   /** The embedded DNS, fed with other hosts' endpoints so names resolve across hosts. */
-  readonly dns?: () => RemoteNames | undefined;
+  readonly dns?: RemoteNames;
 }
 
 
@@ -79,21 +79,41 @@ export interface ClusterDeps {
  * driver network; discovery's endpoint events feed the driver's FDB and neighbour entries.
  */
 export class ClusterService {
-  private membership?: ClusterMembership;
   private discovery?: GossipDiscovery;
   private unsubscribe?: () => void;
   private persistTimer?: NodeJS.Timeout;
   private queue: Promise<unknown> = Promise.resolve();
   private timeouts: { deadAfterMs?: number; reclaimAfterMs?: number };
 
-  constructor(private readonly d: ClusterDeps) {
-    this.membership = d.clusterStore.membership();
-    this.timeouts = { deadAfterMs: d.deadAfterMs, reclaimAfterMs: d.reclaimAfterMs };
+  private readonly clusterStore: ClusterStore;
+  private readonly dns?: RemoteNames;
+  private readonly driver: Pick<OverlayDriver, 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
+  private readonly ipam: Ipam;
+  private readonly log: Logger;
+  private readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
+  private readonly now?: () => number;
+  private readonly store: StateStore;
+
+  constructor(deps: ClusterDeps) {
+    this.clusterStore = deps.clusterStore;
+    this.dns = deps.dns;
+    this.driver = deps.driver;
+    this.ipam = deps.ipam;
+    this.log = deps.log;
+    this.makeDiscovery = deps.makeDiscovery;
+    this.now = deps.now;
+    this.store = deps.store;
+    this.timeouts = { deadAfterMs: deps.deadAfterMs, reclaimAfterMs: deps.reclaimAfterMs };
   }
 
   /** This node's VTEP: its advertise address, known from the persisted membership before start. */
   vtep(): IpAddr | undefined {
-    return this.membership ? IpAddr.parse(this.membership.advertiseAddr) : undefined;
+    return this.clusterStore.vtep();
+  }
+
+  /** The membership is the cluster store's: it is read by the overlay driver, built before this service. */
+  private get membership(): ClusterMembership | undefined {
+    return this.clusterStore.membership();
   }
 
   get active(): GossipDiscovery | undefined {
@@ -144,13 +164,12 @@ export class ClusterService {
   /** Leave: refused while this node has endpoints on overlay networks; local overlay state goes. */
   async leave(): Promise<void> {
     if (!this.membership) throw new ConflictError('this node is not part of a cluster');
-    const overlays = this.d.store.listNetworks().filter((n) => n.driver === 'overlay');
-    const busy = overlays.filter((n) => this.d.store.endpointsOf(n.id).length > 0);
+    const overlays = this.store.listNetworks().filter((n) => n.driver === 'overlay');
+    const busy = overlays.filter((n) => this.store.endpointsOf(n.id).length > 0);
     if (busy.length > 0) throw new ConflictError(`this node has endpoints on overlay network ${busy[0].name}: disconnect them first`);
     await this.stop();
     for (const n of overlays) await this.dematerialize(n.id);
-    this.d.clusterStore.clear();
-    this.membership = undefined;
+    this.clusterStore.clear();
   }
 
   token(): string | undefined {
@@ -185,14 +204,14 @@ export class ClusterService {
 
   /** The overlay driver's option parser (InvalidParameter on unknown keys), for the networks API. */
   parseOverlayOptions(raw: Readonly<Record<string, string>>): { vni?: number; mtu?: number } {
-    return this.d.driver.parseOptions(raw);
+    return this.driver.parseOptions(raw);
   }
 
   createNetwork(input: ClusterNetworkInput): { Id: string } {
     const discovery = this.member();
     const subnet = Prefix.tryParse(input.subnet);
     if (!subnet || !subnet.isNetwork || subnet.family !== 4) throw new InvalidParameterError(`invalid subnet ${JSON.stringify(input.subnet)}: an IPv4 network in CIDR form is required`);
-    if (this.d.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
+    if (this.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
     const gateway = input.gateway ? IpAddr.parse(input.gateway) : subnet.nth(1n);
     const blockLength = input.blockLength ?? Math.max(subnet.length, 24);
     const net = discovery.createNetwork({ id: generateId(), name: input.name, subnet, gateway, blockLength, internal: !!input.internal, attachable: input.attachable ?? true, options: {} });
@@ -211,8 +230,8 @@ export class ClusterService {
     const d = this.discovery;
     const vtep = this.vtep();
     if (!d || !vtep || !d.networks().some((n) => n.id === networkId)) return;
-    const ep = this.d.store.listEndpoints().find((e) => e.id === endpointId);
-    const sandbox = ep && this.d.store.listSandboxes().find((s) => s.id === ep.sandboxId);
+    const ep = this.store.listEndpoints().find((e) => e.id === endpointId);
+    const sandbox = ep && this.store.listSandboxes().find((s) => s.id === ep.sandboxId);
     const name = (sandbox?.name ?? endpointId.slice(0, 12)).replace(/^\//, '');
     d.announce({ networkId, endpointId, name, aliases: ep?.aliases ?? [], ip, mac, vtep });
   }
@@ -222,13 +241,11 @@ export class ClusterService {
   }
 
   private async enter(m: ClusterMembership, peers?: readonly Uint8Array[]): Promise<string> {
-    this.d.clusterStore.saveMembership(m);
-    this.membership = m;
+    this.clusterStore.saveMembership(m);
     try {
       return await this.connect(m, peers);
     } catch (e) {
-      this.d.clusterStore.clear();
-      this.membership = undefined;
+      this.clusterStore.clear();
       throw e;
     }
   }
@@ -244,15 +261,15 @@ export class ClusterService {
       node: { name: m.name, advertiseAddr: IpAddr.parse(m.advertiseAddr), dhtPort: m.listenPort },
       ...(peers?.length ? { peers } : {}),
       ...this.timeouts,
-      ...(this.d.now ? { now: this.d.now } : {}),
+      ...(this.now ? { now: this.now } : {}),
     };
-    const discovery = (this.d.makeDiscovery ?? ((p) => new HyperswarmDiscovery(p)))(params);
-    discovery.state.merge(this.d.clusterStore.ownRecords().filter((r) => r.owner === discovery.nodeId));
+    const discovery = (this.makeDiscovery ?? ((p) => new HyperswarmDiscovery(p)))(params);
+    discovery.state.merge(this.clusterStore.ownRecords().filter((r) => r.owner === discovery.nodeId));
     this.unsubscribe = discovery.subscribe((e) => this.onEvent(e));
     this.discovery = discovery;
     await discovery.start();
     this.persistTimer = setInterval(() => this.persistOwn(), 1000).unref();
-    this.d.log.info({ nodeId: discovery.nodeId, advertise: m.advertiseAddr, port: m.listenPort, bootstrap: m.bootstrap }, 'cluster joined');
+    this.log.info({ nodeId: discovery.nodeId, advertise: m.advertiseAddr, port: m.listenPort, bootstrap: m.bootstrap }, 'cluster joined');
     return discovery.nodeId;
   }
 
@@ -261,16 +278,16 @@ export class ClusterService {
     else if (e.kind === 'network-remove') this.serial(() => this.dematerialize(e.network.id));
     else if (e.kind === 'add' || e.kind === 'remove') {
       this.serial(async () => {
-        await this.d.driver.onPeerEvent(e.peer.networkId, e);
+        await this.driver.onPeerEvent(e.peer.networkId, e);
         this.publishName(e.kind, e.peer);
       });
     }
-    else if (e.kind === 'lease-lost') this.d.log.warn({ network: e.networkId, block: String(e.block) }, 'address block lease lost');
+    else if (e.kind === 'lease-lost') this.log.warn({ network: e.networkId, block: String(e.block) }, 'address block lease lost');
   }
 
   /** Another host's endpoint in (or out of) the embedded DNS: its name, aliases and address. */
   private publishName(kind: 'add' | 'remove', peer: { networkId: string; endpointId: string; name: string; aliases: readonly string[]; ip: IpAddr }): void {
-    const dns = this.d.dns?.();
+    const dns = this.dns;
     if (!dns) return;
     try {
       if (kind === 'add') {
@@ -280,7 +297,7 @@ export class ClusterService {
         dns.removeRemote(peer.networkId, peer.endpointId);
       }
     } catch (err) {
-      this.d.log.warn({ err, network: peer.networkId, endpoint: peer.endpointId }, 'dns: remote endpoint not served');
+      this.log.warn({ err, network: peer.networkId, endpoint: peer.endpointId }, 'dns: remote endpoint not served');
     }
   }
 
@@ -289,10 +306,10 @@ export class ClusterService {
     const discovery = this.discovery;
     if (!discovery) return;
     const options = { [OPTION_VXLANID_LIST]: String(net.vni) };
-    let record = this.d.store.getNetwork(net.id);
+    let record = this.store.getNetwork(net.id);
     if (!record) {
       const block = discovery.blocks(net.id)[0] ?? (await discovery.leaseBlock(net.id));
-      const pool = this.d.ipam.requestPool(net.id, { addressSpace: 'global', subnet: net.subnet, ipRange: block, gateway: net.gateway });
+      const pool = this.ipam.requestPool(net.id, { addressSpace: 'global', subnet: net.subnet, ipRange: block, gateway: net.gateway });
       record = {
         id: net.id,
         name: net.name,
@@ -312,34 +329,34 @@ export class ClusterService {
         poolIds: [pool.poolId],
         state: 'active',
       };
-      this.d.store.insertNetwork(record);
+      this.store.insertNetwork(record);
     }
-    const gateway = net.gateway ?? this.d.ipam.getPool(record.poolIds[0])?.gateway;
-    await this.d.driver.createNetwork({ networkId: net.id, name: net.name, options: this.d.driver.parseOptions(options), internal: net.internal, enableIpv6: false, ipv4: [{ subnet: net.subnet, gateway }], ipv6: [] });
+    const gateway = net.gateway ?? this.ipam.getPool(record.poolIds[0])?.gateway;
+    await this.driver.createNetwork({ networkId: net.id, name: net.name, options: this.driver.parseOptions(options), internal: net.internal, enableIpv6: false, ipv4: [{ subnet: net.subnet, gateway }], ipv6: [] });
     discovery.join(net.id);
     // join() replayed the current peers into the queue; once they are programmed, whatever FDB
     // entry a killed predecessor left and no peer re-announced is stale.
-    this.serial(() => this.d.driver.pruneInheritedFdb(net.id));
-    for (const ep of this.d.store.endpointsOf(net.id)) {
+    this.serial(() => this.driver.pruneInheritedFdb(net.id));
+    for (const ep of this.store.endpointsOf(net.id)) {
       if (ep.state === 'active' && ep.ipv4 && ep.mac) this.announce(net.id, ep.id, Prefix.parse(ep.ipv4).address, MacAddr.parse(ep.mac));
     }
   }
 
   private async dematerialize(networkId: string): Promise<void> {
     this.discovery?.leave(networkId);
-    await this.d.driver.deleteNetwork(networkId).catch((e) => {
-      if (!(e instanceof NotFoundError)) this.d.log.warn({ err: String(e), network: networkId }, 'overlay teardown');
+    await this.driver.deleteNetwork(networkId).catch((e) => {
+      if (!(e instanceof NotFoundError)) this.log.warn({ err: String(e), network: networkId }, 'overlay teardown');
     });
-    const record = this.d.store.getNetwork(networkId);
+    const record = this.store.getNetwork(networkId);
     if (!record) return;
-    this.d.store.transaction(() => {
-      for (const id of record.poolIds) if (this.d.ipam.getPool(id)) this.d.ipam.releasePool(id);
-      this.d.store.deleteNetwork(networkId);
+    this.store.transaction(() => {
+      for (const id of record.poolIds) if (this.ipam.getPool(id)) this.ipam.releasePool(id);
+      this.store.deleteNetwork(networkId);
     });
   }
 
   private serial(fn: () => Promise<void>): void {
-    this.queue = this.queue.then(fn).catch((err) => this.d.log.warn({ err: String(err) }, 'cluster event'));
+    this.queue = this.queue.then(fn).catch((err) => this.log.warn({ err: String(err) }, 'cluster event'));
   }
 
   /** Resolves when every queued cluster event has been applied (tests, benchmarks). */
@@ -348,7 +365,7 @@ export class ClusterService {
   }
 
   private persistOwn(): void {
-    if (this.discovery && this.membership) this.d.clusterStore.saveOwnRecords(this.discovery.state.recordsOf(this.discovery.nodeId));
+    if (this.discovery && this.membership) this.clusterStore.saveOwnRecords(this.discovery.state.recordsOf(this.discovery.nodeId));
   }
 
   private member(): GossipDiscovery {

@@ -23,7 +23,7 @@ describe(globalNetworks.name, () => {
   describe('create', () => {
     it('defines the network cluster-wide with its subnet, gateway and flags', () => {
       const { c, created } = cluster();
-      const res = globalNetworks(() => c).create('overlay', input({ ipam: { config: [{ Subnet: '10.80.0.0/16', Gateway: '10.80.0.254' }] }, internal: true }));
+      const res = globalNetworks(c).create('overlay', input({ ipam: { config: [{ Subnet: '10.80.0.0/16', Gateway: '10.80.0.254' }] }, internal: true }));
       expect(res).toEqual({ Id: 'f'.repeat(64), Warning: '' });
       expect(created).toEqual([{ name: 'ov', subnet: '10.80.0.0/16', gateway: '10.80.0.254', internal: true, attachable: true }]);
     });
@@ -37,21 +37,21 @@ describe(globalNetworks.name, () => {
       { name: 'encrypted', active: true, over: { options: { encrypted: '' } }, kind: 'invalid-parameter', message: 'encrypted overlay networks are not supported by netd' },
     ])('refuses $name and publishes nothing', ({ active, over, kind, message }) => {
       const { c, created } = cluster(active);
-      expect(() => globalNetworks(() => c).create('overlay', input(over))).toThrow(expect.objectContaining({ kind, message: typeof message === 'string' ? message : expect.stringMatching(message) }));
+      expect(() => globalNetworks(c).create('overlay', input(over))).toThrow(expect.objectContaining({ kind, message: typeof message === 'string' ? message : expect.stringMatching(message) }));
       expect(created).toEqual([]);
     });
 
     it('refuses when the daemon has no cluster service at all', () => {
-      expect(() => globalNetworks(() => undefined).create('overlay', input())).toThrow(NOT_IN_CLUSTER);
+      expect(() => globalNetworks(undefined).create('overlay', input())).toThrow(NOT_IN_CLUSTER);
     });
   });
 
   describe('delete', () => {
     it('deletes cluster-wide, and is forbidden outside a cluster', () => {
       const { c, deleted } = cluster();
-      globalNetworks(() => c).delete('abc');
+      globalNetworks(c).delete('abc');
       expect(deleted).toEqual(['abc']);
-      expect(() => globalNetworks(() => cluster(false).c).delete('abc')).toThrow(expect.objectContaining({ kind: 'forbidden' }));
+      expect(() => globalNetworks(cluster(false).c).delete('abc')).toThrow(expect.objectContaining({ kind: 'forbidden' }));
     });
   });
 });

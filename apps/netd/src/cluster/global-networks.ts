@@ -15,9 +15,9 @@ export interface GlobalNetworks {
 export const NOT_IN_CLUSTER =
   'This node is not part of a cluster. Use "netctl cluster init" or "netctl cluster join" to connect this node to a cluster and try again.';
 
-export function globalNetworks(cluster: () => ClusterService | undefined): GlobalNetworks {
+export function globalNetworks(cluster: ClusterService | undefined): GlobalNetworks {
   const active = (): ClusterService => {
-    const c = cluster();
+    const c = cluster;
     if (!c?.active) throw new ForbiddenError(NOT_IN_CLUSTER);
     return c;
   };

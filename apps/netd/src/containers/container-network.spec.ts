@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { DEFAULTS, type NetdConfig } from '../config/netd-config';
-import { assemble, type KernelPorts } from '../daemon';
+import { composeServices, type KernelPorts, type Services } from '../composition-root';
 import { reconcile } from '../lifecycle/reconciler';
-import type { Runtime } from '../runtime';
 import { ContainerNetworking } from './container-network';
 import { prng } from '../testing/prng';
 
@@ -17,7 +16,7 @@ type Kernel = KernelPorts & { netlink: FakeNetlink; netns: FakeNetns; containerR
 
 /** The daemon's services on the fake kernel and FakeRuntime; `restart` keeps kernel, runtime and data root. */
 interface Booted {
-  rt: Runtime;
+  rt: Services;
   kernel: Kernel;
   hostNs: { path: string };
   dataRoot: string;
@@ -32,7 +31,7 @@ async function boot(reuse?: { kernel: Kernel; dataRoot: string }): Promise<Boote
   }
   const hostNs = kernel.netlink.addNamespace('/run/netns/fake-host');
   const config: NetdConfig = { ...DEFAULTS, dataRoot, execRoot: join(dataRoot, 'run'), hostNetns: hostNs.path, seedBusybox: false };
-  const rt = assemble(config, kernel, pino({ level: 'silent' }));
+  const rt = composeServices(config, kernel, pino({ level: 'silent' }));
   await reconcile(rt);
   await rt.containers.adopt();
   if (!reuse) {

@@ -39,10 +39,36 @@ export const netnsNameOf = (id: string) => `netd-c-${id.slice(0, 12)}`;
  * network's inspect output). Both are idempotent and serialised per container.
  */
 export class ContainerNetworking {
-  constructor(private readonly d: ContainerNetworkDeps) {}
+  private readonly containers: SqliteContainerStore;
+  private readonly dns?: SandboxDns;
+  private readonly endpoints: EndpointsService;
+  private readonly files: FilesContext;
+  private readonly locks: KeyedMutex;
+  private readonly log: Logger;
+  private readonly netlink: Netlink;
+  private readonly netnsDir: string;
+  private readonly networks: NetworksService;
+  private readonly sandboxes: SandboxesService;
+  private readonly stateDir: string;
+  private readonly store: StateStore;
+
+  constructor(deps: ContainerNetworkDeps) {
+    this.containers = deps.containers;
+    this.dns = deps.dns;
+    this.endpoints = deps.endpoints;
+    this.files = deps.files;
+    this.locks = deps.locks;
+    this.log = deps.log;
+    this.netlink = deps.netlink;
+    this.netnsDir = deps.netnsDir;
+    this.networks = deps.networks;
+    this.sandboxes = deps.sandboxes;
+    this.stateDir = deps.stateDir;
+    this.store = deps.store;
+  }
 
   net(id: string): ContainerNet {
-    return this.d.containers.net(id) ?? { mode: 'none', kind: 'none', networks: [], ports: [], exposed: [], legacyLinks: [], netns: netnsNameOf(id) };
+    return this.containers.net(id) ?? { mode: 'none', kind: 'none', networks: [], ports: [], exposed: [], legacyLinks: [], netns: netnsNameOf(id) };
   }
 
   /** The namespace path the container's OCI config names. */
@@ -50,26 +76,26 @@ export class ContainerNetworking {
     if (net.kind === 'host') return 'host';
     if (net.kind === 'container' && net.sharedWith) {
       const other = this.net(net.sharedWith);
-      return other.kind === 'host' ? 'host' : `${this.d.netnsDir}/${other.netns ?? netnsNameOf(net.sharedWith)}`;
+      return other.kind === 'host' ? 'host' : `${this.netnsDir}/${other.netns ?? netnsNameOf(net.sharedWith)}`;
     }
-    return `${this.d.netnsDir}/${net.netns ?? netnsNameOf(id)}`;
+    return `${this.netnsDir}/${net.netns ?? netnsNameOf(id)}`;
   }
 
   /** `namespaceReady` (if given) is called as soon as the namespace exists, before the endpoints. */
   setUp(id: string, namespaceReady: () => void = () => undefined): Promise<void> {
-    return this.d.locks.run(id, () => this.setUpLocked(id, namespaceReady));
+    return this.locks.run(id, () => this.setUpLocked(id, namespaceReady));
   }
 
   tearDown(id: string): Promise<void> {
-    return this.d.locks.run(id, () => this.tearDownLocked(id));
+    return this.locks.run(id, () => this.tearDownLocked(id));
   }
 
   private async setUpLocked(id: string, namespaceReady: () => void): Promise<void> {
-    const rec = this.d.containers.getSync(id);
+    const rec = this.containers.getSync(id);
     if (!rec) throw new NotFoundError(`No such container: ${id}`);
     const net = this.net(id);
     if (net.kind === 'container' && net.sharedWith) {
-      const other = this.d.containers.getSync(net.sharedWith);
+      const other = this.containers.getSync(net.sharedWith);
       if (!other?.state.running) throw new ConflictError(`cannot join network of a non running container: ${net.sharedWith}`);
     }
     if (net.kind !== 'networks' && net.kind !== 'none') {
@@ -77,14 +103,14 @@ export class ContainerNetworking {
       return this.writeFiles(rec, net);
     }
     try {
-      const { ns } = await this.d.sandboxes.ensureForContainer(id, rec.name.slice(1), net.netns ?? netnsNameOf(id));
+      const { ns } = await this.sandboxes.ensureForContainer(id, rec.name.slice(1), net.netns ?? netnsNameOf(id));
       namespaceReady();
-      await this.d.netlink.setLinkUp(ns, 'lo');
+      await this.netlink.setLinkUp(ns, 'lo');
       for (const [i, a] of net.networks.entries()) {
-        if (this.d.store.endpointOf(a.networkId, id)) continue;
+        if (this.store.endpointOf(a.networkId, id)) continue;
         await this.join(id, a, i === 0 ? net : undefined);
       }
-      await this.d.dns?.sandboxUp(id, ns, dnsOptions(rec));
+      await this.dns?.sandboxUp(id, ns, dnsOptions(rec));
       await this.writeFiles(rec, net);
     } catch (e) {
       await this.tearDownLocked(id);
@@ -94,7 +120,7 @@ export class ContainerNetworking {
 
   /** `onActive`: in the transaction that marks the endpoint active (see EndpointsService.connect). */
   private async join(id: string, a: NetAttachment, withPorts?: ContainerNet, onActive?: () => void): Promise<EndpointRecord> {
-    return this.d.endpoints.connect(
+    return this.endpoints.connect(
       a.networkId,
       {
         container: id,
@@ -115,24 +141,24 @@ export class ContainerNetworking {
    * restart programs the same rules. Undefined for sandboxes that are not containers.
    */
   portMappingsFor(containerId: string, networkId: string): PortMapping[] | undefined {
-    const net = this.d.containers.net(containerId);
+    const net = this.containers.net(containerId);
     if (!net || net.kind !== 'networks' || net.networks[0]?.networkId !== networkId) return undefined;
     return toMappings(net);
   }
 
   private async tearDownLocked(id: string): Promise<void> {
     const problems: unknown[] = [];
-    await this.d.dns?.sandboxDown(id).catch((e) => problems.push(e));
-    for (const ep of this.d.store.endpointsIn(id)) {
-      await this.d.endpoints.disconnect(ep.networkId, id).catch((e) => problems.push(e));
+    await this.dns?.sandboxDown(id).catch((e) => problems.push(e));
+    for (const ep of this.store.endpointsIn(id)) {
+      await this.endpoints.disconnect(ep.networkId, id).catch((e) => problems.push(e));
     }
-    await this.d.sandboxes.deleteForContainer(id).catch((e) => problems.push(e));
-    for (const e of problems) this.d.log.warn({ err: e, container: id }, 'network teardown');
+    await this.sandboxes.deleteForContainer(id).catch((e) => problems.push(e));
+    for (const e of problems) this.log.warn({ err: e, container: id }, 'network teardown');
   }
 
   /** Whether the container's namespace and endpoints are up. */
   isUp(id: string): boolean {
-    return this.d.store.sandboxById(id) !== undefined;
+    return this.store.sandboxById(id) !== undefined;
   }
 
   /**
@@ -142,21 +168,21 @@ export class ContainerNetworking {
    * client was answered. Returns whether anything changed.
    */
   async alignWithEndpoints(id: string): Promise<boolean> {
-    return this.d.locks.run(id, async () => {
-      const net = this.d.containers.net(id);
+    return this.locks.run(id, async () => {
+      const net = this.containers.net(id);
       if (!net || net.kind !== 'networks' || !this.isUp(id)) return false;
       const eps = this.endpointsOf(id);
       const on = new Set(eps.map((e) => e.networkId));
       const missing = eps.filter((e) => !net.networks.some((a) => a.networkId === e.networkId));
       if (missing.length === 0 && net.networks.every((a) => on.has(a.networkId))) return false;
-      this.d.containers.updateNet(id, (n) => ({
+      this.containers.updateNet(id, (n) => ({
         ...n,
         networks: [
           ...n.networks.filter((a) => on.has(a.networkId)),
           ...missing.map((e) => ({ networkId: e.networkId, aliases: e.aliases, links: e.links ?? [] })),
         ],
       }));
-      const rec = this.d.containers.getSync(id);
+      const rec = this.containers.getSync(id);
       if (rec) await this.writeFiles(rec, this.net(id));
       return true;
     });
@@ -172,10 +198,10 @@ export class ContainerNetworking {
    * either both records or an endpoint in `creating` that the reconciler undoes.
    */
   async connect(containerId: string, networkTerm: string, a: Omit<NetAttachment, 'networkId'>): Promise<void> {
-    const target = this.d.networks.find(networkTerm);
+    const target = this.networks.find(networkTerm);
     checkConnectable(target, this.net(containerId));
-    await this.d.locks.run(containerId, async () => {
-      const rec = this.d.containers.getSync(containerId);
+    await this.locks.run(containerId, async () => {
+      const rec = this.containers.getSync(containerId);
       if (!rec) throw new NotFoundError(`No such container: ${containerId}`);
       const net = this.net(containerId);
       checkConnectable(target, net);
@@ -183,37 +209,37 @@ export class ContainerNetworking {
         throw new ConflictError(`endpoint with name ${rec.name.slice(1)} already exists in network ${target.name}`);
       }
       const attachment: NetAttachment = { ...a, networkId: target.id };
-      const add = () => this.d.containers.updateNet(containerId, (n) => ({ ...n, networks: [...n.networks, attachment] }));
+      const add = () => this.containers.updateNet(containerId, (n) => ({ ...n, networks: [...n.networks, attachment] }));
       if (this.isUp(containerId)) {
         await this.join(containerId, attachment, net.networks.length === 0 ? net : undefined, add).catch((e) => {
           // the network was removed while this waited for it: name it as the client did
-          if (e instanceof NotFoundError && !this.d.store.getNetwork(target.id)) throw new NotFoundError(`network ${networkTerm} not found`);
+          if (e instanceof NotFoundError && !this.store.getNetwork(target.id)) throw new NotFoundError(`network ${networkTerm} not found`);
           throw e;
         });
         await this.rewriteFiles(rec);
         return;
       }
       // the network's lock orders this with its deletion: no attachment to a network being removed
-      await this.d.locks.run(target.id, async () => {
-        if (this.d.store.getNetwork(target.id)?.state !== 'active') throw new NotFoundError(`network ${networkTerm} not found`);
+      await this.locks.run(target.id, async () => {
+        if (this.store.getNetwork(target.id)?.state !== 'active') throw new NotFoundError(`network ${networkTerm} not found`);
         add();
       });
     });
   }
 
   async disconnect(containerId: string, networkTerm: string): Promise<void> {
-    const target = this.d.networks.find(networkTerm);
+    const target = this.networks.find(networkTerm);
     if (target.driver === 'host' || this.net(containerId).kind === 'host') {
       throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
     }
-    await this.d.locks.run(containerId, async () => {
-      const rec = this.d.containers.getSync(containerId);
+    await this.locks.run(containerId, async () => {
+      const rec = this.containers.getSync(containerId);
       if (!rec) throw new NotFoundError(`No such container: ${containerId}`);
       if (!this.net(containerId).networks.some((x) => x.networkId === target.id)) {
         throw new ConflictError(`container ${containerId} is not connected to network ${target.name}`);
       }
-      const drop = () => this.d.containers.updateNet(containerId, (n) => ({ ...n, networks: n.networks.filter((x) => x.networkId !== target.id) }));
-      if (this.d.store.endpointOf(target.id, containerId)) await this.d.endpoints.disconnect(target.id, containerId, { onDeleting: drop });
+      const drop = () => this.containers.updateNet(containerId, (n) => ({ ...n, networks: n.networks.filter((x) => x.networkId !== target.id) }));
+      if (this.store.endpointOf(target.id, containerId)) await this.endpoints.disconnect(target.id, containerId, { onDeleting: drop });
       else drop();
       if (this.isUp(containerId)) await this.rewriteFiles(rec);
     });
@@ -228,25 +254,25 @@ export class ContainerNetworking {
     try {
       await this.writeFiles(rec, this.net(rec.id));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || !this.d.containers.getSync(rec.id)) throw new NotFoundError(`No such container: ${rec.id}`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || !this.containers.getSync(rec.id)) throw new NotFoundError(`No such container: ${rec.id}`);
       throw e;
     }
   }
 
   /** Whether the container still has a record (the reconciler drops the network of one that has none). */
   hasContainer(id: string): boolean {
-    return this.d.containers.getSync(id) !== undefined;
+    return this.containers.getSync(id) !== undefined;
   }
 
   /** The container's addresses per network, for inspect and ps. */
   endpointsOf(id: string): EndpointRecord[] {
-    return this.d.store.endpointsIn(id).filter((e) => e.state === 'active');
+    return this.store.endpointsIn(id).filter((e) => e.state === 'active');
   }
 
   /** The IPv4 address a container has on the default bridge (legacy links), if running there. */
   private linkIp(targetId: string): string | undefined {
-    const bridge = this.d.store.networkByName('bridge');
-    const ep = bridge && this.d.store.endpointOf(bridge.id, targetId);
+    const bridge = this.store.networkByName('bridge');
+    const ep = bridge && this.store.endpointOf(bridge.id, targetId);
     return ep?.ipv4 ? Prefix.parse(ep.ipv4).address.toString() : undefined;
   }
 
@@ -254,23 +280,23 @@ export class ContainerNetworking {
   async writeFiles(rec: ContainerRecord, net: ContainerNet): Promise<void> {
     const addresses = this.endpointsOf(rec.id).flatMap((e) => [e.ipv4, e.ipv6].flatMap((a) => (a ? [Prefix.parse(a).address.toString()] : [])));
     const links = net.legacyLinks.flatMap((l) => {
-      const t = this.d.containers.getSync(l.container);
+      const t = this.containers.getSync(l.container);
       const ip = this.linkIp(l.container);
       return t && ip ? [{ ip, alias: l.alias, id: shortId(t.id), name: t.name.slice(1) }] : [];
     });
     const userNetwork = net.kind === 'networks' && net.networks.some((a) => {
-      const n = this.d.store.getNetwork(a.networkId);
+      const n = this.store.getNetwork(a.networkId);
       return n !== undefined && !(n.predefined && n.name === 'bridge');
     });
-    const view: ContainerRecord = { ...rec, networkFiles: { addresses, links, embeddedDns: userNetwork && this.d.dns !== undefined } };
-    const paths = containerPaths(this.d.stateDir, rec.id);
-    const resolv = this.d.dns && net.kind !== 'host' ? this.d.dns.resolvConf(dnsOptions(rec)) : undefined;
-    await rewriteNetworkFiles(paths, view, this.d.files, resolv);
+    const view: ContainerRecord = { ...rec, networkFiles: { addresses, links, embeddedDns: userNetwork && this.dns !== undefined } };
+    const paths = containerPaths(this.stateDir, rec.id);
+    const resolv = this.dns && net.kind !== 'host' ? this.dns.resolvConf(dnsOptions(rec)) : undefined;
+    await rewriteNetworkFiles(paths, view, this.files, resolv);
   }
 
   ref(id: string): Promise<NetnsRef | undefined> {
-    const s = this.d.store.sandboxById(id);
-    return s ? this.d.sandboxes.ref(s) : Promise.resolve(undefined);
+    const s = this.store.sandboxById(id);
+    return s ? this.sandboxes.ref(s) : Promise.resolve(undefined);
   }
 }
 

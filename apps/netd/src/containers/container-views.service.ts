@@ -14,17 +14,33 @@ const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exi
 
 /** Read side of the container API: `ps` with Docker's filters, and `inspect`. */
 export class ContainerViews {
+  private readonly containers: SqliteContainerStore;
+  private readonly store: StateStore;
+  private readonly ipam: Ipam;
+  private readonly net: ContainerNetworking;
+  private readonly containersService: ContainersService;
+  private readonly stateDir: string;
+  private readonly netnsDir: string;
+
   constructor(
-    private readonly d: { containers: SqliteContainerStore; store: StateStore; ipam: Ipam; net: ContainerNetworking; svc: ContainersService; stateDir: string; netnsDir: string },
-  ) {}
+    deps: { containers: SqliteContainerStore; store: StateStore; ipam: Ipam; net: ContainerNetworking; svc: ContainersService; stateDir: string; netnsDir: string },
+  ) {
+    this.containers = deps.containers;
+    this.store = deps.store;
+    this.ipam = deps.ipam;
+    this.net = deps.net;
+    this.containersService = deps.svc;
+    this.stateDir = deps.stateDir;
+    this.netnsDir = deps.netnsDir;
+  }
 
   private ctx(): ViewContext {
     return {
-      stateDir: this.d.stateDir,
-      network: (id) => this.d.store.getNetwork(id),
+      stateDir: this.stateDir,
+      network: (id) => this.store.getNetwork(id),
       gateway: (id, family = 4) => {
-        const n = this.d.store.getNetwork(id);
-        const pool = n?.poolIds.map((p) => this.d.ipam.getPool(p)).find((p) => p?.subnet.family === family);
+        const n = this.store.getNetwork(id);
+        const pool = n?.poolIds.map((p) => this.ipam.getPool(p)).find((p) => p?.subnet.family === family);
         return pool?.gateway?.toString() ?? '';
       },
     };
@@ -36,10 +52,10 @@ export class ContainerViews {
       if (!STATUSES.includes(s)) throw new InvalidParameterError(`invalid filter 'status=${s}'`);
     }
     const any = (k: string, pred: (v: string) => boolean) => !f[k]?.length || f[k].some(pred);
-    let rows = this.d.containers.listSync().filter((r) => q.all || f.status?.length || r.state.running || r.state.status === 'restarting');
+    let rows = this.containers.listSync().filter((r) => q.all || f.status?.length || r.state.running || r.state.status === 'restarting');
     rows = rows.filter((r) => {
-      const net = this.d.net.net(r.id);
-      const nets = net.networks.map((a) => this.d.store.getNetwork(a.networkId)).filter((n) => n !== undefined);
+      const net = this.net.net(r.id);
+      const nets = net.networks.map((a) => this.store.getNetwork(a.networkId)).filter((n) => n !== undefined);
       return (
         any('name', (v) => r.name.slice(1).includes(v.replace(/^\//, ''))) &&
         any('id', (v) => r.id.startsWith(v)) &&
@@ -55,18 +71,18 @@ export class ContainerViews {
     const limit = q.limit ? Number(q.limit) : -1;
     if (limit > 0) rows = rows.slice(0, limit);
     const ctx = this.ctx();
-    return rows.map((r) => toSummary(r, this.d.net.net(r.id), this.d.net.endpointsOf(r.id), ctx));
+    return rows.map((r) => toSummary(r, this.net.net(r.id), this.net.endpointsOf(r.id), ctx));
   }
 
   async inspect(ref: string): Promise<ContainerInspect> {
-    const r: ContainerRecord = await this.d.svc.find(ref);
-    const net = this.d.net.net(r.id);
-    return toInspect(r, net, this.d.net.endpointsOf(r.id), this.ctx(), `${this.d.netnsDir}/${net.netns ?? netnsNameOf(r.id)}`);
+    const r: ContainerRecord = await this.containersService.find(ref);
+    const net = this.net.net(r.id);
+    return toInspect(r, net, this.net.endpointsOf(r.id), this.ctx(), `${this.netnsDir}/${net.netns ?? netnsNameOf(r.id)}`);
   }
 
   /** The IPv4 address (no prefix) on a network, for tests and tools. */
   addressOn(id: string, networkId: string): string | undefined {
-    const ep = this.d.net.endpointsOf(id).find((e) => e.networkId === networkId);
+    const ep = this.net.endpointsOf(id).find((e) => e.networkId === networkId);
     return ep?.ipv4 ? Prefix.parse(ep.ipv4).address.toString() : undefined;
   }
 }

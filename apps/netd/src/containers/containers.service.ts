@@ -4,11 +4,10 @@ import {
   canonicalName, containerPaths, detectHostLimits, generateName, type HostLimits, NO_RESTART, shouldRestart, type ContainerManager, type ContainerRecord, type ContainerSpec, type LogEntry,
   type LogReadOptions, type Runtime as ContainerRuntime, type WaitCondition, type AttachConnection,
 } from '@app/container';
-import { familiarString, parseReference } from '@app/image';
+import { familiarString, parseReference, type Images } from '@app/image';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { Logger } from 'pino';
 import type { EventsService } from '../events/events.service';
-import type { ImagesService } from '../images/images.service';
 import type { NetworksService } from '../networks/networks.service';
 import type { ContainerNet, SqliteContainerStore } from '../store/sqlite-container-store';
 import type { StateStore } from '../store/state-store';
@@ -26,7 +25,8 @@ export interface ContainersDeps {
   runtime: ContainerRuntime;
   containers: SqliteContainerStore;
   net: ContainerNetworking;
-  images: ImagesService;
+  /** The image catalog (resolve, inspect, unpack). */
+  images: Images;
   networks: NetworksService;
   store: StateStore;
   ipam: Ipam;
@@ -49,9 +49,37 @@ export class ContainersService {
   /** Attaches waiting for their container's runtime create (attach before start). */
   private readonly pendingAttach = new Map<string, Array<{ resolve(c: AttachConnection): void; reject(e: unknown): void }>>();
 
-  constructor(private readonly d: ContainersDeps) {
-    this.execs = new ExecRegistry(d.manager, d.events);
-    d.manager.onCreated((id) => this.connectPending(id));
+  private readonly containers: SqliteContainerStore;
+  private readonly events: EventsService;
+  private readonly givenHostLimits?: HostLimits;
+  private readonly hostNetns: string | 'host';
+  private readonly images: Images;
+  private readonly ipam: Ipam;
+  private readonly log: Logger;
+  private readonly manager: ContainerManager;
+  private readonly net: ContainerNetworking;
+  private readonly networks: NetworksService;
+  private readonly runtime: ContainerRuntime;
+  private readonly stateDir: string;
+  private readonly store: StateStore;
+
+  constructor(deps: ContainersDeps) {
+    this.containers = deps.containers;
+    this.events = deps.events;
+    this.givenHostLimits = deps.hostLimits;
+    this.hostNetns = deps.hostNetns;
+    this.images = deps.images;
+    this.ipam = deps.ipam;
+    this.log = deps.log;
+    this.manager = deps.manager;
+    this.net = deps.net;
+    this.networks = deps.networks;
+    this.runtime = deps.runtime;
+    this.stateDir = deps.stateDir;
+    this.store = deps.store;
+    this.execs = new ExecRegistry(deps.manager, deps.events);
+    deps.manager.onCreated((id) => this.connectPending(id));
+    deps.manager.onLifecycleEvent((e) => this.onManagerEvent(e));
   }
 
   /**
@@ -69,17 +97,17 @@ export class ContainersService {
     const mode = hc.NetworkMode ?? '';
     checkConfigValues(req, { hostNetwork: mode === 'host' || this.sharesHostNetwork(mode), privateIpc: true });
     const image = await this.resolveImage(req.Image);
-    const details = await this.d.images.images.inspect(image.configDigest);
+    const details = await this.images.inspect(image.configDigest);
     const ic = details.config.config ?? {};
     const decoded = decodeNetworking(req, Object.keys(ic.ExposedPorts ?? {}), this.requestContext());
     const argv = commandLine(req, ic);
     if (argv.length === 0) throw new InvalidParameterError('No command specified');
     const env = mergeEnv(ic.Env ?? [], req.Env ?? []);
-    const selfName = name ? canonicalName(name) : generateName((n) => this.d.containers.findByNameSync(n) !== undefined);
+    const selfName = name ? canonicalName(name) : generateName((n) => this.containers.findByNameSync(n) !== undefined);
     for (const l of decoded.net.legacyLinks) {
-      const t = this.d.containers.getSync(l.container)!;
-      const ip = this.d.net.endpointsOf(t.id).find((e) => this.d.store.getNetwork(e.networkId)?.name === 'bridge')?.ipv4?.split('/')[0];
-      if (ip) env.push(...linkEnv(l.alias, selfName, { name: t.name.slice(1), ip, exposed: this.d.net.net(t.id).exposed, env: t.spec.env ?? [] }));
+      const t = this.containers.getSync(l.container)!;
+      const ip = this.net.endpointsOf(t.id).find((e) => this.store.getNetwork(e.networkId)?.name === 'bridge')?.ipv4?.split('/')[0];
+      if (ip) env.push(...linkEnv(l.alias, selfName, { name: t.name.slice(1), ip, exposed: this.net.net(t.id).exposed, env: t.spec.env ?? [] }));
     }
     const net: ContainerNet = { ...decoded.net, netns: `netd-c-${generateId().slice(0, 12)}` };
     const netnsPath = this.netnsPath(net);
@@ -87,7 +115,7 @@ export class ContainersService {
       name: selfName,
       image: req.Image,
       imageId: image.configDigest,
-      lowers: (await this.d.images.images.store.unpack(image.manifestDigest)).slice().reverse(),
+      lowers: (await this.images.store.unpack(image.manifestDigest)).slice().reverse(),
       cmd: argv,
       env,
       workingDir: req.WorkingDir || ic.WorkingDir || undefined,
@@ -116,9 +144,9 @@ export class ContainersService {
       oomScoreAdj: opts.oomScoreAdj,
       consoleSize: opts.consoleSize,
     };
-    const unstage = this.d.containers.stageNet(spec, net);
+    const unstage = this.containers.stageNet(spec, net);
     try {
-      const record = await this.d.manager.create(spec);
+      const record = await this.manager.create(spec);
       return { Id: record.id, Warnings: [...opts.warnings, ...decoded.warnings] };
     } finally {
       unstage();
@@ -127,7 +155,7 @@ export class ContainersService {
 
   private limits?: HostLimits;
   private hostLimits(): HostLimits {
-    return (this.limits ??= this.d.hostLimits ?? detectHostLimits());
+    return (this.limits ??= this.givenHostLimits ?? detectHostLimits());
   }
 
   /** `container:<x>` where x runs on the host network (its sysctls would be the host's). */
@@ -141,17 +169,17 @@ export class ContainersService {
   }
 
   private netnsPath(net: ContainerNet): string {
-    if (net.kind === 'host') return this.d.hostNetns;
+    if (net.kind === 'host') return this.hostNetns;
     if (net.kind === 'container') {
-      const other = this.d.net.net(net.sharedWith!);
-      return other.kind === 'host' ? this.d.hostNetns : this.d.net.netnsPathFor(other, net.sharedWith!);
+      const other = this.net.net(net.sharedWith!);
+      return other.kind === 'host' ? this.hostNetns : this.net.netnsPathFor(other, net.sharedWith!);
     }
-    return this.d.net.netnsPathFor(net, '');
+    return this.net.netnsPathFor(net, '');
   }
 
   private async resolveImage(text: string) {
     try {
-      return await this.d.images.images.resolve(text);
+      return await this.images.resolve(text);
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
       let shown = text;
@@ -170,24 +198,24 @@ export class ContainersService {
       // network at start. netd checks at create (nothing is left behind) and answers 400.
       findNetwork: (t) => {
         try {
-          return this.d.networks.find(t);
+          return this.networks.find(t);
         } catch (e) {
           if (e instanceof NotFoundError) throw new InvalidParameterError(e.message);
           throw e;
         }
       },
       findContainer: (t) => {
-        const all = this.d.containers.listSync();
+        const all = this.containers.listSync();
         const r = all.find((x) => x.id === t || x.name === `/${t}` || x.name === t) ?? uniquePrefix(all, t);
-        return { id: r.id, name: r.name, running: r.state.running, net: this.d.containers.net(r.id) };
+        return { id: r.id, name: r.name, running: r.state.running, net: this.containers.net(r.id) };
       },
-      ipam: this.d.ipam,
+      ipam: this.ipam,
       freeHostPort: () => this.freeHostPort(),
     };
   }
 
   private freeHostPort(): number {
-    const used = new Set(this.d.containers.listSync().flatMap((r) => this.d.containers.net(r.id)?.ports.map((p) => p.hostPort) ?? []));
+    const used = new Set(this.containers.listSync().flatMap((r) => this.containers.net(r.id)?.ports.map((p) => p.hostPort) ?? []));
     for (let i = 0; i < 1000; i++) {
       const p = 49153 + Math.floor(Math.random() * (65535 - 49153));
       if (!used.has(p)) return p;
@@ -196,22 +224,22 @@ export class ContainersService {
   }
 
   find(ref: string): Promise<ContainerRecord> {
-    return this.d.manager.inspect(ref);
+    return this.manager.inspect(ref);
   }
 
   start(ref: string): Promise<boolean> {
-    return this.d.manager.start(ref);
+    return this.manager.start(ref);
   }
 
   async stop(ref: string, opts: { signal?: string; timeoutSec?: number }): Promise<boolean> {
     const r = await this.find(ref);
-    const stopped = await this.d.manager.stop(r.id, opts);
+    const stopped = await this.manager.stop(r.id, opts);
     await this.release(r.id);
     return stopped;
   }
 
   async kill(ref: string, signal?: string): Promise<void> {
-    await this.d.manager.kill(ref, signal || 'SIGKILL');
+    await this.manager.kill(ref, signal || 'SIGKILL');
   }
 
   /**
@@ -221,9 +249,9 @@ export class ContainersService {
   async restart(ref: string, opts: { signal?: string; timeoutSec?: number }): Promise<void> {
     const r = await this.find(ref);
     const run = (this.restarting.get(r.id) ?? Promise.resolve()).catch(() => undefined).then(async () => {
-      await this.d.manager.stop(r.id, opts);
+      await this.manager.stop(r.id, opts);
       await this.release(r.id);
-      await this.d.manager.start(r.id);
+      await this.manager.start(r.id);
     });
     this.restarting.set(r.id, run);
     try {
@@ -239,11 +267,11 @@ export class ContainersService {
     // the manager removes the runtime state itself; an exit seen meanwhile must not race it
     this.deleting.add(r.id);
     try {
-      await this.d.manager.delete(r.id, { force: opts.force });
+      await this.manager.delete(r.id, { force: opts.force });
     } finally {
       this.deleting.delete(r.id);
     }
-    await this.d.net.tearDown(r.id);
+    await this.net.tearDown(r.id);
   }
 
   /**
@@ -255,12 +283,12 @@ export class ContainersService {
     const running = this.releasing.get(id);
     if (running) return running;
     const p = (async () => {
-      await this.d.net.tearDown(id);
+      await this.net.tearDown(id);
       if (this.deleting.has(id)) return;
-      const st = await this.d.runtime.state(id);
+      const st = await this.runtime.state(id);
       if (st?.status === 'stopped') {
-        await this.d.runtime.delete(id).catch((e) => {
-          if (!(e instanceof NotFoundError)) this.d.log.warn({ err: e, container: id }, 'runtime cleanup');
+        await this.runtime.delete(id).catch((e) => {
+          if (!(e instanceof NotFoundError)) this.log.warn({ err: e, container: id }, 'runtime cleanup');
         });
       }
     })().finally(() => this.releasing.delete(id));
@@ -273,25 +301,25 @@ export class ContainersService {
     const [parent, alias] = ref.replace(/^\//, '').split('/');
     if (!parent || !alias) throw new InvalidParameterError(`Conflict, cannot remove the default link name of the container`);
     const r = await this.find(parent);
-    const net = this.d.net.net(r.id);
+    const net = this.net.net(r.id);
     if (!net.legacyLinks.some((l) => l.alias === alias)) throw new NotFoundError(`Could not find entity for ${ref}`);
     const next = { ...net, legacyLinks: net.legacyLinks.filter((l) => l.alias !== alias) };
-    this.d.containers.setNet(r.id, next);
-    if (this.d.net.isUp(r.id)) await this.d.net.writeFiles(r, next);
+    this.containers.setNet(r.id, next);
+    if (this.net.isUp(r.id)) await this.net.writeFiles(r, next);
   }
 
   async wait(ref: string, condition: WaitCondition): Promise<{ statusCode: number }> {
-    if (condition !== 'removed') return this.d.manager.wait(ref, condition);
+    if (condition !== 'removed') return this.manager.wait(ref, condition);
     // `docker run --rm` returns when this answers: the container's network must be gone by then
     // too. Its teardown runs on the destroy event; joining the per-container lock waits for it.
-    const id = (await this.d.manager.inspect(ref)).id;
-    const result = await this.d.manager.wait(id, condition);
-    await this.d.net.tearDown(id);
+    const id = (await this.manager.inspect(ref)).id;
+    const result = await this.manager.wait(id, condition);
+    await this.net.tearDown(id);
     return result;
   }
 
   logs(ref: string, opts: LogReadOptions): Promise<AsyncIterable<LogEntry>> {
-    return this.d.manager.logs(ref, opts);
+    return this.manager.logs(ref, opts);
   }
 
   /**
@@ -315,10 +343,10 @@ export class ContainersService {
         drop();
         reject(new Error('attach: client went away'));
       }, { once: true });
-      void this.d.runtime.state(id).then((st) => {
+      void this.runtime.state(id).then((st) => {
         if (!st || st.status === 'stopped' || !this.pendingAttach.get(id)?.includes(waiter)) return;
         drop();
-        this.d.runtime.attach(id).then(resolve, reject);
+        this.runtime.attach(id).then(resolve, reject);
       }, reject);
     });
   }
@@ -326,7 +354,7 @@ export class ContainersService {
   private async connectPending(id: string): Promise<void> {
     const waiters = this.pendingAttach.get(id) ?? [];
     this.pendingAttach.delete(id);
-    for (const w of waiters) await this.d.runtime.attach(id).then(w.resolve, w.reject);
+    for (const w of waiters) await this.runtime.attach(id).then(w.resolve, w.reject);
   }
 
   /** `POST /containers/{id}/resize`: a TTY container's console; a no-op without a TTY. */
@@ -334,55 +362,55 @@ export class ContainersService {
     const r = await this.find(ref);
     checkConsoleSize(height, width);
     if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
-    if (r.spec.tty) await this.d.runtime.resize(r.id, height, width);
+    if (r.spec.tty) await this.runtime.resize(r.id, height, width);
   }
 
   logPath(id: string): string {
-    return containerPaths(this.d.stateDir, id).log;
+    return containerPaths(this.stateDir, id).log;
   }
 
   list(): ContainerRecord[] {
-    return this.d.containers.listSync();
+    return this.containers.listSync();
   }
 
   /** Manager events → /events; a container that died for good gives its network back. */
   onManagerEvent(e: { action: string; id: string; name: string; exitCode?: number }): void {
-    const r = this.d.containers.getSync(e.id);
+    const r = this.containers.getSync(e.id);
     const attrs: Record<string, string> = { name: e.name, ...(r?.spec.image ? { image: r.spec.image } : {}), ...(r?.spec.labels ?? {}) };
     if (e.exitCode !== undefined) attrs.exitCode = String(e.exitCode);
-    this.d.events.publish(e.action, e.id, attrs, 'container');
+    this.events.publish(e.action, e.id, attrs, 'container');
     if (e.action === 'die' && r) {
       const restarts = shouldRestart(r.spec.restartPolicy ?? NO_RESTART, {
         exitCode: e.exitCode ?? r.state.exitCode, restartCount: r.restartCount, manuallyStopped: r.manuallyStopped, daemonStarting: false,
       });
       // --rm containers are removed by the manager right after; only the network is ours to free
       if (!restarts) {
-        const free = r.spec.autoRemove ? this.d.net.tearDown(e.id) : this.release(e.id);
-        void free.catch((err) => this.d.log.warn({ err, container: e.id }, 'release after exit'));
+        const free = r.spec.autoRemove ? this.net.tearDown(e.id) : this.release(e.id);
+        void free.catch((err) => this.log.warn({ err, container: e.id }, 'release after exit'));
       }
     }
-    if (e.action === 'destroy') void this.d.net.tearDown(e.id).catch((err) => this.d.log.warn({ err, container: e.id }, 'release network'));
+    if (e.action === 'destroy') void this.net.tearDown(e.id).catch((err) => this.log.warn({ err, container: e.id }, 'release network'));
   }
 
   attachEvent(id: string, name: string): void {
-    this.d.events.publish('attach', id, { name }, 'container');
+    this.events.publish('attach', id, { name }, 'container');
   }
 
   /** `POST /networks/{id}/connect` for a container; undefined when `ref` names no container. */
   async connectNetwork(networkTerm: string, ref: string, ec: EndpointConfig | undefined): Promise<boolean> {
     const r = await this.findOptional(ref);
     if (!r) return false;
-    const n = this.d.networks.find(networkTerm);
+    const n = this.networks.find(networkTerm);
     const links = (ec?.Links ?? []).map(parseLink).map((l) => ({ container: this.requestContext().findContainer(l.name).id, alias: l.alias }));
-    const a = attachment(n, ec ?? {}, { ipam: this.d.ipam }, links);
-    await this.d.net.connect(r.id, networkTerm, a);
+    const a = attachment(n, ec ?? {}, { ipam: this.ipam }, links);
+    await this.net.connect(r.id, networkTerm, a);
     return true;
   }
 
   async disconnectNetwork(networkTerm: string, ref: string): Promise<boolean> {
     const r = await this.findOptional(ref);
     if (!r) return false;
-    await this.d.net.disconnect(r.id, networkTerm);
+    await this.net.disconnect(r.id, networkTerm);
     return true;
   }
 
@@ -397,7 +425,7 @@ export class ContainersService {
 
   /** Daemon shutdown: containers keep running under their monitors. */
   detach(): void {
-    this.d.manager.detach();
+    this.manager.detach();
   }
 
   /**
@@ -406,15 +434,15 @@ export class ContainersService {
    * that died before releasing the network gives it back here.
    */
   async adopt(): Promise<ContainerRecord[]> {
-    const records = await this.d.manager.adopt();
+    const records = await this.manager.adopt();
     for (const r of records) {
       if (r.state.running) {
-        const aligned = await this.d.net.alignWithEndpoints(r.id).catch((err) => this.d.log.warn({ err, container: r.id }, 'align networks at start'));
-        if (aligned) this.d.log.warn({ container: r.id }, "the container's recorded networks disagreed with its endpoints; now those it is connected to");
+        const aligned = await this.net.alignWithEndpoints(r.id).catch((err) => this.log.warn({ err, container: r.id }, 'align networks at start'));
+        if (aligned) this.log.warn({ container: r.id }, "the container's recorded networks disagreed with its endpoints; now those it is connected to");
         continue;
       }
-      if (r.state.status === 'restarting' || !this.d.net.isUp(r.id)) continue;
-      await this.release(r.id).catch((err) => this.d.log.warn({ err, container: r.id }, 'release network at start'));
+      if (r.state.status === 'restarting' || !this.net.isUp(r.id)) continue;
+      await this.release(r.id).catch((err) => this.log.warn({ err, container: r.id }, 'release network at start'));
     }
     return records;
   }

@@ -68,13 +68,34 @@ export class DnsService implements SandboxDns {
   private unsubscribe?: () => void;
   private closed = false;
 
-  constructor(private readonly d: DnsServiceDeps) {
-    this.backend = new MemoryDnsBackend({ ttl: d.config.dnsTtl, onChange: () => this.mirror?.changed() });
-    if (d.resolver) {
-      this.mirror = new ResolverMirror(d.resolver.connect, () => this.resolverState(), (level, msg, extra) => d.log[level](extra ?? {}, msg));
+  private readonly bind?: SandboxBinder;
+  private readonly config: NetdConfig;
+  private readonly containerView?: (sandboxId: string) => ContainerDnsView | undefined;
+  private readonly events: EventsService;
+  private readonly log: Logger;
+  private readonly readHostResolvConf?: () => string;
+  private readonly resolver?: { connect: () => Promise<ResolverConnection>; prepare: (ns: NetnsRef) => Promise<void> };
+  private readonly sandboxes: SandboxesService;
+  private readonly stopResolver?: () => Promise<void>;
+  private readonly store: StateStore;
+
+  constructor(deps: DnsServiceDeps) {
+    this.bind = deps.bind;
+    this.config = deps.config;
+    this.containerView = deps.container;
+    this.events = deps.events;
+    this.log = deps.log;
+    this.readHostResolvConf = deps.readHostResolvConf;
+    this.resolver = deps.resolver;
+    this.sandboxes = deps.sandboxes;
+    this.stopResolver = deps.stopResolver;
+    this.store = deps.store;
+    this.backend = new MemoryDnsBackend({ ttl: deps.config.dnsTtl, onChange: () => this.mirror?.changed() });
+    if (deps.resolver) {
+      this.mirror = new ResolverMirror(deps.resolver.connect, () => this.resolverState(), (level, msg, extra) => deps.log[level](extra ?? {}, msg));
     }
-    const forwarder = new Forwarder({ timeoutMs: d.forwarderTimeoutMs, enter: d.enterHostNs });
-    this.server = new DnsServer(this.backend, { forwarder, onError: (err) => d.log.warn({ err }, 'dns') });
+    const forwarder = new Forwarder({ timeoutMs: deps.forwarderTimeoutMs, enter: deps.enterHostNs });
+    this.server = new DnsServer(this.backend, { forwarder, onError: (err) => deps.log.warn({ err }, 'dns') });
   }
 
   /**
@@ -86,15 +107,15 @@ export class DnsService implements SandboxDns {
   }
 
   private async load(): Promise<void> {
-    if (!this.mirror) await this.d.stopResolver?.();
-    this.backend.setUpstreams({ daemon: this.d.config.dns.map(String), host: this.host().nameservers });
-    for (const n of this.d.store.listNetworks()) this.refreshNetwork(n.id);
-    this.unsubscribe = this.d.events.subscribe(undefined, (e) => this.onEvent(e)).unsubscribe;
-    const withEndpoints = new Set(this.d.store.listEndpoints().filter((ep) => ep.state === 'active').map((ep) => ep.sandboxId));
+    if (!this.mirror) await this.stopResolver?.();
+    this.backend.setUpstreams({ daemon: this.config.dns.map(String), host: this.host().nameservers });
+    for (const n of this.store.listNetworks()) this.refreshNetwork(n.id);
+    this.unsubscribe = this.events.subscribe(undefined, (e) => this.onEvent(e)).unsubscribe;
+    const withEndpoints = new Set(this.store.listEndpoints().filter((ep) => ep.state === 'active').map((ep) => ep.sandboxId));
     await Promise.all([...withEndpoints].map((id) => this.autoUp(id)));
     if (this.mirror) {
       const failed = await this.mirror.start().catch((err) => {
-        this.d.log.error({ err }, 'dns: the resolver process cannot be reached; containers resolve no names until it is');
+        this.log.error({ err }, 'dns: the resolver process cannot be reached; containers resolve no names until it is');
         return {};
       });
       for (const [sandbox, why] of Object.entries(failed)) this.notServed(sandbox, why);
@@ -128,8 +149,8 @@ export class DnsService implements SandboxDns {
   private async up(sandboxId: string, ns: NetnsRef, opts: SandboxDnsOptions): Promise<void> {
     this.options.set(sandboxId, opts);
     this.refreshSandbox(sandboxId);
-    if (this.d.resolver) return this.upInResolver(sandboxId, ns);
-    const bind = this.d.bind;
+    if (this.resolver) return this.upInResolver(sandboxId, ns);
+    const bind = this.bind;
     if (!bind || this.closed) return;
     const current = this.served.get(sandboxId);
     if (current && current.ns.path === ns.path) {
@@ -151,7 +172,7 @@ export class DnsService implements SandboxDns {
   /** Tell the resolver process to serve the sandbox; resolves once it does (or says why not). */
   private async upInResolver(sandboxId: string, ns: NetnsRef): Promise<void> {
     if (this.closed) return;
-    await this.d.resolver!.prepare(ns);
+    await this.resolver!.prepare(ns);
     this.delegated.set(sandboxId, ns);
     // before the first sync (start is loading), start sends every sandbox at once
     if (!this.mirror?.isStarted) return;
@@ -163,7 +184,7 @@ export class DnsService implements SandboxDns {
   }
 
   private notServed(sandboxId: string, why: string): void {
-    this.d.log.warn({ sandbox: sandboxId, why }, 'dns: the resolver cannot serve 127.0.0.11 in the sandbox');
+    this.log.warn({ sandbox: sandboxId, why }, 'dns: the resolver cannot serve 127.0.0.11 in the sandbox');
     this.delegated.delete(sandboxId);
     this.mirror?.changed();
   }
@@ -178,7 +199,7 @@ export class DnsService implements SandboxDns {
       if (this.closed || !this.mirror) return Promise.resolve();
       return this.mirror.flush().then(
         () => undefined,
-        (err) => this.d.log.warn({ err, sandbox: sandboxId }, 'dns: telling the resolver to stop serving failed'),
+        (err) => this.log.warn({ err, sandbox: sandboxId }, 'dns: telling the resolver to stop serving failed'),
       );
     }
     const entry = this.served.get(sandboxId);
@@ -228,21 +249,21 @@ export class DnsService implements SandboxDns {
       if (!sandbox || !SANDBOX_ACTIONS.has(action)) return;
       if (type === 'network') this.refreshNetwork(e.Actor.ID, false);
       this.refreshSandbox(sandbox);
-      if (action === 'rename') for (const linker of linkersOf(this.d.store, sandbox)) this.refreshSandbox(linker);
-      const live = this.d.store.endpointsIn(sandbox).some((ep) => ep.state === 'active');
+      if (action === 'rename') for (const linker of linkersOf(this.store, sandbox)) this.refreshSandbox(linker);
+      const live = this.store.endpointsIn(sandbox).some((ep) => ep.state === 'active');
       // Daemon sandboxes have no container core to call sandboxUp: serve them from their first
       // endpoint (idempotent when the container core does call it) until their last is gone.
       if (live && !this.isServing(sandbox)) void this.autoUp(sandbox);
       else if (!live && this.isServing(sandbox)) void this.sandboxDown(sandbox, false);
     } catch (err) {
-      this.d.log.error({ err, event: e }, 'dns: applying an event failed');
+      this.log.error({ err, event: e }, 'dns: applying an event failed');
     }
   }
 
   /** Re-read one network (and, when `endpoints`, all its endpoints) from the store. */
   private refreshNetwork(networkId: string, endpoints = true): void {
-    const rec = this.d.store.getNetwork(networkId);
-    const net = rec && dnsNetwork(rec, this.d.config.embeddedDnsDefaultBridge);
+    const rec = this.store.getNetwork(networkId);
+    const net = rec && dnsNetwork(rec, this.config.embeddedDnsDefaultBridge);
     const known = this.backend.hasNetwork(networkId);
     if (!net) {
       if (known) this.backend.removeNetwork(networkId);
@@ -253,17 +274,17 @@ export class DnsService implements SandboxDns {
       this.backend.upsertNetwork(net);
     } catch (err) {
       // A Docker network name need not be a DNS name (e.g. "a_"); `name.network` then uses the id.
-      this.d.log.warn({ err, network: net.name }, 'dns: network name is no DNS name; using its id');
+      this.log.warn({ err, network: net.name }, 'dns: network name is no DNS name; using its id');
       this.backend.upsertNetwork({ ...net, name: net.id });
     }
     if (!endpoints) return;
-    for (const ep of this.d.store.endpointsOf(networkId)) this.upsertEndpoint(ep.sandboxId, ep);
+    for (const ep of this.store.endpointsOf(networkId)) this.upsertEndpoint(ep.sandboxId, ep);
   }
 
   /** Replace one sandbox's endpoints in the backend with what the store says now. */
   private refreshSandbox(sandboxId: string): void {
     this.backend.removeContainer(sandboxId);
-    for (const ep of this.d.store.endpointsIn(sandboxId)) {
+    for (const ep of this.store.endpointsIn(sandboxId)) {
       if (!this.backend.hasNetwork(ep.networkId)) this.refreshNetwork(ep.networkId, false);
       this.upsertEndpoint(sandboxId, ep);
     }
@@ -271,30 +292,30 @@ export class DnsService implements SandboxDns {
 
   private upsertEndpoint(sandboxId: string, ep: Parameters<typeof dnsEndpoint>[1]): void {
     if (!this.backend.hasNetwork(ep.networkId)) return;
-    const rec = dnsEndpoint(this.d.store, ep, this.extras(sandboxId));
+    const rec = dnsEndpoint(this.store, ep, this.extras(sandboxId));
     if (!rec) return;
     try {
       this.backend.upsertEndpoint(rec);
     } catch (err) {
       // A hostname or --add-host name need not be a DNS name: serve the endpoint without them.
-      this.d.log.warn({ err, sandbox: rec.name, network: ep.networkId }, 'dns: endpoint served without its hostname and extra hosts');
+      this.log.warn({ err, sandbox: rec.name, network: ep.networkId }, 'dns: endpoint served without its hostname and extra hosts');
       try {
         this.backend.upsertEndpoint({ ...rec, hostname: undefined, extraHosts: undefined });
       } catch (err2) {
-        this.d.log.warn({ err: err2, sandbox: rec.name, network: ep.networkId }, 'dns: endpoint not served');
+        this.log.warn({ err: err2, sandbox: rec.name, network: ep.networkId }, 'dns: endpoint not served');
       }
     }
   }
 
   private async autoUp(sandboxId: string): Promise<void> {
-    if ((!this.d.bind && !this.d.resolver) || this.closed) return;
+    if ((!this.bind && !this.resolver) || this.closed) return;
     try {
-      const sandbox = this.d.store.sandboxById(sandboxId);
-      const ns = sandbox && (await this.d.sandboxes.ref(sandbox));
+      const sandbox = this.store.sandboxById(sandboxId);
+      const ns = sandbox && (await this.sandboxes.ref(sandbox));
       if (!ns) return;
       await this.up(sandboxId, ns, this.optionsOf(sandboxId));
     } catch (err) {
-      this.d.log.warn({ err, sandbox: sandboxId }, 'dns: cannot serve 127.0.0.11 in the sandbox');
+      this.log.warn({ err, sandbox: sandboxId }, 'dns: cannot serve 127.0.0.11 in the sandbox');
     }
   }
 
@@ -310,16 +331,16 @@ export class DnsService implements SandboxDns {
 
   private container(sandboxId: string): ContainerDnsView | undefined {
     try {
-      return this.d.container?.(sandboxId);
+      return this.containerView?.(sandboxId);
     } catch (err) {
-      this.d.log.warn({ err, sandbox: sandboxId }, 'dns: cannot read the container record');
+      this.log.warn({ err, sandbox: sandboxId }, 'dns: cannot read the container record');
       return undefined;
     }
   }
 
   private host(): ResolvConf {
     try {
-      return parseResolvConf((this.d.readHostResolvConf ?? (() => readFileSync('/etc/resolv.conf', 'utf8')))());
+      return parseResolvConf((this.readHostResolvConf ?? (() => readFileSync('/etc/resolv.conf', 'utf8')))());
     } catch {
       return { nameservers: [], search: [], options: [] };
     }

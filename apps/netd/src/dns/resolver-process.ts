@@ -57,10 +57,17 @@ export class ResolverProcess {
   readonly done: Promise<void>;
   private finish!: () => void;
 
-  constructor(private readonly o: ResolverProcessOptions) {
-    this.paths = resolverPaths(o.execRoot);
-    this.log = o.log ?? (() => undefined);
-    const host = o.hostNetns;
+  private readonly checkMs?: number;
+  private readonly dataRoot: string;
+  private readonly idleExitMs?: number;
+
+  constructor(options: ResolverProcessOptions) {
+    this.checkMs = options.checkMs;
+    this.dataRoot = options.dataRoot;
+    this.idleExitMs = options.idleExitMs;
+    this.paths = resolverPaths(options.execRoot);
+    this.log = options.log ?? (() => undefined);
+    const host = options.hostNetns;
     const forwarder = new Forwarder({ enter: host ? (fn) => withNetns({ path: host }, fn) : undefined });
     this.server = new DnsServer(this.backend, { forwarder, onError: (err) => this.log('dns error', { err: String(err) }) });
     this.done = new Promise((r) => (this.finish = r));
@@ -87,7 +94,7 @@ export class ResolverProcess {
     writeFileSync(this.paths.pid, `${process.pid}\n`);
     const saved = this.readState();
     if (saved) await this.apply(saved, false);
-    this.timer = setInterval(() => void this.check(), this.o.checkMs ?? 1000);
+    this.timer = setInterval(() => void this.check(), this.checkMs ?? 1000);
     this.log('dns resolver ready', { pid: process.pid, version: this.version, sandboxes: this.bound.size });
   }
 
@@ -188,7 +195,7 @@ export class ResolverProcess {
 
   /** The periodic guard: exit when netd is gone for good, drop namespaces that are gone. */
   private async check(): Promise<void> {
-    if (!existsSync(this.o.dataRoot)) return void this.stop(`the data root ${this.o.dataRoot} is gone`);
+    if (!existsSync(this.dataRoot)) return void this.stop(`the data root ${this.dataRoot} is gone`);
     if (!existsSync(this.paths.socket)) return void this.stop('the control socket is gone');
     const pid = readPid(this.paths.pid);
     if (pid !== undefined && pid !== process.pid) return void this.stop(`resolver ${pid} took over`);
@@ -198,7 +205,7 @@ export class ResolverProcess {
         await this.unbind(id);
       }
     }
-    if (this.bound.size === 0 && this.clients.size === 0 && Date.now() - this.idleSince > (this.o.idleExitMs ?? 30_000)) {
+    if (this.bound.size === 0 && this.clients.size === 0 && Date.now() - this.idleSince > (this.idleExitMs ?? 30_000)) {
       void this.stop('idle: no sandbox served and no netd connected');
     }
   }

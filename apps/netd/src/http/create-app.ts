@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppModule } from '../app.module';
-import type { Runtime } from '../runtime';
+import type { Services } from '../composition-root';
 import { API_VERSION, VERSION_PROBLEM, rewriteUrl } from './api-version';
 import { ErrorFilter } from './error.filter';
 import { upgradeHandler } from '../containers/streams';
@@ -12,7 +12,7 @@ import { UNIMPLEMENTED_ENDPOINTS, notImplementedMessage, unimplementedEndpoint }
 export { BODY_LIMIT };
 
 /** The Nest application with Docker's wire conventions; not listening (listeners.ts does that). */
-export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
+export async function createApp(services: Services): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     rewriteUrl,
     bodyLimit: BODY_LIMIT,
@@ -29,7 +29,7 @@ export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
       reply.raw.end(body);
     },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(rt), adapter, { logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(services), adapter, { logger: false });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   // Docker clients send bodies with any or no content type; parse everything as JSON.
   fastify.removeAllContentTypeParsers();
@@ -49,7 +49,7 @@ export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
   // (docker-py sends its build context as application/tar)
   fastify.addContentTypeParser(['application/x-tar', 'application/tar', 'application/octet-stream'], (_req, payload, done) => done(null, payload));
   // attach and exec start arrive as `Connection: Upgrade` requests, which Node hands only to 'upgrade'.
-  fastify.server.on('upgrade', upgradeHandler(() => rt.containers, rt.log));
+  fastify.server.on('upgrade', upgradeHandler(() => services.containers, services.log));
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('Api-Version', API_VERSION);
     reply.header('Docker-Experimental', 'false');
@@ -83,7 +83,7 @@ export async function createApp(rt: Runtime): Promise<NestFastifyApplication> {
     if (path.includes('{') || method === 'HEAD') continue;
     fastify.route({ method: method as 'GET', url: path, handler: (_req, reply) => void reply.status(501).send({ message: notImplementedMessage(`${method} ${path}`) }) });
   }
-  app.useGlobalFilters(new ErrorFilter(rt.log));
+  app.useGlobalFilters(new ErrorFilter(services.log));
   await app.init();
   await fastify.ready();
   return app;

@@ -65,7 +65,7 @@ describe(ContainerBuildStepRunner.name, () => {
   beforeEach(() => {
     stateDir = mkdtempSync(join(tmpdir(), 'netd-steps-'));
     containers = new ScriptedContainers(stateDir);
-    runner = new ContainerBuildStepRunner({ containers: () => containers, stateDir });
+    runner = new ContainerBuildStepRunner({ containers, stateDir });
   });
   afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 

@@ -30,12 +30,17 @@ export function buildStepNetwork(requested: string | undefined): string {
  * step's layer. The container is removed whatever happens.
  */
 export class ContainerBuildStepRunner extends BuildStepRunner {
-  constructor(private readonly o: { containers: () => BuildContainers; stateDir: string }) {
+  private readonly containers: BuildContainers;
+  private readonly stateDir: string;
+
+  constructor(deps: { containers: BuildContainers; stateDir: string }) {
     super();
+    this.containers = deps.containers;
+    this.stateDir = deps.stateDir;
   }
 
   async run(step: RunStep): Promise<RunResult> {
-    const c = this.o.containers();
+    const c = this.containers;
     const out = step.onOutput ?? (() => undefined);
     const { Id } = await c.create(undefined, {
       Image: step.image,
@@ -57,7 +62,7 @@ export class ContainerBuildStepRunner extends BuildStepRunner {
       if (statusCode !== 0) {
         throw new InvalidParameterError(`The command '${step.argv.join(' ')}' returned a non-zero code: ${statusCode}`);
       }
-      const layer = await packOverlayUpper(containerPaths(this.o.stateDir, Id).upper);
+      const layer = await packOverlayUpper(containerPaths(this.stateDir, Id).upper);
       return { diff: Readable.from([layer.gzip]) };
     } finally {
       out(`Removing intermediate container ${Id.slice(0, 12)}\n`);

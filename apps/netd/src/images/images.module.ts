@@ -8,7 +8,7 @@ import { ImagesService } from './images.service';
 const IMPORT_URL = /\/images\/create\?(?:.*&)?fromSrc=/;
 
 /**
- * Image routes. The service is built framework-free (runtime.ts) and handed in, like the others.
+ * Image routes. The service is built framework-free (composition-root.ts) and handed in, like the others.
  * Tar uploads (/build, /images/load) arrive as application/x-tar and pass through as streams
  * (http/create-app.ts); `docker import` sends its tar as text/plain, which the app-wide parser
  * would read as JSON, so this module adds a text/plain parser that streams that one route and

@@ -14,6 +14,8 @@ import { InvalidParameterError, UnavailableError } from '@app/common';
 export interface ImagesServiceOptions {
   /** data-root/image; or a store (tests). */
   store: ImageStore | string;
+  /** The image catalog over `store`, when the composition root shares it with the containers service; default: built here. */
+  images?: Images;
   insecureRegistries?: readonly string[];
   /** docker-style config.json with `auths` (written by `netctl login`). */
   authConfigFile?: string;
@@ -50,8 +52,7 @@ export class ImagesService {
   private readonly builds = new Map<string, { abort: AbortController; done: Promise<unknown> }>();
 
   constructor(private readonly opts: ImagesServiceOptions) {
-    const store = typeof opts.store === 'string' ? new FileImageStore(opts.store) : opts.store;
-    this.images = new Images(store, { usedBy: opts.usedBy });
+    this.images = opts.images ?? new Images(typeof opts.store === 'string' ? new FileImageStore(opts.store) : opts.store, { usedBy: opts.usedBy });
     this.client = this.clientFor(undefined);
     this.tmpDir = opts.tmpDir ?? (typeof opts.store === 'string' ? join(opts.store, 'tmp') : tmpdir());
     if (opts.tmpDir !== undefined || typeof opts.store === 'string') sweepBuildDirs(this.tmpDir);

@@ -12,12 +12,20 @@ import type { Netlink, NetnsRef, RouteWatch } from '@app/kernel';
 export class HostRoutes {
   private watch?: Promise<RouteWatch>;
 
-  constructor(private readonly d: { ipam: Ipam; netlink: Netlink; hostNs: NetnsRef }) {}
+  private readonly ipam: Ipam;
+  private readonly netlink: Netlink;
+  private readonly hostNs: NetnsRef;
+
+  constructor(deps: { ipam: Ipam; netlink: Netlink; hostNs: NetnsRef }) {
+    this.ipam = deps.ipam;
+    this.netlink = deps.netlink;
+    this.hostNs = deps.hostNs;
+  }
 
   async refresh(): Promise<void> {
     if (!this.watch) {
-      const { ipam } = this.d;
-      const opening = this.d.netlink.watchRouteDestinations(this.d.hostNs, {
+      const { ipam } = this;
+      const opening = this.netlink.watchRouteDestinations(this.hostNs, {
         reset: (dsts) => ipam.setHostRoutes(dsts),
         add: (dst) => ipam.addHostRoute(dst),
         remove: (dst) => ipam.removeHostRoute(dst),

@@ -41,7 +41,23 @@ export interface EndpointDeps {
  * network's lock (see KeyedMutex for the order).
  */
 export class EndpointsService {
-  constructor(private readonly d: EndpointDeps) {}
+  private readonly drivers: DriverSet;
+  private readonly events: EventsService;
+  private readonly ipam: Ipam;
+  private readonly locks: KeyedMutex;
+  private readonly networks: NetworksService;
+  private readonly sandboxes: SandboxesService;
+  private readonly store: StateStore;
+
+  constructor(deps: EndpointDeps) {
+    this.drivers = deps.drivers;
+    this.events = deps.events;
+    this.ipam = deps.ipam;
+    this.locks = deps.locks;
+    this.networks = deps.networks;
+    this.sandboxes = deps.sandboxes;
+    this.store = deps.store;
+  }
 
   /**
    * Connect; resolves with the active endpoint record. `onActive` runs in the transaction that
@@ -49,21 +65,21 @@ export class EndpointsService {
    * it throws, the connect is undone.
    */
   async connect(term: string, input: ConnectInput, hooks: { onActive?(ep: EndpointRecord): void } = {}): Promise<EndpointRecord> {
-    const target = this.d.networks.find(term);
+    const target = this.networks.find(term);
     if (target.driver === 'host') {
       throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
     }
     if (target.driver === 'null') {
       throw new ForbiddenError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
     }
-    const sandbox = this.d.sandboxes.find(input.container);
-    const ns = await this.d.sandboxes.ref(sandbox);
+    const sandbox = this.sandboxes.find(input.container);
+    const ns = await this.sandboxes.ref(sandbox);
     if (!ns) throw new ConflictError(`container ${sandbox.id} has no network namespace`);
     const mac = input.macAddress ? MacAddr.parse(input.macAddress) : undefined;
-    const result = await this.d.locks.run(target.id, async () => {
-      const n = this.d.store.getNetwork(target.id);
+    const result = await this.locks.run(target.id, async () => {
+      const n = this.store.getNetwork(target.id);
       if (!n || n.state !== 'active') throw new NotFoundError(`network ${term} not found`);
-      const driver = this.d.drivers.get(n.driver);
+      const driver = this.drivers.get(n.driver);
       if (!driver) throw new NotFoundError(`plugin "${n.driver}" not found`);
       const ep = this.reserve(n, sandbox, input);
       try {
@@ -82,8 +98,8 @@ export class EndpointsService {
           portMappings: input.portMappings,
         });
         const active = { ...ep, mac: res.mac.toString(), state: 'active' as const };
-        this.d.store.transaction(() => {
-          this.d.store.markEndpointActive(ep.id, active.mac);
+        this.store.transaction(() => {
+          this.store.markEndpointActive(ep.id, active.mac);
           hooks.onActive?.(active);
         });
         return active;
@@ -92,33 +108,33 @@ export class EndpointsService {
         throw e;
       }
     });
-    this.d.events.publish('connect', target.id, { container: sandbox.id, name: target.name, type: target.driver });
+    this.events.publish('connect', target.id, { container: sandbox.id, name: target.name, type: target.driver });
     return result;
   }
 
   private hasDefaultRoute(sandboxId: string, except: string): boolean {
-    return this.d.store
+    return this.store
       .endpointsIn(sandboxId)
-      .some((e) => e.id !== except && e.state !== 'deleting' && !this.d.store.getNetwork(e.networkId)?.internal);
+      .some((e) => e.id !== except && e.state !== 'deleting' && !this.store.getNetwork(e.networkId)?.internal);
   }
 
   private reserve(n: NetworkRecord, sandbox: SandboxRecord, input: ConnectInput): EndpointRecord {
-    const v4 = checkStaticAddress(n, this.d.ipam, 4, input.ipv4Address);
-    const v6 = checkStaticAddress(n, this.d.ipam, 6, input.ipv6Address);
+    const v4 = checkStaticAddress(n, this.ipam, 4, input.ipv4Address);
+    const v6 = checkStaticAddress(n, this.ipam, 6, input.ipv6Address);
     const taken: { poolId: string; address: IpAddr }[] = [];
     const take = (req: { poolId?: string; wanted?: IpAddr }): string | undefined => {
-      const pool = req.poolId ? this.d.ipam.getPool(req.poolId) : undefined;
+      const pool = req.poolId ? this.ipam.getPool(req.poolId) : undefined;
       if (!pool || !req.poolId) return undefined;
-      const address = this.d.ipam.requestAddress(req.poolId, req.wanted);
+      const address = this.ipam.requestAddress(req.poolId, req.wanted);
       taken.push({ poolId: req.poolId, address });
       return `${address}/${pool.subnet.length}`;
     };
     try {
-      return this.d.store.transaction(() => {
-        if (this.d.store.endpointOf(n.id, sandbox.id)) {
+      return this.store.transaction(() => {
+        if (this.store.endpointOf(n.id, sandbox.id)) {
           throw new ConflictError(`endpoint with name ${sandbox.name} already exists in network ${n.name}`);
         }
-        const used = new Set(this.d.store.endpointsIn(sandbox.id).map((e) => e.ifname));
+        const used = new Set(this.store.endpointsIn(sandbox.id).map((e) => e.ifname));
         let i = 0;
         while (used.has(`eth${i}`)) i++;
         const ipv4 = take(v4);
@@ -136,11 +152,11 @@ export class EndpointsService {
           links: input.links ?? [],
           state: 'creating',
         };
-        this.d.store.insertEndpoint(ep);
+        this.store.insertEndpoint(ep);
         return ep;
       });
     } catch (e) {
-      for (const t of taken) this.d.ipam.releaseAddress(t.poolId, t.address);
+      for (const t of taken) this.ipam.releaseAddress(t.poolId, t.address);
       throw e;
     }
   }
@@ -151,28 +167,28 @@ export class EndpointsService {
    * attachment goes with that mark.
    */
   async disconnect(term: string, container: string, hooks: { onDeleting?(ep: EndpointRecord): void } = {}): Promise<void> {
-    const target = this.d.networks.find(term);
+    const target = this.networks.find(term);
     if (target.driver === 'host') {
       throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
     }
-    const sandbox = this.d.sandboxes.find(container);
-    await this.d.locks.run(target.id, async () => {
-      const ep = this.d.store.endpointOf(target.id, sandbox.id);
+    const sandbox = this.sandboxes.find(container);
+    await this.locks.run(target.id, async () => {
+      const ep = this.store.endpointOf(target.id, sandbox.id);
       if (!ep || ep.state === 'creating') {
         throw new ConflictError(`container ${sandbox.id} is not connected to network ${target.name}`);
       }
-      this.d.store.transaction(() => {
-        this.d.store.setEndpointState(ep.id, 'deleting');
+      this.store.transaction(() => {
+        this.store.setEndpointState(ep.id, 'deleting');
         hooks.onDeleting?.(ep);
       });
       await this.finishDisconnect(target, ep);
     });
-    this.d.events.publish('disconnect', target.id, { container: sandbox.id, name: target.name, type: target.driver });
+    this.events.publish('disconnect', target.id, { container: sandbox.id, name: target.name, type: target.driver });
   }
 
   /** Driver teardown, then address + record in one transaction. Also used by the reconciler. */
   async finishDisconnect(n: NetworkRecord, ep: EndpointRecord): Promise<void> {
-    const driver = this.d.drivers.get(n.driver);
+    const driver = this.drivers.get(n.driver);
     if (driver) {
       await driver.leave(n.id, ep.id);
       await driver.deleteEndpoint(n.id, ep.id);
@@ -182,23 +198,23 @@ export class EndpointsService {
 
   /** Best-effort undo of a failed or interrupted connect. */
   async undo(n: NetworkRecord, ep: EndpointRecord): Promise<void> {
-    const driver = this.d.drivers.get(n.driver);
+    const driver = this.drivers.get(n.driver);
     await driver?.leave(n.id, ep.id).catch(() => undefined);
     await driver?.deleteEndpoint(n.id, ep.id).catch(() => undefined);
     this.release(ep);
   }
 
   private release(ep: EndpointRecord): void {
-    this.d.store.transaction(() => {
+    this.store.transaction(() => {
       for (const [poolId, addr] of [[ep.poolId, ep.ipv4], [ep.poolId6, ep.ipv6]] as const) {
-        if (!poolId || !addr || !this.d.ipam.getPool(poolId)) continue;
+        if (!poolId || !addr || !this.ipam.getPool(poolId)) continue;
         try {
-          this.d.ipam.releaseAddress(poolId, Prefix.parse(addr).address);
+          this.ipam.releaseAddress(poolId, Prefix.parse(addr).address);
         } catch (e) {
           if (!(e instanceof NotFoundError)) throw e;
         }
       }
-      this.d.store.deleteEndpoint(ep.id);
+      this.store.deleteEndpoint(ep.id);
     });
   }
 }

@@ -47,6 +47,8 @@ export interface NetworkDeps {
   locks: KeyedMutex;
   /** Re-read the host's routes into IPAM before a pool is chosen (they change at runtime). */
   refreshHostRoutes?: () => Promise<void>;
+  /** Networks of global-scope drivers go to the cluster; without it they are refused (403). */
+  global?: GlobalNetworks;
 }
 
 /**
@@ -55,35 +57,44 @@ export interface NetworkDeps {
  * in between leaves a state the reconciler finishes or undoes.
  */
 export class NetworksService {
-  private global?: GlobalNetworks;
+  private readonly global?: GlobalNetworks;
+  private readonly drivers: DriverSet;
+  private readonly events: EventsService;
+  private readonly ipam: Ipam;
+  private readonly locks: KeyedMutex;
+  private readonly refreshHostRoutes?: () => Promise<void>;
+  private readonly store: StateStore;
 
-  constructor(private readonly d: NetworkDeps) {}
-
-  /** Networks of global-scope drivers go to the cluster (bound after the runtime is built). */
-  useGlobalNetworks(g: GlobalNetworks): void {
-    this.global = g;
+  constructor(deps: NetworkDeps) {
+    this.drivers = deps.drivers;
+    this.events = deps.events;
+    this.ipam = deps.ipam;
+    this.locks = deps.locks;
+    this.refreshHostRoutes = deps.refreshHostRoutes;
+    this.store = deps.store;
+    this.global = deps.global;
   }
 
   list(filtersText?: string): NetworkSummary[] {
     const filters = parseFilters(filtersText);
-    const nets = filterNetworks(this.d.store.listNetworks(), filters, (id) => this.d.store.endpointsOf(id).length);
+    const nets = filterNetworks(this.store.listNetworks(), filters, (id) => this.store.endpointsOf(id).length);
     return nets.map(toSummary);
   }
 
   find(term: string): NetworkRecord {
     // An exact id or name (what clients mostly send) by index: after any write the full list
     // is re-read and parsed, O(n) per delete or inspect. Same order as findNetwork: id, name, prefix.
-    const exact = [this.d.store.getNetwork(term), this.d.store.networkByName(term)].find((n) => n && n.state !== 'creating');
-    return exact ?? findNetwork(this.d.store.listNetworks(), term);
+    const exact = [this.store.getNetwork(term), this.store.networkByName(term)].find((n) => n && n.state !== 'creating');
+    return exact ?? findNetwork(this.store.listNetworks(), term);
   }
 
   inspect(term: string): NetworkInspect {
     const n = this.find(term);
-    const sandboxes = new Map(this.d.store.listSandboxes().map((s) => [s.id, s.name]));
-    const endpoints = this.d.store.endpointsOf(n.id).filter((e) => e.state === 'active');
+    const sandboxes = new Map(this.store.listSandboxes().map((s) => [s.id, s.name]));
+    const endpoints = this.store.endpointsOf(n.id).filter((e) => e.state === 'active');
     const usage = n.poolIds.flatMap((id) => {
-      const pool = this.d.ipam.getPool(id);
-      return pool ? [{ subnet: pool.subnet.toString(), usage: this.d.ipam.usage(id) }] : [];
+      const pool = this.ipam.getPool(id);
+      return pool ? [{ subnet: pool.subnet.toString(), usage: this.ipam.usage(id) }] : [];
     });
     return toInspect(n, endpoints, sandboxes, usage);
   }
@@ -94,11 +105,11 @@ export class NetworksService {
     if (!builtin && (PREDEFINED as readonly string[]).includes(input.name)) {
       throw new ForbiddenError(`operation is not permitted on predefined ${input.name} network`);
     }
-    const driver = this.d.drivers.get(driverName);
+    const driver = this.drivers.get(driverName);
     if (!driver) throw new NotFoundError(`plugin "${driverName}" not found`);
     if (driver.scope !== 'local') {
       if (!this.global) throw new ForbiddenError(`${driverName} networks need swarm mode, which netd does not run`);
-      if ((PREDEFINED as readonly string[]).includes(input.name) || this.d.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
+      if ((PREDEFINED as readonly string[]).includes(input.name) || this.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
       return this.global.create(driverName, input);
     }
     if (!builtin && (driverName === 'host' || driverName === 'null')) {
@@ -106,7 +117,7 @@ export class NetworksService {
     }
     if (input.ipam?.driver && input.ipam.driver !== 'default') throw new NotFoundError(`plugin "${input.ipam.driver}" not found`);
     const options = driver.parseOptions(input.options ?? {});
-    if (!builtin) await this.d.refreshHostRoutes?.();
+    if (!builtin) await this.refreshHostRoutes?.();
     const warnings: string[] = [];
     const requests: PoolRequest[] = [];
     const configs = input.ipam?.config ?? [];
@@ -152,14 +163,14 @@ export class NetworksService {
       });
     } catch (e) {
       await driver.deleteNetwork(id).catch(() => undefined);
-      this.d.store.transaction(() => {
-        for (const p of pools) this.d.ipam.releasePool(p.poolId);
-        this.d.store.deleteNetwork(id);
+      this.store.transaction(() => {
+        for (const p of pools) this.ipam.releasePool(p.poolId);
+        this.store.deleteNetwork(id);
       });
       throw e;
     }
-    this.d.store.setNetworkState(id, 'active');
-    this.d.events.publish('create', id, { name: input.name, type: driverName });
+    this.store.setNetworkState(id, 'active');
+    this.events.publish('create', id, { name: input.name, type: driverName });
     return { Id: id, Warning: warnings.join('\n') };
   }
 
@@ -167,17 +178,17 @@ export class NetworksService {
   private reserve(record: NetworkRecord, requests: readonly PoolRequest[]): AllocatedPool[] {
     const pools: AllocatedPool[] = [];
     try {
-      this.d.store.transaction(() => {
-        if (this.d.store.networkByName(record.name)) throw new ConflictError(`network with name ${record.name} already exists`);
-        for (const r of requests) pools.push(this.d.ipam.requestPool(record.id, r));
+      this.store.transaction(() => {
+        if (this.store.networkByName(record.name)) throw new ConflictError(`network with name ${record.name} already exists`);
+        for (const r of requests) pools.push(this.ipam.requestPool(record.id, r));
         record.poolIds = pools.map((p) => p.poolId);
         record.ipam.config = pools.map((p, i) => ipamConfigOf(p, requests[i]));
-        this.d.store.insertNetwork(record);
+        this.store.insertNetwork(record);
       });
     } catch (e) {
       for (const p of pools) {
         try {
-          this.d.ipam.releasePool(p.poolId);
+          this.ipam.releasePool(p.poolId);
         } catch {
           // already gone: nothing to compensate
         }
@@ -189,36 +200,36 @@ export class NetworksService {
 
   async delete(term: string): Promise<void> {
     const target = this.find(term);
-    await this.d.locks.run(target.id, async () => {
-      const n = this.d.store.getNetwork(target.id);
+    await this.locks.run(target.id, async () => {
+      const n = this.store.getNetwork(target.id);
       if (!n) throw new NotFoundError(`network ${term} not found`);
       if (n.predefined) throw new ForbiddenError(`${n.name} is a pre-defined network and cannot be removed`);
-      if (this.d.store.endpointsOf(n.id).length > 0) {
+      if (this.store.endpointsOf(n.id).length > 0) {
         throw new ConflictError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
       }
       // Cluster-wide: every node (this one included) tears it down when the deletion arrives.
-      if (this.global && this.d.drivers.get(n.driver)?.scope === 'global') return this.global.delete(n.id);
-      this.d.store.setNetworkState(n.id, 'deleting');
+      if (this.global && this.drivers.get(n.driver)?.scope === 'global') return this.global.delete(n.id);
+      this.store.setNetworkState(n.id, 'deleting');
       await this.finishDelete(n);
     });
   }
 
   /** Kernel teardown, then drop pools and record. Also used by the reconciler. */
   async finishDelete(n: NetworkRecord): Promise<void> {
-    const driver = this.d.drivers.get(n.driver);
+    const driver = this.drivers.get(n.driver);
     if (driver) await driver.deleteNetwork(n.id);
-    this.d.store.transaction(() => {
-      for (const poolId of n.poolIds) if (this.d.ipam.getPool(poolId)) this.d.ipam.releasePool(poolId);
-      this.d.store.deleteNetwork(n.id);
+    this.store.transaction(() => {
+      for (const poolId of n.poolIds) if (this.ipam.getPool(poolId)) this.ipam.releasePool(poolId);
+      this.store.deleteNetwork(n.id);
     });
-    this.d.events.publish('destroy', n.id, { name: n.name, type: n.driver });
+    this.events.publish('destroy', n.id, { name: n.name, type: n.driver });
   }
 
   async prune(filtersText?: string): Promise<{ NetworksDeleted: string[] }> {
     const filters = parseFilters(filtersText, ['until', 'label', 'label!']);
     const until = filters.until?.length ? parseUntil(filters.until[0]) : undefined;
     const deleted: string[] = [];
-    for (const n of this.d.store.listNetworks()) {
+    for (const n of this.store.listNetworks()) {
       if (n.predefined || n.state !== 'active') continue;
       if (until !== undefined && Date.parse(n.created) >= until) continue;
       if (!(filters.label ?? []).every((l) => matchLabel(n.labels, l))) continue;

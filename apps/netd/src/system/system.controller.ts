@@ -3,8 +3,8 @@ import type { VersionResponse } from '@app/api';
 import { UnavailableError } from '@app/common';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { API_VERSION, MIN_API_VERSION } from '../http/api-version';
-import type { Runtime } from '../runtime';
-import { RUNTIME } from './runtime.token';
+import type { Services } from '../composition-root';
+import { SERVICES } from './services.token';
 
 export const NETD_VERSION = '0.1.0';
 
@@ -13,7 +13,7 @@ const NOT_A_MANAGER =
 
 @Controller()
 export class SystemController {
-  constructor(@Inject(RUNTIME) private readonly rt: Runtime) {}
+  constructor(@Inject(SERVICES) private readonly services: Services) {}
 
   @Get('_ping')
   @Header('Cache-Control', 'no-cache, no-store, must-revalidate')
@@ -43,24 +43,24 @@ export class SystemController {
 
   @Get('info')
   async info(): Promise<Record<string, unknown>> {
-    const { config, store } = this.rt;
+    const { config, store } = this.services;
     const networks = store.listNetworks();
-    const containers = this.rt.containers.list();
+    const containers = this.services.containers.list();
     const running = containers.filter((c) => c.state.status === 'running' || c.state.status === 'restarting').length;
     const paused = containers.filter((c) => c.state.status === 'paused').length;
     return {
-      ID: this.rt.engineId,
+      ID: this.services.engineId,
       Name: hostname(),
       Containers: containers.length,
       ContainersRunning: running,
       ContainersPaused: paused,
       ContainersStopped: containers.length - running - paused,
-      Images: (await this.rt.images.list()).length,
+      Images: (await this.services.images.list()).length,
       Driver: 'overlay2',
       CgroupDriver: 'cgroupfs',
       DefaultRuntime: 'runc',
       Runtimes: { runc: { path: 'runc' } },
-      Plugins: { Volume: ['local'], Network: this.rt.drivers.names(), Authorization: null, Log: [] },
+      Plugins: { Volume: ['local'], Network: this.services.drivers.names(), Authorization: null, Log: [] },
       MemoryLimit: false,
       SwapLimit: false,
       Debug: config.logLevel === 'debug' || config.logLevel === 'trace',

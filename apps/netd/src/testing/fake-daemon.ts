@@ -5,13 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { DEFAULTS, NetdConfig } from '../config/netd-config';
-import { assemble, KernelPorts } from '../daemon';
+import { composeServices, type KernelPorts, type Services } from '../composition-root';
 import { createApp } from '../http/create-app';
 import { reconcile } from '../lifecycle/reconciler';
-import type { Runtime } from '../runtime';
 
 export interface FakeDaemon {
-  rt: Runtime;
+  rt: Services;
   app: NestFastifyApplication;
   netlink: FakeNetlink;
   netns: FakeNetns;
@@ -39,7 +38,7 @@ export async function startFakeDaemon(
   // (/run/netd) must never be reached from a test
   const config: NetdConfig = { ...DEFAULTS, dataRoot, execRoot: join(dataRoot, 'run'), hostNetns: hostNs.path, ...overrides };
   const log = pino({ level: 'silent' });
-  const rt = assemble(config, kernel, log);
+  const rt = composeServices(config, kernel, log);
   await reconcile(rt);
   const app = await createApp(rt);
   const fastify = app.getHttpAdapter().getInstance();

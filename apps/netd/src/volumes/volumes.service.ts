@@ -6,7 +6,7 @@ export function toDockerVolume(v: VolumeView): VolumeResponse {
   return { CreatedAt: v.createdAt, Driver: v.driver, Labels: v.labels, Mountpoint: v.mountpoint, Name: v.name, Options: v.options, Scope: v.scope };
 }
 
-/** The Engine API's volume verbs over libs/volume (built in runtime.ts, events wired there). */
+/** The Engine API's volume verbs over libs/volume (built in composition-root.ts, events wired there). */
 export class VolumesService {
   constructor(readonly volumes: Volumes) {}
 
