@@ -161,8 +161,8 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
     containers: containerStore, store, ipam, net: containerNet, svc: containers, stateDir, netnsDir: config.netnsDir,
   });
   const images = new ImagesService({
-    store: imageRoot,
     images: imageCatalog,
+    tmpDir: join(imageRoot, 'tmp'),
     insecureRegistries: config.insecureRegistries,
     onEvent: (action, id, attributes) => events.publish(action, id, attributes, 'image'),
     runner: new ContainerBuildStepRunner({ containers, stateDir }),
