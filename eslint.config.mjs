@@ -57,6 +57,36 @@ const boundaryConfigs = Object.entries(BOUNDARIES).flatMap(([dir, rule]) => [
   { files: TEST_FILES.map((g) => `${dir}/${g}`), rules: { 'no-restricted-imports': restrictions(rule, true) } },
 ]);
 
+/**
+ * One composition root: the daemon's services, drivers, stores and container runtime are constructed
+ * only in apps/netd/src/composition-root.ts (tests build their own). A `new XService(…)` anywhere
+ * else in apps/netd is a second assembly of the daemon. A rule of its own (not no-restricted-syntax)
+ * so that no other block's setting of a shared rule can switch it off.
+ * tools/lint-composition-root.spec.ts proves that a violation fails lint.
+ */
+const COMPOSITION_ROOT = 'apps/netd/src/composition-root.ts';
+const COMPOSED = /(Service|Views|Networking|Manager|Driver|DriverSet|Routes|StepRunner|Ipam)$|^(Sqlite[A-Za-z]*Store|StateStore|ClusterStore|RuncRuntime|Images|Volumes)$/;
+const compositionRootPlugin = {
+  rules: {
+    'construct-in-root': {
+      meta: {
+        type: 'problem',
+        schema: [],
+        messages: { elsewhere: `{{name}} is built once, in ${COMPOSITION_ROOT}; take it as a constructor dependency instead.` },
+      },
+      create(context) {
+        return {
+          NewExpression(node) {
+            if (node.callee.type === 'Identifier' && COMPOSED.test(node.callee.name)) {
+              context.report({ node, messageId: 'elsewhere', data: { name: node.callee.name } });
+            }
+          },
+        };
+      },
+    },
+  },
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'proto/gen/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
@@ -72,5 +102,11 @@ export default tseslint.config(
   {
     files: ['bench/**/*.ts', 'e2e/**/*.ts', 'tools/**/*.ts', 'apps/cli/**/*.ts', '**/*.spec.ts', '**/*.int-spec.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['apps/netd/src/**/*.ts'],
+    ignores: [COMPOSITION_ROOT, ...TEST_FILES],
+    plugins: { 'composition-root': compositionRootPlugin },
+    rules: { 'composition-root/construct-in-root': 'error' },
   },
 );

@@ -16,7 +16,6 @@ import type { NetdConfig } from './config/netd-config';
 import { ContainerNetworking } from './containers/container-network';
 import { ContainerViews } from './containers/container-views.service';
 import { ContainersService } from './containers/containers.service';
-import { NetworkedRuntime } from './containers/networked-runtime';
 import { containerDnsView } from './dns/container-dns';
 import { DnsService } from './dns/dns.service';
 import { ensureResolver, stopResolver } from './dns/resolver-client';
@@ -150,9 +149,8 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
     // conmon's attach sockets: a short path, unix socket paths are limited to 107 bytes
     socketDir: join(config.execRoot, 's'),
   });
-  const networkedRuntime = new NetworkedRuntime(containerRuntime, { setUp: (id, namespaceReady) => containerNet.setUp(id, namespaceReady), tearDown: (id) => containerNet.tearDown(id) });
   const manager = new ContainerManager({
-    runtime: networkedRuntime, store: containerStore, stateDir, cgroupMode: detectCgroupMode(), hostResolvConf: files.hostResolvConf,
+    runtime: containerRuntime, network: containerNet, store: containerStore, stateDir, cgroupMode: detectCgroupMode(), hostResolvConf: files.hostResolvConf,
     get hostGateway() { return files.hostGateway; },
   });
   const containers = new ContainersService({
@@ -163,8 +161,8 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
     containers: containerStore, store, ipam, net: containerNet, svc: containers, stateDir, netnsDir: config.netnsDir,
   });
   const images = new ImagesService({
-    store: imageRoot,
     images: imageCatalog,
+    tmpDir: join(imageRoot, 'tmp'),
     insecureRegistries: config.insecureRegistries,
     onEvent: (action, id, attributes) => events.publish(action, id, attributes, 'image'),
     runner: new ContainerBuildStepRunner({ containers, stateDir }),

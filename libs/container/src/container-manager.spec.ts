@@ -1,4 +1,4 @@
-import { IpAddr } from '@app/common';
+import { IpAddr, SystemError } from '@app/common';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,6 +187,112 @@ describe(ContainerManager.name, () => {
       await mgr.stop('a1');
       await new Promise((res) => setTimeout(res, 150));
       expect((await mgr.inspect('a1')).state.status).toBe('exited');
+    });
+  });
+
+  describe('final exit', () => {
+    let dies: Array<{ exitCode?: number; final?: boolean }>;
+    beforeEach(() => {
+      dies = [];
+      mgr.onLifecycleEvent((e) => e.action === 'die' && dies.push({ exitCode: e.exitCode, final: e.final }));
+    });
+
+    it('announces each exit once, final only when the restart policy lets the container rest', async () => {
+      const r = await mgr.create(spec({ name: 'a1', restartPolicy: parseRestartPolicy('on-failure:1') }));
+      await mgr.start('a1');
+      runtime.exit(r.id, 1);
+      await new Promise((res) => setTimeout(res, 250));
+      expect((await mgr.inspect('a1')).state.status).toBe('running');
+      runtime.exit(r.id, 1);
+      await new Promise((res) => setTimeout(res, 350));
+      expect(dies).toEqual([{ exitCode: 1, final: false }, { exitCode: 1, final: true }]);
+    });
+
+    it('is final for a container stopped by hand, whatever its policy', async () => {
+      await mgr.create(spec({ name: 'a1', restartPolicy: parseRestartPolicy('always') }));
+      await mgr.start('a1');
+      await mgr.stop('a1');
+      await settle();
+      expect(dies).toEqual([{ exitCode: 143, final: true }]);
+    });
+
+    it('follows the daemon-start rule for exits found at adopt: an always container comes back', async () => {
+      const a = await mgr.create(spec({ name: 'ca', restartPolicy: parseRestartPolicy('always') }));
+      await mgr.start('ca');
+      mgr.detach();
+      runtime.exit(a.id, 3);
+      mgr = make();
+      const seen: Array<{ final?: boolean }> = [];
+      mgr.onLifecycleEvent((e) => e.action === 'die' && seen.push({ final: e.final }));
+      await mgr.adopt();
+      expect(seen).toEqual([{ final: false }]);
+      expect((await mgr.inspect('ca')).state.status).toBe('running');
+    });
+  });
+
+  describe('network', () => {
+    /** A network side that records its steps and can fail before or after the namespace exists. */
+    function network(o: { failBeforeNamespace?: boolean; failAfterNamespace?: boolean; holdMs?: number } = {}) {
+      const steps: string[] = [];
+      return {
+        steps,
+        async setUp(id: string, namespaceReady: () => void) {
+          if (o.failBeforeNamespace) throw new SystemError('no namespace');
+          steps.push(`ns ${id}`);
+          namespaceReady();
+          await new Promise((r) => setTimeout(r, o.holdMs ?? 0));
+          if (o.failAfterNamespace) throw new SystemError('no endpoint');
+          steps.push(`endpoints ${id}`);
+        },
+        async tearDown(id: string) {
+          steps.push(`teardown ${id}`);
+        },
+      };
+    }
+    const withNetwork = (net: ReturnType<typeof network>) =>
+      new ContainerManager({ runtime, network: net, store, stateDir: join(dir, 'containers'), cgroupMode: 'hybrid', hostResolvConf: () => '' });
+
+    it('creates the runtime container once the namespace exists, and starts after the endpoints too', async () => {
+      const net = network({ holdMs: 30 });
+      mgr = withNetwork(net);
+      const r = await mgr.create(spec());
+      const created = jest.spyOn(runtime, 'create');
+      const started = mgr.start(r.id);
+      await new Promise((res) => setTimeout(res, 10));
+      // runc works while the endpoints are still being made
+      expect(created).toHaveBeenCalled();
+      expect(net.steps).toEqual([`ns ${r.id}`]);
+      await started;
+      expect(net.steps).toEqual([`ns ${r.id}`, `endpoints ${r.id}`]);
+      expect(await runtime.state(r.id)).toMatchObject({ status: 'running' });
+    });
+
+    it('a network failure after the runtime create removes the runtime container and the network', async () => {
+      const net = network({ failAfterNamespace: true, holdMs: 5 });
+      mgr = withNetwork(net);
+      const r = await mgr.create(spec());
+      await expect(mgr.start(r.id)).rejects.toThrow('no endpoint');
+      expect(await runtime.state(r.id)).toBeUndefined();
+      expect(net.steps).toContain(`teardown ${r.id}`);
+    });
+
+    it('a failure before the namespace exists never reaches the runtime', async () => {
+      const net = network({ failBeforeNamespace: true });
+      mgr = withNetwork(net);
+      const r = await mgr.create(spec());
+      const created = jest.spyOn(runtime, 'create');
+      await expect(mgr.start(r.id)).rejects.toThrow('no namespace');
+      expect(created).not.toHaveBeenCalled();
+      expect(net.steps).toEqual([`teardown ${r.id}`]);
+    });
+
+    it('a runtime failure tears the network down', async () => {
+      const net = network();
+      mgr = withNetwork(net);
+      const r = await mgr.create(spec());
+      runtime.failNextCreate = new SystemError('runc failed');
+      await expect(mgr.start(r.id)).rejects.toThrow('runc failed');
+      expect(net.steps).toEqual([`ns ${r.id}`, `endpoints ${r.id}`, `teardown ${r.id}`]);
     });
   });
 

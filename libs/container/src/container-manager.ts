@@ -4,18 +4,30 @@ import { buildOciConfig } from './bundle';
 import type { CgroupMode } from './cgroups';
 import { imageUserDb, rewriteNetworkFiles, writeBundle, type FilesContext } from './container-files';
 import { ContainerStore, type ContainerRecord, type ContainerSpec, type NetworkFiles } from './container-record';
-import { INITIAL_STATE, transition, type StateEvent } from './container-state';
+import { INITIAL_STATE, transition } from './container-state';
 import { checkHostname } from './hosts-file';
 import { containerPaths } from './layout';
 import { canonicalName, generateName, nameConflict } from './names';
 import { NO_RESTART, restartDelayMs, shouldRestart } from './restart-policy';
-import { Runtime, type ExecResult, type ExecSession, type ExecSessionSpec, type ExecSpec, type LogEntry, type LogReadOptions } from './runtime.port';
+import { Runtime, type RuntimeCreateSpec, type ExecResult, type ExecSession, type ExecSessionSpec, type ExecSpec, type LogEntry, type LogReadOptions } from './runtime.port';
 import { readFileInRoot } from './in-root';
 import { resolveUser, type ProcessUser } from './user';
 
 
+/**
+ * The network side of a container, which the daemon provides (its ContainerNetworking): made while
+ * the runtime creates the container, undone when that fails.
+ */
+export interface ContainerNetworkPort {
+  /** Bring the network up; `namespaceReady` is called once the namespace exists (runc needs only that). */
+  setUp(id: string, namespaceReady: () => void): Promise<void>;
+  tearDown(id: string): Promise<void>;
+}
+
 export interface ContainerManagerOptions extends FilesContext {
   readonly runtime: Runtime;
+  /** The container's network, brought up on every start; none: containers get what their OCI config names. */
+  readonly network?: ContainerNetworkPort;
   readonly store: ContainerStore;
   readonly stateDir: string;
   readonly cgroupMode: CgroupMode;
@@ -31,6 +43,11 @@ export interface ContainerLifecycleEvent {
   readonly id: string;
   readonly name: string;
   readonly exitCode?: number;
+  /**
+   * On `die`: no restart follows this exit (the restart policy, decided here and only here, says
+   * so, or the container is being removed). The daemon frees the container's network then.
+   */
+  readonly final?: boolean;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -51,6 +68,7 @@ export class ContainerManager {
   private readonly cgroupMode: CgroupMode;
   private readonly cgroupParent?: string;
   private readonly runtime: Runtime;
+  private readonly network?: ContainerNetworkPort;
   private readonly stateDir: string;
   private readonly store: ContainerStore;
 
@@ -62,6 +80,7 @@ export class ContainerManager {
     this.cgroupMode = options.cgroupMode;
     this.cgroupParent = options.cgroupParent;
     this.runtime = options.runtime;
+    this.network = options.network;
     this.stateDir = options.stateDir;
     this.store = options.store;
     this.files = options;
@@ -254,19 +273,15 @@ export class ContainerManager {
         else if (r.state.pid !== a.pid) next = { ...r, state: { ...r.state, pid: a.pid } };
         if (next !== r) await this.store.put(next);
         this.watch(next.id);
-      } else if (r.state.running || r.state.status === 'restarting') {
-        const ev: StateEvent = a.exit
-          ? { type: 'exit', exitCode: a.exit.exitCode, at: a.exit.finishedAt }
-          : { type: 'exit', exitCode: 255, at: this.now() };
-        next = { ...r, state: transition(r.state, ev) };
-        await this.store.put(next);
-        this.emit('die', next, next.state.exitCode);
+        continue;
       }
-      const policy = next.spec.restartPolicy ?? NO_RESTART;
-      if (!next.state.running && next.state.status === 'exited' &&
-          shouldRestart(policy, { exitCode: next.state.exitCode, restartCount: next.restartCount, manuallyStopped: next.manuallyStopped, daemonStarting: true })) {
-        await this.withLock(next.id, (cur) => this.run(cur, cur)).catch(() => undefined);
+      let restarts: boolean;
+      if (r.state.running || r.state.status === 'restarting') {
+        ({ record: next, restarts } = await this.recordExit(r, a.exit?.exitCode ?? 255, a.exit?.finishedAt ?? this.now(), true));
+      } else {
+        restarts = this.restartsAfterExit(next, true);
       }
+      if (restarts) await this.withLock(next.id, (cur) => this.run(cur, cur)).catch(() => undefined);
     }
     return this.store.list();
   }
@@ -311,7 +326,7 @@ export class ContainerManager {
     const rt = this.runtime;
     if (await rt.state(r.id)) await rt.delete(r.id, { force: true });
     try {
-      const { pid } = await rt.create({ id: r.id, lowers: r.spec.lowers, terminal: r.spec.tty ?? false, stdin: r.spec.openStdin, stdinOnce: r.spec.stdinOnce, name: r.name.slice(1) });
+      const { pid } = await this.createWithNetwork({ id: r.id, lowers: r.spec.lowers, terminal: r.spec.tty ?? false, stdin: r.spec.openStdin, stdinOnce: r.spec.stdinOnce, name: r.name.slice(1) });
       for (const hook of this.createdHooks) await hook(r.id).catch(() => undefined);
       await rt.start(r.id);
       await this.store.put({ ...base, state: transition(base.state, { type: 'start', pid, at: this.now() }) });
@@ -323,6 +338,35 @@ export class ContainerManager {
     }
     this.watch(r.id);
     this.emit('start', r);
+  }
+
+  /**
+   * The runtime create, with the container's network brought up meanwhile. Every path to a running
+   * process comes here (start, restart policies, restarts at daemon start), so none of them can
+   * start a container without its namespace and endpoints. runc create opens the namespace but
+   * runs nothing in it until start, so interfaces, addresses, DNS and /etc files are made while
+   * runc and conmon work (one spawn chain of ~50 ms) instead of before them. Both must succeed; a
+   * failure of either undoes both.
+   */
+  private async createWithNetwork(spec: RuntimeCreateSpec): Promise<{ pid: number }> {
+    const network = this.network;
+    if (!network) return this.runtime.create(spec);
+    let namespaceReady!: () => void;
+    const ready = new Promise<void>((r) => (namespaceReady = r));
+    const settingUp = network.setUp(spec.id, namespaceReady);
+    settingUp.catch(() => undefined);
+    try {
+      await Promise.race([ready, settingUp]);
+    } catch (e) {
+      await network.tearDown(spec.id).catch(() => undefined);
+      throw e;
+    }
+    const created = this.runtime.create(spec);
+    const [net, rt] = await Promise.allSettled([settingUp, created]);
+    if (net.status === 'fulfilled' && rt.status === 'fulfilled') return rt.value;
+    if (rt.status === 'fulfilled') await this.runtime.delete(spec.id, { force: true }).catch(() => undefined);
+    await network.tearDown(spec.id).catch(() => undefined);
+    throw rt.status === 'rejected' ? rt.reason : (net as PromiseRejectedResult).reason;
   }
 
   private async terminate(r: ContainerRecord, signal: string, timeoutSec: number): Promise<void> {
@@ -353,7 +397,7 @@ export class ContainerManager {
   private async settle(id: string): Promise<void> {
     const r = await this.store.get(id);
     const exit = await this.runtime.readExit(id);
-    if (r && exit && r.state.running) await this.recordExit(r, exit.exitCode, exit.finishedAt);
+    if (r && exit && r.state.running) await this.recordExit(r, exit.exitCode, exit.finishedAt, false);
   }
 
   private watch(id: string): void {
@@ -363,25 +407,39 @@ export class ContainerManager {
     this.runtime.waitExit(id, ctl.signal).then(
       (exit) => this.withLock(id, async (r) => {
         if (this.watchers.get(id) === ctl) this.watchers.delete(id);
-        if (r.state.running) await this.recordExit(r, exit.exitCode, exit.finishedAt);
-        await this.afterExit(id);
+        // an exit already recorded (stop, kill) was decided when it was recorded, on this same record
+        const restarts = r.state.running ? (await this.recordExit(r, exit.exitCode, exit.finishedAt, false)).restarts : this.restartsAfterExit(r, false);
+        await this.afterExit(id, restarts);
       }),
       () => undefined,
     ).catch(() => undefined);
   }
 
-  private async recordExit(r: ContainerRecord, exitCode: number, at: Date): Promise<void> {
-    await this.store.put({ ...r, state: transition(r.state, { type: 'exit', exitCode, at }) });
-    this.emit('die', r, exitCode);
+  /**
+   * Record an exit, decide whether the container restarts, and announce both once: the `die` event
+   * (final when no restart follows) and the exit code to `wait`.
+   */
+  private async recordExit(r: ContainerRecord, exitCode: number, at: Date, daemonStarting: boolean): Promise<{ record: ContainerRecord; restarts: boolean }> {
+    const record = { ...r, state: transition(r.state, { type: 'exit', exitCode, at }) };
+    await this.store.put(record);
+    const restarts = this.restartsAfterExit(record, daemonStarting);
+    this.emit('die', r, exitCode, !restarts);
     for (const l of this.exitListeners.get(r.id) ?? []) l(exitCode);
     this.exitListeners.delete(r.id);
+    return { record, restarts };
   }
 
-  private async afterExit(id: string): Promise<void> {
+  /** The restart decision (moby's rules) for a container whose exit is recorded; the only one in netd. */
+  private restartsAfterExit(r: ContainerRecord, daemonStarting: boolean): boolean {
+    if (r.state.running || r.state.status !== 'exited') return false;
+    const policy = r.spec.restartPolicy ?? NO_RESTART;
+    return shouldRestart(policy, { exitCode: r.state.exitCode, restartCount: r.restartCount, manuallyStopped: r.manuallyStopped, daemonStarting });
+  }
+
+  private async afterExit(id: string, restarts: boolean): Promise<void> {
     const r = await this.store.get(id);
     if (!r || r.state.status !== 'exited') return;
-    const policy = r.spec.restartPolicy ?? NO_RESTART;
-    if (shouldRestart(policy, { exitCode: r.state.exitCode, restartCount: r.restartCount, manuallyStopped: r.manuallyStopped, daemonStarting: false })) {
+    if (restarts) {
       const next = { ...r, restartCount: r.restartCount + 1, state: transition(r.state, { type: 'restarting' }) };
       await this.store.put(next);
       setTimeout(() => {
@@ -424,8 +482,8 @@ export class ContainerManager {
     }
   }
 
-  private emit(action: string, r: ContainerRecord, exitCode?: number): void {
-    const event = { action, id: r.id, name: r.name.slice(1), ...(exitCode !== undefined ? { exitCode } : {}) };
+  private emit(action: string, r: ContainerRecord, exitCode?: number, final?: boolean): void {
+    const event = { action, id: r.id, name: r.name.slice(1), ...(exitCode !== undefined ? { exitCode } : {}), ...(final !== undefined ? { final } : {}) };
     for (const listener of this.eventListeners) listener(event);
   }
 }

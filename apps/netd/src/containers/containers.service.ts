@@ -1,7 +1,7 @@
 import { ContainerCreateDto, HostConfigDto, type ContainerCreateResponse, type EndpointConfig } from '@app/api/containers';
 import { ConflictError, InvalidParameterError, NotFoundError, generateId } from '@app/common';
 import {
-  canonicalName, containerPaths, detectHostLimits, generateName, type HostLimits, NO_RESTART, shouldRestart, type ContainerManager, type ContainerRecord, type ContainerSpec, type LogEntry,
+  canonicalName, containerPaths, detectHostLimits, generateName, type HostLimits, type ContainerLifecycleEvent, type ContainerManager, type ContainerRecord, type ContainerSpec, type LogEntry,
   type LogReadOptions, type Runtime as ContainerRuntime, type WaitCondition, type AttachConnection,
 } from '@app/container';
 import { familiarString, parseReference, type Images } from '@app/image';
@@ -374,20 +374,15 @@ export class ContainersService {
   }
 
   /** Manager events → /events; a container that died for good gives its network back. */
-  onManagerEvent(e: { action: string; id: string; name: string; exitCode?: number }): void {
+  private onManagerEvent(e: ContainerLifecycleEvent): void {
     const r = this.containers.getSync(e.id);
     const attrs: Record<string, string> = { name: e.name, ...(r?.spec.image ? { image: r.spec.image } : {}), ...(r?.spec.labels ?? {}) };
     if (e.exitCode !== undefined) attrs.exitCode = String(e.exitCode);
     this.events.publish(e.action, e.id, attrs, 'container');
-    if (e.action === 'die' && r) {
-      const restarts = shouldRestart(r.spec.restartPolicy ?? NO_RESTART, {
-        exitCode: e.exitCode ?? r.state.exitCode, restartCount: r.restartCount, manuallyStopped: r.manuallyStopped, daemonStarting: false,
-      });
-      // --rm containers are removed by the manager right after; only the network is ours to free
-      if (!restarts) {
-        const free = r.spec.autoRemove ? this.net.tearDown(e.id) : this.release(e.id);
-        void free.catch((err) => this.log.warn({ err, container: e.id }, 'release after exit'));
-      }
+    // the manager decides restarts; --rm containers are removed by it right after, only the network is ours to free
+    if (e.action === 'die' && e.final && r) {
+      const free = r.spec.autoRemove ? this.net.tearDown(e.id) : this.release(e.id);
+      void free.catch((err) => this.log.warn({ err, container: e.id }, 'release after exit'));
     }
     if (e.action === 'destroy') void this.net.tearDown(e.id).catch((err) => this.log.warn({ err, container: e.id }, 'release network'));
   }

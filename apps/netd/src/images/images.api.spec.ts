@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { MemoryImageStore } from '@app/image';
+import { Images, MemoryImageStore } from '@app/image';
 import { file, makeImage } from '@app/image/testing/fixtures';
 import { rawTar } from '@app/image/testing/hostile-tar';
 import { ErrorFilter } from '../http/error.filter';
@@ -23,7 +23,7 @@ describe('images API', () => {
   beforeEach(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'netd-images-api-'));
     store = new MemoryImageStore();
-    service = new ImagesService({ store, onEvent: (a) => events.push(a), tmpDir: tmp });
+    service = new ImagesService({ images: new Images(store), onEvent: (a) => events.push(a), tmpDir: tmp });
     app = await NestFactory.create<NestFastifyApplication>(ImagesModule.register(service), new FastifyAdapter(), { logger: false });
     const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
     // What the daemon must add for tar uploads: pass the body through as a stream.
@@ -101,7 +101,7 @@ describe('images API', () => {
   it('removes build dirs left by a previous run when it starts, and in-flight ones when it closes', async () => {
     mkdirSync(join(tmp, 'netd-build-left'), { recursive: true });
     mkdirSync(join(tmp, 'unrelated'));
-    const other = new ImagesService({ store, tmpDir: tmp });
+    const other = new ImagesService({ images: new Images(store), tmpDir: tmp });
     expect(readdirSync(tmp)).toEqual(['unrelated']);
     let release: (() => void) | undefined;
     const stalled = (async function* () {

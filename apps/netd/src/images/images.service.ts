@@ -5,27 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
-  buildImage, credentialsFor, familiarString, FileImageStore, Images, importRootfs, loadImages, parseReference, pullImage,
+  buildImage, credentialsFor, familiarString, Images, importRootfs, loadImages, parseReference, pullImage,
   pushImage, RegistryClient, saveImages, unpackLayerToDir, type BuildStepRunner, type Credentials, type DockerConfigFile,
-  type ImageStore, type ProgressListener,
+  type ProgressListener,
 } from '@app/image';
 import { InvalidParameterError, UnavailableError } from '@app/common';
 
 export interface ImagesServiceOptions {
-  /** data-root/image; or a store (tests). */
-  store: ImageStore | string;
-  /** The image catalog over `store`, when the composition root shares it with the containers service; default: built here. */
-  images?: Images;
+  /** The image catalog (over data-root/image), shared with the containers service. */
+  images: Images;
   insecureRegistries?: readonly string[];
   /** docker-style config.json with `auths` (written by `netctl login`). */
   authConfigFile?: string;
   runner?: BuildStepRunner;
-  usedBy?: (imageId: string) => string[];
   /** Image events for /events (`pull`, `push`, `tag`, `untag`, `delete`, `import`, `load`, `save`). */
   onEvent?: (action: string, id: string, attributes: Record<string, string>) => void;
   /**
-   * Where build contexts are unpacked. Default: `<store>/tmp` when the store is a path (Docker's
-   * data-root/tmp), swept of leftovers at start; the OS temp dir otherwise.
+   * Where build contexts are unpacked (the daemon: Docker's data-root/image/tmp), swept of leftovers
+   * at start. Default: the OS temp dir, not swept (other processes' directories live there).
    */
   tmpDir?: string;
 }
@@ -52,10 +49,10 @@ export class ImagesService {
   private readonly builds = new Map<string, { abort: AbortController; done: Promise<unknown> }>();
 
   constructor(private readonly opts: ImagesServiceOptions) {
-    this.images = opts.images ?? new Images(typeof opts.store === 'string' ? new FileImageStore(opts.store) : opts.store, { usedBy: opts.usedBy });
+    this.images = opts.images;
     this.client = this.clientFor(undefined);
-    this.tmpDir = opts.tmpDir ?? (typeof opts.store === 'string' ? join(opts.store, 'tmp') : tmpdir());
-    if (opts.tmpDir !== undefined || typeof opts.store === 'string') sweepBuildDirs(this.tmpDir);
+    this.tmpDir = opts.tmpDir ?? tmpdir();
+    if (opts.tmpDir !== undefined) sweepBuildDirs(this.tmpDir);
   }
 
   private clientFor(auth: Credentials | undefined): RegistryClient {
