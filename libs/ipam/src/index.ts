@@ -1,12 +1,10 @@
 export * from './ipam.contract';
 export * from './store/ipam-store.port';
 export { MemoryIpamStore } from './store/memory-ipam-store';
-export { DefaultIpam, LocalIpam } from './ipam';
+export { DefaultIpam } from './ipam';
 export type { DefaultIpamOptions } from './ipam';
 export {
   canonicalize,
-  canonicalizeAll,
-  checkNetworkPools,
   checkPoolRequest,
   defaultGateway,
   MAX_PREFIX_LENGTH,
@@ -15,7 +13,6 @@ export type { CanonicalizeOptions } from './canonicalize';
 export {
   DEFAULT_GLOBAL_POOLS,
   DEFAULT_LOCAL_POOLS,
-  parseDefaultAddressPools,
   ULA_SUBNET_SIZE,
   ulaPrefix,
 } from './default-pools';

@@ -55,9 +55,4 @@ export function familiarString(ref: string): string {
   return `${familiarName(r.name)}${r.tag !== undefined ? `:${r.tag}` : ''}${r.digest ? `@${r.digest}` : ''}`;
 }
 
-/** The registry host of a reference, as `login`/`push` look up credentials (docker.io → index). */
-export function registryOf(ref: string): string {
-  return parseReference(ref).name.split('/')[0];
-}
-
 export const DOCKER_INDEX_SERVER = 'https://index.docker.io/v1/';
