@@ -17,6 +17,7 @@ export {
   ulaPrefix,
 } from './default-pools';
 export type { PoolSpec } from './default-pools';
+export { subnetsByFamily, type PoolSubnet } from './subnets';
 export { DOCKER_ADDRESS_IN_USE, DOCKER_POOL_OVERLAP } from './ipam.errors';
 export { Range, PoolLayout } from './range';
 export { RangeSet } from './range-set';
