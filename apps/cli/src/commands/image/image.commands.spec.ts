@@ -127,6 +127,16 @@ describe('build, save, load, import', () => {
     expect(await entries(ctx.tar)).toEqual(['.dockerignore', 'Dockerfile', 'keep.log', 'link', 'src', 'src/main.c']);
   });
 
+  it("packs with Docker's pattern syntax: character classes, ** and re-includes", async () => {
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\n');
+    writeFileSync(join(dir, '.dockerignore'), '[ab].txt\n**/*.tmp\n!deep/keep.tmp\n');
+    for (const f of ['a.txt', 'b.txt', 'c.txt']) writeFileSync(join(dir, f), 'x');
+    mkdirSync(join(dir, 'deep'));
+    for (const f of ['x.tmp', 'keep.tmp']) writeFileSync(join(dir, 'deep', f), 'x');
+    const ctx = await packContext(dir, undefined);
+    expect(await entries(ctx.tar)).toEqual(['.dockerignore', 'Dockerfile', 'c.txt', 'deep', 'deep/keep.tmp']);
+  });
+
   it('a Dockerfile outside the context is sent under a generated name', async () => {
     const other = mkdtempSync(join(tmpdir(), 'netctl-df-'));
     try {
