@@ -1,8 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
-import { ForbiddenError, InvalidParameterError, NotFoundError, SystemError, UnavailableError } from '@app/common';
-import { DEFAULT_REGISTRY } from '../reference';
+import { DEFAULT_REGISTRY, ForbiddenError, InvalidParameterError, NotFoundError, SystemError, UnavailableError } from '@app/common';
 import { basicHeader, parseChallenges, type Credentials } from './auth';
 
 export interface RegistryClientOptions {

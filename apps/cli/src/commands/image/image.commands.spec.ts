@@ -68,6 +68,13 @@ describe('pull, push, tag, rmi', () => {
     expect(await runNetctl(['pull', 'Bad Name'], fake)).toEqual({ code: 1, stdout: '', stderr: 'invalid reference format: Bad Name\n' });
   });
 
+  // The CLI reads references with the daemon's parser, so it refuses what the daemon would.
+  it.each(['busybox@sha256:abc', `${'a'.repeat(256)}:1`, 'bad_host!/x'])('pull refuses %s before asking the daemon', async (ref) => {
+    const fake = new FakeNetdClient();
+    expect(await runNetctl(['pull', ref], fake)).toEqual({ code: 1, stdout: '', stderr: `invalid reference format: ${ref}\n` });
+    expect(fake.requests.filter((r) => r.method === 'pullImage')).toEqual([]);
+  });
+
   it('an error inside the progress stream ends the command with its message', async () => {
     const fake = new FakeNetdClient();
     fake.pullImage = async () =>

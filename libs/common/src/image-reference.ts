@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '@app/common';
+import { InvalidParameterError } from './errors';
 
 /**
  * A normalised image reference, as Docker's distribution/reference package parses it:
