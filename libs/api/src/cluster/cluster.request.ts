@@ -48,20 +48,10 @@ export class ClusterInitDto {
   Name?: string;
 }
 
-/** Body of `POST /netd/cluster/join`. */
-export class ClusterJoinDto {
+/** Body of `POST /netd/cluster/join`: init's fields, the token and extra bootstrap nodes. */
+export class ClusterJoinDto extends ClusterInitDto {
   @IsText('Token')
   Token!: string;
-
-  @IsText('AdvertiseAddr')
-  AdvertiseAddr!: string;
-
-  @ListenPort()
-  ListenPort?: number;
-
-  @Omittable()
-  @IsText('Name')
-  Name?: string;
 
   /** Extra DHT bootstrap nodes, `ip:port`. */
   @ValidateIf((_obj, v) => v !== undefined && v !== null)
