@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetdProcess, removeDir, startNetd } from '../apps/netd/src/testing/netd-process';
 import { sandboxKit } from '../apps/netd/src/testing/sandbox-kit';
+import { eventually } from '@app/common/testing';
 
 function docker(socket: string, ...args: string[]): string {
   const r = spawnSync('docker', ['-H', `unix://${socket}`, ...args], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
@@ -95,7 +96,7 @@ describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busyb
     docker(netd.socket, 'network', 'connect', '--ip', `${n1}.20`, '--alias', 'database', '--alias', 'shared', 'front', db);
     docker(netd.socket, 'network', 'connect', '--ip', `${n1}.30`, '--alias', 'shared', 'front', cache);
     docker(netd.socket, 'network', 'connect', '--ip', `${n2}.40`, 'back', far);
-    for (const n of names) await waitFor(async () => (await nsExec(n, 'ss', ['-lnu'])).includes('127.0.0.11:53'));
+    for (const n of names) await eventually(`the embedded DNS listening in ${n}`, async () => (await nsExec(n, 'ss', ['-lnu'])).includes('127.0.0.11:53'));
   });
 
   afterAll(async () => {
@@ -167,7 +168,7 @@ describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busyb
     docker(netd.socket, 'network', 'disconnect', 'front', cache);
     expect(addresses(await nslookup(web(), 'shared'))).toEqual([`${n1}.20`]);
     expect(await nslookup(web(), cache)).toContain(`can't find ${cache}: NXDOMAIN`);
-    await waitFor(async () => !(await nsExec(cache, 'ss', ['-lnu'])).includes('127.0.0.11:53'));
+    await eventually('the embedded DNS gone from the cache container', async () => !(await nsExec(cache, 'ss', ['-lnu'])).includes('127.0.0.11:53'));
   });
 
   it('serves the sandboxes while the daemon is stopped (the resolver process) and after it restarts', async () => {
@@ -175,15 +176,7 @@ describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busyb
     expect(await nsExec(web(), 'ss', ['-lnu'])).toContain('127.0.0.11:53');
     expect(addresses(await nslookup(web(), 'database'))).toEqual([`${n1}.20`]);
     netd = await startNetd({ hostNetns: host.ref.path, dir, dataRoot: netd.dataRoot });
-    await waitFor(async () => (await nsExec(web(), 'ss', ['-lnu'])).includes('127.0.0.11:53'));
+    await eventually('the embedded DNS listening in web', async () => (await nsExec(web(), 'ss', ['-lnu'])).includes('127.0.0.11:53'));
     expect(addresses(await nslookup(web(), 'database'))).toEqual([`${n1}.20`]);
   });
 });
-
-async function waitFor(cond: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

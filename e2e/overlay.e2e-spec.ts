@@ -10,7 +10,7 @@ import { exec } from './support/exec';
 import { until } from './support/until';
 import { createL3Segment, type L3Segment, type SegmentHost } from './support/l3-segment';
 
-// Issue 9 on three simulated hosts: one netd per host namespace (own socket, data root and run
+// Overlay networks across a cluster, on three simulated hosts: one netd per host namespace (own socket, data root and run
 // directory) on an underlay segment, host 1 its own DHT bootstrap, a private DHT testnet on the
 // segment as the extra bootstrap of hosts 2 and 3 (given through daemon.json). Busybox containers
 // (seeded at daemon start) are the endpoints. Nothing here talks to anything outside the segment's

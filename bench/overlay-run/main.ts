@@ -1,4 +1,4 @@
-// bench/overlay-run: issue 9's convergence figure with real daemons and real clients — from
+// bench/overlay-run: how fast an overlay network converges, with real daemons and real clients — from
 // `docker run -d --network ov` on host 1 to the first successful `ping <name>` from a container on
 // host 2 (busybox ping: the name through host 2's embedded DNS, then ARP and ICMP over VXLAN).
 //

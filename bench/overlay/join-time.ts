@@ -10,6 +10,7 @@ import { type Firewall, type Netlink, ProcSysctl } from '@app/kernel';
 import { createClusterKey, createNodeIdentity, HyperswarmDiscovery, type PeerEvent } from '@app/overlay';
 import createTestnet from 'hyperdht/testnet';
 import type { SegmentHost } from '../../e2e/support/l3-segment';
+import { eventually } from '@app/common/testing';
 
 const ENDPOINTS = Number(process.env.OVERLAY_JOIN_ENDPOINTS ?? 25);
 const JOINS = Number(process.env.OVERLAY_JOINS ?? 5);
@@ -108,10 +109,7 @@ async function joinOnce(host: SegmentHost, netlink: Netlink, firewall: Firewall,
   }
 }
 
-async function until(what: string, cond: () => boolean): Promise<void> {
-  const end = Date.now() + JOIN_TIMEOUT_MS;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Polled every 5 ms: the poll interval is part of each measured join time. */
+function until(what: string, cond: () => boolean): Promise<boolean> {
+  return eventually(what, cond, JOIN_TIMEOUT_MS, 5);
 }

@@ -13,7 +13,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
-import { eventually, startIn } from '@app/drivers/testing/processes';
+import { eventually } from '@app/common/testing';
+import { startIn } from '@app/drivers/testing/processes';
 import { nsExec, run } from '@app/kernel/testing';
 import type { L3Segment, SegmentHost } from '../../e2e/support/l3-segment';
 import type { KernelFloor } from './kernel-floor';
@@ -85,7 +86,7 @@ async function cpuPerGb(client: string, server: string, addr: string): Promise<n
 async function iperfRun(client: string, server: string, addr: string, rateGbps?: number): Promise<{ gbps: number; bytes: number; busy: number }> {
   const srv = startIn(server, 'iperf3', ['-s', '-1', '-B', addr]);
   try {
-    await eventually(async () => (await nsExec(server, 'ss', ['-Hltn'])).includes(`${addr}:5201`), 2500, 50);
+    await eventually('iperf3 listening', async () => (await nsExec(server, 'ss', ['-Hltn'])).includes(`${addr}:5201`), 2500, 50);
     const rate = rateGbps === undefined ? [] : ['-b', `${rateGbps}G`];
     const t0 = busySeconds();
     const out = JSON.parse(await iperfClient(client, ['-c', addr, '-t', String(SECONDS), ...rate, '-J']));

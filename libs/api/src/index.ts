@@ -12,3 +12,4 @@ export * from './networks/network.response';
 export * from './system/system.response';
 export * from './volumes/create-volume.dto';
 export * from './volumes/volume.response';
+export * from './cluster/cluster.request';

@@ -28,6 +28,19 @@ describe(DockerIgnore.name, () => {
       { name: 'an escaped * is literal', text: 'a\\*', path: 'ab', ignored: false },
       { name: '. alone excludes nothing', text: '.', path: 'x', ignored: false },
       { name: 'CRLF lines and blank lines', text: '\r\n*.tmp\r\n\r\n', path: 'x.tmp', ignored: true },
+      { name: 'a character class matches one of its characters', text: '[ab].txt', path: 'b.txt', ignored: true },
+      { name: 'a character class matches nothing else', text: '[ab].txt', path: 'c.txt', ignored: false },
+      { name: 'a character range', text: 'log[0-9]', path: 'log7', ignored: true },
+      { name: 'a negated character class', text: 'log[^0-9]', path: 'logx', ignored: true },
+      { name: 'a negated character class refuses its characters', text: 'log[^0-9]', path: 'log7', ignored: false },
+      { name: 'an escaped [ is literal', text: 'a\\[b]', path: 'a[b]', ignored: true },
+      { name: '** in the middle spans any number of directories', text: 'a/**/z', path: 'a/b/c/z', ignored: true },
+      { name: '** in the middle spans none too', text: 'a/**/z', path: 'a/z', ignored: true },
+      { name: '** matches inside a re-include', text: '**/*.md\n!docs/**/keep.md', path: 'docs/x/keep.md', ignored: false },
+      { name: 'a re-include does not reach past a later exclude', text: 'out\n!out/keep\nout/keep/secret', path: 'out/keep/secret', ignored: true },
+      { name: 'a re-included file inside an excluded directory', text: 'out\n!out/keep', path: 'out/keep', ignored: false },
+      { name: 'matching is case-sensitive', text: '*.LOG', path: 'a.log', ignored: false },
+      { name: 'a directory pattern excludes what is below it', text: 'a/b', path: 'a/b/c/d', ignored: true },
     ])('$name', ({ text, path, ignored }) => expect(new DockerIgnore(text).ignores(path)).toBe(ignored));
   });
 
@@ -35,6 +48,7 @@ describe(DockerIgnore.name, () => {
     it('is true only when a rule re-includes', () => {
       expect(new DockerIgnore('*.log\n!keep.log').hasExceptions).toBe(true);
       expect(new DockerIgnore('*.log\n# !not a rule').hasExceptions).toBe(false);
+      expect(new DockerIgnore('*.log\n!').hasExceptions).toBe(false);
     });
   });
 });

@@ -1,64 +1,42 @@
-import { posix } from 'node:path';
+import ignore, { type Ignore } from '@balena/dockerignore';
 
-interface Rule {
-  negate: boolean;
-  re: RegExp;
-}
+/**
+ * Characters @balena/dockerignore hands to the regexp unescaped, as moby 19.03 did; current moby
+ * (patternmatcher's shouldEscape) takes them literally, so a pattern `a+(b).txt` names that file.
+ * `[`, `]` and `^` keep their meaning: character classes, as in Go's filepath.Match.
+ */
+const LITERAL = new Set(['+', '(', ')', '|', '{', '}']);
 
-function toRegExp(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*' && pattern[i + 1] === '*') {
-      // `**/` matches zero or more directories; a trailing `**` matches everything below.
-      i++;
-      if (pattern[i + 1] === '/') {
-        i++;
-        re += '(?:.*/)?';
-      } else re += '.*';
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i]}`;
-    else re += /[.+^${}()|[\]]/.test(c) ? `\\${c}` : c;
+function escapeLiterals(line: string): string {
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '\\' && i + 1 < line.length) out += c + line[++i];
+    else out += LITERAL.has(c) ? `\\${c}` : c;
   }
-  return new RegExp(`^${re}$`);
+  return out;
 }
 
 /**
- * `.dockerignore` rules (moby/patternmatcher): one pattern per line, `#` comments, `!` re-includes,
- * the last matching rule wins, and a pattern matching a directory excludes everything below it.
- * Used by the CLI when it packs a build context and by libs/image when the builder reads one.
+ * `.dockerignore` rules as Docker reads them (moby/patternmatcher, through @balena/dockerignore):
+ * one pattern per line, `#` comments, `!` re-includes, the last matching rule wins, `**` spans
+ * directories, `[ab]` is a character class, and a pattern matching a directory excludes everything
+ * below it. Case-sensitive, as Docker on Linux. The one matcher of the CLI (packing a build
+ * context) and libs/image (the builder reading one).
  */
 export class DockerIgnore {
-  private readonly rules: Rule[];
+  private readonly matcher: Ignore;
+  /** Whether any rule re-includes (moby's PatternMatcher.Exclusions). */
+  readonly hasExceptions: boolean;
 
   constructor(text: string) {
-    this.rules = text
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l !== '' && !l.startsWith('#'))
-      .map((l) => {
-        const negate = l.startsWith('!');
-        const p = posix.normalize((negate ? l.slice(1) : l).trim()).replace(/^\/+/, '').replace(/\/+$/, '');
-        return { negate, re: toRegExp(p) };
-      })
-      .filter((r) => r.re.source !== '^\\.$');
+    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    this.matcher = ignore({ ignorecase: false }).add(lines.map(escapeLiterals));
+    this.hasExceptions = lines.some((l) => l.startsWith('!') && l.slice(1).trim() !== '');
   }
 
   /** Whether a context-relative path ('/'-separated) is excluded. */
   ignores(path: string): boolean {
-    const parts = path.split('/');
-    let excluded = false;
-    for (const rule of this.rules) {
-      let hit = false;
-      for (let n = parts.length; n >= 1 && !hit; n--) hit = rule.re.test(parts.slice(0, n).join('/'));
-      if (hit) excluded = !rule.negate;
-    }
-    return excluded;
-  }
-
-  /** An excluded directory must still be walked when a `!` rule could re-include something in it. */
-  get hasExceptions(): boolean {
-    return this.rules.some((r) => r.negate);
+    return path !== '' && this.matcher.ignores(path);
   }
 }

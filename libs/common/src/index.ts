@@ -5,3 +5,4 @@ export * from './resolv-conf';
 export * from './dockerignore';
 export * from './timestamp';
 export * from './filters';
+export * from './image-reference';

@@ -102,7 +102,7 @@ export interface ContainerRecord {
   readonly networkFiles: NetworkFiles;
 }
 
-/** Where records live. The daemon implements it over SQLite; FileContainerStore keeps one JSON per container. */
+/** Where records live. The daemon implements it over SQLite; tests use MemoryContainerStore. */
 export abstract class ContainerStore {
   /** The record, or undefined. */
   abstract get(id: string): Promise<ContainerRecord | undefined>;

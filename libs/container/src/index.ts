@@ -4,7 +4,6 @@ export * from './container-files';
 export * from './container-manager';
 export * from './container-record';
 export * from './container-state';
-export * from './file-container-store';
 export * from './hosts-file';
 export * from './k8s-log';
 export * from './layout';

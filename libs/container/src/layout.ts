@@ -23,8 +23,6 @@ export interface ContainerPaths {
   readonly exitFile: string;
   readonly pidFile: string;
   readonly conmonPidFile: string;
-  /** netd's own record of the container (the file store). */
-  readonly record: string;
 }
 
 export function containerPaths(stateDir: string, id: string): ContainerPaths {
@@ -43,6 +41,5 @@ export function containerPaths(stateDir: string, id: string): ContainerPaths {
     exitFile: join(dir, 'exit', id),
     pidFile: join(dir, 'pid'),
     conmonPidFile: join(dir, 'conmon.pid'),
-    record: join(dir, 'netd.json'),
   };
 }

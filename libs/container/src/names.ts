@@ -35,9 +35,4 @@ export function generateName(taken: (name: string) => boolean, random: () => num
   return `/${generateId().slice(0, 12)}`;
 }
 
-/** Whether a reference looks like an id or id prefix rather than a name. */
-export function looksLikeIdPrefix(ref: string): boolean {
-  return /^[0-9a-f]{1,64}$/.test(ref);
-}
-
 export { isFullId };

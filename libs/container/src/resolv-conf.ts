@@ -61,8 +61,3 @@ export function containerResolvConf(host: ResolvConf, settings: DnsSettings, emb
   return { nameservers, search, options };
 }
 
-/** Upstream servers the embedded DNS should use for this container (its `--dns`, else the host's). */
-export function upstreamNameservers(host: ResolvConf, settings: DnsSettings): IpAddr[] {
-  const dns = (settings.dns ?? []).map((s) => IpAddr.parse(s));
-  return dns.length > 0 ? dns : [...host.nameservers];
-}

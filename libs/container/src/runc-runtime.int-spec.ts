@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { ContainerManager } from './container-manager';
 import type { ContainerSpec } from './container-record';
 import { detectCgroupMode } from './cgroups';
-import { FileContainerStore } from './file-container-store';
 import { containerPaths } from './layout';
 import { RuncRuntime } from './runc-runtime';
-import { describeRuntimeContract, makeBusyboxRootfs, writeTestBundle } from './testing';
+import { MemoryContainerStore, describeRuntimeContract, makeBusyboxRootfs, writeTestBundle } from './testing';
 
 const BASE = join('/tmp', tempNetnsName('netd-t-ctr'));
 const CGROUP_PARENT = `/${tempNetnsName('netd-t')}`;
@@ -80,9 +79,11 @@ describeAsRoot('RuncRuntime and ContainerManager (root, runc + conmon, busybox)'
 
   describe(ContainerManager.name, () => {
     let mgr: ContainerManager;
+    // One store for the whole block: a manager made after another (a daemon restart) reads its records.
+    const store = new MemoryContainerStore();
     const makeManager = () =>
       new ContainerManager({
-        runtime: runtimeFor(), store: new FileContainerStore(STATE), stateDir: STATE,
+        runtime: runtimeFor(), store, stateDir: STATE,
         cgroupMode: detectCgroupMode(), cgroupParent: CGROUP_PARENT, hostResolvConf: () => 'nameserver 10.250.7.1\n',
       });
     const spec = (o: Partial<ContainerSpec>): ContainerSpec => ({

@@ -1,5 +1,4 @@
 export * from './driver-api';
-export * from './registry';
 export * from './logger';
 export * from './port-spec';
 export * from './predefined';
@@ -12,5 +11,5 @@ export type { FirewallNetwork, PublishedPort } from './bridge/firewall-rules';
 export { hostVethName, markerMac, hasMarkerMac, NETD_MAC_PREFIX } from './bridge/veth';
 export * from './overlay/overlay.driver';
 export * from './overlay/overlay.options';
-export { isPeerAware, type PeerAware, type OverlayPeer } from './overlay/overlay.state';
+export { type PeerAware, type OverlayPeer } from './overlay/overlay.state';
 export { renderOverlayFirewall, OVERLAY_TABLE_NAME } from './overlay/overlay-firewall';

@@ -1,8 +1,6 @@
-import { FakeFirewall, FakeNetlink, FakeSysctl } from '@app/kernel/testing';
-import { BridgeDriver } from './bridge/bridge.driver';
+import { FakeNetlink } from '@app/kernel/testing';
 import { HostDriver } from './host/host.driver';
 import { NullDriver } from './null/null.driver';
-import { DriverRegistry } from './registry';
 
 const HOST_ID = 'a'.repeat(64);
 const NONE_ID = 'b'.repeat(64);
@@ -49,18 +47,5 @@ describe(NullDriver.name, () => {
   it('refuses endpoints of unknown networks', async () => {
     const d = new NullDriver({ netlink: new FakeNetlink() });
     await expect(d.createEndpoint({ networkId: NONE_ID, endpointId: EP, addresses: [] })).rejects.toMatchObject({ kind: 'not-found' });
-  });
-});
-
-describe(DriverRegistry.name, () => {
-  it('finds drivers by type and answers Docker\'s text for an unknown one', () => {
-    const netlink = new FakeNetlink();
-    const hostNs = netlink.addNamespace('/run/netns/h');
-    const bridge = new BridgeDriver({ netlink, firewall: new FakeFirewall(), sysctl: new FakeSysctl(netlink), hostNs });
-    const r = new DriverRegistry([bridge, new HostDriver(), new NullDriver({ netlink })]);
-    expect(r.get('bridge')).toBe(bridge);
-    expect(r.list().map((d) => d.type)).toEqual(['bridge', 'host', 'null']);
-    expect(() => r.get('nosuchdriver')).toThrow(expect.objectContaining({ kind: 'not-found', message: 'plugin "nosuchdriver" not found' }));
-    expect(() => r.register(new HostDriver())).toThrow(expect.objectContaining({ kind: 'conflict' }));
   });
 });

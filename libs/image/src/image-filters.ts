@@ -1,6 +1,5 @@
-import { InvalidParameterError, matchAllLabels, parseFilterArgs } from '@app/common';
+import { familiarName, familiarString, InvalidParameterError, matchAllLabels, parseFilterArgs, parseReference } from '@app/common';
 import type { ImageSummary } from './images';
-import { familiarName, familiarString, parseReference } from './reference';
 
 /** `GET /images/json?filters=`: Docker's `{"key":{"value":true}}` map, or the older `{"key":["value"]}`. */
 export type ImageFilters = Record<string, string[]>;

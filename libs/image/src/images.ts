@@ -1,6 +1,5 @@
-import { ConflictError, NotFoundError, shortId } from '@app/common';
+import { ConflictError, familiarName, familiarString, formatReference, type ImageReference, NotFoundError, parseReference, shortId } from '@app/common';
 import type { ImageConfig } from './oci';
-import { familiarName, familiarString, formatReference, parseReference, type ImageReference } from './reference';
 import type { ImageRecord, ImageStore } from './store/image-store.port';
 
 /** What `docker images` lists (camelCase; the controller maps to Docker's PascalCase). */

@@ -1,4 +1,3 @@
-export * from './reference';
 export * from './oci';
 export * from './store/image-store.port';
 export * from './store/file-image-store';

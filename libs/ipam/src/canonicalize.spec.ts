@@ -1,5 +1,5 @@
 import { IpAddr, Prefix } from '@app/common';
-import { canonicalize, canonicalizeAll, checkNetworkPools, checkPoolRequest } from './canonicalize';
+import { canonicalize, checkPoolRequest } from './canonicalize';
 import type { PoolRequest, RawPoolConfig } from './ipam.contract';
 
 const local = { addressSpace: 'local' as const };
@@ -83,22 +83,6 @@ describe(canonicalize.name, () => {
   it('accepts the largest networks allowed: IPv4 /30 and IPv6 /126', () => {
     expect(canonicalize({ Subnet: '10.1.0.4/30' }, local).request.subnet?.toString()).toBe('10.1.0.4/30');
     expect(canonicalize({ Subnet: 'fd00::/126' }, local).request.subnet?.toString()).toBe('fd00::/126');
-  });
-});
-
-describe(canonicalizeAll.name, () => {
-  it.each<{ name: string; raws: RawPoolConfig[]; message: string }>([
-    { name: 'the same subnet twice', raws: [{ Subnet: '10.1.0.0/24' }, { Subnet: '10.1.0.0/24' }], message: 'subnet 10.1.0.0/24 is given twice' },
-    { name: 'the same subnet twice after host bits are cleared', raws: [{ Subnet: '10.1.0.0/24' }, { Subnet: '10.1.0.7/24' }], message: 'subnet 10.1.0.0/24 is given twice' },
-    { name: 'overlapping subnets', raws: [{ Subnet: '10.1.0.0/24' }, { Subnet: '10.1.0.0/25' }], message: 'subnet 10.1.0.0/25 overlaps 10.1.0.0/24 of the same network' },
-  ])('rejects $name', ({ raws, message }) => {
-    expect(() => canonicalizeAll(raws, local)).toThrow(expect.objectContaining({ kind: 'invalid-parameter', message }));
-  });
-
-  it('allows several disjoint subnets of both families', () => {
-    const pools = canonicalizeAll([{ Subnet: '10.1.0.0/24' }, { Subnet: '10.2.0.0/24' }, { Subnet: 'fd00::/64' }, {}], local);
-    expect(pools.map((p) => p.request.subnet?.toString())).toEqual(['10.1.0.0/24', '10.2.0.0/24', 'fd00::/64', undefined]);
-    expect(() => checkNetworkPools(pools.map((p) => p.request))).not.toThrow();
   });
 });
 

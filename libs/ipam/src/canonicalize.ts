@@ -74,28 +74,6 @@ export function canonicalize(raw: RawPoolConfig, opts: CanonicalizeOptions): Can
   return { request, warnings };
 }
 
-/** Canonicalize every config entry of one network, then check them against each other. */
-export function canonicalizeAll(raws: readonly RawPoolConfig[], opts: CanonicalizeOptions): CanonicalPool[] {
-  const pools = raws.map((raw) => canonicalize(raw, opts));
-  checkNetworkPools(pools.map((p) => p.request));
-  return pools;
-}
-
-/**
- * The subnets of one network must not repeat or overlap each other. How many per family a driver
- * accepts (bridge: one v4 + one v6) is the driver's rule, not IPAM's.
- */
-export function checkNetworkPools(requests: readonly PoolRequest[]): void {
-  const subnets = requests.flatMap((r) => (r.subnet ? [r.subnet] : []));
-  for (let i = 0; i < subnets.length; i++) {
-    for (let j = 0; j < i; j++) {
-      const [a, b] = [subnets[i], subnets[j]];
-      if (a.equals(b)) throw new InvalidParameterError(`subnet ${a} is given twice`);
-      if (a.overlaps(b)) throw new InvalidParameterError(`subnet ${a} overlaps ${b} of the same network`);
-    }
-  }
-}
-
 /**
  * Validate a typed request (what `canonicalize` returns, or one built in code). Throws
  * InvalidParameterError; host bits are an error here, since canonical input has none.

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidParameterError, IpAddr, Prefix } from '@app/common';
-import { MAX_PREFIX_LENGTH } from './canonicalize';
+import { IpAddr, Prefix } from '@app/common';
 
 /** One entry of dockerd's `default-address-pools`: `base` is split into subnets of `/size`. */
 export interface PoolSpec {
@@ -41,39 +40,4 @@ export function ulaPrefix(hostId: string): Prefix {
   bytes[0] = 0xfd;
   bytes.set(sha.subarray(3, 8), 1);
   return Prefix.of(IpAddr.fromBytes(bytes), 48);
-}
-
-/**
- * Parse and validate dockerd's `default-address-pools` (daemon.json): a non-empty list of
- * `{ "base": "<CIDR>", "size": <prefix length> }`. Throws InvalidParameterError naming the entry.
- */
-export function parseDefaultAddressPools(raw: unknown, name = 'default-address-pools'): PoolSpec[] {
-  if (!Array.isArray(raw)) throw new InvalidParameterError(`${name} must be a list of {"base": CIDR, "size": number}`);
-  if (raw.length === 0) throw new InvalidParameterError(`${name} must not be empty (leave it out to use the defaults)`);
-  return raw.map((entry: unknown, i) => parseEntry(entry, `${name}[${i}]`));
-}
-
-function parseEntry(entry: unknown, at: string): PoolSpec {
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-    throw new InvalidParameterError(`${at} must be an object {"base": CIDR, "size": number}`);
-  }
-  const { base, size, ...rest } = entry as Record<string, unknown>;
-  const unknownKeys = Object.keys(rest);
-  if (unknownKeys.length > 0) throw new InvalidParameterError(`${at}: unknown field "${unknownKeys[0]}"`);
-  if (typeof base !== 'string') throw new InvalidParameterError(`${at}: "base" must be a CIDR string`);
-  const prefix = Prefix.tryParse(base);
-  if (!prefix) throw new InvalidParameterError(`${at}: invalid base ${base}: invalid CIDR address: ${base}`);
-  if (!prefix.isNetwork) {
-    throw new InvalidParameterError(`${at}: base ${base} has host bits set (did you mean ${prefix.network()}?)`);
-  }
-  if (typeof size !== 'number' || !Number.isInteger(size)) {
-    throw new InvalidParameterError(`${at}: "size" must be an integer prefix length`);
-  }
-  const max = MAX_PREFIX_LENGTH[prefix.family];
-  if (size < prefix.length || size > max) {
-    throw new InvalidParameterError(
-      `${at}: size /${size} does not fit base ${base}: it must be between /${prefix.length} and /${max}`,
-    );
-  }
-  return { base: prefix, size };
 }

@@ -1,7 +1,7 @@
 import { IpAddr, Prefix } from '@app/common';
 import { DefaultIpam, DefaultIpamOptions } from './ipam';
 import type { PoolRequest } from './ipam.contract';
-import { parseDefaultAddressPools, ulaPrefix } from './default-pools';
+import { ulaPrefix } from './default-pools';
 import { MemoryIpamStore } from './store/memory-ipam-store';
 
 const ip = IpAddr.parse;
@@ -43,7 +43,7 @@ describe(DefaultIpam.name, () => {
     });
 
     it('uses configured default-address-pools', () => {
-      const { ipam } = setup({ localPools: parseDefaultAddressPools([{ base: '10.99.0.0/16', size: 24 }]) });
+      const { ipam } = setup({ localPools: [{ base: Prefix.parse('10.99.0.0/16'), size: 24 }] });
       expect(ipam.requestPool('a', local()).subnet.toString()).toBe('10.99.0.0/24');
       expect(ipam.requestPool('b', local()).subnet.toString()).toBe('10.99.1.0/24');
     });
@@ -94,7 +94,7 @@ describe(DefaultIpam.name, () => {
       });
 
       it('prefers a configured IPv6 base over the ULA', () => {
-        const localPools = parseDefaultAddressPools([{ base: 'fd11:2233::/48', size: 64 }]);
+        const localPools = [{ base: Prefix.parse('fd11:2233::/48'), size: 64 }];
         const { ipam } = setup({ hostId: 'h', localPools });
         expect(ipam.requestPool('a', local(undefined, { family: 6 })).subnet.toString()).toBe('fd11:2233::/64');
       });

@@ -202,9 +202,6 @@ export class DefaultIpam implements Ipam {
   }
 }
 
-/** The same class under the name the STYLE guide also uses. */
-export { DefaultIpam as LocalIpam };
-
 function allocatorFor(pool: AllocatedPool): AddressAllocator {
   return createAllocator(new PoolLayout(pool.subnet, pool));
 }

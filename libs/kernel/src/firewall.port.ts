@@ -62,8 +62,7 @@ export abstract class Firewall {
    * Run `delta.ops` against the existing table in one transaction. When that fails (the table is
    * missing, someone changed it, an element is absent) fall back to `apply(target)`; returns
    * which path was taken. Callers must pass ops that turn the table they last applied into
-   * `target`. Either way `target` becomes the table remembered for `reapplyIfMissing`. When
-   * both paths fail, the error of the full apply is thrown and the table is unchanged.
+   * `target`. When both paths fail, the error of the full apply is thrown and the table is unchanged.
    * InvalidParameterError without touching anything for a malformed op or name.
    */
   abstract update(ns: NetnsRef, delta: NftDelta): Promise<'delta' | 'full'>;
@@ -73,13 +72,6 @@ export abstract class Firewall {
 
   /** Whether the table exists (it is gone after someone flushed the ruleset). */
   abstract hasTable(ns: NetnsRef, family: NftTable['family'], name: string): Promise<boolean>;
-
-  /**
-   * Re-apply every table this instance last applied in `ns` that has gone missing (someone ran
-   * `nft flush ruleset`); returns the tables it re-applied. Called by the daemon's periodic
-   * reconciliation. Optional: implementations without memory of applied tables omit it.
-   */
-  reapplyIfMissing?(ns: NetnsRef): Promise<NftTable[]>;
 }
 
 /** The full table of a delta (renders it if it is given lazily). */

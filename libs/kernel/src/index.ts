@@ -6,7 +6,6 @@ export { RtNetlink, type RtNetlinkOptions } from './rt-netlink';
 export { InProcessNetns } from './in-process-netns';
 export { IpNetns } from './ip-netns';
 export { NftFirewall, type NftFirewallOptions } from './nft-firewall';
-export { NoopFirewall } from './noop-firewall';
 export { ProcSysctl } from './proc-sysctl';
 export { withNetns } from './native/with-netns';
 export { resolveTool } from './exec';

@@ -6,8 +6,6 @@ import type { NftResult, NftRunner } from './nft/nft-runner';
 import { SpawnNftRunner } from './nft/spawn-nft-runner';
 import { checkDelta, checkedTarget, checkTable, checkTableId, renderOps, tableKey } from './nft-table';
 
-type Desired = NftTable | (() => NftTable);
-
 export interface NftFirewallOptions {
   /**
    * How nft scripts run: `libnftables` in-process (default when the library loads) or `spawn`
@@ -24,11 +22,9 @@ export interface NftFirewallOptions {
  * Firewall through nft scripts, run inside the namespace. A table is replaced in one transaction
  * (create-if-missing, delete, recreate), so a rejected ruleset leaves the previous table in
  * place and no other table is ever named; a delta is one transaction too, and only names its own
- * table. The last desired version of each table is kept (lazily, as the caller gave it) so
- * `reapplyIfMissing` can restore it after someone flushed the ruleset.
+ * table.
  */
 export class NftFirewall extends Firewall {
-  private readonly desired = new Map<string, Map<string, Desired>>();
   private readonly runner: NftRunner;
 
   constructor(opts: NftFirewallOptions = {}) {
@@ -47,12 +43,10 @@ export class NftFirewall extends Firewall {
     const script = `table ${id} {}\ndelete table ${id}\ntable ${id} {\n${table.body}\n}\n`;
     const r = await this.runner.run(ns, script);
     if (r.code !== 0) throw failure(r, `apply table ${id}`);
-    this.tablesOf(ns).set(tableKey(table.family, table.name), { family: table.family, name: table.name, body: table.body });
   }
 
   async update(ns: NetnsRef, delta: NftDelta): Promise<'delta' | 'full'> {
     checkDelta(delta);
-    const key = tableKey(delta.family, delta.name);
     if (delta.ops.length > 0) {
       const r = await this.runner.run(ns, renderOps(delta));
       // A missing table, an absent element or a table changed behind netd's back: the kernel
@@ -62,7 +56,6 @@ export class NftFirewall extends Firewall {
         return 'full';
       }
     }
-    this.tablesOf(ns).set(key, delta.target);
     return 'delta';
   }
 
@@ -72,7 +65,6 @@ export class NftFirewall extends Firewall {
     // Creating it first makes the delete a no-op for a missing table, still in one transaction.
     const r = await this.runner.run(ns, `table ${id} {}\ndelete table ${id}\n`);
     if (r.code !== 0) throw failure(r, `delete table ${id}`);
-    this.tablesOf(ns).delete(tableKey(family, name));
   }
 
   async hasTable(ns: NetnsRef, family: NftTable['family'], name: string): Promise<boolean> {
@@ -80,26 +72,11 @@ export class NftFirewall extends Firewall {
     return (await this.liveTables(ns)).has(tableKey(family, name));
   }
 
-  override async reapplyIfMissing(ns: NetnsRef): Promise<NftTable[]> {
-    const mine = [...this.tablesOf(ns).entries()];
-    if (mine.length === 0) return [];
-    const live = await this.liveTables(ns);
-    const missing = mine.filter(([key]) => !live.has(key)).map(([, t]) => (typeof t === 'function' ? t() : t));
-    for (const t of missing) await this.apply(ns, t);
-    return missing;
-  }
-
   private async liveTables(ns: NetnsRef): Promise<Set<string>> {
     const r = await this.runner.run(ns, 'list tables\n', { json: true });
     if (r.code !== 0) throw failure(r, 'list tables');
     const parsed = JSON.parse(r.stdout) as { nftables: Array<{ table?: { family: string; name: string } }> };
     return new Set(parsed.nftables.flatMap((x) => (x.table ? [`${x.table.family} ${x.table.name}`] : [])));
-  }
-
-  private tablesOf(ns: NetnsRef): Map<string, Desired> {
-    let m = this.desired.get(ns.path);
-    if (!m) this.desired.set(ns.path, (m = new Map()));
-    return m;
   }
 }
 

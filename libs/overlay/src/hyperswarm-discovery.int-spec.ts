@@ -3,17 +3,10 @@ import DHT from 'hyperdht';
 import createTestnet from 'hyperdht/testnet';
 import { createClusterKey, createNodeIdentity } from './cluster-token';
 import { HyperswarmDiscovery, checkBootstrap } from './hyperswarm-discovery';
+import { eventually } from '@app/common/testing';
 
 // Real hyperswarm on loopback with a local hyperdht testnet: no root, never the public bootstrap nodes.
 jest.setTimeout(60_000);
-
-async function until(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe(HyperswarmDiscovery.name, () => {
   let testnet: Awaited<ReturnType<typeof createTestnet>>;
@@ -60,20 +53,20 @@ describe(HyperswarmDiscovery.name, () => {
     const [a, b, c] = [node(), node(), node()];
     const intruder = node(createClusterKey());
     await Promise.all([a, b, c, intruder].map((d) => d.start()));
-    await until('full mesh', () => [a, b, c].every((d) => d.members().filter((m) => m.alive && m.info).length === 3)).catch((e) => {
+    await eventually('full mesh', () => [a, b, c].every((d) => d.members().filter((m) => m.alive && m.info).length === 3), 30_000).catch((e) => {
       console.log([a, b, c, intruder].map((d) => ({ rejected: d.rejected, members: d.members().map((m) => [m.id.slice(0, 6), m.alive, !!m.info]) })));
       throw e;
     });
 
     const net = a.createNetwork({ id: generateId(), name: 'ovl', subnet: Prefix.parse('10.70.0.0/16'), blockLength: 24, internal: false, attachable: true, options: {} });
-    await until('network on b and c', () => [b, c].every((d) => d.networks().some((n) => n.id === net.id && n.vni === net.vni)));
+    await eventually('network on b and c', () => [b, c].every((d) => d.networks().some((n) => n.id === net.id && n.vni === net.vni)), 30_000);
     const blocks = await Promise.all([a, b, c].map((d) => d.leaseBlock(net.id)));
     expect(new Set(blocks.map(String)).size).toBe(3);
     [a, b, c].forEach((d, i) => {
       const ip = blocks[i].nth(2n);
       d.announce({ networkId: net.id, endpointId: generateId(), name: `c${i}`, aliases: [], ip, mac: MacAddr.fromIpv4(ip), vtep: IpAddr.parse('127.0.0.1') });
     });
-    await until('endpoints everywhere', () => [a, b, c].every((d) => d.peers(net.id).length === 3));
+    await eventually('endpoints everywhere', () => [a, b, c].every((d) => d.peers(net.id).length === 3), 30_000);
 
     await new Promise((r) => setTimeout(r, 500));
     expect(intruder.networks()).toEqual([]);

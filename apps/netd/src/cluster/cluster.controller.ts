@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { InvalidParameterError } from '@app/common';
+import { ClusterInitDto, ClusterJoinDto, ClusterNetworkCreateDto } from '@app/api';
+import { parseBody } from '../http/parse-body';
 import { ClusterService } from './cluster.service';
 
 /**
@@ -22,16 +23,17 @@ export class ClusterController {
 
   @Post('init')
   async init(@Body() body: unknown) {
-    const b = object(body);
-    const r = await this.clusterService.init({ advertiseAddr: str(b, 'AdvertiseAddr'), listenPort: port(b), name: optStr(b, 'Name') });
+    const b = parseBody(ClusterInitDto, body);
+    const r = await this.clusterService.init({ advertiseAddr: b.AdvertiseAddr, listenPort: b.ListenPort || undefined, name: b.Name || undefined });
     return { Token: r.token, NodeID: r.nodeId };
   }
 
   @Post('join')
   async join(@Body() body: unknown) {
-    const b = object(body);
-    const bootstrap = b.Bootstrap === undefined ? undefined : strings(b.Bootstrap, 'Bootstrap');
-    const r = await this.clusterService.join({ token: str(b, 'Token'), advertiseAddr: str(b, 'AdvertiseAddr'), listenPort: port(b), name: optStr(b, 'Name'), bootstrap });
+    const b = parseBody(ClusterJoinDto, body);
+    const r = await this.clusterService.join({
+      token: b.Token, advertiseAddr: b.AdvertiseAddr, listenPort: b.ListenPort || undefined, name: b.Name || undefined, bootstrap: b.Bootstrap ?? undefined,
+    });
     return { NodeID: r.nodeId };
   }
 
@@ -44,15 +46,14 @@ export class ClusterController {
   @Post('networks')
   @HttpCode(201)
   createNetwork(@Body() body: unknown) {
-    const b = object(body);
-    const blockLength = b.BlockLength === undefined ? undefined : int(b.BlockLength, 'BlockLength', 1, 30);
+    const b = parseBody(ClusterNetworkCreateDto, body);
     return this.clusterService.createNetwork({
-      name: str(b, 'Name'),
-      subnet: str(b, 'Subnet'),
-      gateway: optStr(b, 'Gateway'),
-      blockLength,
-      internal: optBool(b, 'Internal'),
-      attachable: optBool(b, 'Attachable'),
+      name: b.Name,
+      subnet: b.Subnet,
+      gateway: b.Gateway || undefined,
+      blockLength: b.BlockLength ?? undefined,
+      internal: b.Internal ?? undefined,
+      attachable: b.Attachable ?? undefined,
     });
   }
 
@@ -61,40 +62,4 @@ export class ClusterController {
   deleteNetwork(@Param('id') id: string): void {
     this.clusterService.deleteNetwork(id);
   }
-}
-
-function object(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new InvalidParameterError('request body must be a JSON object');
-  return body as Record<string, unknown>;
-}
-
-function str(b: Record<string, unknown>, key: string): string {
-  const v = b[key];
-  if (typeof v !== 'string' || v.length === 0 || v.length > 8192) throw new InvalidParameterError(`${key} must be a non-empty string`);
-  return v;
-}
-
-function optStr(b: Record<string, unknown>, key: string): string | undefined {
-  return b[key] === undefined || b[key] === '' ? undefined : str(b, key);
-}
-
-function optBool(b: Record<string, unknown>, key: string): boolean | undefined {
-  const v = b[key];
-  if (v !== undefined && typeof v !== 'boolean') throw new InvalidParameterError(`${key} must be a boolean`);
-  return v as boolean | undefined;
-}
-
-function int(v: unknown, key: string, min: number, max: number): number {
-  if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) throw new InvalidParameterError(`${key} must be an integer between ${min} and ${max}`);
-  return v as number;
-}
-
-function port(b: Record<string, unknown>): number | undefined {
-  return b.ListenPort === undefined || b.ListenPort === 0 ? undefined : int(b.ListenPort, 'ListenPort', 1, 65535);
-}
-
-function strings(v: unknown, key: string): string[] {
-  if (!Array.isArray(v) || v.length > 64 || !v.every((s) => typeof s === 'string')) throw new InvalidParameterError(`${key} must be a list of ip:port strings`);
-  return v as string[];
 }

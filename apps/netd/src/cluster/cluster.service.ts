@@ -72,7 +72,7 @@ export interface ClusterDeps {
 
 
 /**
- * Cluster membership and overlay networks on this node (issue 9). netd is its own DHT bootstrap
+ * Cluster membership and overlay networks on this node. netd is its own DHT bootstrap
  * node (a persistent DHT node on `listenPort` of the advertise address); members list each other as
  * bootstrap, so nothing outside the cluster is ever contacted. A cluster network becomes, on every
  * node, a local network record with an IPAM pool restricted to this node's leased block, and a

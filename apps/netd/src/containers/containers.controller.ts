@@ -6,28 +6,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ContainersService } from './containers.service';
 import { OPEN_STREAMS } from '../http/open-streams';
 import { parseBody } from '../http/parse-body';
+import { queryFlag, queryParam, type QueryParams } from '../http/query';
 import { MULTIPLEXED_STREAM, RAW_STREAM, attachQuery, pump, serveStream } from './streams';
 import { ContainerViews } from './container-views.service';
 import { parseConsoleSize } from './console-size';
 
-type Q = Record<string, unknown>;
-
-function one(q: Q, name: string): string | undefined {
-  const v = q[name];
-  if (v === undefined || typeof v === 'string') return v;
-  throw new InvalidParameterError(`query parameter ${name} must be given once`);
-}
-
-const bool = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
+type Q = QueryParams;
 
 /** `signal` of kill, stop and restart, checked before anything else happens (Docker's order). */
 function signalOf(q: Q): string | undefined {
-  const text = one(q, 'signal');
+  const text = queryParam(q, 'signal');
   return text ? parseSignal(text) : undefined;
 }
 
 function seconds(q: Q): number | undefined {
-  const t = one(q, 't') ?? one(q, 'timeout');
+  const t = queryParam(q, 't') ?? queryParam(q, 'timeout');
   if (t === undefined || t === '') return undefined;
   if (!/^-?\d{1,6}$/.test(t)) throw new InvalidParameterError(`invalid value for t: ${t}`);
   return Number(t);
@@ -45,12 +38,12 @@ export class ContainersController {
   @Post('containers/create')
   @HttpCode(201)
   create(@Query() q: Q, @Body() body: unknown) {
-    return this.svc.create(one(q, 'name') || undefined, body);
+    return this.svc.create(queryParam(q, 'name') || undefined, body);
   }
 
   @Get('containers/json')
   list(@Query() q: Q): ContainerSummary[] {
-    return this.views.list({ all: bool(one(q, 'all')), filters: one(q, 'filters'), limit: one(q, 'limit') });
+    return this.views.list({ all: queryFlag(queryParam(q, 'all')), filters: queryParam(q, 'filters'), limit: queryParam(q, 'limit') });
   }
 
   @Get('containers/:id/json')
@@ -85,12 +78,12 @@ export class ContainersController {
   @Post('containers/:id/resize')
   @HttpCode(200)
   async resize(@Param('id') id: string, @Query() q: Q) {
-    await this.svc.resize(id, ...parseConsoleSize(one(q, 'h'), one(q, 'w')));
+    await this.svc.resize(id, ...parseConsoleSize(queryParam(q, 'h'), queryParam(q, 'w')));
   }
 
   @Post('containers/:id/wait')
   async wait(@Param('id') id: string, @Query() q: Q, @Res() reply: FastifyReply) {
-    const condition = one(q, 'condition') || 'not-running';
+    const condition = queryParam(q, 'condition') || 'not-running';
     if (!WAIT_CONDITIONS.includes(condition)) throw new InvalidParameterError(`invalid condition: "${condition}"`);
     const r = await this.svc.find(id);
     const result = this.svc.wait(r.id, condition as WaitCondition);
@@ -113,24 +106,24 @@ export class ContainersController {
   async remove(@Req() req: FastifyRequest, @Query() q: Q) {
     // the router decoded the path once already; a second decode would turn `%25` into `%`
     const ref = (req.params as Record<string, string>)['*'] ?? '';
-    await this.svc.delete(ref, { force: bool(one(q, 'force')), link: bool(one(q, 'link')) });
+    await this.svc.delete(ref, { force: queryFlag(queryParam(q, 'force')), link: queryFlag(queryParam(q, 'link')) });
   }
 
   @Get('containers/:id/logs')
   async logs(@Param('id') id: string, @Query() q: Q, @Res() reply: FastifyReply) {
-    const stdout = bool(one(q, 'stdout'));
-    const stderr = bool(one(q, 'stderr'));
+    const stdout = queryFlag(queryParam(q, 'stdout'));
+    const stderr = queryFlag(queryParam(q, 'stderr'));
     if (!stdout && !stderr) throw new InvalidParameterError('Bad parameters: you must choose at least one stream');
     const r = await this.svc.find(id);
-    const tailText = one(q, 'tail');
+    const tailText = queryParam(q, 'tail');
     const tail = tailText === undefined || tailText === 'all' || tailText === '' ? undefined : Number(tailText);
     if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidParameterError(`invalid value for tail: ${tailText}`);
-    const sinceText = one(q, 'since');
-    const untilText = one(q, 'until');
+    const sinceText = queryParam(q, 'since');
+    const untilText = queryParam(q, 'until');
     const since = sinceText && sinceText !== '0' ? new Date(Number(parseTimestamp(sinceText) / 1_000_000n)) : undefined;
     const until = untilText && untilText !== '0' ? new Date(Number(parseTimestamp(untilText) / 1_000_000n)) : undefined;
     const ctl = new AbortController();
-    const entries = await this.svc.logs(r.id, { follow: bool(one(q, 'follow')), tail, since, until, signal: ctl.signal });
+    const entries = await this.svc.logs(r.id, { follow: queryFlag(queryParam(q, 'follow')), tail, since, until, signal: ctl.signal });
     const tty = r.spec.tty ?? false;
     reply.hijack();
     const raw = reply.raw;
@@ -144,7 +137,7 @@ export class ContainersController {
     const wanted = async function* () {
       for await (const e of entries) if ((e.stream === 'stdout' && stdout) || (e.stream === 'stderr' && stderr)) yield e;
     };
-    await pump(wanted(), raw, tty, bool(one(q, 'timestamps'))).catch(() => undefined);
+    await pump(wanted(), raw, tty, queryFlag(queryParam(q, 'timestamps'))).catch(() => undefined);
     untrack();
     raw.end();
   }
@@ -181,7 +174,7 @@ export class ContainersController {
   @Post('exec/:id/resize')
   @HttpCode(200)
   async execResize(@Param('id') id: string, @Query() q: Q) {
-    await this.svc.execs.resize(id, ...parseConsoleSize(one(q, 'h'), one(q, 'w')));
+    await this.svc.execs.resize(id, ...parseConsoleSize(queryParam(q, 'h'), queryParam(q, 'w')));
   }
 
   @Get('exec/:id/json')

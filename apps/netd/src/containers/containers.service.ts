@@ -4,7 +4,8 @@ import {
   canonicalName, containerPaths, detectHostLimits, generateName, type HostLimits, type ContainerLifecycleEvent, type ContainerManager, type ContainerRecord, type ContainerSpec, type LogEntry,
   type LogReadOptions, type Runtime as ContainerRuntime, type WaitCondition, type AttachConnection,
 } from '@app/container';
-import { familiarString, parseReference, type Images } from '@app/image';
+import { familiarString, parseReference } from '@app/common';
+import type { Images } from '@app/image';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { Logger } from 'pino';
 import type { EventsService } from '../events/events.service';

@@ -11,6 +11,7 @@ import { BODY_LIMIT, LINGER_MS, STREAM_BUFFER_LIMIT, UPGRADE_BODY_TIMEOUT_MS } f
 import { notImplementedMessage, unimplementedEndpoint } from '../http/not-implemented';
 import { OPEN_STREAMS } from '../http/open-streams';
 import { parseBody } from '../http/parse-body';
+import { givenTwice } from '../http/query';
 import { attachOutput, logOffset, missedOutput } from './attach-reader';
 import type { ContainersService } from './containers.service';
 import type { OpenExec } from './exec-registry';
@@ -153,7 +154,7 @@ export function streamRoute(method: string | undefined, target: string): StreamR
 export function attachQuery(rawQuery: string): URLSearchParams {
   const query = new URLSearchParams(rawQuery);
   for (const k of ATTACH_QUERY) {
-    if (query.getAll(k).length > 1) throw new InvalidParameterError(`query parameter ${k} must be given once`);
+    if (query.getAll(k).length > 1) throw givenTwice(k);
   }
   return query;
 }

@@ -6,6 +6,7 @@ import { FakeDaemon, startFakeDaemon } from '../testing/fake-daemon';
 import { DnsService } from './dns.service';
 import type { ContainerDnsView } from './container-dns';
 import type { SandboxBinder } from './sandbox-binder';
+import { eventually } from '@app/common/testing';
 
 /** Listens on loopback instead of 127.0.0.11 in a namespace: the fake kernel has no namespaces. */
 function loopbackBinder(targets: Map<string, { udp: Target; tcp: Target }>): SandboxBinder {
@@ -115,7 +116,7 @@ describe(DnsService.name, () => {
       await d.rt.sandboxes.create('b');
       await connect('front', 'a');
       await new Promise((r) => setImmediate(r));
-      await waitFor(() => targets.has(a.id));
+      await eventually('the resolver listening in the sandbox', () => targets.has(a.id), 2000, 5);
       expect(dns.isServing(a.id)).toBe(true);
       expect((await ask(at(a.id), 'b')).rcode).not.toBe('NOERROR');
       await connect('front', 'b', { EndpointConfig: { Aliases: ['shared'] } });
@@ -123,7 +124,7 @@ describe(DnsService.name, () => {
       expect((await d.request('POST', '/networks/front/disconnect', { Container: 'b' })).status).toBe(200);
       expect((await ask(at(a.id), 'shared')).rcode).not.toBe('NOERROR');
       expect((await d.request('POST', '/networks/front/disconnect', { Container: 'a' })).status).toBe(200);
-      await waitFor(() => !dns.isServing(a.id));
+      await eventually('the DNS to stop serving a', () => !dns.isServing(a.id), 2000, 5);
     });
 
     it('shows a link alias to the linking sandbox only, and follows a rename of the target', async () => {
@@ -135,7 +136,7 @@ describe(DnsService.name, () => {
       await d.rt.endpoints.connect('front', { container: 'db' });
       await d.rt.endpoints.connect('front', { container: 'web', links: [{ container: db.id, alias: 'sql' }] });
       await d.rt.endpoints.connect('front', { container: 'third' });
-      await waitFor(() => targets.has(web.id) && targets.has(third.id));
+      await eventually('the resolver listening in the sandbox', () => targets.has(web.id) && targets.has(third.id), 2000, 5);
       expect(datas(await ask(at(web.id), 'sql'))).toEqual(['10.70.0.2']);
       expect((await ask(at(third.id), 'sql')).rcode).not.toBe('NOERROR');
       // the container core renames the sandbox record and publishes a container event
@@ -164,7 +165,7 @@ describe(DnsService.name, () => {
       await d.rt.sandboxes.create('b');
       await connect('bridge', 'a');
       await connect('bridge', 'b');
-      await waitFor(() => targets.has(a.id));
+      await eventually('the resolver listening in the sandbox', () => targets.has(a.id), 2000, 5);
       const r = await ask(at(a.id), 'b');
       if (on) expect(datas(r)).toEqual([expect.stringMatching(/^\d+\.\d+\.\d+\.3$/)]);
       else expect([r.rcode, datas(r)]).toEqual(['SERVFAIL', []]);
@@ -180,7 +181,7 @@ describe(DnsService.name, () => {
       views.set(web.id, { hostname: 'h1', options: {}, extraHosts: { 'host.docker.internal': ['192.0.2.1'] } });
       await connect('front', 'web');
       await connect('front', 'other');
-      await waitFor(() => targets.has(other.id) && targets.has(web.id));
+      await eventually('the resolver listening in the sandbox', () => targets.has(other.id) && targets.has(web.id), 2000, 5);
       expect(datas(await ask(at(other.id), 'h1'))).toEqual(['10.70.0.2']);
       expect(datas(await ask(at(web.id), 'host.docker.internal'))).toEqual(['192.0.2.1']);
       expect((await ask(at(other.id), 'host.docker.internal')).rcode).not.toBe('NOERROR');
@@ -194,7 +195,7 @@ describe(DnsService.name, () => {
       views.set(web.id, { hostname: 'bad host', options: {} });
       await connect('front', 'web');
       await connect('front', 'other');
-      await waitFor(() => targets.has(other.id));
+      await eventually('the resolver listening in the sandbox', () => targets.has(other.id), 2000, 5);
       expect(datas(await ask(at(other.id), 'web'))).toEqual(['10.70.0.2']);
     });
 
@@ -217,7 +218,7 @@ describe(DnsService.name, () => {
       const far = await d.rt.sandboxes.create('far');
       await connect('front', 'web');
       await connect('back', 'far');
-      await waitFor(() => targets.has(web.id) && targets.has(far.id));
+      await eventually('the resolver listening in the sandbox', () => targets.has(web.id) && targets.has(far.id), 2000, 5);
       const front = d.rt.store.networkByName('front')!.id;
       dns.upsertRemote(front, { id: 'ep-remote', name: 'remote1', aliases: ['api'], ipv4: '10.70.0.200' });
       expect(datas(await ask(at(web.id), 'remote1'))).toEqual(['10.70.0.200']);
@@ -265,11 +266,3 @@ describe(DnsService.name, () => {
     });
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -1,8 +1,9 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import { InvalidParameterError, parseTimestamp } from '@app/common';
+import { parseTimestamp } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { STREAM_BUFFER_LIMIT } from '../http/limits';
 import { OPEN_STREAMS } from '../http/open-streams';
+import { queryParam, type QueryParams } from '../http/query';
 import { parseFilters } from '../networks/network-lookup';
 import { EventsService, type EventMessage } from './events.service';
 
@@ -23,14 +24,12 @@ export class EventsController {
   constructor(@Inject(EventsService) private readonly events: EventsService) {}
 
   @Get()
-  stream(@Query() q: Record<string, unknown>, @Res() reply: FastifyReply): void {
-    for (const k of ['since', 'until', 'filters']) {
-      if (q[k] !== undefined && typeof q[k] !== 'string') throw new InvalidParameterError(`query parameter ${k} must be given once`);
-    }
-    const filters = parseFilters(q.filters as string | undefined, ['type', 'event', 'network', 'container', 'image', 'volume']);
+  stream(@Query() q: QueryParams, @Res() reply: FastifyReply): void {
+    const [sinceText, untilText, filtersText] = [queryParam(q, 'since'), queryParam(q, 'until'), queryParam(q, 'filters')];
+    const filters = parseFilters(filtersText, ['type', 'event', 'network', 'container', 'image', 'volume']);
     const now = BigInt(Date.now()) * 1_000_000n;
-    const since = q.since ? parseTimestamp(q.since as string) : undefined;
-    const until = q.until ? parseTimestamp(q.until as string) : undefined;
+    const since = sinceText ? parseTimestamp(sinceText) : undefined;
+    const until = untilText ? parseTimestamp(untilText) : undefined;
     const raw = reply.raw;
     reply.hijack();
     raw.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' });

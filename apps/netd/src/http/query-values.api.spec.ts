@@ -35,4 +35,15 @@ describe('query values the daemon refuses', () => {
     const res = await d.request('POST', `/networks/prune?filters=${encodeURIComponent('{"until":["1.2.3"]}')}`);
     expect(res).toMatchObject({ status: 400, body: { message: "invalid filter 'until=1.2.3'" } });
   });
+
+  it.each([
+    ['GET', '/containers/json?all=1&all=0', 'all'],
+    ['GET', '/images/json?filters={}&filters={}', 'filters'],
+    ['GET', '/networks/x?verbose=1&verbose=0', 'verbose'],
+    ['DELETE', '/volumes/x?force=1&force=0', 'force'],
+    ['GET', '/events?since=1&since=2', 'since'],
+  ])('%s %s refuses a parameter given twice', async (method, path, name) => {
+    const res = await d.request(method, path);
+    expect(res).toMatchObject({ status: 400, body: { message: `query parameter ${name} must be given once` } });
+  });
 });

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { jsonBytes, packLayer, sha256 } from '@app/image';
 import { paxEntry, rawTar } from '@app/image/testing/hostile-tar';
 import { api, NetdProcess, removeDir, startNetd } from '../testing/netd-process';
+import { eventually } from '@app/common/testing';
 
 const TAR = { 'content-type': 'application/x-tar' };
 const SECRET = 'host-secret-7c1d9e';
@@ -26,14 +27,6 @@ function storeFiles(dataRoot: string): string[] {
 }
 
 const buildDirs = (dataRoot: string) => (existsSync(join(dataRoot, 'image', 'tmp')) ? readdirSync(join(dataRoot, 'image', 'tmp')) : []);
-
-async function eventually(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Start a tar upload that sends `head` and then stalls; returns a function that cuts the connection. */
 function stalledUpload(socket: string, path: string, head: Buffer): { cut: () => void; answered: Promise<number> } {

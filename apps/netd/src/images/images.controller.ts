@@ -4,17 +4,9 @@ import { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError } from '@app/common';
 import { filterImages, parseImageFilters, type ImageDetails, type ImageSummary, type ProgressEvent } from '@app/image';
 import { OPEN_STREAMS } from '../http/open-streams';
+import { queryFlag, queryParam, type QueryParams } from '../http/query';
 import { ImagesService } from './images.service';
 
-type Query = Record<string, unknown>;
-
-function one(q: Query, name: string): string | undefined {
-  const v = q[name];
-  if (v === undefined || typeof v === 'string') return v;
-  throw new InvalidParameterError(`query parameter ${name} must be given once`);
-}
-
-const bool = (v: string | undefined) => v === '1' || v === 'true' || v === 'True';
 
 export function toDockerSummary(s: ImageSummary) {
   return {
@@ -104,13 +96,13 @@ export class ImagesController {
   constructor(@Inject(ImagesService) private readonly images: ImagesService) {}
 
   @Get('images/json')
-  async list(@Query() q: Query) {
-    const filters = parseImageFilters(one(q, 'filters'));
+  async list(@Query() q: QueryParams) {
+    const filters = parseImageFilters(queryParam(q, 'filters'));
     return filterImages(await this.images.list(), filters).map(toDockerSummary);
   }
 
   @Get('images/get')
-  async saveMany(@Query() q: Query, @Res() reply: FastifyReply) {
+  async saveMany(@Query() q: QueryParams, @Res() reply: FastifyReply) {
     const names = ([] as unknown[]).concat(q.names ?? []).map(String);
     if (names.length === 0) throw new InvalidParameterError('no image names given');
     await this.sendTar(reply, names);
@@ -133,29 +125,29 @@ export class ImagesController {
   }
 
   @Delete('images/*')
-  async remove(@Req() req: FastifyRequest, @Query() q: Query) {
+  async remove(@Req() req: FastifyRequest, @Query() q: QueryParams) {
     const { name } = splitName(req, ['']);
-    const report = await this.images.remove(name, bool(one(q, 'force')));
+    const report = await this.images.remove(name, queryFlag(queryParam(q, 'force')));
     return report.map((r) => ('untagged' in r ? { Untagged: r.untagged } : { Deleted: r.deleted }));
   }
 
   @Post('images/create')
-  async create(@Query() q: Query, @Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply) {
+  async create(@Query() q: QueryParams, @Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply) {
     const out = jsonStream(reply);
-    const fromSrc = one(q, 'fromSrc');
-    const fromImage = one(q, 'fromImage');
+    const fromSrc = queryParam(q, 'fromSrc');
+    const fromImage = queryParam(q, 'fromImage');
     await out.run(async () => {
       if (fromSrc !== undefined) {
         if (fromSrc !== '-') throw new InvalidParameterError('fromSrc: only "-" (the request body) is supported');
-        const repo = one(q, 'repo');
-        const tag = one(q, 'tag');
-        const img = await withUpload(req, () => this.images.import(tarBody(body, req), repo ? (tag ? `${repo}:${tag}` : repo) : undefined, one(q, 'message')));
+        const repo = queryParam(q, 'repo');
+        const tag = queryParam(q, 'tag');
+        const img = await withUpload(req, () => this.images.import(tarBody(body, req), repo ? (tag ? `${repo}:${tag}` : repo) : undefined, queryParam(q, 'message')));
         out.write({ status: img.configDigest });
         return;
       }
       if (!fromImage) throw new InvalidParameterError('fromImage or fromSrc is required');
       const auth = req.headers['x-registry-auth'];
-      await this.images.pull(fromImage, one(q, 'tag'), one(q, 'platform') || undefined, Array.isArray(auth) ? auth[0] : auth, (e: ProgressEvent) => out.write(e));
+      await this.images.pull(fromImage, queryParam(q, 'tag'), queryParam(q, 'platform') || undefined, Array.isArray(auth) ? auth[0] : auth, (e: ProgressEvent) => out.write(e));
     });
   }
 
@@ -173,26 +165,26 @@ export class ImagesController {
 
   @Post('images/*')
   @HttpCode(201)
-  async postByName(@Req() req: FastifyRequest, @Query() q: Query, @Res({ passthrough: true }) reply: FastifyReply) {
+  async postByName(@Req() req: FastifyRequest, @Query() q: QueryParams, @Res({ passthrough: true }) reply: FastifyReply) {
     const { name, verb } = splitName(req, ['tag', 'push']);
     if (verb === 'tag') {
-      const repo = one(q, 'repo');
+      const repo = queryParam(q, 'repo');
       if (!repo) throw new InvalidParameterError('repo is required');
-      await this.images.tag(name, repo, one(q, 'tag'));
+      await this.images.tag(name, repo, queryParam(q, 'tag'));
       return;
     }
     const out = jsonStream(reply);
     const auth = req.headers['x-registry-auth'];
     await out.run(async () => {
-      await this.images.push(name, one(q, 'tag'), Array.isArray(auth) ? auth[0] : auth, (e) => out.write(e));
+      await this.images.push(name, queryParam(q, 'tag'), Array.isArray(auth) ? auth[0] : auth, (e) => out.write(e));
     });
   }
 
   @Post('build')
-  async build(@Query() q: Query, @Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply) {
+  async build(@Query() q: QueryParams, @Req() req: FastifyRequest, @Body() body: unknown, @Res() reply: FastifyReply) {
     const tags = ([] as unknown[]).concat(q.t ?? []).map(String);
     let buildArgs: Record<string, string> | undefined;
-    const rawArgs = one(q, 'buildargs');
+    const rawArgs = queryParam(q, 'buildargs');
     if (rawArgs) {
       try {
         buildArgs = JSON.parse(rawArgs) as Record<string, string>;
@@ -203,7 +195,7 @@ export class ImagesController {
     const out = jsonStream(reply);
     await out.run(async () => {
       const res = await withUpload(req, () => this.images.build(tarBody(body, req), {
-        tags, dockerfile: one(q, 'dockerfile'), buildArgs, noCache: bool(one(q, 'nocache')), network: one(q, 'networkmode'),
+        tags, dockerfile: queryParam(q, 'dockerfile'), buildArgs, noCache: queryFlag(queryParam(q, 'nocache')), network: queryParam(q, 'networkmode'),
       }, (line) => out.write({ stream: line })));
       out.write({ aux: { ID: res.image.configDigest } });
       for (const t of res.tags) out.write({ stream: `Successfully tagged ${t.replace(/^docker\.io\/(library\/)?/, '')}\n` });

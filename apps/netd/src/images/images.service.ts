@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
-  buildImage, credentialsFor, familiarString, Images, importRootfs, loadImages, parseReference, pullImage,
+  buildImage, credentialsFor, Images, importRootfs, loadImages, pullImage,
   pushImage, RegistryClient, saveImages, unpackLayerToDir, type BuildStepRunner, type Credentials, type DockerConfigFile,
   type ProgressListener,
 } from '@app/image';
-import { InvalidParameterError, UnavailableError } from '@app/common';
+import { familiarString, InvalidParameterError, parseReference, UnavailableError } from '@app/common';
 
 export interface ImagesServiceOptions {
   /** The image catalog (over data-root/image), shared with the containers service. */

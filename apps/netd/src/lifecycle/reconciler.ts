@@ -1,6 +1,7 @@
 import { ConflictError, UnavailableError } from '@app/common';
 import { type CreateNetworkRequest, isNetworkRestorer, isReconcilable, type NetworkDriver, type PortMapping } from '@app/drivers/driver-api';
 import type { Ipam } from '@app/ipam/ipam.contract';
+import { subnetsByFamily } from '@app/ipam/subnets';
 import type { NetnsRef, Netlink } from '@app/kernel';
 import type { Logger } from 'pino';
 import type { NetdConfig } from '../config/netd-config';
@@ -102,8 +103,7 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
       options: driver.parseOptions(n.options),
       internal: n.internal,
       enableIpv6: n.enableIpv6,
-      ipv4: pools.filter((p) => p.subnet.family === 4).map((p) => ({ subnet: p.subnet, gateway: p.gateway })),
-      ipv6: pools.filter((p) => p.subnet.family === 6).map((p) => ({ subnet: p.subnet, gateway: p.gateway })),
+      ...subnetsByFamily(pools),
     };
     if (!isNetworkRestorer(driver)) await driver.createNetwork(req);
     else if (batches.has(driver)) batches.get(driver)!.push(req);

@@ -8,17 +8,13 @@ import {
   NetworkPruneResponse,
   NetworkSummary,
 } from '@app/api';
-import { InvalidParameterError, NotFoundError, NotImplementedError } from '@app/common';
+import { NotFoundError, NotImplementedError } from '@app/common';
 import { parseBody } from '../http/parse-body';
+import { queryValue } from '../http/query';
 import { EndpointsService } from './endpoints.service';
 import type { EndpointConfig } from '@app/api/containers';
 import { ContainersService } from '../containers/containers.service';
 import { NetworksService } from './networks.service';
-
-function queryString(value: unknown, name: string): string | undefined {
-  if (value === undefined || typeof value === 'string') return value;
-  throw new InvalidParameterError(`query parameter ${name} must be given once`);
-}
 
 @Controller('networks')
 export class NetworksController {
@@ -30,7 +26,7 @@ export class NetworksController {
 
   @Get()
   list(@Query('filters') filters: unknown): NetworkSummary[] {
-    return this.networks.list(queryString(filters, 'filters'));
+    return this.networks.list(queryValue(filters, 'filters'));
   }
 
   @Post('create')
@@ -59,13 +55,13 @@ export class NetworksController {
   @Post('prune')
   @HttpCode(200)
   prune(@Query('filters') filters: unknown): Promise<NetworkPruneResponse> {
-    return this.networks.prune(queryString(filters, 'filters'));
+    return this.networks.prune(queryValue(filters, 'filters'));
   }
 
   @Get(':id')
   inspect(@Param('id') id: string, @Query('verbose') verbose: unknown, @Query('scope') scope: unknown): NetworkInspect {
-    queryString(verbose, 'verbose');
-    const s = queryString(scope, 'scope');
+    queryValue(verbose, 'verbose');
+    const s = queryValue(scope, 'scope');
     const n = this.networks.inspect(id);
     if (s && s !== n.Scope) throw new NotFoundError(`network ${id} not found`);
     return n;

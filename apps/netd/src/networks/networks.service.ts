@@ -10,8 +10,8 @@ import {
   generateId,
   parseTimestamp,
 } from '@app/common';
-import type { NetworkSubnet } from '@app/drivers/driver-api';
 import { canonicalize } from '@app/ipam/canonicalize';
+import { subnetsByFamily } from '@app/ipam/subnets';
 import type { AllocatedPool, Ipam, PoolRequest } from '@app/ipam/ipam.contract';
 import type { EventsService } from '../events/events.service';
 import type { NetworkRecord, StateStore } from '../store/state-store';
@@ -158,8 +158,7 @@ export class NetworksService {
         options,
         internal: record.internal,
         enableIpv6: record.enableIpv6,
-        ipv4: subnetsOf(pools, 4),
-        ipv6: subnetsOf(pools, 6),
+        ...subnetsByFamily(pools),
       });
     } catch (e) {
       await driver.deleteNetwork(id).catch(() => undefined);
@@ -243,10 +242,6 @@ export class NetworksService {
     }
     return { NetworksDeleted: deleted };
   }
-}
-
-function subnetsOf(pools: readonly AllocatedPool[], family: 4 | 6): NetworkSubnet[] {
-  return pools.filter((p) => p.subnet.family === family).map((p) => ({ subnet: p.subnet, gateway: p.gateway }));
 }
 
 function ipamConfigOf(p: AllocatedPool, r: PoolRequest): NetworkRecord['ipam']['config'][number] {

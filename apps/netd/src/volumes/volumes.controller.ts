@@ -4,12 +4,8 @@ import { InvalidParameterError, NotImplementedError } from '@app/common';
 import type { FastifyRequest } from 'fastify';
 import { versionBelow } from '../http/api-version';
 import { parseBody } from '../http/parse-body';
+import { queryValue } from '../http/query';
 import { VolumesService } from './volumes.service';
-
-function one(value: unknown, name: string): string | undefined {
-  if (value === undefined || typeof value === 'string') return value;
-  throw new InvalidParameterError(`query parameter ${name} must be given once`);
-}
 
 const MAX_MAP_TEXT = 4096;
 
@@ -40,7 +36,7 @@ export class VolumesController {
 
   @Get()
   list(@Query('filters') filters: unknown): VolumeListResponse {
-    return this.volumes.list(one(filters, 'filters'));
+    return this.volumes.list(queryValue(filters, 'filters'));
   }
 
   @Post('create')
@@ -57,7 +53,7 @@ export class VolumesController {
   @Post('prune')
   @HttpCode(200)
   prune(@Query('filters') filters: unknown, @Req() req: FastifyRequest): Promise<VolumePruneResponse> {
-    return this.volumes.prune(one(filters, 'filters'), versionBelow(req.raw, 1, 42));
+    return this.volumes.prune(queryValue(filters, 'filters'), versionBelow(req.raw, 1, 42));
   }
 
   @Get(':name')
@@ -68,6 +64,6 @@ export class VolumesController {
   @Delete(':name')
   @HttpCode(204)
   async remove(@Param('name') name: string, @Query('force') force: unknown): Promise<void> {
-    await this.volumes.remove(name, boolValue(one(force, 'force')));
+    await this.volumes.remove(name, boolValue(queryValue(force, 'force')));
   }
 }

@@ -1,5 +1,6 @@
 import { generateId } from '@app/common';
 import type { AttachConnection, Runtime, RuntimeCreateSpec } from '../runtime.port';
+import { eventually } from '@app/common/testing';
 
 /** What a contract run needs from an implementation. */
 export interface RuntimeHarness {
@@ -110,7 +111,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Runti
       await h.runtime.start(id);
       const exited = h.runtime.waitExit(id);
       conn.write(Buffer.from('hello\n'));
-      await until(() => got.stdout.includes('hello\n'));
+      await eventually('hello on stdout', () => got.stdout.includes('hello\n'), 5000, 10);
       conn.closeStdin();
       expect((await exited).exitCode).toBe(0);
       await closed;
@@ -171,12 +172,4 @@ function collect(conn: AttachConnection): { stdout: string; stderr: string } {
   const got = { stdout: '', stderr: '' };
   conn.onOutput((stream, data) => (got[stream] += data.toString()));
   return got;
-}
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

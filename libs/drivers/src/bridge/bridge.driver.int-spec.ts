@@ -5,7 +5,8 @@ import { generateId, IpAddr, Prefix } from '@app/common';
 import { NftFirewall, ProcSysctl, RtNetlink } from '@app/kernel';
 import { createTempNetns, describeAsRoot, ipJson, normalizeNftJson, nsExec, run, type TempNetns } from '@app/kernel/testing';
 import type { PortMapping } from '../driver-api';
-import { eventually, type NsProcess, pings, startIn } from '../testing/processes';
+import { eventually } from '@app/common/testing';
+import { type NsProcess, pings, startIn } from '../testing/processes';
 import type { CreateNetworkRequest } from '../driver-api';
 import { BridgeDriver } from './bridge.driver';
 import type { BridgeOptions } from './bridge.options';
@@ -93,7 +94,7 @@ describeAsRoot('BridgeDriver on the kernel', () => {
     dirs.push(dir);
     writeFileSync(join(dir, 'hello'), 'hello from the container\n');
     procs.push(startIn(ns.name, 'busybox', ['httpd', '-f', '-p', '80', '-h', dir]));
-    await eventually(() => fetchIn(ns.name, 'http://127.0.0.1:80/hello'), 5000);
+    await eventually('the web server in the container', () => fetchIn(ns.name, 'http://127.0.0.1:80/hello'), 5000);
   }
 
   async function fetchIn(ns: string, url: string): Promise<string | undefined> {
@@ -165,7 +166,7 @@ describeAsRoot('BridgeDriver on the kernel', () => {
       'import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(("0.0.0.0",9999));s.listen(1);s.settimeout(10);c,a=s.accept();print(a[0],flush=True)',
     ]);
     procs.push(server);
-    const connected = await eventually(async () => {
+    const connected = await eventually('a connection to the outside', async () => {
       await nsExec(a.ns.name, 'python3', ['-c', `import socket;socket.create_connection(("${out.ip}",9999),timeout=1).close()`]);
       return true;
     }, 5000, 200);
@@ -193,7 +194,7 @@ describeAsRoot('BridgeDriver on the kernel', () => {
     const n = await network({}, { v6: true });
     const a = await n.attach();
     const b = await n.attach();
-    const ok = await eventually(async () => (await nsExec(a.ns.name, 'ping', ['-6', '-c1', '-W1', b.ip6]), true), 3000);
+    const ok = await eventually('an IPv6 ping between containers', async () => (await nsExec(a.ns.name, 'ping', ['-6', '-c1', '-W1', b.ip6]), true), 3000);
     expect(ok).toBe(true);
     const routes = await ipJson<IpRoute[]>(a.ns.name, ['-6', 'route', 'show', 'default']);
     expect(routes).toEqual([expect.objectContaining({ gateway: n.gateway6, dev: 'eth0' })]);

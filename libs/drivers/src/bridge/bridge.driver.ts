@@ -46,7 +46,7 @@ export interface BridgeDriverDeps {
   readonly tableName?: string;
 }
 
-/** Docker's bridge driver on netlink + nftables (see STYLE.md §2 and issue 3). */
+/** Docker's bridge driver on netlink + nftables (see STYLE.md §2). */
 export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable, NetworkRestorer<BridgeOptions> {
   readonly type = 'bridge' as const;
   readonly scope = 'local' as const;

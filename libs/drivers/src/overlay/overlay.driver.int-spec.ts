@@ -3,7 +3,8 @@ import { NftFirewall, ProcSysctl, RtNetlink } from '@app/kernel';
 import { bridgeJson, createTempNetns, describeAsRoot, ipJson, nsExec, run, type TempNetns } from '@app/kernel/testing';
 import type { ClusterNetwork } from '@app/overlay';
 import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
-import { eventually, pings } from '../testing/processes';
+import { eventually } from '@app/common/testing';
+import { pings } from '../testing/processes';
 import { OverlayDriver } from './overlay.driver';
 import { OPTION_VXLANID_LIST } from './overlay.options';
 
@@ -293,7 +294,7 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
 
     const peer = { networkId: net.id, endpointId: generateId(), name: 'x', aliases: [], ip: ip.address, mac, vtep: UNDERLAY(INTRUDER), node: 'f'.repeat(64) };
     await h1.driver.onPeerEvent(net.id, { kind: 'add', peer });
-    expect(await eventually(() => pings(intruder.name, target), 5000)).toBe(true);
+    expect(await eventually('the intruder reaching the target', () => pings(intruder.name, target), 5000)).toBe(true);
     expect((await vxLink(h1)).stats64!.rx.packets).toBeGreaterThan(before);
 
     await h1.driver.onPeerEvent(net.id, { kind: 'remove', peer });

@@ -28,7 +28,7 @@ export interface OverlayDriverDeps {
 }
 
 /**
- * Overlay networks over VXLAN (issue 9): per network and host a bridge `ov-<12 hex>` with a vxlan
+ * Overlay networks over VXLAN: per network and host a bridge `ov-<12 hex>` with a vxlan
  * port `vx-<12 hex>` (learning off, ARP suppression on, no flood entries), endpoints as veths on the
  * bridge. The cluster feeds remote endpoints through {@link PeerAware.onPeerEvent}: each becomes a
  * static FDB entry (MAC → VTEP) and a permanent neighbour (IP → MAC) on the vxlan device, as Docker's

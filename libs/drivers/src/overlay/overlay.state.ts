@@ -41,10 +41,6 @@ export interface PeerAware {
   onPeerEvent(networkId: string, event: { readonly kind: 'add' | 'remove'; readonly peer: OverlayPeer }): Promise<void>;
 }
 
-export function isPeerAware(d: object): d is PeerAware {
-  return typeof (d as Partial<PeerAware>).onPeerEvent === 'function';
-}
-
 export function gatewayOf(net: OverlayNetwork): IpAddr | undefined {
   return net.ipv4.find((s) => s.gateway)?.gateway;
 }

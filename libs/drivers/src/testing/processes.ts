@@ -51,18 +51,3 @@ export async function pings(ns: string, ip: string): Promise<boolean> {
     return false;
   }
 }
-
-/** Retry `fn` until it returns a truthy value; fails, with the last error seen, once `ms` pass. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, ms = 5000, stepMs = 100): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    const v = await fn().catch((e: unknown) => {
-      last = e;
-      return undefined;
-    });
-    if (v) return v as T;
-    if (Date.now() > end) throw new Error(`still not true after ${ms} ms${last ? `; last error: ${(last as Error).message ?? last}` : ''}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}

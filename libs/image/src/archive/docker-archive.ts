@@ -1,9 +1,8 @@
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
-import { InvalidParameterError } from '@app/common';
+import { familiarName, familiarString, formatReference, InvalidParameterError, parseReference } from '@app/common';
 import { jsonBytes, MediaType, parseImageConfig, type Descriptor, type ImageManifest } from '../oci';
-import { familiarName, familiarString, formatReference, parseReference } from '../reference';
 import { decompressed, safeEntryPath, walkLayer, walkTar } from '../layers/layer-tar';
 import type { Images } from '../images';
 import type { ImageRecord, ImageStore, StoredBlob } from '../store/image-store.port';

@@ -1,5 +1,5 @@
 import { MediaType, type ImageConfig } from '../oci';
-import { formatReference, parseReference } from '../reference';
+import { formatReference, parseReference } from '@app/common';
 import { walkLayer } from '../layers/layer-tar';
 import { writeImage } from '../image-writer';
 import type { ImageRecord, ImageStore } from '../store/image-store.port';

@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { InvalidParameterError, NotImplementedError } from '@app/common';
+import { DockerIgnore, InvalidParameterError, NotImplementedError } from '@app/common';
 import type { LayerFile } from '../layers/layer-writer';
 import { walkLayer } from '../layers/layer-tar';
-import { DockerIgnore } from '@app/common';
 import { followInScope, readContextFile } from './context-path';
 
 /** Limits for the files read whole into memory (Docker has none; a hostile context must not exhaust the daemon). */

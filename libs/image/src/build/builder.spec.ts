@@ -110,6 +110,14 @@ describe('buildImage', () => {
     expect(await entriesOf(image.manifestDigest, 0)).toEqual(['src', 'src/.dockerignore', 'src/Dockerfile', 'src/main.ts']);
   });
 
+  it("reads .dockerignore with Docker's pattern syntax: character classes, ** and re-includes", async () => {
+    write('Dockerfile', 'FROM scratch\nCOPY . /src/\n');
+    write('.dockerignore', '[ab].txt\n**/*.tmp\n!deep/keep.tmp\n');
+    for (const f of ['a.txt', 'b.txt', 'c.txt', 'deep/x.tmp', 'deep/keep.tmp']) write(f, 'x');
+    const { image } = await buildImage(images, { context: ctx });
+    expect(await entriesOf(image.manifestDigest, 0)).toEqual(['src', 'src/.dockerignore', 'src/Dockerfile', 'src/c.txt', 'src/deep', 'src/deep/keep.tmp']);
+  });
+
   it('extracts a local tar archive with ADD', async () => {
     const tar = await packLayer([{ path: 'etc', type: 'directory' }, { path: 'etc/conf', type: 'file', data: Buffer.from('c') }]);
     writeFileSync(join(ctx, 'rootfs.tar.gz'), tar.gzip);

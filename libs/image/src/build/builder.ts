@@ -1,11 +1,10 @@
 import { posix } from 'node:path';
-import { InvalidParameterError, NotImplementedError } from '@app/common';
+import { formatReference, InvalidParameterError, NotImplementedError, parseReference } from '@app/common';
 import { writeImage, type NewImageLayer } from '../image-writer';
 import type { Images } from '../images';
 import { packLayer } from '../layers/layer-writer';
 import { walkLayer } from '../layers/layer-tar';
 import { MediaType, sha256, type HistoryEntry, type ImageConfig } from '../oci';
-import { formatReference, parseReference } from '../reference';
 import type { ImageRecord } from '../store/image-store.port';
 import { BuildContext, MAX_DOCKERFILE_BYTES } from './build-context';
 import { MemoryBuildCache, type BuildCache } from './build-cache';

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { sha256 } from '../oci';
@@ -71,7 +70,3 @@ export async function packLayer(files: readonly LayerFile[]): Promise<PackedLaye
   return { tar, diffId: sha256(tar), gzip: gzipSync(tar) };
 }
 
-/** A readable over a buffer, for APIs that take streams. */
-export function bufferStream(b: Uint8Array): Readable {
-  return Readable.from([b]);
-}

@@ -1,5 +1,4 @@
-import { InvalidParameterError } from '@app/common';
-import { DEFAULT_REGISTRY } from '../reference';
+import { DEFAULT_REGISTRY, InvalidParameterError } from '@app/common';
 
 export interface Challenge {
   scheme: string;

@@ -1,9 +1,8 @@
-import { InvalidParameterError, NotFoundError, SystemError } from '@app/common';
+import { familiarString, formatReference, type ImageReference, InvalidParameterError, NotFoundError, parseReference, SystemError } from '@app/common';
 import {
   formatPlatform, INDEX_TYPES, MANIFEST_TYPES, parseImageConfig, parseManifest, parsePlatform, selectPlatform, sha256,
   type Descriptor, type ImageManifest,
 } from '../oci';
-import { familiarString, formatReference, parseReference, type ImageReference } from '../reference';
 import type { ImageRecord, ImageStore } from '../store/image-store.port';
 import { mapLimit, shortDigest, type ProgressListener } from './progress';
 import { errorBody, MAX_MANIFEST_BYTES, readLimited, statusError, type RegistryClient } from './registry-client';

@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
-import { NotFoundError, SystemError } from '@app/common';
+import { familiarName, formatReference, type ImageReference, NotFoundError, parseReference, SystemError } from '@app/common';
 import { parseManifest, type Descriptor } from '../oci';
-import { familiarName, formatReference, parseReference, type ImageReference } from '../reference';
 import type { ImageStore } from '../store/image-store.port';
 import { mapLimit, shortDigest, type ProgressListener } from './progress';
 import { scopeOf } from './pull';

@@ -1,8 +1,8 @@
 import ipaddr from 'ipaddr.js';
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request, type Dispatcher } from 'undici';
-import { ForbiddenError, InvalidParameterError, NotFoundError, SystemError, UnavailableError } from '@app/common';
-import { DEFAULT_REGISTRY } from '../reference';
+import { DEFAULT_REGISTRY, ForbiddenError, InvalidParameterError, NotFoundError, SystemError, UnavailableError } from '@app/common';
 import { basicHeader, parseChallenges, type Credentials } from './auth';
 
 export interface RegistryClientOptions {
@@ -12,6 +12,40 @@ export interface RegistryClientOptions {
   credentials?: (registry: string) => Credentials | undefined;
   userAgent?: string;
   dispatcher?: Dispatcher;
+  /** How idempotent requests are retried after a connection failure or a 5xx (default DEFAULT_RETRY). */
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  readonly attempts: number;
+  /** Wait before the first retry, doubled for each further one (with jitter) up to `maxDelayMs`. */
+  readonly baseDelayMs: number;
+  /** The longest wait, a server's Retry-After included. */
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 4000 };
+
+/** Transport failures worth another attempt: the connection went away or never answered in time. */
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CLOSED',
+]);
+
+function transient(e: unknown): boolean {
+  const codes = [(e as { code?: string })?.code, (e as { cause?: { code?: string } })?.cause?.code];
+  return codes.some((c) => c !== undefined && TRANSIENT_CODES.has(c));
+}
+
+/**
+ * Requests that may be sent again without changing the outcome: reads, and the PUT that closes a
+ * blob upload (it names the blob by digest, so a second one stores the same bytes). A POST (start
+ * an upload, mount) or PATCH (append a chunk) could act twice, so it is never repeated.
+ */
+export function isIdempotent(method: RegistryRequest['method'], url: URL): boolean {
+  if (method === 'GET' || method === 'HEAD') return true;
+  return method === 'PUT' && url.pathname.includes('/blobs/uploads/') && url.searchParams.has('digest');
 }
 
 export interface RegistryRequest {
@@ -84,9 +118,11 @@ export class RegistryClient {
   private readonly dispatcher: Dispatcher;
   /** Repositories known to hold a blob, per registry: the sources of cross-repository mounts. */
   private readonly blobSources = new Map<string, Set<string>>();
+  private readonly retry: RetryPolicy;
 
   constructor(private readonly opts: RegistryClientOptions = {}) {
     this.dispatcher = opts.dispatcher ?? new Agent({ connections: 8, keepAliveTimeout: 10_000 });
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
   }
 
   baseUrl(registry: string): URL {
@@ -135,12 +171,7 @@ export class RegistryClient {
       const sameHost = url.host === base.host;
       const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'netd', ...req.headers };
       if (authorization && sameHost) headers.authorization = authorization;
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await request(url, { method: req.method, headers, body: req.body?.(), dispatcher: this.dispatcher });
-      } catch (e) {
-        throw new UnavailableError(`registry ${req.registry}: ${(e as Error).message}`, { cause: e });
-      }
+      const res = await this.request(url, req.method, headers, req.body, `registry ${req.registry}`);
       if (res.statusCode === 401 && attempt === 0 && sameHost) {
         attempt++;
         const header = res.headers['www-authenticate'];
@@ -163,6 +194,39 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * One HTTP exchange, retried with backoff while it is idempotent, the connection failed or the
+   * answer is a 5xx, and attempts remain; the last answer is returned whatever its status. Written
+   * here rather than with undici's RetryAgent: that one cannot send a streamed body again (the
+   * body factory makes a fresh one), and it throws away the registry's error body on a final 5xx.
+   */
+  private async request(
+    url: URL, method: RegistryRequest['method'], headers: Record<string, string>, body: RegistryRequest['body'], what: string,
+  ): Promise<Dispatcher.ResponseData> {
+    const attempts = isIdempotent(method, url) ? Math.max(1, this.retry.attempts) : 1;
+    for (let n = 1; ; n++) {
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, { method, headers, body: body?.(), dispatcher: this.dispatcher });
+      } catch (e) {
+        if (n >= attempts || !transient(e)) throw new UnavailableError(`${what}: ${(e as Error).message}`, { cause: e });
+        await sleep(this.backoff(n));
+        continue;
+      }
+      if (res.statusCode < 500 || n >= attempts) return res;
+      await res.body.dump();
+      await sleep(this.backoff(n, res.headers['retry-after']));
+    }
+  }
+
+  /** The wait before retry `n` (1-based): a server's Retry-After in seconds, else exponential with jitter. */
+  private backoff(n: number, retryAfter?: string | string[]): number {
+    const { baseDelayMs, maxDelayMs } = this.retry;
+    const asked = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    if (retryAfter !== undefined && Number.isFinite(asked) && asked >= 0) return Math.min(asked * 1000, maxDelayMs);
+    return Math.min(baseDelayMs * 2 ** (n - 1), maxDelayMs) * (0.5 + Math.random() / 2);
+  }
+
   /** The Authorization header for a registry and scope set, fetching a token when needed. */
   private async authorization(registry: string, scopes: readonly string[], refresh: boolean): Promise<string | undefined> {
     const challenge = this.challenges.get(registry);
@@ -180,12 +244,7 @@ export class RegistryClient {
     for (const s of scopes) url.searchParams.append('scope', s);
     const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'netd' };
     if (creds) headers.authorization = basicHeader(creds);
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await request(url, { headers, dispatcher: this.dispatcher });
-    } catch (e) {
-      throw new UnavailableError(`token server ${url.host}: ${(e as Error).message}`, { cause: e });
-    }
+    const res = await this.request(url, 'GET', headers, undefined, `token server ${url.host}`);
     if (res.statusCode !== 200) {
       const text = await errorBody(res.body);
       throw statusError(res.statusCode, `get token from ${url.host}`, text);

@@ -4,9 +4,8 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'nod
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InvalidParameterError, NotFoundError } from '@app/common';
+import { InvalidParameterError, isDigest, NotFoundError } from '@app/common';
 import { diffIdMismatch, layerChain, MediaType, parseManifest, type ChainedLayer } from '../oci';
-import { isDigest } from '../reference';
 import { unpackLayerToDir } from '../layers/unpack-dir';
 import { ImageStore, type BlobSource, type ImageRecord, type StoredBlob, type TagRecord } from './image-store.port';
 

@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
-import { InvalidParameterError, NotFoundError } from '@app/common';
+import { InvalidParameterError, isDigest, NotFoundError } from '@app/common';
 import { diffIdMismatch, layerChain, parseManifest, sha256 } from '../oci';
-import { isDigest } from '../reference';
 import { walkLayer } from '../layers/layer-tar';
 import { ImageStore, type BlobSource, type ImageRecord, type StoredBlob, type TagRecord } from './image-store.port';
 

@@ -2,7 +2,7 @@ import type { IpamStore, PoolRecord } from '../store/ipam-store.port';
 
 /**
  * The behaviour every IpamStore must have, written once and run against MemoryIpamStore here and
- * against the daemon's SqliteIpamStore in apps/netd. Only what DefaultIpam relies on is pinned;
+ * against the daemon's SqliteIpamStore (apps/netd/src/store/sqlite-ipam-store.spec.ts). Only what DefaultIpam relies on is pinned;
  * calls DefaultIpam never makes (duplicate address, unknown pool) are left to each store.
  */
 export function describeIpamStoreContract(name: string, makeStore: () => IpamStore): void {

@@ -16,13 +16,3 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** The start time of `pid` in clock ticks since boot (field 22), to tell a reused pid apart. */
-export function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[19]);
-  } catch {
-    return undefined;
-  }
-}

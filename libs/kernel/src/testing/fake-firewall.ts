@@ -15,18 +15,15 @@ export type FirewallEvent =
  * sets it names ends at its target (the fake does not run ops: the contract suite proves on the
  * kernel that a delta produces its target); otherwise it falls back to `apply`, as NftFirewall
  * does. Unlike the kernel, it checks the target on the delta path too.
- * `flushRuleset(ns)` simulates someone wiping the ruleset.
  */
 export class FakeFirewall extends Firewall {
   private readonly live = new Map<string, Map<string, NftTable>>();
-  private readonly desired = new Map<string, Map<string, NftTable>>();
   readonly events: FirewallEvent[] = [];
 
   async apply(ns: NetnsRef, table: NftTable): Promise<void> {
     checkTable(table);
     const copy = { family: table.family, name: table.name, body: table.body };
     this.tables(this.live, ns).set(tableKey(table.family, table.name), copy);
-    this.tables(this.desired, ns).set(tableKey(table.family, table.name), copy);
     this.events.push({ op: 'apply', ns: ns.path, table: copy });
   }
 
@@ -35,7 +32,7 @@ export class FakeFirewall extends Firewall {
     const key = tableKey(delta.family, delta.name);
     const live = this.tables(this.live, ns).get(key);
     if (delta.ops.length === 0) {
-      this.tables(this.desired, ns).set(key, checkedTarget(delta));
+      checkedTarget(delta);
       return 'delta';
     }
     // The kernel refuses a delta on a missing table or naming a set it lacks; then the full apply.
@@ -48,7 +45,6 @@ export class FakeFirewall extends Firewall {
     const t = checkedTarget(delta);
     const copy = { family: t.family, name: t.name, body: t.body };
     this.tables(this.live, ns).set(key, copy);
-    this.tables(this.desired, ns).set(key, copy);
     this.events.push({ op: 'update', ns: ns.path, ops: delta.ops, table: copy });
     return 'delta';
   }
@@ -56,20 +52,12 @@ export class FakeFirewall extends Firewall {
   async deleteTable(ns: NetnsRef, family: NftTable['family'], name: string): Promise<void> {
     checkTableId(family, name);
     this.tables(this.live, ns).delete(tableKey(family, name));
-    this.tables(this.desired, ns).delete(tableKey(family, name));
     this.events.push({ op: 'delete', ns: ns.path, family, name });
   }
 
   async hasTable(ns: NetnsRef, family: NftTable['family'], name: string): Promise<boolean> {
     checkTableId(family, name);
     return this.tables(this.live, ns).has(tableKey(family, name));
-  }
-
-  override async reapplyIfMissing(ns: NetnsRef): Promise<NftTable[]> {
-    const live = this.tables(this.live, ns);
-    const missing = [...this.tables(this.desired, ns).entries()].filter(([key]) => !live.has(key));
-    for (const [key, table] of missing) live.set(key, table);
-    return missing.map(([, t]) => t);
   }
 
   /** The body of a live table, or undefined. */
@@ -80,11 +68,6 @@ export class FakeFirewall extends Firewall {
   /** Live tables in `ns` as `family name` keys. */
   tablesIn(ns: NetnsRef | string): string[] {
     return [...this.tables(this.live, ns).keys()].sort();
-  }
-
-  /** Simulate `nft flush ruleset` in `ns`: every table is gone (netd still wants its own). */
-  flushRuleset(ns: NetnsRef | string): void {
-    this.tables(this.live, ns).clear();
   }
 
   private tables(map: Map<string, Map<string, NftTable>>, ns: NetnsRef | string): Map<string, NftTable> {

@@ -19,7 +19,6 @@ describeFirewallContract('FakeFirewall', async () => {
   return {
     firewall,
     newNamespace: async () => ({ path: `/run/netns/fake-${counter++}` }),
-    flushRuleset: async (ns) => firewall.flushRuleset(ns),
     listTable: async (ns, family, name) => firewall.tableOf(ns, family, name),
     dispose: async () => undefined,
   };

@@ -5,8 +5,6 @@ export interface FirewallContractFixture {
   readonly firewall: Firewall;
   /** A fresh namespace with an empty ruleset. */
   newNamespace(): Promise<NetnsRef>;
-  /** Wipe every table in `ns`, as `nft flush ruleset` would. */
-  flushRuleset(ns: NetnsRef): Promise<void>;
   /** The live table in a comparable form (`normalizeNftJson` of `nft -j list table`), or undefined. */
   listTable(ns: NetnsRef, family: NftTable['family'], name: string): Promise<unknown>;
   dispose(): Promise<void>;
@@ -136,21 +134,6 @@ export function describeFirewallContract(name: string, setup: () => Promise<Fire
       expect(await fw.hasTable(ns, 'ip', 'netd_none')).toBe(false);
     });
 
-    it('re-applies its tables after the ruleset was flushed', async () => {
-      if (!fw.reapplyIfMissing) return;
-      await fw.apply(ns, table(FILTER));
-      await fx.flushRuleset(ns);
-      expect(await fw.hasTable(ns, 'inet', 'netd_t')).toBe(false);
-      expect((await fw.reapplyIfMissing(ns)).map((t) => t.name)).toEqual(['netd_t']);
-      expect(await fw.hasTable(ns, 'inet', 'netd_t')).toBe(true);
-    });
-
-    it('re-applies nothing while its tables are present', async () => {
-      if (!fw.reapplyIfMissing) return;
-      await fw.apply(ns, table(FILTER));
-      expect(await fw.reapplyIfMissing(ns)).toEqual([]);
-    });
-
     describe('update', () => {
       it('a delta on the existing table lists the same as a full apply of its target', async () => {
         await fw.apply(ns, A);
@@ -187,15 +170,6 @@ export function describeFirewallContract(name: string, setup: () => Promise<Fire
         const before = await fx.listTable(ns, 'inet', 'netd_t');
         await expect(fw.update(ns, delta([op]))).rejects.toMatchObject({ kind: 'invalid-parameter' });
         expect(await fx.listTable(ns, 'inet', 'netd_t')).toEqual(before);
-      });
-
-      it('remembers the (lazy) target for reapplyIfMissing', async () => {
-        if (!fw.reapplyIfMissing) return;
-        await fw.apply(ns, A);
-        await fw.update(ns, delta(A_TO_B, () => B));
-        await fx.flushRuleset(ns);
-        expect((await fw.reapplyIfMissing(ns)).map((t) => t.body)).toEqual([B.body]);
-        expect(await fx.listTable(ns, 'inet', 'netd_t')).toEqual(await listed(B));
       });
     });
   });

@@ -7,4 +7,3 @@ export * from './netlink.contract';
 export * from './netns.contract';
 export * from './firewall.contract';
 export * from './sysctl.contract';
-export { NoopFirewall } from '../noop-firewall';

@@ -68,6 +68,13 @@ describe('pull, push, tag, rmi', () => {
     expect(await runNetctl(['pull', 'Bad Name'], fake)).toEqual({ code: 1, stdout: '', stderr: 'invalid reference format: Bad Name\n' });
   });
 
+  // The CLI reads references with the daemon's parser, so it refuses what the daemon would.
+  it.each(['busybox@sha256:abc', `${'a'.repeat(256)}:1`, 'bad_host!/x'])('pull refuses %s before asking the daemon', async (ref) => {
+    const fake = new FakeNetdClient();
+    expect(await runNetctl(['pull', ref], fake)).toEqual({ code: 1, stdout: '', stderr: `invalid reference format: ${ref}\n` });
+    expect(fake.requests.filter((r) => r.method === 'pullImage')).toEqual([]);
+  });
+
   it('an error inside the progress stream ends the command with its message', async () => {
     const fake = new FakeNetdClient();
     fake.pullImage = async () =>
@@ -125,6 +132,16 @@ describe('build, save, load, import', () => {
     const ctx = await packContext(dir, undefined);
     expect(ctx.dockerfile).toBe('Dockerfile');
     expect(await entries(ctx.tar)).toEqual(['.dockerignore', 'Dockerfile', 'keep.log', 'link', 'src', 'src/main.c']);
+  });
+
+  it("packs with Docker's pattern syntax: character classes, ** and re-includes", async () => {
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\n');
+    writeFileSync(join(dir, '.dockerignore'), '[ab].txt\n**/*.tmp\n!deep/keep.tmp\n');
+    for (const f of ['a.txt', 'b.txt', 'c.txt']) writeFileSync(join(dir, f), 'x');
+    mkdirSync(join(dir, 'deep'));
+    for (const f of ['x.tmp', 'keep.tmp']) writeFileSync(join(dir, 'deep', f), 'x');
+    const ctx = await packContext(dir, undefined);
+    expect(await entries(ctx.tar)).toEqual(['.dockerignore', 'Dockerfile', 'c.txt', 'deep', 'deep/keep.tmp']);
   });
 
   it('a Dockerfile outside the context is sent under a generated name', async () => {

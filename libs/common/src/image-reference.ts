@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '@app/common';
+import { InvalidParameterError } from './errors';
 
 /**
  * A normalised image reference, as Docker's distribution/reference package parses it:
@@ -118,8 +118,3 @@ export function familiarString(ref: ImageReference): string {
   return `${familiarName(ref)}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
 }
 
-/** A reference with a tag (only), as stored in the tag index. */
-export function withTag(ref: ImageReference, tag: string): ImageReference {
-  if (!TAG_RE.test(tag)) throw invalid();
-  return { registry: ref.registry, repository: ref.repository, tag };
-}

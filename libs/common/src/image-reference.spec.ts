@@ -1,4 +1,4 @@
-import { familiarString, formatReference, parseReference } from './reference';
+import { familiarString, formatReference, parseReference } from './image-reference';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
