@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `netd dns-resolver …` runs the DNS resolver process (dns/resolver-process.ts) from the same
 // script as the daemon; it loads only what it needs, not the daemon's modules.
 if (process.argv[2] === 'dns-resolver') {

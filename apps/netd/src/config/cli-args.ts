@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { InvalidParameterError } from '@app/common';
 import { DEFAULT_CONFIG_FILE, NetdConfig, RawSettings, resolveConfig } from './netd-config';
+import { versionLine } from '../version';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -25,6 +26,7 @@ function parseBool(v: string): boolean | string {
 export function buildProgram(): Command {
   return new Command('netd')
     .description('container networking daemon speaking the Docker Engine API')
+    .version(versionLine(), '-v, --version', 'print the version and the git commit netd was built from')
     .option('-H, --host <addr>', 'listen on unix://PATH or tcp://HOST:PORT (repeatable)', collect)
     .option('--config-file <path>', 'daemon configuration file', DEFAULT_CONFIG_FILE)
     .option('--data-root <dir>', 'state directory (SQLite database)')
