@@ -10,7 +10,7 @@ async function entries(tar: Buffer): Promise<Map<string, { type: string; mode: n
   const done = new Promise<void>((resolve, reject) => ex.on('finish', resolve).on('error', reject));
   ex.on('entry', (h, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
     stream.on('end', () => {
       out.set(h.name.replace(/\/$/, ''), { type: h.type ?? 'file', mode: h.mode ?? 0, data: Buffer.concat(chunks).toString(), linkname: h.linkname ?? undefined });
       next();
