@@ -68,7 +68,7 @@ describeAsRoot('netd under a service manager', () => {
     netd = spawn(SOCKET_ACTIVATE, [
       '-l', sock(), '-E', `NOTIFY_SOCKET=${notifySocket}`, '-E', 'WATCHDOG_USEC=300000',
       process.execPath, main, '-H', 'fd://', '--config-file', join(dir, 'daemon.json'), '--data-root', join(dir, 'data'),
-      '--exec-root', join(dir, 'run'), '--host-netns', ns.ref.path, '--no-seed-busybox',
+      '--exec-root', join(dir, 'run'), '--host-netns', ns.ref.path, '--netns-dir', join(dir, 'netns'),
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     netd.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     netdExit = new Promise((r) => netd!.once('exit', (code) => r(code)));
@@ -102,13 +102,19 @@ describeAsRoot('netd under a service manager', () => {
     expect(logLines().find((l) => l.msg === 'listening on a socket passed by the service manager')).toMatchObject({ fd: 3 });
   });
 
-  it('reloads daemon.json on SIGHUP: a new log level and address pool apply at once, a restart-only key is reported, the pid stays', async () => {
+  it('reloads daemon.json on SIGHUP: a new log level and address pool apply at once, a restart-only key is reported, the pid and a running container stay', async () => {
     const created = async (name: string) => {
       const res = await api(sock(), 'POST', '/networks/create', { Name: name, Labels: { note: 'body-secret-7f3a' } }, { 'X-Registry-Auth': 'aGVhZGVyLXNlY3JldA' });
       expect(res.status).toBe(201);
       return (await api(sock(), 'GET', `/networks/${name}`)).body.IPAM.Config[0].Subnet as string;
     };
     expect(await created('before')).toBe(`10.${octet}.0.0/24`);
+    const ctr = await api(sock(), 'POST', '/containers/create?name=keeps-running', { Image: 'busybox', Cmd: ['sleep', '600'], HostConfig: { NetworkMode: 'before' } });
+    expect(ctr.status).toBe(201);
+    expect((await api(sock(), 'POST', `/containers/${ctr.body.Id}/start`)).status).toBe(204);
+    const state = async () => (await api(sock(), 'GET', `/containers/${ctr.body.Id}/json`)).body.State as { Running: boolean; Pid: number };
+    const running = await state();
+    expect(running).toMatchObject({ Running: true, Pid: expect.any(Number) });
     expect(logLines().filter((l) => l.component === 'api')).toEqual([]);
 
     const pid = netd!.pid!;
@@ -136,6 +142,9 @@ describeAsRoot('netd under a service manager', () => {
     expect(await created('later')).toBe(`10.${octet + 1}.1.0/24`);
     expect(exited(netd!)).toBe(false);
     expect(netd!.pid).toBe(pid);
+    // the container went through both reloads untouched
+    expect(await state()).toMatchObject({ Running: true, Pid: running.Pid });
+    expect((await api(sock(), 'DELETE', `/containers/${ctr.body.Id}?force=1`)).status).toBe(204);
   });
 
   it('sends STOPPING=1 on SIGTERM and exits 0', async () => {
