@@ -27,7 +27,7 @@ export function buildProgram(): Command {
   return new Command('netd')
     .description('container networking daemon speaking the Docker Engine API')
     .version(versionLine(), '-v, --version', 'print the version and the git commit netd was built from')
-    .option('-H, --host <addr>', 'listen on unix://PATH or tcp://HOST:PORT (repeatable)', collect)
+    .option('-H, --host <addr>', 'listen on unix://PATH, tcp://HOST:PORT or fd:// (sockets from systemd) (repeatable)', collect)
     .option('--config-file <path>', 'daemon configuration file', DEFAULT_CONFIG_FILE)
     .option('--data-root <dir>', 'state directory (SQLite database)')
     .option('--exec-root <dir>', 'runtime directory')
