@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,9 @@ describe('systemd units', () => {
       expect(readFileSync(join(dir, 'netd.socket'), 'utf8')).toContain('ListenStream=/run/netd/netd.sock');
       expect(statSync(join(dir, 'netd.service')).mode & 0o777).toBe(0o644);
       expect(out.join('')).toContain('systemctl daemon-reload');
+      // systemd's own parser (Debian's systemd package) reports any key it would ignore
+      const verify = spawnSync('systemd-analyze', ['verify', join(dir, 'netd.socket'), join(dir, 'netd.service')], { encoding: 'utf8', timeout: 30_000 });
+      expect({ status: verify.status, stderr: verify.stderr, error: verify.error?.message }).toEqual({ status: 0, stderr: '', error: undefined });
       expect(installService(['--unit-dir', dir, '--socket', 'relative'], () => undefined)).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
