@@ -4,7 +4,7 @@
 import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, bundleNetd, removeDir } from '../testing/netd-process';
@@ -142,6 +142,13 @@ describeAsRoot('netd under a service manager', () => {
     expect(await created('later')).toBe(`10.${octet + 1}.1.0/24`);
     expect(exited(netd!)).toBe(false);
     expect(netd!.pid).toBe(pid);
+    // the resolver process netd started for the container (it outlives netd) does not hold the
+    // activated socket: node has it close-on-exec from the start (measured), so nothing has to
+    const pidFile = join(dir, 'run', 'dns', 'resolver.pid');
+    const resolver = Number(readFileSync(pidFile, 'utf8').trim());
+    const apiSocket = readlinkSync(`/proc/${pid}/fd/3`);
+    expect(apiSocket).toMatch(/^socket:\[\d+\]$/);
+    expect(readdirSync(`/proc/${resolver}/fd`).map((fd) => readlinkSync(`/proc/${resolver}/fd/${fd}`))).not.toContain(apiSocket);
     // the container went through both reloads untouched
     expect(await state()).toMatchObject({ Running: true, Pid: running.Pid });
     expect((await api(sock(), 'DELETE', `/containers/${ctr.body.Id}?force=1`)).status).toBe(204);
