@@ -92,6 +92,12 @@ describeAsRoot('containers through the docker client', () => {
     expect(ok(d('images', '--format', '{{.Repository}}:{{.Tag}}'))).toContain('busybox:latest');
   });
 
+  it("the seeded busybox has Docker Hub busybox's sticky /tmp, /root, /home, /var and its users and groups", () => {
+    const out = ok(d('run', '--rm', 'busybox', 'sh', '-c',
+      'for d in /tmp /root /home /var; do ls -ld $d | cut -c1-10; done; echo x > /tmp/f && cat /tmp/f; id nobody; grep -c . /etc/group; grep ^root: /etc/passwd'));
+    expect(out).toBe('drwxrwxrwt\ndrwx------\ndrwxr-xr-x\ndrwxr-xr-x\nx\nuid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n26\nroot:x:0:0:root:/root:/bin/sh\n');
+  });
+
   it('run -d on a user network, then a foreground --rm run fetches its page by name and by IP; ps, logs, exec, inspect, rm -f', async () => {
     ok(d('network', 'create', '--subnet', '10.219.3.0/24', 'ctr-n1'));
     const id = ok(d('run', '-d', '--name', 'web', '--network', 'ctr-n1', 'busybox', ...httpd('hello-netd'))).trim();

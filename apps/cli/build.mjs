@@ -15,6 +15,9 @@ import { basename, join } from 'node:path';
 const root = new URL('../..', import.meta.url).pathname;
 const outdir = join(root, 'dist', 'cli');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+// written by scripts/build-info.mjs just before this script in `npm run build`
+const buildInfo = join(root, 'dist', 'build-info.json');
+const commit = existsSync(buildInfo) ? JSON.parse(readFileSync(buildInfo, 'utf8')).commit : 'unknown';
 
 /** `import('./x.handler')` → `require('<prefix>x.handler.js')`, left to run time. */
 const lazyHandlers = (prefix) => ({
@@ -50,7 +53,7 @@ const common = {
   platform: 'node',
   target: 'node20',
   tsconfig: join(root, 'tsconfig.json'),
-  define: { NETCTL_VERSION: JSON.stringify(version) },
+  define: { NETCTL_VERSION: JSON.stringify(version), NETCTL_COMMIT: JSON.stringify(commit) },
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',

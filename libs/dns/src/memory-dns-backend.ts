@@ -225,6 +225,12 @@ export class MemoryDnsBackend extends DnsBackend {
     this.changed();
   }
 
+  /** Change the TTL put on answers (a daemon reload); a bad value changes nothing. */
+  setTtl(ttl: number): void {
+    this.answerTtl = checkTtl(ttl);
+    this.changed();
+  }
+
   /** Addresses `host.docker.internal` resolves to (the daemon's `host-gateway-ip`); [] = off. */
   setHostGateway(addresses: readonly string[]): void {
     this.hostGateway = addresses.map((a) => IpAddr.parse(a).toString());

@@ -48,6 +48,17 @@ describe(DefaultIpam.name, () => {
       expect(ipam.requestPool('b', local()).subnet.toString()).toBe('10.99.1.0/24');
     });
 
+    it('takes new default-address-pools while running, for new networks only', () => {
+      const { ipam } = setup({ localPools: [{ base: Prefix.parse('10.99.0.0/16'), size: 24 }] });
+      expect(ipam.requestPool('a', local()).subnet.toString()).toBe('10.99.0.0/24');
+      ipam.setLocalPools([{ base: Prefix.parse('10.98.0.0/16'), size: 24 }]);
+      expect(ipam.requestPool('b', local()).subnet.toString()).toBe('10.98.0.0/24');
+      // the pool handed out before stays taken
+      expect(() => ipam.requestPool('a2', local('10.99.0.0/24'))).toThrow(/overlap/);
+      ipam.setLocalPools(undefined);
+      expect(ipam.requestPool('c', local()).subnet.toString()).toBe('172.17.0.0/16');
+    });
+
     it('splits the defaults into the asked prefix length', () => {
       const { ipam } = setup();
       expect(ipam.requestPool('a', local(undefined, { prefixLength: 24 })).subnet.toString()).toBe('172.17.0.0/24');

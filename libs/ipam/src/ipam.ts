@@ -32,18 +32,31 @@ interface PoolEntry {
 export class DefaultIpam implements Ipam {
   private readonly store: IpamStore;
   private readonly specs: Record<AddressSpace, readonly PoolSpec[]>;
+  private readonly ula: readonly PoolSpec[];
   private readonly pools = new Map<string, PoolEntry>();
   private readonly index = new PoolIndex();
 
   constructor(opts: DefaultIpamOptions) {
     this.store = opts.store;
-    const ula: PoolSpec[] = opts.hostId === undefined ? [] : [{ base: ulaPrefix(opts.hostId), size: ULA_SUBNET_SIZE }];
-    const withUla = (specs: readonly PoolSpec[]) => (specs.some((s) => s.base.family === 6) ? specs : [...specs, ...ula]);
+    this.ula = opts.hostId === undefined ? [] : [{ base: ulaPrefix(opts.hostId), size: ULA_SUBNET_SIZE }];
     this.specs = {
-      local: withUla(opts.localPools ?? DEFAULT_LOCAL_POOLS),
-      global: withUla(opts.globalPools ?? DEFAULT_GLOBAL_POOLS),
+      local: this.withUla(opts.localPools ?? DEFAULT_LOCAL_POOLS),
+      global: this.withUla(opts.globalPools ?? DEFAULT_GLOBAL_POOLS),
     };
     this.restore(this.store.load());
+  }
+
+  /**
+   * Replace the local pools (a daemon reload of default-address-pools; undefined or [] = the
+   * defaults). Only new networks are affected: pools already handed out stay, and new subnets
+   * still never overlap them.
+   */
+  setLocalPools(pools: readonly PoolSpec[] | undefined): void {
+    this.specs.local = this.withUla(pools && pools.length > 0 ? pools : DEFAULT_LOCAL_POOLS);
+  }
+
+  private withUla(specs: readonly PoolSpec[]): readonly PoolSpec[] {
+    return specs.some((s) => s.base.family === 6) ? specs : [...specs, ...this.ula];
   }
 
   requestPool(networkId: string, request: PoolRequest): AllocatedPool {

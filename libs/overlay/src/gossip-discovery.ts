@@ -54,7 +54,7 @@ export class GossipDiscovery extends PeerDiscovery {
   private readonly pending = new Map<string, PendingLease>();
   private readonly tracker: ViewTracker;
   private readonly now: () => number;
-  private readonly opts: Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey'>>;
+  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey'>>]: Required<GossipOptions>[K] };
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
   private synced = false;
@@ -77,6 +77,15 @@ export class GossipDiscovery extends PeerDiscovery {
       soloAfterMs: options.soloAfterMs ?? 3000,
     };
     this.tracker = new ViewTracker((n) => this.isAlive(n));
+  }
+
+  /** Change the membership timeouts of a running discovery (a daemon reload); undefined keeps one. */
+  setTimeouts(t: { deadAfterMs?: number; reclaimAfterMs?: number }): void {
+    if (t.deadAfterMs !== undefined) {
+      this.opts.deadAfterMs = t.deadAfterMs;
+      this.opts.redialMs = this.options.redialMs ?? Math.min(2000, t.deadAfterMs / 2);
+    }
+    if (t.reclaimAfterMs !== undefined) this.opts.reclaimAfterMs = t.reclaimAfterMs;
   }
 
   async start(): Promise<void> {

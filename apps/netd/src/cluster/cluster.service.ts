@@ -84,6 +84,8 @@ export class ClusterService {
   private persistTimer?: NodeJS.Timeout;
   private queue: Promise<unknown> = Promise.resolve();
   private timeouts: { deadAfterMs?: number; reclaimAfterMs?: number };
+  /** The timeouts this service was built with, for a reload that removes daemon.json's. */
+  private readonly builtTimeouts: { deadAfterMs?: number; reclaimAfterMs?: number };
 
   private readonly clusterStore: ClusterStore;
   private readonly dns?: RemoteNames;
@@ -104,6 +106,7 @@ export class ClusterService {
     this.now = deps.now;
     this.store = deps.store;
     this.timeouts = { deadAfterMs: deps.deadAfterMs, reclaimAfterMs: deps.reclaimAfterMs };
+    this.builtTimeouts = this.timeouts;
   }
 
   /** This node's VTEP: its advertise address, known from the persisted membership before start. */
@@ -132,6 +135,12 @@ export class ClusterService {
       return;
     }
     if (this.membership) await this.connect(this.membership);
+  }
+
+  /** A reload of daemon.json's cluster timeouts: for the running membership and the next one. */
+  setTimeouts(t: { nodeTimeoutMs?: number; reclaimTimeoutMs?: number }): void {
+    this.timeouts = { deadAfterMs: t.nodeTimeoutMs ?? this.builtTimeouts.deadAfterMs, reclaimAfterMs: t.reclaimTimeoutMs ?? this.builtTimeouts.reclaimAfterMs };
+    this.discovery?.setTimeouts(this.timeouts);
   }
 
   async stop(): Promise<void> {

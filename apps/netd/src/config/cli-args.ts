@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { InvalidParameterError } from '@app/common';
 import { DEFAULT_CONFIG_FILE, NetdConfig, RawSettings, resolveConfig } from './netd-config';
+import { versionLine } from '../version';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -25,7 +26,8 @@ function parseBool(v: string): boolean | string {
 export function buildProgram(): Command {
   return new Command('netd')
     .description('container networking daemon speaking the Docker Engine API')
-    .option('-H, --host <addr>', 'listen on unix://PATH or tcp://HOST:PORT (repeatable)', collect)
+    .version(versionLine(), '-v, --version', 'print the version and the git commit netd was built from')
+    .option('-H, --host <addr>', 'listen on unix://PATH, tcp://HOST:PORT or fd:// (sockets from systemd) (repeatable)', collect)
     .option('--config-file <path>', 'daemon configuration file', DEFAULT_CONFIG_FILE)
     .option('--data-root <dir>', 'state directory (SQLite database)')
     .option('--exec-root <dir>', 'runtime directory')

@@ -6,6 +6,12 @@ describe('resolveConfig', () => {
     expect(resolveConfig({}, {})).toEqual(DEFAULTS);
   });
 
+  it('takes sockets from the service manager as fd://, fd://N and fd://NAME', () => {
+    expect(resolveConfig({ hosts: ['fd://', 'fd://3', 'fd://netd.socket'] }, {}).hosts).toEqual([
+      { kind: 'fd', spec: '' }, { kind: 'fd', spec: '3' }, { kind: 'fd', spec: 'netd.socket' },
+    ]);
+  });
+
   it('lets flags override the config file', () => {
     const c = resolveConfig({ 'data-root': '/a', mtu: 1400 }, { 'data-root': '/b' });
     expect(c.dataRoot).toBe('/b');
@@ -18,7 +24,8 @@ describe('resolveConfig', () => {
     ['relative data root', { 'data-root': 'var/lib' }, '"data-root" must be an absolute path'],
     ['bad bip', { bip: '172.17.0.0/16' }, '"bip" must be an IPv4 address with prefix length'],
     ['bad pool', { 'default-address-pools': [{ base: '10.0.0.0/8', size: 4 }] }, '[0].size must be an integer between 8 and 32'],
-    ['bad host', { hosts: ['http://x'] }, 'expected unix://PATH or tcp://HOST:PORT'],
+    ['bad host', { hosts: ['http://x'] }, 'expected unix://PATH, tcp://HOST:PORT or fd://'],
+    ['bad fd host', { hosts: ['fd://a/b'] }, 'expected fd://, fd://N or fd://NAME'],
     ['bad log level', { 'log-level': 'loud' }, '"log-level" must be one of'],
     ['long bridge name', { bridge: 'a-very-long-bridge-name' }, '"bridge" must be an interface name'],
     ['plaintext tcp', { hosts: ['tcp://127.0.0.1:2375'] }, 'plaintext TCP is refused'],

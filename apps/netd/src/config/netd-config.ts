@@ -6,7 +6,11 @@ import { type ClusterBootConfig, parseClusterConfig } from '../cluster/cluster-c
  * The daemon's one typed configuration: defaults ← daemon.json ← flags, validated once at boot.
  * Nothing else in netd reads process.env or the config file.
  */
-export type Listener = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+export type Listener =
+  | { kind: 'unix'; path: string }
+  | { kind: 'tcp'; host: string; port: number }
+  /** Sockets passed by systemd's socket activation: all (`fd://`), by number or by name. */
+  | { kind: 'fd'; spec: string };
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 export interface AddressPoolConfig {
@@ -108,8 +112,12 @@ function array(value: unknown): unknown[] {
 }
 
 export function parseListener(text: string): Listener {
-  const m = /^(unix|tcp):\/\/(.*)$/.exec(text);
-  if (!m) throw new Error(`invalid host ${JSON.stringify(text)}: expected unix://PATH or tcp://HOST:PORT`);
+  const m = /^(unix|tcp|fd):\/\/(.*)$/.exec(text);
+  if (!m) throw new Error(`invalid host ${JSON.stringify(text)}: expected unix://PATH, tcp://HOST:PORT or fd://`);
+  if (m[1] === 'fd') {
+    if (!/^(|\d{1,4}|[\w.@-]{1,255})$/.test(m[2])) throw new Error(`invalid host ${JSON.stringify(text)}: expected fd://, fd://N or fd://NAME`);
+    return { kind: 'fd', spec: m[2] };
+  }
   if (m[1] === 'unix') {
     const path = m[2] || DEFAULT_SOCKET;
     if (!path.startsWith('/')) throw new Error(`invalid host ${JSON.stringify(text)}: the socket path must be absolute`);

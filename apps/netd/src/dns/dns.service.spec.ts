@@ -92,6 +92,20 @@ describe(DnsService.name, () => {
       expect(datas(await ask(at(other.id, 'tcp'), 'other', 'A', true))).toEqual(['10.71.0.2']);
     });
 
+    it('takes new upstream servers and answer TTL on a reload', async () => {
+      dns = make({ dnsTtl: 10 });
+      await dns.start();
+      const web = await d.rt.sandboxes.create('web');
+      await d.rt.sandboxes.create('db');
+      await connect('front', 'web');
+      await connect('front', 'db');
+      await dns.sandboxUp(web.id, { path: '/run/netns/web' }, {});
+      expect((await ask(at(web.id), 'db')).answers?.map((a) => (a as { ttl?: number }).ttl)).toEqual([10]);
+      dns.reconfigure(['192.0.2.53'], 42);
+      expect((await ask(at(web.id), 'db')).answers?.map((a) => (a as { ttl?: number }).ttl)).toEqual([42]);
+      expect(dns.backend.snapshot().upstreams?.daemon).toEqual(['192.0.2.53']);
+    });
+
     it('answers AAAA with the IPv6 address of an endpoint on an --ipv6 network, and its PTR', async () => {
       dns = make();
       await dns.start();

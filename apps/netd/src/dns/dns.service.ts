@@ -122,6 +122,12 @@ export class DnsService implements SandboxDns {
     }
   }
 
+  /** A reload: the daemon's upstream servers and the answer TTL (the resolver process follows). */
+  reconfigure(upstreams: readonly string[], ttl: number): void {
+    this.backend.setTtl(ttl);
+    this.backend.setUpstreams({ daemon: upstreams });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.unsubscribe?.();

@@ -78,6 +78,15 @@ export async function createApp(services: Services): Promise<NestFastifyApplicat
     if (reply.statusCode === 413) reply.removeHeader('connection');
     done(null, payload);
   });
+  // The access log, at debug: method, path, status and time only. Never the query (filters may
+  // name secrets' holders), the headers (X-Registry-Auth carries credentials) or the body.
+  const access = services.log.child({ component: 'api' });
+  fastify.addHook('onResponse', (req, reply, done) => {
+    if (access.isLevelEnabled('debug')) {
+      access.debug({ method: req.method, path: req.originalUrl.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    }
+    done();
+  });
   // a wildcard route (`GET /images/*`) would take these; a static route wins over it
   for (const [method, path] of UNIMPLEMENTED_ENDPOINTS) {
     if (path.includes('{') || method === 'HEAD') continue;

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Listener, NetdConfig } from '../config/netd-config';
 import { isLoopbackHost } from '../config/netd-config';
+import { activatedSockets, selectActivated } from '../service/listen-fds';
 
 export interface OpenListener {
   readonly address: string;
@@ -23,14 +24,15 @@ export async function openListeners(config: NetdConfig, appServer: Server, log: 
   const opened: OpenListener[] = [];
   try {
     for (const l of config.hosts) {
-      const o = await open(l, config, forward, log);
-      o.server.on('connection', (s: Socket) => {
-        o.sockets.add(s);
-        s.once('close', () => o.sockets.delete(s));
-      });
-      // hijacked streams (attach, exec) come as upgrades; the app's server serves them too
-      o.server.on('upgrade', (req, socket, head) => appServer.emit('upgrade', req, socket, head));
-      opened.push(o);
+      for (const o of l.kind === 'fd' ? await openActivated(l.spec, forward, log) : [await open(l, config, forward, log)]) {
+        o.server.on('connection', (s: Socket) => {
+          o.sockets.add(s);
+          s.once('close', () => o.sockets.delete(s));
+        });
+        // hijacked streams (attach, exec) come as upgrades; the app's server serves them too
+        o.server.on('upgrade', (req, socket, head) => appServer.emit('upgrade', req, socket, head));
+        opened.push(o);
+      }
     }
   } catch (e) {
     await closeListeners(opened);
@@ -39,7 +41,24 @@ export async function openListeners(config: NetdConfig, appServer: Server, log: 
   return opened;
 }
 
-async function open(l: Listener, config: NetdConfig, forward: (req: unknown, res: unknown) => void, log: Logger): Promise<OpenListener> {
+/** Serve on the sockets systemd passed (already bound and listening; their modes are the socket unit's). */
+async function openActivated(spec: string, forward: (req: unknown, res: unknown) => void, log: Logger): Promise<OpenListener[]> {
+  const out: OpenListener[] = [];
+  try {
+    for (const s of selectActivated(spec, activatedSockets())) {
+      const server = createServer(forward);
+      await listen(server, { fd: s.fd });
+      log.info({ fd: s.fd, name: s.name }, 'listening on a socket passed by the service manager');
+      out.push({ address: `fd://${s.fd}`, server, sockets: new Set() });
+    }
+  } catch (e) {
+    await closeListeners(out);
+    throw e;
+  }
+  return out;
+}
+
+async function open(l: Exclude<Listener, { kind: 'fd' }>, config: NetdConfig, forward: (req: unknown, res: unknown) => void, log: Logger): Promise<OpenListener> {
   if (l.kind === 'unix') {
     mkdirSync(dirname(l.path), { recursive: true, mode: 0o750 });
     removeStaleSocket(l.path, log);
@@ -73,7 +92,7 @@ async function open(l: Listener, config: NetdConfig, forward: (req: unknown, res
   return { address, server, sockets: new Set() };
 }
 
-function listen(server: Server, opts: { path: string } | { host: string; port: number }): Promise<void> {
+function listen(server: Server, opts: { path: string } | { host: string; port: number } | { fd: number }): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts, () => {

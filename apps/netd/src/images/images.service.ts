@@ -43,16 +43,22 @@ export function parseRegistryAuth(header: string | undefined): Credentials | und
 /** The images application service: the Engine API's image verbs over libs/image. */
 export class ImagesService {
   readonly images: Images;
-  private readonly client: RegistryClient;
+  private client: RegistryClient;
   readonly tmpDir: string;
   /** Builds in flight: on close each is aborted (its upload stops being read) and its directory removed. */
   private readonly builds = new Map<string, { abort: AbortController; done: Promise<unknown> }>();
 
-  constructor(private readonly opts: ImagesServiceOptions) {
+  constructor(private opts: ImagesServiceOptions) {
     this.images = opts.images;
     this.client = this.clientFor(undefined);
     this.tmpDir = opts.tmpDir ?? tmpdir();
     if (opts.tmpDir !== undefined) sweepBuildDirs(this.tmpDir);
+  }
+
+  /** A reload: registries reached over plain HTTP, for pulls and pushes from now on. */
+  setInsecureRegistries(registries: readonly string[]): void {
+    this.opts = { ...this.opts, insecureRegistries: [...registries] };
+    this.client = this.clientFor(undefined);
   }
 
   private clientFor(auth: Credentials | undefined): RegistryClient {

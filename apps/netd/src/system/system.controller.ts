@@ -5,8 +5,9 @@ import { cpus, hostname, release, totalmem } from 'node:os';
 import { API_VERSION, MIN_API_VERSION } from '../http/api-version';
 import type { Services } from '../composition-root';
 import { SERVICES } from './services.token';
+import { buildInfo } from '../version';
 
-export const NETD_VERSION = '0.1.0';
+export const NETD_VERSION = buildInfo().version;
 
 const NOT_A_MANAGER =
   'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
@@ -31,13 +32,13 @@ export class SystemController {
       Version: NETD_VERSION,
       ApiVersion: API_VERSION,
       MinAPIVersion: MIN_API_VERSION,
-      GitCommit: '',
+      GitCommit: buildInfo().commit,
       GoVersion: `node${process.versions.node}`,
       Os: 'linux',
       Arch: process.arch === 'x64' ? 'amd64' : process.arch,
       KernelVersion: release(),
       Experimental: false,
-      BuildTime: '',
+      BuildTime: buildInfo().built,
     };
   }
 

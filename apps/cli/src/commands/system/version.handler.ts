@@ -3,7 +3,7 @@ import type { Handler } from '../../command';
 import { API_VERSION } from '../../client/netd-api';
 import { goJson } from '../../output/go-json';
 import { compileTemplate } from '../../output/go-template';
-import { VERSION } from '../../version';
+import { COMMIT, VERSION } from '../../version';
 import type { VersionOptions } from './version.command';
 
 /** docker's `version` layout: a Client section, then a Server section from GET /version. */
@@ -11,6 +11,7 @@ export const versionHandler: Handler<VersionOptions> = async ({ opts }, { client
   const clientInfo = {
     Version: VERSION,
     ApiVersion: API_VERSION,
+    GitCommit: COMMIT,
     NodeVersion: process.version,
     Os: process.platform,
     Arch: process.arch,
@@ -26,7 +27,7 @@ export const versionHandler: Handler<VersionOptions> = async ({ opts }, { client
   if (opts.format === 'json') output.line(goJson(data));
   else if (opts.format) output.line(compileTemplate(opts.format)(data));
   else {
-    output.line(`Client:\n Version:           ${VERSION}\n API version:       ${API_VERSION}\n Node version:      ${process.version}\n OS/Arch:           ${process.platform}/${process.arch}`);
+    output.line(`Client:\n Version:           ${VERSION}\n API version:       ${API_VERSION}\n Node version:      ${process.version}\n Git commit:        ${COMMIT}\n OS/Arch:           ${process.platform}/${process.arch}`);
     if (server) {
       output.line('');
       output.line(`Server: ${server.Platform?.Name ?? 'netd'}`);

@@ -1,0 +1,97 @@
+// The package as users get it: `npm pack` of a clone of this repository (its prepack builds the
+// daemon and netctl), `npm install -g` of the tarball into a temporary prefix (dependencies from
+// the npm registry or its cache; better-sqlite3, koffi and netlink build or fetch their native
+// parts as in `npm ci`), then the installed commands: `netd --version`, `netctl version`, and the
+// installed netd serving its API while it programs a namespace this test creates.
+import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { api, removeDir } from '../apps/netd/src/testing/netd-process';
+import { exec } from './support/exec';
+
+const ROOT = resolve(__dirname, '..');
+/** A clean build of everything, and a global install that may compile better-sqlite3 (~3 min on 2 busy cores). */
+const PACK_MS = 180_000;
+const INSTALL_MS = 420_000;
+
+describeAsRoot('npm pack and npm install -g (e2e)', () => {
+  let dir = '';
+  let ns: TempNetns | undefined;
+  let netd: ChildProcess | undefined;
+  let commit = '';
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const prefix = () => join(dir, 'prefix');
+  // node on PATH for the commands' `#!/usr/bin/env node`
+  const env = () => ({ PATH: `${join(prefix(), 'bin')}:${dirname(process.execPath)}:${process.env.PATH}` });
+  const ok = (r: { code: number | null; stdout: string; stderr: string }, what: string) => {
+    if (r.code !== 0) throw new Error(`${what} exited ${r.code}:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+    return r.stdout;
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'netd-install-'));
+    // a clone at HEAD (committed work only): the build inside it must not touch this checkout's
+    // dist, which other suites run
+    const src = join(dir, 'src');
+    ok(await exec('git', ['clone', '-q', '--no-hardlinks', ROOT, src], { timeoutMs: 60_000 }), 'git clone');
+    commit = ok(await exec('git', ['-C', src, 'rev-parse', '--short=12', 'HEAD']), 'git rev-parse').trim();
+    symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'));
+    ok(await exec('npm', ['pack', '--pack-destination', dir, '--loglevel=error'], { timeoutMs: PACK_MS, env: env(), cwd: src }), 'npm pack');
+  }, PACK_MS + 60_000);
+
+  afterAll(async () => {
+    if (netd && netd.exitCode === null && netd.signalCode === null) netd.kill('SIGKILL');
+    await ns?.dispose();
+    if (dir) removeDir(dir);
+  }, 60_000);
+
+  it('ships a built daemon and netctl, and nothing of the sources', async () => {
+    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+    expect(tarball).toBe(`netd-${version}.tgz`);
+    const files = ok(await exec('tar', ['tzf', join(dir, tarball!)]), 'tar').split('\n').filter(Boolean);
+    expect(files).toEqual(expect.arrayContaining([
+      'package/package.json', 'package/dist/apps/netd/src/main.js', 'package/dist/cli/netctl.js', 'package/dist/build-info.json',
+    ]));
+    expect(files.filter((f) => f.endsWith('.ts') || f.endsWith('.map') || f.includes('.spec.') || f.includes('/testing/'))).toEqual([]);
+  });
+
+  it('installs globally with the netd and netctl commands, which report the version and the commit', async () => {
+    const tarball = join(dir, `netd-${version}.tgz`);
+    ok(await exec('npm', [
+      'install', '-g', '--prefix', prefix(), tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error',
+      '--allow-scripts=better-sqlite3,koffi,netlink',
+    ], { timeoutMs: INSTALL_MS, env: env() }), 'npm install -g');
+    expect(ok(await exec(join(prefix(), 'bin', 'netd'), ['--version'], { env: env() }), 'netd --version')).toBe(`netd version ${version}, build ${commit}\n`);
+    const client = await exec(join(prefix(), 'bin', 'netctl'), ['-H', `unix://${join(dir, 'nobody.sock')}`, 'version'], { env: env() });
+    expect(client.stdout).toMatch(new RegExp(`^Client:\\n Version: +${version.replace(/\./g, '\\.')}\\n[\\s\\S]* Git commit: +${commit}\\n`));
+  }, INSTALL_MS + 30_000);
+
+  it('the installed netd starts, answers _ping and /version on its socket, and stops on SIGTERM', async () => {
+    if (!existsSync(join(prefix(), 'bin', 'netd'))) throw new Error('not installed (the previous test failed)');
+    ns = await createTempNetns();
+    const sock = join(dir, 'netd.sock');
+    writeFileSync(join(dir, 'daemon.json'), '{}\n');
+    netd = spawn(join(prefix(), 'bin', 'netd'), [
+      '-H', `unix://${sock}`, '--config-file', join(dir, 'daemon.json'), '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'run'),
+      '--host-netns', ns.ref.path, '--no-seed-busybox',
+    ], { stdio: ['ignore', 'ignore', 'pipe'], env: env() });
+    let stderr = '';
+    netd.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((r) => netd!.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (netd.exitCode !== null) throw new Error(`the installed netd exited ${netd.exitCode}:\n${stderr}`);
+      if (existsSync(sock) && (await api(sock, 'GET', '/_ping').catch(() => undefined))?.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`the installed netd did not come up:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await api(sock, 'GET', '/version')).body).toMatchObject({ Version: version, GitCommit: commit });
+    const both = ok(await exec(join(prefix(), 'bin', 'netctl'), ['-H', `unix://${sock}`, 'version'], { env: env() }), 'netctl version');
+    expect(both).toContain(`\nServer: netd\n Engine:\n  Version:          ${version}\n`);
+    expect(both).toContain(`\n  Git commit:       ${commit}\n`);
+    netd.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
