@@ -35,7 +35,7 @@ describe('networks API (fake kernel)', () => {
   it.each([
     ['duplicate name', { Name: 'bridge' }, 403, 'operation is not permitted on predefined bridge network'],
     ['unknown driver', { Name: 'x', Driver: 'nosuch' }, 404, 'plugin "nosuch" not found'],
-    ['bad name', { Name: '-x' }, 400, expect.stringContaining('Name must start with a letter or digit')],
+    ['blank name', { Name: ' ' }, 400, expect.stringContaining('Name must not be blank')],
     ['bad CIDR', { Name: 'x', IPAM: { Config: [{ Subnet: '10.0.0.0/33' }] } }, 400, 'Invalid subnet 10.0.0.0/33 : invalid CIDR address: 10.0.0.0/33'],
     ['wrong type', { Name: 'x', Internal: 'yes' }, 400, expect.stringContaining('Internal must be a boolean')],
     ['gateway outside', { Name: 'x', IPAM: { Config: [{ Subnet: '10.9.0.0/24', Gateway: '10.8.0.1' }] } }, 400, expect.stringContaining('10.8.0.1')],
