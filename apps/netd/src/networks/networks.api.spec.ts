@@ -32,6 +32,30 @@ describe('networks API (fake kernel)', () => {
     expect(await d.request('GET', '/networks/n1')).toMatchObject({ status: 404, body: { message: 'network n1 not found' } });
   });
 
+  it('shows IPAM.Options null when the client sent none, and {} when it sent {} (the docker CLI does)', async () => {
+    await d.request('POST', '/networks/create', { Name: 'a' });
+    await d.request('POST', '/networks/create', { Name: 'b', IPAM: { Driver: 'default', Options: {}, Config: [] } });
+    expect((await d.request('GET', '/networks/a')).body.IPAM.Options).toBeNull();
+    expect((await d.request('GET', '/networks/b')).body.IPAM.Options).toEqual({});
+  });
+
+  it('takes names dockerd takes: a space, a leading underscore or dash', async () => {
+    for (const name of ['my net', '_x_default', '-n']) {
+      expect(await d.request('POST', '/networks/create', { Name: name })).toMatchObject({ status: 201 });
+      expect((await d.request('GET', `/networks/${encodeURIComponent(name)}`)).body.Name).toBe(name);
+    }
+  });
+
+  it('takes com.docker.network.enable_ipv6 as EnableIPv6 and keeps it in Options, as dockerd does', async () => {
+    const res = await d.request('POST', '/networks/create', { Name: 'v6', Options: { 'com.docker.network.enable_ipv6': 'true' } });
+    expect(res.status).toBe(201);
+    const n = (await d.request('GET', '/networks/v6')).body;
+    expect(n).toMatchObject({ EnableIPv6: true, Options: { 'com.docker.network.enable_ipv6': 'true' } });
+    expect(n.IPAM.Config.some((c: { Subnet: string }) => c.Subnet.includes(':'))).toBe(true);
+    expect(await d.request('POST', '/networks/create', { Name: 'bad', Options: { 'com.docker.network.enable_ipv6': 'yes' } }))
+      .toMatchObject({ status: 400, body: { message: 'driver-opt "com.docker.network.enable_ipv6" is not a valid bool' } });
+  });
+
   it.each([
     ['duplicate name', { Name: 'bridge' }, 403, 'operation is not permitted on predefined bridge network'],
     ['unknown driver', { Name: 'x', Driver: 'nosuch' }, 404, 'plugin "nosuch" not found'],

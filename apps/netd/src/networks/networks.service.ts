@@ -23,6 +23,26 @@ import type { GlobalNetworks } from '../cluster/global-networks';
 
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 
+/** dockerd's driver option standing for EnableIPv6 (netlabel.EnableIPv6). */
+export const ENABLE_IPV6_OPTION = 'com.docker.network.enable_ipv6';
+
+/**
+ * A network's `Options` → what its driver parses, and the daemon-level options among them (kept
+ * in the record and shown by inspect, as dockerd does). dockerd takes `enable_ipv6` for
+ * EnableIPv6: compose files set it in driver_opts.
+ */
+export function splitOptions(raw: Readonly<Record<string, string>>): { enableIpv6?: boolean; driverOptions: Record<string, string> } {
+  const { [ENABLE_IPV6_OPTION]: ipv6, ...driverOptions } = raw;
+  return { enableIpv6: ipv6 === undefined ? undefined : parseGoBool(ipv6, ENABLE_IPV6_OPTION), driverOptions };
+}
+
+/** Go's strconv.ParseBool, with dockerd's message for a driver option that is not one. */
+function parseGoBool(v: string, option: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new InvalidParameterError(`driver-opt "${option}" is not a valid bool`);
+}
+
 /** What the controller hands over after DTO validation (camelCase domain shape). */
 export interface CreateNetworkInput {
   name: string;
@@ -116,7 +136,9 @@ export class NetworksService {
       throw new ForbiddenError(`only one instance of "${driverName}" network is allowed`);
     }
     if (input.ipam?.driver && input.ipam.driver !== 'default') throw new NotFoundError(`plugin "${input.ipam.driver}" not found`);
-    const options = driver.parseOptions(input.options ?? {});
+    const split = splitOptions(input.options ?? {});
+    const enableIpv6 = split.enableIpv6 ?? !!input.enableIpv6;
+    const options = driver.parseOptions(split.driverOptions);
     if (!builtin) await this.refreshHostRoutes?.();
     const warnings: string[] = [];
     const requests: PoolRequest[] = [];
@@ -129,7 +151,7 @@ export class NetworksService {
     const usesPools = driverName !== 'host' && driverName !== 'null';
     if (usesPools && !requests.some((r) => (r.subnet?.family ?? r.family) === 4)) requests.unshift({ addressSpace: 'local', family: 4 });
     // Docker 28: without an IPv6 subnet, --ipv6 takes a /64 of the host's ULA /48.
-    if (usesPools && input.enableIpv6 && !requests.some((r) => (r.subnet?.family ?? r.family) === 6)) requests.push({ addressSpace: 'local', family: 6 });
+    if (usesPools && enableIpv6 && !requests.some((r) => (r.subnet?.family ?? r.family) === 6)) requests.push({ addressSpace: 'local', family: 6 });
     const id = generateId();
     const record: NetworkRecord = {
       id,
@@ -141,11 +163,12 @@ export class NetworksService {
       attachable: !!input.attachable,
       ingress: !!input.ingress,
       enableIpv4: input.enableIpv4 ?? true,
-      enableIpv6: !!input.enableIpv6,
+      enableIpv6,
       predefined: builtin,
       options: input.options ?? {},
       labels: input.labels ?? {},
-      ipam: { driver: 'default', options: input.ipam?.options ?? (builtin ? null : {}), config: [] },
+      // null when the client sent none, as dockerd shows it (the docker CLI sends {})
+      ipam: { driver: 'default', options: input.ipam?.options ?? null, config: [] },
       userSubnet: configs.some((c) => !!c.Subnet),
       poolIds: [],
       state: 'creating',
