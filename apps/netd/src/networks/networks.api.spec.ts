@@ -32,6 +32,13 @@ describe('networks API (fake kernel)', () => {
     expect(await d.request('GET', '/networks/n1')).toMatchObject({ status: 404, body: { message: 'network n1 not found' } });
   });
 
+  it('answers an old client (API 1.41) without the fields newer versions added', async () => {
+    await d.request('POST', '/networks/create', { Name: 'a' });
+    expect((await d.request('GET', '/v1.41/networks/a')).body).not.toHaveProperty('EnableIPv4');
+    expect((await d.request('GET', '/v1.41/networks')).body.every((n: object) => !('EnableIPv4' in n))).toBe(true);
+    expect((await d.request('GET', '/v1.47/networks/a')).body).toHaveProperty('EnableIPv4', true);
+  });
+
   it('shows IPAM.Options null when the client sent none, and {} when it sent {} (the docker CLI does)', async () => {
     await d.request('POST', '/networks/create', { Name: 'a' });
     await d.request('POST', '/networks/create', { Name: 'b', IPAM: { Driver: 'default', Options: {}, Config: [] } });
