@@ -111,6 +111,8 @@ describeAsRoot('docker-py 5 against netd, compared with Docker\'s answers', () =
     expect(r.old_network).not.toHaveProperty('EnableIPv4');
     expect(r.old_network).toMatchObject({ Name: 'pynet', EnableIPv6: false });
     expect(r.old_version).toMatchObject({ ApiVersion: '1.47', MinAPIVersion: '1.24', Os: 'linux' });
+    // before 1.44 dockerd creates a second network of a taken name unless CheckDuplicate is set
+    expect(r.old_dup).toEqual({ Id: expect.stringMatching(/^[0-9a-f]{64}$/), Warning: `Network with name pynet (id : ${r.net_create}) already exists` });
     expect(r.too_old).toEqual({ error: 'APIError: client version 1.23 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version' });
   });
 });

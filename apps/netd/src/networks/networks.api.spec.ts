@@ -39,6 +39,18 @@ describe('networks API (fake kernel)', () => {
     expect((await d.request('GET', '/v1.47/networks/a')).body).toHaveProperty('EnableIPv4', true);
   });
 
+  it('creates a second network of a taken name for a client before API 1.44 that did not ask CheckDuplicate, as dockerd did', async () => {
+    const first = await d.request('POST', '/v1.41/networks/create', { Name: 'dup' });
+    const second = await d.request('POST', '/v1.41/networks/create', { Name: 'dup' });
+    expect(second).toMatchObject({ status: 201, body: { Warning: `Network with name dup (id : ${first.body.Id}) already exists` } });
+    expect(await d.request('POST', '/v1.41/networks/create', { Name: 'dup', CheckDuplicate: true })).toMatchObject({ status: 409, body: { message: 'network with name dup already exists' } });
+    expect(await d.request('POST', '/v1.47/networks/create', { Name: 'dup', CheckDuplicate: false })).toMatchObject({ status: 409 });
+    expect(await d.request('GET', '/networks/dup')).toMatchObject({ status: 400, body: { message: 'network dup is ambiguous (2 matches found based on name)' } });
+    expect((await d.request('GET', `/networks/${second.body.Id}`)).body.Name).toBe('dup');
+    expect(await d.request('DELETE', `/networks/${first.body.Id}`)).toMatchObject({ status: 204 });
+    expect((await d.request('GET', '/networks/dup')).body.Id).toBe(second.body.Id);
+  });
+
   it('shows IPAM.Options null when the client sent none, and {} when it sent {} (the docker CLI does)', async () => {
     await d.request('POST', '/networks/create', { Name: 'a' });
     await d.request('POST', '/networks/create', { Name: 'b', IPAM: { Driver: 'default', Options: {}, Config: [] } });

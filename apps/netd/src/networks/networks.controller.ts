@@ -10,7 +10,7 @@ import {
 } from '@app/api';
 import { NotFoundError, NotImplementedError } from '@app/common';
 import type { FastifyRequest } from 'fastify';
-import { requestedVersion } from '../http/api-version';
+import { requestedVersion, versionBelow } from '../http/api-version';
 import { parseBody } from '../http/parse-body';
 import { queryValue } from '../http/query';
 import { networkForVersion } from '../http/versioned-views';
@@ -35,7 +35,7 @@ export class NetworksController {
 
   @Post('create')
   @HttpCode(201)
-  create(@Body() body: unknown): Promise<NetworkCreateResponse> {
+  create(@Body() body: unknown, @Req() req: FastifyRequest): Promise<NetworkCreateResponse> {
     const dto = parseBody(CreateNetworkDto, body);
     // Accepting these and building an ordinary network would be a config-only network that routes
     if (dto.ConfigOnly) throw new NotImplementedError('config-only networks (ConfigOnly) are not implemented by netd');
@@ -53,6 +53,8 @@ export class NetworksController {
         : undefined,
       options: dto.Options,
       labels: dto.Labels,
+      // API 1.44 made the check unconditional (CheckDuplicate deprecated)
+      allowDuplicateName: versionBelow(req.raw, 1, 44) && dto.CheckDuplicate !== true,
     });
   }
 

@@ -57,6 +57,11 @@ export interface CreateNetworkInput {
   labels?: Record<string, string>;
   /** Predefined networks only: skip the name check, mark builtin, fixed created time. */
   predefined?: { created: string };
+  /**
+   * A name already taken is created again (with a warning) rather than refused: dockerd before
+   * API 1.44 when the client did not set CheckDuplicate.
+   */
+  allowDuplicateName?: boolean;
 }
 
 export interface NetworkDeps {
@@ -104,8 +109,11 @@ export class NetworksService {
   find(term: string): NetworkRecord {
     // An exact id or name (what clients mostly send) by index: after any write the full list
     // is re-read and parsed, O(n) per delete or inspect. Same order as findNetwork: id, name, prefix.
-    const exact = [this.store.getNetwork(term), this.store.networkByName(term)].find((n) => n && n.state !== 'creating');
-    return exact ?? findNetwork(this.store.listNetworks(), term);
+    const byId = this.store.getNetwork(term);
+    if (byId && byId.state !== 'creating') return byId;
+    const named = this.store.networksByName(term).filter((n) => n.state !== 'creating');
+    if (named.length > 1) throw new InvalidParameterError(`network ${term} is ambiguous (${named.length} matches found based on name)`);
+    return named[0] ?? findNetwork(this.store.listNetworks(), term);
   }
 
   inspect(term: string): NetworkInspect {
@@ -173,7 +181,7 @@ export class NetworksService {
       poolIds: [],
       state: 'creating',
     };
-    const pools = this.reserve(record, usesPools ? requests : []);
+    const pools = this.reserve(record, usesPools ? requests : [], !!input.allowDuplicateName, warnings);
     try {
       await driver.createNetwork({
         networkId: id,
@@ -197,11 +205,13 @@ export class NetworksService {
   }
 
   /** One transaction: name check, pools, record. The in-memory IPAM is compensated on rollback. */
-  private reserve(record: NetworkRecord, requests: readonly PoolRequest[]): AllocatedPool[] {
+  private reserve(record: NetworkRecord, requests: readonly PoolRequest[], allowDuplicate: boolean, warnings: string[]): AllocatedPool[] {
     const pools: AllocatedPool[] = [];
     try {
       this.store.transaction(() => {
-        if (this.store.networkByName(record.name)) throw new ConflictError(`network with name ${record.name} already exists`);
+        const taken = this.store.networkByName(record.name);
+        if (taken && !allowDuplicate) throw new ConflictError(`network with name ${record.name} already exists`);
+        if (taken) warnings.push(`Network with name ${taken.name} (id : ${taken.id}) already exists`);
         for (const r of requests) pools.push(this.ipam.requestPool(record.id, r));
         record.poolIds = pools.map((p) => p.poolId);
         record.ipam.config = pools.map((p, i) => ipamConfigOf(p, requests[i]));
