@@ -7,6 +7,7 @@ import { describeAsRoot } from '@app/kernel/testing';
 import { join } from 'node:path';
 import { requireClient, SYSTEM_PYTHON } from './support/compose';
 import { exec } from './support/exec';
+import { api } from '../apps/netd/src/testing/netd-process';
 import { type DockerNetd, startDockerNetd } from './support/docker-netd';
 
 /** The network fields dockerd 28 answers at API 1.47 (docker-reference.md, NetworkInspect). */
@@ -114,5 +115,14 @@ describeAsRoot('docker-py 5 against netd, compared with Docker\'s answers', () =
     // before 1.44 dockerd creates a second network of a taken name unless CheckDuplicate is set
     expect(r.old_dup).toEqual({ Id: expect.stringMatching(/^[0-9a-f]{64}$/), Warning: `Network with name pynet (id : ${r.net_create}) already exists` });
     expect(r.too_old).toEqual({ error: 'APIError: client version 1.23 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version' });
+  });
+
+  it('starts again with what the clients made: a network named "py net", two of one name, a link to a name', async () => {
+    await t.netd.stop();
+    await t.restart();
+    expect((await api(t.netd.socket, 'GET', `/networks/${encodeURIComponent('py net')}`)).body.Name).toBe('py net');
+    expect((await api(t.netd.socket, 'GET', '/networks/pynet')).status).toBe(400);
+    const client = (await api(t.netd.socket, 'GET', '/containers/client/json')).body;
+    expect(client.NetworkSettings.Networks.pynet.Links).toEqual(['later:future', 'up:upstream']);
   });
 });
