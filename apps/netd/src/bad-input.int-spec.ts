@@ -15,8 +15,8 @@ interface BadRequest {
 const WRONG_TYPES: unknown[] = [7, -1, 1.5, true, false, [], ['x'], {}, { a: 1 }, 'x'.repeat(300)];
 const BAD_CIDRS = ['10.0.0.0/33', 'notacidr', '', '1.2.3.4', '::/129', '10.0.0.0/-1', '300.1.1.1/8', '10.0.0.0/8/8', '٣.٣.٣.٣/8',
   '10.0.0.0 /8', '0x0a.0.0.0/8', '010.0.0.0/8', 'fe80::1%eth0/64', '10.0.0.0/08x', '1.2.3.4/32', '10.1.2.3/31'];
-const BAD_NAMES = ['', '-x', '.x', '_x', '../etc', '..', 'a/b', 'a b', 'a\u0000b', 'ネットワーク', 'é', '😀', '\u202ename', 'a\u200bb',
-  '%2e%2e', 'x'.repeat(256), 'x'.repeat(100_000), 'bridge', 'host', 'none', 'a;rm -rf /', '$(reboot)', 'a\nb'];
+// dockerd takes any name that is not blank (`a b`, `_x`, `-x` are names); netd also refuses control characters and overlong ones
+const BAD_NAMES = ['', ' ', '\t', 'a\u0000b', 'x'.repeat(256), 'x'.repeat(100_000), 'bridge', 'host', 'none', 'a\nb', '\u007f'];
 
 function generate(): BadRequest[] {
   const out: BadRequest[] = [];
@@ -85,7 +85,7 @@ function generate(): BadRequest[] {
   for (const ip of ['10.230.0.1', '10.231.0.5', '::1', 'x', '10.230.0.0', '10.230.0.255', '999.1.1.1', '']) {
     connect(`static ip ${ip}`, { Container: 'SB', EndpointConfig: { IPAMConfig: { IPv4Address: ip || 7 } } });
   }
-  for (const ec of [7, 'x', [], { Aliases: 'x' }, { Aliases: ['a b'] }, { MacAddress: 'zz:zz' }, { MacAddress: 7 }, { DriverOpts: [] }, { IPAMConfig: [] },
+  for (const ec of [7, 'x', [], { Aliases: 'x' }, { Aliases: [' '] }, { MacAddress: 'zz:zz' }, { MacAddress: 7 }, { DriverOpts: [] }, { IPAMConfig: [] },
     { IPAMConfig: { LinkLocalIPs: 'x' } }, { GwPriority: 'high' }, { Links: [1] }]) {
     connect(`EndpointConfig ${JSON.stringify(ec).slice(0, 30)}`, { Container: 'SB', EndpointConfig: ec });
   }

@@ -8,8 +8,12 @@ import { ValidateBy, ValidateIf, ValidateNested, ValidationOptions, buildMessage
  * sees says what was wrong.
  */
 
-/** Docker's name rule: an alphanumeric, then `[a-zA-Z0-9_.-]`; at most 255 bytes. */
-export const NETWORK_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/**
+ * Network names and aliases as dockerd takes them: anything but blank (libnetwork's
+ * `IsValidName` is `TrimSpace(name) != ""`), so `my net` and `_net` are names. netd also refuses
+ * control characters and more than 255 characters, which no client sends on purpose.
+ */
+export const NETWORK_NAME_PATTERN = /^(?=.*\S)[^\p{Cc}]+$/u;
 export const NAME_MAX_LENGTH = 255;
 /** Longest string any free-form field accepts (labels, options, aliases). */
 export const TEXT_MAX_LENGTH = 4096;
@@ -25,7 +29,7 @@ export function IsNetworkName(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value) => isNetworkName(value),
         defaultMessage: buildMessage(
-          (each) => `${each}$property must start with a letter or digit and contain only [a-zA-Z0-9_.-] (at most ${NAME_MAX_LENGTH} characters)`,
+          (each) => `${each}$property must not be blank or hold control characters (at most ${NAME_MAX_LENGTH} characters)`,
           options,
         ),
       },

@@ -61,7 +61,6 @@ describe(ContainerManager.name, () => {
 
     it.each([
       { name: 'bad name', o: { name: '-x' }, message: 'Invalid container name (-x), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed' },
-      { name: 'unknown user', o: { user: 'ghost' }, message: 'unable to find user ghost: no matching entries in passwd file' },
       { name: 'empty command', o: { cmd: [] }, message: 'No command specified' },
       { name: 'bad add-host', o: { extraHosts: ['nope'] }, message: 'bad format for add-host: "nope"' },
     ])('rejects $name and writes nothing', async ({ o, message }) => {
@@ -72,6 +71,14 @@ describe(ContainerManager.name, () => {
   });
 
   describe('start', () => {
+    it('refuses a user the image does not know at start, as dockerd does, not at create; no process is made', async () => {
+      const r = await mgr.create(spec({ name: 'u1', user: 'ghost' }));
+      expect(r.state.status).toBe('created');
+      await expect(mgr.start('u1')).rejects.toMatchObject({ kind: 'invalid-parameter', message: 'unable to find user ghost: no matching entries in passwd file' });
+      expect(runtime.has(r.id)).toBe(false);
+      expect((await mgr.inspect('u1')).state).toMatchObject({ running: false, error: 'unable to find user ghost: no matching entries in passwd file' });
+    });
+
     it('creates and starts the runtime container and records the pid', async () => {
       const r = await mgr.create(spec({ name: 'a1' }));
       expect(await mgr.start('a1')).toBe(true);

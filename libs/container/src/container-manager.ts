@@ -104,7 +104,7 @@ export class ContainerManager {
     const { passwd, group } = imageUserDb(spec.lowers);
     const paths = containerPaths(this.stateDir, id);
     const config = buildOciConfig({
-      id, args: spec.cmd, env: spec.env ?? [], cwd: spec.workingDir, user: resolveUser(spec.user, passwd, group),
+      id, args: spec.cmd, env: spec.env ?? [], cwd: spec.workingDir, user: userAtCreate(spec.user, passwd, group),
       hostname, domainname: spec.domainname, terminal: spec.tty ?? false,
       network: spec.network.kind === 'host' ? 'host' : { netnsPath: spec.network.netnsPath },
       cgroup: { mode: this.cgroupMode, parent: this.cgroupParent ?? '/netd' },
@@ -326,6 +326,9 @@ export class ContainerManager {
     const rt = this.runtime;
     if (await rt.state(r.id)) await rt.delete(r.id, { force: true });
     try {
+      // dockerd resolves the user when it starts the container: a create with an unknown one succeeds
+      const { passwd, group } = imageUserDb(r.spec.lowers);
+      resolveUser(r.spec.user, passwd, group);
       const { pid } = await this.createWithNetwork({ id: r.id, lowers: r.spec.lowers, terminal: r.spec.tty ?? false, stdin: r.spec.openStdin, stdinOnce: r.spec.stdinOnce, name: r.name.slice(1) });
       for (const hook of this.createdHooks) await hook(r.id).catch(() => undefined);
       await rt.start(r.id);
@@ -495,3 +498,17 @@ function listen<T extends (...a: never[]) => void>(map: Map<string, Set<T>>, id:
 }
 
 const isSigkill = (signal: string) => signal === 'SIGKILL' || signal === 'KILL' || signal === '9';
+
+/**
+ * The user the bundle names. One the image cannot resolve does not fail the create (dockerd
+ * checks it at start, where `run` refuses it before any process exists), so the bundle gets root
+ * as a placeholder that never runs.
+ */
+function userAtCreate(user: string | undefined, passwd: string, group: string): ProcessUser {
+  try {
+    return resolveUser(user, passwd, group);
+  } catch (e) {
+    if (e instanceof InvalidParameterError) return { uid: 0, gid: 0 };
+    throw e;
+  }
+}

@@ -76,6 +76,24 @@ export interface ContainerSpec {
   readonly oomScoreAdj?: number;
   /** The TTY's initial size (`-t`). */
   readonly consoleSize?: { readonly height: number; readonly width: number };
+  /** Fields kept only to be shown by inspect as the client sent them (dockerd echoes them). */
+  readonly asGiven?: ClientFields;
+}
+
+/** Create-request fields inspect shows as given; null where the client sent none (dockerd's nil). */
+export interface ClientFields {
+  readonly attachStdin?: boolean;
+  readonly attachStdout?: boolean;
+  readonly attachStderr?: boolean;
+  readonly ipcMode?: string;
+  readonly securityOpt?: readonly string[] | null;
+  readonly isolation?: string;
+  readonly runtime?: string;
+  readonly dns?: readonly string[] | null;
+  readonly dnsSearch?: readonly string[] | null;
+  readonly dnsOptions?: readonly string[] | null;
+  /** `Config.MacAddress` (before API 1.44 the first network's MAC was asked for there). */
+  readonly macAddress?: string;
 }
 
 /** Entries of /etc/hosts that change with network connect/disconnect; plain strings (JSON). */

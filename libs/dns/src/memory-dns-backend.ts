@@ -433,6 +433,11 @@ function askerOf(sandbox: string): Asker {
 /** DNS names we accept for containers and aliases (RFC 1123 labels, plus `_`, as Docker allows). */
 const NAME_RE = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/;
 
+/** Whether the backend serves `n` as a name (Docker accepts aliases such as `-x` that are not). */
+export function isDnsName(n: unknown): n is string {
+  return isName(n);
+}
+
 function isName(n: unknown): n is string {
   return typeof n === 'string' && NAME_RE.test(n);
 }

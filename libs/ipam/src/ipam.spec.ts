@@ -160,6 +160,13 @@ describe(DefaultIpam.name, () => {
         expect(ipam.requestPool('b', local('10.2.0.0/24')).subnet.toString()).toBe('10.2.0.0/24');
       });
 
+      it('takes an IPv6 link-local subnet although every interface routes fe80::/64 (dockerd does)', () => {
+        const { ipam } = setup();
+        ipam.setHostRoutes([net('fe80::/64')]);
+        ipam.addHostRoute(net('fe80::/64'));
+        expect(ipam.requestPool('a', local('fe80::/64')).subnet.toString()).toBe('fe80::/64');
+      });
+
       it('skips defaults that overlap host routes or explicit pools', () => {
         const { ipam } = setup();
         ipam.setHostRoutes([net('172.17.3.0/24'), net('172.18.0.0/15')]);

@@ -11,6 +11,16 @@ interface Occupant {
   readonly poolId?: string;
 }
 
+const LINK_LOCAL_6 = Prefix.parse('fe80::/10');
+
+/**
+ * IPv6 link-local routes (fe80::/64 on every interface with IPv6) say nothing about where a
+ * subnet is reachable: dockerd takes an `fe80::/64` network although the host routes it.
+ */
+function isLinkLocal6(route: Prefix): boolean {
+  return route.family === 6 && route.length >= LINK_LOCAL_6.length && LINK_LOCAL_6.contains(route.address);
+}
+
 /**
  * Every occupied prefix of both address spaces (allocated pools and host routes), with their
  * union per family as a {@link RangeSet}. The union answers "is this free?" and lets the
@@ -48,14 +58,14 @@ export class PoolIndex {
   }
 
   /**
-   * Replace the host routes. Default routes (/0) are ignored: they overlap everything. A route
+   * Replace the host routes. Default routes (/0) and IPv6 link-local ones are ignored. A route
    * equal to a pool's subnet (that pool's own bridge) adds nothing while the pool exists, and
    * keeps the span occupied after the pool is released, for as long as the route is there.
    */
   setRoutes(routes: readonly Prefix[]): void {
     const next = new Map<string, Occupant>();
     for (const r of routes) {
-      if (r.length === 0) continue;
+      if (r.length === 0 || isLinkLocal6(r)) continue;
       const o = occupant(r.network(), { kind: 'route' });
       next.set(o.prefix.toString(), o);
     }
@@ -69,7 +79,7 @@ export class PoolIndex {
 
   /** One host route more (as setRoutes with it added): O(log n). */
   addRoute(route: Prefix): void {
-    if (route.length === 0) return;
+    if (route.length === 0 || isLinkLocal6(route)) return;
     const o = occupant(route.network(), { kind: 'route' });
     const key = o.prefix.toString();
     if (this.routes.has(key)) return;

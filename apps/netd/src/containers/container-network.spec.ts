@@ -149,6 +149,31 @@ describe(ContainerNetworking.name, () => {
     rmSync(d.dataRoot, { recursive: true, force: true });
   });
 
+  describe('published ports', () => {
+    const publishRules = (dd: Booted) => (dd.kernel.firewall as FakeFirewall).tableOf(dd.hostNs, 'inet', 'netd')?.split('\n').filter((l) => /dnat (ip6? )?to/.test(l)) ?? [];
+
+    it('go with the first network that is not internal, whatever order the networks were connected in (compose)', async () => {
+      await d.rt.networks.create({ name: 'back', internal: true, ipam: { config: [{ Subnet: '10.72.0.0/24' }] } });
+      await network(d, 'front', '10.73.0.0/24');
+      const { Id } = await d.rt.containers.create('web', { Image: 'busybox', HostConfig: { NetworkMode: 'back', PortBindings: { '80/tcp': [{ HostPort: '18080' }] } } });
+      await connect(d, 'front', Id);
+      await d.rt.containers.start(Id);
+      const rules = publishRules(d);
+      expect(rules.join('\n')).toContain('18080');
+      expect(rules.join('\n')).toContain('10.73.0.2');
+    });
+
+    it('move to a network connected while running when the container had only internal ones', async () => {
+      await d.rt.networks.create({ name: 'back', internal: true, ipam: { config: [{ Subnet: '10.72.0.0/24' }] } });
+      await network(d, 'front', '10.73.0.0/24');
+      const { Id } = await d.rt.containers.create('web', { Image: 'busybox', HostConfig: { NetworkMode: 'back', PortBindings: { '80/tcp': [{ HostPort: '18080' }] } } });
+      await d.rt.containers.start(Id);
+      expect(publishRules(d)).toEqual([]);
+      await connect(d, 'front', Id);
+      expect(publishRules(d).join('\n')).toContain('10.73.0.2');
+    });
+  });
+
   describe('connect', () => {
     it('two concurrent connects of one running container to two networks both show in every view', async () => {
       await network(d, 'a', '10.70.0.0/24');

@@ -106,9 +106,10 @@ export class ContainerNetworking {
       const { ns } = await this.sandboxes.ensureForContainer(id, rec.name.slice(1), net.netns ?? netnsNameOf(id));
       namespaceReady();
       await this.netlink.setLinkUp(ns, 'lo');
-      for (const [i, a] of net.networks.entries()) {
+      const published = this.publishingNetwork(net);
+      for (const a of net.networks) {
         if (this.store.endpointOf(a.networkId, id)) continue;
-        await this.join(id, a, i === 0 ? net : undefined);
+        await this.join(id, a, a.networkId === published ? net : undefined);
       }
       await this.dns?.sandboxUp(id, ns, dnsOptions(rec));
       await this.writeFiles(rec, net);
@@ -137,13 +138,22 @@ export class ContainerNetworking {
 
   /**
    * The published ports of a container's endpoint on `networkId`: they go with its first
-   * network (eth0), as on `setUp`. Host ports are fixed at create, so a replay after a daemon
-   * restart programs the same rules. Undefined for sandboxes that are not containers.
+   * network that is not internal, as on `setUp`. Host ports are fixed at create, so a replay
+   * after a daemon restart programs the same rules. Undefined for sandboxes that are not containers.
    */
   portMappingsFor(containerId: string, networkId: string): PortMapping[] | undefined {
     const net = this.containers.net(containerId);
-    if (!net || net.kind !== 'networks' || net.networks[0]?.networkId !== networkId) return undefined;
+    if (!net || net.kind !== 'networks' || this.publishingNetwork(net) !== networkId) return undefined;
     return toMappings(net);
+  }
+
+  /**
+   * The network whose endpoint publishes the container's ports: dockerd's gateway endpoint, the
+   * first that is not internal (an internal network publishes nothing), else the first. Compose
+   * connects a service's networks in its own order, so an internal one can come first.
+   */
+  private publishingNetwork(net: ContainerNet): string | undefined {
+    return (net.networks.find((a) => this.store.getNetwork(a.networkId)?.internal === false) ?? net.networks[0])?.networkId;
   }
 
   private async tearDownLocked(id: string): Promise<void> {
@@ -211,7 +221,8 @@ export class ContainerNetworking {
       const attachment: NetAttachment = { ...a, networkId: target.id };
       const add = () => this.containers.updateNet(containerId, (n) => ({ ...n, networks: [...n.networks, attachment] }));
       if (this.isUp(containerId)) {
-        await this.join(containerId, attachment, net.networks.length === 0 ? net : undefined, add).catch((e) => {
+        const publishes = this.publishingNetwork({ ...net, networks: [...net.networks, attachment] }) === target.id && !this.hasPublishingEndpoint(containerId, net);
+        await this.join(containerId, attachment, publishes ? net : undefined, add).catch((e) => {
           // the network was removed while this waited for it: name it as the client did
           if (e instanceof NotFoundError && !this.store.getNetwork(target.id)) throw new NotFoundError(`network ${networkTerm} not found`);
           throw e;
@@ -225,6 +236,12 @@ export class ContainerNetworking {
         add();
       });
     });
+  }
+
+  /** Whether one of the container's endpoints already carries its published ports. */
+  private hasPublishingEndpoint(containerId: string, net: ContainerNet): boolean {
+    const current = this.publishingNetwork(net);
+    return current !== undefined && this.store.endpointOf(current, containerId) !== undefined && this.store.getNetwork(current)?.internal === false;
   }
 
   async disconnect(containerId: string, networkTerm: string): Promise<void> {

@@ -51,6 +51,11 @@ describe('decodeNetworking', () => {
     expect(user.net.networks[0].links).toEqual([{ container: 'db-id', alias: 'web' }]);
   });
 
+  it('accepts a user-network link to a container that does not exist yet, kept by name (dockerd resolves it when it appears)', () => {
+    const d = decode({ HostConfig: { NetworkMode: 'n1' }, NetworkingConfig: { EndpointsConfig: { n1: { Links: ['later:up', 'db-id:byid'] } } } });
+    expect(d.net.networks[0].links).toEqual([{ container: 'later', alias: 'up' }, { container: 'db-id', alias: 'byid' }]);
+  });
+
   it('publishes ports and picks a host port for -P', () => {
     const d = decode({ ExposedPorts: { '53/udp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] }, PublishAllPorts: true } });
     expect(d.net.ports).toEqual([

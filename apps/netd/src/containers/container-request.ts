@@ -134,21 +134,30 @@ export function decodeNetworking(req: ContainerCreateDto, imageExposed: readonly
   const legacyLinks: { container: string; alias: string }[] = [];
   const networks: NetAttachment[] = [];
   for (const [i, [n, ec]] of configs.entries()) {
-    const netLinks = i === 0 ? links : [];
-    const resolved = [...netLinks, ...list(ec.Links).map(parseLink)].map((l) => {
-      const t = safeFind(ctx.findContainer, l.name);
-      if (!t) throw new InvalidParameterError(`could not get container for ${l.name}`);
-      return { container: t.id, alias: l.alias };
-    });
+    const netLinks = [...(i === 0 ? links : []), ...list(ec.Links).map(parseLink)];
     if (isDefault && i === 0) {
+      const resolved = netLinks.map((l) => {
+        const t = safeFind(ctx.findContainer, l.name);
+        if (!t) throw new InvalidParameterError(`could not get container for ${l.name}`);
+        return { container: t.id, alias: l.alias };
+      });
       for (const l of resolved) {
         if (!ctx.findContainer(l.container).running) throw new InvalidParameterError(`Cannot link to a non running container: ${l.container}`);
       }
       legacyLinks.push(...resolved);
     }
-    networks.push(attachment(n, ec, ctx, isDefault && i === 0 ? [] : resolved));
+    networks.push(attachment(n, ec, ctx, isDefault && i === 0 ? [] : resolveLinks(netLinks, ctx.findContainer)));
   }
   return { net: { ...base, mode, kind: 'networks', networks, ports, legacyLinks }, restartPolicy: policy, warnings };
+}
+
+/**
+ * Links on a user network (an alias only the linking container resolves): a container that
+ * exists is kept by id (the alias follows a rename); one that does not exist yet is kept by name
+ * and resolves once a container of that name joins the network, as dockerd accepts it.
+ */
+export function resolveLinks(links: readonly { name: string; alias: string }[], findContainer: RequestContext['findContainer']): NetAttachment['links'] {
+  return links.map((l) => ({ container: safeFind(findContainer, l.name)?.id ?? l.name, alias: l.alias }));
 }
 
 /** The endpoint request for one network, with its static address checked against the subnet. */

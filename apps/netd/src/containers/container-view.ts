@@ -8,6 +8,8 @@ export interface ViewContext {
   stateDir: string;
   network(id: string): NetworkRecord | undefined;
   gateway(networkId: string, family?: 4 | 6): string;
+  /** A container's name (`/web`) by id; undefined when no container has that id. */
+  containerName?(id: string): string | undefined;
   now?: number;
 }
 
@@ -40,12 +42,18 @@ export function statusText(r: ContainerRecord, now = Date.now()): string {
   return `Exited (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt))} ago`;
 }
 
-function endpointView(n: NetworkRecord, e: EndpointRecord | undefined, ctx: ViewContext, cfg?: ContainerNet['networks'][number]): EndpointSettingsView {
+/** The names the embedded DNS answers for a container on a user network, in dockerd's order (`buildEndpointDNSNames`). */
+function dnsNames(r: ContainerRecord, aliases: readonly string[]): string[] {
+  return [...new Set([r.name.slice(1), ...aliases, r.id.slice(0, 12), r.hostname].filter((x) => x !== ''))];
+}
+
+function endpointView(n: NetworkRecord, e: EndpointRecord | undefined, ctx: ViewContext, cfg?: ContainerNet['networks'][number], self?: ContainerRecord): EndpointSettingsView {
   const addr = e?.ipv4 ? Prefix.parse(e.ipv4) : undefined;
   const addr6 = e?.ipv6 ? Prefix.parse(e.ipv6) : undefined;
   return {
     IPAMConfig: cfg?.ipv4 || cfg?.ipv6 ? { ...(cfg.ipv4 ? { IPv4Address: cfg.ipv4 } : {}), ...(cfg.ipv6 ? { IPv6Address: cfg.ipv6 } : {}) } : null,
-    Links: cfg?.links.length ? cfg.links.map((l) => `${l.container}:${l.alias}`) : null,
+    // a link is kept by the target's id (or its name until it exists) and shown as dockerd does, `name:alias`
+    Links: cfg?.links.length ? cfg.links.map((l) => `${ctx.containerName?.(l.container)?.slice(1) ?? l.container}:${l.alias}`) : null,
     Aliases: cfg?.aliases.length ? cfg.aliases : null,
     MacAddress: e?.mac ?? '',
     DriverOpts: null,
@@ -57,16 +65,16 @@ function endpointView(n: NetworkRecord, e: EndpointRecord | undefined, ctx: View
     IPv6Gateway: addr6 ? ctx.gateway(n.id, 6) : '',
     GlobalIPv6Address: addr6?.address.toString() ?? '',
     GlobalIPv6PrefixLen: addr6?.length ?? 0,
-    DNSNames: null,
+    DNSNames: self && !n.predefined ? dnsNames(self, cfg?.aliases ?? []) : null,
   };
 }
 
-function networksView(net: ContainerNet, eps: readonly EndpointRecord[], ctx: ViewContext): Record<string, EndpointSettingsView> {
+function networksView(net: ContainerNet, eps: readonly EndpointRecord[], ctx: ViewContext, self?: ContainerRecord): Record<string, EndpointSettingsView> {
   const out: Record<string, EndpointSettingsView> = {};
   if (net.kind === 'host' || net.kind === 'none') return out;
   for (const a of net.networks) {
     const n = ctx.network(a.networkId);
-    if (n) out[n.name] = endpointView(n, eps.find((e) => e.networkId === n.id), ctx, a);
+    if (n) out[n.name] = endpointView(n, eps.find((e) => e.networkId === n.id), ctx, a, self);
   }
   return out;
 }
@@ -95,14 +103,14 @@ export function toSummary(r: ContainerRecord, net: ContainerNet, eps: readonly E
     State: r.state.status,
     Status: statusText(r, ctx.now),
     HostConfig: { NetworkMode: net.mode },
-    NetworkSettings: { Networks: networksView(net, eps, ctx) },
+    NetworkSettings: { Networks: networksView(net, eps, ctx, r) },
     Mounts: [],
   };
 }
 
 export function toInspect(r: ContainerRecord, net: ContainerNet, eps: readonly EndpointRecord[], ctx: ViewContext, sandboxKey: string): ContainerInspect {
   const p = containerPaths(ctx.stateDir, r.id);
-  const networks = networksView(net, eps, ctx);
+  const networks = networksView(net, eps, ctx, r);
   const first = Object.values(networks)[0];
   const ports: ContainerInspect['NetworkSettings']['Ports'] = {};
   for (const key of net.exposed) {
@@ -138,8 +146,8 @@ export function toInspect(r: ContainerRecord, net: ContainerNet, eps: readonly E
       AutoRemove: s.autoRemove ?? false,
       RestartPolicy: { Name: s.restartPolicy?.name ?? 'no', MaximumRetryCount: s.restartPolicy?.maximumRetryCount ?? 0 },
       PortBindings: Object.fromEntries(net.ports.map((x) => [`${x.containerPort}/${x.proto}`, [{ HostIp: x.hostIp ?? '', HostPort: String(x.hostPort) }]])),
-      Links: net.legacyLinks.length ? net.legacyLinks.map((l) => `${l.container}:${r.name}/${l.alias}`) : null,
-      Dns: s.dns?.dns ?? [], DnsSearch: s.dns?.dnsSearch ?? [], DnsOptions: s.dns?.dnsOptions ?? [],
+      Links: net.legacyLinks.length ? net.legacyLinks.map((l) => `${ctx.containerName?.(l.container) ?? l.container}:${r.name}/${l.alias}`) : null,
+      ...hostConfigAsGiven(s),
       ExtraHosts: s.extraHosts ?? null, CapAdd: s.capAdd ?? null, CapDrop: s.capDrop ?? null, ReadonlyRootfs: s.readonlyRootfs ?? false,
       Sysctls: s.sysctls ? { ...s.sysctls } : undefined, PidMode: s.pidHost ? 'host' : '', CgroupnsMode: s.cgroupns ?? '',
       ShmSize: s.shmSizeBytes ?? 64 * 1024 * 1024, OomScoreAdj: s.oomScoreAdj ?? 0, LogConfig: { Type: 'json-file', Config: {} },
@@ -154,6 +162,8 @@ export function toInspect(r: ContainerRecord, net: ContainerNet, eps: readonly E
       Env: s.env ?? [], Cmd: s.cmd.slice(), Image: s.image ?? '', WorkingDir: s.workingDir ?? '', Labels: { ...(s.labels ?? {}) },
       ExposedPorts: Object.fromEntries(net.exposed.map((k) => [k, {}])), StopSignal: s.stopSignal ?? 'SIGTERM',
       ...(s.stopTimeout !== undefined ? { StopTimeout: s.stopTimeout } : {}),
+      AttachStdin: s.asGiven?.attachStdin ?? false, AttachStdout: s.asGiven?.attachStdout ?? false, AttachStderr: s.asGiven?.attachStderr ?? false,
+      ...(s.asGiven?.macAddress ? { MacAddress: s.asGiven.macAddress } : {}),
     },
     NetworkSettings: {
       Bridge: '',
@@ -166,6 +176,18 @@ export function toInspect(r: ContainerRecord, net: ContainerNet, eps: readonly E
       MacAddress: first?.MacAddress ?? '',
       Networks: net.kind === 'none' || net.kind === 'host' ? { [net.kind]: emptyEndpoint() } : networks,
     },
+  };
+}
+
+/**
+ * HostConfig fields dockerd echoes as the client sent them, with its defaults for records made
+ * before netd kept them (Dns lists were always kept, as `[]` when not given).
+ */
+function hostConfigAsGiven(s: ContainerRecord['spec']): Record<string, unknown> {
+  const g = s.asGiven;
+  return {
+    Dns: g ? g.dns ?? null : s.dns?.dns ?? [], DnsSearch: g ? g.dnsSearch ?? null : s.dns?.dnsSearch ?? [], DnsOptions: g ? g.dnsOptions ?? null : s.dns?.dnsOptions ?? [],
+    IpcMode: g?.ipcMode ?? 'private', SecurityOpt: g?.securityOpt ?? null, Privileged: false, Isolation: g?.isolation ?? '', Runtime: g?.runtime ?? 'runc',
   };
 }
 

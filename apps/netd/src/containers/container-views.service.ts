@@ -43,6 +43,7 @@ export class ContainerViews {
         const pool = n?.poolIds.map((p) => this.ipam.getPool(p)).find((p) => p?.subnet.family === family);
         return pool?.gateway?.toString() ?? '';
       },
+      containerName: (id) => this.containers.getSync(id)?.name,
     };
   }
 

@@ -10,6 +10,8 @@ import { queryFlag, queryParam, type QueryParams } from '../http/query';
 import { MULTIPLEXED_STREAM, RAW_STREAM, attachQuery, pump, serveStream } from './streams';
 import { ContainerViews } from './container-views.service';
 import { parseConsoleSize } from './console-size';
+import { requestedVersion } from '../http/api-version';
+import { containerForVersion } from '../http/versioned-views';
 
 type Q = QueryParams;
 
@@ -47,8 +49,8 @@ export class ContainersController {
   }
 
   @Get('containers/:id/json')
-  inspect(@Param('id') id: string) {
-    return this.views.inspect(id);
+  async inspect(@Param('id') id: string, @Req() req: FastifyRequest) {
+    return containerForVersion(await this.views.inspect(id), requestedVersion(req.raw));
   }
 
   @Post('containers/:id/start')

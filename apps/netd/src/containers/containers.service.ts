@@ -12,7 +12,7 @@ import type { EventsService } from '../events/events.service';
 import type { NetworksService } from '../networks/networks.service';
 import type { ContainerNet, SqliteContainerStore } from '../store/sqlite-container-store';
 import type { StateStore } from '../store/state-store';
-import { attachment, commandLine, decodeNetworking, parseLink, type RequestContext } from './container-request';
+import { attachment, commandLine, decodeNetworking, parseLink, resolveLinks, type RequestContext } from './container-request';
 import type { ContainerNetworking } from './container-network';
 import { linkEnv } from './link-env';
 import { ExecRegistry } from './exec-registry';
@@ -144,6 +144,12 @@ export class ContainersService {
       shmSizeBytes: opts.shmSizeBytes,
       oomScoreAdj: opts.oomScoreAdj,
       consoleSize: opts.consoleSize,
+      asGiven: {
+        attachStdin: req.AttachStdin ?? false, attachStdout: req.AttachStdout ?? false, attachStderr: req.AttachStderr ?? false,
+        ipcMode: hc.IpcMode || 'private', securityOpt: hc.SecurityOpt ?? null, isolation: hc.Isolation ?? '', runtime: hc.Runtime || 'runc',
+        dns: hc.Dns ?? null, dnsSearch: hc.DnsSearch ?? null, dnsOptions: hc.DnsOptions ?? null,
+        ...(req.MacAddress ? { macAddress: req.MacAddress } : {}),
+      },
     };
     const unstage = this.containers.stageNet(spec, net);
     try {
@@ -397,7 +403,7 @@ export class ContainersService {
     const r = await this.findOptional(ref);
     if (!r) return false;
     const n = this.networks.find(networkTerm);
-    const links = (ec?.Links ?? []).map(parseLink).map((l) => ({ container: this.requestContext().findContainer(l.name).id, alias: l.alias }));
+    const links = resolveLinks((ec?.Links ?? []).map(parseLink), this.requestContext().findContainer);
     const a = attachment(n, ec ?? {}, { ipam: this.ipam }, links);
     await this.net.connect(r.id, networkTerm, a);
     return true;

@@ -1,6 +1,8 @@
 import { Prefix } from '@app/common';
-import type { DnsEndpoint, DnsNetwork } from '@app/dns';
+import { isDnsName, type DnsEndpoint, type DnsNetwork } from '@app/dns';
 import type { EndpointRecord, NetworkRecord, StateStore } from '../store/state-store';
+
+const FULL_ID = /^[0-9a-f]{64}$/;
 
 /** Drivers whose networks carry container names (host and null networks have no addresses). */
 const SERVED_DRIVERS = new Set(['bridge', 'overlay']);
@@ -37,7 +39,8 @@ export function dnsEndpoint(store: StateStore, ep: EndpointRecord, extras: Endpo
     containerId: sandbox.id,
     name: sandbox.name.replace(/^\//, ''),
     hostname,
-    aliases: ep.aliases,
+    // dockerd accepts aliases no DNS query can carry (`-x`, `a b`): they are shown, not served
+    aliases: ep.aliases.filter(isDnsName),
     links: linkAliases(store, ep),
     ipv4: addressOf(ep.ipv4),
     ipv6: addressOf(ep.ipv6),
@@ -48,8 +51,8 @@ export function dnsEndpoint(store: StateStore, ep: EndpointRecord, extras: Endpo
 
 /**
  * `links` on the endpoint record: a list of {container id, alias} (or its JSON text), read
- * defensively because the container core adds the column; unknown shapes and targets that no
- * longer exist are skipped. Returns alias → target sandbox name.
+ * defensively because the container core adds the column; unknown shapes, targets (by id) that
+ * no longer exist and names no DNS query can carry are skipped. Returns alias → target name.
  */
 export function linkAliases(store: StateStore, ep: EndpointRecord): Record<string, string> | undefined {
   let raw: unknown = ep.links;
@@ -67,7 +70,10 @@ export function linkAliases(store: StateStore, ep: EndpointRecord): Record<strin
     const alias = item?.alias ?? item?.name;
     if (typeof target !== 'string' || typeof alias !== 'string') continue;
     const sandbox = store.sandboxById(target) ?? store.sandboxByName(target.replace(/^\//, ''));
-    if (sandbox) out[alias.replace(/^\//, '')] = sandbox.name.replace(/^\//, '');
+    // a name no container has yet: the alias answers once one of that name joins the network
+    const name = sandbox ? sandbox.name.replace(/^\//, '') : FULL_ID.test(target) ? undefined : target.replace(/^\//, '');
+    const key = alias.replace(/^\//, '');
+    if (name !== undefined && isDnsName(name) && isDnsName(key)) out[key] = name;
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -213,6 +213,17 @@ describe(DnsService.name, () => {
       expect(datas(await ask(at(other.id), 'web'))).toEqual(['10.70.0.2']);
     });
 
+    it('starts with a network whose name is no DNS name (dockerd takes "my net"), serving its containers by name', async () => {
+      expect((await d.request('POST', '/networks/create', { Name: 'my net', IPAM: { Config: [{ Subnet: '10.72.0.0/24' }] } })).status).toBe(201);
+      await d.rt.sandboxes.create('web');
+      const other = await d.rt.sandboxes.create('other');
+      await connect('my net', 'web');
+      await connect('my net', 'other');
+      dns = make();
+      await dns.start();
+      expect(datas(await ask(at(other.id), 'web'))).toEqual(['10.72.0.2']);
+    });
+
     it('forwards to the record\'s --dns after a restart, when nobody called sandboxUp', async () => {
       const web = await d.rt.sandboxes.create('web');
       await connect('front', 'web');

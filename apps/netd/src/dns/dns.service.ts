@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SystemError } from '@app/common';
-import { DnsListener, DnsServer, Forwarder, MemoryDnsBackend, NetnsEnter, parseResolvConf, RemoteDnsRecord, resolvConf, ResolvConf } from '@app/dns';
+import { DnsListener, DnsServer, Forwarder, isDnsName, MemoryDnsBackend, NetnsEnter, parseResolvConf, RemoteDnsRecord, resolvConf, ResolvConf } from '@app/dns';
 import type { NetnsRef } from '@app/kernel';
 import type { Logger } from 'pino';
 import type { NetdConfig } from '../config/netd-config';
@@ -276,12 +276,12 @@ export class DnsService implements SandboxDns {
       return;
     }
     if (known && !endpoints) return;
-    try {
-      this.backend.upsertNetwork(net);
-    } catch (err) {
-      // A Docker network name need not be a DNS name (e.g. "a_"); `name.network` then uses the id.
-      this.log.warn({ err, network: net.name }, 'dns: network name is no DNS name; using its id');
-      this.backend.upsertNetwork({ ...net, name: net.id });
+    if (isDnsName(net.name)) this.backend.upsertNetwork(net);
+    else {
+      // A Docker network name need not be a DNS name ("my net", "a-"): `name.network` then uses
+      // its short id (a full id is longer than a DNS label may be).
+      this.log.warn({ network: net.name }, 'dns: network name is no DNS name; using its short id');
+      this.backend.upsertNetwork({ ...net, name: net.id.slice(0, 12) });
     }
     if (!endpoints) return;
     for (const ep of this.store.endpointsOf(networkId)) this.upsertEndpoint(ep.sandboxId, ep);

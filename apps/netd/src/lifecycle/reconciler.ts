@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { NetdConfig } from '../config/netd-config';
 import type { DriverSet } from '../networks/driver-set';
 import { endpointAddresses, type EndpointsService } from '../networks/endpoints.service';
-import type { NetworksService } from '../networks/networks.service';
+import { splitOptions, type NetworksService } from '../networks/networks.service';
 import type { HostRoutes } from './host-routes';
 import type { SandboxesService } from '../sandboxes/sandboxes.service';
 import type { NetworkRecord, StateStore } from '../store/state-store';
@@ -100,7 +100,7 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
     const req: CreateNetworkRequest = {
       networkId: n.id,
       name: n.name,
-      options: driver.parseOptions(n.options),
+      options: driver.parseOptions(splitOptions(n.options).driverOptions),
       internal: n.internal,
       enableIpv6: n.enableIpv6,
       ...subnetsByFamily(pools),

@@ -8,6 +8,7 @@ export function findNetwork(all: readonly NetworkRecord[], term: string): Networ
   if (byId) return byId;
   const byName = visible.filter((n) => n.name === term);
   if (byName.length === 1) return byName[0];
+  if (byName.length > 1) throw new InvalidParameterError(`network ${term} is ambiguous (${byName.length} matches found based on name)`);
   const byPrefix = term.length > 0 ? visible.filter((n) => n.id.startsWith(term)) : [];
   if (byPrefix.length === 1) return byPrefix[0];
   if (byPrefix.length > 1) {

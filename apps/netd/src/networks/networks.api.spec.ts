@@ -32,10 +32,53 @@ describe('networks API (fake kernel)', () => {
     expect(await d.request('GET', '/networks/n1')).toMatchObject({ status: 404, body: { message: 'network n1 not found' } });
   });
 
+  it('answers an old client (API 1.41) without the fields newer versions added', async () => {
+    await d.request('POST', '/networks/create', { Name: 'a' });
+    expect((await d.request('GET', '/v1.41/networks/a')).body).not.toHaveProperty('EnableIPv4');
+    expect((await d.request('GET', '/v1.41/networks')).body.every((n: object) => !('EnableIPv4' in n))).toBe(true);
+    expect((await d.request('GET', '/v1.47/networks/a')).body).toHaveProperty('EnableIPv4', true);
+  });
+
+  it('creates a second network of a taken name for a client before API 1.44 that did not ask CheckDuplicate, as dockerd did', async () => {
+    const first = await d.request('POST', '/v1.41/networks/create', { Name: 'dup' });
+    const second = await d.request('POST', '/v1.41/networks/create', { Name: 'dup' });
+    expect(second).toMatchObject({ status: 201, body: { Warning: `Network with name dup (id : ${first.body.Id}) already exists` } });
+    expect(await d.request('POST', '/v1.41/networks/create', { Name: 'dup', CheckDuplicate: true })).toMatchObject({ status: 409, body: { message: 'network with name dup already exists' } });
+    expect(await d.request('POST', '/v1.47/networks/create', { Name: 'dup', CheckDuplicate: false })).toMatchObject({ status: 409 });
+    expect(await d.request('GET', '/networks/dup')).toMatchObject({ status: 400, body: { message: 'network dup is ambiguous (2 matches found based on name)' } });
+    expect((await d.request('GET', `/networks/${second.body.Id}`)).body.Name).toBe('dup');
+    expect(await d.request('DELETE', `/networks/${first.body.Id}`)).toMatchObject({ status: 204 });
+    expect((await d.request('GET', '/networks/dup')).body.Id).toBe(second.body.Id);
+  });
+
+  it('shows IPAM.Options null when the client sent none, and {} when it sent {} (the docker CLI does)', async () => {
+    await d.request('POST', '/networks/create', { Name: 'a' });
+    await d.request('POST', '/networks/create', { Name: 'b', IPAM: { Driver: 'default', Options: {}, Config: [] } });
+    expect((await d.request('GET', '/networks/a')).body.IPAM.Options).toBeNull();
+    expect((await d.request('GET', '/networks/b')).body.IPAM.Options).toEqual({});
+  });
+
+  it('takes names dockerd takes: a space, a leading underscore or dash', async () => {
+    for (const name of ['my net', '_x_default', '-n']) {
+      expect(await d.request('POST', '/networks/create', { Name: name })).toMatchObject({ status: 201 });
+      expect((await d.request('GET', `/networks/${encodeURIComponent(name)}`)).body.Name).toBe(name);
+    }
+  });
+
+  it('takes com.docker.network.enable_ipv6 as EnableIPv6 and keeps it in Options, as dockerd does', async () => {
+    const res = await d.request('POST', '/networks/create', { Name: 'v6', Options: { 'com.docker.network.enable_ipv6': 'true' } });
+    expect(res.status).toBe(201);
+    const n = (await d.request('GET', '/networks/v6')).body;
+    expect(n).toMatchObject({ EnableIPv6: true, Options: { 'com.docker.network.enable_ipv6': 'true' } });
+    expect(n.IPAM.Config.some((c: { Subnet: string }) => c.Subnet.includes(':'))).toBe(true);
+    expect(await d.request('POST', '/networks/create', { Name: 'bad', Options: { 'com.docker.network.enable_ipv6': 'yes' } }))
+      .toMatchObject({ status: 400, body: { message: 'driver-opt "com.docker.network.enable_ipv6" is not a valid bool' } });
+  });
+
   it.each([
     ['duplicate name', { Name: 'bridge' }, 403, 'operation is not permitted on predefined bridge network'],
     ['unknown driver', { Name: 'x', Driver: 'nosuch' }, 404, 'plugin "nosuch" not found'],
-    ['bad name', { Name: '-x' }, 400, expect.stringContaining('Name must start with a letter or digit')],
+    ['blank name', { Name: ' ' }, 400, expect.stringContaining('Name must not be blank')],
     ['bad CIDR', { Name: 'x', IPAM: { Config: [{ Subnet: '10.0.0.0/33' }] } }, 400, 'Invalid subnet 10.0.0.0/33 : invalid CIDR address: 10.0.0.0/33'],
     ['wrong type', { Name: 'x', Internal: 'yes' }, 400, expect.stringContaining('Internal must be a boolean')],
     ['gateway outside', { Name: 'x', IPAM: { Config: [{ Subnet: '10.9.0.0/24', Gateway: '10.8.0.1' }] } }, 400, expect.stringContaining('10.8.0.1')],

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import {
   ConnectNetworkDto,
   CreateNetworkDto,
@@ -9,8 +9,11 @@ import {
   NetworkSummary,
 } from '@app/api';
 import { NotFoundError, NotImplementedError } from '@app/common';
+import type { FastifyRequest } from 'fastify';
+import { requestedVersion, versionBelow } from '../http/api-version';
 import { parseBody } from '../http/parse-body';
 import { queryValue } from '../http/query';
+import { networkForVersion } from '../http/versioned-views';
 import { EndpointsService } from './endpoints.service';
 import type { EndpointConfig } from '@app/api/containers';
 import { ContainersService } from '../containers/containers.service';
@@ -25,13 +28,14 @@ export class NetworksController {
   ) {}
 
   @Get()
-  list(@Query('filters') filters: unknown): NetworkSummary[] {
-    return this.networks.list(queryValue(filters, 'filters'));
+  list(@Query('filters') filters: unknown, @Req() req: FastifyRequest): NetworkSummary[] {
+    const v = requestedVersion(req.raw);
+    return this.networks.list(queryValue(filters, 'filters')).map((n) => networkForVersion(n, v));
   }
 
   @Post('create')
   @HttpCode(201)
-  create(@Body() body: unknown): Promise<NetworkCreateResponse> {
+  create(@Body() body: unknown, @Req() req: FastifyRequest): Promise<NetworkCreateResponse> {
     const dto = parseBody(CreateNetworkDto, body);
     // Accepting these and building an ordinary network would be a config-only network that routes
     if (dto.ConfigOnly) throw new NotImplementedError('config-only networks (ConfigOnly) are not implemented by netd');
@@ -49,6 +53,8 @@ export class NetworksController {
         : undefined,
       options: dto.Options,
       labels: dto.Labels,
+      // API 1.44 made the check unconditional (CheckDuplicate deprecated)
+      allowDuplicateName: versionBelow(req.raw, 1, 44) && dto.CheckDuplicate !== true,
     });
   }
 
@@ -59,12 +65,12 @@ export class NetworksController {
   }
 
   @Get(':id')
-  inspect(@Param('id') id: string, @Query('verbose') verbose: unknown, @Query('scope') scope: unknown): NetworkInspect {
+  inspect(@Param('id') id: string, @Query('verbose') verbose: unknown, @Query('scope') scope: unknown, @Req() req: FastifyRequest): NetworkInspect {
     queryValue(verbose, 'verbose');
     const s = queryValue(scope, 'scope');
     const n = this.networks.inspect(id);
     if (s && s !== n.Scope) throw new NotFoundError(`network ${id} not found`);
-    return n;
+    return networkForVersion(n, requestedVersion(req.raw));
   }
 
   @Delete(':id')

@@ -23,6 +23,26 @@ import type { GlobalNetworks } from '../cluster/global-networks';
 
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 
+/** dockerd's driver option standing for EnableIPv6 (netlabel.EnableIPv6). */
+export const ENABLE_IPV6_OPTION = 'com.docker.network.enable_ipv6';
+
+/**
+ * A network's `Options` → what its driver parses, and the daemon-level options among them (kept
+ * in the record and shown by inspect, as dockerd does). dockerd takes `enable_ipv6` for
+ * EnableIPv6: compose files set it in driver_opts.
+ */
+export function splitOptions(raw: Readonly<Record<string, string>>): { enableIpv6?: boolean; driverOptions: Record<string, string> } {
+  const { [ENABLE_IPV6_OPTION]: ipv6, ...driverOptions } = raw;
+  return { enableIpv6: ipv6 === undefined ? undefined : parseGoBool(ipv6, ENABLE_IPV6_OPTION), driverOptions };
+}
+
+/** Go's strconv.ParseBool, with dockerd's message for a driver option that is not one. */
+function parseGoBool(v: string, option: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new InvalidParameterError(`driver-opt "${option}" is not a valid bool`);
+}
+
 /** What the controller hands over after DTO validation (camelCase domain shape). */
 export interface CreateNetworkInput {
   name: string;
@@ -37,6 +57,11 @@ export interface CreateNetworkInput {
   labels?: Record<string, string>;
   /** Predefined networks only: skip the name check, mark builtin, fixed created time. */
   predefined?: { created: string };
+  /**
+   * A name already taken is created again (with a warning) rather than refused: dockerd before
+   * API 1.44 when the client did not set CheckDuplicate.
+   */
+  allowDuplicateName?: boolean;
 }
 
 export interface NetworkDeps {
@@ -84,8 +109,11 @@ export class NetworksService {
   find(term: string): NetworkRecord {
     // An exact id or name (what clients mostly send) by index: after any write the full list
     // is re-read and parsed, O(n) per delete or inspect. Same order as findNetwork: id, name, prefix.
-    const exact = [this.store.getNetwork(term), this.store.networkByName(term)].find((n) => n && n.state !== 'creating');
-    return exact ?? findNetwork(this.store.listNetworks(), term);
+    const byId = this.store.getNetwork(term);
+    if (byId && byId.state !== 'creating') return byId;
+    const named = this.store.networksByName(term).filter((n) => n.state !== 'creating');
+    if (named.length > 1) throw new InvalidParameterError(`network ${term} is ambiguous (${named.length} matches found based on name)`);
+    return named[0] ?? findNetwork(this.store.listNetworks(), term);
   }
 
   inspect(term: string): NetworkInspect {
@@ -116,7 +144,9 @@ export class NetworksService {
       throw new ForbiddenError(`only one instance of "${driverName}" network is allowed`);
     }
     if (input.ipam?.driver && input.ipam.driver !== 'default') throw new NotFoundError(`plugin "${input.ipam.driver}" not found`);
-    const options = driver.parseOptions(input.options ?? {});
+    const split = splitOptions(input.options ?? {});
+    const enableIpv6 = split.enableIpv6 ?? !!input.enableIpv6;
+    const options = driver.parseOptions(split.driverOptions);
     if (!builtin) await this.refreshHostRoutes?.();
     const warnings: string[] = [];
     const requests: PoolRequest[] = [];
@@ -129,7 +159,7 @@ export class NetworksService {
     const usesPools = driverName !== 'host' && driverName !== 'null';
     if (usesPools && !requests.some((r) => (r.subnet?.family ?? r.family) === 4)) requests.unshift({ addressSpace: 'local', family: 4 });
     // Docker 28: without an IPv6 subnet, --ipv6 takes a /64 of the host's ULA /48.
-    if (usesPools && input.enableIpv6 && !requests.some((r) => (r.subnet?.family ?? r.family) === 6)) requests.push({ addressSpace: 'local', family: 6 });
+    if (usesPools && enableIpv6 && !requests.some((r) => (r.subnet?.family ?? r.family) === 6)) requests.push({ addressSpace: 'local', family: 6 });
     const id = generateId();
     const record: NetworkRecord = {
       id,
@@ -141,16 +171,17 @@ export class NetworksService {
       attachable: !!input.attachable,
       ingress: !!input.ingress,
       enableIpv4: input.enableIpv4 ?? true,
-      enableIpv6: !!input.enableIpv6,
+      enableIpv6,
       predefined: builtin,
       options: input.options ?? {},
       labels: input.labels ?? {},
-      ipam: { driver: 'default', options: input.ipam?.options ?? (builtin ? null : {}), config: [] },
+      // null when the client sent none, as dockerd shows it (the docker CLI sends {})
+      ipam: { driver: 'default', options: input.ipam?.options ?? null, config: [] },
       userSubnet: configs.some((c) => !!c.Subnet),
       poolIds: [],
       state: 'creating',
     };
-    const pools = this.reserve(record, usesPools ? requests : []);
+    const pools = this.reserve(record, usesPools ? requests : [], !!input.allowDuplicateName, warnings);
     try {
       await driver.createNetwork({
         networkId: id,
@@ -174,11 +205,13 @@ export class NetworksService {
   }
 
   /** One transaction: name check, pools, record. The in-memory IPAM is compensated on rollback. */
-  private reserve(record: NetworkRecord, requests: readonly PoolRequest[]): AllocatedPool[] {
+  private reserve(record: NetworkRecord, requests: readonly PoolRequest[], allowDuplicate: boolean, warnings: string[]): AllocatedPool[] {
     const pools: AllocatedPool[] = [];
     try {
       this.store.transaction(() => {
-        if (this.store.networkByName(record.name)) throw new ConflictError(`network with name ${record.name} already exists`);
+        const taken = this.store.networkByName(record.name);
+        if (taken && !allowDuplicate) throw new ConflictError(`network with name ${record.name} already exists`);
+        if (taken) warnings.push(`Network with name ${taken.name} (id : ${taken.id}) already exists`);
         for (const r of requests) pools.push(this.ipam.requestPool(record.id, r));
         record.poolIds = pools.map((p) => p.poolId);
         record.ipam.config = pools.map((p, i) => ipamConfigOf(p, requests[i]));

@@ -9,7 +9,7 @@ export type Db = Database.Database;
  * Every row that a multi-step operation touches carries a `state` (creating/active/deleting), so
  * startup reconciliation knows which kernel steps may be half done.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE networks (
     id          TEXT PRIMARY KEY,
@@ -90,6 +90,35 @@ const MIGRATIONS: readonly string[] = [
     options TEXT
   );
   `,
+  // v5: network names need not be unique. Before API 1.44 dockerd creates a second network of a
+  // name when the client does not set CheckDuplicate; names are then ambiguous, ids are not.
+  // SQLite drops a constraint only by rebuilding the table (with foreign keys off, see migrate).
+  `
+  CREATE TABLE networks_v5 (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    driver      TEXT NOT NULL,
+    scope       TEXT NOT NULL,
+    created     TEXT NOT NULL,
+    internal    INTEGER NOT NULL,
+    attachable  INTEGER NOT NULL,
+    ingress     INTEGER NOT NULL,
+    enable_ipv4 INTEGER NOT NULL,
+    enable_ipv6 INTEGER NOT NULL,
+    predefined  INTEGER NOT NULL,
+    options     TEXT NOT NULL,
+    labels      TEXT NOT NULL,
+    ipam        TEXT NOT NULL,
+    user_subnet INTEGER NOT NULL,
+    pool_ids    TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('creating', 'active', 'deleting'))
+  );
+  INSERT INTO networks_v5 SELECT id, name, driver, scope, created, internal, attachable, ingress, enable_ipv4, enable_ipv6,
+    predefined, options, labels, ipam, user_subnet, pool_ids, state FROM networks;
+  DROP TABLE networks;
+  ALTER TABLE networks_v5 RENAME TO networks;
+  CREATE INDEX networks_by_name ON networks (name);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -120,9 +149,20 @@ export function migrate(db: Db): void {
   if (current > MIGRATIONS.length) {
     throw new Error(`database schema version ${current} is newer than this netd (${MIGRATIONS.length})`);
   }
-  db.transaction(() => {
-    for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
-    if (row) db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
-    else db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
-  })();
+  if (current === MIGRATIONS.length) return;
+  // A table rebuild (drop + rename) would trip the foreign keys that point at it; SQLite's
+  // procedure: keys off around the transaction, and a foreign_key_check before it commits.
+  const keys = db.pragma('foreign_keys', { simple: true });
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]);
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new Error(`schema migration broke ${broken.length} foreign key(s): ${JSON.stringify(broken.slice(0, 3))}`);
+      if (row) db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
+      else db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
+    })();
+  } finally {
+    if (keys) db.pragma('foreign_keys = ON');
+  }
 }

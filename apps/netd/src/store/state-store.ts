@@ -124,7 +124,7 @@ export class StateStore {
       networkState: db.prepare('UPDATE networks SET state = ? WHERE id = ?'),
       deleteNetwork: db.prepare('DELETE FROM networks WHERE id = ?'),
       getNetwork: db.prepare('SELECT * FROM networks WHERE id = ?'),
-      networkByName: db.prepare('SELECT * FROM networks WHERE name = ?'),
+      networkByName: db.prepare('SELECT * FROM networks WHERE name = ? ORDER BY created, id'),
       networks: db.prepare('SELECT * FROM networks ORDER BY created, name'),
       insertEndpoint: db.prepare(`INSERT INTO endpoints (id, network_id, sandbox_id, ifname, mac, ipv4, pool_id, ipv6, pool_id6, aliases, links, state)
         VALUES (@id, @network_id, @sandbox_id, @ifname, @mac, @ipv4, @pool_id, @ipv6, @pool_id6, @aliases, @links, @state)`),
@@ -196,9 +196,15 @@ export class StateStore {
     return r && toNetwork(r);
   }
 
+  /** The first-created network of that name (names are unique unless an old client asked otherwise). */
   networkByName(name: string): NetworkRecord | undefined {
     const r = this.s.networkByName.get(name) as Row | undefined;
     return r && toNetwork(r);
+  }
+
+  /** Every network of that name, oldest first. */
+  networksByName(name: string): NetworkRecord[] {
+    return (this.s.networkByName.all(name) as Row[]).map(toNetwork);
   }
 
   listNetworks(): NetworkRecord[] {

@@ -57,6 +57,8 @@ const BAD_REFS = ['UPPER', 'a@sha256:zz', ':', '-x', 'a//b', 'x:', 'a b', '_x', 
 const BAD_CIDRS = ['10.0.0.0/33', 'x', '1.2.3.4', '::/129', '300.1.1.1/8', '10.0.0.0/8/8', '0x0a.0.0.0/8', 'fe80::1%eth0/64', '10.1.2.3/31',
   '127.0.0.0/8', '127.5.0.0/16', '224.0.0.0/4', '239.1.0.0/16', '0.0.0.0/8', '::1/128', 'ff00::/8', '255.255.255.255/32'];
 const BAD_NAMES = ['', '-x', '.x', '../etc', '..', 'a/b', 'a\u0000b', 'ネット', '😀', '\u202ename', 'a\nb', 'x'.repeat(300), 'bridge', 'host', 'none'];
+/** Network names dockerd refuses (only blank ones) and those netd refuses besides (control characters, overlong, predefined). */
+const BAD_NETWORK_NAMES = ['', ' ', '\t', 'a\u0000b', 'a\nb', 'x'.repeat(300), 'bridge', 'host', 'none'];
 
 /** Container-create mutations that Docker refuses whatever the rest of the body says. */
 function badContainerValues(t: FuzzTargets): [string, (b: Body) => void][] {
@@ -168,7 +170,7 @@ function networkCreates(r: Prng, t: FuzzTargets, n: number): FuzzRequest[] {
     let what: string;
     switch (r.int(9)) {
       case 0:
-        body.Name = r.pick(BAD_NAMES);
+        body.Name = r.pick(BAD_NETWORK_NAMES);
         what = `name ${JSON.stringify(body.Name).slice(0, 20)}`;
         break;
       case 1: {

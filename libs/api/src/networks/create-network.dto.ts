@@ -20,7 +20,7 @@ export class CreateNetworkDto {
   @IsIn(['local', 'swarm', 'global', ''])
   Scope?: string;
 
-  /** Accepted for compatibility and ignored: names are always checked. */
+  /** Before API 1.44, a taken name is refused only when this is true (dockerd's rule). */
   @OptionalField()
   @IsBoolean()
   CheckDuplicate?: boolean;

@@ -21,15 +21,20 @@ describe(CreateNetworkDto.name, () => {
       IPAM: { Driver: 'default', Config: [{ Subnet: '10.1.0.0/16', IPRange: '10.1.1.0/24', Gateway: '10.1.0.1', AuxiliaryAddresses: { r: '10.1.0.2' } }] } }],
     ['nulls like Docker sends', { Name: 'n', Driver: null, IPAM: { Config: null, Options: null } }],
     ['host bits set (IPAM normalises)', { Name: 'n', IPAM: { Config: [{ Subnet: '10.1.0.5/16' }] } }],
+    // dockerd refuses only blank names
+    ['a name with a space', { Name: 'my net' }],
+    ['a name starting with an underscore (a compose project "_x")', { Name: '_x_default' }],
+    ['a name starting with a dash', { Name: '-n' }],
+    ['unicode name', { Name: 'nétwork' }],
   ])('accepts %s', (_n, body) => {
     expect(errorsOf(CreateNetworkDto, body)).toEqual([]);
   });
 
   it.each([
     ['missing name', {}, 'Name must be a string'],
-    ['name starting with a dash', { Name: '-n' }, 'Name must start with a letter or digit'],
-    ['path traversal', { Name: '../etc' }, 'Name must start with a letter or digit'],
-    ['unicode name', { Name: 'nétwork' }, 'Name must start with a letter or digit'],
+    ['blank name', { Name: '  ' }, 'Name must not be blank'],
+    ['empty name', { Name: '' }, 'Name must not be blank'],
+    ['control character', { Name: 'a\nb' }, 'Name must not be blank or hold control characters'],
     ['huge name', { Name: 'a'.repeat(300) }, 'at most 255 characters'],
     ['number name', { Name: 7 }, 'Name must be a string'],
     ['bool as string', { Name: 'n', Internal: 'true' }, 'Internal must be a boolean value'],
@@ -51,12 +56,16 @@ describe(ConnectNetworkDto.name, () => {
     expect(errorsOf(ConnectNetworkDto, { Container: 'c', EndpointConfig: { IPAMConfig: { IPv4Address: '10.0.0.2' }, Aliases: ['web'] } })).toEqual([]);
   });
 
+  it('accepts the aliases dockerd accepts (a leading dash, a space)', () => {
+    expect(errorsOf(ConnectNetworkDto, { Container: 'c', EndpointConfig: { Aliases: ['-dash', 'a b'] } })).toEqual([]);
+  });
+
   it.each([
     ['missing container', {}, 'Container must be a string'],
     ['empty container', { Container: '' }, 'Container must be longer than or equal to 1 characters'],
     ['IPv6 in IPv4Address', { Container: 'c', EndpointConfig: { IPAMConfig: { IPv4Address: '::1' } } }, 'IPv4Address must be an IPv4 address'],
     ['EndpointConfig as array', { Container: 'c', EndpointConfig: [] }, 'EndpointConfig must be an object'],
-    ['bad alias', { Container: 'c', EndpointConfig: { Aliases: ['a b'] } }, 'each alias must start with a letter or digit'],
+    ['blank alias', { Container: 'c', EndpointConfig: { Aliases: [' '] } }, 'each alias must not be blank'],
   ])('rejects %s', (_n, body, message) => {
     expect(errorsOf(ConnectNetworkDto, body).join('; ')).toContain(message);
   });

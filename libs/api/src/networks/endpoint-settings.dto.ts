@@ -22,7 +22,7 @@ export class EndpointSettingsDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(64)
-  @IsNetworkName({ each: true, message: 'each alias must start with a letter or digit and contain only [a-zA-Z0-9_.-]' })
+  @IsNetworkName({ each: true, message: 'each alias must not be blank or hold control characters (at most 255 characters)' })
   Aliases?: string[];
 
   /** Requested MAC address; empty means "generate". */
