@@ -119,6 +119,10 @@ describeAsRoot('container mounts against a real daemon', () => {
     const after = await volumeNames();
     for (const n of anon) expect(after).not.toContain(n);
     expect(after).toContain('keepme');
+    // a build step on that image gets the volume too, and removes it with its container
+    const step = await call('POST', '/build?t=volimg:2', await tarOf({ Dockerfile: 'FROM volimg:1\nRUN ls /bin/busybox > /dev/null\n' }), { 'content-type': 'application/x-tar' });
+    expect(step.text).toMatch(/Successfully built/);
+    expect(await volumeNames()).toEqual(after);
   });
 
   it('mounts tmpfs from Tmpfs and Mounts, with their options', async () => {
