@@ -1,5 +1,5 @@
 import type { ContainerCreateDto, HostConfigDto } from '@app/api/containers';
-import { InvalidParameterError, NotFoundError, NotImplementedError } from '@app/common';
+import { InvalidParameterError, NotFoundError, NotImplementedError, SystemError } from '@app/common';
 import type { ContainerMount, ContainerRecord, MountRequestEcho } from '@app/container';
 import { copyImageDir, MergedView } from '@app/image';
 import {
@@ -174,8 +174,24 @@ async function realizePoint(p: MountPoint, ctx: MountContext, holder: string, re
   if (!existed) created.push(name);
   ctx.volumes.reference(name, holder);
   referenced.push(name);
-  if (p.copyData) await copyImageDir(ctx.lowers, p.destination, v.mountpoint);
+  if (p.copyData) await fillFromImage(ctx.lowers, p.destination, v.mountpoint, name);
   return { ...base, type: 'volume', source: v.mountpoint, name, driver: v.driver, mode: p.mode || 'z', ...(anonymous ? { anonymous: true } : {}) };
+}
+
+/** Copies into one volume run one at a time: the second finds the volume filled and copies nothing. */
+const filling = new Map<string, Promise<unknown>>();
+
+async function fillFromImage(lowers: readonly string[], path: string, mountpoint: string, name: string): Promise<void> {
+  const prev = filling.get(name) ?? Promise.resolve();
+  const run = prev.catch(() => undefined).then(() => copyImageDir(lowers, path, mountpoint));
+  filling.set(name, run);
+  try {
+    await run;
+  } catch (e) {
+    throw new SystemError(`copy ${path} of the image into volume ${name}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    if (filling.get(name) === run) filling.delete(name);
+  }
 }
 
 function volumeExists(volumes: Volumes, name: string): boolean {
