@@ -96,6 +96,10 @@ describeAsRoot('container mounts against a real daemon', () => {
     expect(readdirSync(data).length).toBeGreaterThan(50);
     const again = await runToEnd('cat /bin/marker', { Binds: ['binvol:/bin'] });
     expect(again.out).toBe('changed\n');
+    // the volume's own directory takes the owner and mode of the image's (sticky /tmp, private /root)
+    const modes = await runToEnd('stat -c %a /tmp /root', { Binds: ['tmpvol:/tmp', 'rootvol:/root'] });
+    expect(modes).toMatchObject({ code: 0, out: '1777\n700\n' });
+    expect(statSync(join(netd.dataRoot, 'volumes/tmpvol/_data')).mode & 0o7777).toBe(0o1777);
     // nocopy leaves a new volume empty
     const empty = await runToEnd('/bin/busybox ls -A /mnt/x | /bin/busybox wc -l', { Mounts: [{ Type: 'volume', Source: 'nocopyvol', Target: '/mnt/x', VolumeOptions: { NoCopy: true } }] });
     expect(empty.out.trim()).toBe('0');
