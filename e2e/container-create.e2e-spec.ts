@@ -38,7 +38,7 @@ describeAsRoot('container create options through the docker client', () => {
 
   it.each([
     [['--privileged'], 'HostConfig.Privileged is not supported by netd'],
-    [['-v', '/tmp:/t'], 'HostConfig.Binds is not supported by netd yet (no volumes)'],
+    [['-v', '/tmp:/t:rx'], 'invalid mode: rx'],
     [['--health-cmd', 'true'], 'Config.Healthcheck is not supported by netd'],
     [['--workdir', 'rel'], "the working directory 'rel' is invalid, it needs to be an absolute path"],
     [['--stop-signal', 'SIGFOO'], 'Invalid signal: SIGFOO'],

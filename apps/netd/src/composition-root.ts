@@ -38,6 +38,7 @@ import { SqliteIpamStore } from './store/sqlite-ipam-store';
 import { SqliteVolumeStore } from './store/sqlite-volume-store';
 import { StateStore } from './store/state-store';
 import { VolumesService } from './volumes/volumes.service';
+import { mountsVolume } from './containers/mounts';
 
 /** What the daemon runs on: the kernel's ports (real or fake) and the container runtime. */
 export interface KernelPorts {
@@ -153,9 +154,17 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
     runtime: containerRuntime, network: containerNet, store: containerStore, stateDir, cgroupMode: detectCgroupMode(), hostResolvConf: files.hostResolvConf,
     get hostGateway() { return files.hostGateway; },
   });
+  // A container uses the volumes its record mounts, running or not (dockerd's references).
+  const volumeLib = new Volumes({
+    store: new SqliteVolumeStore(db),
+    root: join(config.dataRoot, 'volumes'),
+    usedBy: (name) => containerStore.listSync().filter((r) => mountsVolume(r, name)).map((r) => r.id),
+    onEvent: (action, name, attributes) => events.publish(action, name, attributes, 'volume'),
+  });
+  const volumes = new VolumesService(volumeLib);
   const containers = new ContainersService({
     manager, runtime: containerRuntime, containers: containerStore, net: containerNet, images: imageCatalog, networks, store,
-    ipam, events, log: containerLog, hostNetns, stateDir,
+    ipam, events, log: containerLog, hostNetns, stateDir, volumes: volumeLib,
   });
   const containerViews = new ContainerViews({
     containers: containerStore, store, ipam, net: containerNet, svc: containers, stateDir, netnsDir: config.netnsDir,
@@ -167,13 +176,6 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
     onEvent: (action, id, attributes) => events.publish(action, id, attributes, 'image'),
     runner: new ContainerBuildStepRunner({ containers, stateDir }),
   });
-  // Containers that mount a volume will hold a reference (Volumes.reference) and answer the
-  // usedBy hook from their records after a restart; until mounting exists no container uses one.
-  const volumes = new VolumesService(new Volumes({
-    store: new SqliteVolumeStore(db),
-    root: join(config.dataRoot, 'volumes'),
-    onEvent: (action, name, attributes) => events.publish(action, name, attributes, 'volume'),
-  }));
   return {
     config, engineId, log, db, store, ipam, drivers, netlink, netns, hostNs, events, hostRoutes, networks, endpoints, sandboxes, dns,
     cluster, images, volumes, containers, containerViews, containerNet, containerStore, startedAt: new Date(),

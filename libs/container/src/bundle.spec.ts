@@ -14,6 +14,25 @@ const base: BundleSpec = {
 };
 
 describe('buildOciConfig', () => {
+  it('mounts volumes, binds and tmpfs after the defaults, parents first, one at a default destination replacing it', () => {
+    const c = buildOciConfig({
+      ...base,
+      mounts: [
+        { type: 'bind', source: '/srv/x', destination: '/data/sub', rw: false, mode: 'ro', propagation: 'rprivate' },
+        { type: 'volume', source: '/v/_data', destination: '/data', rw: true, mode: 'z', propagation: '', name: 'v', driver: 'local' },
+        { type: 'tmpfs', source: '', destination: '/dev/shm', rw: true, mode: '', propagation: '', tmpfsOptions: ['noexec', 'size=1m'] },
+        { type: 'bind', source: '/srv/y', destination: '/y', rw: true, mode: '', propagation: 'rprivate', nonRecursive: true },
+      ],
+    }, paths);
+    expect(c.mounts.filter((m) => m.destination === '/dev/shm')).toEqual([{ destination: '/dev/shm', type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'size=1m'] }]);
+    expect(c.mounts.slice(-4)).toEqual([
+      { destination: '/data', type: 'bind', source: '/v/_data', options: ['rbind', 'rprivate'] },
+      { destination: '/y', type: 'bind', source: '/srv/y', options: ['bind', 'rprivate'] },
+      { destination: '/data/sub', type: 'bind', source: '/srv/x', options: ['rbind', 'ro', 'rprivate'] },
+      { destination: '/dev/shm', type: 'tmpfs', source: 'tmpfs', options: ['noexec', 'size=1m'] },
+    ]);
+  });
+
   it('joins the given network namespace and makes pid, ipc, uts and mount namespaces', () => {
     const c = buildOciConfig(base, paths);
     expect(c.linux.namespaces).toEqual([

@@ -2,7 +2,7 @@ import { InvalidParameterError } from '@app/common';
 import { overlayMountData } from '@app/kernel/runc';
 import { cgroupsPath, type CgroupMode } from './cgroups';
 import type { ContainerPaths } from './layout';
-import type { ContainerResources } from './container-record';
+import type { ContainerMount, ContainerResources } from './container-record';
 import type { ProcessUser } from './user';
 
 /** Docker's default capability set (moby `oci/caps/defaults.go`); NET_RAW makes ping work. */
@@ -44,6 +44,8 @@ export interface BundleSpec {
   readonly cgroupns?: 'host' | 'private';
   readonly oomScoreAdj?: number;
   readonly consoleSize?: { readonly height: number; readonly width: number };
+  /** User mounts (volumes, binds, tmpfs); one at the destination of a default mount replaces it. */
+  readonly mounts?: readonly ContainerMount[];
 }
 
 /** The subset of the OCI runtime spec netd writes. */
@@ -173,6 +175,8 @@ export function buildOciConfig(spec: BundleSpec, paths: ContainerPaths): OciConf
     bind('/etc/hostname', paths.hostname),
     bind('/etc/hosts', paths.hosts),
   ];
+  const user = userMounts(spec.mounts ?? []);
+  const replaced = new Set(user.map((m) => m.destination));
   return {
     ociVersion: '1.0.2',
     process: {
@@ -189,7 +193,7 @@ export function buildOciConfig(spec: BundleSpec, paths: ContainerPaths): OciConf
     root: { path: paths.rootfs, readonly: spec.readonlyRootfs ?? false },
     hostname: spec.hostname,
     ...(spec.domainname ? { domainname: spec.domainname } : {}),
-    mounts,
+    mounts: [...mounts.filter((m) => !replaced.has(m.destination)), ...user],
     linux: {
       namespaces,
       cgroupsPath: cgroupsPath(spec.cgroup.parent, spec.id),
@@ -199,6 +203,21 @@ export function buildOciConfig(spec: BundleSpec, paths: ContainerPaths): OciConf
       readonlyPaths: READONLY_PATHS,
     },
   };
+}
+
+/**
+ * User mounts as runc mounts them, parents before children (moby's sortMounts: by the number
+ * of path components), so a mount under another one's destination lands inside it.
+ */
+export function userMounts(mounts: readonly ContainerMount[]): OciMount[] {
+  const depth = (p: string) => p.split('/').filter(Boolean).length;
+  return [...mounts].sort((a, b) => depth(a.destination) - depth(b.destination)).map((m): OciMount => {
+    if (m.type === 'tmpfs') return { destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: [...(m.tmpfsOptions ?? [])] };
+    const options = [m.nonRecursive ? 'bind' : 'rbind'];
+    if (!m.rw) options.push('ro');
+    options.push(m.propagation || 'rprivate');
+    return { destination: m.destination, type: 'bind', source: m.source, options };
+  });
 }
 
 /** The CFS period dockerd uses for NanoCpus (100 ms). */

@@ -110,7 +110,7 @@ export class ContainerManager {
       cgroup: { mode: this.cgroupMode, parent: this.cgroupParent ?? '/netd' },
       readonlyRootfs: spec.readonlyRootfs, capAdd: spec.capAdd, capDrop: spec.capDrop, sysctls: spec.sysctls,
       resources: spec.resources, pidHost: spec.pidHost, cgroupns: spec.cgroupns, shmSizeBytes: spec.shmSizeBytes,
-      oomScoreAdj: spec.oomScoreAdj, consoleSize: spec.consoleSize,
+      oomScoreAdj: spec.oomScoreAdj, consoleSize: spec.consoleSize, mounts: spec.mounts,
     }, paths);
     try {
       await writeBundle(paths, config, record, this.files);

@@ -33,6 +33,45 @@ export interface ContainerResources {
   readonly pidsLimit?: number;
 }
 
+/**
+ * A mount of a container, resolved: host paths known, volumes made. JSON-plain, kept in the
+ * record, so it is the same after daemon and container restarts.
+ */
+export interface ContainerMount {
+  readonly type: 'bind' | 'volume' | 'tmpfs';
+  /** Host path (a bind's source, a volume's directory); '' for tmpfs. */
+  readonly source: string;
+  /** Absolute and cleaned, never `/`. */
+  readonly destination: string;
+  readonly rw: boolean;
+  /** Docker's Mode, as inspect shows it. */
+  readonly mode: string;
+  /** Docker's Propagation (`rprivate` for binds, '' for the rest). */
+  readonly propagation: string;
+  /** volume: its name and driver. */
+  readonly name?: string;
+  readonly driver?: string;
+  /** volume: made for this container (`-v /path`, image VOLUME): `rm -v` removes it. */
+  readonly anonymous?: boolean;
+  /** bind: `bind` instead of `rbind`. */
+  readonly nonRecursive?: boolean;
+  /** tmpfs: mount options, Docker's defaults included. */
+  readonly tmpfsOptions?: readonly string[];
+  /** Not listed in inspect's Mounts (HostConfig.Tmpfs entries, as with Docker). */
+  readonly hidden?: boolean;
+}
+
+/** The storage part of the create request, echoed in inspect's HostConfig and Config. */
+export interface MountRequestEcho {
+  readonly binds?: readonly string[];
+  readonly mounts?: readonly unknown[];
+  readonly tmpfs?: Readonly<Record<string, string>>;
+  readonly volumesFrom?: readonly string[];
+  readonly volumeDriver?: string;
+  /** Config.Volumes: the image's and the request's. */
+  readonly volumes?: readonly string[];
+}
+
 /** What `create` needs: Docker's Config + HostConfig, reduced to what the core uses, camelCased. */
 export interface ContainerSpec {
   readonly name?: string;
@@ -76,6 +115,9 @@ export interface ContainerSpec {
   readonly oomScoreAdj?: number;
   /** The TTY's initial size (`-t`). */
   readonly consoleSize?: { readonly height: number; readonly width: number };
+  /** Volumes, bind mounts and tmpfs mounts, in the order they are mounted. */
+  readonly mounts?: readonly ContainerMount[];
+  readonly mountRequest?: MountRequestEcho;
   /** Fields kept only to be shown by inspect as the client sent them (dockerd echoes them). */
   readonly asGiven?: ClientFields;
 }

@@ -21,3 +21,5 @@ export * from './build/builder';
 export { parseDockerfile, type Dockerfile, type Instruction } from './build/dockerfile-parser';
 export { unpackLayerToDir } from './layers/unpack-dir';
 export { overlayUpperEntries, packOverlayUpper } from './layers/overlay-diff';
+export { MergedView, type MergedEntry } from './layers/merged-view';
+export { copyImageDir, type CopyOutResult } from './layers/copy-out';

@@ -4,3 +4,4 @@ export * from './memory-volume-store';
 export * from './volume-filters';
 export * from './local-driver';
 export * from './volumes';
+export * from './mounts';

@@ -30,6 +30,7 @@ export interface ContainerConfig {
   WorkingDir?: string;
   MacAddress?: string;
   StopSignal?: string;
+  Volumes?: Record<string, object>;
 }
 
 export interface HostConfig {
@@ -43,6 +44,22 @@ export interface HostConfig {
   ExtraHosts?: string[];
   AutoRemove?: boolean;
   RestartPolicy?: { Name: string; MaximumRetryCount?: number };
+  Binds?: string[];
+  Mounts?: MountSpec[];
+  Tmpfs?: Record<string, string>;
+  VolumesFrom?: string[];
+}
+
+/** The Engine API's Mount (`--mount`). */
+export interface MountSpec {
+  Type: string;
+  Source?: string;
+  Target?: string;
+  ReadOnly?: boolean;
+  Consistency?: string;
+  BindOptions?: { Propagation?: string; NonRecursive?: boolean };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
 export interface EndpointConfig {

@@ -3,6 +3,7 @@ import { Prefix } from '@app/common';
 import { containerPaths, ZERO_TIME, type ContainerRecord } from '@app/container';
 import type { ContainerNet } from '../store/sqlite-container-store';
 import type { EndpointRecord, NetworkRecord } from '../store/state-store';
+import { configVolumes, hostConfigMounts, mountsView } from './mounts-view';
 
 export interface ViewContext {
   stateDir: string;
@@ -104,7 +105,7 @@ export function toSummary(r: ContainerRecord, net: ContainerNet, eps: readonly E
     Status: statusText(r, ctx.now),
     HostConfig: { NetworkMode: net.mode },
     NetworkSettings: { Networks: networksView(net, eps, ctx, r) },
-    Mounts: [],
+    Mounts: mountsView(r),
   };
 }
 
@@ -155,12 +156,13 @@ export function toInspect(r: ContainerRecord, net: ContainerNet, eps: readonly E
       MemorySwappiness: s.resources?.memorySwappiness ?? null, OomKillDisable: s.resources?.oomKillDisable ?? false,
       NanoCpus: s.resources?.nanoCpus ?? 0, CpuShares: s.resources?.cpuShares ?? 0, CpuPeriod: s.resources?.cpuPeriod ?? 0, CpuQuota: s.resources?.cpuQuota ?? 0,
       CpusetCpus: s.resources?.cpusetCpus ?? '', CpusetMems: s.resources?.cpusetMems ?? '', PidsLimit: s.resources?.pidsLimit ?? null,
+      ...hostConfigMounts(r),
     },
-    Mounts: [],
+    Mounts: mountsView(r),
     Config: {
       Hostname: r.hostname, Domainname: s.domainname ?? '', User: s.user ?? '', Tty: s.tty ?? false, OpenStdin: s.openStdin ?? false,
       Env: s.env ?? [], Cmd: s.cmd.slice(), Image: s.image ?? '', WorkingDir: s.workingDir ?? '', Labels: { ...(s.labels ?? {}) },
-      ExposedPorts: Object.fromEntries(net.exposed.map((k) => [k, {}])), StopSignal: s.stopSignal ?? 'SIGTERM',
+      ExposedPorts: Object.fromEntries(net.exposed.map((k) => [k, {}])), StopSignal: s.stopSignal ?? 'SIGTERM', Volumes: configVolumes(r),
       ...(s.stopTimeout !== undefined ? { StopTimeout: s.stopTimeout } : {}),
       AttachStdin: s.asGiven?.attachStdin ?? false, AttachStdout: s.asGiven?.attachStdout ?? false, AttachStderr: s.asGiven?.attachStderr ?? false,
       ...(s.asGiven?.macAddress ? { MacAddress: s.asGiven.macAddress } : {}),

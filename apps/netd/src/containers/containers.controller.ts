@@ -108,7 +108,7 @@ export class ContainersController {
   async remove(@Req() req: FastifyRequest, @Query() q: Q) {
     // the router decoded the path once already; a second decode would turn `%25` into `%`
     const ref = (req.params as Record<string, string>)['*'] ?? '';
-    await this.svc.delete(ref, { force: queryFlag(queryParam(q, 'force')), link: queryFlag(queryParam(q, 'link')) });
+    await this.svc.delete(ref, { force: queryFlag(queryParam(q, 'force')), link: queryFlag(queryParam(q, 'link')), volumes: queryFlag(queryParam(q, 'v')) });
   }
 
   @Get('containers/:id/logs')

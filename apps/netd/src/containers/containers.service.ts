@@ -20,6 +20,8 @@ import { checkConsoleSize } from './console-size';
 import { parseBody } from '../http/parse-body';
 import { checkConfigOptions, hostOptions } from './create-options';
 import { checkConfigValues } from './config-values';
+import { anonymousVolumes, planMounts, realizeMounts, type MountContext } from './mounts';
+import type { Volumes } from '@app/volume';
 
 export interface ContainersDeps {
   manager: ContainerManager;
@@ -38,6 +40,8 @@ export interface ContainersDeps {
   stateDir: string;
   /** What create checks resource limits against; default: read from the host at first use. */
   hostLimits?: HostLimits;
+  /** Volumes for `-v`, `--mount` and image VOLUMEs. */
+  volumes: Volumes;
 }
 
 /** The container verbs of the Engine API over ContainerManager, with networking and images. */
@@ -63,6 +67,7 @@ export class ContainersService {
   private readonly runtime: ContainerRuntime;
   private readonly stateDir: string;
   private readonly store: StateStore;
+  private readonly volumes: Volumes;
 
   constructor(deps: ContainersDeps) {
     this.containers = deps.containers;
@@ -75,6 +80,7 @@ export class ContainersService {
     this.manager = deps.manager;
     this.net = deps.net;
     this.networks = deps.networks;
+    this.volumes = deps.volumes;
     this.runtime = deps.runtime;
     this.stateDir = deps.stateDir;
     this.store = deps.store;
@@ -101,6 +107,9 @@ export class ContainersService {
     const details = await this.images.inspect(image.configDigest);
     const ic = details.config.config ?? {};
     const decoded = decodeNetworking(req, Object.keys(ic.ExposedPorts ?? {}), this.requestContext());
+    const lowers = (await this.images.store.unpack(image.manifestDigest)).slice().reverse();
+    const mountCtx: MountContext = { volumes: this.volumes, lowers, findContainer: (t) => this.findRecord(t) };
+    const mountPlan = await planMounts(req, hc, Object.keys(ic.Volumes ?? {}), mountCtx);
     const argv = commandLine(req, ic);
     if (argv.length === 0) throw new InvalidParameterError('No command specified');
     const env = mergeEnv(ic.Env ?? [], req.Env ?? []);
@@ -116,7 +125,7 @@ export class ContainersService {
       name: selfName,
       image: req.Image,
       imageId: image.configDigest,
-      lowers: (await this.images.store.unpack(image.manifestDigest)).slice().reverse(),
+      lowers,
       cmd: argv,
       env,
       workingDir: req.WorkingDir || ic.WorkingDir || undefined,
@@ -151,13 +160,26 @@ export class ContainersService {
         ...(req.MacAddress ? { macAddress: req.MacAddress } : {}),
       },
     };
-    const unstage = this.containers.stageNet(spec, net);
+    // volumes are made last, once everything above has accepted the request
+    const realized = await realizeMounts(mountPlan, mountCtx, `creating-${generateId().slice(0, 12)}`);
+    const full: ContainerSpec = { ...spec, mounts: realized.mounts, mountRequest: mountPlan.echo };
+    const unstage = this.containers.stageNet(full, net);
     try {
-      const record = await this.manager.create(spec);
+      const record = await this.manager.create(full);
+      realized.release();
       return { Id: record.id, Warnings: [...opts.warnings, ...decoded.warnings] };
+    } catch (e) {
+      await realized.undo();
+      throw e;
     } finally {
       unstage();
     }
+  }
+
+  /** A container record by id, name or unique id prefix (NotFound, or 400 for an ambiguous prefix). */
+  private findRecord(t: string): ContainerRecord {
+    const all = this.containers.listSync();
+    return all.find((x) => x.id === t || x.name === `/${t}` || x.name === t) ?? uniquePrefix(all, t);
   }
 
   private limits?: HostLimits;
@@ -212,8 +234,7 @@ export class ContainersService {
         }
       },
       findContainer: (t) => {
-        const all = this.containers.listSync();
-        const r = all.find((x) => x.id === t || x.name === `/${t}` || x.name === t) ?? uniquePrefix(all, t);
+        const r = this.findRecord(t);
         return { id: r.id, name: r.name, running: r.state.running, net: this.containers.net(r.id) };
       },
       ipam: this.ipam,
@@ -268,7 +289,8 @@ export class ContainersService {
     }
   }
 
-  async delete(ref: string, opts: { force?: boolean; link?: boolean }): Promise<void> {
+  /** `volumes` (`rm -v`): the container's anonymous volumes go too; named ones stay. */
+  async delete(ref: string, opts: { force?: boolean; link?: boolean; volumes?: boolean }): Promise<void> {
     if (opts.link) return this.removeLink(ref);
     const r = await this.find(ref);
     // the manager removes the runtime state itself; an exit seen meanwhile must not race it
@@ -279,7 +301,23 @@ export class ContainersService {
       this.deleting.delete(r.id);
     }
     await this.net.tearDown(r.id);
+    if (opts.volumes) await this.removeVolumes(anonymousVolumes(r));
   }
+
+  /**
+   * Remove anonymous volumes after their container went. One that another container still
+   * uses (`--volumes-from`) stays, as with dockerd, which ignores "in use" here.
+   */
+  private async removeVolumes(names: readonly string[]): Promise<void> {
+    for (const n of names) {
+      await this.volumes.remove(n).catch((err) => {
+        if (!(err instanceof ConflictError) && !(err instanceof NotFoundError)) this.log.warn({ err, volume: n }, 'remove anonymous volume');
+      });
+    }
+  }
+
+  /** Anonymous volumes of `--rm` containers that died, removed with them on destroy. */
+  private readonly autoRemoveVolumes = new Map<string, string[]>();
 
   /**
    * A stopped container holds no kernel objects, as with Docker: endpoints and namespace go, and
@@ -388,10 +426,16 @@ export class ContainersService {
     this.events.publish(e.action, e.id, attrs, 'container');
     // the manager decides restarts; --rm containers are removed by it right after, only the network is ours to free
     if (e.action === 'die' && e.final && r) {
+      if (r.spec.autoRemove && anonymousVolumes(r).length > 0) this.autoRemoveVolumes.set(e.id, anonymousVolumes(r));
       const free = r.spec.autoRemove ? this.net.tearDown(e.id) : this.release(e.id);
       void free.catch((err) => this.log.warn({ err, container: e.id }, 'release after exit'));
     }
-    if (e.action === 'destroy') void this.net.tearDown(e.id).catch((err) => this.log.warn({ err, container: e.id }, 'release network'));
+    if (e.action === 'destroy') {
+      void this.net.tearDown(e.id).catch((err) => this.log.warn({ err, container: e.id }, 'release network'));
+      const anonymous = this.autoRemoveVolumes.get(e.id);
+      this.autoRemoveVolumes.delete(e.id);
+      if (anonymous) void this.removeVolumes(anonymous);
+    }
   }
 
   attachEvent(id: string, name: string): void {

@@ -124,11 +124,6 @@ describe('container create validation', () => {
   // D: honoured, or refused naming the field
   it.each([
     ['Privileged', { Privileged: true }, 'HostConfig.Privileged is not supported by netd'],
-    ['Binds', { Binds: ['/x:/y'] }, 'HostConfig.Binds is not supported by netd yet (no volumes)'],
-    ['Mounts', { Mounts: [{ Type: 'tmpfs', Target: '/z' }] }, 'HostConfig.Mounts is not supported by netd yet (no volumes)'],
-    ['Tmpfs', { Tmpfs: { '/t': '' } }, 'HostConfig.Tmpfs is not supported by netd yet (no volumes)'],
-    ['VolumesFrom', { VolumesFrom: ['c'] }, 'HostConfig.VolumesFrom is not supported by netd yet (no volumes)'],
-    ['VolumeDriver', { VolumeDriver: 'local' }, 'HostConfig.VolumeDriver is not supported by netd yet (no volumes)'],
     ['Devices', { Devices: [{ PathOnHost: '/dev/null', PathInContainer: '/dev/n', CgroupPermissions: 'rwm' }] }, 'HostConfig.Devices is not supported by netd'],
     ['Ulimits', { Ulimits: [{ Name: 'nofile', Soft: 10, Hard: 20 }] }, 'HostConfig.Ulimits is not supported by netd'],
     ['Init', { Init: true }, 'HostConfig.Init is not supported by netd'],
@@ -149,7 +144,6 @@ describe('container create validation', () => {
   });
 
   it.each([
-    ['Config.Volumes', { Volumes: { '/data': {} } }, 'Config.Volumes is not supported by netd yet (no volumes)'],
     ['Config.Healthcheck', { Healthcheck: { Test: ['CMD-SHELL', 'true'] } }, 'Config.Healthcheck is not supported by netd'],
     ['Config.NetworkDisabled', { NetworkDisabled: true }, 'Config.NetworkDisabled is not supported by netd'],
   ])('refuses Config options with 501: %s', (_name, body, message) => {

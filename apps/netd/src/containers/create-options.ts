@@ -33,13 +33,11 @@ const REFUSED: readonly (keyof HostConfigDto & string)[] = [
   'Annotations', 'StorageOpt', 'CgroupParent', 'Cgroup', 'BlkioWeight', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps',
   'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'KernelMemory', 'KernelMemoryTCP',
 ];
-const VOLUME_FIELDS: readonly (keyof HostConfigDto & string)[] = ['Binds', 'Mounts', 'VolumesFrom', 'Tmpfs', 'VolumeDriver'];
 /** Windows-only resources: moby refuses them on Linux. */
 const WINDOWS_ONLY: readonly (keyof HostConfigDto & string)[] = ['CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth'];
 
-/** Config fields netd does not honour (Healthcheck runs no checks here; Volumes need volumes). */
+/** Config fields netd does not honour (Healthcheck runs no checks here). */
 export function checkConfigOptions(c: ContainerCreateDto): void {
-  if (given(c.Volumes)) throw unsupported('Config.Volumes', 'is not supported by netd yet (no volumes)');
   const test = c.Healthcheck?.Test ?? [];
   if (test.length > 0 && test[0] !== 'NONE') throw unsupported('Config.Healthcheck');
   if (c.NetworkDisabled) throw unsupported('Config.NetworkDisabled');
@@ -50,7 +48,6 @@ export function checkConfigOptions(c: ContainerCreateDto): void {
  * messages; anything netd would otherwise ignore is refused (501 naming the field).
  */
 export function hostOptions(hc: HostConfigDto, host: HostLimits): HostOptions {
-  for (const f of VOLUME_FIELDS) if (given(hc[f])) throw unsupported(`HostConfig.${f}`, 'is not supported by netd yet (no volumes)');
   for (const f of REFUSED) if (given(hc[f])) throw unsupported(`HostConfig.${f}`);
   for (const f of WINDOWS_ONLY) if (given(hc[f])) throw new InvalidParameterError(`invalid option: HostConfig.${f} is Windows only`);
   const warnings: string[] = [];

@@ -82,7 +82,7 @@ describeAsRoot('container create against a real daemon: checked at create, honou
       ['a bad port', { HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '99999' }] } } }, 400, 'invalid port specification: "99999"'],
       ['a bad Hostname', { Hostname: '-bad-' }, 400, 'invalid hostname format: -bad-'],
       ['Privileged', { HostConfig: { Privileged: true } }, 501, 'HostConfig.Privileged is not supported by netd'],
-      ['Binds', { HostConfig: { Binds: ['/tmp:/t'] } }, 501, 'HostConfig.Binds is not supported by netd yet (no volumes)'],
+      ['a bad Binds mode', { HostConfig: { Binds: ['/tmp:/t:xx'] } }, 400, 'invalid mode: xx'],
       ['Memory under 6MB', { HostConfig: { Memory: 1000 } }, 400, 'Minimum memory limit allowed is 6MB'],
       ['a CPU the host lacks', { HostConfig: { CpusetCpus: '0-99' } }, 400, expect.stringMatching(/^Requested CPUs are not available - requested 0-99, available: /) as unknown as string],
     ];

@@ -10,7 +10,7 @@ export interface BuildContainers {
   start(ref: string): Promise<boolean>;
   wait(ref: string, condition: WaitCondition): Promise<{ statusCode: number }>;
   logs(ref: string, opts: LogReadOptions): Promise<AsyncIterable<LogEntry>>;
-  delete(ref: string, opts: { force?: boolean }): Promise<void>;
+  delete(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void>;
 }
 
 /**
@@ -81,7 +81,8 @@ export class ContainerBuildStepRunner extends BuildStepRunner {
 async function removeStepContainer(c: BuildContainers, id: string): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
-      return await c.delete(id, { force: true });
+      // volumes: the anonymous ones an image VOLUME gave the step go with it, as with dockerd's builder
+      return await c.delete(id, { force: true, volumes: true });
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
       await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));

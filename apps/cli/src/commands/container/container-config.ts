@@ -5,6 +5,7 @@ import { EXIT_USAGE } from '../../context';
 import * as messages from '../../messages';
 import { parseKeyValues } from '../network/filters';
 import type { ContainerCreateOptions } from './container-create.options';
+import { parseMountFlag, tmpfsFlags, volumeFlags } from './mount-flags';
 
 /** A flag mistake found before anything is sent: docker prints it with the help hint, exit 125. */
 const flagError = (command: string, text: string) => new UsageError(`${messages.genericError(text)}\n${messages.seeHelp(command)}`, EXIT_USAGE);
@@ -24,6 +25,15 @@ export function buildCreateRequest(image: string, cmd: string[], o: ContainerCre
   if (o.networkAlias.length) endpoint.Aliases = [...o.networkAlias];
   if (o.macAddress) endpoint.MacAddress = o.macAddress;
   const hasEndpoint = o.network !== undefined || Object.keys(endpoint).length > 0;
+  const { binds, volumes } = volumeFlags(o.volume ?? []);
+  const mounts = (o.mount ?? []).map((m) => {
+    try {
+      return parseMountFlag(m);
+    } catch (e) {
+      throw flagError(command, `invalid argument "${m}" for "--mount" flag: ${(e as Error).message}`);
+    }
+  });
+  const tmpfs = tmpfsFlags(o.tmpfs ?? []);
   return {
     Hostname: o.hostname ?? '',
     Domainname: '',
@@ -42,6 +52,7 @@ export function buildCreateRequest(image: string, cmd: string[], o: ContainerCre
     WorkingDir: o.workdir ?? '',
     Entrypoint: o.entrypoint === undefined ? undefined : o.entrypoint === '' ? [''] : [o.entrypoint],
     ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
+    ...(Object.keys(volumes).length ? { Volumes: volumes } : {}),
     HostConfig: {
       NetworkMode: network,
       PortBindings: bindings,
@@ -53,6 +64,10 @@ export function buildCreateRequest(image: string, cmd: string[], o: ContainerCre
       ExtraHosts: o.addHost.length ? o.addHost.map((h) => h.replace('=', ':')) : undefined,
       AutoRemove: Boolean(o.rm),
       RestartPolicy: restart,
+      ...(binds.length ? { Binds: binds } : {}),
+      ...(mounts.length ? { Mounts: mounts } : {}),
+      ...(Object.keys(tmpfs).length ? { Tmpfs: tmpfs } : {}),
+      ...(o.volumesFrom?.length ? { VolumesFrom: [...o.volumesFrom] } : {}),
     },
     NetworkingConfig: { EndpointsConfig: hasEndpoint ? { [network]: endpoint } : {} },
   };

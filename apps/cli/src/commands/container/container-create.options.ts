@@ -31,6 +31,10 @@ export interface ContainerCreateOptions {
   stopSignal?: string;
   pull: string;
   quiet?: boolean;
+  volume: string[];
+  mount: string[];
+  tmpfs: string[];
+  volumesFrom: string[];
 }
 
 export const CONTAINER_CREATE_OPTIONS: readonly OptionDef[] = [
@@ -49,6 +53,7 @@ export const CONTAINER_CREATE_OPTIONS: readonly OptionDef[] = [
   { flags: '--ip6 <string>', description: 'IPv6 address (e.g., 2001:db8::33)' },
   { flags: '-l, --label <list>', description: 'Set meta data on a container', repeatable: true },
   { flags: '--link <list>', description: 'Add link to another container', repeatable: true },
+  { flags: '--mount <mount>', description: 'Attach a filesystem mount to the container', repeatable: true },
   { flags: '--mac-address <string>', description: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)' },
   { flags: '--name <string>', description: 'Assign a name to the container' },
   { flags: '--network <network>', description: 'Connect a container to a network' },
@@ -60,7 +65,10 @@ export const CONTAINER_CREATE_OPTIONS: readonly OptionDef[] = [
   { flags: '--restart <string>', description: 'Restart policy to apply when a container exits', default: 'no' },
   { flags: '--rm', description: 'Automatically remove the container and its associated anonymous volumes when it exits' },
   { flags: '--stop-signal <string>', description: 'Signal to stop the container' },
+  { flags: '--tmpfs <list>', description: 'Mount a tmpfs directory', repeatable: true },
   { flags: '-t, --tty', description: 'Allocate a pseudo-TTY' },
   { flags: '-u, --user <string>', description: 'Username or UID (format: <name|uid>[:<group|gid>])' },
+  { flags: '-v, --volume <list>', description: 'Bind mount a volume', repeatable: true },
+  { flags: '--volumes-from <list>', description: 'Mount volumes from the specified container(s)', repeatable: true },
   { flags: '-w, --workdir <string>', description: 'Working directory inside the container' },
 ];

@@ -115,6 +115,23 @@ describe('run', () => {
     expect(fake.requests.length).toBe(before);
   });
 
+  it('sends -v, --mount, --tmpfs and --volumes-from as docker does; a bad --mount sends nothing', async () => {
+    const fake = daemon();
+    await runNetctl(['create', '--name', 'src', 'busybox', 'true'], fake);
+    const r = await runNetctl(['create', '-v', 'v1:/a', '-v', '/anon', '--volume', '/h:/b:ro', '--mount', 'type=tmpfs,target=/t,tmpfs-size=1m', '--tmpfs', '/run:size=64k', '--volumes-from', 'src:ro', 'busybox', 'true'], fake);
+    expect(r.code).toBe(0);
+    const create = fake.requests.filter((x) => x.method === 'createContainer').pop();
+    expect(create?.body).toMatchObject({
+      Volumes: { '/anon': {} },
+      HostConfig: { Binds: ['v1:/a', '/h:/b:ro'], Mounts: [{ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576 } }], Tmpfs: { '/run': 'size=64k' }, VolumesFrom: ['src:ro'] },
+    });
+    const before = fake.requests.length;
+    expect(await runNetctl(['run', '--mount', 'type=bind,source=/x', 'busybox', 'true'], fake)).toEqual({
+      code: 125, stdout: '', stderr: 'Error: invalid argument "type=bind,source=/x" for "--mount" flag: target is required\nSee \'netctl run --help\'.\n',
+    });
+    expect(fake.requests.length).toBe(before);
+  });
+
   it('exits 127 when the command is not found in the image, and removes an --rm container', async () => {
     const fake = daemon();
     const r = await runNetctl(['run', '--rm', 'busybox', 'nosuchcmd'], fake);
