@@ -55,7 +55,7 @@ export interface ClusterDeps {
   readonly store: StateStore;
   readonly ipam: Ipam;
   readonly clusterStore: ClusterStore;
-  readonly driver: Pick<OverlayDriver, 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
+  readonly driver: Pick<OverlayDriver, 'type' | 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
   readonly log: Logger;
   /** Builds the discovery; tests pass FakeDiscovery. Default: HyperswarmDiscovery. */
   readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
@@ -89,7 +89,7 @@ export class ClusterService {
 
   private readonly clusterStore: ClusterStore;
   private readonly dns?: RemoteNames;
-  private readonly driver: Pick<OverlayDriver, 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
+  private readonly driver: Pick<OverlayDriver, 'type' | 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
   private readonly ipam: Ipam;
   private readonly log: Logger;
   private readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
@@ -173,7 +173,7 @@ export class ClusterService {
   /** Leave: refused while this node has endpoints on overlay networks; local overlay state goes. */
   async leave(): Promise<void> {
     if (!this.membership) throw new ConflictError('this node is not part of a cluster');
-    const overlays = this.store.listNetworks().filter((n) => n.driver === 'overlay');
+    const overlays = this.store.listNetworks().filter((n) => n.driver === this.driver.type);
     const busy = overlays.filter((n) => this.store.endpointsOf(n.id).length > 0);
     if (busy.length > 0) throw new ConflictError(`this node has endpoints on overlay network ${busy[0].name}: disconnect them first`);
     await this.stop();
@@ -209,6 +209,11 @@ export class ClusterService {
         LastSeen: n.self ? new Date().toISOString() : n.lastSeen ? new Date(n.lastSeen).toISOString() : '',
       })),
     };
+  }
+
+  /** The driver of cluster networks (Docker's name, as network records carry it). */
+  get driverType(): string {
+    return this.driver.type;
   }
 
   /** The overlay driver's option parser (InvalidParameter on unknown keys), for the networks API. */
@@ -322,7 +327,7 @@ export class ClusterService {
       record = {
         id: net.id,
         name: net.name,
-        driver: 'overlay',
+        driver: this.driver.type,
         scope: 'swarm',
         created: new Date().toISOString(),
         internal: net.internal,

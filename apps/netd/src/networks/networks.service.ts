@@ -10,6 +10,7 @@ import {
   generateId,
   parseTimestamp,
 } from '@app/common';
+import type { DriverCapabilities } from '@app/drivers/driver-api';
 import { canonicalize } from '@app/ipam/canonicalize';
 import { subnetsByFamily } from '@app/ipam/subnets';
 import type { AllocatedPool, Ipam, PoolRequest } from '@app/ipam/ipam.contract';
@@ -103,7 +104,7 @@ export class NetworksService {
   list(filtersText?: string): NetworkSummary[] {
     const filters = parseFilters(filtersText);
     const nets = filterNetworks(this.store.listNetworks(), filters, (id) => this.store.endpointsOf(id).length);
-    return nets.map(toSummary);
+    return nets.map((n) => toSummary(n, this.drivers.capabilitiesOf(n.driver)));
   }
 
   find(term: string): NetworkRecord {
@@ -116,6 +117,11 @@ export class NetworksService {
     return named[0] ?? findNetwork(this.store.listNetworks(), term);
   }
 
+  /** What the network's driver declares it to be (services ask this, never the driver's name). */
+  capabilities(n: NetworkRecord): DriverCapabilities {
+    return this.drivers.capabilitiesOf(n.driver);
+  }
+
   inspect(term: string): NetworkInspect {
     const n = this.find(term);
     const sandboxes = new Map(this.store.listSandboxes().map((s) => [s.id, s.name]));
@@ -124,7 +130,7 @@ export class NetworksService {
       const pool = this.ipam.getPool(id);
       return pool ? [{ subnet: pool.subnet.toString(), usage: this.ipam.usage(id) }] : [];
     });
-    return toInspect(n, endpoints, sandboxes, usage);
+    return toInspect(n, this.drivers.capabilitiesOf(n.driver), endpoints, sandboxes, usage);
   }
 
   async create(input: CreateNetworkInput): Promise<{ Id: string; Warning: string }> {
@@ -140,7 +146,7 @@ export class NetworksService {
       if ((PREDEFINED as readonly string[]).includes(input.name) || this.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
       return this.global.create(driverName, input);
     }
-    if (!builtin && (driverName === 'host' || driverName === 'null')) {
+    if (!builtin && driver.capabilities.singleton) {
       throw new ForbiddenError(`only one instance of "${driverName}" network is allowed`);
     }
     if (input.ipam?.driver && input.ipam.driver !== 'default') throw new NotFoundError(`plugin "${input.ipam.driver}" not found`);
@@ -156,7 +162,7 @@ export class NetworksService {
       warnings.push(...c.warnings);
       requests.push(c.request);
     }
-    const usesPools = driverName !== 'host' && driverName !== 'null';
+    const { usesPools } = driver.capabilities;
     if (usesPools && !requests.some((r) => (r.subnet?.family ?? r.family) === 4)) requests.unshift({ addressSpace: 'local', family: 4 });
     // Docker 28: without an IPv6 subnet, --ipv6 takes a /64 of the host's ULA /48.
     if (usesPools && enableIpv6 && !requests.some((r) => (r.subnet?.family ?? r.family) === 6)) requests.push({ addressSpace: 'local', family: 6 });

@@ -7,6 +7,7 @@ import type { Sysctl } from '@app/kernel/sysctl.port';
 import type {
   CreateEndpointRequest,
   CreateNetworkRequest,
+  DriverCapabilities,
   EndpointResult,
   JoinRequest,
   JoinResult,
@@ -50,6 +51,7 @@ export interface BridgeDriverDeps {
 export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable, NetworkRestorer<BridgeOptions> {
   readonly type = 'bridge' as const;
   readonly scope = 'local' as const;
+  readonly capabilities: DriverCapabilities = { usesPools: true, singleton: false, sandbox: 'endpoint' };
 
   private readonly networks = new Map<string, BridgeNetwork>();
   /** Network id by bridge name, so a create checks the name in O(1) at any network count. */

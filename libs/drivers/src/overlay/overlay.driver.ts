@@ -3,7 +3,7 @@ import type { Firewall } from '@app/kernel/firewall.port';
 import type { Netlink, NetnsRef } from '@app/kernel/netlink.port';
 import type { Sysctl } from '@app/kernel/sysctl.port';
 import { PeerTable } from '@app/overlay/peer-table';
-import type { CreateEndpointRequest, CreateNetworkRequest, EndpointResult, JoinRequest, JoinResult, NetworkDriver } from '../driver-api';
+import type { CreateEndpointRequest, CreateNetworkRequest, DriverCapabilities, EndpointResult, JoinRequest, JoinResult, NetworkDriver } from '../driver-api';
 import { type DriverLogger, NOOP_LOGGER } from '../logger';
 import { runSteps, type Step } from '../bridge/bridge.steps';
 import { hostVethName } from '../bridge/veth';
@@ -40,6 +40,7 @@ export interface OverlayDriverDeps {
 export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
   readonly type = 'overlay' as const;
   readonly scope = 'global' as const;
+  readonly capabilities: DriverCapabilities = { usesPools: true, singleton: false, sandbox: 'endpoint' };
 
   private readonly networks = new Map<string, OverlayNetwork>();
   private readonly endpoints = new Map<string, OverlayEndpoint>();
