@@ -18,7 +18,8 @@ import type {
 import { type DriverLogger, NOOP_LOGGER } from '../logger';
 import { type BridgeOptions, DEFAULT_BRIDGE_NAME, parseBridgeOptions, resolveBridgeName } from './bridge.options';
 import { type BridgeEndpoint, type BridgeNetwork, firstGateway, gatewayPrefixes } from './bridge.state';
-import { JOIN_STEPS, type JoinCtx, NETWORK_STEPS, type NetworkCtx, runSteps, type Step } from './bridge.steps';
+import { JOIN_STEPS, type JoinCtx, NETWORK_STEPS, type NetworkCtx } from './bridge.steps';
+import { runSteps, type Step } from '../steps';
 import {
   DEFAULT_TABLE_NAME,
   type FirewallNetwork,

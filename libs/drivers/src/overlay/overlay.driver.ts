@@ -5,7 +5,7 @@ import type { Sysctl } from '@app/kernel/sysctl.port';
 import { PeerTable } from '@app/overlay/peer-table';
 import type { CreateEndpointRequest, CreateNetworkRequest, DriverCapabilities, EndpointResult, JoinRequest, JoinResult, NetworkDriver } from '../driver-api';
 import { type DriverLogger, NOOP_LOGGER } from '../logger';
-import { runSteps, type Step } from '../bridge/bridge.steps';
+import { runSteps, type Step } from '../steps';
 import { hostVethName } from '../bridge/veth';
 import { OVERLAY_TABLE_NAME, renderOverlayFirewall } from './overlay-firewall';
 import { DEFAULT_VXLAN_PORT, type OverlayOptions, overlayBridgeName, overlayVxlanName, parseOverlayOptions, VXLAN_OVERHEAD } from './overlay.options';
