@@ -20,6 +20,7 @@ import {
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import type { RemoteNames } from '../dns/sandbox-dns';
+import type { NetworkLifecycle } from '../networks/network-lifecycle';
 import type { StateStore } from '../store/state-store';
 import type { ClusterBootConfig } from './cluster-config';
 import type { ClusterMembership, ClusterStore } from './cluster-store';
@@ -54,6 +55,8 @@ export interface DiscoveryParams extends GossipOptions {
 export interface ClusterDeps {
   readonly store: StateStore;
   readonly ipam: Ipam;
+  /** The path every network takes (reserve, finish, release), shared with the networks API. */
+  readonly lifecycle: NetworkLifecycle;
   readonly clusterStore: ClusterStore;
   readonly driver: Pick<OverlayDriver, 'type' | 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
   readonly log: Logger;
@@ -91,6 +94,7 @@ export class ClusterService {
   private readonly dns?: RemoteNames;
   private readonly driver: Pick<OverlayDriver, 'type' | 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
   private readonly ipam: Ipam;
+  private readonly lifecycle: NetworkLifecycle;
   private readonly log: Logger;
   private readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
   private readonly now?: () => number;
@@ -101,6 +105,7 @@ export class ClusterService {
     this.dns = deps.dns;
     this.driver = deps.driver;
     this.ipam = deps.ipam;
+    this.lifecycle = deps.lifecycle;
     this.log = deps.log;
     this.makeDiscovery = deps.makeDiscovery;
     this.now = deps.now;
@@ -320,11 +325,16 @@ export class ClusterService {
     const discovery = this.discovery;
     if (!discovery) return;
     const options = { [OPTION_VXLANID_LIST]: String(net.vni) };
-    let record = this.store.getNetwork(net.id);
-    if (!record) {
+    const parsed = this.driver.parseOptions(options);
+    const record = this.store.getNetwork(net.id);
+    if (record) {
+      // known from before a restart (the reconciler brought it up again): converge, then rejoin
+      const gateway = net.gateway ?? this.ipam.getPool(record.poolIds[0])?.gateway;
+      await this.driver.createNetwork({ networkId: net.id, name: net.name, options: parsed, internal: net.internal, enableIpv6: false, ipv4: [{ subnet: net.subnet, gateway }], ipv6: [] });
+    } else {
       const block = discovery.blocks(net.id)[0] ?? (await discovery.leaseBlock(net.id));
-      const pool = this.ipam.requestPool(net.id, { addressSpace: 'global', subnet: net.subnet, ipRange: block, gateway: net.gateway });
-      record = {
+      // the path of every network: pool and record (state creating) in one transaction, the driver, active
+      await this.lifecycle.create({
         id: net.id,
         name: net.name,
         driver: this.driver.type,
@@ -338,15 +348,12 @@ export class ClusterService {
         predefined: false,
         options,
         labels: {},
-        ipam: { driver: 'default', options: {}, config: [{ Subnet: net.subnet.toString(), IPRange: block.toString(), ...(pool.gateway ? { Gateway: pool.gateway.toString() } : {}) }] },
+        ipam: { driver: 'default', options: {}, config: [] },
         userSubnet: false,
-        poolIds: [pool.poolId],
-        state: 'active',
-      };
-      this.store.insertNetwork(record);
+        poolIds: [],
+        state: 'creating',
+      }, [{ addressSpace: 'global', subnet: net.subnet, ipRange: block, gateway: net.gateway }], this.driver, parsed);
     }
-    const gateway = net.gateway ?? this.ipam.getPool(record.poolIds[0])?.gateway;
-    await this.driver.createNetwork({ networkId: net.id, name: net.name, options: this.driver.parseOptions(options), internal: net.internal, enableIpv6: false, ipv4: [{ subnet: net.subnet, gateway }], ipv6: [] });
     discovery.join(net.id);
     // join() replayed the current peers into the queue; once they are programmed, whatever FDB
     // entry a killed predecessor left and no peer re-announced is stale.
@@ -362,11 +369,7 @@ export class ClusterService {
       if (!(e instanceof NotFoundError)) this.log.warn({ err: String(e), network: networkId }, 'overlay teardown');
     });
     const record = this.store.getNetwork(networkId);
-    if (!record) return;
-    this.store.transaction(() => {
-      for (const id of record.poolIds) if (this.ipam.getPool(id)) this.ipam.releasePool(id);
-      this.store.deleteNetwork(networkId);
-    });
+    if (record) this.lifecycle.release(record);
   }
 
   private serial(fn: () => Promise<void>): void {
