@@ -105,7 +105,30 @@ describe(ClusterService.name, () => {
     }
   });
 
-  it('keeps no pool on a node where a local network holds the cluster network\'s name (pool and record in one transaction)', async () => {
+  it('keeps no pool on a node whose record of a cluster network fails to be written (pool and record in one transaction)', async () => {
+    const hub = new FakeHub();
+    const netlink = new FakeNetlink();
+    const a = await node(hub, netlink, 1);
+    const b = await node(hub, netlink, 2);
+    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    await hub.settle();
+    const insert = jest.spyOn(b.store, 'insertNetwork').mockImplementationOnce(() => {
+      throw new Error('disk I/O error');
+    });
+    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.91.0.0/16' });
+    for (let i = 0; i < 5; i++) {
+      await hub.settle();
+      await Promise.all([a.svc.idle(), b.svc.idle()]);
+    }
+    expect(insert).toHaveBeenCalled();
+    expect(a.store.getNetwork(Id)).toMatchObject({ state: 'active' });
+    expect(b.store.getNetwork(Id)).toBeUndefined();
+    expect(b.ipam.listPools().map((p) => p.subnet.toString())).not.toContain('10.91.0.0/16');
+    expect(netlink.linksIn(b.hostNs).map((l) => l.name)).not.toContain(`vx-${Id.slice(0, 12)}`);
+  });
+
+  it('brings a cluster network up on a node where a local network has its name (names need not be unique, as in Docker)', async () => {
     const hub = new FakeHub();
     const netlink = new FakeNetlink();
     const a = await node(hub, netlink, 1);
@@ -118,15 +141,13 @@ describe(ClusterService.name, () => {
       enableIpv4: true, enableIpv6: false, predefined: false, options: {}, labels: {}, ipam: { driver: 'default', options: {}, config: [] },
       userSubnet: false, poolIds: [], state: 'active',
     });
-    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.91.0.0/16' });
+    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.92.0.0/16' });
     for (let i = 0; i < 5; i++) {
       await hub.settle();
       await Promise.all([a.svc.idle(), b.svc.idle()]);
     }
-    expect(a.store.getNetwork(Id)).toMatchObject({ state: 'active' });
-    expect(b.store.getNetwork(Id)).toBeUndefined();
-    expect(b.ipam.listPools().map((p) => p.subnet.toString())).not.toContain('10.91.0.0/16');
-    expect(netlink.linksIn(b.hostNs).map((l) => l.name)).not.toContain(`vx-${Id.slice(0, 12)}`);
+    expect(b.store.getNetwork(Id)).toMatchObject({ name: 'ov', state: 'active' });
+    expect(b.store.getNetwork('b'.repeat(64))).toMatchObject({ name: 'ov' });
   });
 
   it('puts this node and the members it sees alive into its token; a joiner dials them directly', async () => {

@@ -352,7 +352,9 @@ export class ClusterService {
         userSubnet: false,
         poolIds: [],
         state: 'creating',
-      }, [{ addressSpace: 'global', subnet: net.subnet, ipRange: block, gateway: net.gateway }], this.driver, parsed);
+      }, [{ addressSpace: 'global', subnet: net.subnet, ipRange: block, gateway: net.gateway }], this.driver, parsed,
+      // the name was checked where the network was created; a local network here may share it, as in Docker
+      { allowDuplicate: true });
     }
     discovery.join(net.id);
     // join() replayed the current peers into the queue; once they are programmed, whatever FDB
