@@ -87,6 +87,93 @@ const compositionRootPlugin = {
   },
 };
 
+/**
+ * Driver names stay in libs/drivers: the daemon asks a driver's capabilities (usesPools, singleton,
+ * sandbox — libs/drivers/src/driver-api.ts) instead of testing its name, so a new driver needs no
+ * change in the services. Fails on a comparison of a driver-valued expression (an identifier named
+ * like `driver`/`driverName`, a `.driver`/`.driverName` property, a driver's `.type`) with a driver
+ * name: `===`/`!==`/`==`/`!=`, a `switch` case, and `includes`/`has`/`indexOf` on a list or set of
+ * driver names (written in place or held by a variable). Network names ('bridge' the default
+ * network) and network modes (`--network host`) are not driver names and are not checked.
+ * A rule of its own, like construct-in-root, so that no block's no-restricted-syntax overrides it.
+ * tools/lint-driver-names.spec.ts proves that a violation fails lint.
+ */
+const DRIVER_NAMES = new Set(['bridge', 'host', 'null', 'none', 'overlay']);
+const driverNamesPlugin = {
+  rules: {
+    'no-driver-name-test': {
+      meta: {
+        type: 'problem',
+        schema: [],
+        messages: { byName: 'Driver "{{name}}" tested by name outside libs/drivers: ask the driver\'s capabilities (DriverSet.capabilitiesOf, NetworksService.capabilities) instead.' },
+      },
+      create(context) {
+        const unwrap = (n) => {
+          while (n && ['ChainExpression', 'TSAsExpression', 'TSNonNullExpression', 'TSSatisfiesExpression'].includes(n.type)) n = n.expression;
+          return n;
+        };
+        const nameOf = (n) => {
+          n = unwrap(n);
+          if (n?.type === 'Literal' && typeof n.value === 'string') return n.value;
+          if (n?.type === 'TemplateLiteral' && n.expressions.length === 0) return n.quasis[0].value.cooked;
+          return undefined;
+        };
+        const isDriverName = (n) => DRIVER_NAMES.has(nameOf(n) ?? '');
+        const DRIVERISH = /^driver(name|type)?s?$/i;
+        const isDriverValued = (n) => {
+          n = unwrap(n);
+          if (!n) return false;
+          if (n.type === 'Identifier') return DRIVERISH.test(n.name);
+          if (n.type === 'MemberExpression' && !n.computed && n.property.type === 'Identifier') {
+            if (DRIVERISH.test(n.property.name)) return true;
+            // a driver's own name: driver.type, this.driver.type, drivers.get(x)?.type
+            if (n.property.name === 'type') return /driver/i.test(context.sourceCode.getText(n.object));
+          }
+          return false;
+        };
+        /** The driver names a list/set expression holds, following a const to its initialiser. */
+        const listed = (n, node) => {
+          n = unwrap(n);
+          if (n?.type === 'Identifier') {
+            let scope = context.sourceCode.getScope(node);
+            while (scope) {
+              const v = scope.set.get(n.name);
+              if (v) {
+                const def = v.defs[0];
+                return def?.type === 'Variable' && def.node.init ? listed(def.node.init, node) : [];
+              }
+              scope = scope.upper;
+            }
+            return [];
+          }
+          if (n?.type === 'NewExpression' && n.arguments.length > 0) return listed(n.arguments[0], node);
+          if (n?.type === 'ArrayExpression') return n.elements.filter((e) => e && isDriverName(e)).map(nameOf);
+          return [];
+        };
+        const report = (node, name) => context.report({ node, messageId: 'byName', data: { name } });
+        return {
+          BinaryExpression(node) {
+            if (!['===', '!==', '==', '!='].includes(node.operator)) return;
+            if (isDriverName(node.right) && isDriverValued(node.left)) report(node, nameOf(node.right));
+            else if (isDriverName(node.left) && isDriverValued(node.right)) report(node, nameOf(node.left));
+          },
+          SwitchStatement(node) {
+            if (!isDriverValued(node.discriminant)) return;
+            for (const c of node.cases) if (c.test && isDriverName(c.test)) report(c, nameOf(c.test));
+          },
+          CallExpression(node) {
+            const callee = unwrap(node.callee);
+            if (callee?.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return;
+            if (!['includes', 'has', 'indexOf'].includes(callee.property.name) || !isDriverValued(node.arguments[0])) return;
+            const names = listed(callee.object, node);
+            if (names.length > 0) report(node, names.join('", "'));
+          },
+        };
+      },
+    },
+  },
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'proto/gen/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
@@ -108,5 +195,11 @@ export default tseslint.config(
     ignores: [COMPOSITION_ROOT, ...TEST_FILES],
     plugins: { 'composition-root': compositionRootPlugin },
     rules: { 'composition-root/construct-in-root': 'error' },
+  },
+  {
+    files: ['apps/**/*.ts'],
+    ignores: TEST_FILES,
+    plugins: { 'driver-names': driverNamesPlugin },
+    rules: { 'driver-names/no-driver-name-test': 'error' },
   },
 );

@@ -30,6 +30,7 @@ import { MapDriverSet, type DriverSet } from './networks/driver-set';
 import { EndpointsService } from './networks/endpoints.service';
 import { hostGatewayOf } from './networks/host-gateway';
 import { KeyedMutex } from './networks/keyed-mutex';
+import { NetworkLifecycle } from './networks/network-lifecycle';
 import { NetworksService } from './networks/networks.service';
 import { SandboxesService } from './sandboxes/sandboxes.service';
 import { openDatabase, type Db } from './store/database';
@@ -115,7 +116,8 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
 
   const clusterStore = new ClusterStore(db);
   const overlay = new OverlayDriver({ ...kernel, hostNs, logger: log.child({ component: 'overlay' }), vtep: () => clusterStore.vtep() });
-  const cluster = new ClusterService({ store, ipam, clusterStore, driver: overlay, log: log.child({ component: 'cluster' }), dns });
+  const lifecycle = new NetworkLifecycle({ store, ipam });
+  const cluster = new ClusterService({ store, ipam, lifecycle, clusterStore, driver: overlay, log: log.child({ component: 'cluster' }), dns });
   const driverLog = log.child({ component: 'driver' });
   const drivers = new MapDriverSet(new Map([
     new BridgeDriver({ ...kernel, hostNs, logger: driverLog, defaultBridgeName: config.bridge }),
@@ -123,7 +125,7 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
     new NullDriver({ netlink, hostNs }),
     new AnnouncingOverlayDriver(overlay, cluster),
   ].map((d) => [d.type, d])));
-  const networks = new NetworksService({ store, ipam, drivers, events, locks, refreshHostRoutes: () => hostRoutes.refresh(), global: globalNetworks(cluster) });
+  const networks = new NetworksService({ store, ipam, drivers, events, locks, lifecycle, refreshHostRoutes: () => hostRoutes.refresh(), global: globalNetworks(cluster) });
   const endpoints = new EndpointsService({ store, ipam, drivers, events, locks, networks, sandboxes });
 
   const imageRoot = join(config.dataRoot, 'image');

@@ -4,6 +4,25 @@ import type { NetnsRef } from '@app/kernel';
 /** Driver types as Docker names them ("null" is Docker's name for none). */
 export type DriverType = 'bridge' | 'host' | 'null' | 'overlay';
 
+/**
+ * What a driver's networks are, for the daemon's services: they ask these instead of testing the
+ * driver's name, so a new driver declares its nature here and needs no change in the services.
+ */
+export interface DriverCapabilities {
+  /** Networks get IPAM pools and endpoints addresses from them (bridge, overlay); host and null have none. */
+  readonly usesPools: boolean;
+  /** Only the predefined network of this driver exists: creating another is refused (host, null). */
+  readonly singleton: boolean;
+  /**
+   * What a container on such a network gets, and so how it may be connected:
+   * - `endpoint`: an interface with addresses in its own namespace; connect and disconnect at will;
+   * - `host`: the host's own namespace; never connected or disconnected after create;
+   * - `none`: its own namespace with loopback only; no other network besides it.
+   * `host` and `none` are also the Engine API's network modes that name such a network.
+   */
+  readonly sandbox: 'endpoint' | 'host' | 'none';
+}
+
 /** One subnet of a network with its gateway (from IPAM). */
 export interface NetworkSubnet {
   readonly subnet: Prefix;
@@ -70,7 +89,9 @@ export interface JoinResult {
  */
 export interface NetworkDriver<Opts = unknown> {
   readonly type: DriverType;
+  /** `global`: networks are defined cluster-wide (netd's cluster), not by a local create. */
   readonly scope: 'local' | 'global';
+  readonly capabilities: DriverCapabilities;
 
   /**
    * Parse the raw `Options` map of a network into typed options. No side effects.

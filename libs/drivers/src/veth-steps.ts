@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError, type IpAddr, type MacAddr, type Prefix } from '@app/common';
 import type { Netlink, NetnsRef } from '@app/kernel/netlink.port';
 import type { Sysctl } from '@app/kernel/sysctl.port';
-import type { Step } from './bridge/bridge.steps';
+import type { Step } from './steps';
 import { markerMac } from './bridge/veth';
 
 /**

@@ -1,5 +1,5 @@
 import { MacAddr, Prefix } from '@app/common';
-import type { CreateEndpointRequest, CreateNetworkRequest, EndpointResult, JoinRequest, JoinResult, NetworkDriver, OverlayDriver, OverlayOptions } from '@app/drivers';
+import type { CreateEndpointRequest, DriverCapabilities, CreateNetworkRequest, EndpointResult, JoinRequest, JoinResult, NetworkDriver, OverlayDriver, OverlayOptions } from '@app/drivers';
 import type { ClusterService } from './cluster.service';
 
 /**
@@ -8,14 +8,18 @@ import type { ClusterService } from './cluster.service';
  * driver never reaches into discovery (STYLE.md: discovery feeds the driver, not the reverse).
  */
 export class AnnouncingOverlayDriver implements NetworkDriver<OverlayOptions> {
-  readonly type = 'overlay' as const;
+  readonly type: OverlayDriver['type'];
   readonly scope = 'global' as const;
+  readonly capabilities: DriverCapabilities;
   private readonly joined = new Map<string, { ip?: Prefix; mac: MacAddr }>();
 
   constructor(
     private readonly inner: OverlayDriver,
     private readonly cluster: ClusterService,
-  ) {}
+  ) {
+    this.type = inner.type;
+    this.capabilities = inner.capabilities;
+  }
 
   parseOptions(raw: Readonly<Record<string, string>>): OverlayOptions {
     return this.inner.parseOptions(raw);

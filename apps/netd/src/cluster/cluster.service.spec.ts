@@ -12,6 +12,7 @@ import { SqliteIpamStore } from '../store/sqlite-ipam-store';
 import { StateStore } from '../store/state-store';
 import { ClusterService, type DiscoveryParams } from './cluster.service';
 import { ClusterStore } from './cluster-store';
+import { NetworkLifecycle } from '../networks/network-lifecycle';
 import type { RemoteNames } from '../dns/sandbox-dns';
 
 /** The embedded DNS's remote names as a map (network/endpoint → name), enough to see what is served. */
@@ -48,9 +49,11 @@ async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = 
   const driver = new OverlayDriver({ netlink, firewall: new FakeFirewall(), sysctl: new FakeSysctl(netlink), hostNs, vtep: () => svc.vtep() });
   const store = new StateStore(db);
   const made: DiscoveryParams[] = [];
+  const ipam = new DefaultIpam({ store: new SqliteIpamStore(db) });
   const svc: ClusterService = new ClusterService({
     store,
-    ipam: new DefaultIpam({ store: new SqliteIpamStore(db) }),
+    ipam,
+    lifecycle: new NetworkLifecycle({ store, ipam }),
     clusterStore: new ClusterStore(db),
     driver,
     log: pino({ level: 'silent' }),
@@ -63,7 +66,7 @@ async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = 
     dns: o.dns,
   });
   services.push(svc);
-  return { svc, store, hostNs, driver, made };
+  return { svc, store, ipam, hostNs, driver, made };
 }
 
 describe(ClusterService.name, () => {
@@ -100,6 +103,51 @@ describe(ClusterService.name, () => {
       expect(h.store.getNetwork(Id)).toBeUndefined();
       expect(netlink.linksIn(h.hostNs).map((l) => l.name).sort()).toEqual(['eth0', 'lo']);
     }
+  });
+
+  it('keeps no pool on a node whose record of a cluster network fails to be written (pool and record in one transaction)', async () => {
+    const hub = new FakeHub();
+    const netlink = new FakeNetlink();
+    const a = await node(hub, netlink, 1);
+    const b = await node(hub, netlink, 2);
+    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    await hub.settle();
+    const insert = jest.spyOn(b.store, 'insertNetwork').mockImplementationOnce(() => {
+      throw new Error('disk I/O error');
+    });
+    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.91.0.0/16' });
+    for (let i = 0; i < 5; i++) {
+      await hub.settle();
+      await Promise.all([a.svc.idle(), b.svc.idle()]);
+    }
+    expect(insert).toHaveBeenCalled();
+    expect(a.store.getNetwork(Id)).toMatchObject({ state: 'active' });
+    expect(b.store.getNetwork(Id)).toBeUndefined();
+    expect(b.ipam.listPools().map((p) => p.subnet.toString())).not.toContain('10.91.0.0/16');
+    expect(netlink.linksIn(b.hostNs).map((l) => l.name)).not.toContain(`vx-${Id.slice(0, 12)}`);
+  });
+
+  it('brings a cluster network up on a node where a local network has its name (names need not be unique, as in Docker)', async () => {
+    const hub = new FakeHub();
+    const netlink = new FakeNetlink();
+    const a = await node(hub, netlink, 1);
+    const b = await node(hub, netlink, 2);
+    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    await hub.settle();
+    b.store.insertNetwork({
+      id: 'b'.repeat(64), name: 'ov', driver: 'bridge', scope: 'local', created: '', internal: false, attachable: false, ingress: false,
+      enableIpv4: true, enableIpv6: false, predefined: false, options: {}, labels: {}, ipam: { driver: 'default', options: {}, config: [] },
+      userSubnet: false, poolIds: [], state: 'active',
+    });
+    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.92.0.0/16' });
+    for (let i = 0; i < 5; i++) {
+      await hub.settle();
+      await Promise.all([a.svc.idle(), b.svc.idle()]);
+    }
+    expect(b.store.getNetwork(Id)).toMatchObject({ name: 'ov', state: 'active' });
+    expect(b.store.getNetwork('b'.repeat(64))).toMatchObject({ name: 'ov' });
   });
 
   it('puts this node and the members it sees alive into its token; a joiner dials them directly', async () => {
@@ -179,9 +227,12 @@ describe(ClusterService.name, () => {
     const dir = mkdtempSync(join(tmpdir(), 'netd-cluster-'));
     dirs.push(dir);
     const db = openDatabase(dir);
+    const store = new StateStore(db);
+    const ipam = new DefaultIpam({ store: new SqliteIpamStore(db) });
     const svc = new ClusterService({
-      store: new StateStore(db),
-      ipam: new DefaultIpam({ store: new SqliteIpamStore(db) }),
+      store,
+      ipam,
+      lifecycle: new NetworkLifecycle({ store, ipam }),
       clusterStore: new ClusterStore(db),
       driver: new OverlayDriver({ netlink: new FakeNetlink(), firewall: new FakeFirewall(), sysctl: new FakeSysctl(new FakeNetlink()), hostNs: { path: '/x' }, vtep: () => undefined }),
       log: pino({ level: 'silent' }),

@@ -20,6 +20,7 @@ import {
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import type { RemoteNames } from '../dns/sandbox-dns';
+import type { NetworkLifecycle } from '../networks/network-lifecycle';
 import type { StateStore } from '../store/state-store';
 import type { ClusterBootConfig } from './cluster-config';
 import type { ClusterMembership, ClusterStore } from './cluster-store';
@@ -54,8 +55,10 @@ export interface DiscoveryParams extends GossipOptions {
 export interface ClusterDeps {
   readonly store: StateStore;
   readonly ipam: Ipam;
+  /** The path every network takes (reserve, finish, release), shared with the networks API. */
+  readonly lifecycle: NetworkLifecycle;
   readonly clusterStore: ClusterStore;
-  readonly driver: Pick<OverlayDriver, 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
+  readonly driver: Pick<OverlayDriver, 'type' | 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
   readonly log: Logger;
   /** Builds the discovery; tests pass FakeDiscovery. Default: HyperswarmDiscovery. */
   readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
@@ -89,8 +92,9 @@ export class ClusterService {
 
   private readonly clusterStore: ClusterStore;
   private readonly dns?: RemoteNames;
-  private readonly driver: Pick<OverlayDriver, 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
+  private readonly driver: Pick<OverlayDriver, 'type' | 'createNetwork' | 'deleteNetwork' | 'parseOptions' | 'onPeerEvent' | 'pruneInheritedFdb'>;
   private readonly ipam: Ipam;
+  private readonly lifecycle: NetworkLifecycle;
   private readonly log: Logger;
   private readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
   private readonly now?: () => number;
@@ -101,6 +105,7 @@ export class ClusterService {
     this.dns = deps.dns;
     this.driver = deps.driver;
     this.ipam = deps.ipam;
+    this.lifecycle = deps.lifecycle;
     this.log = deps.log;
     this.makeDiscovery = deps.makeDiscovery;
     this.now = deps.now;
@@ -173,7 +178,7 @@ export class ClusterService {
   /** Leave: refused while this node has endpoints on overlay networks; local overlay state goes. */
   async leave(): Promise<void> {
     if (!this.membership) throw new ConflictError('this node is not part of a cluster');
-    const overlays = this.store.listNetworks().filter((n) => n.driver === 'overlay');
+    const overlays = this.store.listNetworks().filter((n) => n.driver === this.driver.type);
     const busy = overlays.filter((n) => this.store.endpointsOf(n.id).length > 0);
     if (busy.length > 0) throw new ConflictError(`this node has endpoints on overlay network ${busy[0].name}: disconnect them first`);
     await this.stop();
@@ -209,6 +214,11 @@ export class ClusterService {
         LastSeen: n.self ? new Date().toISOString() : n.lastSeen ? new Date(n.lastSeen).toISOString() : '',
       })),
     };
+  }
+
+  /** The driver of cluster networks (Docker's name, as network records carry it). */
+  get driverType(): string {
+    return this.driver.type;
   }
 
   /** The overlay driver's option parser (InvalidParameter on unknown keys), for the networks API. */
@@ -315,14 +325,19 @@ export class ClusterService {
     const discovery = this.discovery;
     if (!discovery) return;
     const options = { [OPTION_VXLANID_LIST]: String(net.vni) };
-    let record = this.store.getNetwork(net.id);
-    if (!record) {
+    const parsed = this.driver.parseOptions(options);
+    const record = this.store.getNetwork(net.id);
+    if (record) {
+      // known from before a restart (the reconciler brought it up again): converge, then rejoin
+      const gateway = net.gateway ?? this.ipam.getPool(record.poolIds[0])?.gateway;
+      await this.driver.createNetwork({ networkId: net.id, name: net.name, options: parsed, internal: net.internal, enableIpv6: false, ipv4: [{ subnet: net.subnet, gateway }], ipv6: [] });
+    } else {
       const block = discovery.blocks(net.id)[0] ?? (await discovery.leaseBlock(net.id));
-      const pool = this.ipam.requestPool(net.id, { addressSpace: 'global', subnet: net.subnet, ipRange: block, gateway: net.gateway });
-      record = {
+      // the path of every network: pool and record (state creating) in one transaction, the driver, active
+      await this.lifecycle.create({
         id: net.id,
         name: net.name,
-        driver: 'overlay',
+        driver: this.driver.type,
         scope: 'swarm',
         created: new Date().toISOString(),
         internal: net.internal,
@@ -333,15 +348,14 @@ export class ClusterService {
         predefined: false,
         options,
         labels: {},
-        ipam: { driver: 'default', options: {}, config: [{ Subnet: net.subnet.toString(), IPRange: block.toString(), ...(pool.gateway ? { Gateway: pool.gateway.toString() } : {}) }] },
+        ipam: { driver: 'default', options: {}, config: [] },
         userSubnet: false,
-        poolIds: [pool.poolId],
-        state: 'active',
-      };
-      this.store.insertNetwork(record);
+        poolIds: [],
+        state: 'creating',
+      }, [{ addressSpace: 'global', subnet: net.subnet, ipRange: block, gateway: net.gateway }], this.driver, parsed,
+      // the name was checked where the network was created; a local network here may share it, as in Docker
+      { allowDuplicate: true });
     }
-    const gateway = net.gateway ?? this.ipam.getPool(record.poolIds[0])?.gateway;
-    await this.driver.createNetwork({ networkId: net.id, name: net.name, options: this.driver.parseOptions(options), internal: net.internal, enableIpv6: false, ipv4: [{ subnet: net.subnet, gateway }], ipv6: [] });
     discovery.join(net.id);
     // join() replayed the current peers into the queue; once they are programmed, whatever FDB
     // entry a killed predecessor left and no peer re-announced is stale.
@@ -357,11 +371,7 @@ export class ClusterService {
       if (!(e instanceof NotFoundError)) this.log.warn({ err: String(e), network: networkId }, 'overlay teardown');
     });
     const record = this.store.getNetwork(networkId);
-    if (!record) return;
-    this.store.transaction(() => {
-      for (const id of record.poolIds) if (this.ipam.getPool(id)) this.ipam.releasePool(id);
-      this.store.deleteNetwork(networkId);
-    });
+    if (record) this.lifecycle.release(record);
   }
 
   private serial(fn: () => Promise<void>): void {

@@ -7,6 +7,7 @@ function cluster(active = true) {
   const deleted: string[] = [];
   const c = {
     active: active ? {} : undefined,
+    driverType: 'overlay',
     parseOverlayOptions: (raw: Record<string, string>) => {
       if (raw.encrypted !== undefined) throw Object.assign(new Error('encrypted overlay networks are not supported by netd'), { kind: 'invalid-parameter' });
       return raw['com.docker.network.driver.mtu'] ? { mtu: 1400 } : {};

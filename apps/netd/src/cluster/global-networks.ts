@@ -24,7 +24,7 @@ export function globalNetworks(cluster: ClusterService | undefined): GlobalNetwo
   return {
     create(driver, input) {
       const c = active();
-      if (driver !== 'overlay') throw new ForbiddenError(`${driver} networks are not supported by netd clusters`);
+      if (driver !== c.driverType) throw new ForbiddenError(`${driver} networks are not supported by netd clusters`);
       const configs = input.ipam?.config ?? [];
       if (input.enableIpv6) throw new InvalidParameterError('overlay networks are IPv4 only in netd');
       if (configs.length !== 1 || !configs[0].Subnet) throw new InvalidParameterError('an overlay network needs exactly one IPv4 subnet (--subnet)');

@@ -1,6 +1,7 @@
 import { ConflictError, ForbiddenError, IpAddr, NotFoundError, Prefix, shortId } from '@app/common';
 import { containerPaths, rewriteNetworkFiles, type ContainerRecord, type FilesContext } from '@app/container';
-import type { PortMapping } from '@app/drivers/driver-api';
+import type { DriverCapabilities, PortMapping } from '@app/drivers/driver-api';
+import { HOST_NETWORK_CONFLICT, NONE_NETWORK_CONFLICT, refuseDisconnect } from '../networks/driver-set';
 import type { NetnsRef, Netlink } from '@app/kernel';
 import type { Logger } from 'pino';
 import type { SandboxDns, SandboxDnsOptions } from '../dns/sandbox-dns';
@@ -9,7 +10,7 @@ import type { KeyedMutex } from '../networks/keyed-mutex';
 import type { NetworksService } from '../networks/networks.service';
 import type { SandboxesService } from '../sandboxes/sandboxes.service';
 import type { ContainerNet, NetAttachment, SqliteContainerStore } from '../store/sqlite-container-store';
-import type { EndpointRecord, NetworkRecord, StateStore } from '../store/state-store';
+import type { EndpointRecord, StateStore } from '../store/state-store';
 
 export interface ContainerNetworkDeps {
   store: StateStore;
@@ -209,12 +210,12 @@ export class ContainerNetworking {
    */
   async connect(containerId: string, networkTerm: string, a: Omit<NetAttachment, 'networkId'>): Promise<void> {
     const target = this.networks.find(networkTerm);
-    checkConnectable(target, this.net(containerId));
+    checkConnectable(this.networks.capabilities(target), this.net(containerId));
     await this.locks.run(containerId, async () => {
       const rec = this.containers.getSync(containerId);
       if (!rec) throw new NotFoundError(`No such container: ${containerId}`);
       const net = this.net(containerId);
-      checkConnectable(target, net);
+      checkConnectable(this.networks.capabilities(target), net);
       if (net.networks.some((x) => x.networkId === target.id)) {
         throw new ConflictError(`endpoint with name ${rec.name.slice(1)} already exists in network ${target.name}`);
       }
@@ -246,9 +247,8 @@ export class ContainerNetworking {
 
   async disconnect(containerId: string, networkTerm: string): Promise<void> {
     const target = this.networks.find(networkTerm);
-    if (target.driver === 'host' || this.net(containerId).kind === 'host') {
-      throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
-    }
+    refuseDisconnect(this.networks.capabilities(target));
+    if (this.net(containerId).kind === 'host') throw new ForbiddenError(HOST_NETWORK_CONFLICT);
     await this.locks.run(containerId, async () => {
       const rec = this.containers.getSync(containerId);
       if (!rec) throw new NotFoundError(`No such container: ${containerId}`);
@@ -318,13 +318,9 @@ export class ContainerNetworking {
 }
 
 /** Docker's refusals for a connect that no state change can allow (the mode is fixed at create). */
-function checkConnectable(target: NetworkRecord, net: ContainerNet): void {
-  if (target.driver === 'host' || net.kind === 'host') {
-    throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
-  }
-  if (target.driver === 'null' || net.kind === 'none') {
-    throw new ForbiddenError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
-  }
+function checkConnectable(target: DriverCapabilities, net: ContainerNet): void {
+  if (target.sandbox === 'host' || net.kind === 'host') throw new ForbiddenError(HOST_NETWORK_CONFLICT);
+  if (target.sandbox === 'none' || net.kind === 'none') throw new ForbiddenError(NONE_NETWORK_CONFLICT);
   if (net.kind === 'container') throw new ForbiddenError('container sharing network namespace with another container or host cannot be connected to any other network');
 }
 

@@ -1,6 +1,9 @@
 import { ContainerCreateDto } from '@app/api/containers';
 import { Prefix, IpAddr, NotFoundError } from '@app/common';
+import { HostDriver, type NetworkDriver, NullDriver } from '@app/drivers';
 import { DefaultIpam, MemoryIpamStore } from '@app/ipam';
+import { FakeNetlink } from '@app/kernel/testing';
+import { MapDriverSet } from '../networks/driver-set';
 import { parseBody } from '../http/parse-body';
 import type { NetworkRecord } from '../store/state-store';
 import { commandLine, decodeNetworking, HOST_PORTS_DISCARDED, parseLink, parsePortKey, type RequestContext } from './container-request';
@@ -19,6 +22,9 @@ const pool = ipam.requestPool('n1-id', { addressSpace: 'local', subnet: Prefix.p
 ipam.requestAddress(pool.poolId, IpAddr.parse('10.1.0.9'));
 networks[1].poolIds = [pool.poolId];
 
+// the predefined drivers as the daemon offers them; bridge is absent and taken as an ordinary driver
+const drivers = new MapDriverSet(new Map<string, NetworkDriver>([['host', new HostDriver()], ['null', new NullDriver({ netlink: new FakeNetlink() })]]));
+
 const ctx: RequestContext = {
   findNetwork: (t) => {
     const n = networks.find((x) => x.name === t || x.id === t);
@@ -29,6 +35,7 @@ const ctx: RequestContext = {
     if (t !== 'db' && t !== 'db-id') throw new NotFoundError(`No such container: ${t}`);
     return { id: 'db-id', name: '/db', running: true };
   },
+  capabilities: (n) => drivers.capabilitiesOf(n.driver),
   ipam,
   freeHostPort: () => 49999,
 };

@@ -1,6 +1,7 @@
 import type { ContainerCreateDto, EndpointConfig } from '@app/api/containers';
 import { InvalidParameterError, IpAddr, MacAddr, NotFoundError, NotImplementedError } from '@app/common';
 import { NO_RESTART, restartPolicy, type RestartPolicy } from '@app/container';
+import type { DriverCapabilities } from '@app/drivers/driver-api';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { NetworkRecord } from '../store/state-store';
 import { checkStaticAddress } from '../networks/static-address';
@@ -9,6 +10,8 @@ import type { ContainerNet, NetAttachment, PublishedPort } from '../store/sqlite
 /** What the daemon needs to look things up while decoding a create request. */
 export interface RequestContext {
   findNetwork(term: string): NetworkRecord;
+  /** What the network's driver declares it to be. */
+  capabilities(n: NetworkRecord): DriverCapabilities;
   /** A container by id, name or prefix: its id and network kind; NotFound otherwise. */
   findContainer(term: string): { id: string; name: string; running: boolean; net?: ContainerNet };
   ipam: Pick<Ipam, 'getPool' | 'checkAddress'>;
@@ -115,9 +118,9 @@ export function decodeNetworking(req: ContainerCreateDto, imageExposed: readonly
   }
 
   const primary = ctx.findNetwork(mode);
-  if (primary.driver === 'host' || primary.driver === 'null') {
-    return decodeNetworking({ ...req, HostConfig: { ...hc, NetworkMode: primary.driver === 'host' ? 'host' : 'none' } }, imageExposed, ctx);
-  }
+  // the host network and none by id or another term: decoded as the network modes that name them
+  const primaryKind = ctx.capabilities(primary).sandbox;
+  if (primaryKind !== 'endpoint') return decodeNetworking({ ...req, HostConfig: { ...hc, NetworkMode: primaryKind } }, imageExposed, ctx);
   const isDefault = primary.name === 'bridge' && primary.predefined;
   const configs: [NetworkRecord, EndpointConfig][] = [];
   const byName = (key: string) => ctx.findNetwork(key);
@@ -126,7 +129,7 @@ export function decodeNetworking(req: ContainerCreateDto, imageExposed: readonly
   for (const [k, ec] of endpoints) {
     const n = ctx.findNetwork(k);
     if (n.id === primary.id) continue;
-    if (n.driver === 'host' || n.driver === 'null') {
+    if (ctx.capabilities(n).sandbox !== 'endpoint') {
       throw new InvalidParameterError(`conflicting options: cannot attach both user-defined and non-user-defined network-modes`);
     }
     configs.push([n, ec ?? {}]);

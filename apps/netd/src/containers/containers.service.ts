@@ -237,6 +237,7 @@ export class ContainersService {
         const r = this.findRecord(t);
         return { id: r.id, name: r.name, running: r.state.running, net: this.containers.net(r.id) };
       },
+      capabilities: (n) => this.networks.capabilities(n),
       ipam: this.ipam,
       freeHostPort: () => this.freeHostPort(),
     };

@@ -4,13 +4,14 @@ import type { EndpointRecord, NetworkRecord, StateStore } from '../store/state-s
 
 const FULL_ID = /^[0-9a-f]{64}$/;
 
-/** Drivers whose networks carry container names (host and null networks have no addresses). */
-const SERVED_DRIVERS = new Set(['bridge', 'overlay']);
-
-/** The DNS view of a network record, or undefined for networks the DNS does not serve. */
+/**
+ * The DNS view of a network record, or undefined for networks the DNS does not serve. Names are
+ * served where endpoints have addresses: on networks with pools, which exactly the drivers that
+ * declare `usesPools` have (host and null networks have none).
+ */
 export function dnsNetwork(n: NetworkRecord, defaultBridgeNames: boolean): DnsNetwork | undefined {
-  if (n.state !== 'active' || !SERVED_DRIVERS.has(n.driver)) return undefined;
-  const isDefaultBridge = n.predefined && n.driver === 'bridge';
+  if (n.state !== 'active' || n.poolIds.length === 0) return undefined;
+  const isDefaultBridge = n.predefined && n.name === 'bridge';
   return { id: n.id, name: n.name, internal: n.internal, names: isDefaultBridge ? defaultBridgeNames : true };
 }
 

@@ -47,6 +47,7 @@ describe('connect/disconnect API (fake kernel)', () => {
     ['unknown sandbox', 'n', { Container: 'ghost' }, 404, 'No such container: ghost'],
     ['unknown network', 'missing', { Container: 'sb' }, 404, 'network missing not found'],
     ['host network', 'host', { Container: 'sb' }, 403, 'container cannot be disconnected from host network or connected to host network'],
+    ['none network', 'none', { Container: 'sb' }, 403, 'container cannot be connected to multiple networks with one of the networks in private (none) mode'],
     ['static IP without a user subnet', 'n', { Container: 'sb', EndpointConfig: { IPAMConfig: { IPv4Address: '172.18.0.9' } } }, 400,
       'user specified IP address is supported only when connecting to networks with user configured subnets'],
     ['static IP outside the subnet', 'u', { Container: 'sb', EndpointConfig: { IPAMConfig: { IPv4Address: '10.99.0.5' } } }, 400,
@@ -106,6 +107,14 @@ describe('connect/disconnect API (fake kernel)', () => {
     const body = { Container: 'sb', EndpointConfig: { IPAMConfig: { IPv6Address: ip6 } } };
     expect(await d.request('POST', `/networks/${net}/connect`, body)).toMatchObject({ status, body: { message } });
     expect(d.rt.store.listEndpoints()).toEqual([]);
+  });
+
+  it('refuses a disconnect from the host network with Docker\'s 403', async () => {
+    await d.rt.sandboxes.create('sb');
+    expect(await d.request('POST', '/networks/host/disconnect', { Container: 'sb' })).toMatchObject({
+      status: 403,
+      body: { message: 'container cannot be disconnected from host network or connected to host network' },
+    });
   });
 
   it('disconnects and releases the address; delete then works', async () => {

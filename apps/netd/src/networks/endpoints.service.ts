@@ -1,10 +1,10 @@
-import { ConflictError, ForbiddenError, IpAddr, MacAddr, NotFoundError, Prefix, generateId } from '@app/common';
+import { ConflictError, IpAddr, MacAddr, NotFoundError, Prefix, generateId } from '@app/common';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import type { EventsService } from '../events/events.service';
 import type { SandboxesService } from '../sandboxes/sandboxes.service';
 import type { PortMapping } from '@app/drivers/driver-api';
 import type { EndpointLink, EndpointRecord, NetworkRecord, SandboxRecord, StateStore } from '../store/state-store';
-import type { DriverSet } from './driver-set';
+import { type DriverSet, refuseConnect, refuseDisconnect } from './driver-set';
 import type { KeyedMutex } from './keyed-mutex';
 import type { NetworksService } from './networks.service';
 import { checkStaticAddress } from './static-address';
@@ -66,12 +66,7 @@ export class EndpointsService {
    */
   async connect(term: string, input: ConnectInput, hooks: { onActive?(ep: EndpointRecord): void } = {}): Promise<EndpointRecord> {
     const target = this.networks.find(term);
-    if (target.driver === 'host') {
-      throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
-    }
-    if (target.driver === 'null') {
-      throw new ForbiddenError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
-    }
+    refuseConnect(this.drivers.capabilitiesOf(target.driver));
     const sandbox = this.sandboxes.find(input.container);
     const ns = await this.sandboxes.ref(sandbox);
     if (!ns) throw new ConflictError(`container ${sandbox.id} has no network namespace`);
@@ -168,9 +163,7 @@ export class EndpointsService {
    */
   async disconnect(term: string, container: string, hooks: { onDeleting?(ep: EndpointRecord): void } = {}): Promise<void> {
     const target = this.networks.find(term);
-    if (target.driver === 'host') {
-      throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
-    }
+    refuseDisconnect(this.drivers.capabilitiesOf(target.driver));
     const sandbox = this.sandboxes.find(container);
     await this.locks.run(target.id, async () => {
       const ep = this.store.endpointOf(target.id, sandbox.id);

@@ -1,12 +1,13 @@
 import type { EndpointResource, NetworkInspect, NetworkSummary, SubnetStatus } from '@app/api';
+import type { DriverCapabilities } from '@app/drivers/driver-api';
 import type { PoolUsage } from '@app/ipam/ipam.contract';
 import type { EndpointRecord, NetworkRecord } from '../store/state-store';
 
-/** Predefined host/none show Go's zero time, as dockerd does. */
+/** Predefined host/none (the singletons) show Go's zero time, as dockerd does. */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-export function toSummary(n: NetworkRecord): NetworkSummary {
-  const zero = n.predefined && (n.driver === 'host' || n.driver === 'null');
+export function toSummary(n: NetworkRecord, caps: DriverCapabilities): NetworkSummary {
+  const zero = n.predefined && caps.singleton;
   return {
     Name: n.name,
     Id: n.id,
@@ -30,6 +31,7 @@ const toNumber = (v: bigint) => (v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MA
 
 export function toInspect(
   n: NetworkRecord,
+  caps: DriverCapabilities,
   endpoints: readonly EndpointRecord[],
   sandboxNames: ReadonlyMap<string, string>,
   usage: readonly { subnet: string; usage: PoolUsage }[],
@@ -48,5 +50,5 @@ export function toInspect(
   for (const u of usage) {
     subnets[u.subnet] = { IPsInUse: toNumber(u.usage.ipsInUse), DynamicIPsAvailable: toNumber(u.usage.dynamicIpsAvailable) };
   }
-  return { ...toSummary(n), Containers: containers, Status: { IPAM: { Subnets: subnets } } };
+  return { ...toSummary(n, caps), Containers: containers, Status: { IPAM: { Subnets: subnets } } };
 }

@@ -79,6 +79,8 @@ describe('networks API (fake kernel)', () => {
     ['duplicate name', { Name: 'bridge' }, 403, 'operation is not permitted on predefined bridge network'],
     ['unknown driver', { Name: 'x', Driver: 'nosuch' }, 404, 'plugin "nosuch" not found'],
     ['blank name', { Name: ' ' }, 400, expect.stringContaining('Name must not be blank')],
+    ['second host network', { Name: 'h2', Driver: 'host' }, 403, 'only one instance of "host" network is allowed'],
+    ['second null network', { Name: 'n2', Driver: 'null' }, 403, 'only one instance of "null" network is allowed'],
     ['bad CIDR', { Name: 'x', IPAM: { Config: [{ Subnet: '10.0.0.0/33' }] } }, 400, 'Invalid subnet 10.0.0.0/33 : invalid CIDR address: 10.0.0.0/33'],
     ['wrong type', { Name: 'x', Internal: 'yes' }, 400, expect.stringContaining('Internal must be a boolean')],
     ['gateway outside', { Name: 'x', IPAM: { Config: [{ Subnet: '10.9.0.0/24', Gateway: '10.8.0.1' }] } }, 400, expect.stringContaining('10.8.0.1')],

@@ -10,13 +10,14 @@ import {
   generateId,
   parseTimestamp,
 } from '@app/common';
+import type { DriverCapabilities } from '@app/drivers/driver-api';
 import { canonicalize } from '@app/ipam/canonicalize';
-import { subnetsByFamily } from '@app/ipam/subnets';
-import type { AllocatedPool, Ipam, PoolRequest } from '@app/ipam/ipam.contract';
+import type { Ipam, PoolRequest } from '@app/ipam/ipam.contract';
 import type { EventsService } from '../events/events.service';
 import type { NetworkRecord, StateStore } from '../store/state-store';
 import type { DriverSet } from './driver-set';
 import type { KeyedMutex } from './keyed-mutex';
+import type { NetworkLifecycle } from './network-lifecycle';
 import { filterNetworks, findNetwork, parseFilters } from './network-lookup';
 import { toInspect, toSummary } from './network-view';
 import type { GlobalNetworks } from '../cluster/global-networks';
@@ -70,6 +71,7 @@ export interface NetworkDeps {
   drivers: DriverSet;
   events: EventsService;
   locks: KeyedMutex;
+  lifecycle: NetworkLifecycle;
   /** Re-read the host's routes into IPAM before a pool is chosen (they change at runtime). */
   refreshHostRoutes?: () => Promise<void>;
   /** Networks of global-scope drivers go to the cluster; without it they are refused (403). */
@@ -77,15 +79,17 @@ export interface NetworkDeps {
 }
 
 /**
- * Network records and their lifecycle. Each mutation: record intent in one transaction
- * (state creating/deleting, pools reserved), do the kernel work, then commit the outcome. A crash
- * in between leaves a state the reconciler finishes or undoes.
+ * The Engine API's networks. Each mutation: record intent in one transaction (state
+ * creating/deleting, pools reserved — NetworkLifecycle, shared with cluster networks), do the
+ * kernel work, then commit the outcome. A crash in between leaves a state the reconciler
+ * finishes or undoes.
  */
 export class NetworksService {
   private readonly global?: GlobalNetworks;
   private readonly drivers: DriverSet;
   private readonly events: EventsService;
   private readonly ipam: Ipam;
+  private readonly lifecycle: NetworkLifecycle;
   private readonly locks: KeyedMutex;
   private readonly refreshHostRoutes?: () => Promise<void>;
   private readonly store: StateStore;
@@ -94,6 +98,7 @@ export class NetworksService {
     this.drivers = deps.drivers;
     this.events = deps.events;
     this.ipam = deps.ipam;
+    this.lifecycle = deps.lifecycle;
     this.locks = deps.locks;
     this.refreshHostRoutes = deps.refreshHostRoutes;
     this.store = deps.store;
@@ -103,7 +108,7 @@ export class NetworksService {
   list(filtersText?: string): NetworkSummary[] {
     const filters = parseFilters(filtersText);
     const nets = filterNetworks(this.store.listNetworks(), filters, (id) => this.store.endpointsOf(id).length);
-    return nets.map(toSummary);
+    return nets.map((n) => toSummary(n, this.drivers.capabilitiesOf(n.driver)));
   }
 
   find(term: string): NetworkRecord {
@@ -116,6 +121,11 @@ export class NetworksService {
     return named[0] ?? findNetwork(this.store.listNetworks(), term);
   }
 
+  /** What the network's driver declares it to be (services ask this, never the driver's name). */
+  capabilities(n: NetworkRecord): DriverCapabilities {
+    return this.drivers.capabilitiesOf(n.driver);
+  }
+
   inspect(term: string): NetworkInspect {
     const n = this.find(term);
     const sandboxes = new Map(this.store.listSandboxes().map((s) => [s.id, s.name]));
@@ -124,7 +134,7 @@ export class NetworksService {
       const pool = this.ipam.getPool(id);
       return pool ? [{ subnet: pool.subnet.toString(), usage: this.ipam.usage(id) }] : [];
     });
-    return toInspect(n, endpoints, sandboxes, usage);
+    return toInspect(n, this.drivers.capabilitiesOf(n.driver), endpoints, sandboxes, usage);
   }
 
   async create(input: CreateNetworkInput): Promise<{ Id: string; Warning: string }> {
@@ -140,7 +150,7 @@ export class NetworksService {
       if ((PREDEFINED as readonly string[]).includes(input.name) || this.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
       return this.global.create(driverName, input);
     }
-    if (!builtin && (driverName === 'host' || driverName === 'null')) {
+    if (!builtin && driver.capabilities.singleton) {
       throw new ForbiddenError(`only one instance of "${driverName}" network is allowed`);
     }
     if (input.ipam?.driver && input.ipam.driver !== 'default') throw new NotFoundError(`plugin "${input.ipam.driver}" not found`);
@@ -156,7 +166,7 @@ export class NetworksService {
       warnings.push(...c.warnings);
       requests.push(c.request);
     }
-    const usesPools = driverName !== 'host' && driverName !== 'null';
+    const { usesPools } = driver.capabilities;
     if (usesPools && !requests.some((r) => (r.subnet?.family ?? r.family) === 4)) requests.unshift({ addressSpace: 'local', family: 4 });
     // Docker 28: without an IPv6 subnet, --ipv6 takes a /64 of the host's ULA /48.
     if (usesPools && enableIpv6 && !requests.some((r) => (r.subnet?.family ?? r.family) === 6)) requests.push({ addressSpace: 'local', family: 6 });
@@ -181,53 +191,9 @@ export class NetworksService {
       poolIds: [],
       state: 'creating',
     };
-    const pools = this.reserve(record, usesPools ? requests : [], !!input.allowDuplicateName, warnings);
-    try {
-      await driver.createNetwork({
-        networkId: id,
-        name: input.name,
-        options,
-        internal: record.internal,
-        enableIpv6: record.enableIpv6,
-        ...subnetsByFamily(pools),
-      });
-    } catch (e) {
-      await driver.deleteNetwork(id).catch(() => undefined);
-      this.store.transaction(() => {
-        for (const p of pools) this.ipam.releasePool(p.poolId);
-        this.store.deleteNetwork(id);
-      });
-      throw e;
-    }
-    this.store.setNetworkState(id, 'active');
+    await this.lifecycle.create(record, usesPools ? requests : [], driver, options, { allowDuplicate: !!input.allowDuplicateName, warnings });
     this.events.publish('create', id, { name: input.name, type: driverName });
     return { Id: id, Warning: warnings.join('\n') };
-  }
-
-  /** One transaction: name check, pools, record. The in-memory IPAM is compensated on rollback. */
-  private reserve(record: NetworkRecord, requests: readonly PoolRequest[], allowDuplicate: boolean, warnings: string[]): AllocatedPool[] {
-    const pools: AllocatedPool[] = [];
-    try {
-      this.store.transaction(() => {
-        const taken = this.store.networkByName(record.name);
-        if (taken && !allowDuplicate) throw new ConflictError(`network with name ${record.name} already exists`);
-        if (taken) warnings.push(`Network with name ${taken.name} (id : ${taken.id}) already exists`);
-        for (const r of requests) pools.push(this.ipam.requestPool(record.id, r));
-        record.poolIds = pools.map((p) => p.poolId);
-        record.ipam.config = pools.map((p, i) => ipamConfigOf(p, requests[i]));
-        this.store.insertNetwork(record);
-      });
-    } catch (e) {
-      for (const p of pools) {
-        try {
-          this.ipam.releasePool(p.poolId);
-        } catch {
-          // already gone: nothing to compensate
-        }
-      }
-      throw e;
-    }
-    return pools;
   }
 
   async delete(term: string): Promise<void> {
@@ -246,14 +212,19 @@ export class NetworksService {
     });
   }
 
-  /** Kernel teardown, then drop pools and record. Also used by the reconciler. */
+  /**
+   * Kernel teardown, then drop pools and record. Also used by the reconciler for a network a crash
+   * left creating or deleting: a driver that has just started knows no such network (NotFound), and
+   * what kernel objects it may have made are its to remove by name at reconciliation, so that is no failure.
+   */
   async finishDelete(n: NetworkRecord): Promise<void> {
     const driver = this.drivers.get(n.driver);
-    if (driver) await driver.deleteNetwork(n.id);
-    this.store.transaction(() => {
-      for (const poolId of n.poolIds) if (this.ipam.getPool(poolId)) this.ipam.releasePool(poolId);
-      this.store.deleteNetwork(n.id);
-    });
+    if (driver) {
+      await driver.deleteNetwork(n.id).catch((e) => {
+        if (!(e instanceof NotFoundError)) throw e;
+      });
+    }
+    this.lifecycle.release(n);
     this.events.publish('destroy', n.id, { name: n.name, type: n.driver });
   }
 
@@ -275,16 +246,6 @@ export class NetworksService {
     }
     return { NetworksDeleted: deleted };
   }
-}
-
-function ipamConfigOf(p: AllocatedPool, r: PoolRequest): NetworkRecord['ipam']['config'][number] {
-  const aux = Object.fromEntries(Object.entries(p.auxAddresses).map(([k, v]) => [k, v.toString()]));
-  return {
-    Subnet: p.subnet.toString(),
-    ...(p.ipRange && r.ipRange ? { IPRange: p.ipRange.toString() } : {}),
-    ...(p.gateway ? { Gateway: p.gateway.toString() } : {}),
-    ...(Object.keys(aux).length > 0 ? { AuxiliaryAddresses: aux } : {}),
-  };
 }
 
 /** Prune's `until` filter, in milliseconds since the epoch. */

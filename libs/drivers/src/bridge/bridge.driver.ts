@@ -7,6 +7,7 @@ import type { Sysctl } from '@app/kernel/sysctl.port';
 import type {
   CreateEndpointRequest,
   CreateNetworkRequest,
+  DriverCapabilities,
   EndpointResult,
   JoinRequest,
   JoinResult,
@@ -17,7 +18,8 @@ import type {
 import { type DriverLogger, NOOP_LOGGER } from '../logger';
 import { type BridgeOptions, DEFAULT_BRIDGE_NAME, parseBridgeOptions, resolveBridgeName } from './bridge.options';
 import { type BridgeEndpoint, type BridgeNetwork, firstGateway, gatewayPrefixes } from './bridge.state';
-import { JOIN_STEPS, type JoinCtx, NETWORK_STEPS, type NetworkCtx, runSteps, type Step } from './bridge.steps';
+import { JOIN_STEPS, type JoinCtx, NETWORK_STEPS, type NetworkCtx } from './bridge.steps';
+import { runSteps, type Step } from '../steps';
 import {
   DEFAULT_TABLE_NAME,
   type FirewallNetwork,
@@ -50,6 +52,7 @@ export interface BridgeDriverDeps {
 export class BridgeDriver implements NetworkDriver<BridgeOptions>, Reconcilable, NetworkRestorer<BridgeOptions> {
   readonly type = 'bridge' as const;
   readonly scope = 'local' as const;
+  readonly capabilities: DriverCapabilities = { usesPools: true, singleton: false, sandbox: 'endpoint' };
 
   private readonly networks = new Map<string, BridgeNetwork>();
   /** Network id by bridge name, so a create checks the name in O(1) at any network count. */

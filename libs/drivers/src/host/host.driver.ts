@@ -1,4 +1,4 @@
-import type { JoinRequest, JoinResult, NetworkDriver } from '../driver-api';
+import type { DriverCapabilities, JoinRequest, JoinResult, NetworkDriver } from '../driver-api';
 import { PredefinedDriver } from '../predefined';
 
 /**
@@ -7,6 +7,7 @@ import { PredefinedDriver } from '../predefined';
  */
 export class HostDriver extends PredefinedDriver implements NetworkDriver<Record<string, never>> {
   readonly type = 'host' as const;
+  readonly capabilities: DriverCapabilities = { usesPools: false, singleton: true, sandbox: 'host' };
 
   async join(req: JoinRequest): Promise<JoinResult> {
     this.checkEndpoint(req.networkId, req.endpointId);

@@ -3,9 +3,9 @@ import type { Firewall } from '@app/kernel/firewall.port';
 import type { Netlink, NetnsRef } from '@app/kernel/netlink.port';
 import type { Sysctl } from '@app/kernel/sysctl.port';
 import { PeerTable } from '@app/overlay/peer-table';
-import type { CreateEndpointRequest, CreateNetworkRequest, EndpointResult, JoinRequest, JoinResult, NetworkDriver } from '../driver-api';
+import type { CreateEndpointRequest, CreateNetworkRequest, DriverCapabilities, EndpointResult, JoinRequest, JoinResult, NetworkDriver } from '../driver-api';
 import { type DriverLogger, NOOP_LOGGER } from '../logger';
-import { runSteps, type Step } from '../bridge/bridge.steps';
+import { runSteps, type Step } from '../steps';
 import { hostVethName } from '../bridge/veth';
 import { OVERLAY_TABLE_NAME, renderOverlayFirewall } from './overlay-firewall';
 import { DEFAULT_VXLAN_PORT, type OverlayOptions, overlayBridgeName, overlayVxlanName, parseOverlayOptions, VXLAN_OVERHEAD } from './overlay.options';
@@ -40,6 +40,7 @@ export interface OverlayDriverDeps {
 export class OverlayDriver implements NetworkDriver<OverlayOptions>, PeerAware {
   readonly type = 'overlay' as const;
   readonly scope = 'global' as const;
+  readonly capabilities: DriverCapabilities = { usesPools: true, singleton: false, sandbox: 'endpoint' };
 
   private readonly networks = new Map<string, OverlayNetwork>();
   private readonly endpoints = new Map<string, OverlayEndpoint>();

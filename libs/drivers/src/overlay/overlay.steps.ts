@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError, Prefix } from '@app/common';
 import type { IpAddr } from '@app/common';
 import type { FdbEntry, NeighborEntry, Netlink, NetnsRef } from '@app/kernel/netlink.port';
 import type { Sysctl } from '@app/kernel/sysctl.port';
-import type { Step } from '../bridge/bridge.steps';
+import type { Step } from '../steps';
 import { markerMac } from '../bridge/veth';
 import { ENSURE_VETH, ensureDefaultRoute, PLUG_STEPS, type VethJoinCtx } from '../veth-steps';
 import { type OverlayAttachment, type OverlayEndpoint, type OverlayNetwork, type OverlayPeer, bridgeAddressOf, gatewayOf } from './overlay.state';
