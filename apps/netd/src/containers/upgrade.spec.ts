@@ -1,4 +1,5 @@
 import { NotFoundError } from '@app/common';
+import { eventually } from '@app/common/testing';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -226,15 +227,15 @@ describe('hijack (Upgrade) requests from a hostile client', () => {
     await head;
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
     for (let i = 0; i < 20; i++) s.write(chunk);
-    await new Promise((r) => setTimeout(r, 500));
-    // one chunk reached the process and was never flushed; the rest waits in the client's socket
-    expect(execs.stdinTaken).toBeGreaterThan(0);
+    // one chunk reaches the process and is never flushed; the rest waits in the client's socket
+    // (polled, not a fixed sleep: on a loaded machine the first chunk can take longer than 500 ms)
+    await eventually('the first stdin chunk to reach the process', () => execs.stdinTaken > 0);
+    await new Promise((r) => setTimeout(r, 300));
     expect(execs.stdinTaken).toBeLessThan(2 * 1024 * 1024);
     // the process reads at last: the relay resumes and passes the rest on
     execs.draining = true;
     for (const f of execs.held.splice(0)) f();
-    await new Promise((r) => setTimeout(r, 500));
-    expect(execs.stdinTaken).toBe(20 * 1024 * 1024);
+    await eventually('all 20 MB of stdin to reach the process', () => execs.stdinTaken === 20 * 1024 * 1024, 10_000);
     s.destroy();
   });
 
