@@ -15,6 +15,7 @@ import { globalNetworks } from './cluster/global-networks';
 import type { NetdConfig } from './config/netd-config';
 import { ContainerNetworking } from './containers/container-network';
 import { ContainerViews } from './containers/container-views.service';
+import { ContainerOps } from './containers/container-ops';
 import { ContainersService } from './containers/containers.service';
 import { containerDnsView } from './dns/container-dns';
 import { DnsService } from './dns/dns.service';
@@ -78,6 +79,8 @@ export interface Services {
   readonly volumes: VolumesService;
   readonly containers: ContainersService;
   readonly containerViews: ContainerViews;
+  /** rename, pause/unpause, update, top, prune (containers/container-ops.ts). */
+  readonly containerOps: ContainerOps;
   readonly containerNet: ContainerNetworking;
   readonly containerStore: SqliteContainerStore;
   readonly startedAt: Date;
@@ -171,6 +174,7 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
   const containerViews = new ContainerViews({
     containers: containerStore, store, ipam, net: containerNet, svc: containers, stateDir, netnsDir: config.netnsDir,
   });
+  const containerOps = new ContainerOps({ manager, runtime: containerRuntime, containers: containerStore, store, events, svc: containers, stateDir });
   const images = new ImagesService({
     images: imageCatalog,
     tmpDir: join(imageRoot, 'tmp'),
@@ -180,7 +184,7 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
   });
   return {
     config, engineId, log, db, store, ipam, drivers, netlink, netns, hostNs, events, hostRoutes, networks, endpoints, sandboxes, dns,
-    cluster, images, volumes, containers, containerViews, containerNet, containerStore, startedAt: new Date(),
+    cluster, images, volumes, containers, containerViews, containerOps, containerNet, containerStore, startedAt: new Date(),
   };
 }
 

@@ -424,6 +424,7 @@ export class ContainersService {
     const r = this.containers.getSync(e.id);
     const attrs: Record<string, string> = { name: e.name, ...(r?.spec.image ? { image: r.spec.image } : {}), ...(r?.spec.labels ?? {}) };
     if (e.exitCode !== undefined) attrs.exitCode = String(e.exitCode);
+    Object.assign(attrs, e.attributes);
     this.events.publish(e.action, e.id, attrs, 'container');
     // the manager decides restarts; --rm containers are removed by it right after, only the network is ours to free
     if (e.action === 'die' && e.final && r) {

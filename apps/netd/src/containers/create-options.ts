@@ -25,7 +25,7 @@ const given = (v: unknown): boolean =>
   !(typeof v === 'object' && !Array.isArray(v) && !(v instanceof Map) && Object.keys(v as object).length === 0) &&
   !(v instanceof Map && v.size === 0);
 
-const unsupported = (field: string, why = 'is not supported by netd') => new NotImplementedError(`${field} ${why}`);
+export const unsupported = (field: string, why = 'is not supported by netd') => new NotImplementedError(`${field} ${why}`);
 
 /** Fields netd does not honour: any value but the default is refused with 501, naming the field. */
 const REFUSED: readonly (keyof HostConfigDto & string)[] = [
@@ -84,7 +84,7 @@ export function hostOptions(hc: HostConfigDto, host: HostLimits): HostOptions {
   };
 }
 
-function resources(hc: HostConfigDto, host: HostLimits, warnings: string[]): ContainerResources | undefined {
+export function resources(hc: HostConfigDto, host: HostLimits, warnings: string[]): ContainerResources | undefined {
   const memory = hc.Memory ?? 0;
   let swap = hc.MemorySwap ?? 0;
   const reservation = hc.MemoryReservation ?? 0;
