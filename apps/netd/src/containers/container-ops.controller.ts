@@ -15,6 +15,7 @@ export class ContainerOpsController {
   constructor(@Inject(ContainerOps) private readonly ops: ContainerOps) {}
 
   @Post('containers/prune')
+  @HttpCode(200)
   prune(@Query() q: Q) {
     return this.ops.prune(one(q, 'filters'));
   }
