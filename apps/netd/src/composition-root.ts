@@ -16,6 +16,7 @@ import type { NetdConfig } from './config/netd-config';
 import { ContainerNetworking } from './containers/container-network';
 import { ContainerViews } from './containers/container-views.service';
 import { ContainerOps } from './containers/container-ops';
+import { containerEventAttributes, HealthMonitor } from './containers/health';
 import { ContainersService } from './containers/containers.service';
 import { containerDnsView } from './dns/container-dns';
 import { DnsService } from './dns/dns.service';
@@ -81,6 +82,8 @@ export interface Services {
   readonly containerViews: ContainerViews;
   /** rename, pause/unpause, update, top, prune (containers/container-ops.ts). */
   readonly containerOps: ContainerOps;
+  /** Health checks of running containers (containers/health.ts). */
+  readonly health: HealthMonitor;
   readonly containerNet: ContainerNetworking;
   readonly containerStore: SqliteContainerStore;
   readonly startedAt: Date;
@@ -175,6 +178,9 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
     containers: containerStore, store, ipam, net: containerNet, svc: containers, stateDir, netnsDir: config.netnsDir,
   });
   const containerOps = new ContainerOps({ manager, runtime: containerRuntime, containers: containerStore, store, events, svc: containers, stateDir });
+  const health = new HealthMonitor({
+    manager, events, log: containerLog, publish: (action, r) => events.publish(action, r.id, containerEventAttributes(r), 'container'),
+  });
   const images = new ImagesService({
     images: imageCatalog,
     tmpDir: join(imageRoot, 'tmp'),
@@ -184,7 +190,7 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
   });
   return {
     config, engineId, log, db, store, ipam, drivers, netlink, netns, hostNs, events, hostRoutes, networks, endpoints, sandboxes, dns,
-    cluster, images, volumes, containers, containerViews, containerOps, containerNet, containerStore, startedAt: new Date(),
+    cluster, images, volumes, containers, containerViews, containerOps, health, containerNet, containerStore, startedAt: new Date(),
   };
 }
 

@@ -15,3 +15,4 @@ export * from './runtime.port';
 export * from './user';
 export * from './in-root';
 export * from './signals';
+export * from './health';

@@ -22,6 +22,7 @@ import { checkConfigOptions, hostOptions } from './create-options';
 import { checkConfigValues } from './config-values';
 import { anonymousVolumes, planMounts, realizeMounts, type MountContext } from './mounts';
 import type { Volumes } from '@app/volume';
+import { containerHealthConfig } from './health';
 
 export interface ContainersDeps {
   manager: ContainerManager;
@@ -159,6 +160,7 @@ export class ContainersService {
         dns: hc.Dns ?? null, dnsSearch: hc.DnsSearch ?? null, dnsOptions: hc.DnsOptions ?? null,
         ...(req.MacAddress ? { macAddress: req.MacAddress } : {}),
       },
+      healthcheck: containerHealthConfig(ic.Healthcheck, req.Healthcheck),
     };
     // volumes are made last, once everything above has accepted the request
     const realized = await realizeMounts(mountPlan, mountCtx, `creating-${generateId().slice(0, 12)}`);

@@ -1,6 +1,7 @@
 import type { ContainerCreateDto, HostConfigDto } from '@app/api/containers';
 import { InvalidParameterError, NotImplementedError } from '@app/common';
 import { listToSet, type ContainerResources, type HostLimits } from '@app/container';
+import { containerHealthConfig } from './health';
 
 /** The HostConfig options netd honours, typed; everything else was refused by {@link hostOptions}. */
 export interface HostOptions {
@@ -36,10 +37,9 @@ const REFUSED: readonly (keyof HostConfigDto & string)[] = [
 /** Windows-only resources: moby refuses them on Linux. */
 const WINDOWS_ONLY: readonly (keyof HostConfigDto & string)[] = ['CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth'];
 
-/** Config fields netd does not honour (Healthcheck runs no checks here). */
+/** Config fields netd does not honour; a Healthcheck is checked as dockerd does. */
 export function checkConfigOptions(c: ContainerCreateDto): void {
-  const test = c.Healthcheck?.Test ?? [];
-  if (test.length > 0 && test[0] !== 'NONE') throw unsupported('Config.Healthcheck');
+  containerHealthConfig(undefined, c.Healthcheck);
   if (c.NetworkDisabled) throw unsupported('Config.NetworkDisabled');
 }
 

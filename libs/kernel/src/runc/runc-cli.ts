@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, SystemError, type NetdError } from '@app/common';
 import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
 import { describeRun, resolveTool, runCommand, type CommandResult } from '../exec';
 import { startThroughExecFifo } from './exec-fifo';
 
@@ -105,9 +106,27 @@ export class RuncCli {
    * for it, capturing its output (no terminal). `timeoutMs` bounds the whole exec.
    */
   async exec(id: string, processPath: string, opts: { timeoutMs?: number; input?: string } = {}): Promise<RuncExecResult> {
-    const args = ['--root', this.root, 'exec', '--process', processPath, id];
-    const r = await runCommand(this.binary, args, { timeoutMs: opts.timeoutMs ?? this.timeoutMs, input: opts.input });
-    if (r.code === null) throw new SystemError(describeRun('runc', args, r));
+    // On a timeout runc is killed; the process it ran would live on in the container, so its
+    // pid is kept to kill it too (a health probe past its timeout must not pile up).
+    const pidFile = `${processPath}.pid`;
+    const args = ['--root', this.root, 'exec', '--pid-file', pidFile, '--process', processPath, id];
+    let r: CommandResult;
+    try {
+      r = await runCommand(this.binary, args, { timeoutMs: opts.timeoutMs ?? this.timeoutMs, input: opts.input });
+      if (r.code === null) {
+        const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(pid) && pid > 1) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        throw new SystemError(describeRun('runc', args, r));
+      }
+    } finally {
+      await rm(pidFile, { force: true });
+    }
     // runc exits 255 with its own message when it could not start the process at all.
     const own = runcMessage(r.stderr);
     if (r.code === 255 && own) throw this.mapError(own, `exec in container ${id}`, r);
