@@ -116,6 +116,13 @@ export interface NetdApi {
   /** The hijacked attach connection: read the (multiplexed unless TTY) output, write stdin. */
   attachContainer(id: string, opts: { stdin?: boolean; stdout?: boolean; stderr?: boolean; logs?: boolean }): Promise<Duplex>;
   resizeContainer(id: string, rows: number, columns: number): Promise<void>;
+  renameContainer(id: string, name: string): Promise<void>;
+  pauseContainer(id: string): Promise<void>;
+  unpauseContainer(id: string): Promise<void>;
+  /** `POST /containers/{id}/update` with Docker's UpdateConfig (Resources + RestartPolicy). */
+  updateContainer(id: string, config: Record<string, unknown>): Promise<{ Warnings: string[] | null }>;
+  topContainer(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }>;
+  pruneContainers(filters?: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>;
   createExec(container: string, req: ExecCreateRequest): Promise<{ Id: string }>;
   /** Detached: resolves to undefined once started; otherwise the hijacked connection. */
   startExec(id: string, opts: { detach?: boolean; tty?: boolean }): Promise<Duplex | undefined>;

@@ -203,6 +203,30 @@ export class NetdClient implements NetdApi, ClusterApi {
     await this.call('POST', `/containers/${encodeURIComponent(id)}/restart`, { t: o.timeout?.toString(), signal: o.signal });
   }
 
+  async renameContainer(id: string, name: string): Promise<void> {
+    await this.call('POST', `/containers/${encodeURIComponent(id)}/rename`, { name });
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    await this.call('POST', `/containers/${encodeURIComponent(id)}/pause`);
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    await this.call('POST', `/containers/${encodeURIComponent(id)}/unpause`);
+  }
+
+  updateContainer(id: string, config: Record<string, unknown>): Promise<{ Warnings: string[] | null }> {
+    return this.json('POST', `/containers/${encodeURIComponent(id)}/update`, {}, config);
+  }
+
+  topContainer(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    return this.json('GET', `/containers/${encodeURIComponent(id)}/top`, { ps_args: psArgs });
+  }
+
+  pruneContainers(filters?: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    return this.json('POST', '/containers/prune', { filters: encodeFilters(filters) });
+  }
+
   async killContainer(id: string, signal?: string): Promise<void> {
     await this.call('POST', `/containers/${encodeURIComponent(id)}/kill`, { signal });
   }

@@ -45,6 +45,53 @@ export class FakeContainers extends FakeImages {
     setImmediate(() => program.run());
   }
 
+  async renameContainer(id: string, name: string): Promise<void> {
+    this.requests.push({ method: 'renameContainer', target: id, body: { name } });
+    const c = this.container(id);
+    if (!name) throw new DaemonError(400, 'Neither old nor new names may be empty');
+    const clash = this.containers.find((x) => x.name === name.replace(/^\//, ''));
+    if (clash) throw new DaemonError(409, `Error when allocating new name: Conflict. The container name "/${clash.name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    c.name = name.replace(/^\//, '');
+  }
+
+  /** Paused containers are recorded here (the fake's status has no paused state). */
+  readonly paused = new Set<string>();
+
+  async pauseContainer(id: string): Promise<void> {
+    this.requests.push({ method: 'pauseContainer', target: id });
+    const c = this.container(id);
+    if (c.status !== 'running') throw new DaemonError(409, `Container ${c.id} is not running`);
+    if (this.paused.has(c.id)) throw new DaemonError(409, `Container ${c.id} is already paused`);
+    this.paused.add(c.id);
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    this.requests.push({ method: 'unpauseContainer', target: id });
+    const c = this.container(id);
+    if (!this.paused.delete(c.id)) throw new DaemonError(409, `Container ${c.id} is not paused`);
+  }
+
+  async updateContainer(id: string, config: Record<string, unknown>): Promise<{ Warnings: string[] | null }> {
+    this.requests.push({ method: 'updateContainer', target: id, body: structuredClone(config) });
+    this.container(id);
+    return { Warnings: [] };
+  }
+
+  async topContainer(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    this.requests.push({ method: 'topContainer', target: id, body: { psArgs } });
+    const c = this.container(id);
+    if (c.status !== 'running') throw new DaemonError(409, `Container ${c.id} is not running`);
+    const argv = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])].join(' ');
+    return { Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], Processes: [['root', '4242', '4200', '0', '10:00', '?', '00:00:00', argv]] };
+  }
+
+  async pruneContainers(filters?: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    this.requests.push({ method: 'pruneContainers', filters });
+    const gone = this.containers.filter((c) => c.status !== 'running');
+    for (const c of gone) this.containers.splice(this.containers.indexOf(c), 1);
+    return { ContainersDeleted: gone.length > 0 ? gone.map((c) => c.id) : null, SpaceReclaimed: gone.length > 0 ? 1024 : 0 };
+  }
+
   async stopContainer(id: string, o: { signal?: string } = {}): Promise<void> {
     this.requests.push({ method: 'stopContainer', target: id, body: o });
     const c = this.container(id);
