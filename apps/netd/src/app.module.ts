@@ -16,6 +16,7 @@ import { ContainersService } from './containers/containers.service';
 import { ContainerViews } from './containers/container-views.service';
 import { ContainerOps } from './containers/container-ops';
 import { ContainerOpsController } from './containers/container-ops.controller';
+import { ContainerStats } from './containers/stats';
 import { ImagesModule } from './images/images.module';
 import { VolumesController } from './volumes/volumes.controller';
 import { VolumesService } from './volumes/volumes.service';
@@ -37,6 +38,7 @@ export class AppModule {
         { provide: ContainersService, useValue: services.containers },
         { provide: ContainerViews, useValue: services.containerViews },
         { provide: ContainerOps, useValue: services.containerOps },
+        { provide: ContainerStats, useValue: services.containerStats },
         { provide: VolumesService, useValue: services.volumes },
         { provide: ClusterService, useValue: services.cluster },
         // Nest runs its lifecycle hooks: DNS starts after reconciliation and closes at shutdown.

@@ -17,6 +17,7 @@ import { ContainerNetworking } from './containers/container-network';
 import { ContainerViews } from './containers/container-views.service';
 import { ContainerOps } from './containers/container-ops';
 import { containerEventAttributes, HealthMonitor } from './containers/health';
+import { ContainerStats } from './containers/stats';
 import { ContainersService } from './containers/containers.service';
 import { containerDnsView } from './dns/container-dns';
 import { DnsService } from './dns/dns.service';
@@ -84,6 +85,8 @@ export interface Services {
   readonly containerOps: ContainerOps;
   /** Health checks of running containers (containers/health.ts). */
   readonly health: HealthMonitor;
+  /** `GET /containers/{id}/stats` from cgroups (containers/stats.ts). */
+  readonly containerStats: ContainerStats;
   readonly containerNet: ContainerNetworking;
   readonly containerStore: SqliteContainerStore;
   readonly startedAt: Date;
@@ -181,6 +184,7 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
   const health = new HealthMonitor({
     manager, events, log: containerLog, publish: (action, r) => events.publish(action, r.id, containerEventAttributes(r), 'container'),
   });
+  const containerStats = new ContainerStats({ manager });
   const images = new ImagesService({
     images: imageCatalog,
     tmpDir: join(imageRoot, 'tmp'),
@@ -190,7 +194,7 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
   });
   return {
     config, engineId, log, db, store, ipam, drivers, netlink, netns, hostNs, events, hostRoutes, networks, endpoints, sandboxes, dns,
-    cluster, images, volumes, containers, containerViews, containerOps, health, containerNet, containerStore, startedAt: new Date(),
+    cluster, images, volumes, containers, containerViews, containerOps, health, containerStats, containerNet, containerStore, startedAt: new Date(),
   };
 }
 

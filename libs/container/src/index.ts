@@ -16,3 +16,4 @@ export * from './user';
 export * from './in-root';
 export * from './signals';
 export * from './health';
+export * from './stats';

@@ -1,6 +1,9 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { InvalidParameterError } from '@app/common';
+import type { FastifyReply } from 'fastify';
+import { OPEN_STREAMS } from '../http/open-streams';
 import { ContainerOps } from './container-ops';
+import { ContainerStats } from './stats';
 
 type Q = Record<string, unknown>;
 
@@ -10,9 +13,18 @@ function one(q: Q, name: string): string | undefined {
   throw new InvalidParameterError(`query parameter ${name} must be given once`);
 }
 
+/** moby's BoolValueOrDefault: empty takes the default; "", 0, no, false, none are false. */
+function boolOr(v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined || v === '') return dflt;
+  return !['0', 'no', 'false', 'none'].includes(v.trim().toLowerCase());
+}
+
 @Controller()
 export class ContainerOpsController {
-  constructor(@Inject(ContainerOps) private readonly ops: ContainerOps) {}
+  constructor(
+    @Inject(ContainerOps) private readonly ops: ContainerOps,
+    @Inject(ContainerStats) private readonly stats: ContainerStats,
+  ) {}
 
   @Post('containers/prune')
   @HttpCode(200)
@@ -42,6 +54,29 @@ export class ContainerOpsController {
   @HttpCode(200)
   update(@Param('id') id: string, @Body() body: unknown) {
     return this.ops.update(id, body);
+  }
+
+  @Get('containers/:id/stats')
+  async containerStats(@Param('id') id: string, @Query() q: Q, @Res() reply: FastifyReply) {
+    const stream = boolOr(one(q, 'stream'), true);
+    const oneShot = boolOr(one(q, 'one-shot'), false);
+    if (stream && oneShot) throw new InvalidParameterError('cannot have stream=true and one-shot=true');
+    if (!stream) return void reply.status(200).send(await this.stats.once(id, oneShot));
+    await this.ops.find(id);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'Content-Type': 'application/json' });
+    raw.flushHeaders();
+    const ctl = new AbortController();
+    raw.on('close', () => ctl.abort());
+    const untrack = OPEN_STREAMS.track(() => ctl.abort());
+    await this.stats.stream(id, ctl.signal, (s) => {
+      if (raw.destroyed) return false;
+      raw.write(JSON.stringify(s) + '\n');
+      return true;
+    }).catch(() => undefined);
+    untrack();
+    raw.end();
   }
 
   @Get('containers/:id/top')

@@ -1,5 +1,6 @@
 import { createTempNetns, describeAsRoot, run, type TempNetns } from '@app/kernel/testing';
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,46 @@ describeAsRoot('container verbs: rename, pause, update, top, prune (real daemon,
     expect((await call('GET', '/containers/tp/top?ps_args=--no-such-option')).status).toBe(400);
     ok(docker('stop', '-t', '0', 'tp'));
     expect((await call('GET', '/containers/tp/top')).status).toBe(409);
+  }, 60_000);
+
+  it('stats: one-shot and streamed samples from the cgroup and the netns, read by docker stats --no-stream; empty once stopped', async () => {
+    ok(docker('run', '-d', '--name', 'st', '--network', 'opnet', '--memory', '64m', 'busybox', 'sleep', '600'));
+    const s = (await call('GET', '/containers/st/stats?stream=false')).body;
+    expect(s.memory_stats.limit).toBe(64 << 20);
+    expect(s.memory_stats.usage).toBeGreaterThan(0);
+    expect(s.pids_stats.current).toBe(1);
+    expect(Object.keys(s.networks)).toEqual(['eth0']);
+    expect(s.cpu_stats.online_cpus).toBeGreaterThan(0);
+    expect(s.precpu_stats.system_cpu_usage).toBeGreaterThan(0);
+    expect(s.cpu_stats.system_cpu_usage).toBeGreaterThan(s.precpu_stats.system_cpu_usage);
+    expect(s.preread).not.toBe('0001-01-01T00:00:00Z');
+    expect(ok(docker('stats', '--no-stream', '--format', '{{.Name}}|{{.MemUsage}}|{{.PIDs}}', 'st'))).toMatch(/^st\|[\d.]+[KMk]i?B \/ 64MiB\|1$/);
+    const oneShot = (await call('GET', '/containers/st/stats?stream=false&one-shot=true')).body;
+    expect(oneShot.preread).toBe('0001-01-01T00:00:00Z');
+    // stream: a line a second until the client goes
+    const lines = await new Promise<string[]>((resolve, reject) => {
+      const got: string[] = [];
+      const req = request({ socketPath: netd.socket, path: '/containers/st/stats', method: 'GET' }, (res) => {
+        let buf = '';
+        res.on('data', (c: Buffer) => {
+          buf += c.toString();
+          const parts = buf.split('\n');
+          buf = parts.pop()!;
+          got.push(...parts);
+          if (got.length >= 2) {
+            req.destroy();
+            resolve(got);
+          }
+        });
+      });
+      req.on('error', (e) => (got.length >= 2 ? undefined : reject(e)));
+      req.end();
+    });
+    const [a, b] = lines.map((l) => JSON.parse(l));
+    expect(b.precpu_stats.cpu_usage.total_usage).toBe(a.cpu_stats.cpu_usage.total_usage);
+    ok(docker('stop', '-t', '0', 'st'));
+    const stopped = (await call('GET', '/containers/st/stats?stream=false')).body;
+    expect([stopped.read, stopped.memory_stats, stopped.name]).toEqual(['0001-01-01T00:00:00Z', {}, '/st']);
   }, 60_000);
 
   it('prune: removes the stopped containers (label filter honoured), never a running one, and leaves no namespace behind', async () => {

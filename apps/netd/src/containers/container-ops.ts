@@ -39,6 +39,10 @@ export class ContainerOps {
     });
   }
 
+  find(ref: string): Promise<ContainerRecord> {
+    return this.d.manager.inspect(ref);
+  }
+
   pause(ref: string): Promise<void> {
     return this.d.manager.pause(ref);
   }

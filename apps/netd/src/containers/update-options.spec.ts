@@ -1,6 +1,7 @@
 import { INITIAL_STATE, type ContainerRecord, type HostLimits } from '@app/container';
 import { parseUpdate } from './update-options';
 import { parsePsOutput } from './top';
+import { statsJson } from './stats';
 
 const HOST: HostLimits = { cgroupMode: 'hybrid', cpus: new Set([0, 1]), mems: new Set([0]), swapLimit: true };
 const ID = 'a'.repeat(64);
@@ -86,5 +87,37 @@ describe(parsePsOutput.name, () => {
 
   it('fails without a PID column', () => {
     expect(() => parsePsOutput('USER CMD\nroot x\n', [1])).toThrow("Couldn't find PID field in ps output");
+  });
+});
+
+describe('statsJson', () => {
+  const r = rec();
+  const sample = {
+    read: new Date('2026-01-01T00:00:01.000Z'),
+    cpu: { total: 5e8, perCpu: [3e8, 2e8], kernel: 1e8, user: 4e8, system: 9e12, onlineCpus: 2, periods: 0, throttledPeriods: 0, throttledTime: 0 },
+    memory: { usage: 4 << 20, maxUsage: 5 << 20, limit: 64 << 20, failcnt: 0, stats: { cache: 1024 } },
+    pids: { current: 1 },
+    blkio: { serviceBytes: [], serviced: [] },
+    networks: { eth0: { rx_bytes: 1, rx_packets: 1, rx_errors: 0, rx_dropped: 0, tx_bytes: 2, tx_packets: 1, tx_errors: 0, tx_dropped: 0 } },
+  };
+
+  it("gives Docker's shape: cpu with precpu, memory, pids, networks, empty blkio lists as null", () => {
+    const j = statsJson(r, sample, { ...sample, read: new Date('2026-01-01T00:00:00.000Z') });
+    expect(j).toMatchObject({
+      read: '2026-01-01T00:00:01.000Z', preread: '2026-01-01T00:00:00.000Z', name: '/web', id: ID, num_procs: 0, storage_stats: {},
+      pids_stats: { current: 1 },
+      cpu_stats: { cpu_usage: { total_usage: 5e8, percpu_usage: [3e8, 2e8], usage_in_kernelmode: 1e8, usage_in_usermode: 4e8 }, system_cpu_usage: 9e12, online_cpus: 2 },
+      precpu_stats: { cpu_usage: { total_usage: 5e8 } },
+      memory_stats: { usage: 4 << 20, max_usage: 5 << 20, stats: { cache: 1024 }, limit: 64 << 20 },
+      networks: { eth0: { rx_bytes: 1, tx_bytes: 2 } },
+    });
+    expect(j.blkio_stats.io_service_bytes_recursive).toBeNull();
+    expect('failcnt' in j.memory_stats).toBe(false);
+  });
+
+  it("gives Docker's empty stats for a container that is not running", () => {
+    const j = statsJson(r, undefined, undefined);
+    expect(j).toEqual(expect.objectContaining({ read: '0001-01-01T00:00:00Z', pids_stats: {}, memory_stats: {}, name: '/web', id: ID }));
+    expect(j.precpu_stats).toEqual({ cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } });
   });
 });

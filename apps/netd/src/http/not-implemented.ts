@@ -8,7 +8,6 @@
 const ENDPOINTS: ReadonlyArray<readonly [method: string, path: string]> = [
   ['GET', '/containers/{id}/changes'],
   ['GET', '/containers/{id}/export'],
-  ['GET', '/containers/{id}/stats'],
   ['GET', '/containers/{id}/attach/ws'],
   ['HEAD', '/containers/{id}/archive'],
   ['GET', '/containers/{id}/archive'],
