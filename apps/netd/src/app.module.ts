@@ -17,6 +17,7 @@ import { ContainerViews } from './containers/container-views.service';
 import { ContainerOps } from './containers/container-ops';
 import { ContainerOpsController } from './containers/container-ops.controller';
 import { ContainerStats } from './containers/stats';
+import { ContainerArchive } from './containers/archive';
 import { ImagesModule } from './images/images.module';
 import { VolumesController } from './volumes/volumes.controller';
 import { VolumesService } from './volumes/volumes.service';
@@ -39,6 +40,7 @@ export class AppModule {
         { provide: ContainerViews, useValue: services.containerViews },
         { provide: ContainerOps, useValue: services.containerOps },
         { provide: ContainerStats, useValue: services.containerStats },
+        { provide: ContainerArchive, useValue: services.containerArchive },
         { provide: VolumesService, useValue: services.volumes },
         { provide: ClusterService, useValue: services.cluster },
         // Nest runs its lifecycle hooks: DNS starts after reconciliation and closes at shutdown.

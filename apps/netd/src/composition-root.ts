@@ -18,6 +18,7 @@ import { ContainerViews } from './containers/container-views.service';
 import { ContainerOps } from './containers/container-ops';
 import { containerEventAttributes, HealthMonitor } from './containers/health';
 import { ContainerStats } from './containers/stats';
+import { ContainerArchive } from './containers/archive';
 import { ContainersService } from './containers/containers.service';
 import { containerDnsView } from './dns/container-dns';
 import { DnsService } from './dns/dns.service';
@@ -87,6 +88,8 @@ export interface Services {
   readonly health: HealthMonitor;
   /** `GET /containers/{id}/stats` from cgroups (containers/stats.ts). */
   readonly containerStats: ContainerStats;
+  /** `docker cp` (containers/archive.ts). */
+  readonly containerArchive: ContainerArchive;
   readonly containerNet: ContainerNetworking;
   readonly containerStore: SqliteContainerStore;
   readonly startedAt: Date;
@@ -185,6 +188,7 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
     manager, events, log: containerLog, publish: (action, r) => events.publish(action, r.id, containerEventAttributes(r), 'container'),
   });
   const containerStats = new ContainerStats({ manager });
+  const containerArchive = new ContainerArchive({ manager });
   const images = new ImagesService({
     images: imageCatalog,
     tmpDir: join(imageRoot, 'tmp'),
@@ -194,7 +198,7 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
   });
   return {
     config, engineId, log, db, store, ipam, drivers, netlink, netns, hostNs, events, hostRoutes, networks, endpoints, sandboxes, dns,
-    cluster, images, volumes, containers, containerViews, containerOps, health, containerStats, containerNet, containerStore, startedAt: new Date(),
+    cluster, images, volumes, containers, containerViews, containerOps, health, containerStats, containerArchive, containerNet, containerStore, startedAt: new Date(),
   };
 }
 

@@ -1,5 +1,8 @@
 import { ConflictError, InvalidParameterError, NotFoundError, generateId, isNetdError, shortId } from '@app/common';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { isMountPoint, mountLayersReadOnly, mountOverlay, unmountPath } from '@app/kernel/runc';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { buildOciConfig, mergeResources, ociResources } from './bundle';
 import type { CgroupMode } from './cgroups';
 import { imageUserDb, rewriteNetworkFiles, writeBundle, type FilesContext } from './container-files';
@@ -281,6 +284,45 @@ export class ContainerManager {
       await this.store.put(next);
       this.emit('update', next);
       return next;
+    });
+  }
+
+  /**
+   * Run `fn` with the container's root filesystem as a host path (`docker cp`): a running
+   * container's through /proc/<pid>/root (its own mount namespace), a stopped one's overlay
+   * mounted for the call, under the container's lock so that it cannot start meanwhile. `fn`
+   * must be done with the root when it resolves.
+   */
+  async withRootFs<T>(ref: string, fn: (root: string, r: ContainerRecord) => Promise<T>, o: { write: boolean } = { write: false }): Promise<T> {
+    const r = await this.inspect(ref);
+    if (r.state.running && r.state.pid > 0) return fn(`/proc/${r.state.pid}/root`, r);
+    return this.withLock(r.id, async (cur) => {
+      if (cur.state.running && cur.state.pid > 0) return fn(`/proc/${cur.state.pid}/root`, cur);
+      const p = containerPaths(this.stateDir, cur.id);
+      // a read changes nothing on disk (a read-only view, no work dir); a write that fails takes
+      // back the directories it made
+      const made = (await Promise.all([p.upper, p.work].map((d) => (o.write ? mkdir(d, { recursive: true }) : undefined)))).filter((d) => d !== undefined);
+      const mountPoint = o.write || existsSync(p.rootfs) ? p.rootfs : await mkdtemp(join(this.stateDir, '.cp-'));
+      if (mountPoint === p.rootfs) await mkdir(p.rootfs, { recursive: true }).then((d) => d && made.push(d));
+      const cleanUp = async (failed: boolean) => {
+        if (mountPoint !== p.rootfs) await rm(mountPoint, { recursive: true, force: true });
+        if (failed) for (const d of made.reverse()) await rm(d, { recursive: true, force: true });
+      };
+      if (isMountPoint(mountPoint) || (await this.runtime.state(cur.id))?.status === 'created') {
+        await cleanUp(true);
+        throw new ConflictError(`Container ${cur.id} is being started; try again`);
+      }
+      if (o.write) mountOverlay({ lowers: cur.spec.lowers, upper: p.upper, work: p.work }, mountPoint);
+      else mountLayersReadOnly([...(existsSync(p.upper) ? [p.upper] : []), ...cur.spec.lowers], mountPoint);
+      let failed = true;
+      try {
+        const out = await fn(mountPoint, cur);
+        failed = false;
+        return out;
+      } finally {
+        unmountPath(mountPoint);
+        await cleanUp(failed);
+      }
     });
   }
 

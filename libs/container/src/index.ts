@@ -17,3 +17,4 @@ export * from './in-root';
 export * from './signals';
 export * from './health';
 export * from './stats';
+export * from './root-archive';

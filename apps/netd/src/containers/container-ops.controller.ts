@@ -1,6 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Head, HttpCode, Inject, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { InvalidParameterError } from '@app/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { ContainerArchive, PATH_STAT_HEADER, encodePathStat } from './archive';
 import { OPEN_STREAMS } from '../http/open-streams';
 import { ContainerOps } from './container-ops';
 import { ContainerStats } from './stats';
@@ -24,7 +26,39 @@ export class ContainerOpsController {
   constructor(
     @Inject(ContainerOps) private readonly ops: ContainerOps,
     @Inject(ContainerStats) private readonly stats: ContainerStats,
+    @Inject(ContainerArchive) private readonly archive: ContainerArchive,
   ) {}
+
+  // HEAD before GET: Fastify would otherwise add its own HEAD for the GET route
+  @Head('containers/:id/archive')
+  async archiveStat(@Param('id') id: string, @Query() q: Q, @Res() reply: FastifyReply) {
+    const stat = await this.archive.stat(id, one(q, 'path') ?? '');
+    reply.header(PATH_STAT_HEADER, encodePathStat(stat)).status(200).send();
+  }
+
+  @Get('containers/:id/archive')
+  async archiveGet(@Param('id') id: string, @Query() q: Q, @Res() reply: FastifyReply) {
+    let started = false;
+    try {
+      await this.archive.get(id, one(q, 'path') ?? '', (stat) => {
+        started = true;
+        reply.hijack();
+        reply.raw.writeHead(200, { 'Content-Type': 'application/x-tar', [PATH_STAT_HEADER]: encodePathStat(stat) });
+        return reply.raw;
+      });
+    } catch (e) {
+      if (!started) throw e;
+      reply.raw.destroy();
+    }
+  }
+
+  @Put('containers/:id/archive')
+  @HttpCode(200)
+  async archivePut(@Param('id') id: string, @Query() q: Q, @Req() req: FastifyRequest) {
+    const body = req.body as Readable | undefined;
+    if (!body || typeof (body as Readable).pipe !== 'function') throw new InvalidParameterError('the request body must be a tar archive (Content-Type: application/x-tar)');
+    await this.archive.put(id, one(q, 'path') ?? '', body, { noOverwriteDirNonDir: boolOr(one(q, 'noOverwriteDirNonDir'), false) });
+  }
 
   @Post('containers/prune')
   @HttpCode(200)

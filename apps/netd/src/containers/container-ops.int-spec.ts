@@ -1,7 +1,7 @@
 import { createTempNetns, describeAsRoot, run, type TempNetns } from '@app/kernel/testing';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, removeDir, startNetd, type NetdProcess } from '../testing/netd-process';
@@ -170,6 +170,39 @@ describeAsRoot('container verbs: rename, pause, update, top, prune (real daemon,
     ok(docker('stop', '-t', '0', 'st'));
     const stopped = (await call('GET', '/containers/st/stats?stream=false')).body;
     expect([stopped.read, stopped.memory_stats, stopped.name]).toEqual(['0001-01-01T00:00:00Z', {}, '/st']);
+  }, 60_000);
+
+  it('docker cp: out of and into running and stopped containers; a link to /etc in the container stays in the container', async () => {
+    ok(docker('run', '-d', '--name', 'cp', '--network', 'opnet', 'busybox', 'sh', '-c', 'echo inside > /etc/hello; ln -s /etc /evil; exec sleep 600'));
+    await new Promise((r) => setTimeout(r, 300));
+    const work = mkdtempSync(join(dir, 'cp-'));
+    ok(docker('cp', 'cp:/etc/hello', join(work, 'hello')));
+    expect(readFileSync(join(work, 'hello'), 'utf8')).toBe('inside\n');
+    ok(docker('cp', 'cp:/evil/hello', join(work, 'via-link')));
+    expect(readFileSync(join(work, 'via-link'), 'utf8')).toBe('inside\n');
+    writeFileSync(join(work, 'netd-cp-probe'), 'from host\n');
+    ok(docker('cp', join(work, 'netd-cp-probe'), 'cp:/evil/'));
+    expect(ok(docker('exec', 'cp', 'cat', '/etc/netd-cp-probe'))).toBe('from host');
+    expect(existsSync('/etc/netd-cp-probe')).toBe(false);
+    mkdirSync(join(work, 'tree', 'sub'), { recursive: true });
+    writeFileSync(join(work, 'tree', 'sub', 'f'), 'f\n');
+    ok(docker('cp', join(work, 'tree'), 'cp:/tree'));
+    expect(ok(docker('exec', 'cp', 'cat', '/tree/sub/f'))).toBe('f');
+
+    const head = await api(netd.socket, 'HEAD', '/containers/cp/archive?path=/evil');
+    const stat = JSON.parse(Buffer.from(String(head.headers['x-docker-container-path-stat']), 'base64').toString());
+    expect(stat).toMatchObject({ name: 'evil', linkTarget: '/etc' });
+    expect((await api(netd.socket, 'HEAD', '/containers/cp/archive?path=/nope')).status).toBe(404);
+    expect((await call('GET', '/containers/cp/archive?path=/nope')).body).toEqual({ message: 'Could not find the file /nope in container cp' });
+    expect((await call('GET', '/containers/cp/archive')).body).toEqual({ message: 'Path cannot be empty' });
+
+    // stopped: the root is mounted for the copy and unmounted after, and the container starts again
+    ok(docker('stop', '-t', '0', 'cp'));
+    ok(docker('cp', join(work, 'netd-cp-probe'), 'cp:/stopped-copy'));
+    ok(docker('cp', 'cp:/etc/hello', join(work, 'hello2')));
+    expect(readFileSync(join(work, 'hello2'), 'utf8')).toBe('inside\n');
+    ok(docker('start', 'cp'));
+    expect(ok(docker('exec', 'cp', 'cat', '/stopped-copy'))).toBe('from host');
   }, 60_000);
 
   it('prune: removes the stopped containers (label filter honoured), never a running one, and leaves no namespace behind', async () => {
