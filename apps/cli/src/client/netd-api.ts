@@ -122,6 +122,8 @@ export interface NetdApi {
   /** `POST /containers/{id}/update` with Docker's UpdateConfig (Resources + RestartPolicy). */
   updateContainer(id: string, config: Record<string, unknown>): Promise<{ Warnings: string[] | null }>;
   topContainer(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }>;
+  /** One sample (`stream=false`) of Docker's StatsJSON. */
+  containerStats(id: string): Promise<Record<string, unknown>>;
   pruneContainers(filters?: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>;
   createExec(container: string, req: ExecCreateRequest): Promise<{ Id: string }>;
   /** Detached: resolves to undefined once started; otherwise the hijacked connection. */

@@ -223,6 +223,10 @@ export class NetdClient implements NetdApi, ClusterApi {
     return this.json('GET', `/containers/${encodeURIComponent(id)}/top`, { ps_args: psArgs });
   }
 
+  containerStats(id: string): Promise<Record<string, unknown>> {
+    return this.json('GET', `/containers/${encodeURIComponent(id)}/stats`, { stream: '0' });
+  }
+
   pruneContainers(filters?: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
     return this.json('POST', '/containers/prune', { filters: encodeFilters(filters) });
   }

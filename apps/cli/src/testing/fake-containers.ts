@@ -85,6 +85,19 @@ export class FakeContainers extends FakeImages {
     return { Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], Processes: [['root', '4242', '4200', '0', '10:00', '?', '00:00:00', argv]] };
   }
 
+  async containerStats(id: string): Promise<Record<string, unknown>> {
+    this.requests.push({ method: 'containerStats', target: id });
+    const c = this.container(id);
+    const running = c.status === 'running';
+    return {
+      name: `/${c.name}`, id: c.id, pids_stats: running ? { current: 1 } : {}, blkio_stats: { io_service_bytes_recursive: running ? [{ major: 8, minor: 0, op: 'read', value: 4096 }] : null },
+      cpu_stats: { cpu_usage: { total_usage: running ? 2e8 : 0 }, system_cpu_usage: running ? 2e9 : 0, online_cpus: 2 },
+      precpu_stats: { cpu_usage: { total_usage: running ? 1e8 : 0 }, system_cpu_usage: running ? 1e9 : 0 },
+      memory_stats: running ? { usage: 3 << 20, limit: 64 << 20, stats: { inactive_file: 1 << 20 } } : {},
+      networks: running ? { eth0: { rx_bytes: 1500, tx_bytes: 500 } } : undefined,
+    };
+  }
+
   async pruneContainers(filters?: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
     this.requests.push({ method: 'pruneContainers', filters });
     const gone = this.containers.filter((c) => c.status !== 'running');

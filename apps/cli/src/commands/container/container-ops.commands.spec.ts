@@ -67,3 +67,14 @@ describe('rename, pause, unpause, update, top, container prune', () => {
     expect((await runNetctl(['create', '--health-interval', '-1s', 'busybox', 'true'], fake)).stderr).toContain('--health-interval cannot be negative');
   });
 });
+
+describe('stats', () => {
+  it("--no-stream prints docker's table: cpu against the host delta, memory without the inactive page cache", async () => {
+    const { fake, id } = await daemon();
+    const r = await runNetctl(['stats', '--no-stream'], fake);
+    const [head, row] = r.stdout.trim().split('\n');
+    expect(head.split(/ {3,}/)).toEqual(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS']);
+    expect(row.split(/ {3,}/)).toEqual([id.slice(0, 12), 'web', '20.00%', '2MiB / 64MiB', '3.12%', '1.5kB / 500B', '4.1kB / 0B', '1']);
+    expect((await runNetctl(['stats'], fake)).code).toBe(125);
+  });
+});

@@ -89,6 +89,18 @@ export const containerPruneCommand = defineCommand<ContainerPruneOptions>({
   handler: () => import('./container-ops.handler').then((m) => m.containerPruneHandler),
 });
 
+export const statsCommand = defineCommand<{ stream: boolean; all?: boolean }>({
+  path: ['stats'],
+  description: 'Display a sample of container resource usage statistics',
+  args: [{ name: 'container', variadic: true }],
+  options: [
+    { flags: '-a, --all', description: 'Show all containers (default shows just running)' },
+    { flags: '--no-stream', description: 'Disable streaming stats and only pull the first result' },
+  ],
+  examples: [{ command: 'netctl stats --no-stream' }, { command: 'netctl stats --no-stream web' }],
+  handler: () => import('./stats.handler').then((m) => m.statsHandler),
+});
+
 export const CONTAINER_GROUP = { name: 'container', description: 'Manage containers' };
 
-export const CONTAINER_OPS_COMMANDS = [renameCommand, pauseCommand, unpauseCommand, updateCommand, topCommand, containerPruneCommand];
+export const CONTAINER_OPS_COMMANDS = [renameCommand, pauseCommand, unpauseCommand, updateCommand, topCommand, statsCommand, containerPruneCommand];
