@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { extract, pack } from 'tar-stream';
 import { DaemonError } from '../client/errors';
 import type { ContainerCreateRequest, ContainerCreateResponse, ContainerInspect, ContainerSummary, Port, WaitResponse } from '../client/engine-types';
-import type { Filters } from '../client/netd-api';
+import type { ContainerPathStat, Filters } from '../client/netd-api';
 import { frame } from '../client/stdcopy';
 import { familiarString } from '../commands/image/reference';
 import { humanDuration } from '../output/go-units';
@@ -96,6 +100,53 @@ export class FakeContainers extends FakeImages {
       memory_stats: running ? { usage: 3 << 20, limit: 64 << 20, stats: { inactive_file: 1 << 20 } } : {},
       networks: running ? { eth0: { rx_bytes: 1500, tx_bytes: 500 } } : undefined,
     };
+  }
+
+  /** Each container's files for cp: path → content, or null for a directory. */
+  readonly files = new Map<string, Map<string, string | null>>();
+
+  private fsOf(id: string): Map<string, string | null> {
+    const c = this.container(id);
+    let fs = this.files.get(c.id);
+    if (!fs) this.files.set(c.id, (fs = new Map<string, string | null>([['/', null], ['/etc', null], ['/etc/hostname', `${c.id.slice(0, 12)}\n`]])));
+    return fs;
+  }
+
+  async statContainerPath(id: string, path: string): Promise<ContainerPathStat> {
+    this.requests.push({ method: 'statContainerPath', target: id, body: { path } });
+    const p = posix.normalize(`/${path}`).replace(/(.)\/$/, '$1');
+    const v = this.fsOf(id).get(p);
+    if (v === undefined) throw new DaemonError(404, `Could not find the file ${path} in container ${id}`);
+    return { name: posix.basename(p) || '/', size: v?.length ?? 4096, mode: v === null ? 2 ** 31 + 0o755 : 0o644, mtime: new Date(this.now * 1000).toISOString(), linkTarget: '' };
+  }
+
+  async getArchive(id: string, path: string): Promise<AsyncIterable<Uint8Array>> {
+    const st = await this.statContainerPath(id, path);
+    const p = posix.normalize(`/${path}`).replace(/(.)\/$/, '$1');
+    const tar = pack();
+    for (const [k, v] of [...this.fsOf(id)].sort()) {
+      if (k !== p && !k.startsWith(`${p === '/' ? '' : p}/`)) continue;
+      const name = posix.join(st.name, posix.relative(p, k));
+      if (v === null) tar.entry({ name: `${name}/`, type: 'directory', mode: 0o755 });
+      else tar.entry({ name, type: 'file', mode: 0o644 }, v);
+    }
+    tar.finalize();
+    return tar as unknown as AsyncIterable<Uint8Array>;
+  }
+
+  async putArchive(id: string, path: string, tar: AsyncIterable<Uint8Array>): Promise<void> {
+    this.requests.push({ method: 'putArchive', target: id, body: { path } });
+    const fs = this.fsOf(id);
+    const dest = posix.normalize(`/${path}`).replace(/(.)\/$/, '$1');
+    if (fs.get(dest) !== null) throw new DaemonError(fs.has(dest) ? 400 : 404, fs.has(dest) ? 'extraction point is not a directory' : `Could not find the file ${path} in container ${id}`);
+    const ex = extract();
+    const feeding = pipeline(Readable.from(tar), ex);
+    for await (const e of ex) {
+      const chunks: Buffer[] = [];
+      for await (const c of e) chunks.push(c as Buffer);
+      fs.set(posix.join(dest, e.header.name).replace(/(.)\/$/, '$1'), e.header.type === 'directory' ? null : Buffer.concat(chunks).toString());
+    }
+    await feeding;
   }
 
   async pruneContainers(filters?: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {

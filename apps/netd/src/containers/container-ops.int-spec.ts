@@ -196,6 +196,17 @@ describeAsRoot('container verbs: rename, pause, update, top, prune (real daemon,
     expect((await call('GET', '/containers/cp/archive?path=/nope')).body).toEqual({ message: 'Could not find the file /nope in container cp' });
     expect((await call('GET', '/containers/cp/archive')).body).toEqual({ message: 'Path cannot be empty' });
 
+    // netctl's cp and top, built, against the same daemon
+    const netctl = (...a: string[]) => spawnSync(process.execPath, [join(__dirname, '../../../../dist/cli/netctl.js'), '-H', `unix://${netd.socket}`, ...a], { encoding: 'utf8', timeout: 30_000 });
+    if (existsSync(join(__dirname, '../../../../dist/cli/netctl.js'))) {
+      expect(netctl('cp', 'cp:/evil/hello', join(work, 'by-netctl')).status).toBe(0);
+      expect(readFileSync(join(work, 'by-netctl'), 'utf8')).toBe('inside\n');
+      expect(netctl('cp', join(work, 'tree'), 'cp:/tree2').status).toBe(0);
+      expect(ok(docker('exec', 'cp', 'cat', '/tree2/sub/f'))).toBe('f');
+    } else {
+      process.stderr.write('container-ops: dist/cli/netctl.js was not built; netctl cp not checked\n');
+    }
+
     // stopped: the root is mounted for the copy and unmounted after, and the container starts again
     ok(docker('stop', '-t', '0', 'cp'));
     ok(docker('cp', join(work, 'netd-cp-probe'), 'cp:/stopped-copy'));

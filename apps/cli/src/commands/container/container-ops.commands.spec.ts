@@ -1,3 +1,6 @@
+import * as fsx from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeNetdClient } from '../../testing/fake-netd-client';
 import { runNetctl } from '../../testing/run-cli';
 import { topTable, updateBody } from './container-ops.handler';
@@ -76,5 +79,28 @@ describe('stats', () => {
     expect(head.split(/ {3,}/)).toEqual(['CONTAINER ID', 'NAME', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS']);
     expect(row.split(/ {3,}/)).toEqual([id.slice(0, 12), 'web', '20.00%', '2MiB / 64MiB', '3.12%', '1.5kB / 500B', '4.1kB / 0B', '1']);
     expect((await runNetctl(['stats'], fake)).code).toBe(125);
+  });
+});
+
+describe('cp', () => {
+  let dir: string;
+  beforeEach(() => (dir = fsx.mkdtempSync(join(tmpdir(), 'netctl-cp-'))));
+  afterEach(() => fsx.rmSync(dir, { recursive: true, force: true }));
+
+  it('copies a file out to a new name or into a directory, and a host tree in, renamed when the target does not exist', async () => {
+    const { fake, id } = await daemon();
+    expect((await runNetctl(['cp', 'web:/etc/hostname', join(dir, 'hn')], fake)).code).toBe(0);
+    expect(fsx.readFileSync(join(dir, 'hn'), 'utf8')).toBe(`${id.slice(0, 12)}\n`);
+    await runNetctl(['cp', 'web:/etc', dir], fake);
+    expect(fsx.readFileSync(join(dir, 'etc', 'hostname'), 'utf8')).toBe(`${id.slice(0, 12)}\n`);
+    fsx.mkdirSync(join(dir, 'site', 'css'), { recursive: true });
+    fsx.writeFileSync(join(dir, 'site', 'css', 'a.css'), 'a{}');
+    expect((await runNetctl(['cp', join(dir, 'site'), 'web:/www'], fake)).code).toBe(0);
+    expect(fake.files.get(id)?.get('/www/css/a.css')).toBe('a{}');
+    await runNetctl(['cp', join(dir, 'hn'), 'web:/etc'], fake);
+    expect(fake.files.get(id)?.get('/etc/hn')).toBe(`${id.slice(0, 12)}\n`);
+    const missing = await runNetctl(['cp', 'web:/nope', dir], fake);
+    expect([missing.code, missing.stderr]).toEqual([1, expect.stringContaining('Could not find the file /nope in container web')]);
+    expect((await runNetctl(['cp', join(dir, 'hn'), join(dir, 'x')], fake)).code).toBe(125);
   });
 });

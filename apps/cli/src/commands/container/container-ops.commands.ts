@@ -101,6 +101,15 @@ export const statsCommand = defineCommand<{ stream: boolean; all?: boolean }>({
   handler: () => import('./stats.handler').then((m) => m.statsHandler),
 });
 
+export const cpCommand = defineCommand<Record<string, never>>({
+  path: ['cp'],
+  description: 'Copy files/folders between a container and the local filesystem',
+  args: [{ name: 'src', required: true }, { name: 'dest', required: true }],
+  options: [],
+  examples: [{ command: 'netctl cp web:/etc/hostname .' }, { command: 'netctl cp ./site web:/www' }, { command: 'netctl cp web:/www - > www.tar', description: 'A tar on stdout' }],
+  handler: () => import('./cp.handler').then((m) => m.cpHandler),
+});
+
 export const CONTAINER_GROUP = { name: 'container', description: 'Manage containers' };
 
-export const CONTAINER_OPS_COMMANDS = [renameCommand, pauseCommand, unpauseCommand, updateCommand, topCommand, statsCommand, containerPruneCommand];
+export const CONTAINER_OPS_COMMANDS = [renameCommand, pauseCommand, unpauseCommand, updateCommand, topCommand, statsCommand, cpCommand, containerPruneCommand];
