@@ -1,5 +1,6 @@
-import { ForbiddenError, InvalidParameterError, NotFoundError } from '@app/common';
-import { RootFs, type ContainerManager, type PathStat } from '@app/container';
+import { ForbiddenError, InvalidParameterError, NotFoundError, NotImplementedError } from '@app/common';
+import { RootFs, type ContainerManager, type ContainerRecord, type PathStat } from '@app/container';
+import { posix } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -16,13 +17,17 @@ export class ContainerArchive {
 
   stat(ref: string, path: string): Promise<PathStat> {
     checkPath(path);
-    return this.d.manager.withRootFs(ref, (root) => this.inRoot(root, ref, (fs) => fs.stat(path)));
+    return this.d.manager.withRootFs(ref, (root, r) => {
+      refuseMountsWhenStopped(root, r, path);
+      return this.inRoot(root, ref, (fs) => fs.stat(path));
+    });
   }
 
   /** The stat, then the tar written to `out` by `send` once the stat is known (headers first). */
   get(ref: string, path: string, send: (stat: PathStat) => Writable): Promise<void> {
     checkPath(path);
-    return this.d.manager.withRootFs(ref, (root) => this.inRoot(root, ref, async (fs) => {
+    return this.d.manager.withRootFs(ref, (root, r) => this.inRoot(root, ref, async (fs) => {
+      refuseMountsWhenStopped(root, r, path);
       const stat = await fs.stat(path);
       const tar = await fs.tar(path);
       await pipeline(tar, send(stat));
@@ -33,6 +38,7 @@ export class ContainerArchive {
     checkPath(path);
     return this.d.manager.withRootFs(ref, async (root, r) => {
       if (r.spec.readonlyRootfs) throw new ForbiddenError('container rootfs is marked read-only');
+      refuseMountsWhenStopped(root, r, path);
       await this.inRoot(root, ref, (fs) => fs.untar(path, tar, o));
     }, { write: true });
   }
@@ -48,6 +54,17 @@ export class ContainerArchive {
       await fs.close();
     }
   }
+}
+
+/**
+ * A stopped container's root is mounted here without its volumes and binds: a path at or around
+ * one of them would copy the layer underneath instead, so it is refused rather than done wrong.
+ */
+function refuseMountsWhenStopped(root: string, r: ContainerRecord, path: string): void {
+  if (root.startsWith('/proc/')) return;
+  const p = posix.normalize(`/${path}`).replace(/(.)\/$/, '$1');
+  const hit = (r.spec.mounts ?? []).find((m) => p === m.destination || p.startsWith(`${m.destination}/`) || m.destination.startsWith(p === '/' ? '/' : `${p}/`));
+  if (hit) throw new NotImplementedError(`copying to or from ${hit.destination} (a ${hit.type} mount) of a stopped container is not supported by netd; start the container first`);
 }
 
 function checkPath(path: string | undefined): void {

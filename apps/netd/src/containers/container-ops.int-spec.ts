@@ -214,6 +214,14 @@ describeAsRoot('container verbs: rename, pause, update, top, prune (real daemon,
     expect(readFileSync(join(work, 'hello2'), 'utf8')).toBe('inside\n');
     ok(docker('start', 'cp'));
     expect(ok(docker('exec', 'cp', 'cat', '/stopped-copy'))).toBe('from host');
+
+    // a stopped container's volume is not mounted for a copy: refused, not copied into the layer beneath
+    ok(docker('create', '--name', 'cpvol', '-v', 'cpdata:/data', 'busybox', 'true'));
+    expect(docker('cp', join(work, 'netd-cp-probe'), 'cpvol:/data/').status).not.toBe(0);
+    const vol = await call('PUT', '/containers/cpvol/archive?path=/data', { x: 1 });
+    expect([vol.status, vol.body.message]).toEqual([501, 'copying to or from /data (a volume mount) of a stopped container is not supported by netd; start the container first']);
+    expect((await call('GET', '/containers/cpvol/archive?path=/')).status).toBe(501);
+    expect((await call('GET', '/containers/cpvol/archive?path=/etc')).status).toBe(200);
   }, 60_000);
 
   it('prune: removes the stopped containers (label filter honoured), never a running one, and leaves no namespace behind', async () => {
