@@ -63,6 +63,8 @@ export const noSuchOf = (type: string, name: string) => `Error: No such ${type}:
 export const warning = (text: string) => `WARNING: ${text}`;
 
 export const containers = {
+  pruneWarning: 'WARNING! This will remove all stopped containers.',
+  pruneDeleted: 'Deleted Containers:',
   unableToFind: (ref: string) => `Unable to find image '${ref}' locally`,
   conflictDetachAttach: 'Conflicting options: -a and -d',
   conflictRmRestart: 'Conflicting options: --restart and --rm',

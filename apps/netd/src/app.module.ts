@@ -14,6 +14,10 @@ import { SERVICES } from './system/services.token';
 import { ContainersController } from './containers/containers.controller';
 import { ContainersService } from './containers/containers.service';
 import { ContainerViews } from './containers/container-views.service';
+import { ContainerOps } from './containers/container-ops';
+import { ContainerOpsController } from './containers/container-ops.controller';
+import { ContainerStats } from './containers/stats';
+import { ContainerArchive } from './containers/archive';
 import { ImagesModule } from './images/images.module';
 import { VolumesController } from './volumes/volumes.controller';
 import { VolumesService } from './volumes/volumes.service';
@@ -25,7 +29,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ImagesModule.register(services.images)],
-      controllers: [ContainersController, SystemController, NetworksController, EventsController, SwarmController, ClusterController, VolumesController],
+      controllers: [ContainersController, ContainerOpsController, SystemController, NetworksController, EventsController, SwarmController, ClusterController, VolumesController],
       providers: [
         { provide: SERVICES, useValue: services },
         { provide: NetworksService, useValue: services.networks },
@@ -34,6 +38,9 @@ export class AppModule {
         { provide: EventsService, useValue: services.events },
         { provide: ContainersService, useValue: services.containers },
         { provide: ContainerViews, useValue: services.containerViews },
+        { provide: ContainerOps, useValue: services.containerOps },
+        { provide: ContainerStats, useValue: services.containerStats },
+        { provide: ContainerArchive, useValue: services.containerArchive },
         { provide: VolumesService, useValue: services.volumes },
         { provide: ClusterService, useValue: services.cluster },
         // Nest runs its lifecycle hooks: DNS starts after reconciliation and closes at shutdown.

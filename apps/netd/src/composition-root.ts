@@ -15,6 +15,10 @@ import { globalNetworks } from './cluster/global-networks';
 import type { NetdConfig } from './config/netd-config';
 import { ContainerNetworking } from './containers/container-network';
 import { ContainerViews } from './containers/container-views.service';
+import { ContainerOps } from './containers/container-ops';
+import { containerEventAttributes, HealthMonitor } from './containers/health';
+import { ContainerStats } from './containers/stats';
+import { ContainerArchive } from './containers/archive';
 import { ContainersService } from './containers/containers.service';
 import { containerDnsView } from './dns/container-dns';
 import { DnsService } from './dns/dns.service';
@@ -78,6 +82,14 @@ export interface Services {
   readonly volumes: VolumesService;
   readonly containers: ContainersService;
   readonly containerViews: ContainerViews;
+  /** rename, pause/unpause, update, top, prune (containers/container-ops.ts). */
+  readonly containerOps: ContainerOps;
+  /** Health checks of running containers (containers/health.ts). */
+  readonly health: HealthMonitor;
+  /** `GET /containers/{id}/stats` from cgroups (containers/stats.ts). */
+  readonly containerStats: ContainerStats;
+  /** `docker cp` (containers/archive.ts). */
+  readonly containerArchive: ContainerArchive;
   readonly containerNet: ContainerNetworking;
   readonly containerStore: SqliteContainerStore;
   readonly startedAt: Date;
@@ -171,6 +183,12 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
   const containerViews = new ContainerViews({
     containers: containerStore, store, ipam, net: containerNet, svc: containers, stateDir, netnsDir: config.netnsDir,
   });
+  const containerOps = new ContainerOps({ manager, runtime: containerRuntime, containers: containerStore, store, events, svc: containers, stateDir });
+  const health = new HealthMonitor({
+    manager, events, log: containerLog, publish: (action, r) => events.publish(action, r.id, containerEventAttributes(r), 'container'),
+  });
+  const containerStats = new ContainerStats({ manager });
+  const containerArchive = new ContainerArchive({ manager });
   const images = new ImagesService({
     images: imageCatalog,
     tmpDir: join(imageRoot, 'tmp'),
@@ -180,7 +198,7 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
   });
   return {
     config, engineId, log, db, store, ipam, drivers, netlink, netns, hostNs, events, hostRoutes, networks, endpoints, sandboxes, dns,
-    cluster, images, volumes, containers, containerViews, containerNet, containerStore, startedAt: new Date(),
+    cluster, images, volumes, containers, containerViews, containerOps, health, containerStats, containerArchive, containerNet, containerStore, startedAt: new Date(),
   };
 }
 

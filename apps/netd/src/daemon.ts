@@ -41,6 +41,7 @@ export async function startDaemon(config: NetdConfig, kernel: KernelPorts, log: 
         const closed = closeListeners(listeners, graceMs);
         OPEN_STREAMS.endAll();
         await closed;
+        rt.health.close();
         rt.containers.detach();
         await rt.cluster.stop().catch((e) => log.warn({ err: e }, 'leaving the cluster swarm'));
         await app.close().catch((e) => log.warn({ err: e }, 'closing the application'));

@@ -224,7 +224,8 @@ describeAsRoot('generated hostile requests', () => {
     expect(listTree(outside)).toEqual(outsideBefore);
     expect(readFileSync(bait, 'utf8')).toBe(`${SECRET}\n`);
     const now = await inspectRunning();
-    expect({ running: now.State.Running, pid: now.State.Pid, startedAt: now.State.StartedAt }).toEqual({ running: true, pid: was.State.Pid, startedAt: was.State.StartedAt });
+    expect({ running: now.State.Running, paused: now.State.Paused, name: now.Name, pid: now.State.Pid, startedAt: now.State.StartedAt, resources: [now.HostConfig.Memory, now.HostConfig.NanoCpus, now.HostConfig.RestartPolicy] })
+      .toEqual({ running: true, paused: false, name: '/fz-running', pid: was.State.Pid, startedAt: was.State.StartedAt, resources: [was.HostConfig.Memory, was.HostConfig.NanoCpus, was.HostConfig.RestartPolicy] });
     expect(await stateSnapshot(scope)).toBe(before);
   }, 600_000);
 });

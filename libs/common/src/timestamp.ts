@@ -40,3 +40,9 @@ export function parseTimestamp(text: string, now = Date.now()): bigint {
   }
   throw new InvalidParameterError(`failed to parse value as time or duration: "${text.slice(0, 64)}"`);
 }
+
+/** A Go duration (`30s`, `1m30s`, `500ms`, `-1h`, `0`) in nanoseconds, as time.ParseDuration reads it; undefined when malformed. */
+export function parseDuration(text: string): bigint | undefined {
+  if (text === '0' || text === '+0' || text === '-0') return 0n;
+  return DURATION.test(text) ? durationNs(text) : undefined;
+}

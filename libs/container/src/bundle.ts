@@ -236,3 +236,13 @@ export function ociResources(r: ContainerResources | undefined): Record<string, 
     ...(r.pidsLimit !== undefined && { pids: { limit: r.pidsLimit } }),
   };
 }
+
+/** `linux.resources` with `over`'s memory, cpu and pids fields laid over `base`'s. */
+export function mergeResources(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = base[k];
+    out[k] = b && typeof b === 'object' && v && typeof v === 'object' ? { ...(b as object), ...(v as object) } : v;
+  }
+  return out;
+}

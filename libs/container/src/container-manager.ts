@@ -1,14 +1,17 @@
 import { ConflictError, InvalidParameterError, NotFoundError, generateId, isNetdError, shortId } from '@app/common';
-import { rm } from 'node:fs/promises';
-import { buildOciConfig } from './bundle';
+import { isMountPoint, mountLayersReadOnly, mountOverlay, unmountPath } from '@app/kernel/runc';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildOciConfig, mergeResources, ociResources } from './bundle';
 import type { CgroupMode } from './cgroups';
 import { imageUserDb, rewriteNetworkFiles, writeBundle, type FilesContext } from './container-files';
-import { ContainerStore, type ContainerRecord, type ContainerSpec, type NetworkFiles } from './container-record';
+import { ContainerStore, type ContainerRecord, type ContainerResources, type ContainerSpec, type NetworkFiles } from './container-record';
 import { INITIAL_STATE, transition } from './container-state';
 import { checkHostname } from './hosts-file';
 import { containerPaths } from './layout';
 import { canonicalName, generateName, nameConflict } from './names';
-import { NO_RESTART, restartDelayMs, shouldRestart } from './restart-policy';
+import { NO_RESTART, restartDelayMs, shouldRestart, type RestartPolicy } from './restart-policy';
 import { Runtime, type RuntimeCreateSpec, type ExecResult, type ExecSession, type ExecSessionSpec, type ExecSpec, type LogEntry, type LogReadOptions } from './runtime.port';
 import { readFileInRoot } from './in-root';
 import { resolveUser, type ProcessUser } from './user';
@@ -48,6 +51,8 @@ export interface ContainerLifecycleEvent {
    * so, or the container is being removed). The daemon frees the container's network then.
    */
   readonly final?: boolean;
+  /** More attributes for the event (`oldName` on rename). */
+  readonly attributes?: Record<string, string>;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -177,6 +182,7 @@ export class ContainerManager {
       try {
         await this.runtime.kill(r.id, signal);
         this.emit('kill', r);
+        await this.thawAfterSignal(r);
         await exited;
         await this.settle(r.id);
       } finally {
@@ -202,6 +208,137 @@ export class ContainerManager {
     });
   }
 
+  /**
+   * `docker rename`, with Docker's checks in Docker's order. `apply` runs under the container's
+   * lock once the record holds the new name and before the `rename` event (what follows the
+   * name elsewhere, such as the sandbox the embedded DNS reads, moves with it).
+   */
+  rename(ref: string, newName: string, apply?: (r: ContainerRecord) => void | Promise<void>): Promise<ContainerRecord> {
+    if (!ref || !newName) return Promise.reject(new InvalidParameterError('Neither old nor new names may be empty'));
+    return this.withLock(ref, async (r) => {
+      const wanted = newName.startsWith('/') ? newName : `/${newName}`;
+      if (wanted === r.name) throw new InvalidParameterError('Renaming a container with the same name as its current name');
+      let name: string;
+      try {
+        name = canonicalName(newName);
+      } catch (e) {
+        throw new InvalidParameterError(`Error when allocating new name: ${(e as Error).message}`);
+      }
+      const owner = await this.store.findByName(name);
+      if (owner) throw new ConflictError(`Error when allocating new name: ${nameConflict(name, owner.id).message}`);
+      const next = { ...r, name };
+      await this.store.put(next);
+      try {
+        await apply?.(next);
+      } catch (e) {
+        await this.store.put(r);
+        throw e;
+      }
+      this.emit('rename', next, undefined, undefined, { oldName: r.name });
+      return next;
+    });
+  }
+
+  /** `docker pause`: freeze a running container (Docker's 409s for any other state). */
+  pause(ref: string): Promise<void> {
+    return this.withLock(ref, async (r) => {
+      if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
+      if (r.state.paused) throw new ConflictError(`Container ${r.id} is already paused`);
+      if (r.state.restarting) throw new ConflictError(`Container ${r.id} is restarting, wait until the container is running`);
+      await this.runtime.pause(r.id);
+      await this.store.put({ ...r, state: transition(r.state, { type: 'pause' }) });
+      this.emit('pause', r);
+    });
+  }
+
+  /** `docker unpause`. */
+  unpause(ref: string): Promise<void> {
+    return this.withLock(ref, async (r) => {
+      if (!r.state.paused) throw new ConflictError(`Container ${r.id} is not paused`);
+      await this.runtime.resume(r.id);
+      await this.store.put({ ...r, state: transition(r.state, { type: 'unpause' }) });
+      this.emit('unpause', r);
+    });
+  }
+
+  /**
+   * `docker update`: new limits (and restart policy) for the record and the bundle, so the next
+   * start has them; applied to the cgroup now when the container is live. Nothing changes when
+   * the runtime refuses them.
+   */
+  update(ref: string, change: { resources?: ContainerResources; restartPolicy?: RestartPolicy }): Promise<ContainerRecord> {
+    return this.withLock(ref, async (r) => {
+      if (r.state.status === 'removing' || r.state.dead) throw new ConflictError(`Container ${r.id} is marked for removal and cannot be "update".`);
+      const resources = { ...r.spec.resources, ...change.resources };
+      const paths = containerPaths(this.stateDir, r.id);
+      const before = await readFile(paths.config, 'utf8');
+      const config = JSON.parse(before) as { linux?: { resources?: Record<string, unknown> } };
+      const linux = config.linux ?? {};
+      const next: ContainerRecord = { ...r, spec: { ...r.spec, resources, ...(change.restartPolicy ? { restartPolicy: change.restartPolicy } : {}) } };
+      const live = change.resources && Object.keys(change.resources).length > 0 && (await this.runtime.state(r.id))?.status;
+      if (live && live !== 'stopped') await this.runtime.update(r.id, change.resources!);
+      if (change.resources) {
+        await writeFile(`${paths.config}.new`, JSON.stringify({ ...config, linux: { ...linux, resources: mergeResources(linux.resources ?? {}, ociResources(change.resources)) } }));
+        await rename(`${paths.config}.new`, paths.config);
+      }
+      await this.store.put(next);
+      this.emit('update', next);
+      return next;
+    });
+  }
+
+  /**
+   * Run `fn` with the container's root filesystem as a host path (`docker cp`): a running
+   * container's through /proc/<pid>/root (its own mount namespace), a stopped one's overlay
+   * mounted for the call, under the container's lock so that it cannot start meanwhile. `fn`
+   * must be done with the root when it resolves.
+   */
+  async withRootFs<T>(ref: string, fn: (root: string, r: ContainerRecord) => Promise<T>, o: { write: boolean } = { write: false }): Promise<T> {
+    const r = await this.inspect(ref);
+    if (r.state.running && r.state.pid > 0) return fn(`/proc/${r.state.pid}/root`, r);
+    return this.withLock(r.id, async (cur) => {
+      if (cur.state.running && cur.state.pid > 0) return fn(`/proc/${cur.state.pid}/root`, cur);
+      const p = containerPaths(this.stateDir, cur.id);
+      // a read changes nothing on disk (a read-only view, no work dir); a write that fails takes
+      // back the directories it made
+      const made = (await Promise.all([p.upper, p.work].map((d) => (o.write ? mkdir(d, { recursive: true }) : undefined)))).filter((d) => d !== undefined);
+      const mountPoint = o.write || existsSync(p.rootfs) ? p.rootfs : await mkdtemp(join(this.stateDir, '.cp-'));
+      if (mountPoint === p.rootfs) await mkdir(p.rootfs, { recursive: true }).then((d) => d && made.push(d));
+      const cleanUp = async (failed: boolean) => {
+        if (mountPoint !== p.rootfs) await rm(mountPoint, { recursive: true, force: true });
+        if (failed) for (const d of made.reverse()) await rm(d, { recursive: true, force: true });
+      };
+      if (isMountPoint(mountPoint) || (await this.runtime.state(cur.id))?.status === 'created') {
+        await cleanUp(true);
+        throw new ConflictError(`Container ${cur.id} is being started; try again`);
+      }
+      if (o.write) mountOverlay({ lowers: cur.spec.lowers, upper: p.upper, work: p.work }, mountPoint);
+      else mountLayersReadOnly([...(existsSync(p.upper) ? [p.upper] : []), ...cur.spec.lowers], mountPoint);
+      let failed = true;
+      try {
+        const out = await fn(mountPoint, cur);
+        failed = false;
+        return out;
+      } finally {
+        unmountPath(mountPoint);
+        await cleanUp(failed);
+      }
+    });
+  }
+
+  /**
+   * Change a record's fields that no lifecycle verb owns (health), under the container's lock;
+   * `change` returns undefined to leave it as it is.
+   */
+  patch(ref: string, change: (r: ContainerRecord) => ContainerRecord | undefined): Promise<ContainerRecord> {
+    return this.withLock(ref, async (r) => {
+      const next = change(r);
+      if (!next) return r;
+      await this.store.put(next);
+      return next;
+    });
+  }
+
   /** Docker's wait: the exit code of the next/current stop, or after removal. */
   async wait(ref: string, condition: WaitCondition = 'not-running'): Promise<{ statusCode: number }> {
     const r = await this.inspect(ref);
@@ -224,7 +361,7 @@ export class ContainerManager {
 
   async exec(ref: string, spec: ExecSpec): Promise<ExecResult> {
     const r = await this.inspect(ref);
-    if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
+    requireExecutable(r);
     return this.runtime.exec(r.id, spec);
   }
 
@@ -243,7 +380,7 @@ export class ContainerManager {
   /** A connected exec (`docker exec` with streams); it runs once the session's `start()` is called. */
   async execSession(ref: string, spec: ExecSessionSpec): Promise<ExecSession> {
     const r = await this.inspect(ref);
-    if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
+    requireExecutable(r);
     return this.runtime.execSession(r.id, spec);
   }
 
@@ -271,6 +408,7 @@ export class ContainerManager {
       if (a.status === 'running' || a.status === 'paused') {
         if (!r.state.running) next = { ...r, state: transition(r.state, { type: 'start', pid: a.pid, at: this.now() }) };
         else if (r.state.pid !== a.pid) next = { ...r, state: { ...r.state, pid: a.pid } };
+        if ((a.status === 'paused') !== next.state.paused) next = { ...next, state: transition(next.state, { type: a.status === 'paused' ? 'pause' : 'unpause' }) };
         if (next !== r) await this.store.put(next);
         this.watch(next.id);
         continue;
@@ -384,16 +522,27 @@ export class ContainerManager {
     try {
       if (!isSigkill(signal)) {
         await rt.kill(r.id, signal).catch(ignoreNotRunning);
+        await this.thawAfterSignal(r);
         const timeout = new Promise<'timeout'>((res) => (timer = setTimeout(res, Math.max(0, timeoutSec) * 1000, 'timeout')));
         if ((await Promise.race([exited, timeout])) !== 'timeout') return await this.settle(r.id);
       }
       await rt.kill(r.id, 'SIGKILL').catch(ignoreNotRunning);
+      await this.thawAfterSignal(r);
       await exited;
       await this.settle(r.id);
     } finally {
       clearTimeout(timer);
       ctl.abort();
     }
+  }
+
+  /**
+   * A frozen process takes a signal only once thawed (the v1 freezer holds even SIGKILL), so a
+   * stop or kill of a paused container resumes it right after sending, as dockerd does.
+   */
+  private async thawAfterSignal(r: ContainerRecord): Promise<void> {
+    if (!r.state.paused) return;
+    await this.runtime.resume(r.id).catch(() => undefined);
   }
 
   /** Record an exit now rather than when the watcher gets to it, so callers see `exited`. */
@@ -485,8 +634,10 @@ export class ContainerManager {
     }
   }
 
-  private emit(action: string, r: ContainerRecord, exitCode?: number, final?: boolean): void {
-    const event = { action, id: r.id, name: r.name.slice(1), ...(exitCode !== undefined ? { exitCode } : {}), ...(final !== undefined ? { final } : {}) };
+  private emit(action: string, r: ContainerRecord, exitCode?: number, final?: boolean, attributes?: Record<string, string>): void {
+    const event = {
+      action, id: r.id, name: r.name.slice(1), ...(exitCode !== undefined ? { exitCode } : {}), ...(final !== undefined ? { final } : {}), ...(attributes ? { attributes } : {}),
+    };
     for (const listener of this.eventListeners) listener(event);
   }
 }
@@ -495,6 +646,13 @@ function listen<T extends (...a: never[]) => void>(map: Map<string, Set<T>>, id:
   let set = map.get(id);
   if (!set) map.set(id, (set = new Set()));
   set.add(fn);
+}
+
+/** Docker's checks before an exec (moby getActiveContainer). */
+function requireExecutable(r: ContainerRecord): void {
+  if (!r.state.running) throw new ConflictError(`Container ${r.id} is not running`);
+  if (r.state.paused) throw new ConflictError(`Container ${r.id} is paused, unpause the container before exec`);
+  if (r.state.restarting) throw new ConflictError(`Container ${r.id} is restarting, wait until the container is running`);
 }
 
 const isSigkill = (signal: string) => signal === 'SIGKILL' || signal === 'KILL' || signal === '9';

@@ -1,4 +1,5 @@
 import type { ContainerState } from './container-state';
+import type { HealthConfig, HealthState } from './health';
 import type { DnsSettings } from './resolv-conf';
 import type { RestartPolicy } from './restart-policy';
 
@@ -120,6 +121,8 @@ export interface ContainerSpec {
   readonly mountRequest?: MountRequestEcho;
   /** Fields kept only to be shown by inspect as the client sent them (dockerd echoes them). */
   readonly asGiven?: ClientFields;
+  /** Config.Healthcheck (the image's merged with the request's); `NONE` keeps it off. */
+  readonly healthcheck?: HealthConfig;
 }
 
 /** Create-request fields inspect shows as given; null where the client sent none (dockerd's nil). */
@@ -160,6 +163,8 @@ export interface ContainerRecord {
   /** Stopped or killed by a user: restart policies (but `always` at daemon start) stay quiet. */
   readonly manuallyStopped: boolean;
   readonly networkFiles: NetworkFiles;
+  /** State.Health, while the container has a health check (set from its first start). */
+  readonly health?: HealthState;
 }
 
 /** Where records live. The daemon implements it over SQLite; tests use MemoryContainerStore. */

@@ -23,7 +23,17 @@ describe('transition', () => {
     expect(transition(INITIAL_STATE, { type: 'start-failed', error: 'no such file' })).toMatchObject({ status: 'created', exitCode: 128, error: 'no such file' });
   });
 
+  it('pauses and unpauses a running container: still running, Paused set and cleared', () => {
+    const up = transition(INITIAL_STATE, { type: 'start', pid: 42, at: t0 });
+    const paused = transition(up, { type: 'pause' });
+    expect(paused).toMatchObject({ status: 'paused', running: true, paused: true, pid: 42 });
+    expect(transition(paused, { type: 'unpause' })).toMatchObject({ status: 'running', running: true, paused: false });
+    expect(transition(paused, { type: 'exit', exitCode: 137, at: t1 })).toMatchObject({ status: 'exited', running: false, paused: false });
+  });
+
   it.each([
+    { name: 'pause a created container', from: 'created' as const, ev: { type: 'pause' as const } },
+    { name: 'unpause a running container', from: 'running' as const, ev: { type: 'unpause' as const } },
     { name: 'start a running container', from: 'running' as const, ev: { type: 'start' as const, pid: 1, at: t0 } },
     { name: 'restart-mark a running container', from: 'running' as const, ev: { type: 'restarting' as const } },
     { name: 'mark a created container dead', from: 'created' as const, ev: { type: 'dead' as const, error: 'x' } },

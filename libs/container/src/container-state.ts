@@ -41,6 +41,9 @@ export type StateEvent =
   /** Start failed before the process ran (Docker keeps it `created`, exit code 128 + error). */
   | { readonly type: 'start-failed'; readonly error: string; readonly exitCode?: number }
   | { readonly type: 'restarting' }
+  /** Frozen (runc pause): still running, as Docker shows it (Running and Paused both true). */
+  | { readonly type: 'pause' }
+  | { readonly type: 'unpause' }
   | { readonly type: 'removing' }
   /** Removal failed half-way: Docker marks the container dead. */
   | { readonly type: 'dead'; readonly error: string };
@@ -48,8 +51,8 @@ export type StateEvent =
 /** Which events each status accepts; anything else is a Conflict. */
 const ALLOWED: Record<ContainerStatus, readonly StateEvent['type'][]> = {
   created: ['start', 'start-failed', 'removing', 'exit'],
-  running: ['exit', 'removing'],
-  paused: ['exit', 'removing'],
+  running: ['exit', 'removing', 'pause'],
+  paused: ['exit', 'removing', 'unpause'],
   restarting: ['start', 'start-failed', 'exit', 'removing'],
   exited: ['start', 'start-failed', 'restarting', 'removing'],
   removing: ['dead', 'exit'],
@@ -89,6 +92,10 @@ export function transition(state: ContainerState, event: StateEvent): ContainerS
       return { ...state, status: 'restarting', restarting: true };
     case 'removing':
       return { ...state, status: 'removing' };
+    case 'pause':
+      return { ...state, status: 'paused', paused: true };
+    case 'unpause':
+      return { ...state, status: 'running', paused: false };
     case 'dead':
       return { ...state, status: 'dead', dead: true, running: false, pid: 0, error: event.error };
   }

@@ -15,3 +15,6 @@ export * from './runtime.port';
 export * from './user';
 export * from './in-root';
 export * from './signals';
+export * from './health';
+export * from './stats';
+export * from './root-archive';

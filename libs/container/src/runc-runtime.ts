@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readK8sLog, unsentOutput, type LogEntry, type LogReadOptions } from './k8s-log';
-import { capabilitiesOfMask, withOverlayRoot, type OciConfig } from './bundle';
+import { capabilitiesOfMask, ociResources, withOverlayRoot, type OciConfig } from './bundle';
+import type { ContainerResources } from './container-record';
 import { containerPaths, type ContainerPaths } from './layout';
 import {
   Runtime,
@@ -317,6 +318,28 @@ export class RuncRuntime extends Runtime {
   async resize(id: string, height: number, width: number): Promise<void> {
     await this.requireLive(id);
     await resizeConmonConsole(this.paths(id).dir, height, width);
+  }
+
+  async pause(id: string): Promise<void> {
+    const s = await this.requireState(id);
+    if (s.status !== 'running') throw new ConflictError(`Container ${id} is not running`);
+    await this.runc.pause(id);
+  }
+
+  async resume(id: string): Promise<void> {
+    const s = await this.requireState(id);
+    if (s.status !== 'paused') throw new ConflictError(`Container ${id} is not paused`);
+    await this.runc.resume(id);
+  }
+
+  async update(id: string, resources: ContainerResources): Promise<void> {
+    await this.requireLive(id);
+    await this.runc.update(id, ociResources(resources));
+  }
+
+  async pids(id: string): Promise<number[]> {
+    await this.requireLive(id);
+    return this.runc.pids(id);
   }
 
   private async requireLive(id: string): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ContainerResources } from './container-record';
 import type { LogEntry, LogReadOptions } from './k8s-log';
 
 /** What {@link Runtime.create} needs beyond the bundle already written at the layout's paths. */
@@ -165,6 +166,21 @@ export abstract class Runtime {
 
   /** Resize a TTY container's console. NotFound if unknown, Conflict if it has stopped. */
   abstract resize(id: string, height: number, width: number): Promise<void>;
+
+  /** Freeze every process of a running container. NotFound if unknown, Conflict unless running. */
+  abstract pause(id: string): Promise<void>;
+
+  /** Thaw a paused container. NotFound if unknown, Conflict unless paused. */
+  abstract resume(id: string): Promise<void>;
+
+  /**
+   * Apply new cgroup limits to a live (running or paused) container; the values given replace
+   * the current ones, the others stay. NotFound if unknown, Conflict once stopped.
+   */
+  abstract update(id: string, resources: ContainerResources): Promise<void>;
+
+  /** Host pids of the container's processes (init first when alive). NotFound if unknown, Conflict once stopped. */
+  abstract pids(id: string): Promise<number[]>;
 }
 
 export type { LogEntry, LogReadOptions };

@@ -70,6 +70,8 @@ export interface ImageConfig {
     WorkingDir?: string;
     Labels?: Record<string, string>;
     StopSignal?: string;
+    /** HEALTHCHECK: durations in nanoseconds. */
+    Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
   };
   rootfs: { type: 'layers'; diff_ids: string[] };
   history?: HistoryEntry[];

@@ -11,3 +11,4 @@ export { withNetns } from './native/with-netns';
 export { resolveTool } from './exec';
 export { spawnDetached } from './detached';
 export { listenTcpInNetns } from './native/listen-socket';
+export { hostPs } from './ps';

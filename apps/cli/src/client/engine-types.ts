@@ -31,6 +31,7 @@ export interface ContainerConfig {
   MacAddress?: string;
   StopSignal?: string;
   Volumes?: Record<string, object>;
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
 }
 
 export interface HostConfig {

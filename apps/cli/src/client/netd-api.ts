@@ -116,10 +116,34 @@ export interface NetdApi {
   /** The hijacked attach connection: read the (multiplexed unless TTY) output, write stdin. */
   attachContainer(id: string, opts: { stdin?: boolean; stdout?: boolean; stderr?: boolean; logs?: boolean }): Promise<Duplex>;
   resizeContainer(id: string, rows: number, columns: number): Promise<void>;
+  renameContainer(id: string, name: string): Promise<void>;
+  pauseContainer(id: string): Promise<void>;
+  unpauseContainer(id: string): Promise<void>;
+  /** `POST /containers/{id}/update` with Docker's UpdateConfig (Resources + RestartPolicy). */
+  updateContainer(id: string, config: Record<string, unknown>): Promise<{ Warnings: string[] | null }>;
+  topContainer(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }>;
+  /** One sample (`stream=false`) of Docker's StatsJSON. */
+  containerStats(id: string): Promise<Record<string, unknown>>;
+  /** `HEAD /containers/{id}/archive`: Docker's ContainerPathStat of `path`. */
+  statContainerPath(id: string, path: string): Promise<ContainerPathStat>;
+  /** `GET /containers/{id}/archive`: the tar of `path`, entries named from its base name. */
+  getArchive(id: string, path: string): Promise<AsyncIterable<Uint8Array>>;
+  /** `PUT /containers/{id}/archive`: unpack `tar` into the directory `path`. */
+  putArchive(id: string, path: string, tar: AsyncIterable<Uint8Array>): Promise<void>;
+  pruneContainers(filters?: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>;
   createExec(container: string, req: ExecCreateRequest): Promise<{ Id: string }>;
   /** Detached: resolves to undefined once started; otherwise the hijacked connection. */
   startExec(id: string, opts: { detach?: boolean; tty?: boolean }): Promise<Duplex | undefined>;
   inspectExec(id: string): Promise<ExecInspect>;
+}
+
+export interface ContainerPathStat {
+  name: string;
+  size: number;
+  /** Go's os.FileMode: bit 31 is a directory, bit 27 a symlink. */
+  mode: number;
+  mtime: string;
+  linkTarget: string;
 }
 
 export interface BuildOptions {

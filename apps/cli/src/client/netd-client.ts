@@ -29,7 +29,7 @@ import type {
   JsonMessage,
   WaitResponse,
 } from './engine-types';
-import { API_VERSION, encodeFilters, type BuildOptions, type Filters, type InfoResponse, type LogsOptions, type NetdApi } from './netd-api';
+import { API_VERSION, encodeFilters, type BuildOptions, type ContainerPathStat, type Filters, type InfoResponse, type LogsOptions, type NetdApi } from './netd-api';
 import { errorMessage, jsonMessages, openRequest, readBody, throwIfError, type StreamRequest } from './transport';
 import { clusterOverHttp, type ClusterApi, type ClusterInitRequest, type ClusterJoinRequest, type ClusterStatus } from '../commands/cluster/cluster-api';
 
@@ -201,6 +201,53 @@ export class NetdClient implements NetdApi, ClusterApi {
 
   async restartContainer(id: string, o: { timeout?: number; signal?: string } = {}): Promise<void> {
     await this.call('POST', `/containers/${encodeURIComponent(id)}/restart`, { t: o.timeout?.toString(), signal: o.signal });
+  }
+
+  async renameContainer(id: string, name: string): Promise<void> {
+    await this.call('POST', `/containers/${encodeURIComponent(id)}/rename`, { name });
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    await this.call('POST', `/containers/${encodeURIComponent(id)}/pause`);
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    await this.call('POST', `/containers/${encodeURIComponent(id)}/unpause`);
+  }
+
+  updateContainer(id: string, config: Record<string, unknown>): Promise<{ Warnings: string[] | null }> {
+    return this.json('POST', `/containers/${encodeURIComponent(id)}/update`, {}, config);
+  }
+
+  topContainer(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    return this.json('GET', `/containers/${encodeURIComponent(id)}/top`, { ps_args: psArgs });
+  }
+
+  containerStats(id: string): Promise<Record<string, unknown>> {
+    return this.json('GET', `/containers/${encodeURIComponent(id)}/stats`, { stream: '0' });
+  }
+
+  async statContainerPath(id: string, path: string): Promise<ContainerPathStat> {
+    const a = await openRequest(this.endpoint, { method: 'HEAD', path: this.path(`/containers/${encodeURIComponent(id)}/archive`, { path }) }, TIMEOUT_MS);
+    if (a.kind !== 'response') throw new Error('unexpected upgrade');
+    await readBody(a.res);
+    const status = a.res.statusCode ?? 0;
+    if (status === 404) throw new DaemonError(404, `Could not find the file ${path} in container ${id}`);
+    if (status >= 400) throw new DaemonError(status, `stat ${path} in container ${id}: status ${status}`);
+    return JSON.parse(Buffer.from(String(a.res.headers['x-docker-container-path-stat'] ?? ''), 'base64').toString()) as ContainerPathStat;
+  }
+
+  getArchive(id: string, path: string): Promise<AsyncIterable<Uint8Array>> {
+    return this.stream({ method: 'GET', path: this.path(`/containers/${encodeURIComponent(id)}/archive`, { path }) }, 0);
+  }
+
+  async putArchive(id: string, path: string, tar: AsyncIterable<Uint8Array>): Promise<void> {
+    const res = await this.stream({ method: 'PUT', path: this.path(`/containers/${encodeURIComponent(id)}/archive`, { path, noOverwriteDirNonDir: 'true' }), headers: { 'Content-Type': 'application/x-tar' }, body: tar }, 0);
+    for await (const _chunk of res) void _chunk;
+  }
+
+  pruneContainers(filters?: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    return this.json('POST', '/containers/prune', { filters: encodeFilters(filters) });
   }
 
   async killContainer(id: string, signal?: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { CommandDefinition, GroupDefinition } from '../command';
 import { CLUSTER_COMMANDS, CLUSTER_GROUP } from './cluster/cluster.commands';
 import { completionCommand } from './completion/completion.command';
 import { CONTAINER_COMMANDS } from './container/container.commands';
+import { CONTAINER_GROUP, CONTAINER_OPS_COMMANDS } from './container/container-ops.commands';
 import { IMAGE_COMMANDS } from './image/image.commands';
 import { networkConnect } from './network/network-connect.command';
 import { networkCreate } from './network/network-create.command';
@@ -15,7 +16,7 @@ import { versionCommand } from './system/version.command';
 import { VOLUME_COMMANDS, VOLUME_GROUP } from './volume/volume.commands';
 
 /** The command tree. Handlers stay unloaded until their command runs. */
-export const GROUPS: readonly GroupDefinition[] = [{ name: 'network', description: 'Manage networks' }, VOLUME_GROUP, CLUSTER_GROUP];
+export const GROUPS: readonly GroupDefinition[] = [{ name: 'network', description: 'Manage networks' }, CONTAINER_GROUP, VOLUME_GROUP, CLUSTER_GROUP];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own options type
 export const COMMANDS: readonly CommandDefinition<any>[] = [
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandDefinition<any>[] = [
   networkPrune,
   networkRm,
   ...CONTAINER_COMMANDS,
+  ...CONTAINER_OPS_COMMANDS,
   ...IMAGE_COMMANDS,
   ...VOLUME_COMMANDS,
   ...CLUSTER_COMMANDS,

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { extract, pack } from 'tar-stream';
 import { DaemonError } from '../client/errors';
 import type { ContainerCreateRequest, ContainerCreateResponse, ContainerInspect, ContainerSummary, Port, WaitResponse } from '../client/engine-types';
-import type { Filters } from '../client/netd-api';
+import type { ContainerPathStat, Filters } from '../client/netd-api';
 import { frame } from '../client/stdcopy';
 import { familiarString } from '../commands/image/reference';
 import { humanDuration } from '../output/go-units';
@@ -43,6 +47,113 @@ export class FakeContainers extends FakeImages {
     c.startedAt = this.now;
     c.program = program;
     setImmediate(() => program.run());
+  }
+
+  async renameContainer(id: string, name: string): Promise<void> {
+    this.requests.push({ method: 'renameContainer', target: id, body: { name } });
+    const c = this.container(id);
+    if (!name) throw new DaemonError(400, 'Neither old nor new names may be empty');
+    const clash = this.containers.find((x) => x.name === name.replace(/^\//, ''));
+    if (clash) throw new DaemonError(409, `Error when allocating new name: Conflict. The container name "/${clash.name}" is already in use by container "${clash.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    c.name = name.replace(/^\//, '');
+  }
+
+  /** Paused containers are recorded here (the fake's status has no paused state). */
+  readonly paused = new Set<string>();
+
+  async pauseContainer(id: string): Promise<void> {
+    this.requests.push({ method: 'pauseContainer', target: id });
+    const c = this.container(id);
+    if (c.status !== 'running') throw new DaemonError(409, `Container ${c.id} is not running`);
+    if (this.paused.has(c.id)) throw new DaemonError(409, `Container ${c.id} is already paused`);
+    this.paused.add(c.id);
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    this.requests.push({ method: 'unpauseContainer', target: id });
+    const c = this.container(id);
+    if (!this.paused.delete(c.id)) throw new DaemonError(409, `Container ${c.id} is not paused`);
+  }
+
+  async updateContainer(id: string, config: Record<string, unknown>): Promise<{ Warnings: string[] | null }> {
+    this.requests.push({ method: 'updateContainer', target: id, body: structuredClone(config) });
+    this.container(id);
+    return { Warnings: [] };
+  }
+
+  async topContainer(id: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    this.requests.push({ method: 'topContainer', target: id, body: { psArgs } });
+    const c = this.container(id);
+    if (c.status !== 'running') throw new DaemonError(409, `Container ${c.id} is not running`);
+    const argv = [...(c.config.Entrypoint ?? []), ...(c.config.Cmd ?? [])].join(' ');
+    return { Titles: ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], Processes: [['root', '4242', '4200', '0', '10:00', '?', '00:00:00', argv]] };
+  }
+
+  async containerStats(id: string): Promise<Record<string, unknown>> {
+    this.requests.push({ method: 'containerStats', target: id });
+    const c = this.container(id);
+    const running = c.status === 'running';
+    return {
+      name: `/${c.name}`, id: c.id, pids_stats: running ? { current: 1 } : {}, blkio_stats: { io_service_bytes_recursive: running ? [{ major: 8, minor: 0, op: 'read', value: 4096 }] : null },
+      cpu_stats: { cpu_usage: { total_usage: running ? 2e8 : 0 }, system_cpu_usage: running ? 2e9 : 0, online_cpus: 2 },
+      precpu_stats: { cpu_usage: { total_usage: running ? 1e8 : 0 }, system_cpu_usage: running ? 1e9 : 0 },
+      memory_stats: running ? { usage: 3 << 20, limit: 64 << 20, stats: { inactive_file: 1 << 20 } } : {},
+      networks: running ? { eth0: { rx_bytes: 1500, tx_bytes: 500 } } : undefined,
+    };
+  }
+
+  /** Each container's files for cp: path → content, or null for a directory. */
+  readonly files = new Map<string, Map<string, string | null>>();
+
+  private fsOf(id: string): Map<string, string | null> {
+    const c = this.container(id);
+    let fs = this.files.get(c.id);
+    if (!fs) this.files.set(c.id, (fs = new Map<string, string | null>([['/', null], ['/etc', null], ['/etc/hostname', `${c.id.slice(0, 12)}\n`]])));
+    return fs;
+  }
+
+  async statContainerPath(id: string, path: string): Promise<ContainerPathStat> {
+    this.requests.push({ method: 'statContainerPath', target: id, body: { path } });
+    const p = posix.normalize(`/${path}`).replace(/(.)\/$/, '$1');
+    const v = this.fsOf(id).get(p);
+    if (v === undefined) throw new DaemonError(404, `Could not find the file ${path} in container ${id}`);
+    return { name: posix.basename(p) || '/', size: v?.length ?? 4096, mode: v === null ? 2 ** 31 + 0o755 : 0o644, mtime: new Date(this.now * 1000).toISOString(), linkTarget: '' };
+  }
+
+  async getArchive(id: string, path: string): Promise<AsyncIterable<Uint8Array>> {
+    const st = await this.statContainerPath(id, path);
+    const p = posix.normalize(`/${path}`).replace(/(.)\/$/, '$1');
+    const tar = pack();
+    for (const [k, v] of [...this.fsOf(id)].sort()) {
+      if (k !== p && !k.startsWith(`${p === '/' ? '' : p}/`)) continue;
+      const name = posix.join(st.name, posix.relative(p, k));
+      if (v === null) tar.entry({ name: `${name}/`, type: 'directory', mode: 0o755 });
+      else tar.entry({ name, type: 'file', mode: 0o644 }, v);
+    }
+    tar.finalize();
+    return tar as unknown as AsyncIterable<Uint8Array>;
+  }
+
+  async putArchive(id: string, path: string, tar: AsyncIterable<Uint8Array>): Promise<void> {
+    this.requests.push({ method: 'putArchive', target: id, body: { path } });
+    const fs = this.fsOf(id);
+    const dest = posix.normalize(`/${path}`).replace(/(.)\/$/, '$1');
+    if (fs.get(dest) !== null) throw new DaemonError(fs.has(dest) ? 400 : 404, fs.has(dest) ? 'extraction point is not a directory' : `Could not find the file ${path} in container ${id}`);
+    const ex = extract();
+    const feeding = pipeline(Readable.from(tar), ex);
+    for await (const e of ex) {
+      const chunks: Buffer[] = [];
+      for await (const c of e) chunks.push(c as Buffer);
+      fs.set(posix.join(dest, e.header.name).replace(/(.)\/$/, '$1'), e.header.type === 'directory' ? null : Buffer.concat(chunks).toString());
+    }
+    await feeding;
+  }
+
+  async pruneContainers(filters?: Filters): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    this.requests.push({ method: 'pruneContainers', filters });
+    const gone = this.containers.filter((c) => c.status !== 'running');
+    for (const c of gone) this.containers.splice(this.containers.indexOf(c), 1);
+    return { ContainersDeleted: gone.length > 0 ? gone.map((c) => c.id) : null, SpaceReclaimed: gone.length > 0 ? 1024 : 0 };
   }
 
   async stopContainer(id: string, o: { signal?: string } = {}): Promise<void> {

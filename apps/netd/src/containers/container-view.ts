@@ -1,6 +1,7 @@
 import type { ContainerInspect, ContainerSummary, EndpointSettingsView, PortSummary } from '@app/api/containers';
 import { Prefix } from '@app/common';
-import { containerPaths, ZERO_TIME, type ContainerRecord } from '@app/container';
+import { containerPaths, healthEnabled, ZERO_TIME, type ContainerRecord } from '@app/container';
+import { healthStateView, healthToWire } from './health';
 import type { ContainerNet } from '../store/sqlite-container-store';
 import type { EndpointRecord, NetworkRecord } from '../store/state-store';
 import { configVolumes, hostConfigMounts, mountsView } from './mounts-view';
@@ -36,7 +37,11 @@ export function humanDuration(ms: number): string {
 export function statusText(r: ContainerRecord, now = Date.now()): string {
   const st = r.state;
   if (st.status === 'restarting') return `Restarting (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt))} ago`;
-  if (st.running) return `Up ${humanDuration(now - Date.parse(st.startedAt))}${st.paused ? ' (Paused)' : ''}`;
+  if (st.running && st.paused) return `Up ${humanDuration(now - Date.parse(st.startedAt))} (Paused)`;
+  if (st.running && r.health && healthEnabled(r.spec.healthcheck)) {
+    return `Up ${humanDuration(now - Date.parse(st.startedAt))} (${r.health.status === 'starting' ? 'health: starting' : r.health.status})`;
+  }
+  if (st.running) return `Up ${humanDuration(now - Date.parse(st.startedAt))}`;
   if (st.status === 'dead') return 'Dead';
   if (st.status === 'removing') return 'Removal In Progress';
   if (st.status === 'created' || st.finishedAt === ZERO_TIME) return 'Created';
@@ -129,6 +134,7 @@ export function toInspect(r: ContainerRecord, net: ContainerNet, eps: readonly E
       Status: r.state.status, Running: r.state.running, Paused: r.state.paused, Restarting: r.state.restarting,
       OOMKilled: r.state.oomKilled, Dead: r.state.dead, Pid: r.state.pid, ExitCode: r.state.exitCode, Error: r.state.error,
       StartedAt: r.state.startedAt, FinishedAt: r.state.finishedAt,
+      ...(r.health && healthEnabled(s.healthcheck) ? { Health: healthStateView(r.health) } : {}),
     },
     Image: s.imageId ?? '',
     ResolvConfPath: p.resolvConf,
@@ -166,6 +172,7 @@ export function toInspect(r: ContainerRecord, net: ContainerNet, eps: readonly E
       ...(s.stopTimeout !== undefined ? { StopTimeout: s.stopTimeout } : {}),
       AttachStdin: s.asGiven?.attachStdin ?? false, AttachStdout: s.asGiven?.attachStdout ?? false, AttachStderr: s.asGiven?.attachStderr ?? false,
       ...(s.asGiven?.macAddress ? { MacAddress: s.asGiven.macAddress } : {}),
+      ...(s.healthcheck ? { Healthcheck: healthToWire(s.healthcheck) } : {}),
     },
     NetworkSettings: {
       Bridge: '',

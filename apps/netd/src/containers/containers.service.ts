@@ -22,6 +22,7 @@ import { checkConfigOptions, hostOptions } from './create-options';
 import { checkConfigValues } from './config-values';
 import { anonymousVolumes, planMounts, realizeMounts, type MountContext } from './mounts';
 import type { Volumes } from '@app/volume';
+import { containerHealthConfig } from './health';
 
 export interface ContainersDeps {
   manager: ContainerManager;
@@ -159,6 +160,7 @@ export class ContainersService {
         dns: hc.Dns ?? null, dnsSearch: hc.DnsSearch ?? null, dnsOptions: hc.DnsOptions ?? null,
         ...(req.MacAddress ? { macAddress: req.MacAddress } : {}),
       },
+      healthcheck: containerHealthConfig(ic.Healthcheck, req.Healthcheck),
     };
     // volumes are made last, once everything above has accepted the request
     const realized = await realizeMounts(mountPlan, mountCtx, `creating-${generateId().slice(0, 12)}`);
@@ -424,6 +426,7 @@ export class ContainersService {
     const r = this.containers.getSync(e.id);
     const attrs: Record<string, string> = { name: e.name, ...(r?.spec.image ? { image: r.spec.image } : {}), ...(r?.spec.labels ?? {}) };
     if (e.exitCode !== undefined) attrs.exitCode = String(e.exitCode);
+    Object.assign(attrs, e.attributes);
     this.events.publish(e.action, e.id, attrs, 'container');
     // the manager decides restarts; --rm containers are removed by it right after, only the network is ours to free
     if (e.action === 'die' && e.final && r) {

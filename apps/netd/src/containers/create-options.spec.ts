@@ -143,8 +143,12 @@ describe('container create validation', () => {
     expect(errorOf(hc(h))).toEqual({ kind: 'not-implemented', message });
   });
 
+  it('accepts a Healthcheck and refuses a bad one with dockerd\'s message', () => {
+    expect(errorOf({ Image: 'busybox', Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 2e9, Retries: 3 } })).toEqual({});
+    expect(errorOf({ Image: 'busybox', Healthcheck: { Test: ['CMD', 'true'], Timeout: 100 } })).toEqual({ kind: 'invalid-parameter', message: 'Timeout in Healthcheck cannot be less than 1ms' });
+  });
+
   it.each([
-    ['Config.Healthcheck', { Healthcheck: { Test: ['CMD-SHELL', 'true'] } }, 'Config.Healthcheck is not supported by netd'],
     ['Config.NetworkDisabled', { NetworkDisabled: true }, 'Config.NetworkDisabled is not supported by netd'],
   ])('refuses Config options with 501: %s', (_name, body, message) => {
     expect(errorOf({ Image: 'busybox', ...body })).toEqual({ kind: 'not-implemented', message });

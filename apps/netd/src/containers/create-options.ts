@@ -1,6 +1,7 @@
 import type { ContainerCreateDto, HostConfigDto } from '@app/api/containers';
 import { InvalidParameterError, NotImplementedError } from '@app/common';
 import { listToSet, type ContainerResources, type HostLimits } from '@app/container';
+import { containerHealthConfig } from './health';
 
 /** The HostConfig options netd honours, typed; everything else was refused by {@link hostOptions}. */
 export interface HostOptions {
@@ -25,7 +26,7 @@ const given = (v: unknown): boolean =>
   !(typeof v === 'object' && !Array.isArray(v) && !(v instanceof Map) && Object.keys(v as object).length === 0) &&
   !(v instanceof Map && v.size === 0);
 
-const unsupported = (field: string, why = 'is not supported by netd') => new NotImplementedError(`${field} ${why}`);
+export const unsupported = (field: string, why = 'is not supported by netd') => new NotImplementedError(`${field} ${why}`);
 
 /** Fields netd does not honour: any value but the default is refused with 501, naming the field. */
 const REFUSED: readonly (keyof HostConfigDto & string)[] = [
@@ -36,10 +37,9 @@ const REFUSED: readonly (keyof HostConfigDto & string)[] = [
 /** Windows-only resources: moby refuses them on Linux. */
 const WINDOWS_ONLY: readonly (keyof HostConfigDto & string)[] = ['CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth'];
 
-/** Config fields netd does not honour (Healthcheck runs no checks here). */
+/** Config fields netd does not honour; a Healthcheck is checked as dockerd does. */
 export function checkConfigOptions(c: ContainerCreateDto): void {
-  const test = c.Healthcheck?.Test ?? [];
-  if (test.length > 0 && test[0] !== 'NONE') throw unsupported('Config.Healthcheck');
+  containerHealthConfig(undefined, c.Healthcheck);
   if (c.NetworkDisabled) throw unsupported('Config.NetworkDisabled');
 }
 
@@ -84,7 +84,7 @@ export function hostOptions(hc: HostConfigDto, host: HostLimits): HostOptions {
   };
 }
 
-function resources(hc: HostConfigDto, host: HostLimits, warnings: string[]): ContainerResources | undefined {
+export function resources(hc: HostConfigDto, host: HostLimits, warnings: string[]): ContainerResources | undefined {
   const memory = hc.Memory ?? 0;
   let swap = hc.MemorySwap ?? 0;
   const reservation = hc.MemoryReservation ?? 0;

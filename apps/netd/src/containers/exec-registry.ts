@@ -78,6 +78,7 @@ export class ExecRegistry {
   async create(ref: string, req: ExecCreateRequest): Promise<{ Id: string }> {
     const r = await this.manager.inspect(ref);
     if (!r.state.running) throw new ConflictError(`container ${r.id} is not running`);
+    if (r.state.paused) throw new ConflictError(`Container ${r.id} is paused, unpause the container before exec`);
     const args = typeof req.Cmd === 'string' ? [req.Cmd] : Array.isArray(req.Cmd) ? req.Cmd : [];
     if (args.length === 0 || args.some((a) => typeof a !== 'string') || args[0] === '') throw new InvalidParameterError('No exec command specified');
     const detachKeys = req.DetachKeys ? parseDetachKeys(req.DetachKeys) : DEFAULT_DETACH_KEYS;

@@ -13,6 +13,7 @@ export const BUSYBOX_BINARY = '/bin/busybox';
 export async function startContainers(services: Services): Promise<void> {
   if (services.config.seedBusybox) await seedBusybox(services);
   const records = await services.containers.adopt();
+  await services.health.resume();
   services.log.info({ containers: records.length, running: records.filter((r) => r.state.running).length }, 'containers adopted');
 }
 

@@ -65,8 +65,10 @@ export async function createApp(services: Services): Promise<NestFastifyApplicat
       const endpoint = unimplementedEndpoint(req.method, req.url.split('?')[0]);
       if (endpoint) return void reply.status(501).send({ message: notImplementedMessage(endpoint) });
     }
+    // docker cp sends its tar without a content type: the body is the raw stream whatever it says
+    if (req.method === 'PUT' && req.routeOptions.url === '/containers/:id/archive') req.headers['content-type'] = 'application/x-tar';
     // dockerd answers HEAD only for /_ping; on a stream route it would hold a bodiless answer open forever
-    if (req.method === 'HEAD' && req.routeOptions.url !== '/_ping') return void reply.status(404).send({ message: 'page not found' });
+    if (req.method === 'HEAD' && req.routeOptions.url !== '/_ping' && req.routeOptions.url !== '/containers/:id/archive') return void reply.status(404).send({ message: 'page not found' });
     done();
   });
   // Docker clients parse an error body only when Content-Type is exactly application/json.

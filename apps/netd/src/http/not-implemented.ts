@@ -6,19 +6,9 @@
  * routes never reaches this table.
  */
 const ENDPOINTS: ReadonlyArray<readonly [method: string, path: string]> = [
-  ['GET', '/containers/{id}/top'],
   ['GET', '/containers/{id}/changes'],
   ['GET', '/containers/{id}/export'],
-  ['GET', '/containers/{id}/stats'],
   ['GET', '/containers/{id}/attach/ws'],
-  ['POST', '/containers/{id}/update'],
-  ['POST', '/containers/{id}/rename'],
-  ['POST', '/containers/{id}/pause'],
-  ['POST', '/containers/{id}/unpause'],
-  ['POST', '/containers/prune'],
-  ['HEAD', '/containers/{id}/archive'],
-  ['GET', '/containers/{id}/archive'],
-  ['PUT', '/containers/{id}/archive'],
   ['GET', '/images/search'],
   ['POST', '/images/prune'],
   ['POST', '/commit'],

@@ -137,6 +137,7 @@ export class StateStore {
       endpointOf: db.prepare('SELECT * FROM endpoints WHERE network_id = ? AND sandbox_id = ?'),
       insertSandbox: db.prepare('INSERT INTO sandboxes (id, name, created, container_id, netns) VALUES (?, ?, ?, ?, ?)'),
       deleteSandbox: db.prepare('DELETE FROM sandboxes WHERE id = ?'),
+      renameSandbox: db.prepare('UPDATE sandboxes SET name = ? WHERE id = ?'),
       sandboxes: db.prepare('SELECT * FROM sandboxes ORDER BY name'),
       sandboxByName: db.prepare('SELECT * FROM sandboxes WHERE name = ?'),
       sandboxById: db.prepare('SELECT * FROM sandboxes WHERE id = ?'),
@@ -264,6 +265,11 @@ export class StateStore {
 
   deleteSandbox(id: string): void {
     this.s.deleteSandbox.run(id);
+  }
+
+  /** A container's sandbox follows its renamed container (the DNS answers the sandbox's name). */
+  renameSandbox(id: string, name: string): void {
+    this.s.renameSandbox.run(name, id);
   }
 
   listSandboxes(): SandboxRecord[] {

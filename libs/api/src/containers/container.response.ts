@@ -63,6 +63,15 @@ export interface ContainerStateView {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Only for a container with a health check. */
+  Health?: HealthView;
+}
+
+/** State.Health. */
+export interface HealthView {
+  Status: 'starting' | 'healthy' | 'unhealthy';
+  FailingStreak: number;
+  Log: { Start: string; End: string; ExitCode: number; Output: string }[];
 }
 
 /** `GET /containers/{id}/json` (the fields clients read; Docker's full set is larger). */

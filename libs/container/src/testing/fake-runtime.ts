@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '@app/common';
 import { constants } from 'node:os';
+import type { ContainerResources } from '../container-record';
 import type { LogEntry, LogReadOptions } from '../k8s-log';
 import {
   Runtime,
@@ -16,8 +17,11 @@ import {
 
 interface FakeContainer {
   spec: RuntimeCreateSpec;
-  status: 'created' | 'running' | 'stopped';
+  status: 'created' | 'running' | 'paused' | 'stopped';
   pid: number;
+  /** Signals sent while paused: a frozen process takes them when thawed (the v1 freezer). */
+  pending: number[];
+  resources?: ContainerResources;
   exit?: ExitStatus;
   logs: LogEntry[];
   ignored: Set<number>;
@@ -59,7 +63,7 @@ export class FakeRuntime extends Runtime {
     const pid = this.nextPid++;
     // A new create starts a new life: conmon's old exit file is removed first (RuncRuntime too).
     this.exited.delete(spec.id);
-    this.containers.set(spec.id, { spec, status: 'created', pid, logs: [], ignored: new Set(), waiters: [], attached: [], stdin: [], stdinClosed: false });
+    this.containers.set(spec.id, { spec, status: 'created', pid, logs: [], ignored: new Set(), waiters: [], attached: [], stdin: [], stdinClosed: false, pending: [] });
     return { pid };
   }
 
@@ -74,12 +78,13 @@ export class FakeRuntime extends Runtime {
     if (c.status === 'stopped') throw new ConflictError(`Container ${id} is not running`);
     const signo = typeof signal === 'number' ? signal : constants.signals[(signal.startsWith('SIG') ? signal : `SIG${signal}`) as NodeJS.Signals];
     if (signo === undefined) throw new ConflictError(`invalid signal ${signal}`);
+    if (c.status === 'paused') return void c.pending.push(signo);
     if (signo === constants.signals.SIGKILL || !c.ignored.has(signo)) this.exit(id, 128 + signo);
   }
 
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const c = this.get(id);
-    if (c.status === 'running' && !opts.force) throw new ConflictError(`cannot remove container ${id}: it is running, stop it first or force removal`);
+    if ((c.status === 'running' || c.status === 'paused') && !opts.force) throw new ConflictError(`cannot remove container ${id}: it is running, stop it first or force removal`);
     if (c.status !== 'stopped') this.exit(id, 137);
     this.containers.delete(id);
   }
@@ -216,6 +221,38 @@ export class FakeRuntime extends Runtime {
     const c = this.get(id);
     if (c.status === 'stopped') throw new ConflictError(`Container ${id} is not running`);
     c.size = { height, width };
+  }
+
+  async pause(id: string): Promise<void> {
+    const c = this.get(id);
+    if (c.status !== 'running') throw new ConflictError(`Container ${id} is not running`);
+    c.status = 'paused';
+  }
+
+  async resume(id: string): Promise<void> {
+    const c = this.get(id);
+    if (c.status !== 'paused') throw new ConflictError(`Container ${id} is not paused`);
+    c.status = 'running';
+    for (const signo of c.pending.splice(0)) {
+      if (signo === constants.signals.SIGKILL || !c.ignored.has(signo)) return this.exit(id, 128 + signo);
+    }
+  }
+
+  async update(id: string, resources: ContainerResources): Promise<void> {
+    const c = this.get(id);
+    if (c.status === 'stopped') throw new ConflictError(`Container ${id} is not running`);
+    c.resources = { ...c.resources, ...resources };
+  }
+
+  async pids(id: string): Promise<number[]> {
+    const c = this.get(id);
+    if (c.status === 'stopped') throw new ConflictError(`Container ${id} is not running`);
+    return [c.pid];
+  }
+
+  /** The limits last given to {@link update}. */
+  resourcesOf(id: string): ContainerResources | undefined {
+    return this.get(id).resources;
   }
 
   private detach(a: FakeAttach): void {

@@ -82,6 +82,15 @@ describe('buildImage', () => {
     expect(lines).toContain('[Warning] One or more build-args [UNUSED] were not consumed\n');
   });
 
+  it('records HEALTHCHECK in the config (the last one wins, NONE too)', async () => {
+    write('Dockerfile', ['FROM scratch', 'HEALTHCHECK --interval=2s CMD ["/bin/check"]', 'HEALTHCHECK --retries=5 CMD test -f /ok'].join('\n'));
+    const { image } = await buildImage(images, { context: ctx, tags: ['hc:1'] });
+    expect((await store.readConfig(image.configDigest)).config?.Healthcheck).toEqual({ Test: ['CMD-SHELL', 'test -f /ok'], Retries: 5 });
+    write('Dockerfile', ['FROM hc:1', 'HEALTHCHECK NONE'].join('\n'));
+    const { image: off } = await buildImage(images, { context: ctx, tags: ['hc:2'] });
+    expect((await store.readConfig(off.configDigest)).config?.Healthcheck).toEqual({ Test: ['NONE'] });
+  });
+
   it('reuses cached layers until an input file changes', async () => {
     write('Dockerfile', 'FROM scratch\nCOPY a /a\nCOPY b /b\n');
     write('a', '1');

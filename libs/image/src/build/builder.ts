@@ -1,3 +1,4 @@
+import { parseHealthcheck } from './healthcheck';
 import { posix } from 'node:path';
 import { formatReference, InvalidParameterError, NotImplementedError, parseReference } from '@app/common';
 import { writeImage, type NewImageLayer } from '../image-writer';
@@ -162,6 +163,10 @@ export async function buildImage(images: Images, opts: BuildOptions): Promise<Bu
           break;
         case 'stopsignal':
           cfg.StopSignal = expand(ins, ins.rest);
+          layerless();
+          break;
+        case 'healthcheck':
+          cfg.Healthcheck = parseHealthcheck(ins);
           layerless();
           break;
         case 'shell':

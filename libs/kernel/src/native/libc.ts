@@ -16,7 +16,7 @@ export const MNT_DETACH = 2;
 interface Libc {
   setns: (fd: number, nstype: number) => number;
   unshare: (flags: number) => number;
-  mount: (source: string | null, target: string, fstype: string | null, flags: number, data: null) => number;
+  mount: (source: string | null, target: string, fstype: string | null, flags: number, data: Buffer | null) => number;
   umount2: (target: string, flags: number) => number;
 }
 
@@ -50,8 +50,8 @@ export function unshare(flags: number): void {
   check(load().unshare(flags), 'unshare');
 }
 
-export function mount(source: string | null, target: string, fstype: string | null, flags: number): void {
-  check(load().mount(source, target, fstype, flags, null), `mount ${source ?? 'none'} on ${target}`);
+export function mount(source: string | null, target: string, fstype: string | null, flags: number, data?: string): void {
+  check(load().mount(source, target, fstype, flags, data === undefined ? null : Buffer.from(`${data}\0`)), `mount ${source ?? 'none'} on ${target}`);
 }
 
 export function umount2(target: string, flags: number): void {

@@ -1,7 +1,7 @@
 import { InvalidParameterError } from '@app/common';
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MNT_DETACH, umount2 } from '../native/libc';
+import { MNT_DETACH, MS_BIND, mount, umount2 } from '../native/libc';
 
 /**
  * An overlayfs root: read-only lower dirs (topmost first, overlayfs order) + upper + work. runc
@@ -29,6 +29,25 @@ export function overlayMountData(spec: OverlaySpec): string {
   const data = `lowerdir=${spec.lowers.join(':')},upperdir=${spec.upper},workdir=${spec.work}`;
   if (data.length >= 4096) throw new InvalidParameterError(`overlay options too long (${data.length} bytes, ${spec.lowers.length} layers)`);
   return data;
+}
+
+/**
+ * Mount the overlay on `target` in the daemon's own mount namespace (a stopped container's root
+ * for `docker cp`); the caller unmounts it. Fails (EBUSY) while another mount uses the upper dir.
+ */
+export function mountOverlay(spec: OverlaySpec, target: string): void {
+  mount('overlay', target, 'overlay', 0, overlayMountData(spec));
+}
+
+/**
+ * A read-only view of layers (topmost first) on `target`, writing nothing anywhere: an overlay
+ * of lower directories only (no upper, no work dir), or a bind mount of a single layer, which
+ * overlayfs refuses to mount alone.
+ */
+export function mountLayersReadOnly(layers: readonly string[], target: string): void {
+  if (layers.length === 1) return mount(layers[0], target, null, MS_BIND);
+  for (const p of layers) if (!p.startsWith('/') || /[:,\n]/.test(p)) throw new InvalidParameterError(`unusable overlay path: ${p}`);
+  mount('overlay', target, 'overlay', 1 /* MS_RDONLY */, `lowerdir=${layers.join(':')}`);
 }
 
 /** Unmount `target` lazily (MNT_DETACH): a process still holding a file must not block delete. */

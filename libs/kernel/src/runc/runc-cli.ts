@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, SystemError, type NetdError } from '@app/common';
 import { spawn } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
 import { describeRun, resolveTool, runCommand, type CommandResult } from '../exec';
 import { startThroughExecFifo } from './exec-fifo';
 
@@ -60,6 +61,30 @@ export class RuncCli {
     await this.run(['delete', ...(force ? ['--force'] : []), id], `delete container ${id}`);
   }
 
+  /** Freeze every process of the container (cgroup freezer); Conflict unless running. */
+  async pause(id: string): Promise<void> {
+    await this.run(['pause', id], `pause container ${id}`);
+  }
+
+  /** Thaw a paused container; Conflict unless paused. */
+  async resume(id: string): Promise<void> {
+    await this.run(['resume', id], `resume container ${id}`);
+  }
+
+  /**
+   * Change a live container's cgroup limits: `resources` is an OCI `linux.resources` object
+   * (runc update -r reads it from stdin), so every field takes runc's own units and checks.
+   */
+  async update(id: string, resources: object): Promise<void> {
+    await this.run(['update', '--resources', '-', id], `update container ${id}`, JSON.stringify(resources));
+  }
+
+  /** Host pids of every process in the container's cgroup. */
+  async pids(id: string): Promise<number[]> {
+    const out = await this.run(['ps', '--format', 'json', id], `processes of container ${id}`);
+    return (JSON.parse(out.trim() || 'null') as number[] | null) ?? [];
+  }
+
   /** The container's state, or undefined if runc does not know it. */
   async state(id: string): Promise<RuncState | undefined> {
     try {
@@ -81,9 +106,27 @@ export class RuncCli {
    * for it, capturing its output (no terminal). `timeoutMs` bounds the whole exec.
    */
   async exec(id: string, processPath: string, opts: { timeoutMs?: number; input?: string } = {}): Promise<RuncExecResult> {
-    const args = ['--root', this.root, 'exec', '--process', processPath, id];
-    const r = await runCommand(this.binary, args, { timeoutMs: opts.timeoutMs ?? this.timeoutMs, input: opts.input });
-    if (r.code === null) throw new SystemError(describeRun('runc', args, r));
+    // On a timeout runc is killed; the process it ran would live on in the container, so its
+    // pid is kept to kill it too (a health probe past its timeout must not pile up).
+    const pidFile = `${processPath}.pid`;
+    const args = ['--root', this.root, 'exec', '--pid-file', pidFile, '--process', processPath, id];
+    let r: CommandResult;
+    try {
+      r = await runCommand(this.binary, args, { timeoutMs: opts.timeoutMs ?? this.timeoutMs, input: opts.input });
+      if (r.code === null) {
+        const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(pid) && pid > 1) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+        throw new SystemError(describeRun('runc', args, r));
+      }
+    } finally {
+      await rm(pidFile, { force: true });
+    }
     // runc exits 255 with its own message when it could not start the process at all.
     const own = runcMessage(r.stderr);
     if (r.code === 255 && own) throw this.mapError(own, `exec in container ${id}`, r);
@@ -110,9 +153,9 @@ export class RuncCli {
     });
   }
 
-  private async run(args: string[], context: string): Promise<string> {
+  private async run(args: string[], context: string, input?: string): Promise<string> {
     const full = ['--root', this.root, ...args];
-    const r = await runCommand(this.binary, full, { timeoutMs: this.timeoutMs });
+    const r = await runCommand(this.binary, full, { timeoutMs: this.timeoutMs, input });
     if (r.code === 0) return r.stdout;
     throw this.mapError(runcMessage(r.stderr) ?? r.stderr.trim(), context, r);
   }
@@ -120,7 +163,7 @@ export class RuncCli {
   private mapError(message: string, context: string, r: CommandResult): NetdError {
     const text = `${context}: ${message}`;
     if (/does not exist|not exist/.test(message)) return new NotFoundError(text);
-    if (/not running|cannot start|cannot delete|is not stopped|already/i.test(message)) return new ConflictError(text);
+    if (/not running|not paused|cannot start|cannot delete|is not stopped|already|paused/i.test(message)) return new ConflictError(text);
     return new SystemError(`${text} (${describeRun('runc', [], r)})`);
   }
 }

@@ -6,6 +6,7 @@ import * as messages from '../../messages';
 import { parseKeyValues } from '../network/filters';
 import type { ContainerCreateOptions } from './container-create.options';
 import { parseMountFlag, tmpfsFlags, volumeFlags } from './mount-flags';
+import { healthcheckOf } from './health-flags';
 
 /** A flag mistake found before anything is sent: docker prints it with the help hint, exit 125. */
 const flagError = (command: string, text: string) => new UsageError(`${messages.genericError(text)}\n${messages.seeHelp(command)}`, EXIT_USAGE);
@@ -34,6 +35,7 @@ export function buildCreateRequest(image: string, cmd: string[], o: ContainerCre
     }
   });
   const tmpfs = tmpfsFlags(o.tmpfs ?? []);
+  const health = healthcheckOf(o, command);
   return {
     Hostname: o.hostname ?? '',
     Domainname: '',
@@ -53,6 +55,7 @@ export function buildCreateRequest(image: string, cmd: string[], o: ContainerCre
     Entrypoint: o.entrypoint === undefined ? undefined : o.entrypoint === '' ? [''] : [o.entrypoint],
     ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
     ...(Object.keys(volumes).length ? { Volumes: volumes } : {}),
+    ...(health ? { Healthcheck: health } : {}),
     HostConfig: {
       NetworkMode: network,
       PortBindings: bindings,

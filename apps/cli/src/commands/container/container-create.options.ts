@@ -1,7 +1,8 @@
 import type { OptionDef } from '../../command';
+import type { HealthFlags } from './health-flags';
 
 /** The flags `run` and `create` share (docker's containerOptions), as commander parses them. */
-export interface ContainerCreateOptions {
+export interface ContainerCreateOptions extends HealthFlags {
   name?: string;
   network?: string;
   networkAlias: string[];
@@ -47,6 +48,12 @@ export const CONTAINER_CREATE_OPTIONS: readonly OptionDef[] = [
   { flags: '-e, --env <list>', description: 'Set environment variables', repeatable: true },
   { flags: '--env-file <list>', description: 'Read in a file of environment variables', repeatable: true },
   { flags: '--expose <list>', description: 'Expose a port or a range of ports', repeatable: true },
+  { flags: '--health-cmd <string>', description: 'Command to run to check health' },
+  { flags: '--health-interval <duration>', description: 'Time between running the check (ms|s|m|h) (default 0s)' },
+  { flags: '--health-retries <int>', description: 'Consecutive failures needed to report unhealthy' },
+  { flags: '--health-start-interval <duration>', description: 'Time between running the check during the start period (ms|s|m|h) (default 0s)' },
+  { flags: '--health-start-period <duration>', description: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)' },
+  { flags: '--health-timeout <duration>', description: 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)' },
   { flags: '-h, --hostname <string>', description: 'Container host name' },
   { flags: '-i, --interactive', description: 'Keep STDIN open even if not attached' },
   { flags: '--ip <string>', description: 'IPv4 address (e.g., 172.30.100.104)' },
@@ -56,6 +63,7 @@ export const CONTAINER_CREATE_OPTIONS: readonly OptionDef[] = [
   { flags: '--mount <mount>', description: 'Attach a filesystem mount to the container', repeatable: true },
   { flags: '--mac-address <string>', description: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)' },
   { flags: '--name <string>', description: 'Assign a name to the container' },
+  { flags: '--no-healthcheck', description: 'Disable any container-specified HEALTHCHECK' },
   { flags: '--network <network>', description: 'Connect a container to a network' },
   { flags: '--network-alias <list>', description: 'Add network-scoped alias for the container', repeatable: true },
   { flags: '-p, --publish <list>', description: "Publish a container's port(s) to the host", repeatable: true },
