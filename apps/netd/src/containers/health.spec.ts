@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { EventsService } from '../events/events.service';
-import { containerHealthConfig, HealthMonitor } from './health';
+import { containerHealthConfig, healthFromWire, HealthMonitor } from './health';
+import { checkHealthConfig } from '@app/container';
 
 const until = async (cond: () => Promise<boolean> | boolean, ms = 3000) => {
   const end = Date.now() + ms;
@@ -15,6 +16,15 @@ const until = async (cond: () => Promise<boolean> | boolean, ms = 3000) => {
     await new Promise((r) => setTimeout(r, 5));
   }
 };
+
+describe(healthFromWire.name, () => {
+  // docker-py (and so docker-compose 1.29) sends every Healthcheck field, the unset ones as null
+  it('reads null fields as not given, as Go decodes them', () => {
+    const c = healthFromWire({ Test: ['CMD', 'true'], Interval: 1e9, Timeout: 2e9, Retries: 10, StartPeriod: null, StartInterval: null });
+    expect(c).toEqual({ test: ['CMD', 'true'], intervalNs: 1e9, timeoutNs: 2e9, retries: 10, startPeriodNs: undefined, startIntervalNs: undefined });
+    expect(() => checkHealthConfig(c!)).not.toThrow();
+  });
+});
 
 describe(HealthMonitor.name, () => {
   let dir: string;

@@ -7,17 +7,21 @@ import type { EventMessage, EventsService } from '../events/events.service';
 
 /** Docker's HealthConfig on the wire (durations in ns, zero fields omitted). */
 export interface HealthConfigWire {
-  Test?: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-  Retries?: number;
+  Test?: string[] | null;
+  Interval?: number | null;
+  Timeout?: number | null;
+  StartPeriod?: number | null;
+  StartInterval?: number | null;
+  Retries?: number | null;
 }
 
+/** null is a field not given, as Go's JSON decoding makes it (docker-py sends every field, unset ones as null). */
 export function healthFromWire(w: HealthConfigWire | null | undefined): HealthConfig | undefined {
   if (!w) return undefined;
-  return { test: w.Test ?? [], intervalNs: w.Interval, timeoutNs: w.Timeout, startPeriodNs: w.StartPeriod, startIntervalNs: w.StartInterval, retries: w.Retries };
+  return {
+    test: w.Test ?? [], intervalNs: w.Interval ?? undefined, timeoutNs: w.Timeout ?? undefined, startPeriodNs: w.StartPeriod ?? undefined,
+    startIntervalNs: w.StartInterval ?? undefined, retries: w.Retries ?? undefined,
+  };
 }
 
 export function healthToWire(c: HealthConfig): HealthConfigWire {

@@ -49,6 +49,8 @@ describe('images API', () => {
     const inspect = await inject('GET', '/images/127.0.0.1:5000/team/app:v1/json');
     expect(inspect.statusCode).toBe(200);
     expect(inspect.json()).toMatchObject({ Id: img.configDigest, Os: 'linux', RootFS: { Type: 'layers' } });
+    // docker-compose 1.29 reads ContainerConfig.Volumes when it recreates a service
+    expect(inspect.json()).toMatchObject({ Container: '', ContainerConfig: inspect.json().Config });
     const del = await inject('DELETE', '/images/127.0.0.1:5000/team/app:v1');
     expect(del.json()).toEqual([{ Untagged: '127.0.0.1:5000/team/app:v1' }, { Deleted: img.configDigest }]);
     expect(events).toEqual(expect.arrayContaining(['tag', 'untag', 'delete']));

@@ -19,6 +19,10 @@ export function toDockerInspect(d: ImageDetails) {
   return {
     Id: d.id, RepoTags: d.repoTags, RepoDigests: d.repoDigests, Parent: '', Comment: d.config.history?.at(-1)?.comment ?? '',
     Created: d.created ?? '', DockerVersion: '', Author: d.config.author ?? '', Config: d.config.config ?? {},
+    // dockerd dropped Container and ContainerConfig at API 1.45, and docker-compose 1.29 (still
+    // Debian 12's) then fails every recreate of a service with volumes on KeyError 'ContainerConfig'
+    // (it reads ContainerConfig.Volumes). netd keeps both at every version: newer clients ignore them.
+    Container: '', ContainerConfig: d.config.config ?? {},
     Architecture: d.config.architecture, Os: d.config.os, ...(d.config.variant ? { Variant: d.config.variant } : {}), Size: d.size,
     RootFS: { Type: 'layers', Layers: d.config.rootfs.diff_ids }, Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
   };
