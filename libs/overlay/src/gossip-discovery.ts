@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, Prefix, UnavailableError } from '@app/common';
+import { ConflictError, InvalidParameterError, NotFoundError, Prefix, UnavailableError } from '@app/common';
 import type * as pb from '@app/proto';
 import { create } from '@bufbuild/protobuf';
 import { LeaseAckSchema, LeaseCompetitorSchema } from '@app/proto';
@@ -178,34 +178,63 @@ export class GossipDiscovery extends PeerDiscovery {
     return out;
   }
 
-  async leaseBlock(networkId: string): Promise<Prefix> {
+  /** Every node's confirmed blocks in a network (the holder of each block), nodes in id order. */
+  blockHolders(networkId: string): Map<NodeId, Prefix[]> {
+    const out = new Map<NodeId, Prefix[]>();
+    for (const [, list] of activeLeases(this.state, networkId, (n) => this.isReclaimable(n))) {
+      const head = list[0];
+      if (!head.body.lease.confirmed) continue;
+      out.set(head.owner, [...(out.get(head.owner) ?? []), head.body.lease.block]);
+    }
+    for (const blocks of out.values()) blocks.sort((a, b) => (a.address.value < b.address.value ? -1 : 1));
+    return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  async leaseBlock(networkId: string, want?: Prefix): Promise<Prefix> {
     const tried = new Set<string>();
     for (let attempt = 0; attempt < MAX_LEASE_ATTEMPTS; attempt++) {
       await this.untilSynced();
       const net = this.tracker.view.networks.get(networkId);
       if (!net) throw new NotFoundError(`network ${networkId} not found`);
       const active = activeLeases(this.state, networkId, (n) => this.isReclaimable(n));
-      const taken = new Set([...tried, ...active.keys()]);
-      const block = pickBlock(net.subnet, net.blockLength, taken, `${this.nodeId}/${networkId}/${attempt}`);
-      if (!block) throw new UnavailableError(`no free block of /${net.blockLength} left in ${net.subnet}`);
-      const supersedes = this.reclaimTarget(networkId, block);
-      const record = this.state.write({ type: 'lease', lease: { networkId, block, confirmed: false, supersedes } }) as LeaseRecord;
-      const won = await new Promise<boolean>((resolve) => {
-        this.pending.set(record.key, { record, acks: new Map(), resolve });
-        this.broadcast([record]);
-        this.evaluate(record.key);
-      });
-      this.pending.delete(record.key);
-      if (won) {
-        this.publish([this.state.write({ type: 'lease', lease: { ...record.body.lease, confirmed: true } })]);
-        return block;
+      let block: Prefix | undefined;
+      if (want) {
+        if (want.length !== net.blockLength || !want.isNetwork || !net.subnet.containsPrefix(want)) {
+          throw new InvalidParameterError(`${want} is not a /${net.blockLength} block of ${net.subnet}`);
+        }
+        const holder = active.get(want.toString())?.[0];
+        if (holder?.owner === this.nodeId && holder.body.lease.confirmed) return want;
+        if (holder) throw new ConflictError(`block ${want} of network ${net.name} is held by another node`);
+        block = want;
+      } else {
+        block = pickBlock(net.subnet, net.blockLength, new Set([...tried, ...active.keys()]), `${this.nodeId}/${networkId}/${attempt}`);
+        if (!block) throw new UnavailableError(`no free block of /${net.blockLength} left in ${net.subnet}`);
       }
-      if (this.stopped) throw new UnavailableError('cluster discovery stopped');
-      const r = this.state.remove(record.key);
-      if (r) this.publish([r]);
+      if (await this.claim(networkId, block)) return block;
+      if (want) throw new ConflictError(`block ${want} of network ${net.name} is held by another node`);
       tried.add(block.toString());
     }
     throw new UnavailableError(`could not lease a block in network ${networkId} after ${MAX_LEASE_ATTEMPTS} attempts`);
+  }
+
+  /** One confirmation round for `block`: true once it is this node's, false (lease withdrawn) if lost. */
+  private async claim(networkId: string, block: Prefix): Promise<boolean> {
+    const supersedes = this.reclaimTarget(networkId, block);
+    const record = this.state.write({ type: 'lease', lease: { networkId, block, confirmed: false, supersedes } }) as LeaseRecord;
+    const won = await new Promise<boolean>((resolve) => {
+      this.pending.set(record.key, { record, acks: new Map(), resolve });
+      this.broadcast([record]);
+      this.evaluate(record.key);
+    });
+    this.pending.delete(record.key);
+    if (won) {
+      this.publish([this.state.write({ type: 'lease', lease: { ...record.body.lease, confirmed: true } })]);
+      return true;
+    }
+    if (this.stopped) throw new UnavailableError('cluster discovery stopped');
+    const r = this.state.remove(record.key);
+    if (r) this.publish([r]);
+    return false;
   }
 
   releaseBlock(networkId: string, block: Prefix): void {

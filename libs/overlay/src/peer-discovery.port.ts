@@ -81,15 +81,20 @@ export abstract class PeerDiscovery {
   /**
    * Lease a free block of the network's subnet for this node (Flannel-style). Resolves only once the
    * lease is confirmed against every live member, so no block is used by two nodes. NotFound for an
-   * unknown network; Unavailable when the subnet has no free block.
+   * unknown network; Unavailable when the subnet has no free block. With `want`, lease exactly
+   * that block (a static address's): InvalidParameter if it is not a block of the network,
+   * Conflict if another node holds it or wins it; resolves at once if this node already holds it.
    */
-  abstract leaseBlock(networkId: string): Promise<Prefix>;
+  abstract leaseBlock(networkId: string, want?: Prefix): Promise<Prefix>;
 
   /** Give a block back (its addresses must no longer be in use). */
   abstract releaseBlock(networkId: string, block: Prefix): void;
 
   /** This node's confirmed blocks in a network. */
   abstract blocks(networkId: string): Prefix[];
+
+  /** Which node holds which confirmed blocks of a network (`network inspect`). */
+  abstract blockHolders(networkId: string): Map<NodeId, Prefix[]>;
 
   /** Listen to every event; returns the unsubscribe function. */
   abstract subscribe(listener: (event: PeerEvent) => void): () => void;

@@ -1,4 +1,4 @@
-import { ForbiddenError, InvalidParameterError } from '@app/common';
+import { ForbiddenError, InvalidParameterError, UnavailableError, type IpAddr } from '@app/common';
 import type { CreateNetworkInput } from '../networks/networks.service';
 import type { ClusterService } from './cluster.service';
 
@@ -10,6 +10,15 @@ import type { ClusterService } from './cluster.service';
 export interface GlobalNetworks {
   create(driver: string, input: CreateNetworkInput): { Id: string; Warning: string };
   delete(networkId: string): void;
+  /**
+   * The address for a new endpoint of this node (undefined: take the static one the caller has,
+   * after its block was leased). Runs under the network's lock. Unavailable when none can be had.
+   */
+  address(networkId: string, poolId: string, raw?: string): Promise<IpAddr | undefined>;
+  /** An endpoint of this node released its address: blocks left empty go back to the cluster. */
+  released(networkId: string): void;
+  /** netd's own inspect field: which blocks of the subnet each node holds. */
+  blocks(networkId: string): { Node: string; Name: string; Blocks: string[] }[];
 }
 
 export const NOT_IN_CLUSTER =
@@ -37,6 +46,17 @@ export function globalNetworks(cluster: ClusterService | undefined): GlobalNetwo
     },
     delete(networkId) {
       active().deleteNetwork(networkId);
+    },
+    address(networkId, poolId, raw) {
+      const c = cluster;
+      if (!c?.active) return Promise.reject(new UnavailableError(`network ${networkId}: this node is not connected to a cluster`));
+      return c.addressFor(networkId, poolId, raw);
+    },
+    released(networkId) {
+      cluster?.releaseEmptyBlocks(networkId);
+    },
+    blocks(networkId) {
+      return cluster?.blockHolders(networkId) ?? [];
     },
   };
 }
