@@ -8,5 +8,6 @@ export * from './hyperswarm-discovery';
 export * from './peer-discovery.port';
 export * from './peer-record';
 export * from './peer-table';
+export * from './quorum';
 export * from './transport';
 export * from './vni-allocator';

@@ -65,7 +65,7 @@ export abstract class PeerDiscovery {
    * creating one name concurrently both succeed locally; the lowest (version, node) wins everywhere
    * and the loser gets a `network-conflict` event.
    */
-  abstract createNetwork(def: NewNetwork): ClusterNetwork;
+  abstract createNetwork(def: NewNetwork): Promise<ClusterNetwork>;
 
   /** Delete a network on every node. NotFound if unknown; Conflict while any node has endpoints on it. */
   abstract deleteNetwork(networkId: string): void;

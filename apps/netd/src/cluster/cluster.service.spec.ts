@@ -107,7 +107,7 @@ describe(ClusterService.name, () => {
     await hub.settle();
     expect(b.svc.status().Nodes.map((n) => [n.Name, n.State]).sort()).toEqual([['h1', 'ready'], ['h2', 'ready']]);
 
-    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.90.0.0/16' });
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.90.0.0/16' });
     for (let i = 0; i < 5; i++) {
       await hub.settle();
       await Promise.all([a.svc.idle(), b.svc.idle()]);
@@ -148,7 +148,7 @@ describe(ClusterService.name, () => {
     const insert = jest.spyOn(b.store, 'insertNetwork').mockImplementationOnce(() => {
       throw new Error('disk I/O error');
     });
-    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.91.0.0/16' });
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.91.0.0/16' });
     for (let i = 0; i < 5; i++) {
       await hub.settle();
       await Promise.all([a.svc.idle(), b.svc.idle()]);
@@ -173,7 +173,7 @@ describe(ClusterService.name, () => {
       enableIpv4: true, enableIpv6: false, predefined: false, options: {}, labels: {}, ipam: { driver: 'default', options: {}, config: [] },
       userSubnet: false, poolIds: [], state: 'active',
     });
-    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.92.0.0/16' });
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.92.0.0/16' });
     for (let i = 0; i < 5; i++) {
       await hub.settle();
       await Promise.all([a.svc.idle(), b.svc.idle()]);
@@ -185,7 +185,7 @@ describe(ClusterService.name, () => {
   describe('a /24 overlay on five nodes', () => {
     it('is on every node at once, in /29 blocks leased as addresses are needed', async () => {
       const { nodes, settle } = await cluster(5);
-      const { Id } = nodes[2].svc.createNetwork({ name: 'small', subnet: '10.0.9.0/24' });
+      const { Id } = await nodes[2].svc.createNetwork({ name: 'small', subnet: '10.0.9.0/24' });
       await settle();
       for (const x of nodes) expect(x.store.getNetwork(Id)).toMatchObject({ name: 'small', ipam: { config: [{ Subnet: '10.0.9.0/24', Gateway: '10.0.9.1' }] } });
       expect(nodes[0].svc.active!.networks()[0].blockLength).toBe(29);
@@ -206,7 +206,7 @@ describe(ClusterService.name, () => {
     it('leases a second block when the first fills, and gives blocks back when they empty', async () => {
       const { nodes, settle } = await cluster(2);
       const [a] = nodes;
-      const { Id } = a.svc.createNetwork({ name: 'fill', subnet: '10.0.9.0/24' });
+      const { Id } = await a.svc.createNetwork({ name: 'fill', subnet: '10.0.9.0/24' });
       await settle();
       const poolId = a.store.getNetwork(Id)!.poolIds[0];
       const ips: IpAddr[] = [];
@@ -225,7 +225,7 @@ describe(ClusterService.name, () => {
 
     it('answers 503 naming the network and the reason when no block is left for this node', async () => {
       const { nodes, settle } = await cluster(3);
-      const { Id } = nodes[0].svc.createNetwork({ name: 'tiny', subnet: '10.0.9.0/28' });
+      const { Id } = await nodes[0].svc.createNetwork({ name: 'tiny', subnet: '10.0.9.0/28' });
       await settle();
       await takeAddress(nodes[0], Id);
       await takeAddress(nodes[1], Id);
@@ -237,7 +237,7 @@ describe(ClusterService.name, () => {
     it('leases the block of a static address, and refuses one in another node’s block with a conflict', async () => {
       const { nodes, settle } = await cluster(2);
       const [a, b] = nodes;
-      const { Id } = a.svc.createNetwork({ name: 'st', subnet: '10.0.9.0/24' });
+      const { Id } = await a.svc.createNetwork({ name: 'st', subnet: '10.0.9.0/24' });
       await settle();
       const poolA = a.store.getNetwork(Id)!.poolIds[0];
       expect(await a.svc.addressFor(Id, poolA, '10.0.9.100')).toBeUndefined();
@@ -292,7 +292,7 @@ describe(ClusterService.name, () => {
       c.svc.active!.tick();
       await settle();
     };
-    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.93.0.0/16' });
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.93.0.0/16' });
     await settle();
     const ip = IpAddr.parse('10.93.200.2');
     c.svc.active!.announce({ networkId: Id, endpointId: 'e'.repeat(64), name: 'web-on-h3', aliases: [], ip, mac: MacAddr.fromIpv4(ip), vtep: IpAddr.parse('192.0.2.3') });

@@ -18,12 +18,13 @@ import {
   type GossipOptions,
   type NodeIdentity,
   type PeerEvent,
+  type PeerRecord,
 } from '@app/overlay';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import type { RemoteNames } from '../dns/sandbox-dns';
 import type { NetworkLifecycle } from '../networks/network-lifecycle';
-import type { StateStore } from '../store/state-store';
+import type { EndpointRecord, StateStore } from '../store/state-store';
 import type { ClusterBootConfig } from './cluster-config';
 import type { ClusterMembership, ClusterStore } from './cluster-store';
 
@@ -72,6 +73,12 @@ export interface ClusterDeps {
   readonly now?: () => number;
   /** The embedded DNS, fed with other hosts' endpoints so names resolve across hosts. */
   readonly dns?: RemoteNames;
+  /**
+   * Move containers off addresses this node no longer holds (a block lost to a reclaim while it
+   * was cut off): disconnect and connect again, which takes an address from a block it holds and
+   * publishes disconnect/connect events. Absent: the endpoints are only reported.
+   */
+  readonly renumber?: (networkId: string, endpoints: readonly EndpointRecord[]) => Promise<void>;
 }
 
 
@@ -101,8 +108,10 @@ export class ClusterService {
   private readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
   private readonly now?: () => number;
   private readonly store: StateStore;
+  private readonly renumber?: ClusterDeps['renumber'];
 
   constructor(deps: ClusterDeps) {
+    this.renumber = deps.renumber;
     this.clusterStore = deps.clusterStore;
     this.dns = deps.dns;
     this.driver = deps.driver;
@@ -183,6 +192,8 @@ export class ClusterService {
     const overlays = this.store.listNetworks().filter((n) => n.driver === this.driver.type);
     const busy = overlays.filter((n) => this.store.endpointsOf(n.id).length > 0);
     if (busy.length > 0) throw new ConflictError(`this node has endpoints on overlay network ${busy[0].name}: disconnect them first`);
+    // no longer a voter: the others' majorities are counted without this node from now on
+    this.discovery?.retire();
     await this.stop();
     for (const n of overlays) await this.dematerialize(n.id);
     this.clusterStore.clear();
@@ -228,14 +239,14 @@ export class ClusterService {
     return this.driver.parseOptions(raw);
   }
 
-  createNetwork(input: ClusterNetworkInput): { Id: string } {
+  async createNetwork(input: ClusterNetworkInput): Promise<{ Id: string }> {
     const discovery = this.member();
     const subnet = Prefix.tryParse(input.subnet);
     if (!subnet || !subnet.isNetwork || subnet.family !== 4) throw new InvalidParameterError(`invalid subnet ${JSON.stringify(input.subnet)}: an IPv4 network in CIDR form is required`);
     if (this.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
     const gateway = input.gateway ? IpAddr.parse(input.gateway) : subnet.nth(1n);
     const blockLength = input.blockLength ?? blockLengthFor(subnet, discovery.members().length);
-    const net = discovery.createNetwork({ id: generateId(), name: input.name, subnet, gateway, blockLength, internal: !!input.internal, attachable: input.attachable ?? true, options: {} });
+    const net = await discovery.createNetwork({ id: generateId(), name: input.name, subnet, gateway, blockLength, internal: !!input.internal, attachable: input.attachable ?? true, options: {} });
     return { Id: net.id };
   }
 
@@ -353,11 +364,17 @@ export class ClusterService {
       port: m.listenPort,
       node: { name: m.name, advertiseAddr: IpAddr.parse(m.advertiseAddr), dhtPort: m.listenPort },
       ...(peers?.length ? { peers } : {}),
+      // the node that ran init bootstraps from nobody; every joiner has the token's addresses
+      founder: m.bootstrap.length === 0,
+      votes: this.clusterStore.votes(),
       ...this.timeouts,
       ...(this.now ? { now: this.now } : {}),
     };
     const discovery = (this.makeDiscovery ?? ((p) => new HyperswarmDiscovery(p)))(params);
     discovery.state.merge(this.clusterStore.ownRecords().filter((r) => r.owner === discovery.nodeId));
+    // the membership as last known: a restarted node counts its majorities from it, not from
+    // whoever it happens to reach first
+    discovery.state.merge(this.clusterStore.members().filter((r) => r.owner !== discovery.nodeId));
     this.unsubscribe = discovery.subscribe((e) => this.onEvent(e));
     this.discovery = discovery;
     await discovery.start();
@@ -375,7 +392,17 @@ export class ClusterService {
         this.publishName(e.kind, e.peer);
       });
     }
-    else if (e.kind === 'lease-lost') this.log.warn({ network: e.networkId, block: String(e.block) }, 'address block lease lost');
+    else if (e.kind === 'lease-lost') this.serial(() => this.onLeaseLost(e.networkId, e.block));
+  }
+
+  /**
+   * A block this node held went to another node (a majority reclaimed it while this node was cut
+   * off past the reclaim timeout): the containers on it move to addresses this node holds.
+   */
+  private async onLeaseLost(networkId: string, block: Prefix): Promise<void> {
+    const affected = this.store.endpointsOf(networkId).filter((e) => e.ipv4 && block.contains(Prefix.parse(e.ipv4).address));
+    this.log.warn({ network: networkId, block: String(block), endpoints: affected.map((e) => e.id) }, 'address block lease lost: renumbering its endpoints');
+    if (affected.length > 0 && this.renumber) await this.renumber(networkId, affected);
   }
 
   /** Another host's endpoint in (or out of) the embedded DNS: its name, aliases and address. */
@@ -460,7 +487,10 @@ export class ClusterService {
   }
 
   private persistOwn(): void {
-    if (this.discovery && this.membership) this.clusterStore.saveOwnRecords(this.discovery.state.recordsOf(this.discovery.nodeId));
+    const d = this.discovery;
+    if (!d || !this.membership) return;
+    this.clusterStore.saveOwnRecords(d.state.recordsOf(d.nodeId));
+    this.clusterStore.saveMembers(d.state.owners().flatMap((o) => (o === d.nodeId ? [] : [d.state.get(o, 'node')].filter((r): r is PeerRecord => r !== undefined))));
   }
 
   private member(): GossipDiscovery {

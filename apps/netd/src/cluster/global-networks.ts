@@ -8,7 +8,7 @@ import type { ClusterService } from './cluster.service';
  * cluster state carries them. Outside a cluster the answer is Docker's 403 for overlay without swarm.
  */
 export interface GlobalNetworks {
-  create(driver: string, input: CreateNetworkInput): { Id: string; Warning: string };
+  create(driver: string, input: CreateNetworkInput): Promise<{ Id: string; Warning: string }>;
   delete(networkId: string): void;
   /**
    * The address for a new endpoint of this node (undefined: take the static one the caller has,
@@ -31,7 +31,7 @@ export function globalNetworks(cluster: ClusterService | undefined): GlobalNetwo
     return c;
   };
   return {
-    create(driver, input) {
+    async create(driver, input) {
       const c = active();
       if (driver !== c.driverType) throw new ForbiddenError(`${driver} networks are not supported by netd clusters`);
       const configs = input.ipam?.config ?? [];
@@ -41,7 +41,7 @@ export function globalNetworks(cluster: ClusterService | undefined): GlobalNetwo
       // Validates the driver options (unknown keys, encryption) before anything is published.
       const options = c.parseOverlayOptions(input.options ?? {});
       if (options.vni !== undefined || options.mtu !== undefined) throw new InvalidParameterError('overlay networks take their VNI and MTU from the cluster');
-      const res = c.createNetwork({ name: input.name, subnet: configs[0].Subnet, gateway: configs[0].Gateway, internal: input.internal, attachable: input.attachable });
+      const res = await c.createNetwork({ name: input.name, subnet: configs[0].Subnet, gateway: configs[0].Gateway, internal: input.internal, attachable: input.attachable });
       return { Id: res.Id, Warning: '' };
     },
     delete(networkId) {
