@@ -607,7 +607,14 @@ export class GossipDiscovery extends PeerDiscovery {
     this.tracker.update(this.state, this.members(), this.emit);
     const leases = new LeaseCache(this.state, (n) => this.isReclaimable(n));
     for (const r of [...this.state.recordsOf(this.nodeId)]) {
-      if (!isLease(r) || r.tombstone || this.pending.has(r.key)) continue;
+      if (r.tombstone || this.pending.has(r.key)) continue;
+      if (r.body.type === 'claim' && !r.body.claim.confirmed) {
+        // a name or VNI claim left pending by a crash: withdrawn, so the promises made to it end
+        const removed = this.state.remove(r.key);
+        if (removed) this.broadcast([removed]);
+        continue;
+      }
+      if (!isLease(r)) continue;
       if (leases.on(r.body.lease.networkId, r.body.lease.block)[0]?.owner === this.nodeId) continue;
       // Ours but not holding: superseded by a reclaim while we were away, lost a tie, or a pending
       // lease left over from before a restart.

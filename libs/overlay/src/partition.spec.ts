@@ -200,6 +200,18 @@ describe('claims under partitions (five nodes)', () => {
     expect(c.holders(net.id).get(block.toString())).toHaveLength(1);
   });
 
+  it('withdraws a name claim a crash left pending, so the name is free again', async () => {
+    const c = await fiveNodes();
+    clusters.push(c);
+    const id = generateId();
+    // what a kill -9 between the name claim and the network record leaves behind
+    c.nodes[1].state.write({ type: 'claim', claim: { resource: 'name:orphan', networkId: id, confirmed: false } });
+    await c.restart(1);
+    await c.advance(300, 2);
+    expect(c.nodes[1].state.get(c.nodes[1].nodeId, 'claim/name:orphan')?.tombstone).toBe(true);
+    expect(await run(c, c.nodes[3].createNetwork(network('orphan', '10.67.0.0/24', 29)))).toMatchObject({ status: 'fulfilled' });
+  });
+
   it('a majority reclaims a dead node’s blocks after the reclaim timeout; a lone node cannot', async () => {
     const c = await fiveNodes(5000);
     clusters.push(c);
