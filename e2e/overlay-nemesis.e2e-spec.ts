@@ -58,7 +58,7 @@ describeAsRoot('overlay cluster under seeded partitions and restarts (e2e nemesi
   async function split(a: number[], b: number[]): Promise<void> {
     const ports = (xs: number[]) => `{ ${xs.map((i) => `"p${i + 1}"`).join(', ')} }`;
     await nsExec(bridgeNs(), 'nft', ['-f', '-'], `table bridge nemesis {
-      chain fwd { type filter hook forward priority 0; policy accept;
+      chain split { type filter hook forward priority 0; policy accept;
         iifname ${ports(a)} oifname ${ports(b)} drop
         iifname ${ports(b)} oifname ${ports(a)} drop
       }
