@@ -3,6 +3,10 @@ import { createClusterKey } from './cluster-token';
 import type { PeerEvent } from './peer-discovery.port';
 import { encodeFrame, encodeRecord, type EndpointRecord } from './peer-record';
 import { FakeDiscovery, FakeHub } from './testing';
+import { recordSigner, verifyRecord } from './record-signature';
+
+/** A fake node's identity seed (the tests build nodes from fresh seeds). */
+const seedOf = (d: FakeDiscovery) => (d as unknown as { options: { identity: { seed: Uint8Array } } }).options.identity.seed;
 
 function network(name: string, subnet = '10.80.0.0/16', blockLength = 24) {
   return { id: generateId(), name, subnet: Prefix.parse(subnet), blockLength, internal: false, attachable: true, options: {} };
@@ -262,6 +266,30 @@ describe(FakeDiscovery.name, () => {
     expect(a.rejected).toBeGreaterThanOrEqual(2);
     expect(b.rejected).toBe(before);
     expect(a.members().find((m) => m.self)?.info?.advertiseAddr.toString()).toBe('127.0.0.1');
+  });
+
+  it('refuses records a member writes under another node’s id (a forged owner), and altered relays', async () => {
+    const { hub, nodes } = await cluster(3);
+    started.push(...nodes);
+    const [a, b, c] = nodes;
+    const net = await a.createNetwork(network('signed'));
+    await hub.settle();
+    // b, an admitted member, writes an endpoint record in c's name, signed with its own key
+    const forged = { owner: c.nodeId, key: '', version: 50n, tombstone: false, body: { type: 'endpoint' as const, endpoint: endpoint(net.id, '10.80.9.9', 'forged') } };
+    const asB = recordSigner(seedOf(b));
+    const withKey = { ...forged, key: `endpoint/${net.id}/${forged.body.endpoint.endpointId}` };
+    const signedByB = { ...withKey, signature: asB(withKey) };
+    // and relays a's real network record with its name changed
+    const real = a.state.get(a.nodeId, `network/${net.id}`)!;
+    const altered = { ...real, body: { type: 'network' as const, network: { ...(real.body as unknown as { network: typeof net }).network, name: 'hijacked' } } };
+    const before = a.rejected;
+    const link = (b as unknown as { links: Map<string, { send(f: Uint8Array): void }> }).links.get(a.nodeId)!;
+    link.send(encodeFrame({ case: 'records', value: { $typeName: 'netd.cluster.v1.Records', records: [encodeRecord(signedByB), encodeRecord(altered)] } }));
+    await hub.settle();
+    expect(a.rejected - before).toBe(2);
+    expect(a.peers(net.id)).toEqual([]);
+    expect(a.networks().map((n) => n.name)).toEqual(['signed']);
+    expect(verifyRecord(real)).toBe(true);
   });
 
   it('refuses to delete a network while a node has endpoints on it', async () => {

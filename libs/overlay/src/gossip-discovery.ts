@@ -9,12 +9,16 @@ import { LeaseRecord, Peer, activeLeases, isLease } from './cluster-view';
 import { ClusterMember, ClusterNetwork, NewNetwork, PeerDiscovery, PeerEvent } from './peer-discovery.port';
 import { EndpointRecord, NodeId, NodeInfo, PeerRecord, RecordBody, decodeFrame, decodeRecord, encodeFrame, encodeRecord, nameResource, nodeIdBytes, nodeIdOf, vniResource } from './peer-record';
 import { type ClaimRef, type MemberView, answerClaim, majority, tally } from './quorum';
+import type { NodeIdentity } from './cluster-token';
+import { recordSigner, verifyRecord } from './record-signature';
 import type { Link, Transport } from './transport';
 import { VniAllocator } from './vni-allocator';
 import { ViewTracker } from './view-tracker';
 
 export interface GossipOptions {
   readonly clusterKey: Uint8Array;
+  /** This node's key pair: its public key is the node id, its seed signs this node's records. */
+  readonly identity?: NodeIdentity;
   readonly node: NodeInfo;
   /** Anti-entropy and heartbeat period; 0 disables the timer (tests call `tick()`). Default 1 s. */
   readonly tickMs?: number;
@@ -91,7 +95,7 @@ export class GossipDiscovery extends PeerDiscovery {
   private readonly votes: VoteStore;
   private readonly tracker: ViewTracker;
   private readonly now: () => number;
-  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey' | 'votes' | 'founder'>>]: Required<GossipOptions>[K] };
+  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey' | 'votes' | 'founder' | 'identity'>>]: Required<GossipOptions>[K] };
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
   private synced = false;
@@ -103,7 +107,8 @@ export class GossipDiscovery extends PeerDiscovery {
   ) {
     super();
     this.nodeId = nodeIdOf(transport.publicKey);
-    this.state = new ClusterState(this.nodeId);
+    if (options.identity && nodeIdOf(options.identity.publicKey) !== this.nodeId) throw new InvalidParameterError('the identity does not match the transport key');
+    this.state = new ClusterState(this.nodeId, options.identity ? recordSigner(options.identity.seed) : undefined);
     this.now = options.now ?? Date.now;
     const deadAfterMs = options.deadAfterMs ?? 10_000;
     this.opts = {
@@ -416,7 +421,10 @@ export class GossipDiscovery extends PeerDiscovery {
     const decoded: PeerRecord[] = [];
     for (const m of raw) {
       try {
-        decoded.push(decodeRecord(m));
+        const r = decodeRecord(m);
+        // signed by its owner, or refused: an authenticated member still cannot speak for another
+        if (verifyRecord(r)) decoded.push(r);
+        else this.rejected++;
       } catch {
         this.rejected++;
       }

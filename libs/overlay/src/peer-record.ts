@@ -77,6 +77,8 @@ export interface PeerRecord {
   readonly version: bigint;
   readonly tombstone: boolean;
   readonly body: RecordBody;
+  /** The owner's Ed25519 signature (see ./record-signature); absent only on records not yet signed. */
+  readonly signature?: Uint8Array;
 }
 
 export const MIN_VNI = 4096;
@@ -130,6 +132,7 @@ export function encodeRecord(r: PeerRecord): pb.Record {
     version: r.version,
     tombstone: r.tombstone,
     body: encodeBody(r.body),
+    signature: r.signature ?? new Uint8Array(0),
   });
 }
 
@@ -140,7 +143,8 @@ export function decodeRecord(m: pb.Record): PeerRecord {
   const body = decodeBody(m.body);
   const key = keyOf(body);
   if (m.key !== key) throw bad(`key ${JSON.stringify(m.key)} does not match its body (${key})`);
-  return { owner, key, version: m.version, tombstone: m.tombstone, body };
+  if (m.signature.length !== 0 && m.signature.length !== 64) throw bad('signature must be 64 bytes');
+  return { owner, key, version: m.version, tombstone: m.tombstone, body, ...(m.signature.length ? { signature: new Uint8Array(m.signature) } : {}) };
 }
 
 export function encodeFrame(frame: pb.Frame['msg']): Uint8Array {
@@ -173,7 +177,7 @@ function encodeBody(body: RecordBody): pb.Record['body'] {
         blockLength: n.blockLength,
         internal: n.internal,
         attachable: n.attachable,
-        options: { ...n.options },
+        options: Object.fromEntries(Object.entries(n.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       });
       return { case: 'network', value };
     }
