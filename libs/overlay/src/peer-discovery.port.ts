@@ -61,9 +61,10 @@ export abstract class PeerDiscovery {
   abstract withdraw(networkId: string, endpointId: string): void;
 
   /**
-   * Define a cluster-wide network. Throws Conflict if the name is taken in the local view. Two nodes
-   * creating one name concurrently both succeed locally; the lowest (version, node) wins everywhere
-   * and the loser gets a `network-conflict` event.
+   * Define a cluster-wide network. Its name and VNI are claimed first and confirmed by a majority of
+   * the members (see ./quorum), so of two nodes creating one name concurrently at most one succeeds.
+   * Conflict if the name is taken (locally or by a confirmed claim); Unavailable (503) when this
+   * node does not reach a majority.
    */
   abstract createNetwork(def: NewNetwork): Promise<ClusterNetwork>;
 
@@ -80,8 +81,9 @@ export abstract class PeerDiscovery {
 
   /**
    * Lease a free block of the network's subnet for this node (Flannel-style). Resolves only once the
-   * lease is confirmed against every live member, so no block is used by two nodes. NotFound for an
-   * unknown network; Unavailable when the subnet has no free block. With `want`, lease exactly
+   * lease is confirmed by a majority of the members, so no block is used by two nodes even across
+   * a partition. NotFound for an unknown network; Unavailable when the subnet has no free block or
+   * this node does not reach a majority. With `want`, lease exactly
    * that block (a static address's): InvalidParameter if it is not a block of the network,
    * Conflict if another node holds it or wins it; resolves at once if this node already holds it.
    */

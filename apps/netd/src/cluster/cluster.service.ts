@@ -87,8 +87,8 @@ export interface ClusterDeps {
  * Cluster membership and overlay networks on this node. netd is its own DHT bootstrap
  * node (a persistent DHT node on `listenPort` of the advertise address); members list each other as
  * bootstrap, so nothing outside the cluster is ever contacted. A cluster network becomes, on every
- * node, a local network record with an IPAM pool restricted to this node's leased block, and a
- * driver network; discovery's endpoint events feed the driver's FDB and neighbour entries.
+ * node, a local network record with an IPAM pool over the subnet (addresses come only from the
+ * blocks this node leases as its endpoints need them, see addressFor), and a driver network; discovery's endpoint events feed the driver's FDB and neighbour entries.
  */
 export class ClusterService {
   private discovery?: GossipDiscovery;
