@@ -62,7 +62,7 @@ async function joinOnce(host: SegmentHost, netlink: Netlink, firewall: Firewall,
     await b.start();
     await until('two members linked', () => a.members().filter((m) => m.alive && m.info).length === 2);
     const subnet = Prefix.parse('10.214.0.0/16');
-    const net = a.createNetwork({ id: generateId(), name: 'join-bench', subnet, gateway: subnet.nth(1n), blockLength: 24, internal: false, attachable: true, options: {} });
+    const net = await a.createNetwork({ id: generateId(), name: 'join-bench', subnet, gateway: subnet.nth(1n), blockLength: 24, internal: false, attachable: true, options: {} });
     networkId = net.id;
     await until('network on member 2', () => b.networks().length === 1);
     for (const [i, m] of [a, b].entries()) {

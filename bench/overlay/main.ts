@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     for (const h of hosts) await h.discovery.start();
     await hub.settle();
     const subnet = Prefix.parse('10.213.0.0/16');
-    const net = hosts[0].discovery.createNetwork({ id: generateId(), name: 'bench', subnet, gateway: subnet.nth(1n), blockLength: 24, internal: false, attachable: true, options: {} });
+    const net = await hosts[0].discovery.createNetwork({ id: generateId(), name: 'bench', subnet, gateway: subnet.nth(1n), blockLength: 24, internal: false, attachable: true, options: {} });
     await hub.settle();
     for (const h of hosts) {
       h.discovery.join(net.id);

@@ -41,7 +41,7 @@ import { openDatabase, type Db } from './store/database';
 import { SqliteContainerStore } from './store/sqlite-container-store';
 import { SqliteIpamStore } from './store/sqlite-ipam-store';
 import { SqliteVolumeStore } from './store/sqlite-volume-store';
-import { StateStore } from './store/state-store';
+import { StateStore, type EndpointRecord } from './store/state-store';
 import { VolumesService } from './volumes/volumes.service';
 import { mountsVolume } from './containers/mounts';
 
@@ -129,7 +129,15 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
   const clusterStore = new ClusterStore(db);
   const overlay = new OverlayDriver({ ...kernel, hostNs, logger: log.child({ component: 'overlay' }), vtep: () => clusterStore.vtep() });
   const lifecycle = new NetworkLifecycle({ store, ipam });
-  const cluster = new ClusterService({ store, ipam, lifecycle, clusterStore, driver: overlay, log: log.child({ component: 'cluster' }), dns });
+  // A lost block's containers reconnect, taking an address from a block this node holds (the
+  // containers service is built below; this runs only on a lease-lost event, long after).
+  const renumber = async (networkId: string, eps: readonly EndpointRecord[]) => {
+    for (const ep of eps) {
+      await containers.disconnectNetwork(networkId, ep.sandboxId);
+      await containers.connectNetwork(networkId, ep.sandboxId, { Aliases: [...ep.aliases] });
+    }
+  };
+  const cluster = new ClusterService({ store, ipam, lifecycle, clusterStore, driver: overlay, log: log.child({ component: 'cluster' }), dns, renumber });
   const driverLog = log.child({ component: 'driver' });
   const drivers = new MapDriverSet(new Map([
     new BridgeDriver({ ...kernel, hostNs, logger: driverLog, defaultBridgeName: config.bridge }),

@@ -27,7 +27,11 @@ export class ClusterState {
   private readonly hashes = new Map<NodeId, Uint8Array>();
   private clock = 0n;
 
-  constructor(readonly self: NodeId) {}
+  /** `sign`: this node's signature over a record of its own (see ./record-signature). */
+  constructor(
+    readonly self: NodeId,
+    private readonly sign?: (r: PeerRecord) => Uint8Array,
+  ) {}
 
   /** The current Lamport clock (the version of the latest write or merge seen). */
   get version(): bigint {
@@ -37,7 +41,7 @@ export class ClusterState {
   /** Write (or overwrite) one of this node's records. The body is validated like a peer's. */
   write(body: RecordBody): PeerRecord {
     const valid = validateBody(body);
-    const record: PeerRecord = { owner: this.self, key: keyOf(valid), version: ++this.clock, tombstone: false, body: valid };
+    const record = this.signed({ owner: this.self, key: keyOf(valid), version: ++this.clock, tombstone: false, body: valid });
     this.store(record);
     return record;
   }
@@ -46,7 +50,7 @@ export class ClusterState {
   remove(key: string): PeerRecord | undefined {
     const current = this.get(this.self, key);
     if (!current || current.tombstone) return undefined;
-    const record: PeerRecord = { ...current, version: ++this.clock, tombstone: true };
+    const record = this.signed({ ...current, version: ++this.clock, tombstone: true });
     this.store(record);
     return record;
   }
@@ -81,7 +85,9 @@ export class ClusterState {
    */
   merge(records: Iterable<PeerRecord>): PeerRecord[] {
     const applied: PeerRecord[] = [];
-    for (const r of records) {
+    for (const given of records) {
+      // own records from disk written before records were signed get signed now
+      const r = given.owner === this.self && !given.signature ? this.signed(given) : given;
       if (r.version > this.clock) this.clock = r.version;
       const current = this.get(r.owner, r.key);
       if (current && current.version >= r.version) continue;
@@ -128,6 +134,11 @@ export class ClusterState {
       this.hashes.set(owner, h);
     }
     return h;
+  }
+
+  private signed(r: PeerRecord): PeerRecord {
+    const unsigned: PeerRecord = { owner: r.owner, key: r.key, version: r.version, tombstone: r.tombstone, body: r.body };
+    return this.sign ? { ...unsigned, signature: this.sign(unsigned) } : unsigned;
   }
 
   private store(r: PeerRecord): void {

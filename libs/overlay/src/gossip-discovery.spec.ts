@@ -3,6 +3,10 @@ import { createClusterKey } from './cluster-token';
 import type { PeerEvent } from './peer-discovery.port';
 import { encodeFrame, encodeRecord, type EndpointRecord } from './peer-record';
 import { FakeDiscovery, FakeHub } from './testing';
+import { recordSigner, verifyRecord } from './record-signature';
+
+/** A fake node's identity seed (the tests build nodes from fresh seeds). */
+const seedOf = (d: FakeDiscovery) => (d as unknown as { options: { identity: { seed: Uint8Array } } }).options.identity.seed;
 
 function network(name: string, subnet = '10.80.0.0/16', blockLength = 24) {
   return { id: generateId(), name, subnet: Prefix.parse(subnet), blockLength, internal: false, attachable: true, options: {} };
@@ -28,7 +32,7 @@ describe(FakeDiscovery.name, () => {
   it('three nodes converge on networks and endpoints', async () => {
     const { hub, nodes } = await cluster(3);
     started.push(...nodes);
-    const net = nodes[0].createNetwork(network('web'));
+    const net = await nodes[0].createNetwork(network('web'));
     await hub.settle();
     nodes.forEach((d, i) => d.announce(endpoint(net.id, `10.80.${i}.2`, `c${i}`)));
     await hub.settle();
@@ -39,27 +43,26 @@ describe(FakeDiscovery.name, () => {
     }
   });
 
-  it('resolves a name created concurrently on two nodes the same way everywhere', async () => {
+  it('creates a name claimed concurrently on two nodes once: a majority confirms one, the other create fails', async () => {
     const hub = new FakeHub();
     const { nodes } = await cluster(3, hub);
     started.push(...nodes);
     const conflicts: PeerEvent[] = [];
     nodes[2].subscribe((e) => e.kind === 'network-conflict' && conflicts.push(e));
-    const a = nodes[0].createNetwork(network('dup', '10.81.0.0/16'));
-    const b = nodes[1].createNetwork(network('dup', '10.82.0.0/16'));
+    const results = await Promise.allSettled([nodes[0].createNetwork(network('dup', '10.81.0.0/16')), nodes[1].createNetwork(network('dup', '10.82.0.0/16'))]);
     await hub.settle();
-    const winners = nodes.map((d) => d.networks().map((n) => n.id));
-    expect(winners[0]).toHaveLength(1);
-    expect(winners[1]).toEqual(winners[0]);
-    expect(winners[2]).toEqual(winners[0]);
-    expect([a.id, b.id]).toContain(winners[0][0]);
-    expect(conflicts).toHaveLength(1);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { kind: 'conflict', message: 'network with name dup already exists' } });
+    const id = (won[0] as PromiseFulfilledResult<{ id: string }>).value.id;
+    for (const d of nodes) expect(d.networks().map((n) => n.id)).toEqual([id]);
+    expect(conflicts).toEqual([]);
   });
 
   it('gives a node that joins later the full state', async () => {
     const { hub, nodes } = await cluster(2);
     started.push(...nodes);
-    const net = nodes[0].createNetwork(network('late'));
+    const net = await nodes[0].createNetwork(network('late'));
     await hub.settle();
     nodes[1].announce(endpoint(net.id, '10.80.1.9', 'x'));
     await hub.settle();
@@ -76,7 +79,7 @@ describe(FakeDiscovery.name, () => {
     started.push(...nodes);
     const [a, b, c] = nodes;
     hub.drop = (_from, to) => to === c.nodeId;
-    const net = a.createNetwork(network('lossy'));
+    const net = await a.createNetwork(network('lossy'));
     await hub.settle();
     b.announce(endpoint(net.id, '10.80.3.3', 'y'));
     await hub.settle();
@@ -92,7 +95,7 @@ describe(FakeDiscovery.name, () => {
   it('never leases one block twice with 3 × 50 concurrent leases', async () => {
     const { hub, nodes } = await cluster(3);
     started.push(...nodes);
-    const net = nodes[0].createNetwork(network('pool', '10.90.0.0/16', 28));
+    const net = await nodes[0].createNetwork(network('pool', '10.90.0.0/16', 28));
     await hub.settle();
     const results = await Promise.all(nodes.flatMap((d) => Array.from({ length: 50 }, () => d.leaseBlock(net.id).then((b) => [d.nodeId, b.toString()]))));
     const blocks = results.map(([, b]) => b);
@@ -109,7 +112,7 @@ describe(FakeDiscovery.name, () => {
     const { nodes } = await cluster(3, hub, { now: () => now, deadAfterMs: 1000, reclaimAfterMs: 5000 });
     started.push(...nodes);
     const [a, b, c] = nodes;
-    const net = a.createNetwork(network('tiny', '10.91.0.0/24', 26));
+    const net = await a.createNetwork(network('tiny', '10.91.0.0/24', 26));
     await hub.settle();
     const cBlock = await c.leaseBlock(net.id);
     c.announce(endpoint(net.id, cBlock.nth(2n).toString(), 'c-box'));
@@ -154,7 +157,7 @@ describe(FakeDiscovery.name, () => {
       const { nodes } = await cluster(3, hub, { now: () => now, deadAfterMs: 1000, redialMs: 500 });
       started.push(...nodes);
       const [a, , c] = nodes;
-      const net = a.createNetwork(network('cut', '10.92.0.0/16'));
+      const net = await a.createNetwork(network('cut', '10.92.0.0/16'));
       await hub.settle();
       for (const d of nodes) d.join(net.id);
       const cBox = endpoint(net.id, '10.92.3.2', 'c-box');
@@ -229,11 +232,12 @@ describe(FakeDiscovery.name, () => {
     const hub = new FakeHub();
     const { nodes } = await cluster(2, hub);
     started.push(...nodes);
-    const intruder = new FakeDiscovery(hub, { clusterKey: createClusterKey() });
+    // a founder of its own cluster, so it can create networks alone
+    const intruder = new FakeDiscovery(hub, { clusterKey: createClusterKey(), founder: true });
     started.push(intruder);
     await intruder.start();
-    const net = nodes[0].createNetwork(network('secret'));
-    intruder.createNetwork(network('evil'));
+    const net = await nodes[0].createNetwork(network('secret'));
+    await intruder.createNetwork(network('evil'));
     await hub.settle();
     for (const d of nodes) {
       expect(d.networks().map((n) => n.name)).toEqual(['secret']);
@@ -247,7 +251,7 @@ describe(FakeDiscovery.name, () => {
     const { hub, nodes } = await cluster(2);
     started.push(...nodes);
     const [a, b] = nodes;
-    const net = a.createNetwork(network('ok'));
+    const net = await a.createNetwork(network('ok'));
     await hub.settle();
     const good = encodeRecord({ owner: a.nodeId, key: `network/${net.id}`, version: 99n, tombstone: false, body: { type: 'network', network: { ...net, name: 'renamed' } } });
     const badIp = encodeRecord({ owner: a.nodeId, key: 'x', version: 100n, tombstone: false, body: { type: 'node', node: { name: 'n', advertiseAddr: IpAddr.parse('10.0.0.1'), dhtPort: 1 } } });
@@ -264,10 +268,34 @@ describe(FakeDiscovery.name, () => {
     expect(a.members().find((m) => m.self)?.info?.advertiseAddr.toString()).toBe('127.0.0.1');
   });
 
+  it('refuses records a member writes under another node’s id (a forged owner), and altered relays', async () => {
+    const { hub, nodes } = await cluster(3);
+    started.push(...nodes);
+    const [a, b, c] = nodes;
+    const net = await a.createNetwork(network('signed'));
+    await hub.settle();
+    // b, an admitted member, writes an endpoint record in c's name, signed with its own key
+    const forged = { owner: c.nodeId, key: '', version: 50n, tombstone: false, body: { type: 'endpoint' as const, endpoint: endpoint(net.id, '10.80.9.9', 'forged') } };
+    const asB = recordSigner(seedOf(b));
+    const withKey = { ...forged, key: `endpoint/${net.id}/${forged.body.endpoint.endpointId}` };
+    const signedByB = { ...withKey, signature: asB(withKey) };
+    // and relays a's real network record with its name changed
+    const real = a.state.get(a.nodeId, `network/${net.id}`)!;
+    const altered = { ...real, body: { type: 'network' as const, network: { ...(real.body as unknown as { network: typeof net }).network, name: 'hijacked' } } };
+    const before = a.rejected;
+    const link = (b as unknown as { links: Map<string, { send(f: Uint8Array): void }> }).links.get(a.nodeId)!;
+    link.send(encodeFrame({ case: 'records', value: { $typeName: 'netd.cluster.v1.Records', records: [encodeRecord(signedByB), encodeRecord(altered)] } }));
+    await hub.settle();
+    expect(a.rejected - before).toBe(2);
+    expect(a.peers(net.id)).toEqual([]);
+    expect(a.networks().map((n) => n.name)).toEqual(['signed']);
+    expect(verifyRecord(real)).toBe(true);
+  });
+
   it('refuses to delete a network while a node has endpoints on it', async () => {
     const { hub, nodes } = await cluster(2);
     started.push(...nodes);
-    const net = nodes[0].createNetwork(network('busy'));
+    const net = await nodes[0].createNetwork(network('busy'));
     await hub.settle();
     const ep = endpoint(net.id, '10.80.0.5', 'busy-1');
     nodes[1].announce(ep);

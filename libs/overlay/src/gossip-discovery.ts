@@ -1,19 +1,24 @@
-import { ConflictError, NotFoundError, Prefix, UnavailableError } from '@app/common';
+import { ConflictError, InvalidParameterError, NotFoundError, Prefix, UnavailableError } from '@app/common';
 import type * as pb from '@app/proto';
 import { create } from '@bufbuild/protobuf';
-import { LeaseAckSchema, LeaseCompetitorSchema } from '@app/proto';
+import { LeaseAckSchema } from '@app/proto';
 import { PROTOCOL_VERSION, connectionProof, verifyProof } from './auth';
 import { pickBlock } from './block-picker';
 import { ClusterState } from './cluster-state';
-import { LeaseRecord, Peer, activeLeases, compareLeases, isLease, leaseRank } from './cluster-view';
+import { LeaseRecord, Peer, activeLeases, isLease } from './cluster-view';
 import { ClusterMember, ClusterNetwork, NewNetwork, PeerDiscovery, PeerEvent } from './peer-discovery.port';
-import { EndpointRecord, NodeId, NodeInfo, PeerRecord, decodeFrame, decodeRecord, encodeFrame, encodeRecord, nodeIdBytes, nodeIdOf } from './peer-record';
+import { EndpointRecord, NodeId, NodeInfo, PeerRecord, RecordBody, decodeFrame, decodeRecord, encodeFrame, encodeRecord, nameResource, nodeIdBytes, nodeIdOf, vniResource } from './peer-record';
+import { type ClaimRef, type MemberView, answerClaim, majority, tally } from './quorum';
+import type { NodeIdentity } from './cluster-token';
+import { recordSigner, verifyRecord } from './record-signature';
 import type { Link, Transport } from './transport';
 import { VniAllocator } from './vni-allocator';
 import { ViewTracker } from './view-tracker';
 
 export interface GossipOptions {
   readonly clusterKey: Uint8Array;
+  /** This node's key pair: its public key is the node id, its seed signs this node's records. */
+  readonly identity?: NodeIdentity;
   readonly node: NodeInfo;
   /** Anti-entropy and heartbeat period; 0 disables the timer (tests call `tick()`). Default 1 s. */
   readonly tickMs?: number;
@@ -25,13 +30,48 @@ export interface GossipOptions {
   readonly redialMs?: number;
   /** With no peer at all after this long, lease alone (the first node of a cluster). Default 3 s. */
   readonly soloAfterMs?: number;
+  /** A claim (block, name, VNI) not confirmed by a majority within this long fails with 503. Default 5 s. */
+  readonly claimTimeoutMs?: number;
+  /**
+   * The node that created the cluster: the only one that may confirm claims while it knows no other
+   * member (a joiner that reached nobody must not found a cluster of its own).
+   */
+  readonly founder?: boolean;
+  /** Where this node's promises (the claims it acknowledged) survive a restart. Default: memory. */
+  readonly votes?: VoteStore;
   readonly now?: () => number;
 }
 
-interface PendingLease {
-  readonly record: LeaseRecord;
-  readonly acks: Map<NodeId, pb.LeaseCompetitor[]>;
-  readonly resolve: (won: boolean) => void;
+/**
+ * This node's promises, one per claimed key: the claimant it acknowledged. Written before the
+ * acknowledgement is sent; a node that forgot a promise after a restart could acknowledge a
+ * second claimant of the key and let two majorities form.
+ */
+export interface VoteStore {
+  get(key: string): ClaimRef | undefined;
+  set(key: string, ref: ClaimRef): void;
+}
+
+export class MemoryVoteStore implements VoteStore {
+  private readonly m = new Map<string, ClaimRef>();
+  get(key: string): ClaimRef | undefined {
+    return this.m.get(key);
+  }
+  set(key: string, ref: ClaimRef): void {
+    this.m.set(key, ref);
+  }
+}
+
+type ClaimOutcome = 'won' | 'lost' | 'no-quorum';
+
+interface PendingClaim {
+  readonly record: PeerRecord;
+  readonly acks: Set<NodeId>;
+  readonly refusals: Set<NodeId>;
+  /** The largest membership any answer counted. */
+  voters: number;
+  readonly deadline: number;
+  readonly resolve: (outcome: ClaimOutcome) => void;
   decided?: boolean;
 }
 
@@ -51,10 +91,11 @@ export class GossipDiscovery extends PeerDiscovery {
   private readonly authed = new WeakMap<Link, NodeId>();
   private readonly lastSeen = new Map<NodeId, number>();
   private readonly lastDial = new Map<NodeId, number>();
-  private readonly pending = new Map<string, PendingLease>();
+  private readonly pending = new Map<string, PendingClaim>();
+  private readonly votes: VoteStore;
   private readonly tracker: ViewTracker;
   private readonly now: () => number;
-  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey'>>]: Required<GossipOptions>[K] };
+  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey' | 'votes' | 'founder' | 'identity'>>]: Required<GossipOptions>[K] };
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
   private synced = false;
@@ -66,7 +107,8 @@ export class GossipDiscovery extends PeerDiscovery {
   ) {
     super();
     this.nodeId = nodeIdOf(transport.publicKey);
-    this.state = new ClusterState(this.nodeId);
+    if (options.identity && nodeIdOf(options.identity.publicKey) !== this.nodeId) throw new InvalidParameterError('the identity does not match the transport key');
+    this.state = new ClusterState(this.nodeId, options.identity ? recordSigner(options.identity.seed) : undefined);
     this.now = options.now ?? Date.now;
     const deadAfterMs = options.deadAfterMs ?? 10_000;
     this.opts = {
@@ -75,7 +117,9 @@ export class GossipDiscovery extends PeerDiscovery {
       redialMs: options.redialMs ?? Math.min(2000, deadAfterMs / 2),
       reclaimAfterMs: options.reclaimAfterMs ?? 300_000,
       soloAfterMs: options.soloAfterMs ?? 3000,
+      claimTimeoutMs: options.claimTimeoutMs ?? 5000,
     };
+    this.votes = options.votes ?? new MemoryVoteStore();
     this.tracker = new ViewTracker((n) => this.isAlive(n));
   }
 
@@ -98,7 +142,7 @@ export class GossipDiscovery extends PeerDiscovery {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    for (const p of this.pending.values()) p.resolve(false);
+    for (const p of this.pending.values()) p.resolve('lost');
     this.pending.clear();
     await this.transport.stop();
   }
@@ -110,6 +154,7 @@ export class GossipDiscovery extends PeerDiscovery {
     const digest = encodeFrame({ case: 'digest', value: { $typeName: 'netd.cluster.v1.Digest', entries: this.state.digest().map((e) => ({ $typeName: 'netd.cluster.v1.DigestEntry', ...e, owner: nodeIdBytes(e.owner) })) } });
     for (const link of this.links.values()) link.send(digest);
     for (const p of this.pending.values()) if (!p.decided) this.broadcast([p.record]);
+    for (const [key, p] of this.pending) if (!p.decided && this.now() >= p.deadline) this.decide(key, 'no-quorum');
     this.refresh();
   }
 
@@ -131,14 +176,48 @@ export class GossipDiscovery extends PeerDiscovery {
     if (r) this.publish([r]);
   }
 
-  createNetwork(def: NewNetwork): ClusterNetwork {
-    const { networks } = this.tracker.view;
-    for (const n of networks.values()) {
-      if (n.name === def.name) throw new ConflictError(`network with name ${def.name} already exists`);
-      if (n.id === def.id) throw new ConflictError(`network ${def.id} already exists`);
+  /**
+   * Define a cluster-wide network: its name and its VNI are claimed first, each confirmed by a
+   * majority like a block, so a name created on both sides of a partition ends with one network
+   * (the other side's create fails), and two networks never share a VNI.
+   */
+  async createNetwork(def: NewNetwork): Promise<ClusterNetwork> {
+    const taken = () => {
+      for (const n of this.tracker.view.networks.values()) {
+        if (n.name === def.name) throw new ConflictError(`network with name ${def.name} already exists`);
+        if (n.id === def.id) throw new ConflictError(`network ${def.id} already exists`);
+      }
+    };
+    taken();
+    await this.untilSynced();
+    this.checkQuorum(`network ${def.name}`);
+    const claims: string[] = [];
+    const undo = () => this.publish(claims.map((k) => this.state.remove(k)).filter((r): r is PeerRecord => r !== undefined));
+    try {
+      const name = await this.claim({ type: 'claim', claim: { resource: nameResource(def.name), networkId: def.id, confirmed: false } });
+      if (name === 'no-quorum') throw this.noQuorum(`network ${def.name}`);
+      if (name === 'lost') throw new ConflictError(`network with name ${def.name} already exists`);
+      claims.push(`claim/${nameResource(def.name)}`);
+      const used = new Set([...this.tracker.view.networks.values()].map((n) => n.vni));
+      for (const r of this.state.live()) if (r.body.type === 'claim' && r.body.claim.resource.startsWith('vni:') && !this.isVoid(r)) used.add(Number(r.body.claim.resource.slice(4)));
+      for (let attempt = 0; ; attempt++) {
+        if (attempt >= MAX_LEASE_ATTEMPTS) throw new UnavailableError(`network ${def.name}: no VNI could be claimed after ${attempt} attempts`);
+        const vni = def.vni ?? new VniAllocator(used).allocate(def.id);
+        const got = await this.claim({ type: 'claim', claim: { resource: vniResource(vni), networkId: def.id, confirmed: false } });
+        if (got === 'no-quorum') throw this.noQuorum(`network ${def.name}`);
+        if (got === 'won') {
+          claims.push(`claim/${vniResource(vni)}`);
+          taken();
+          this.publish([this.state.write({ type: 'network', network: { ...def, vni } })]);
+          break;
+        }
+        if (def.vni !== undefined) throw new ConflictError(`VNI ${vni} is already in use`);
+        used.add(vni);
+      }
+    } catch (e) {
+      undo();
+      throw e;
     }
-    const vni = def.vni ?? new VniAllocator([...networks.values()].map((n) => n.vni)).allocate(def.id);
-    this.publish([this.state.write({ type: 'network', network: { ...def, vni } })]);
     const created = this.tracker.view.networks.get(def.id);
     if (!created) throw new ConflictError(`network with name ${def.name} already exists`);
     return created;
@@ -148,7 +227,8 @@ export class GossipDiscovery extends PeerDiscovery {
     if (!this.tracker.view.networks.has(networkId)) throw new NotFoundError(`network ${networkId} not found`);
     const active = this.peers(networkId);
     if (active.length > 0) throw new ConflictError(`network ${networkId} has active endpoints (${active.length})`);
-    const own = [`network/${networkId}`, ...[...this.state.live()].filter((r) => isLease(r) && r.owner === this.nodeId && r.body.lease.networkId === networkId).map((r) => r.key)];
+    const ofNetwork = (r: PeerRecord) => (isLease(r) && r.body.lease.networkId === networkId) || (r.body.type === 'claim' && r.body.claim.networkId === networkId);
+    const own = [`network/${networkId}`, ...[...this.state.live()].filter((r) => r.owner === this.nodeId && ofNetwork(r)).map((r) => r.key)];
     const removed = own.map((k) => this.state.remove(k)).filter((r): r is PeerRecord => r !== undefined);
     this.publish([...removed, this.state.write({ type: 'network-deletion', deletion: { networkId } })]);
   }
@@ -178,34 +258,107 @@ export class GossipDiscovery extends PeerDiscovery {
     return out;
   }
 
-  async leaseBlock(networkId: string): Promise<Prefix> {
+  /** Every node's confirmed blocks in a network (the holder of each block), nodes in id order. */
+  blockHolders(networkId: string): Map<NodeId, Prefix[]> {
+    const out = new Map<NodeId, Prefix[]>();
+    for (const [, list] of activeLeases(this.state, networkId, (n) => this.isReclaimable(n))) {
+      const head = list[0];
+      if (!head.body.lease.confirmed) continue;
+      out.set(head.owner, [...(out.get(head.owner) ?? []), head.body.lease.block]);
+    }
+    for (const blocks of out.values()) blocks.sort((a, b) => (a.address.value < b.address.value ? -1 : 1));
+    return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  async leaseBlock(networkId: string, want?: Prefix): Promise<Prefix> {
     const tried = new Set<string>();
     for (let attempt = 0; attempt < MAX_LEASE_ATTEMPTS; attempt++) {
       await this.untilSynced();
       const net = this.tracker.view.networks.get(networkId);
       if (!net) throw new NotFoundError(`network ${networkId} not found`);
+      this.checkQuorum('a new address block');
       const active = activeLeases(this.state, networkId, (n) => this.isReclaimable(n));
-      const taken = new Set([...tried, ...active.keys()]);
-      const block = pickBlock(net.subnet, net.blockLength, taken, `${this.nodeId}/${networkId}/${attempt}`);
-      if (!block) throw new UnavailableError(`no free block of /${net.blockLength} left in ${net.subnet}`);
-      const supersedes = this.reclaimTarget(networkId, block);
-      const record = this.state.write({ type: 'lease', lease: { networkId, block, confirmed: false, supersedes } }) as LeaseRecord;
-      const won = await new Promise<boolean>((resolve) => {
-        this.pending.set(record.key, { record, acks: new Map(), resolve });
-        this.broadcast([record]);
-        this.evaluate(record.key);
-      });
-      this.pending.delete(record.key);
-      if (won) {
-        this.publish([this.state.write({ type: 'lease', lease: { ...record.body.lease, confirmed: true } })]);
-        return block;
+      let block: Prefix | undefined;
+      if (want) {
+        if (want.length !== net.blockLength || !want.isNetwork || !net.subnet.containsPrefix(want)) {
+          throw new InvalidParameterError(`${want} is not a /${net.blockLength} block of ${net.subnet}`);
+        }
+        const holder = active.get(want.toString())?.[0];
+        if (holder?.owner === this.nodeId && holder.body.lease.confirmed) return want;
+        if (holder) throw new ConflictError(`block ${want} of network ${net.name} is held by another node`);
+        block = want;
+      } else {
+        block = pickBlock(net.subnet, net.blockLength, new Set([...tried, ...active.keys()]), `${this.nodeId}/${networkId}/${attempt}`);
+        if (!block) throw new UnavailableError(`no free block of /${net.blockLength} left in ${net.subnet}`);
       }
-      if (this.stopped) throw new UnavailableError('cluster discovery stopped');
-      const r = this.state.remove(record.key);
-      if (r) this.publish([r]);
+      const supersedes = this.reclaimTarget(networkId, block);
+      const outcome = await this.claim({ type: 'lease', lease: { networkId, block, confirmed: false, supersedes } });
+      if (outcome === 'won') return block;
+      if (outcome === 'no-quorum') throw this.noQuorum('a new address block');
+      if (want) throw new ConflictError(`block ${want} of network ${net.name} is held by another node`);
       tried.add(block.toString());
     }
     throw new UnavailableError(`could not lease a block in network ${networkId} after ${MAX_LEASE_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Members that vote on claims: every node with a live node record (this one included). A node
+   * that leaves withdraws its record; one that is only silent keeps its vote, so a partition never
+   * shrinks the membership a majority is counted from.
+   */
+  voters(): NodeId[] {
+    const out = new Set<NodeId>([this.nodeId]);
+    for (const r of this.state.live()) if (r.body.type === 'node') out.add(r.owner);
+    return [...out];
+  }
+
+  /** Leave the cluster for good: withdraw this node's record, so it no longer counts as a voter. */
+  retire(): void {
+    const r = this.state.remove('node');
+    if (r) this.publish([r]);
+  }
+
+  /** Throw 503 unless this node reaches a majority of the members (itself included). */
+  private checkQuorum(what: string): void {
+    const voters = this.voters();
+    if (voters.length === 1 && !this.options.founder && !this.synced) throw new UnavailableError(`cannot claim ${what}: this node has not reached its cluster yet`);
+    const reachable = voters.filter((n) => this.isAlive(n)).length;
+    if (reachable < majority(voters.length)) throw this.noQuorum(what);
+  }
+
+  private noQuorum(what: string): UnavailableError {
+    const voters = this.voters();
+    const reachable = voters.filter((n) => this.isAlive(n)).length;
+    return new UnavailableError(
+      `no quorum for ${what}: this node reaches ${reachable} of ${voters.length} cluster members and a claim needs ${majority(voters.length)} (a partition or members down); what it holds stays in use`,
+    );
+  }
+
+  /**
+   * One confirmation round for a claim (a lease or a name/VNI claim) written as this node's
+   * pending record: 'won' once a majority acknowledged it (the record is then rewritten as
+   * confirmed), 'lost' once refusals leave no majority (the record is withdrawn, which releases
+   * the promises made to it), 'no-quorum' when too few answered in time (withdrawn too).
+   */
+  private async claim(body: RecordBody): Promise<ClaimOutcome> {
+    const record = this.state.write(body);
+    const outcome = await new Promise<ClaimOutcome>((resolve) => {
+      const p: PendingClaim = { record, acks: new Set(), refusals: new Set(), voters: this.voters().length, deadline: this.now() + this.opts.claimTimeoutMs, resolve };
+      this.pending.set(record.key, p);
+      const own = this.answer(record);
+      (own.ack ? p.acks : p.refusals).add(this.nodeId);
+      this.broadcast([record]);
+      this.evaluate(record.key);
+    });
+    this.pending.delete(record.key);
+    if (outcome === 'won') {
+      this.publish([this.state.write(confirmedBody(record.body))]);
+      return outcome;
+    }
+    if (this.stopped) throw new UnavailableError('cluster discovery stopped');
+    const r = this.state.remove(record.key);
+    if (r) this.publish([r]);
+    return outcome;
   }
 
   releaseBlock(networkId: string, block: Prefix): void {
@@ -268,7 +421,10 @@ export class GossipDiscovery extends PeerDiscovery {
     const decoded: PeerRecord[] = [];
     for (const m of raw) {
       try {
-        decoded.push(decodeRecord(m));
+        const r = decodeRecord(m);
+        // signed by its owner, or refused: an authenticated member still cannot speak for another
+        if (verifyRecord(r)) decoded.push(r);
+        else this.rejected++;
       } catch {
         this.rejected++;
       }
@@ -279,9 +435,7 @@ export class GossipDiscovery extends PeerDiscovery {
     for (const r of applied) if (r.body.type === 'node' && r.owner !== this.nodeId) this.transport.connectTo?.(nodeIdBytes(r.owner));
     this.synced = true;
     for (const r of decoded) {
-      if (isLease(r) && !r.tombstone && !r.body.lease.confirmed && r.owner !== this.nodeId && this.state.get(r.owner, r.key)?.version === r.version) {
-        this.sendAck(from, r);
-      }
+      if (isPendingClaim(r) && r.owner !== this.nodeId && this.state.get(r.owner, r.key)?.version === r.version) this.sendAck(from, r);
     }
   }
 
@@ -297,9 +451,12 @@ export class GossipDiscovery extends PeerDiscovery {
 
   private onLeaseAck(from: NodeId, ack: pb.LeaseAck): void {
     const p = this.pending.get(ack.key);
-    if (!p || p.record.version !== ack.version || Buffer.compare(ack.leaseOwner, this.transport.publicKey) !== 0) return;
-    if (ack.competitors.some((c) => c.owner.length !== 32)) return void this.rejected++;
-    p.acks.set(from, ack.competitors);
+    if (!p || p.decided || p.record.version !== ack.version || Buffer.compare(ack.leaseOwner, this.transport.publicKey) !== 0) return;
+    // only members vote; a node not (yet) known as one is not counted
+    if (!this.voters().includes(from)) return;
+    if (ack.refused) p.refusals.add(from);
+    else p.acks.add(from);
+    p.voters = Math.max(p.voters, ack.voters);
     this.evaluate(ack.key);
   }
 
@@ -341,46 +498,85 @@ export class GossipDiscovery extends PeerDiscovery {
 
   // ---- leases ----
 
-  private sendAck(to: NodeId, lease: LeaseRecord): void {
-    const competitors = new LeaseCache(this.state, (n) => this.isReclaimable(n))
-      .on(lease.body.lease.networkId, lease.body.lease.block)
-      .filter((r) => r.owner !== lease.owner)
-      .map((r) => create(LeaseCompetitorSchema, { owner: nodeIdBytes(r.owner), version: r.version, confirmed: r.body.lease.confirmed }));
-    const frame = encodeFrame({ case: 'leaseAck', value: create(LeaseAckSchema, { leaseOwner: nodeIdBytes(lease.owner), key: lease.key, version: lease.version, competitors }) });
-    // Acks go straight to the lease owner; hyperswarm dials every member, so the mesh is full.
-    const link = this.links.get(lease.owner) ?? this.links.get(to);
+  /** Answer a peer's pending claim: acknowledge (promise, persisted first) or refuse. */
+  private sendAck(to: NodeId, claim: PeerRecord): void {
+    const a = this.answer(claim);
+    const frame = encodeFrame({
+      case: 'leaseAck',
+      value: create(LeaseAckSchema, { leaseOwner: nodeIdBytes(claim.owner), key: claim.key, version: claim.version, refused: !a.ack, voters: this.voters().length }),
+    });
+    // Answers go straight to the claimant; hyperswarm dials every member, so the mesh is full.
+    const link = this.links.get(claim.owner) ?? this.links.get(to);
     link?.send(frame);
   }
 
+  /** This node's answer to a claim (its own included), with the promise stored before it is sent. */
+  private answer(claim: PeerRecord): { ack: boolean } {
+    const supersedes = isLease(claim) ? claim.body.lease.supersedes : undefined;
+    const a = answerClaim(this.memberView(claim.key), { owner: claim.owner, version: claim.version, supersedes });
+    if (a.ack) this.votes.set(claim.key, a.promise);
+    return a;
+  }
+
+  /** What this node knows about a claimed key: its promise, confirmed holders, withdrawals, silences. */
+  private memberView(key: string): MemberView {
+    const held: ClaimRef[] = [];
+    for (const owner of this.state.owners()) {
+      const r = this.state.get(owner, key);
+      if (r && !r.tombstone && isConfirmed(r) && !this.isVoid(r)) held.push({ owner, version: r.version });
+    }
+    return {
+      promised: this.votes.get(key),
+      held,
+      released: (ref) => {
+        const r = this.state.get(ref.owner, key);
+        if (!r) return false;
+        // withdrawn after the promise, or a later pending claim of the owner replaced it
+        if (r.version > ref.version && (r.tombstone || !isConfirmed(r))) return true;
+        return this.isVoid(r);
+      },
+      reclaimable: (n) => this.isReclaimable(n),
+    };
+  }
+
   /**
-   * Decide a pending lease once every live member has acknowledged it. Each ack lists the leases on
-   * the block its sender knew when it first saw ours; a member that saw ours never picks the block
-   * afterwards, so acks from all live members name every competitor, and all competitors, ranking the
-   * same set the same way, agree on one winner.
+   * A record that no longer holds its key although its owner did not withdraw it: a claim of a
+   * deleted network, or a lease voided by a confirmed reclaim.
    */
-  private evaluate(key: string, leases = new LeaseCache(this.state, (n) => this.isReclaimable(n)), required = this.requiredAcks()): void {
+  private isVoid(r: PeerRecord): boolean {
+    if (r.body.type === 'claim') return this.deletedNetwork(r.body.claim.networkId);
+    if (isLease(r)) {
+      for (const owner of this.state.owners()) {
+        const o = this.state.get(owner, r.key);
+        if (!o || o.tombstone || owner === r.owner || !isLease(o) || !o.body.lease.confirmed) continue;
+        const s = o.body.lease.supersedes;
+        if (s && s.owner === r.owner && s.version >= r.version) return true;
+      }
+    }
+    return false;
+  }
+
+  private deletedNetwork(networkId: string): boolean {
+    for (const owner of this.state.owners()) {
+      const r = this.state.get(owner, `network-deleted/${networkId}`);
+      if (r && !r.tombstone) return true;
+    }
+    return false;
+  }
+
+  /** Decide a pending claim by the majority rule (see ./quorum). */
+  private evaluate(key: string): void {
     const p = this.pending.get(key);
     if (!p || p.decided) return;
-    if (!required.every((id) => p.acks.has(id))) return;
-    const mine = leaseRank(p.record);
-    const local = leases.on(p.record.body.lease.networkId, p.record.body.lease.block);
-    const rivals = [
-      ...local.filter((r) => r.owner !== this.nodeId).map(leaseRank),
-      ...[...p.acks.values()].flat().map((c) => ({ owner: nodeIdOf(c.owner), version: c.version, confirmed: c.confirmed })),
-    ].filter((c) => c.owner !== this.nodeId && !this.withdrawnSince(c.owner, key, c.version));
+    const t = tally(Math.max(p.voters, this.voters().length), p.acks.size, p.refusals.size);
+    if (t !== 'open') this.decide(key, t);
+  }
+
+  private decide(key: string, outcome: ClaimOutcome): void {
+    const p = this.pending.get(key);
+    if (!p || p.decided) return;
     p.decided = true;
-    p.resolve(rivals.every((c) => compareLeases(mine, c) < 0));
-  }
-
-  private requiredAcks(): NodeId[] {
-    return this.members()
-      .filter((m) => !m.self && m.alive)
-      .map((m) => m.id);
-  }
-
-  private withdrawnSince(owner: NodeId, key: string, version: bigint): boolean {
-    const r = this.state.get(owner, key);
-    return r !== undefined && r.version > version && r.tombstone;
+    p.resolve(outcome);
   }
 
   /** The dead node whose lease on `block` this new lease voids, if any. */
@@ -419,7 +615,14 @@ export class GossipDiscovery extends PeerDiscovery {
     this.tracker.update(this.state, this.members(), this.emit);
     const leases = new LeaseCache(this.state, (n) => this.isReclaimable(n));
     for (const r of [...this.state.recordsOf(this.nodeId)]) {
-      if (!isLease(r) || r.tombstone || this.pending.has(r.key)) continue;
+      if (r.tombstone || this.pending.has(r.key)) continue;
+      if (r.body.type === 'claim' && !r.body.claim.confirmed) {
+        // a name or VNI claim left pending by a crash: withdrawn, so the promises made to it end
+        const removed = this.state.remove(r.key);
+        if (removed) this.broadcast([removed]);
+        continue;
+      }
+      if (!isLease(r)) continue;
       if (leases.on(r.body.lease.networkId, r.body.lease.block)[0]?.owner === this.nodeId) continue;
       // Ours but not holding: superseded by a reclaim while we were away, lost a tie, or a pending
       // lease left over from before a restart.
@@ -427,8 +630,7 @@ export class GossipDiscovery extends PeerDiscovery {
       if (removed) this.broadcast([removed]);
       if (r.body.lease.confirmed) this.emit({ kind: 'lease-lost', networkId: r.body.lease.networkId, block: r.body.lease.block });
     }
-    const required = this.requiredAcks();
-    for (const key of [...this.pending.keys()]) this.evaluate(key, leases, required);
+    for (const key of [...this.pending.keys()]) this.evaluate(key);
   }
 
   private readonly emit = (e: PeerEvent): void => this.tracker.dispatch(e);
@@ -459,4 +661,18 @@ class LeaseCache {
     if (!m) this.nets.set(networkId, (m = activeLeases(this.state, networkId, this.reclaimable)));
     return m.get(block.toString()) ?? [];
   }
+}
+
+function isConfirmed(r: PeerRecord): boolean {
+  return (r.body.type === 'lease' && r.body.lease.confirmed) || (r.body.type === 'claim' && r.body.claim.confirmed);
+}
+
+function isPendingClaim(r: PeerRecord): boolean {
+  return !r.tombstone && (r.body.type === 'lease' || r.body.type === 'claim') && !isConfirmed(r);
+}
+
+function confirmedBody(b: RecordBody): RecordBody {
+  if (b.type === 'lease') return { type: 'lease', lease: { ...b.lease, confirmed: true } };
+  if (b.type === 'claim') return { type: 'claim', claim: { ...b.claim, confirmed: true } };
+  return b;
 }

@@ -58,7 +58,7 @@ describe(HyperswarmDiscovery.name, () => {
       throw e;
     });
 
-    const net = a.createNetwork({ id: generateId(), name: 'ovl', subnet: Prefix.parse('10.70.0.0/16'), blockLength: 24, internal: false, attachable: true, options: {} });
+    const net = await a.createNetwork({ id: generateId(), name: 'ovl', subnet: Prefix.parse('10.70.0.0/16'), blockLength: 24, internal: false, attachable: true, options: {} });
     await eventually('network on b and c', () => [b, c].every((d) => d.networks().some((n) => n.id === net.id && n.vni === net.vni)), 30_000);
     const blocks = await Promise.all([a, b, c].map((d) => d.leaseBlock(net.id)));
     expect(new Set(blocks.map(String)).size).toBe(3);

@@ -8,5 +8,7 @@ export * from './hyperswarm-discovery';
 export * from './peer-discovery.port';
 export * from './peer-record';
 export * from './peer-table';
+export * from './quorum';
+export * from './record-signature';
 export * from './transport';
 export * from './vni-allocator';

@@ -61,11 +61,12 @@ export abstract class PeerDiscovery {
   abstract withdraw(networkId: string, endpointId: string): void;
 
   /**
-   * Define a cluster-wide network. Throws Conflict if the name is taken in the local view. Two nodes
-   * creating one name concurrently both succeed locally; the lowest (version, node) wins everywhere
-   * and the loser gets a `network-conflict` event.
+   * Define a cluster-wide network. Its name and VNI are claimed first and confirmed by a majority of
+   * the members (see ./quorum), so of two nodes creating one name concurrently at most one succeeds.
+   * Conflict if the name is taken (locally or by a confirmed claim); Unavailable (503) when this
+   * node does not reach a majority.
    */
-  abstract createNetwork(def: NewNetwork): ClusterNetwork;
+  abstract createNetwork(def: NewNetwork): Promise<ClusterNetwork>;
 
   /** Delete a network on every node. NotFound if unknown; Conflict while any node has endpoints on it. */
   abstract deleteNetwork(networkId: string): void;
@@ -80,16 +81,22 @@ export abstract class PeerDiscovery {
 
   /**
    * Lease a free block of the network's subnet for this node (Flannel-style). Resolves only once the
-   * lease is confirmed against every live member, so no block is used by two nodes. NotFound for an
-   * unknown network; Unavailable when the subnet has no free block.
+   * lease is confirmed by a majority of the members, so no block is used by two nodes even across
+   * a partition. NotFound for an unknown network; Unavailable when the subnet has no free block or
+   * this node does not reach a majority. With `want`, lease exactly
+   * that block (a static address's): InvalidParameter if it is not a block of the network,
+   * Conflict if another node holds it or wins it; resolves at once if this node already holds it.
    */
-  abstract leaseBlock(networkId: string): Promise<Prefix>;
+  abstract leaseBlock(networkId: string, want?: Prefix): Promise<Prefix>;
 
   /** Give a block back (its addresses must no longer be in use). */
   abstract releaseBlock(networkId: string, block: Prefix): void;
 
   /** This node's confirmed blocks in a network. */
   abstract blocks(networkId: string): Prefix[];
+
+  /** Which node holds which confirmed blocks of a network (`network inspect`). */
+  abstract blockHolders(networkId: string): Map<NodeId, Prefix[]>;
 
   /** Listen to every event; returns the unsubscribe function. */
   abstract subscribe(listener: (event: PeerEvent) => void): () => void;

@@ -42,6 +42,16 @@ export interface Lease {
   readonly supersedes?: { readonly owner: NodeId; readonly version: bigint };
 }
 
+/**
+ * A cluster-wide unique resource a network takes, confirmed by a majority like a lease:
+ * `name:<network name>` or `vni:<number>`. Void once the network is deleted.
+ */
+export interface Claim {
+  readonly resource: string;
+  readonly networkId: string;
+  readonly confirmed: boolean;
+}
+
 export interface EndpointRecord {
   readonly networkId: string;
   readonly endpointId: string;
@@ -57,7 +67,8 @@ export type RecordBody =
   | { readonly type: 'network'; readonly network: NetworkDef }
   | { readonly type: 'network-deletion'; readonly deletion: NetworkDeletion }
   | { readonly type: 'lease'; readonly lease: Lease }
-  | { readonly type: 'endpoint'; readonly endpoint: EndpointRecord };
+  | { readonly type: 'endpoint'; readonly endpoint: EndpointRecord }
+  | { readonly type: 'claim'; readonly claim: Claim };
 
 /** The versioned envelope: only `owner` writes (owner, key); the highest `version` wins. */
 export interface PeerRecord {
@@ -66,6 +77,8 @@ export interface PeerRecord {
   readonly version: bigint;
   readonly tombstone: boolean;
   readonly body: RecordBody;
+  /** The owner's Ed25519 signature (see ./record-signature); absent only on records not yet signed. */
+  readonly signature?: Uint8Array;
 }
 
 export const MIN_VNI = 4096;
@@ -89,8 +102,13 @@ export function keyOf(body: RecordBody): string {
       return `lease/${body.lease.networkId}/${body.lease.block}`;
     case 'endpoint':
       return `endpoint/${body.endpoint.networkId}/${body.endpoint.endpointId}`;
+    case 'claim':
+      return `claim/${body.claim.resource}`;
   }
 }
+
+export const nameResource = (name: string) => `name:${name}`;
+export const vniResource = (vni: number) => `vni:${vni}`;
 
 export function nodeIdOf(bytes: Uint8Array): NodeId {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) throw bad('node id must be 32 bytes');
@@ -114,6 +132,7 @@ export function encodeRecord(r: PeerRecord): pb.Record {
     version: r.version,
     tombstone: r.tombstone,
     body: encodeBody(r.body),
+    signature: r.signature ?? new Uint8Array(0),
   });
 }
 
@@ -124,7 +143,8 @@ export function decodeRecord(m: pb.Record): PeerRecord {
   const body = decodeBody(m.body);
   const key = keyOf(body);
   if (m.key !== key) throw bad(`key ${JSON.stringify(m.key)} does not match its body (${key})`);
-  return { owner, key, version: m.version, tombstone: m.tombstone, body };
+  if (m.signature.length !== 0 && m.signature.length !== 64) throw bad('signature must be 64 bytes');
+  return { owner, key, version: m.version, tombstone: m.tombstone, body, ...(m.signature.length ? { signature: new Uint8Array(m.signature) } : {}) };
 }
 
 export function encodeFrame(frame: pb.Frame['msg']): Uint8Array {
@@ -157,7 +177,7 @@ function encodeBody(body: RecordBody): pb.Record['body'] {
         blockLength: n.blockLength,
         internal: n.internal,
         attachable: n.attachable,
-        options: { ...n.options },
+        options: Object.fromEntries(Object.entries(n.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       });
       return { case: 'network', value };
     }
@@ -186,6 +206,10 @@ function encodeBody(body: RecordBody): pb.Record['body'] {
         vtep: e.vtep.toString(),
       });
       return { case: 'endpoint', value };
+    }
+    case 'claim': {
+      const c = body.claim;
+      return { case: 'claim', value: create(pb.ClaimSchema, { resource: c.resource, networkId: c.networkId, confirmed: c.confirmed }) };
     }
   }
 }
@@ -229,6 +253,15 @@ function decodeBody(b: pb.Record['body']): RecordBody {
         vtep: ip(e.vtep, 'VTEP'),
       };
       return { type: 'endpoint', endpoint };
+    }
+    case 'claim': {
+      const c = b.value;
+      const name = /^name:(.*)$/s.exec(c.resource)?.[1];
+      const vni = /^vni:([0-9]{1,8})$/.exec(c.resource)?.[1];
+      if (name !== undefined ? !NAME_RE.test(name) : vni === undefined || Number(vni) < MIN_VNI || Number(vni) > MAX_VNI || String(Number(vni)) !== vni) {
+        throw bad(`invalid claim: ${JSON.stringify(c.resource.slice(0, 80))}`);
+      }
+      return { type: 'claim', claim: { resource: c.resource, networkId: id(c.networkId, 'network id'), confirmed: c.confirmed } };
     }
     default:
       throw bad('record has no body');

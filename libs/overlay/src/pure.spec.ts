@@ -1,4 +1,5 @@
-import { IpAddr, MacAddr, generateId } from '@app/common';
+import { IpAddr, MacAddr, Prefix, generateId } from '@app/common';
+import { blockLengthFor } from './block-picker';
 import { create } from '@bufbuild/protobuf';
 import * as pb from '@app/proto';
 import { createClusterKey, encodeToken, parseToken } from './cluster-token';
@@ -96,3 +97,17 @@ describe(PeerTable.name, () => {
   });
 });
 
+
+describe('blockLengthFor', () => {
+  it.each([
+    { subnet: '10.0.9.0/24', hosts: 3, length: 29 },
+    { subnet: '10.0.9.0/24', hosts: 16, length: 29 },
+    { subnet: '10.0.8.0/22', hosts: 5, length: 27 },
+    { subnet: '10.0.8.0/22', hosts: 40, length: 29 },
+    { subnet: '10.80.0.0/16', hosts: 5, length: 24 },
+    { subnet: '10.0.9.0/28', hosts: 2, length: 29 },
+    { subnet: '10.0.9.0/30', hosts: 2, length: 30 },
+  ])('cuts $subnet for $hosts hosts into /$length blocks', ({ subnet, hosts, length }) => {
+    expect(blockLengthFor(Prefix.parse(subnet), hosts)).toBe(length);
+  });
+});

@@ -1,6 +1,6 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { RecordSchema } from '@app/proto';
-import { decodeRecord, encodeRecord, type PeerRecord } from '@app/overlay';
+import { decodeRecord, encodeRecord, type ClaimRef, type PeerRecord, type VoteStore } from '@app/overlay';
 import { IpAddr } from '@app/common';
 import type { Db } from '../store/database';
 
@@ -34,6 +34,8 @@ export class ClusterStore {
         advertise_addr TEXT NOT NULL, listen_port INTEGER NOT NULL, bootstrap TEXT NOT NULL
       );
       CREATE TABLE IF NOT EXISTS cluster_own_records (key TEXT PRIMARY KEY, record BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS cluster_members (owner TEXT PRIMARY KEY, record BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS cluster_votes (key TEXT PRIMARY KEY, owner TEXT NOT NULL, version TEXT NOT NULL);
     `);
   }
 
@@ -75,12 +77,44 @@ export class ClusterStore {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM cluster_membership').run();
       this.db.prepare('DELETE FROM cluster_own_records').run();
+      this.db.prepare('DELETE FROM cluster_members').run();
+      this.db.prepare('DELETE FROM cluster_votes').run();
     })();
     this.current = null;
   }
 
+  /** The other members' node records as last seen (the membership majorities are counted from). */
+  members(): PeerRecord[] {
+    return this.decodeRows(this.db.prepare('SELECT record FROM cluster_members').all() as { record: Buffer }[]);
+  }
+
+  saveMembers(records: readonly PeerRecord[]): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO cluster_members (owner, record) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const r of records) put.run(r.owner, Buffer.from(toBinary(RecordSchema, encodeRecord(r))));
+    })();
+  }
+
+  /** This node's promises, written synchronously before each acknowledgement leaves. */
+  votes(): VoteStore {
+    const get = this.db.prepare('SELECT owner, version FROM cluster_votes WHERE key = ?');
+    const put = this.db.prepare('INSERT OR REPLACE INTO cluster_votes (key, owner, version) VALUES (?, ?, ?)');
+    return {
+      get: (key: string): ClaimRef | undefined => {
+        const row = get.get(key) as { owner: string; version: string } | undefined;
+        return row ? { owner: row.owner, version: BigInt(row.version) } : undefined;
+      },
+      set: (key: string, ref: ClaimRef): void => {
+        put.run(key, ref.owner, ref.version.toString());
+      },
+    };
+  }
+
   ownRecords(): PeerRecord[] {
-    const rows = this.db.prepare('SELECT record FROM cluster_own_records').all() as { record: Buffer }[];
+    return this.decodeRows(this.db.prepare('SELECT record FROM cluster_own_records').all() as { record: Buffer }[]);
+  }
+
+  private decodeRows(rows: readonly { record: Buffer }[]): PeerRecord[] {
     const out: PeerRecord[] = [];
     for (const r of rows) {
       try {

@@ -69,6 +69,33 @@ async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = 
   return { svc, store, ipam, hostNs, driver, made };
 }
 
+type TestNode = Awaited<ReturnType<typeof node>>;
+
+/** A cluster of `n` nodes (h1 inits, the others join) on one hub. */
+async function cluster(n: number) {
+  const hub = new FakeHub();
+  const netlink = new FakeNetlink();
+  const nodes: TestNode[] = [];
+  for (let i = 1; i <= n; i++) nodes.push(await node(hub, netlink, i));
+  const { token } = await nodes[0].svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+  for (const [i, x] of nodes.entries()) if (i > 0) await x.svc.join({ token, advertiseAddr: `192.0.2.${i + 1}`, name: `h${i + 1}` });
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) {
+      await hub.settle();
+      await Promise.all(nodes.map((x) => x.svc.idle()));
+    }
+  };
+  await settle();
+  return { hub, netlink, nodes, settle };
+}
+
+/** What the endpoints service does with the cluster's answer: take the address in the pool. */
+async function takeAddress(x: TestNode, networkId: string): Promise<IpAddr> {
+  const poolId = x.store.getNetwork(networkId)!.poolIds[0];
+  const ip = await x.svc.addressFor(networkId, poolId);
+  return x.ipam.requestAddress(poolId, ip);
+}
+
 describe(ClusterService.name, () => {
   it('init prints a token that a second node joins with; a network created on one appears on both with distinct blocks', async () => {
     const hub = new FakeHub();
@@ -80,7 +107,7 @@ describe(ClusterService.name, () => {
     await hub.settle();
     expect(b.svc.status().Nodes.map((n) => [n.Name, n.State]).sort()).toEqual([['h1', 'ready'], ['h2', 'ready']]);
 
-    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.90.0.0/16' });
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.90.0.0/16' });
     for (let i = 0; i < 5; i++) {
       await hub.settle();
       await Promise.all([a.svc.idle(), b.svc.idle()]);
@@ -89,10 +116,15 @@ describe(ClusterService.name, () => {
     const rb = b.store.getNetwork(Id);
     expect(ra).toMatchObject({ name: 'ov', driver: 'overlay', scope: 'swarm' });
     expect(rb).toMatchObject({ name: 'ov', driver: 'overlay' });
-    const blocks = [ra!.ipam.config[0].IPRange, rb!.ipam.config[0].IPRange];
-    expect(new Set(blocks).size).toBe(2);
-    for (const blk of blocks) expect(Prefix.parse('10.90.0.0/16').containsPrefix(Prefix.parse(blk!))).toBe(true);
+    const ips = [await takeAddress(a, Id), await takeAddress(b, Id)];
+    await hub.settle();
+    const blocks = [a.svc.active!.blocks(Id), b.svc.active!.blocks(Id)].map((x) => x.map(String));
+    expect(blocks.map((x) => x.length)).toEqual([1, 1]);
+    expect(blocks[0][0]).not.toBe(blocks[1][0]);
+    expect(Prefix.parse(blocks[0][0]).contains(ips[0])).toBe(true);
+    expect(Prefix.parse(blocks[1][0]).contains(ips[1])).toBe(true);
     for (const h of [a, b]) expect(netlink.linksIn(h.hostNs).map((l) => l.name)).toContain(`vx-${Id.slice(0, 12)}`);
+    for (const [h, ip] of [[a, ips[0]], [b, ips[1]]] as const) h.ipam.releaseAddress(h.store.getNetwork(Id)!.poolIds[0], ip);
 
     b.svc.deleteNetwork('ov');
     for (let i = 0; i < 5; i++) {
@@ -116,7 +148,7 @@ describe(ClusterService.name, () => {
     const insert = jest.spyOn(b.store, 'insertNetwork').mockImplementationOnce(() => {
       throw new Error('disk I/O error');
     });
-    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.91.0.0/16' });
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.91.0.0/16' });
     for (let i = 0; i < 5; i++) {
       await hub.settle();
       await Promise.all([a.svc.idle(), b.svc.idle()]);
@@ -141,13 +173,78 @@ describe(ClusterService.name, () => {
       enableIpv4: true, enableIpv6: false, predefined: false, options: {}, labels: {}, ipam: { driver: 'default', options: {}, config: [] },
       userSubnet: false, poolIds: [], state: 'active',
     });
-    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.92.0.0/16' });
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.92.0.0/16' });
     for (let i = 0; i < 5; i++) {
       await hub.settle();
       await Promise.all([a.svc.idle(), b.svc.idle()]);
     }
     expect(b.store.getNetwork(Id)).toMatchObject({ name: 'ov', state: 'active' });
     expect(b.store.getNetwork('b'.repeat(64))).toMatchObject({ name: 'ov' });
+  });
+
+  describe('a /24 overlay on five nodes', () => {
+    it('is on every node at once, in /29 blocks leased as addresses are needed', async () => {
+      const { nodes, settle } = await cluster(5);
+      const { Id } = await nodes[2].svc.createNetwork({ name: 'small', subnet: '10.0.9.0/24' });
+      await settle();
+      for (const x of nodes) expect(x.store.getNetwork(Id)).toMatchObject({ name: 'small', ipam: { config: [{ Subnet: '10.0.9.0/24', Gateway: '10.0.9.1' }] } });
+      expect(nodes[0].svc.active!.networks()[0].blockLength).toBe(29);
+      for (const x of nodes) expect(x.svc.active!.blocks(Id)).toEqual([]);
+      const ips = await Promise.all(nodes.map((x) => takeAddress(x, Id)));
+      expect(new Set(ips.map(String)).size).toBe(5);
+      await settle();
+      const holders = nodes[4].svc.blockHolders(Id);
+      expect(holders.map((h) => h.Name).sort()).toEqual(['h1', 'h2', 'h3', 'h4', 'h5']);
+      for (const [i, x] of nodes.entries()) {
+        const mine = holders.find((h) => h.Node === x.svc.active!.nodeId)!;
+        expect(mine.Blocks).toHaveLength(1);
+        expect(Prefix.parse(mine.Blocks[0]).contains(ips[i])).toBe(true);
+        expect(mine.Blocks[0]).toMatch(/\/29$/);
+      }
+    });
+
+    it('leases a second block when the first fills, and gives blocks back when they empty', async () => {
+      const { nodes, settle } = await cluster(2);
+      const [a] = nodes;
+      const { Id } = await a.svc.createNetwork({ name: 'fill', subnet: '10.0.9.0/24' });
+      await settle();
+      const poolId = a.store.getNetwork(Id)!.poolIds[0];
+      const ips: IpAddr[] = [];
+      for (let i = 0; i < 9; i++) ips.push(await takeAddress(a, Id));
+      expect(new Set(ips.map(String)).size).toBe(9);
+      const blocks = a.svc.active!.blocks(Id);
+      expect(blocks).toHaveLength(2);
+      for (const ip of ips) expect(blocks.some((b) => b.contains(ip))).toBe(true);
+      // endpoints are what the service counts; none here, so every block is empty
+      for (const ip of ips) a.ipam.releaseAddress(poolId, ip);
+      a.svc.releaseEmptyBlocks(Id);
+      await settle();
+      expect(a.svc.active!.blocks(Id)).toEqual([]);
+      expect(nodes[1].svc.blockHolders(Id)).toEqual([]);
+    });
+
+    it('answers 503 naming the network and the reason when no block is left for this node', async () => {
+      const { nodes, settle } = await cluster(3);
+      const { Id } = await nodes[0].svc.createNetwork({ name: 'tiny', subnet: '10.0.9.0/28' });
+      await settle();
+      await takeAddress(nodes[0], Id);
+      await takeAddress(nodes[1], Id);
+      await settle();
+      await expect(takeAddress(nodes[2], Id)).rejects.toMatchObject({ kind: 'unavailable', message: 'network tiny: no address available on this node: no free block of /29 left in 10.0.9.0/28' });
+      expect(nodes[2].svc.active!.blocks(Id)).toEqual([]);
+    });
+
+    it('leases the block of a static address, and refuses one in another node’s block with a conflict', async () => {
+      const { nodes, settle } = await cluster(2);
+      const [a, b] = nodes;
+      const { Id } = await a.svc.createNetwork({ name: 'st', subnet: '10.0.9.0/24' });
+      await settle();
+      const poolA = a.store.getNetwork(Id)!.poolIds[0];
+      expect(await a.svc.addressFor(Id, poolA, '10.0.9.100')).toBeUndefined();
+      expect(a.svc.active!.blocks(Id).map(String)).toEqual(['10.0.9.96/29']);
+      await settle();
+      await expect(b.svc.addressFor(Id, b.store.getNetwork(Id)!.poolIds[0], '10.0.9.101')).rejects.toMatchObject({ kind: 'conflict', message: 'block 10.0.9.96/29 of network st is held by another node' });
+    });
   });
 
   it('puts this node and the members it sees alive into its token; a joiner dials them directly', async () => {
@@ -195,7 +292,7 @@ describe(ClusterService.name, () => {
       c.svc.active!.tick();
       await settle();
     };
-    const { Id } = a.svc.createNetwork({ name: 'ov', subnet: '10.93.0.0/16' });
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.93.0.0/16' });
     await settle();
     const ip = IpAddr.parse('10.93.200.2');
     c.svc.active!.announce({ networkId: Id, endpointId: 'e'.repeat(64), name: 'web-on-h3', aliases: [], ip, mac: MacAddr.fromIpv4(ip), vtep: IpAddr.parse('192.0.2.3') });

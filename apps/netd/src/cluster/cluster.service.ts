@@ -1,8 +1,10 @@
-import { ConflictError, InvalidParameterError, IpAddr, MacAddr, NotFoundError, Prefix, generateId } from '@app/common';
+import { ConflictError, InvalidParameterError, IpAddr, MacAddr, NetdError, NotFoundError, Prefix, UnavailableError, generateId } from '@app/common';
 import { OPTION_VXLANID_LIST, type OverlayDriver } from '@app/drivers';
 import type { Ipam } from '@app/ipam/ipam.contract';
 import {
   HyperswarmDiscovery,
+  blockLengthFor,
+  blockOf,
   createClusterKey,
   createNodeIdentity,
   encodeToken,
@@ -16,12 +18,13 @@ import {
   type GossipOptions,
   type NodeIdentity,
   type PeerEvent,
+  type PeerRecord,
 } from '@app/overlay';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import type { RemoteNames } from '../dns/sandbox-dns';
 import type { NetworkLifecycle } from '../networks/network-lifecycle';
-import type { StateStore } from '../store/state-store';
+import type { EndpointRecord, StateStore } from '../store/state-store';
 import type { ClusterBootConfig } from './cluster-config';
 import type { ClusterMembership, ClusterStore } from './cluster-store';
 
@@ -70,6 +73,12 @@ export interface ClusterDeps {
   readonly now?: () => number;
   /** The embedded DNS, fed with other hosts' endpoints so names resolve across hosts. */
   readonly dns?: RemoteNames;
+  /**
+   * Move containers off addresses this node no longer holds (a block lost to a reclaim while it
+   * was cut off): disconnect and connect again, which takes an address from a block it holds and
+   * publishes disconnect/connect events. Absent: the endpoints are only reported.
+   */
+  readonly renumber?: (networkId: string, endpoints: readonly EndpointRecord[]) => Promise<void>;
 }
 
 
@@ -78,8 +87,8 @@ export interface ClusterDeps {
  * Cluster membership and overlay networks on this node. netd is its own DHT bootstrap
  * node (a persistent DHT node on `listenPort` of the advertise address); members list each other as
  * bootstrap, so nothing outside the cluster is ever contacted. A cluster network becomes, on every
- * node, a local network record with an IPAM pool restricted to this node's leased block, and a
- * driver network; discovery's endpoint events feed the driver's FDB and neighbour entries.
+ * node, a local network record with an IPAM pool over the subnet (addresses come only from the
+ * blocks this node leases as its endpoints need them, see addressFor), and a driver network; discovery's endpoint events feed the driver's FDB and neighbour entries.
  */
 export class ClusterService {
   private discovery?: GossipDiscovery;
@@ -99,8 +108,10 @@ export class ClusterService {
   private readonly makeDiscovery?: (p: DiscoveryParams) => GossipDiscovery;
   private readonly now?: () => number;
   private readonly store: StateStore;
+  private readonly renumber?: ClusterDeps['renumber'];
 
   constructor(deps: ClusterDeps) {
+    this.renumber = deps.renumber;
     this.clusterStore = deps.clusterStore;
     this.dns = deps.dns;
     this.driver = deps.driver;
@@ -181,6 +192,8 @@ export class ClusterService {
     const overlays = this.store.listNetworks().filter((n) => n.driver === this.driver.type);
     const busy = overlays.filter((n) => this.store.endpointsOf(n.id).length > 0);
     if (busy.length > 0) throw new ConflictError(`this node has endpoints on overlay network ${busy[0].name}: disconnect them first`);
+    // no longer a voter: the others' majorities are counted without this node from now on
+    this.discovery?.retire();
     await this.stop();
     for (const n of overlays) await this.dematerialize(n.id);
     this.clusterStore.clear();
@@ -226,14 +239,14 @@ export class ClusterService {
     return this.driver.parseOptions(raw);
   }
 
-  createNetwork(input: ClusterNetworkInput): { Id: string } {
+  async createNetwork(input: ClusterNetworkInput): Promise<{ Id: string }> {
     const discovery = this.member();
     const subnet = Prefix.tryParse(input.subnet);
     if (!subnet || !subnet.isNetwork || subnet.family !== 4) throw new InvalidParameterError(`invalid subnet ${JSON.stringify(input.subnet)}: an IPv4 network in CIDR form is required`);
     if (this.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
     const gateway = input.gateway ? IpAddr.parse(input.gateway) : subnet.nth(1n);
-    const blockLength = input.blockLength ?? Math.max(subnet.length, 24);
-    const net = discovery.createNetwork({ id: generateId(), name: input.name, subnet, gateway, blockLength, internal: !!input.internal, attachable: input.attachable ?? true, options: {} });
+    const blockLength = input.blockLength ?? blockLengthFor(subnet, discovery.members().length);
+    const net = await discovery.createNetwork({ id: generateId(), name: input.name, subnet, gateway, blockLength, internal: !!input.internal, attachable: input.attachable ?? true, options: {} });
     return { Id: net.id };
   }
 
@@ -242,6 +255,78 @@ export class ClusterService {
     const net = discovery.networks().find((n) => n.id === term || n.name === term || (term.length >= 3 && n.id.startsWith(term)));
     if (!net) throw new NotFoundError(`network ${term} not found`);
     discovery.deleteNetwork(net.id);
+  }
+
+  /**
+   * The address for a new endpoint of this node on a cluster network, from a block this node
+   * holds; when every held block is full, one more block is leased (a confirmation round with the
+   * other nodes). A static address (`raw`) gets its block leased if this node does not hold it yet
+   * and is then taken by the caller's static path (undefined is returned; so also for a static
+   * address that is not in the subnet, which that path refuses). Called under the network's lock,
+   * so no other endpoint of this node takes an address meanwhile. Unavailable (503) naming the
+   * network and the reason when this node can get no address.
+   */
+  async addressFor(networkId: string, poolId: string, raw?: string): Promise<IpAddr | undefined> {
+    const discovery = this.discovery;
+    const record = this.store.getNetwork(networkId);
+    const net = discovery?.networks().find((n) => n.id === networkId);
+    if (!discovery || !net) throw new UnavailableError(`network ${record?.name ?? networkId}: this node is not connected to the network's cluster`);
+    if (raw !== undefined) {
+      const ip = IpAddr.tryParse(raw);
+      if (ip && net.subnet.contains(ip)) await this.lease(net, blockOf(net.blockLength, ip));
+      return undefined;
+    }
+    for (const block of discovery.blocks(networkId)) {
+      const ip = this.firstFree(net, poolId, block);
+      if (ip) return ip;
+    }
+    const block = await this.lease(net);
+    const ip = this.firstFree(net, poolId, block);
+    if (!ip) throw new UnavailableError(`network ${net.name}: no address available on this node: block ${block} has no free address`);
+    return ip;
+  }
+
+  /** After an endpoint of this node left a cluster network: give back the blocks it left empty. */
+  releaseEmptyBlocks(networkId: string): void {
+    const discovery = this.discovery;
+    if (!discovery) return;
+    const used = this.store.endpointsOf(networkId).flatMap((e) => (e.ipv4 ? [Prefix.parse(e.ipv4).address] : []));
+    for (const block of discovery.blocks(networkId)) {
+      if (!used.some((ip) => block.contains(ip))) discovery.releaseBlock(networkId, block);
+    }
+  }
+
+  /** netd's field of `network inspect` for a cluster network: the blocks each node holds. */
+  blockHolders(networkId: string): { Node: string; Name: string; Blocks: string[] }[] {
+    const discovery = this.discovery;
+    if (!discovery) return [];
+    const names = new Map(discovery.members().map((m) => [m.id, m.info?.name ?? '']));
+    return [...discovery.blockHolders(networkId)].map(([node, blocks]) => ({ Node: node, Name: names.get(node) ?? '', Blocks: blocks.map(String) }));
+  }
+
+  private async lease(net: ClusterNetwork, want?: Prefix): Promise<Prefix> {
+    try {
+      return await this.discovery!.leaseBlock(net.id, want);
+    } catch (e) {
+      if (e instanceof UnavailableError) throw new UnavailableError(`network ${net.name}: no address available on this node: ${e.message}`, { cause: e });
+      if (e instanceof NetdError) throw e;
+      throw new UnavailableError(`network ${net.name}: no address available on this node: ${String(e)}`, { cause: e });
+    }
+  }
+
+  /** The first address of `block` the pool can still hand out (not the subnet's network, broadcast or gateway). */
+  private firstFree(net: ClusterNetwork, poolId: string, block: Prefix): IpAddr | undefined {
+    for (let i = 0n; i < block.size; i++) {
+      const ip = block.nth(i);
+      if (ip.equals(net.subnet.address) || ip.equals(net.subnet.last) || net.gateway?.equals(ip)) continue;
+      try {
+        this.ipam.checkAddress(poolId, ip);
+        return ip;
+      } catch (e) {
+        if (!(e instanceof NetdError)) throw e;
+      }
+    }
+    return undefined;
   }
 
   /** Publish a local endpoint of an overlay network (called by the announcing driver after join). */
@@ -279,11 +364,17 @@ export class ClusterService {
       port: m.listenPort,
       node: { name: m.name, advertiseAddr: IpAddr.parse(m.advertiseAddr), dhtPort: m.listenPort },
       ...(peers?.length ? { peers } : {}),
+      // the node that ran init bootstraps from nobody; every joiner has the token's addresses
+      founder: m.bootstrap.length === 0,
+      votes: this.clusterStore.votes(),
       ...this.timeouts,
       ...(this.now ? { now: this.now } : {}),
     };
     const discovery = (this.makeDiscovery ?? ((p) => new HyperswarmDiscovery(p)))(params);
     discovery.state.merge(this.clusterStore.ownRecords().filter((r) => r.owner === discovery.nodeId));
+    // the membership as last known: a restarted node counts its majorities from it, not from
+    // whoever it happens to reach first
+    discovery.state.merge(this.clusterStore.members().filter((r) => r.owner !== discovery.nodeId));
     this.unsubscribe = discovery.subscribe((e) => this.onEvent(e));
     this.discovery = discovery;
     await discovery.start();
@@ -301,7 +392,17 @@ export class ClusterService {
         this.publishName(e.kind, e.peer);
       });
     }
-    else if (e.kind === 'lease-lost') this.log.warn({ network: e.networkId, block: String(e.block) }, 'address block lease lost');
+    else if (e.kind === 'lease-lost') this.serial(() => this.onLeaseLost(e.networkId, e.block));
+  }
+
+  /**
+   * A block this node held went to another node (a majority reclaimed it while this node was cut
+   * off past the reclaim timeout): the containers on it move to addresses this node holds.
+   */
+  private async onLeaseLost(networkId: string, block: Prefix): Promise<void> {
+    const affected = this.store.endpointsOf(networkId).filter((e) => e.ipv4 && block.contains(Prefix.parse(e.ipv4).address));
+    this.log.warn({ network: networkId, block: String(block), endpoints: affected.map((e) => e.id) }, 'address block lease lost: renumbering its endpoints');
+    if (affected.length > 0 && this.renumber) await this.renumber(networkId, affected);
   }
 
   /** Another host's endpoint in (or out of) the embedded DNS: its name, aliases and address. */
@@ -320,7 +421,7 @@ export class ClusterService {
     }
   }
 
-  /** A cluster network on this node: block lease, local record and pool, driver network, peers. */
+  /** A cluster network on this node: local record and pool, driver network, peers. */
   private async materialize(net: ClusterNetwork): Promise<void> {
     const discovery = this.discovery;
     if (!discovery) return;
@@ -332,8 +433,10 @@ export class ClusterService {
       const gateway = net.gateway ?? this.ipam.getPool(record.poolIds[0])?.gateway;
       await this.driver.createNetwork({ networkId: net.id, name: net.name, options: parsed, internal: net.internal, enableIpv6: false, ipv4: [{ subnet: net.subnet, gateway }], ipv6: [] });
     } else {
-      const block = discovery.blocks(net.id)[0] ?? (await discovery.leaseBlock(net.id));
-      // the path of every network: pool and record (state creating) in one transaction, the driver, active
+      // No block yet: the network exists on every node at once, and a node leases blocks as its
+      // endpoints need addresses (addressFor). The pool spans the subnet; addresses outside this
+      // node's blocks are never asked of it. The path of every network: pool and record (state
+      // creating) in one transaction, the driver, active
       await this.lifecycle.create({
         id: net.id,
         name: net.name,
@@ -349,10 +452,10 @@ export class ClusterService {
         options,
         labels: {},
         ipam: { driver: 'default', options: {}, config: [] },
-        userSubnet: false,
+        userSubnet: true,
         poolIds: [],
         state: 'creating',
-      }, [{ addressSpace: 'global', subnet: net.subnet, ipRange: block, gateway: net.gateway }], this.driver, parsed,
+      }, [{ addressSpace: 'global', subnet: net.subnet, gateway: net.gateway }], this.driver, parsed,
       // the name was checked where the network was created; a local network here may share it, as in Docker
       { allowDuplicate: true });
     }
@@ -384,7 +487,10 @@ export class ClusterService {
   }
 
   private persistOwn(): void {
-    if (this.discovery && this.membership) this.clusterStore.saveOwnRecords(this.discovery.state.recordsOf(this.discovery.nodeId));
+    const d = this.discovery;
+    if (!d || !this.membership) return;
+    this.clusterStore.saveOwnRecords(d.state.recordsOf(d.nodeId));
+    this.clusterStore.saveMembers(d.state.owners().flatMap((o) => (o === d.nodeId ? [] : [d.state.get(o, 'node')].filter((r): r is PeerRecord => r !== undefined))));
   }
 
   private member(): GossipDiscovery {

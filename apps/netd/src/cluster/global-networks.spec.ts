@@ -22,9 +22,9 @@ const input = (over: object = {}) => ({ name: 'ov', ipam: { config: [{ Subnet: '
 
 describe(globalNetworks.name, () => {
   describe('create', () => {
-    it('defines the network cluster-wide with its subnet, gateway and flags', () => {
+    it('defines the network cluster-wide with its subnet, gateway and flags', async () => {
       const { c, created } = cluster();
-      const res = globalNetworks(c).create('overlay', input({ ipam: { config: [{ Subnet: '10.80.0.0/16', Gateway: '10.80.0.254' }] }, internal: true }));
+      const res = await globalNetworks(c).create('overlay', input({ ipam: { config: [{ Subnet: '10.80.0.0/16', Gateway: '10.80.0.254' }] }, internal: true }));
       expect(res).toEqual({ Id: 'f'.repeat(64), Warning: '' });
       expect(created).toEqual([{ name: 'ov', subnet: '10.80.0.0/16', gateway: '10.80.0.254', internal: true, attachable: true }]);
     });
@@ -36,14 +36,14 @@ describe(globalNetworks.name, () => {
       { name: 'with IPv6', active: true, over: { enableIpv6: true }, kind: 'invalid-parameter', message: 'overlay networks are IPv4 only in netd' },
       { name: 'with an MTU option', active: true, over: { options: { 'com.docker.network.driver.mtu': '1400' } }, kind: 'invalid-parameter', message: 'overlay networks take their VNI and MTU from the cluster' },
       { name: 'encrypted', active: true, over: { options: { encrypted: '' } }, kind: 'invalid-parameter', message: 'encrypted overlay networks are not supported by netd' },
-    ])('refuses $name and publishes nothing', ({ active, over, kind, message }) => {
+    ])('refuses $name and publishes nothing', async ({ active, over, kind, message }) => {
       const { c, created } = cluster(active);
-      expect(() => globalNetworks(c).create('overlay', input(over))).toThrow(expect.objectContaining({ kind, message: typeof message === 'string' ? message : expect.stringMatching(message) }));
+      await expect(globalNetworks(c).create('overlay', input(over))).rejects.toThrow(expect.objectContaining({ kind, message: typeof message === 'string' ? message : expect.stringMatching(message) }));
       expect(created).toEqual([]);
     });
 
-    it('refuses when the daemon has no cluster service at all', () => {
-      expect(() => globalNetworks(undefined).create('overlay', input())).toThrow(NOT_IN_CLUSTER);
+    it('refuses when the daemon has no cluster service at all', async () => {
+      await expect(globalNetworks(undefined).create('overlay', input())).rejects.toThrow(NOT_IN_CLUSTER);
     });
   });
 

@@ -76,7 +76,15 @@ export class EndpointsService {
       if (!n || n.state !== 'active') throw new NotFoundError(`network ${term} not found`);
       const driver = this.drivers.get(n.driver);
       if (!driver) throw new NotFoundError(`plugin "${n.driver}" not found`);
-      const ep = this.reserve(n, sandbox, input);
+      const v4pool = n.poolIds.find((id) => this.ipam.getPool(id)?.subnet.family === 4);
+      const global4 = await this.networks.globalAddress(n, v4pool, input.ipv4Address);
+      let ep: EndpointRecord;
+      try {
+        ep = this.reserve(n, sandbox, input, global4);
+      } catch (e) {
+        this.networks.globalReleased(n);
+        throw e;
+      }
       try {
         const res = await driver.createEndpoint({
           networkId: n.id,
@@ -100,6 +108,7 @@ export class EndpointsService {
         return active;
       } catch (e) {
         await this.undo(n, ep);
+        this.networks.globalReleased(n);
         throw e;
       }
     });
@@ -113,8 +122,10 @@ export class EndpointsService {
       .some((e) => e.id !== except && e.state !== 'deleting' && !this.store.getNetwork(e.networkId)?.internal);
   }
 
-  private reserve(n: NetworkRecord, sandbox: SandboxRecord, input: ConnectInput): EndpointRecord {
-    const v4 = checkStaticAddress(n, this.ipam, 4, input.ipv4Address);
+  /** `global4`: the address a cluster network's blocks give this endpoint (see NetworksService.globalAddress). */
+  private reserve(n: NetworkRecord, sandbox: SandboxRecord, input: ConnectInput, global4?: IpAddr): EndpointRecord {
+    const static4 = checkStaticAddress(n, this.ipam, 4, input.ipv4Address);
+    const v4 = global4 ? { ...static4, wanted: global4 } : static4;
     const v6 = checkStaticAddress(n, this.ipam, 6, input.ipv6Address);
     const taken: { poolId: string; address: IpAddr }[] = [];
     const take = (req: { poolId?: string; wanted?: IpAddr }): string | undefined => {
@@ -175,6 +186,7 @@ export class EndpointsService {
         hooks.onDeleting?.(ep);
       });
       await this.finishDisconnect(target, ep);
+      this.networks.globalReleased(target);
     });
     this.events.publish('disconnect', target.id, { container: sandbox.id, name: target.name, type: target.driver });
   }

@@ -134,7 +134,28 @@ export class NetworksService {
       const pool = this.ipam.getPool(id);
       return pool ? [{ subnet: pool.subnet.toString(), usage: this.ipam.usage(id) }] : [];
     });
-    return toInspect(n, this.drivers.capabilitiesOf(n.driver), endpoints, sandboxes, usage);
+    const inspect = toInspect(n, this.drivers.capabilitiesOf(n.driver), endpoints, sandboxes, usage);
+    // netd's own field (Docker has none): the address blocks each cluster node holds.
+    return this.isGlobal(n) ? { ...inspect, NetdBlocks: this.global!.blocks(n.id) } : inspect;
+  }
+
+  private isGlobal(n: NetworkRecord): boolean {
+    return this.global !== undefined && this.drivers.get(n.driver)?.scope === 'global';
+  }
+
+  /**
+   * The address a new endpoint of this node takes on a global (cluster) network, decided by the
+   * cluster (its address blocks); undefined on local networks and for a static address. Called
+   * under the network's lock.
+   */
+  async globalAddress(n: NetworkRecord, poolId: string | undefined, raw?: string): Promise<IpAddr | undefined> {
+    if (!this.isGlobal(n) || !poolId) return undefined;
+    return this.global!.address(n.id, poolId, raw);
+  }
+
+  /** An endpoint of a global network released its address (under the network's lock). */
+  globalReleased(n: NetworkRecord): void {
+    if (this.isGlobal(n)) this.global!.released(n.id);
   }
 
   async create(input: CreateNetworkInput): Promise<{ Id: string; Warning: string }> {

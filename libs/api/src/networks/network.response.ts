@@ -49,6 +49,15 @@ export interface SubnetStatus {
 export interface NetworkInspect extends NetworkSummary {
   Containers: Record<string, EndpointResource>;
   Status?: { IPAM: { Subnets: Record<string, SubnetStatus> } };
+  /** netd only, on cluster (overlay) networks: the address blocks of the subnet each node holds. */
+  NetdBlocks?: NodeBlocks[];
+}
+
+export interface NodeBlocks {
+  /** The node's id (its public key, hex). */
+  Node: string;
+  Name: string;
+  Blocks: string[];
 }
 
 export interface NetworkCreateResponse {

@@ -111,7 +111,7 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
 
     const third = 64 + Math.floor(Math.random() * 64);
     const subnet = Prefix.parse(`10.${third}.0.0/16`);
-    net = hosts[0].discovery.createNetwork({ id: generateId(), name: 'ovl', subnet, gateway: subnet.nth(1n), blockLength: 24, internal: false, attachable: true, options: {} });
+    net = await hosts[0].discovery.createNetwork({ id: generateId(), name: 'ovl', subnet, gateway: subnet.nth(1n), blockLength: 24, internal: false, attachable: true, options: {} });
     await hub.settle();
     for (const h of hosts) {
       expect(h.discovery.networks().map((x) => [x.id, x.vni])).toEqual([[net.id, net.vni]]);
@@ -186,7 +186,7 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
 
     const third = 128 + Math.floor(Math.random() * 64);
     const subnet = Prefix.parse(`10.${third}.0.0/16`);
-    const internal = h1.discovery.createNetwork({ id: generateId(), name: 'int', subnet, gateway: subnet.nth(1n), blockLength: 24, internal: true, attachable: true, options: {} });
+    const internal = await h1.discovery.createNetwork({ id: generateId(), name: 'int', subnet, gateway: subnet.nth(1n), blockLength: 24, internal: true, attachable: true, options: {} });
     await hub.settle();
     h1.discovery.join(internal.id);
     const endpointId = generateId();

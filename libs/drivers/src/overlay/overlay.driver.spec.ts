@@ -192,7 +192,7 @@ describe(OverlayDriver.name, () => {
       await da.start();
       await db.start();
       await hub.settle();
-      const net = da.createNetwork({ id: NET, name: 'ov', subnet: Prefix.parse('10.90.0.0/16'), gateway: IpAddr.parse('10.90.0.1'), blockLength: 24, internal: false, attachable: true, options: {} });
+      const net = await da.createNetwork({ id: NET, name: 'ov', subnet: Prefix.parse('10.90.0.0/16'), gateway: IpAddr.parse('10.90.0.1'), blockLength: 24, internal: false, attachable: true, options: {} });
       await hub.settle();
       da.join(NET);
       db.join(NET);

@@ -19,6 +19,12 @@ import type { Link, Transport, TransportHandler } from '../transport';
 export class FakeHub {
   /** Return true to lose a frame from → to. */
   drop: (from: NodeId, to: NodeId) => boolean = () => false;
+  /**
+   * Return true while two nodes are on different sides of a partition: no frame passes either way
+   * (handshakes included), open links between them go silent and stay dead, and dials fail, as
+   * over a real network that was split. Unlike `drop`, which spares a link's first frame.
+   */
+  separated: (a: NodeId, b: NodeId) => boolean = () => false;
   dropped = 0;
   private readonly members = new Map<NodeId, FakeTransport>();
   private readonly isolated = new Set<NodeId>();
@@ -57,7 +63,7 @@ export class FakeHub {
   /** A dial from `from` to the node with `publicKey`: links them unless cut, isolated or already linked. */
   dial(from: FakeTransport, publicKey: Uint8Array): void {
     const to = this.members.get(nodeIdOf(publicKey));
-    if (!to || to === from || !to.running || !from.running || this.severed.has(from.id) || this.severed.has(to.id)) return;
+    if (!to || to === from || !to.running || !from.running || this.severed.has(from.id) || this.severed.has(to.id) || this.separated(from.id, to.id)) return;
     if (from.hasOpenLinkTo(to.id)) return;
     this.connect(from, to);
   }
@@ -73,7 +79,7 @@ export class FakeHub {
   deliver(from: FakeTransport, to: FakeTransport, link: FakeLink, frame: Uint8Array, first: boolean): void {
     // A stream that lost frames to a cut never recovers (its retransmissions time out), but no
     // one is told: it stays open and silent.
-    if (this.severed.has(from.id) || this.severed.has(to.id)) link.broken = link.peer.broken = true;
+    if (this.severed.has(from.id) || this.severed.has(to.id) || this.separated(from.id, to.id)) link.broken = link.peer.broken = true;
     if (link.broken || (!first && this.drop(from.id, to.id))) {
       this.dropped++;
       return;
@@ -86,7 +92,7 @@ export class FakeHub {
   }
 
   private connect(a: FakeTransport, b: FakeTransport): void {
-    if (this.isolated.has(a.id) || this.isolated.has(b.id)) return;
+    if (this.isolated.has(a.id) || this.isolated.has(b.id) || this.separated(a.id, b.id)) return;
     const ab = new FakeLink(this, a, b);
     const ba = new FakeLink(this, b, a);
     ab.peer = ba;
@@ -185,6 +191,7 @@ export class FakeDiscovery extends GossipDiscovery {
     const identity = createNodeIdentity(options.seed);
     const transport = new FakeTransport(hub, identity.publicKey);
     super(transport, {
+      identity,
       clusterKey: options.clusterKey ?? FAKE_CLUSTER_KEY,
       node: options.node ?? { name: `node-${transport.id.slice(0, 6)}`, advertiseAddr: IpAddr.parse('127.0.0.1'), dhtPort: 49737 },
       tickMs: 0,

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file netd/cluster/v1/cluster.proto.
  */
 export const file_netd_cluster_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("Ch1uZXRkL2NsdXN0ZXIvdjEvY2x1c3Rlci5wcm90bxIPbmV0ZC5jbHVzdGVyLnYxIkEKBUhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoDBINCgVwcm9vZhgDIAEoDCJCCghOb2RlSW5mbxIMCgRuYW1lGAEgASgJEhYKDmFkdmVydGlzZV9hZGRyGAIgASgJEhAKCGRodF9wb3J0GAMgASgNIvsBCgpOZXR3b3JrRGVmEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGc3VibmV0GAMgASgJEg8KB2dhdGV3YXkYBCABKAkSCwoDdm5pGAUgASgNEhQKDGJsb2NrX2xlbmd0aBgGIAEoDRIQCghpbnRlcm5hbBgHIAEoCBISCgphdHRhY2hhYmxlGAggASgIEjkKB29wdGlvbnMYCSADKAsyKC5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlZi5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJQoPTmV0d29ya0RlbGV0aW9uEhIKCm5ldHdvcmtfaWQYASABKAkicwoFTGVhc2USEgoKbmV0d29ya19pZBgBIAEoCRINCgVibG9jaxgCIAEoCRIRCgljb25maXJtZWQYAyABKAgSGAoQc3VwZXJzZWRlc19vd25lchgEIAEoDBIaChJzdXBlcnNlZGVzX3ZlcnNpb24YBSABKAQifwoORW5kcG9pbnRSZWNvcmQSEgoKbmV0d29ya19pZBgBIAEoCRITCgtlbmRwb2ludF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB2FsaWFzZXMYBCADKAkSCgoCaXAYBSABKAkSCwoDbWFjGAYgASgJEgwKBHZ0ZXAYByABKAkixwIKBlJlY29yZBINCgVvd25lchgBIAEoDBILCgNrZXkYAiABKAkSDwoHdmVyc2lvbhgDIAEoBBIRCgl0b21ic3RvbmUYBCABKAgSKQoEbm9kZRgKIAEoCzIZLm5ldGQuY2x1c3Rlci52MS5Ob2RlSW5mb0gAEi4KB25ldHdvcmsYCyABKAsyGy5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlZkgAEjwKEG5ldHdvcmtfZGVsZXRpb24YDCABKAsyIC5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlbGV0aW9uSAASJwoFbGVhc2UYDSABKAsyFi5uZXRkLmNsdXN0ZXIudjEuTGVhc2VIABIzCghlbmRwb2ludBgOIAEoCzIfLm5ldGQuY2x1c3Rlci52MS5FbmRwb2ludFJlY29yZEgAQgYKBGJvZHkiMwoHUmVjb3JkcxIoCgdyZWNvcmRzGAEgAygLMhcubmV0ZC5jbHVzdGVyLnYxLlJlY29yZCI/CgtEaWdlc3RFbnRyeRINCgVvd25lchgBIAEoDBITCgttYXhfdmVyc2lvbhgCIAEoBBIMCgRoYXNoGAMgASgMIjcKBkRpZ2VzdBItCgdlbnRyaWVzGAEgAygLMhwubmV0ZC5jbHVzdGVyLnYxLkRpZ2VzdEVudHJ5IkQKD0xlYXNlQ29tcGV0aXRvchINCgVvd25lchgBIAEoDBIPCgd2ZXJzaW9uGAIgASgEEhEKCWNvbmZpcm1lZBgDIAEoCCJ0CghMZWFzZUFjaxITCgtsZWFzZV9vd25lchgBIAEoDBILCgNrZXkYAiABKAkSDwoHdmVyc2lvbhgDIAEoBBI1Cgtjb21wZXRpdG9ycxgEIAMoCzIgLm5ldGQuY2x1c3Rlci52MS5MZWFzZUNvbXBldGl0b3IivwEKBUZyYW1lEicKBWhlbGxvGAEgASgLMhYubmV0ZC5jbHVzdGVyLnYxLkhlbGxvSAASKwoHcmVjb3JkcxgCIAEoCzIYLm5ldGQuY2x1c3Rlci52MS5SZWNvcmRzSAASKQoGZGlnZXN0GAMgASgLMhcubmV0ZC5jbHVzdGVyLnYxLkRpZ2VzdEgAEi4KCWxlYXNlX2FjaxgEIAEoCzIZLm5ldGQuY2x1c3Rlci52MS5MZWFzZUFja0gAQgUKA21zZ2IGcHJvdG8z");
+  fileDesc("Ch1uZXRkL2NsdXN0ZXIvdjEvY2x1c3Rlci5wcm90bxIPbmV0ZC5jbHVzdGVyLnYxIkEKBUhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoDBINCgVwcm9vZhgDIAEoDCJCCghOb2RlSW5mbxIMCgRuYW1lGAEgASgJEhYKDmFkdmVydGlzZV9hZGRyGAIgASgJEhAKCGRodF9wb3J0GAMgASgNIvsBCgpOZXR3b3JrRGVmEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGc3VibmV0GAMgASgJEg8KB2dhdGV3YXkYBCABKAkSCwoDdm5pGAUgASgNEhQKDGJsb2NrX2xlbmd0aBgGIAEoDRIQCghpbnRlcm5hbBgHIAEoCBISCgphdHRhY2hhYmxlGAggASgIEjkKB29wdGlvbnMYCSADKAsyKC5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlZi5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJQoPTmV0d29ya0RlbGV0aW9uEhIKCm5ldHdvcmtfaWQYASABKAkicwoFTGVhc2USEgoKbmV0d29ya19pZBgBIAEoCRINCgVibG9jaxgCIAEoCRIRCgljb25maXJtZWQYAyABKAgSGAoQc3VwZXJzZWRlc19vd25lchgEIAEoDBIaChJzdXBlcnNlZGVzX3ZlcnNpb24YBSABKAQifwoORW5kcG9pbnRSZWNvcmQSEgoKbmV0d29ya19pZBgBIAEoCRITCgtlbmRwb2ludF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB2FsaWFzZXMYBCADKAkSCgoCaXAYBSABKAkSCwoDbWFjGAYgASgJEgwKBHZ0ZXAYByABKAkiQAoFQ2xhaW0SEAoIcmVzb3VyY2UYASABKAkSEgoKbmV0d29ya19pZBgCIAEoCRIRCgljb25maXJtZWQYAyABKAgigwMKBlJlY29yZBINCgVvd25lchgBIAEoDBILCgNrZXkYAiABKAkSDwoHdmVyc2lvbhgDIAEoBBIRCgl0b21ic3RvbmUYBCABKAgSEQoJc2lnbmF0dXJlGAUgASgMEikKBG5vZGUYCiABKAsyGS5uZXRkLmNsdXN0ZXIudjEuTm9kZUluZm9IABIuCgduZXR3b3JrGAsgASgLMhsubmV0ZC5jbHVzdGVyLnYxLk5ldHdvcmtEZWZIABI8ChBuZXR3b3JrX2RlbGV0aW9uGAwgASgLMiAubmV0ZC5jbHVzdGVyLnYxLk5ldHdvcmtEZWxldGlvbkgAEicKBWxlYXNlGA0gASgLMhYubmV0ZC5jbHVzdGVyLnYxLkxlYXNlSAASMwoIZW5kcG9pbnQYDiABKAsyHy5uZXRkLmNsdXN0ZXIudjEuRW5kcG9pbnRSZWNvcmRIABInCgVjbGFpbRgPIAEoCzIWLm5ldGQuY2x1c3Rlci52MS5DbGFpbUgAQgYKBGJvZHkiMwoHUmVjb3JkcxIoCgdyZWNvcmRzGAEgAygLMhcubmV0ZC5jbHVzdGVyLnYxLlJlY29yZCI/CgtEaWdlc3RFbnRyeRINCgVvd25lchgBIAEoDBITCgttYXhfdmVyc2lvbhgCIAEoBBIMCgRoYXNoGAMgASgMIjcKBkRpZ2VzdBItCgdlbnRyaWVzGAEgAygLMhwubmV0ZC5jbHVzdGVyLnYxLkRpZ2VzdEVudHJ5IkQKD0xlYXNlQ29tcGV0aXRvchINCgVvd25lchgBIAEoDBIPCgd2ZXJzaW9uGAIgASgEEhEKCWNvbmZpcm1lZBgDIAEoCCKVAQoITGVhc2VBY2sSEwoLbGVhc2Vfb3duZXIYASABKAwSCwoDa2V5GAIgASgJEg8KB3ZlcnNpb24YAyABKAQSNQoLY29tcGV0aXRvcnMYBCADKAsyIC5uZXRkLmNsdXN0ZXIudjEuTGVhc2VDb21wZXRpdG9yEg8KB3JlZnVzZWQYBSABKAgSDgoGdm90ZXJzGAYgASgNIr8BCgVGcmFtZRInCgVoZWxsbxgBIAEoCzIWLm5ldGQuY2x1c3Rlci52MS5IZWxsb0gAEisKB3JlY29yZHMYAiABKAsyGC5uZXRkLmNsdXN0ZXIudjEuUmVjb3Jkc0gAEikKBmRpZ2VzdBgDIAEoCzIXLm5ldGQuY2x1c3Rlci52MS5EaWdlc3RIABIuCglsZWFzZV9hY2sYBCABKAsyGS5uZXRkLmNsdXN0ZXIudjEuTGVhc2VBY2tIAEIFCgNtc2diBnByb3RvMw");
 
 /**
  * First frame on every connection, in both directions. `proof` is
@@ -194,7 +194,7 @@ export type Lease = Message<"netd.cluster.v1.Lease"> & {
   block: string;
 
   /**
-   * set by the owner once every live peer acknowledged the lease
+   * set by the owner once a majority of the membership acknowledged the lease
    *
    * @generated from field: bool confirmed = 3;
    */
@@ -273,6 +273,36 @@ export const EndpointRecordSchema: GenMessage<EndpointRecord> = /*@__PURE__*/
   messageDesc(file_netd_cluster_v1_cluster, 5);
 
 /**
+ * A cluster-wide unique name or number a network takes (record key "claim/<resource>"), confirmed
+ * like a lease: `resource` is "name:<network name>" or "vni:<number>". Void once the network is deleted.
+ *
+ * @generated from message netd.cluster.v1.Claim
+ */
+export type Claim = Message<"netd.cluster.v1.Claim"> & {
+  /**
+   * @generated from field: string resource = 1;
+   */
+  resource: string;
+
+  /**
+   * @generated from field: string network_id = 2;
+   */
+  networkId: string;
+
+  /**
+   * @generated from field: bool confirmed = 3;
+   */
+  confirmed: boolean;
+};
+
+/**
+ * Describes the message netd.cluster.v1.Claim.
+ * Use `create(ClaimSchema)` to create a new message.
+ */
+export const ClaimSchema: GenMessage<Claim> = /*@__PURE__*/
+  messageDesc(file_netd_cluster_v1_cluster, 6);
+
+/**
  * The versioned envelope of every replicated record. Records are owned: only `owner` writes them,
  * so last-writer-wins per (owner, key) by `version` (the owner's Lamport clock) needs no arbitration.
  *
@@ -308,6 +338,14 @@ export type Record = Message<"netd.cluster.v1.Record"> & {
   tombstone: boolean;
 
   /**
+   * Ed25519 signature by `owner` (its node id is its public key) over this record encoded with
+   * an empty signature: a member relays other members' records but cannot write one for them.
+   *
+   * @generated from field: bytes signature = 5;
+   */
+  signature: Uint8Array;
+
+  /**
    * @generated from oneof netd.cluster.v1.Record.body
    */
   body: {
@@ -340,6 +378,12 @@ export type Record = Message<"netd.cluster.v1.Record"> & {
      */
     value: EndpointRecord;
     case: "endpoint";
+  } | {
+    /**
+     * @generated from field: netd.cluster.v1.Claim claim = 15;
+     */
+    value: Claim;
+    case: "claim";
   } | { case: undefined; value?: undefined };
 };
 
@@ -348,7 +392,7 @@ export type Record = Message<"netd.cluster.v1.Record"> & {
  * Use `create(RecordSchema)` to create a new message.
  */
 export const RecordSchema: GenMessage<Record> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 6);
+  messageDesc(file_netd_cluster_v1_cluster, 7);
 
 /**
  * @generated from message netd.cluster.v1.Records
@@ -365,7 +409,7 @@ export type Records = Message<"netd.cluster.v1.Records"> & {
  * Use `create(RecordsSchema)` to create a new message.
  */
 export const RecordsSchema: GenMessage<Records> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 7);
+  messageDesc(file_netd_cluster_v1_cluster, 8);
 
 /**
  * Anti-entropy: a summary of everything the sender holds, per owner.
@@ -396,7 +440,7 @@ export type DigestEntry = Message<"netd.cluster.v1.DigestEntry"> & {
  * Use `create(DigestEntrySchema)` to create a new message.
  */
 export const DigestEntrySchema: GenMessage<DigestEntry> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 8);
+  messageDesc(file_netd_cluster_v1_cluster, 9);
 
 /**
  * @generated from message netd.cluster.v1.Digest
@@ -413,10 +457,13 @@ export type Digest = Message<"netd.cluster.v1.Digest"> & {
  * Use `create(DigestSchema)` to create a new message.
  */
 export const DigestSchema: GenMessage<Digest> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 9);
+  messageDesc(file_netd_cluster_v1_cluster, 10);
 
 /**
- * Acknowledgement of a pending lease, listing every live lease on the same block the sender knows.
+ * Answer to a pending lease or claim (`key`, `version` of the claimant's record). `refused`: the
+ * sender has already acknowledged another claimant of the same key (or knows it holds it), so it
+ * does not acknowledge this one. `voters`: how many members the sender counts, so the claimant
+ * needs a majority of the larger count. `competitors` is no longer filled (protocol 1 acks).
  *
  * @generated from message netd.cluster.v1.LeaseCompetitor
  */
@@ -442,7 +489,7 @@ export type LeaseCompetitor = Message<"netd.cluster.v1.LeaseCompetitor"> & {
  * Use `create(LeaseCompetitorSchema)` to create a new message.
  */
 export const LeaseCompetitorSchema: GenMessage<LeaseCompetitor> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 10);
+  messageDesc(file_netd_cluster_v1_cluster, 11);
 
 /**
  * @generated from message netd.cluster.v1.LeaseAck
@@ -467,6 +514,16 @@ export type LeaseAck = Message<"netd.cluster.v1.LeaseAck"> & {
    * @generated from field: repeated netd.cluster.v1.LeaseCompetitor competitors = 4;
    */
   competitors: LeaseCompetitor[];
+
+  /**
+   * @generated from field: bool refused = 5;
+   */
+  refused: boolean;
+
+  /**
+   * @generated from field: uint32 voters = 6;
+   */
+  voters: number;
 };
 
 /**
@@ -474,7 +531,7 @@ export type LeaseAck = Message<"netd.cluster.v1.LeaseAck"> & {
  * Use `create(LeaseAckSchema)` to create a new message.
  */
 export const LeaseAckSchema: GenMessage<LeaseAck> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 11);
+  messageDesc(file_netd_cluster_v1_cluster, 12);
 
 /**
  * Everything after Hello travels in a Frame.
@@ -517,5 +574,5 @@ export type Frame = Message<"netd.cluster.v1.Frame"> & {
  * Use `create(FrameSchema)` to create a new message.
  */
 export const FrameSchema: GenMessage<Frame> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 12);
+  messageDesc(file_netd_cluster_v1_cluster, 13);
 
