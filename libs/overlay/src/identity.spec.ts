@@ -107,6 +107,22 @@ describe('a member with the cluster key cannot write records for another node id
     expect(honest.peers(net.id)).toEqual([]);
   });
 
+  it('signs at start the own records a store kept unsigned, keeping their versions, so peers take them', async () => {
+    const hub = new FakeHub();
+    const seed = createNodeIdentity().seed;
+    const a = new FakeDiscovery(hub, { seed, founder: true });
+    const b = new FakeDiscovery(hub);
+    started.push(a, b);
+    const net = network('kept');
+    a.state.merge([{ owner: a.nodeId, key: `network/${net.id}`, version: 7n, tombstone: false, body: { type: 'network', network: { ...net, vni: 5000 } } }]);
+    await a.start();
+    await b.start();
+    await hub.settle();
+    expect(b.networks().map((n) => n.id)).toEqual([net.id]);
+    expect(b.state.get(a.nodeId, `network/${net.id}`)?.version).toBe(7n);
+    expect(b.refused).toBe(0);
+  });
+
   it('refuses an unsigned record', async () => {
     const { hub, nodes } = await cluster(2);
     const [a, b] = nodes;

@@ -20,6 +20,7 @@ import {
   type NodeIdentity,
   type PeerEvent,
   type PeerRecord,
+  type RefusedRecord,
 } from '@app/overlay';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
@@ -97,6 +98,7 @@ export class ClusterService {
   private persistTimer?: NodeJS.Timeout;
   private queue: Promise<unknown> = Promise.resolve();
   private timeouts: { deadAfterMs?: number; reclaimAfterMs?: number };
+  private readonly refusedLogged = new Map<string, number>();
   /** The timeouts this service was built with, for a reload that removes daemon.json's. */
   private readonly builtTimeouts: { deadAfterMs?: number; reclaimAfterMs?: number };
 
@@ -404,7 +406,7 @@ export class ClusterService {
       // the node that ran init bootstraps from nobody; every joiner has the token's addresses
       founder: m.bootstrap.length === 0,
       votes: this.clusterStore.votes(),
-      onRefused: (r) => this.log.warn({ reason: r.reason, owner: r.owner, key: r.key, from: r.from }, 'cluster record refused'),
+      onRefused: (r) => this.logRefused(r),
       ...this.timeouts,
       ...(this.now ? { now: this.now } : {}),
     };
@@ -421,6 +423,19 @@ export class ClusterService {
     this.persistTimer = setInterval(() => this.persistOwn(), 1000).unref();
     this.log.info({ nodeId: discovery.nodeId, advertise: m.advertiseAddr, port: m.listenPort, bootstrap: m.bootstrap }, 'cluster joined');
     return discovery.nodeId;
+  }
+
+  /**
+   * A refused record is logged once a minute per owner, key and reason: anti-entropy offers the
+   * same record again every tick until the sender drops it, and the log must not flood.
+   */
+  private logRefused(r: RefusedRecord): void {
+    const key = `${r.reason}\0${r.owner}\0${r.key}`;
+    const now = Date.now();
+    if ((this.refusedLogged.get(key) ?? -Infinity) > now - 60_000) return;
+    if (this.refusedLogged.size > 1024) this.refusedLogged.clear();
+    this.refusedLogged.set(key, now);
+    this.log.warn({ reason: r.reason, owner: r.owner, key: r.key, from: r.from }, 'cluster record refused');
   }
 
   private onEvent(e: PeerEvent): void {
