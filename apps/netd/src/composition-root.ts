@@ -126,7 +126,7 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
   const containerStore = new SqliteContainerStore(db);
   const dns = dnsService({ config, log, netlink, hostNs, store, events, sandboxes, ipam, containers: containerStore });
 
-  const clusterStore = new ClusterStore(db);
+  const clusterStore = new ClusterStore(db, join(config.dataRoot, 'cluster', 'node.key'));
   const overlay = new OverlayDriver({ ...kernel, hostNs, logger: log.child({ component: 'overlay' }), vtep: () => clusterStore.vtep() });
   const lifecycle = new NetworkLifecycle({ store, ipam });
   // A lost block's containers reconnect, taking an address from a block this node holds (the

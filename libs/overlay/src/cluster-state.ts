@@ -27,10 +27,14 @@ export class ClusterState {
   private readonly hashes = new Map<NodeId, Uint8Array>();
   private clock = 0n;
 
-  /** `sign`: this node's signature over a record of its own (see ./record-signature). */
+  /**
+   * `sign`: this node's signature over a record of its own (see ./record-signature); `admission`:
+   * this node's admission (see ./identity), carried by every record it writes.
+   */
   constructor(
     readonly self: NodeId,
     private readonly sign?: (r: PeerRecord) => Uint8Array,
+    private readonly admission?: Uint8Array,
   ) {}
 
   /** The current Lamport clock (the version of the latest write or merge seen). */
@@ -87,7 +91,7 @@ export class ClusterState {
     const applied: PeerRecord[] = [];
     for (const given of records) {
       // own records from disk written before records were signed get signed now
-      const r = given.owner === this.self && !given.signature ? this.signed(given) : given;
+      const r = given.owner === this.self && (!given.signature || (this.admission && !given.admission)) ? this.signed(given) : given;
       if (r.version > this.clock) this.clock = r.version;
       const current = this.get(r.owner, r.key);
       if (current && current.version >= r.version) continue;
@@ -95,6 +99,21 @@ export class ClusterState {
       applied.push(r);
     }
     return applied;
+  }
+
+  /** Drop an owner's records except those `keep` accepts (a revoked node's). Returns the dropped ones. */
+  purge(owner: NodeId, keep: (r: PeerRecord) => boolean): PeerRecord[] {
+    const records = this.byOwner.get(owner);
+    if (!records) return [];
+    const dropped: PeerRecord[] = [];
+    for (const [key, r] of [...records]) {
+      if (keep(r)) continue;
+      records.delete(key);
+      dropped.push(r);
+    }
+    if (records.size === 0) this.byOwner.delete(owner);
+    this.hashes.delete(owner);
+    return dropped;
   }
 
   /** One entry per owner: what anti-entropy compares. */
@@ -137,7 +156,7 @@ export class ClusterState {
   }
 
   private signed(r: PeerRecord): PeerRecord {
-    const unsigned: PeerRecord = { owner: r.owner, key: r.key, version: r.version, tombstone: r.tombstone, body: r.body };
+    const unsigned: PeerRecord = { owner: r.owner, key: r.key, version: r.version, tombstone: r.tombstone, body: r.body, ...(this.admission ? { admission: this.admission } : {}) };
     return this.sign ? { ...unsigned, signature: this.sign(unsigned) } : unsigned;
   }
 

@@ -281,12 +281,13 @@ describe(FakeDiscovery.name, () => {
     const signedByB = { ...withKey, signature: asB(withKey) };
     // and relays a's real network record with its name changed
     const real = a.state.get(a.nodeId, `network/${net.id}`)!;
-    const altered = { ...real, body: { type: 'network' as const, network: { ...(real.body as unknown as { network: typeof net }).network, name: 'hijacked' } } };
-    const before = a.rejected;
+    // (a newer version: one no newer than what a holds is ignored before any check)
+    const altered = { ...real, version: real.version + 1n, body: { type: 'network' as const, network: { ...(real.body as unknown as { network: typeof net }).network, name: 'hijacked' } } };
+    const before = a.refused;
     const link = (b as unknown as { links: Map<string, { send(f: Uint8Array): void }> }).links.get(a.nodeId)!;
     link.send(encodeFrame({ case: 'records', value: { $typeName: 'netd.cluster.v1.Records', records: [encodeRecord(signedByB), encodeRecord(altered)] } }));
     await hub.settle();
-    expect(a.rejected - before).toBe(2);
+    expect(a.refused - before).toBe(2);
     expect(a.peers(net.id)).toEqual([]);
     expect(a.networks().map((n) => n.name)).toEqual(['signed']);
     expect(verifyRecord(real)).toBe(true);

@@ -2,7 +2,9 @@ import { ConflictError, InvalidParameterError, NotFoundError, Prefix, Unavailabl
 import type * as pb from '@app/proto';
 import { create } from '@bufbuild/protobuf';
 import { LeaseAckSchema } from '@app/proto';
+import { performance } from 'node:perf_hooks';
 import { PROTOCOL_VERSION, connectionProof, verifyProof } from './auth';
+import { admissionOf, checkAdmission } from './identity';
 import { pickBlock } from './block-picker';
 import { ClusterState } from './cluster-state';
 import { LeaseRecord, Peer, activeLeases, isLease } from './cluster-view';
@@ -15,10 +17,21 @@ import type { Link, Transport } from './transport';
 import { VniAllocator } from './vni-allocator';
 import { ViewTracker } from './view-tracker';
 
+/** Why a received record was refused (logged and counted by the caller). */
+export interface RefusedRecord {
+  readonly reason: 'bad signature' | 'not admitted' | 'revoked';
+  readonly owner: NodeId;
+  readonly key: string;
+  /** The member that sent it (the relay, not necessarily the owner). */
+  readonly from: NodeId;
+}
+
 export interface GossipOptions {
   readonly clusterKey: Uint8Array;
   /** This node's key pair: its public key is the node id, its seed signs this node's records. */
-  readonly identity?: NodeIdentity;
+  readonly identity: NodeIdentity;
+  /** Told of every refused record (forged, unadmitted, of a revoked node). */
+  readonly onRefused?: (r: RefusedRecord) => void;
   readonly node: NodeInfo;
   /** Anti-entropy and heartbeat period; 0 disables the timer (tests call `tick()`). Default 1 s. */
   readonly tickMs?: number;
@@ -87,6 +100,11 @@ export class GossipDiscovery extends PeerDiscovery {
   readonly state: ClusterState;
   /** Frames or records rejected (bad proof, garbage): for logs and tests. */
   rejected = 0;
+  /** Records refused for a signature or admission that does not check, or an owner revoked. */
+  refused = 0;
+  /** Revoked nodes and the highest version of their records that may stay (see Revocation). */
+  private readonly revoked = new Map<NodeId, bigint>();
+  private readonly rtt = new Map<NodeId, number>();
   private readonly links = new Map<NodeId, Link>();
   private readonly authed = new WeakMap<Link, NodeId>();
   private readonly lastSeen = new Map<NodeId, number>();
@@ -95,7 +113,7 @@ export class GossipDiscovery extends PeerDiscovery {
   private readonly votes: VoteStore;
   private readonly tracker: ViewTracker;
   private readonly now: () => number;
-  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey' | 'votes' | 'founder' | 'identity'>>]: Required<GossipOptions>[K] };
+  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey' | 'votes' | 'founder' | 'identity' | 'onRefused'>>]: Required<GossipOptions>[K] };
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
   private synced = false;
@@ -107,8 +125,8 @@ export class GossipDiscovery extends PeerDiscovery {
   ) {
     super();
     this.nodeId = nodeIdOf(transport.publicKey);
-    if (options.identity && nodeIdOf(options.identity.publicKey) !== this.nodeId) throw new InvalidParameterError('the identity does not match the transport key');
-    this.state = new ClusterState(this.nodeId, options.identity ? recordSigner(options.identity.seed) : undefined);
+    if (nodeIdOf(options.identity.publicKey) !== this.nodeId) throw new InvalidParameterError('the identity does not match the transport key');
+    this.state = new ClusterState(this.nodeId, recordSigner(options.identity.seed), admissionOf(options.clusterKey, options.identity.publicKey));
     this.now = options.now ?? Date.now;
     const deadAfterMs = options.deadAfterMs ?? 10_000;
     this.opts = {
@@ -134,6 +152,8 @@ export class GossipDiscovery extends PeerDiscovery {
 
   async start(): Promise<void> {
     this.startedAt = this.now();
+    // revocations restored from the store take effect before anything is heard
+    this.applyRevocations();
     this.publish([this.state.write({ type: 'node', node: this.options.node })]);
     await this.transport.start({ onOpen: (l) => this.onOpen(l), onFrame: (l, f) => this.onFrame(l, f), onClose: (l) => this.onClose(l) });
     if (this.opts.tickMs > 0) this.timer = setInterval(() => this.tick(), this.opts.tickMs).unref();
@@ -152,7 +172,11 @@ export class GossipDiscovery extends PeerDiscovery {
     this.dropSilentLinks();
     this.redialMissing();
     const digest = encodeFrame({ case: 'digest', value: { $typeName: 'netd.cluster.v1.Digest', entries: this.state.digest().map((e) => ({ $typeName: 'netd.cluster.v1.DigestEntry', ...e, owner: nodeIdBytes(e.owner) })) } });
-    for (const link of this.links.values()) link.send(digest);
+    const ping = encodeFrame({ case: 'ping', value: { $typeName: 'netd.cluster.v1.Ping', sent: BigInt(Math.round(performance.now() * 1000)) } });
+    for (const link of this.links.values()) {
+      link.send(digest);
+      link.send(ping);
+    }
     for (const p of this.pending.values()) if (!p.decided) this.broadcast([p.record]);
     for (const [key, p] of this.pending) if (!p.decided && this.now() >= p.deadline) this.decide(key, 'no-quorum');
     this.refresh();
@@ -243,11 +267,30 @@ export class GossipDiscovery extends PeerDiscovery {
 
   members(): ClusterMember[] {
     const ids = new Set<NodeId>([this.nodeId, ...this.state.owners(), ...this.lastSeen.keys()]);
+    for (const id of this.revoked.keys()) ids.delete(id);
     return [...ids].map((id) => {
       const r = this.state.get(id, 'node');
       const info = r && r.body.type === 'node' ? r.body.node : undefined;
-      return { id, self: id === this.nodeId, info, alive: this.isAlive(id), lastSeen: this.lastSeen.get(id) };
+      return { id, self: id === this.nodeId, info, alive: this.isAlive(id), lastSeen: this.lastSeen.get(id), rttMs: this.rtt.get(id) };
     });
+  }
+
+  /** The nodes removed from the cluster (`cluster rm`), as this node knows them. */
+  revokedNodes(): NodeId[] {
+    return [...this.revoked.keys()];
+  }
+
+  /**
+   * Remove a node from the cluster for good (`cluster rm`): a signed revocation record, gossiped
+   * and kept, makes every member drop the node's records (its endpoints, blocks, name) and refuse
+   * its key. NotFound for a node this node never heard of; InvalidParameter for this node itself.
+   */
+  revoke(node: NodeId): void {
+    if (node === this.nodeId) throw new InvalidParameterError('a node cannot remove itself: use `netctl cluster leave` on it');
+    if (this.revoked.has(node)) return;
+    if (!this.state.owners().includes(node) && !this.lastSeen.has(node)) throw new NotFoundError(`node ${node} not found`);
+    this.publish([this.state.write({ type: 'revocation', revocation: { node, upTo: this.state.maxVersionOf(node) } })]);
+    this.applyRevocations();
   }
 
   blocks(networkId: string): Prefix[] {
@@ -395,6 +438,12 @@ export class GossipDiscovery extends PeerDiscovery {
     if (msg.case === 'records') this.onRecords(link, from, msg.value.records);
     else if (msg.case === 'digest') this.onDigest(link, msg.value);
     else if (msg.case === 'leaseAck') this.onLeaseAck(from, msg.value);
+    else if (msg.case === 'ping') return link.send(encodeFrame({ case: 'pong', value: { $typeName: 'netd.cluster.v1.Pong', sent: msg.value.sent } }));
+    else if (msg.case === 'pong') {
+      const rtt = performance.now() - Number(msg.value.sent) / 1000;
+      if (rtt >= 0 && rtt < 60_000) this.rtt.set(from, rtt);
+      return;
+    }
     this.refresh();
   }
 
@@ -405,7 +454,7 @@ export class GossipDiscovery extends PeerDiscovery {
       Buffer.compare(msg.value.nodeId, link.remoteKey) === 0 &&
       Buffer.compare(link.remoteKey, this.transport.publicKey) !== 0 &&
       verifyProof(this.options.clusterKey, this.transport.publicKey, link.remoteKey, msg.value.proof);
-    if (!ok) {
+    if (!ok || this.revoked.has(nodeIdOf(link.remoteKey))) {
       this.transport.refuse?.(link.remoteKey);
       return this.reject(link);
     }
@@ -420,16 +469,26 @@ export class GossipDiscovery extends PeerDiscovery {
   private onRecords(link: Link, from: NodeId, raw: pb.Record[]): void {
     const decoded: PeerRecord[] = [];
     for (const m of raw) {
+      let r: PeerRecord;
       try {
-        const r = decodeRecord(m);
-        // signed by its owner, or refused: an authenticated member still cannot speak for another
-        if (verifyRecord(r)) decoded.push(r);
-        else this.rejected++;
+        r = decodeRecord(m);
       } catch {
         this.rejected++;
+        continue;
       }
+      // nothing new: the merge would ignore it, so its signature need not be checked again
+      const current = this.state.get(r.owner, r.key);
+      if (current && current.version >= r.version) continue;
+      const reason = this.refusal(r);
+      if (reason) {
+        this.refused++;
+        this.options.onRefused?.({ reason, owner: r.owner, key: r.key, from });
+        continue;
+      }
+      decoded.push(r);
     }
     const applied = this.state.merge(decoded);
+    if (applied.some((r) => r.body.type === 'revocation')) this.applyRevocations();
     for (const r of applied) if (!this.lastSeen.has(r.owner) && r.owner !== this.nodeId) this.lastSeen.set(r.owner, this.now());
     if (applied.length > 0) this.broadcast(applied, link);
     for (const r of applied) if (r.body.type === 'node' && r.owner !== this.nodeId) this.transport.connectTo?.(nodeIdBytes(r.owner));
@@ -437,6 +496,43 @@ export class GossipDiscovery extends PeerDiscovery {
     for (const r of decoded) {
       if (isPendingClaim(r) && r.owner !== this.nodeId && this.state.get(r.owner, r.key)?.version === r.version) this.sendAck(from, r);
     }
+  }
+
+  /**
+   * Why a received record must not be taken, if it must not: a revoked owner's (beyond what its
+   * revocation keeps), an owner the cluster key did not admit, or a signature that is not the
+   * owner's. The owner's id is its public key, so a relay cannot sign for another node.
+   */
+  private refusal(r: PeerRecord): RefusedRecord['reason'] | undefined {
+    if (this.revoked.has(r.owner) && !keptAfterRevocation(r, this.revoked.get(r.owner)!)) return 'revoked';
+    const key = nodeIdBytes(r.owner);
+    if (!r.admission || !checkAdmission(this.options.clusterKey, key, r.admission)) return 'not admitted';
+    if (!verifyRecord(r)) return 'bad signature';
+    return undefined;
+  }
+
+  /**
+   * Take every revocation in the state into effect: the node's records go (what its revocation
+   * keeps stays), its link is closed and its key refused. Its endpoints' removal reaches the
+   * driver (FDB, neighbours) and the DNS through the views' `remove` events.
+   */
+  private applyRevocations(): void {
+    let changed = false;
+    for (const r of [...this.state.all()]) {
+      if (r.body.type !== 'revocation') continue;
+      const { node, upTo } = r.body.revocation;
+      if (node === this.nodeId || this.revoked.has(node) || this.revoked.has(r.owner)) continue;
+      this.revoked.set(node, upTo);
+      this.state.purge(node, (x) => keptAfterRevocation(x, upTo));
+      // its own revocations of others stay in force; they were made while it was a member
+      this.lastSeen.delete(node);
+      this.rtt.delete(node);
+      this.links.get(node)?.close();
+      this.links.delete(node);
+      this.transport.refuse?.(nodeIdBytes(node));
+      changed = true;
+    }
+    if (changed) this.refresh();
   }
 
   private onDigest(link: Link, digest: pb.Digest): void {
@@ -661,6 +757,11 @@ class LeaseCache {
     if (!m) this.nets.set(networkId, (m = activeLeases(this.state, networkId, this.reclaimable)));
     return m.get(block.toString()) ?? [];
   }
+}
+
+/** A revoked node's networks and claims (up to its revocation) outlive it; nothing else does. */
+function keptAfterRevocation(r: PeerRecord, upTo: bigint): boolean {
+  return r.version <= upTo && (r.body.type === 'network' || r.body.type === 'network-deletion' || r.body.type === 'claim' || r.body.type === 'revocation');
 }
 
 function isConfirmed(r: PeerRecord): boolean {

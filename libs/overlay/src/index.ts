@@ -5,6 +5,7 @@ export * from './cluster-token';
 export * from './cluster-view';
 export * from './gossip-discovery';
 export * from './hyperswarm-discovery';
+export * from './identity';
 export * from './peer-discovery.port';
 export * from './peer-record';
 export * from './peer-table';

@@ -11,6 +11,8 @@ export interface ClusterMember {
   readonly alive: boolean;
   /** Epoch ms of the last frame received directly from it (undefined for self or never). */
   readonly lastSeen?: number;
+  /** Round-trip time of the last gossip ping answered by it, in ms (undefined for self or never). */
+  readonly rttMs?: number;
 }
 
 /** A cluster-wide network as every node sees it, with the node that created it. */

@@ -62,13 +62,24 @@ export interface EndpointRecord {
   readonly vtep: IpAddr;
 }
 
+/**
+ * A node removed from the cluster. Its records go everywhere and its key is refused from then on,
+ * except the networks, network deletions and claims it wrote up to `upTo` (a network it created
+ * outlives it). Never withdrawn.
+ */
+export interface Revocation {
+  readonly node: NodeId;
+  readonly upTo: bigint;
+}
+
 export type RecordBody =
   | { readonly type: 'node'; readonly node: NodeInfo }
   | { readonly type: 'network'; readonly network: NetworkDef }
   | { readonly type: 'network-deletion'; readonly deletion: NetworkDeletion }
   | { readonly type: 'lease'; readonly lease: Lease }
   | { readonly type: 'endpoint'; readonly endpoint: EndpointRecord }
-  | { readonly type: 'claim'; readonly claim: Claim };
+  | { readonly type: 'claim'; readonly claim: Claim }
+  | { readonly type: 'revocation'; readonly revocation: Revocation };
 
 /** The versioned envelope: only `owner` writes (owner, key); the highest `version` wins. */
 export interface PeerRecord {
@@ -79,6 +90,8 @@ export interface PeerRecord {
   readonly body: RecordBody;
   /** The owner's Ed25519 signature (see ./record-signature); absent only on records not yet signed. */
   readonly signature?: Uint8Array;
+  /** The owner's admission (HMAC of its key under the cluster key, see ./identity). */
+  readonly admission?: Uint8Array;
 }
 
 export const MIN_VNI = 4096;
@@ -104,6 +117,8 @@ export function keyOf(body: RecordBody): string {
       return `endpoint/${body.endpoint.networkId}/${body.endpoint.endpointId}`;
     case 'claim':
       return `claim/${body.claim.resource}`;
+    case 'revocation':
+      return `revoked/${body.revocation.node}`;
   }
 }
 
@@ -133,6 +148,7 @@ export function encodeRecord(r: PeerRecord): pb.Record {
     tombstone: r.tombstone,
     body: encodeBody(r.body),
     signature: r.signature ?? new Uint8Array(0),
+    admission: r.admission ?? new Uint8Array(0),
   });
 }
 
@@ -144,7 +160,12 @@ export function decodeRecord(m: pb.Record): PeerRecord {
   const key = keyOf(body);
   if (m.key !== key) throw bad(`key ${JSON.stringify(m.key)} does not match its body (${key})`);
   if (m.signature.length !== 0 && m.signature.length !== 64) throw bad('signature must be 64 bytes');
-  return { owner, key, version: m.version, tombstone: m.tombstone, body, ...(m.signature.length ? { signature: new Uint8Array(m.signature) } : {}) };
+  if (m.admission.length !== 0 && m.admission.length !== 32) throw bad('admission must be 32 bytes');
+  return {
+    owner, key, version: m.version, tombstone: m.tombstone, body,
+    ...(m.signature.length ? { signature: new Uint8Array(m.signature) } : {}),
+    ...(m.admission.length ? { admission: new Uint8Array(m.admission) } : {}),
+  };
 }
 
 export function encodeFrame(frame: pb.Frame['msg']): Uint8Array {
@@ -211,6 +232,8 @@ function encodeBody(body: RecordBody): pb.Record['body'] {
       const c = body.claim;
       return { case: 'claim', value: create(pb.ClaimSchema, { resource: c.resource, networkId: c.networkId, confirmed: c.confirmed }) };
     }
+    case 'revocation':
+      return { case: 'revocation', value: create(pb.RevocationSchema, { node: nodeIdBytes(body.revocation.node), upTo: body.revocation.upTo }) };
   }
 }
 
@@ -262,6 +285,10 @@ function decodeBody(b: pb.Record['body']): RecordBody {
         throw bad(`invalid claim: ${JSON.stringify(c.resource.slice(0, 80))}`);
       }
       return { type: 'claim', claim: { resource: c.resource, networkId: id(c.networkId, 'network id'), confirmed: c.confirmed } };
+    }
+    case 'revocation': {
+      if (b.value.upTo > MAX_VERSION) throw bad('revocation version out of range');
+      return { type: 'revocation', revocation: { node: nodeIdOf(b.value.node), upTo: b.value.upTo } };
     }
     default:
       throw bad('record has no body');

@@ -67,6 +67,10 @@ export class NetdClient implements NetdApi, ClusterApi {
     return this.cluster.clusterLeave();
   }
 
+  clusterRemoveNode(node: string): Promise<{ ID: string }> {
+    return this.cluster.clusterRemoveNode(node);
+  }
+
   constructor(
     private readonly endpoint: Endpoint,
     private readonly debug: (line: string) => void = () => undefined,

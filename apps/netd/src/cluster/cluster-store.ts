@@ -1,6 +1,8 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { RecordSchema } from '@app/proto';
 import { decodeRecord, encodeRecord, type ClaimRef, type PeerRecord, type VoteStore } from '@app/overlay';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { IpAddr } from '@app/common';
 import type { Db } from '../store/database';
 
@@ -26,7 +28,14 @@ export class ClusterStore {
   /** null: read, no membership; undefined: not read yet. */
   private current: ClusterMembership | null | undefined;
 
-  constructor(private readonly db: Db) {
+  /**
+   * `keyPath`: where this node's private key (its Ed25519 seed) lives, a file of mode 0600 in the
+   * data root (`<root>/cluster/node.key`); without it (tests) the seed stays in the database row.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly keyPath?: string,
+  ) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS cluster_membership (
         id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -36,6 +45,7 @@ export class ClusterStore {
       CREATE TABLE IF NOT EXISTS cluster_own_records (key TEXT PRIMARY KEY, record BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS cluster_members (owner TEXT PRIMARY KEY, record BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS cluster_votes (key TEXT PRIMARY KEY, owner TEXT NOT NULL, version TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS cluster_revocations (node TEXT PRIMARY KEY, record BLOB NOT NULL);
     `);
   }
 
@@ -55,9 +65,12 @@ export class ClusterStore {
       | { key: Buffer; seed: Buffer; name: string; advertise_addr: string; listen_port: number; bootstrap: string }
       | undefined;
     if (!row) return undefined;
+    let seed = new Uint8Array(row.seed);
+    if (this.keyPath && existsSync(this.keyPath)) seed = new Uint8Array(readFileSync(this.keyPath));
+    else if (this.keyPath && seed.length === 32) this.writeKey(seed); // a row from before the key file
     return {
       key: new Uint8Array(row.key),
-      seed: new Uint8Array(row.seed),
+      seed,
       name: row.name,
       advertiseAddr: row.advertise_addr,
       listenPort: row.listen_port,
@@ -68,8 +81,18 @@ export class ClusterStore {
   saveMembership(m: ClusterMembership): void {
     this.db
       .prepare('INSERT OR REPLACE INTO cluster_membership (id, key, seed, name, advertise_addr, listen_port, bootstrap) VALUES (1, ?, ?, ?, ?, ?, ?)')
-      .run(Buffer.from(m.key), Buffer.from(m.seed), m.name, m.advertiseAddr, m.listenPort, JSON.stringify(m.bootstrap));
+      .run(Buffer.from(m.key), this.keyPath ? Buffer.alloc(0) : Buffer.from(m.seed), m.name, m.advertiseAddr, m.listenPort, JSON.stringify(m.bootstrap));
+    if (this.keyPath) this.writeKey(m.seed);
     this.current = m;
+  }
+
+  private writeKey(seed: Uint8Array): void {
+    const path = this.keyPath!;
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // written aside and renamed: a crash never leaves a truncated key; chmod, as a umask may narrow `mode` only
+    writeFileSync(`${path}.tmp`, seed, { mode: 0o600 });
+    chmodSync(`${path}.tmp`, 0o600);
+    renameSync(`${path}.tmp`, path);
   }
 
   /** Forget the cluster (leave): membership and own records. */
@@ -79,7 +102,9 @@ export class ClusterStore {
       this.db.prepare('DELETE FROM cluster_own_records').run();
       this.db.prepare('DELETE FROM cluster_members').run();
       this.db.prepare('DELETE FROM cluster_votes').run();
+      this.db.prepare('DELETE FROM cluster_revocations').run();
     })();
+    if (this.keyPath) rmSync(this.keyPath, { force: true });
     this.current = null;
   }
 
@@ -92,6 +117,23 @@ export class ClusterStore {
     const put = this.db.prepare('INSERT OR REPLACE INTO cluster_members (owner, record) VALUES (?, ?)');
     this.db.transaction(() => {
       for (const r of records) put.run(r.owner, Buffer.from(toBinary(RecordSchema, encodeRecord(r))));
+    })();
+  }
+
+  /** Revocations (`cluster rm`), whoever made them: they must outlive a restart of this node. */
+  revocations(): PeerRecord[] {
+    return this.decodeRows(this.db.prepare('SELECT record FROM cluster_revocations').all() as { record: Buffer }[]);
+  }
+
+  saveRevocations(records: readonly PeerRecord[]): void {
+    const put = this.db.prepare('INSERT OR IGNORE INTO cluster_revocations (node, record) VALUES (?, ?)');
+    const forget = this.db.prepare('DELETE FROM cluster_members WHERE owner = ?');
+    this.db.transaction(() => {
+      for (const r of records) {
+        if (r.body.type !== 'revocation') continue;
+        put.run(r.body.revocation.node, Buffer.from(toBinary(RecordSchema, encodeRecord(r))));
+        forget.run(r.body.revocation.node);
+      }
     })();
   }
 

@@ -9,6 +9,7 @@ import { ClusterService } from './cluster.service';
  *   POST   /netd/cluster/init            {AdvertiseAddr, ListenPort?, Name?} → {Token, NodeID}
  *   POST   /netd/cluster/join            {Token, AdvertiseAddr, ListenPort?, Name?, Bootstrap?} → {NodeID}
  *   POST   /netd/cluster/leave
+ *   DELETE /netd/cluster/nodes/:node       revoke a node (id, id prefix or name) → {ID}
  *   POST   /netd/cluster/networks        {Name, Subnet, Gateway?, BlockLength?, Internal?, Attachable?} → {Id}
  *   DELETE /netd/cluster/networks/:id    (Conflict while any node has endpoints on it)
  */
@@ -41,6 +42,12 @@ export class ClusterController {
   @HttpCode(200)
   async leave(): Promise<void> {
     await this.clusterService.leave();
+  }
+
+  @Delete('nodes/:node')
+  @HttpCode(200)
+  removeNode(@Param('node') node: string) {
+    return this.clusterService.removeNode(node);
   }
 
   @Post('networks')

@@ -8,6 +8,7 @@ import {
   createClusterKey,
   createNodeIdentity,
   encodeToken,
+  fingerprint,
   formatAddress,
   nodeIdBytes,
   parseAddress,
@@ -19,6 +20,7 @@ import {
   type NodeIdentity,
   type PeerEvent,
   type PeerRecord,
+  type RefusedRecord,
 } from '@app/overlay';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
@@ -96,6 +98,7 @@ export class ClusterService {
   private persistTimer?: NodeJS.Timeout;
   private queue: Promise<unknown> = Promise.resolve();
   private timeouts: { deadAfterMs?: number; reclaimAfterMs?: number };
+  private readonly refusedLogged = new Map<string, number>();
   /** The timeouts this service was built with, for a reload that removes daemon.json's. */
   private readonly builtTimeouts: { deadAfterMs?: number; reclaimAfterMs?: number };
 
@@ -210,14 +213,23 @@ export class ClusterService {
 
   status() {
     const m = this.membership;
-    const members = this.discovery?.members() ?? [];
+    const d = this.discovery;
+    const members = d?.members() ?? [];
+    // every node's confirmed blocks, as `network/block`
+    const blocks = new Map<string, string[]>();
+    for (const net of d?.networks() ?? []) {
+      for (const [node, held] of d!.blockHolders(net.id)) blocks.set(node, [...(blocks.get(node) ?? []), ...held.map((b) => `${net.name}/${b}`)]);
+    }
     return {
       Member: m !== undefined,
-      NodeID: this.discovery?.nodeId ?? '',
+      NodeID: d?.nodeId ?? '',
       Name: m?.name ?? '',
       AdvertiseAddr: m?.advertiseAddr ?? '',
       ListenPort: m?.listenPort ?? 0,
       Token: this.token() ?? '',
+      Fingerprint: d ? fingerprint(nodeIdBytes(d.nodeId)) : '',
+      ClusterKeyFingerprint: m ? fingerprint(m.key) : '',
+      RefusedRecords: d?.refused ?? 0,
       Nodes: members.map((n) => ({
         ID: n.id,
         Name: n.info?.name ?? '',
@@ -225,13 +237,40 @@ export class ClusterService {
         State: n.alive ? 'ready' : 'down',
         Self: n.self,
         LastSeen: n.self ? new Date().toISOString() : n.lastSeen ? new Date(n.lastSeen).toISOString() : '',
+        // measured by the gossip pings each tick; null for this node and before the first answer
+        RttMs: n.rttMs === undefined ? null : Math.round(n.rttMs * 1000) / 1000,
+        Blocks: blocks.get(n.id) ?? [],
+        Fingerprint: fingerprint(nodeIdBytes(n.id)),
       })),
+      Revoked: (d?.revokedNodes() ?? []).map((id) => ({ ID: id, Fingerprint: fingerprint(nodeIdBytes(id)) })),
     };
   }
 
   /** The driver of cluster networks (Docker's name, as network records carry it). */
   get driverType(): string {
     return this.driver.type;
+  }
+
+  /**
+   * `cluster rm`: revoke a node (by id, unique id prefix or name). Its records, FDB and neighbour
+   * entries, VXLAN peering and DNS names go on every host as the signed revocation spreads, and its
+   * key is refused from then on.
+   */
+  removeNode(term: string): { ID: string } {
+    const d = this.member();
+    const known = d.members();
+    const exact = known.filter((n) => n.id === term);
+    const byName = known.filter((n) => n.info?.name === term);
+    const byPrefix = term.length >= 3 ? known.filter((n) => n.id.startsWith(term)) : [];
+    const found = exact.length > 0 ? exact : byName.length > 0 ? byName : byPrefix;
+    if (found.length === 0) throw new NotFoundError(`node ${term} not found`);
+    if (found.length > 1) throw new InvalidParameterError(`node ${term} is ambiguous (${found.length} matches)`);
+    const node = found[0];
+    if (node.self) throw new InvalidParameterError('this node cannot remove itself: run `netctl cluster leave` on it, or `cluster rm` on another member');
+    d.revoke(node.id);
+    this.log.warn({ node: node.id, name: node.info?.name, fingerprint: fingerprint(nodeIdBytes(node.id)) }, 'cluster node removed: its records go and its key is refused');
+    this.persistOwn();
+    return { ID: node.id };
   }
 
   /** The overlay driver's option parser (InvalidParameter on unknown keys), for the networks API. */
@@ -367,6 +406,7 @@ export class ClusterService {
       // the node that ran init bootstraps from nobody; every joiner has the token's addresses
       founder: m.bootstrap.length === 0,
       votes: this.clusterStore.votes(),
+      onRefused: (r) => this.logRefused(r),
       ...this.timeouts,
       ...(this.now ? { now: this.now } : {}),
     };
@@ -375,12 +415,27 @@ export class ClusterService {
     // the membership as last known: a restarted node counts its majorities from it, not from
     // whoever it happens to reach first
     discovery.state.merge(this.clusterStore.members().filter((r) => r.owner !== discovery.nodeId));
+    // revocations by other members (this node's own are among its records): in force at once
+    discovery.state.merge(this.clusterStore.revocations().filter((r) => r.owner !== discovery.nodeId));
     this.unsubscribe = discovery.subscribe((e) => this.onEvent(e));
     this.discovery = discovery;
     await discovery.start();
     this.persistTimer = setInterval(() => this.persistOwn(), 1000).unref();
     this.log.info({ nodeId: discovery.nodeId, advertise: m.advertiseAddr, port: m.listenPort, bootstrap: m.bootstrap }, 'cluster joined');
     return discovery.nodeId;
+  }
+
+  /**
+   * A refused record is logged once a minute per owner, key and reason: anti-entropy offers the
+   * same record again every tick until the sender drops it, and the log must not flood.
+   */
+  private logRefused(r: RefusedRecord): void {
+    const key = `${r.reason}\0${r.owner}\0${r.key}`;
+    const now = Date.now();
+    if ((this.refusedLogged.get(key) ?? -Infinity) > now - 60_000) return;
+    if (this.refusedLogged.size > 1024) this.refusedLogged.clear();
+    this.refusedLogged.set(key, now);
+    this.log.warn({ reason: r.reason, owner: r.owner, key: r.key, from: r.from }, 'cluster record refused');
   }
 
   private onEvent(e: PeerEvent): void {
@@ -491,6 +546,7 @@ export class ClusterService {
     if (!d || !this.membership) return;
     this.clusterStore.saveOwnRecords(d.state.recordsOf(d.nodeId));
     this.clusterStore.saveMembers(d.state.owners().flatMap((o) => (o === d.nodeId ? [] : [d.state.get(o, 'node')].filter((r): r is PeerRecord => r !== undefined))));
+    this.clusterStore.saveRevocations([...d.state.live()].filter((r) => r.body.type === 'revocation'));
   }
 
   private member(): GossipDiscovery {

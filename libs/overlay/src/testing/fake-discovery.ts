@@ -191,11 +191,11 @@ export class FakeDiscovery extends GossipDiscovery {
     const identity = createNodeIdentity(options.seed);
     const transport = new FakeTransport(hub, identity.publicKey);
     super(transport, {
-      identity,
       clusterKey: options.clusterKey ?? FAKE_CLUSTER_KEY,
       node: options.node ?? { name: `node-${transport.id.slice(0, 6)}`, advertiseAddr: IpAddr.parse('127.0.0.1'), dhtPort: 49737 },
       tickMs: 0,
       ...options,
+      identity,
     });
     this.wire = transport;
   }

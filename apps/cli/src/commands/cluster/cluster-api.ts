@@ -9,7 +9,14 @@ export interface ClusterStatus {
   ListenPort: number;
   /** The join token (cluster key + bootstrap addresses); '' outside a cluster. */
   Token: string;
+  /** SHA-256 fingerprints (short form) of this node's public key and of the cluster key. */
+  Fingerprint?: string;
+  ClusterKeyFingerprint?: string;
+  /** Records refused since start: forged signature, owner not admitted, or a revoked owner. */
+  RefusedRecords?: number;
   Nodes: ClusterNode[];
+  /** Nodes removed with `cluster rm`: their keys are refused. */
+  Revoked?: { ID: string; Fingerprint: string }[];
 }
 
 export interface ClusterNode {
@@ -21,6 +28,11 @@ export interface ClusterNode {
   Self: boolean;
   /** RFC 3339; '' when never heard from. */
   LastSeen: string;
+  /** Round-trip time of the last gossip ping, ms; null for this node or before the first answer. */
+  RttMs?: number | null;
+  /** Confirmed address blocks it holds, as `network/block`. */
+  Blocks?: string[];
+  Fingerprint?: string;
 }
 
 export interface ClusterInitRequest {
@@ -45,9 +57,10 @@ export interface ClusterApi {
   clusterInit(req: ClusterInitRequest): Promise<{ Token: string; NodeID: string }>;
   clusterJoin(req: ClusterJoinRequest): Promise<{ NodeID: string }>;
   clusterLeave(): Promise<void>;
+  clusterRemoveNode(node: string): Promise<{ ID: string }>;
 }
 
-const METHODS = ['clusterStatus', 'clusterInit', 'clusterJoin', 'clusterLeave'] as const;
+const METHODS = ['clusterStatus', 'clusterInit', 'clusterJoin', 'clusterLeave', 'clusterRemoveNode'] as const;
 
 export function hasClusterApi(client: NetdApi): client is NetdApi & ClusterApi {
   return METHODS.every((m) => typeof (client as unknown as Record<string, unknown>)[m] === 'function');
@@ -71,5 +84,6 @@ export function clusterOverHttp(json: <T>(method: string, path: string, body?: u
     clusterLeave: async () => {
       await json('POST', '/netd/cluster/leave');
     },
+    clusterRemoveNode: (node) => json('DELETE', `/netd/cluster/nodes/${encodeURIComponent(node)}`),
   };
 }

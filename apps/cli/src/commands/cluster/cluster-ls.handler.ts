@@ -5,8 +5,8 @@ import { naturalCompare } from '../../output/natural-sort';
 import { clusterApi, type ClusterNode } from './cluster-api';
 import type { ClusterLsOptions } from './cluster.commands';
 
-const DEFAULT_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Address}}\t{{.State}}\t{{.LastSeen}}';
-const HEADER = { ID: 'ID', Name: 'NAME', Address: 'ADDRESS', State: 'STATE', LastSeen: 'LAST SEEN', Self: 'SELF' };
+const DEFAULT_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Address}}\t{{.State}}\t{{.Blocks}}\t{{.LastSeen}}\t{{.RTT}}';
+const HEADER = { ID: 'ID', Name: 'NAME', Address: 'ADDRESS', State: 'STATE', Blocks: 'BLOCKS', LastSeen: 'LAST SEEN', RTT: 'RTT', Self: 'SELF' };
 
 /** Nodes, this one first (marked `*` as `docker node ls` does), then by name. */
 export const clusterLsHandler: Handler<ClusterLsOptions> = async ({ opts }, { client, output }) => {
@@ -25,7 +25,10 @@ function row(n: ClusterNode, trunc: boolean, mark: boolean) {
     Name: n.Name,
     Address: n.Addr,
     State: n.State,
+    Blocks: (n.Blocks ?? []).join(',') || '-',
     LastSeen: n.LastSeen,
+    // '-' for this node and for a node that has not answered a gossip ping yet
+    RTT: n.RttMs === undefined || n.RttMs === null ? '-' : `${n.RttMs < 10 ? n.RttMs.toFixed(2) : Math.round(n.RttMs)}ms`,
     Self: String(n.Self),
   };
   return { ...fields, marshalJson: () => goJson(fields) };

@@ -32,6 +32,14 @@ class FakeClusterClient extends FakeNetdClient implements ClusterApi {
     this.state = { ...this.state, Member: false, Nodes: [] };
   }
 
+  async clusterRemoveNode(node: string) {
+    this.calls.push(['rm', node]);
+    const n = this.state.Nodes.find((x) => x.ID === node || x.Name === node);
+    if (!n) throw new DaemonError(404, `node ${node} not found`);
+    this.state = { ...this.state, Nodes: this.state.Nodes.filter((x) => x !== n), Revoked: [{ ID: n.ID, Fingerprint: 'SHA256:0123456789abcdef' }] };
+    return { ID: n.ID };
+  }
+
   private enter(req: ClusterInitRequest) {
     this.calls.push(req);
     if (this.state.Member) throw new DaemonError(409, 'this node is already part of a cluster');
@@ -42,9 +50,12 @@ class FakeClusterClient extends FakeNetdClient implements ClusterApi {
       AdvertiseAddr: req.AdvertiseAddr,
       ListenPort: req.ListenPort ?? 7946,
       Token: 'NETD-TOKEN-1',
+      Fingerprint: 'SHA256:aaaaaaaaaaaaaaaa',
+      ClusterKeyFingerprint: 'SHA256:cccccccccccccccc',
+      RefusedRecords: 2,
       Nodes: [
-        { ID: OTHER, Name: 'h2', Addr: '192.0.2.2:7946', State: 'down', Self: false, LastSeen: '2026-01-02T03:04:05.000Z' },
-        { ID: SELF, Name: req.Name ?? 'h1', Addr: `${req.AdvertiseAddr}:7946`, State: 'ready', Self: true, LastSeen: '2026-01-02T03:04:06.000Z' },
+        { ID: OTHER, Name: 'h2', Addr: '192.0.2.2:7946', State: 'down', Self: false, LastSeen: '2026-01-02T03:04:05.000Z', RttMs: 0.412, Blocks: ['web/10.0.9.8/29', 'web/10.0.9.16/29'], Fingerprint: 'SHA256:bbbbbbbbbbbbbbbb' },
+        { ID: SELF, Name: req.Name ?? 'h1', Addr: `${req.AdvertiseAddr}:7946`, State: 'ready', Self: true, LastSeen: '2026-01-02T03:04:06.000Z', RttMs: null, Blocks: [], Fingerprint: 'SHA256:aaaaaaaaaaaaaaaa' },
       ],
     };
   }
@@ -101,16 +112,16 @@ describe('cluster commands', () => {
   });
 
   describe('cluster ls', () => {
-    it('lists this node first, marked, then the others with state and last seen', async () => {
+    it('lists this node first, marked, then the others with state, blocks held, last seen and RTT', async () => {
       const client = new FakeClusterClient();
       await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
       const r = await runNetctl(['cluster', 'ls'], client);
       expect(r.code).toBe(0);
       const lines = r.stdout.trimEnd().split('\n').map((l) => l.trimEnd().split(/\s{3,}/));
       expect(lines).toEqual([
-        ['ID', 'NAME', 'ADDRESS', 'STATE', 'LAST SEEN'],
-        ['aaaaaaaaaaaa *', 'h1', '192.0.2.1:7946', 'ready', '2026-01-02T03:04:06.000Z'],
-        ['bbbbbbbbbbbb', 'h2', '192.0.2.2:7946', 'down', '2026-01-02T03:04:05.000Z'],
+        ['ID', 'NAME', 'ADDRESS', 'STATE', 'BLOCKS', 'LAST SEEN', 'RTT'],
+        ['aaaaaaaaaaaa *', 'h1', '192.0.2.1:7946', 'ready', '-', '2026-01-02T03:04:06.000Z', '-'],
+        ['bbbbbbbbbbbb', 'h2', '192.0.2.2:7946', 'down', 'web/10.0.9.8/29,web/10.0.9.16/29', '2026-01-02T03:04:05.000Z', '0.41ms'],
       ]);
     });
 
@@ -119,12 +130,51 @@ describe('cluster commands', () => {
       await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
       expect((await runNetctl(['cluster', 'ls', '-q', '--no-trunc'], client)).stdout).toBe(`${SELF}\n${OTHER}\n`);
       const json = (await runNetctl(['cluster', 'ls', '--format', 'json'], client)).stdout.trim().split('\n').map((l) => JSON.parse(l));
-      expect(json[1]).toEqual({ ID: 'bbbbbbbbbbbb', Name: 'h2', Address: '192.0.2.2:7946', State: 'down', LastSeen: '2026-01-02T03:04:05.000Z', Self: 'false' });
+      expect(json[1]).toEqual({ ID: 'bbbbbbbbbbbb', Name: 'h2', Address: '192.0.2.2:7946', State: 'down', Blocks: 'web/10.0.9.8/29,web/10.0.9.16/29', LastSeen: '2026-01-02T03:04:05.000Z', RTT: '0.41ms', Self: 'false' });
     });
 
     it('says how to join when the node is in no cluster', async () => {
       const r = await runNetctl(['cluster', 'ls'], new FakeClusterClient());
       expect(r).toMatchObject({ code: 1, stderr: 'Error: this node is not part of a cluster: run `netctl cluster init` or `netctl cluster join` first\n' });
+    });
+  });
+
+  describe('cluster rm', () => {
+    it('removes a node by name and prints its id; an unknown node is the daemon error', async () => {
+      const client = new FakeClusterClient();
+      await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
+      expect(await runNetctl(['cluster', 'rm', 'h2'], client)).toMatchObject({ code: 0, stdout: `${OTHER}\n` });
+      expect(client.calls).toContainEqual(['rm', 'h2']);
+      expect(await runNetctl(['cluster', 'rm', 'h2'], client)).toMatchObject({ code: 1, stderr: 'Error response from daemon: node h2 not found\n' });
+    });
+
+    it('needs a node', async () => {
+      const r = await runNetctl(['cluster', 'rm'], new FakeClusterClient());
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/missing required argument 'node'/);
+    });
+  });
+
+  describe('cluster inspect', () => {
+    it('shows the membership with every key fingerprint, the revoked nodes, and no token', async () => {
+      const client = new FakeClusterClient();
+      await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
+      await runNetctl(['cluster', 'rm', 'h2'], client);
+      const r = await runNetctl(['cluster', 'inspect'], client);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toContain('NETD-TOKEN-1');
+      expect(JSON.parse(r.stdout)).toEqual({
+        NodeID: SELF,
+        Name: 'h1',
+        Fingerprint: 'SHA256:aaaaaaaaaaaaaaaa',
+        ClusterKeyFingerprint: 'SHA256:cccccccccccccccc',
+        AdvertiseAddr: '192.0.2.1',
+        ListenPort: 7946,
+        RefusedRecords: 2,
+        Members: [{ ID: SELF, Name: 'h1', Fingerprint: 'SHA256:aaaaaaaaaaaaaaaa', Addr: '192.0.2.1:7946', State: 'ready', Self: true }],
+        Revoked: [{ ID: OTHER, Fingerprint: 'SHA256:0123456789abcdef' }],
+      });
+      expect((await runNetctl(['cluster', 'inspect', '--format', '{{.Fingerprint}}'], client)).stdout).toBe('SHA256:aaaaaaaaaaaaaaaa\n');
     });
   });
 
@@ -154,11 +204,13 @@ describe('cluster commands', () => {
       await api.clusterInit({ AdvertiseAddr: '192.0.2.1' });
       await api.clusterJoin({ AdvertiseAddr: '192.0.2.2', Token: 't' });
       await api.clusterLeave();
+      await api.clusterRemoveNode('h/3');
       expect(sent).toEqual([
         ['GET', '/netd/cluster', undefined],
         ['POST', '/netd/cluster/init', { AdvertiseAddr: '192.0.2.1' }],
         ['POST', '/netd/cluster/join', { AdvertiseAddr: '192.0.2.2', Token: 't' }],
         ['POST', '/netd/cluster/leave', undefined],
+        ['DELETE', '/netd/cluster/nodes/h%2F3', undefined],
       ]);
     });
   });

@@ -66,4 +66,23 @@ export const clusterLeave = defineCommand<Record<string, never>>({
   handler: () => import('./cluster-leave.handler').then((m) => m.clusterLeaveHandler),
 });
 
-export const CLUSTER_COMMANDS = [clusterInit, clusterJoin, clusterLs, clusterLeave] as const;
+export const clusterRm = defineCommand<Record<string, never>>({
+  path: ['cluster', 'rm'],
+  aliases: ['remove'],
+  description: "Remove a node from the cluster: its records, FDB entries and DNS names go on every host, and its key is refused",
+  args: [{ name: 'node', required: true }],
+  options: [],
+  examples: [{ command: 'netctl cluster rm h3', description: 'By name, full id or unique id prefix' }],
+  handler: () => import('./cluster-rm.handler').then((m) => m.clusterRmHandler),
+});
+
+export const clusterInspect = defineCommand<{ format?: string }>({
+  path: ['cluster', 'inspect'],
+  description: "Display the membership and the keys' fingerprints",
+  args: [],
+  options: [{ flags: '-f, --format <string>', description: 'Format output using a custom template' }],
+  examples: [{ command: 'netctl cluster inspect' }],
+  handler: () => import('./cluster-inspect.handler').then((m) => m.clusterInspectHandler),
+});
+
+export const CLUSTER_COMMANDS = [clusterInit, clusterJoin, clusterLs, clusterInspect, clusterRm, clusterLeave] as const;

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file netd/cluster/v1/cluster.proto.
  */
 export const file_netd_cluster_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("Ch1uZXRkL2NsdXN0ZXIvdjEvY2x1c3Rlci5wcm90bxIPbmV0ZC5jbHVzdGVyLnYxIkEKBUhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoDBINCgVwcm9vZhgDIAEoDCJCCghOb2RlSW5mbxIMCgRuYW1lGAEgASgJEhYKDmFkdmVydGlzZV9hZGRyGAIgASgJEhAKCGRodF9wb3J0GAMgASgNIvsBCgpOZXR3b3JrRGVmEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGc3VibmV0GAMgASgJEg8KB2dhdGV3YXkYBCABKAkSCwoDdm5pGAUgASgNEhQKDGJsb2NrX2xlbmd0aBgGIAEoDRIQCghpbnRlcm5hbBgHIAEoCBISCgphdHRhY2hhYmxlGAggASgIEjkKB29wdGlvbnMYCSADKAsyKC5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlZi5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJQoPTmV0d29ya0RlbGV0aW9uEhIKCm5ldHdvcmtfaWQYASABKAkicwoFTGVhc2USEgoKbmV0d29ya19pZBgBIAEoCRINCgVibG9jaxgCIAEoCRIRCgljb25maXJtZWQYAyABKAgSGAoQc3VwZXJzZWRlc19vd25lchgEIAEoDBIaChJzdXBlcnNlZGVzX3ZlcnNpb24YBSABKAQifwoORW5kcG9pbnRSZWNvcmQSEgoKbmV0d29ya19pZBgBIAEoCRITCgtlbmRwb2ludF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB2FsaWFzZXMYBCADKAkSCgoCaXAYBSABKAkSCwoDbWFjGAYgASgJEgwKBHZ0ZXAYByABKAkiQAoFQ2xhaW0SEAoIcmVzb3VyY2UYASABKAkSEgoKbmV0d29ya19pZBgCIAEoCRIRCgljb25maXJtZWQYAyABKAgigwMKBlJlY29yZBINCgVvd25lchgBIAEoDBILCgNrZXkYAiABKAkSDwoHdmVyc2lvbhgDIAEoBBIRCgl0b21ic3RvbmUYBCABKAgSEQoJc2lnbmF0dXJlGAUgASgMEikKBG5vZGUYCiABKAsyGS5uZXRkLmNsdXN0ZXIudjEuTm9kZUluZm9IABIuCgduZXR3b3JrGAsgASgLMhsubmV0ZC5jbHVzdGVyLnYxLk5ldHdvcmtEZWZIABI8ChBuZXR3b3JrX2RlbGV0aW9uGAwgASgLMiAubmV0ZC5jbHVzdGVyLnYxLk5ldHdvcmtEZWxldGlvbkgAEicKBWxlYXNlGA0gASgLMhYubmV0ZC5jbHVzdGVyLnYxLkxlYXNlSAASMwoIZW5kcG9pbnQYDiABKAsyHy5uZXRkLmNsdXN0ZXIudjEuRW5kcG9pbnRSZWNvcmRIABInCgVjbGFpbRgPIAEoCzIWLm5ldGQuY2x1c3Rlci52MS5DbGFpbUgAQgYKBGJvZHkiMwoHUmVjb3JkcxIoCgdyZWNvcmRzGAEgAygLMhcubmV0ZC5jbHVzdGVyLnYxLlJlY29yZCI/CgtEaWdlc3RFbnRyeRINCgVvd25lchgBIAEoDBITCgttYXhfdmVyc2lvbhgCIAEoBBIMCgRoYXNoGAMgASgMIjcKBkRpZ2VzdBItCgdlbnRyaWVzGAEgAygLMhwubmV0ZC5jbHVzdGVyLnYxLkRpZ2VzdEVudHJ5IkQKD0xlYXNlQ29tcGV0aXRvchINCgVvd25lchgBIAEoDBIPCgd2ZXJzaW9uGAIgASgEEhEKCWNvbmZpcm1lZBgDIAEoCCKVAQoITGVhc2VBY2sSEwoLbGVhc2Vfb3duZXIYASABKAwSCwoDa2V5GAIgASgJEg8KB3ZlcnNpb24YAyABKAQSNQoLY29tcGV0aXRvcnMYBCADKAsyIC5uZXRkLmNsdXN0ZXIudjEuTGVhc2VDb21wZXRpdG9yEg8KB3JlZnVzZWQYBSABKAgSDgoGdm90ZXJzGAYgASgNIr8BCgVGcmFtZRInCgVoZWxsbxgBIAEoCzIWLm5ldGQuY2x1c3Rlci52MS5IZWxsb0gAEisKB3JlY29yZHMYAiABKAsyGC5uZXRkLmNsdXN0ZXIudjEuUmVjb3Jkc0gAEikKBmRpZ2VzdBgDIAEoCzIXLm5ldGQuY2x1c3Rlci52MS5EaWdlc3RIABIuCglsZWFzZV9hY2sYBCABKAsyGS5uZXRkLmNsdXN0ZXIudjEuTGVhc2VBY2tIAEIFCgNtc2diBnByb3RvMw");
+  fileDesc("Ch1uZXRkL2NsdXN0ZXIvdjEvY2x1c3Rlci5wcm90bxIPbmV0ZC5jbHVzdGVyLnYxIkEKBUhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoDBINCgVwcm9vZhgDIAEoDCJCCghOb2RlSW5mbxIMCgRuYW1lGAEgASgJEhYKDmFkdmVydGlzZV9hZGRyGAIgASgJEhAKCGRodF9wb3J0GAMgASgNIvsBCgpOZXR3b3JrRGVmEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGc3VibmV0GAMgASgJEg8KB2dhdGV3YXkYBCABKAkSCwoDdm5pGAUgASgNEhQKDGJsb2NrX2xlbmd0aBgGIAEoDRIQCghpbnRlcm5hbBgHIAEoCBISCgphdHRhY2hhYmxlGAggASgIEjkKB29wdGlvbnMYCSADKAsyKC5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlZi5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJQoPTmV0d29ya0RlbGV0aW9uEhIKCm5ldHdvcmtfaWQYASABKAkicwoFTGVhc2USEgoKbmV0d29ya19pZBgBIAEoCRINCgVibG9jaxgCIAEoCRIRCgljb25maXJtZWQYAyABKAgSGAoQc3VwZXJzZWRlc19vd25lchgEIAEoDBIaChJzdXBlcnNlZGVzX3ZlcnNpb24YBSABKAQifwoORW5kcG9pbnRSZWNvcmQSEgoKbmV0d29ya19pZBgBIAEoCRITCgtlbmRwb2ludF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB2FsaWFzZXMYBCADKAkSCgoCaXAYBSABKAkSCwoDbWFjGAYgASgJEgwKBHZ0ZXAYByABKAkiQAoFQ2xhaW0SEAoIcmVzb3VyY2UYASABKAkSEgoKbmV0d29ya19pZBgCIAEoCRIRCgljb25maXJtZWQYAyABKAgiKQoKUmV2b2NhdGlvbhIMCgRub2RlGAEgASgMEg0KBXVwX3RvGAIgASgEIskDCgZSZWNvcmQSDQoFb3duZXIYASABKAwSCwoDa2V5GAIgASgJEg8KB3ZlcnNpb24YAyABKAQSEQoJdG9tYnN0b25lGAQgASgIEhEKCXNpZ25hdHVyZRgFIAEoDBIRCglhZG1pc3Npb24YBiABKAwSKQoEbm9kZRgKIAEoCzIZLm5ldGQuY2x1c3Rlci52MS5Ob2RlSW5mb0gAEi4KB25ldHdvcmsYCyABKAsyGy5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlZkgAEjwKEG5ldHdvcmtfZGVsZXRpb24YDCABKAsyIC5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlbGV0aW9uSAASJwoFbGVhc2UYDSABKAsyFi5uZXRkLmNsdXN0ZXIudjEuTGVhc2VIABIzCghlbmRwb2ludBgOIAEoCzIfLm5ldGQuY2x1c3Rlci52MS5FbmRwb2ludFJlY29yZEgAEicKBWNsYWltGA8gASgLMhYubmV0ZC5jbHVzdGVyLnYxLkNsYWltSAASMQoKcmV2b2NhdGlvbhgQIAEoCzIbLm5ldGQuY2x1c3Rlci52MS5SZXZvY2F0aW9uSABCBgoEYm9keSIzCgdSZWNvcmRzEigKB3JlY29yZHMYASADKAsyFy5uZXRkLmNsdXN0ZXIudjEuUmVjb3JkIj8KC0RpZ2VzdEVudHJ5Eg0KBW93bmVyGAEgASgMEhMKC21heF92ZXJzaW9uGAIgASgEEgwKBGhhc2gYAyABKAwiNwoGRGlnZXN0Ei0KB2VudHJpZXMYASADKAsyHC5uZXRkLmNsdXN0ZXIudjEuRGlnZXN0RW50cnkiRAoPTGVhc2VDb21wZXRpdG9yEg0KBW93bmVyGAEgASgMEg8KB3ZlcnNpb24YAiABKAQSEQoJY29uZmlybWVkGAMgASgIIpUBCghMZWFzZUFjaxITCgtsZWFzZV9vd25lchgBIAEoDBILCgNrZXkYAiABKAkSDwoHdmVyc2lvbhgDIAEoBBI1Cgtjb21wZXRpdG9ycxgEIAMoCzIgLm5ldGQuY2x1c3Rlci52MS5MZWFzZUNvbXBldGl0b3ISDwoHcmVmdXNlZBgFIAEoCBIOCgZ2b3RlcnMYBiABKA0iFAoEUGluZxIMCgRzZW50GAEgASgEIhQKBFBvbmcSDAoEc2VudBgBIAEoBCKNAgoFRnJhbWUSJwoFaGVsbG8YASABKAsyFi5uZXRkLmNsdXN0ZXIudjEuSGVsbG9IABIrCgdyZWNvcmRzGAIgASgLMhgubmV0ZC5jbHVzdGVyLnYxLlJlY29yZHNIABIpCgZkaWdlc3QYAyABKAsyFy5uZXRkLmNsdXN0ZXIudjEuRGlnZXN0SAASLgoJbGVhc2VfYWNrGAQgASgLMhkubmV0ZC5jbHVzdGVyLnYxLkxlYXNlQWNrSAASJQoEcGluZxgFIAEoCzIVLm5ldGQuY2x1c3Rlci52MS5QaW5nSAASJQoEcG9uZxgGIAEoCzIVLm5ldGQuY2x1c3Rlci52MS5Qb25nSABCBQoDbXNnYgZwcm90bzM");
 
 /**
  * First frame on every connection, in both directions. `proof` is
@@ -305,7 +305,36 @@ export const ClaimSchema: GenMessage<Claim> = /*@__PURE__*/
 /**
  * The versioned envelope of every replicated record. Records are owned: only `owner` writes them,
  * so last-writer-wins per (owner, key) by `version` (the owner's Lamport clock) needs no arbitration.
+ * A node removed from the cluster (`netctl cluster rm`): its records go on every host and its key
+ * is refused from then on. Of its records, only the networks and claims it wrote up to `up_to`
+ * stay (a network it created outlives it).
  *
+ * @generated from message netd.cluster.v1.Revocation
+ */
+export type Revocation = Message<"netd.cluster.v1.Revocation"> & {
+  /**
+   * the revoked node's 32-byte public key
+   *
+   * @generated from field: bytes node = 1;
+   */
+  node: Uint8Array;
+
+  /**
+   * the highest version of its records the revoker had seen
+   *
+   * @generated from field: uint64 up_to = 2;
+   */
+  upTo: bigint;
+};
+
+/**
+ * Describes the message netd.cluster.v1.Revocation.
+ * Use `create(RevocationSchema)` to create a new message.
+ */
+export const RevocationSchema: GenMessage<Revocation> = /*@__PURE__*/
+  messageDesc(file_netd_cluster_v1_cluster, 7);
+
+/**
  * @generated from message netd.cluster.v1.Record
  */
 export type Record = Message<"netd.cluster.v1.Record"> & {
@@ -338,12 +367,18 @@ export type Record = Message<"netd.cluster.v1.Record"> & {
   tombstone: boolean;
 
   /**
-   * Ed25519 signature by `owner` (its node id is its public key) over this record encoded with
-   * an empty signature: a member relays other members' records but cannot write one for them.
+   * Ed25519 signature by `owner` over the record's canonical form (see peer-record.ts signingBytes)
    *
    * @generated from field: bytes signature = 5;
    */
   signature: Uint8Array;
+
+  /**
+   * HMAC-SHA256 under the cluster key of `owner`: the node was admitted by a holder of the key
+   *
+   * @generated from field: bytes admission = 6;
+   */
+  admission: Uint8Array;
 
   /**
    * @generated from oneof netd.cluster.v1.Record.body
@@ -384,6 +419,12 @@ export type Record = Message<"netd.cluster.v1.Record"> & {
      */
     value: Claim;
     case: "claim";
+  } | {
+    /**
+     * @generated from field: netd.cluster.v1.Revocation revocation = 16;
+     */
+    value: Revocation;
+    case: "revocation";
   } | { case: undefined; value?: undefined };
 };
 
@@ -392,7 +433,7 @@ export type Record = Message<"netd.cluster.v1.Record"> & {
  * Use `create(RecordSchema)` to create a new message.
  */
 export const RecordSchema: GenMessage<Record> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 7);
+  messageDesc(file_netd_cluster_v1_cluster, 8);
 
 /**
  * @generated from message netd.cluster.v1.Records
@@ -409,7 +450,7 @@ export type Records = Message<"netd.cluster.v1.Records"> & {
  * Use `create(RecordsSchema)` to create a new message.
  */
 export const RecordsSchema: GenMessage<Records> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 8);
+  messageDesc(file_netd_cluster_v1_cluster, 9);
 
 /**
  * Anti-entropy: a summary of everything the sender holds, per owner.
@@ -440,7 +481,7 @@ export type DigestEntry = Message<"netd.cluster.v1.DigestEntry"> & {
  * Use `create(DigestEntrySchema)` to create a new message.
  */
 export const DigestEntrySchema: GenMessage<DigestEntry> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 9);
+  messageDesc(file_netd_cluster_v1_cluster, 10);
 
 /**
  * @generated from message netd.cluster.v1.Digest
@@ -457,7 +498,7 @@ export type Digest = Message<"netd.cluster.v1.Digest"> & {
  * Use `create(DigestSchema)` to create a new message.
  */
 export const DigestSchema: GenMessage<Digest> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 10);
+  messageDesc(file_netd_cluster_v1_cluster, 11);
 
 /**
  * Answer to a pending lease or claim (`key`, `version` of the claimant's record). `refused`: the
@@ -489,7 +530,7 @@ export type LeaseCompetitor = Message<"netd.cluster.v1.LeaseCompetitor"> & {
  * Use `create(LeaseCompetitorSchema)` to create a new message.
  */
 export const LeaseCompetitorSchema: GenMessage<LeaseCompetitor> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 11);
+  messageDesc(file_netd_cluster_v1_cluster, 12);
 
 /**
  * @generated from message netd.cluster.v1.LeaseAck
@@ -531,11 +572,46 @@ export type LeaseAck = Message<"netd.cluster.v1.LeaseAck"> & {
  * Use `create(LeaseAckSchema)` to create a new message.
  */
 export const LeaseAckSchema: GenMessage<LeaseAck> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 12);
+  messageDesc(file_netd_cluster_v1_cluster, 13);
 
 /**
  * Everything after Hello travels in a Frame.
+ * Round-trip probe: the receiver echoes `sent` back in a Pong; the sender's clock only.
  *
+ * @generated from message netd.cluster.v1.Ping
+ */
+export type Ping = Message<"netd.cluster.v1.Ping"> & {
+  /**
+   * @generated from field: uint64 sent = 1;
+   */
+  sent: bigint;
+};
+
+/**
+ * Describes the message netd.cluster.v1.Ping.
+ * Use `create(PingSchema)` to create a new message.
+ */
+export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
+  messageDesc(file_netd_cluster_v1_cluster, 14);
+
+/**
+ * @generated from message netd.cluster.v1.Pong
+ */
+export type Pong = Message<"netd.cluster.v1.Pong"> & {
+  /**
+   * @generated from field: uint64 sent = 1;
+   */
+  sent: bigint;
+};
+
+/**
+ * Describes the message netd.cluster.v1.Pong.
+ * Use `create(PongSchema)` to create a new message.
+ */
+export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
+  messageDesc(file_netd_cluster_v1_cluster, 15);
+
+/**
  * @generated from message netd.cluster.v1.Frame
  */
 export type Frame = Message<"netd.cluster.v1.Frame"> & {
@@ -566,6 +642,18 @@ export type Frame = Message<"netd.cluster.v1.Frame"> & {
      */
     value: LeaseAck;
     case: "leaseAck";
+  } | {
+    /**
+     * @generated from field: netd.cluster.v1.Ping ping = 5;
+     */
+    value: Ping;
+    case: "ping";
+  } | {
+    /**
+     * @generated from field: netd.cluster.v1.Pong pong = 6;
+     */
+    value: Pong;
+    case: "pong";
   } | { case: undefined; value?: undefined };
 };
 
@@ -574,5 +662,5 @@ export type Frame = Message<"netd.cluster.v1.Frame"> & {
  * Use `create(FrameSchema)` to create a new message.
  */
 export const FrameSchema: GenMessage<Frame> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 13);
+  messageDesc(file_netd_cluster_v1_cluster, 16);
 
