@@ -6,13 +6,18 @@ import type { DfOptions } from './system.commands';
 
 export const DEFAULT_DF_TABLE = 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
 
+/** Keys in the order docker's `{{json .}}` prints them (sorted, as its context marshals a map). */
 interface DfRow {
-  Type: string;
-  TotalCount: string;
   Active: string;
-  Size: string;
   Reclaimable: string;
+  Size: string;
+  TotalCount: string;
+  Type: string;
 }
+
+const row = (Type: string, TotalCount: number, Active: number, Size: string, Reclaimable: string): DfRow => ({
+  Active: String(Active), Reclaimable, Size, TotalCount: String(TotalCount), Type,
+});
 
 const size = (n: number) => humanSize(n, 4);
 /** docker's "<size> (<percent>%)", the percent only when there is anything at all. */
@@ -34,22 +39,10 @@ export function dfRows(du: DiskUsage): DfRow[] {
   const cacheBytes = cache.filter((b) => !b.Shared).reduce((n, b) => n + b.Size, 0);
   const idleCacheBytes = cache.filter((b) => !b.Shared && !b.InUse).reduce((n, b) => n + b.Size, 0);
   return [
-    {
-      Type: 'Images', TotalCount: String(images.length), Active: String(images.filter((i) => i.Containers > 0).length),
-      Size: size(du.LayersSize), Reclaimable: withPercent(du.LayersSize - usedBytes, du.LayersSize),
-    },
-    {
-      Type: 'Containers', TotalCount: String(containers.length), Active: String(containers.filter((c) => active(c.State)).length),
-      Size: size(containerBytes), Reclaimable: withPercent(idleContainerBytes, containerBytes),
-    },
-    {
-      Type: 'Local Volumes', TotalCount: String(volumes.length), Active: String(volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length),
-      Size: size(volumeBytes), Reclaimable: withPercent(idleVolumeBytes, volumeBytes),
-    },
-    {
-      Type: 'Build Cache', TotalCount: String(cache.length), Active: String(cache.filter((b) => b.InUse).length),
-      Size: size(cacheBytes), Reclaimable: size(idleCacheBytes),
-    },
+    row('Images', images.length, images.filter((i) => i.Containers > 0).length, size(du.LayersSize), withPercent(du.LayersSize - usedBytes, du.LayersSize)),
+    row('Containers', containers.length, containers.filter((c) => active(c.State)).length, size(containerBytes), withPercent(idleContainerBytes, containerBytes)),
+    row('Local Volumes', volumes.length, volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length, size(volumeBytes), withPercent(idleVolumeBytes, volumeBytes)),
+    row('Build Cache', cache.length, cache.filter((b) => b.InUse).length, size(cacheBytes), size(idleCacheBytes)),
   ];
 }
 

@@ -26,7 +26,8 @@ export function wireTimestamp(flag: string, text: string | undefined, now = Date
 
 /** Go's RFC3339NanoFixed (`2006-01-02T15:04:05.000000000Z07:00`) in the local zone, as docker prints event times. */
 export function eventTime(timeNano: number | bigint): string {
-  const ns = BigInt(timeNano);
+  // beyond 2^53 a JSON number is best read through its decimal text, as Go reads it into an int64
+  const ns = typeof timeNano === 'bigint' ? timeNano : BigInt(Number.isSafeInteger(timeNano) ? timeNano : String(timeNano));
   const ms = Number(ns / 1_000_000n);
   const d = new Date(ms);
   const offset = -d.getTimezoneOffset();

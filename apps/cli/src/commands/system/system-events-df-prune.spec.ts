@@ -44,6 +44,8 @@ describe('events', () => {
   it('converts durations relative to now and formats times in the local zone', () => {
     expect(wireTimestamp('since', '10s', 1_700_000_010_000)).toBe('1700000000.000000000');
     expect(wireTimestamp('until', undefined)).toBeUndefined();
+    // dockerd's JSON number is read as Go reads it into an int64: through its decimal text
+    expect(eventTime(Number(1_765_022_507_021_820_700n))).toMatch(/\.021820700(Z|[+-]\d\d:\d\d)$/);
     expect(prettyEvent(event('image', 'pull', 'busybox:latest', {}, 0) as never)).toBe('image pull busybox:latest');
   });
 });
