@@ -36,17 +36,18 @@ export class DnsResolver {
   ) {}
 
   handle(msg: Buffer, scope: ListenerScope, source: string, transport: Transport): Reply | Promise<Reply> {
-    const t0 = performance.now();
     this.stats.query(transport);
     const r = this.answer(msg, scope, source, transport);
     if (r instanceof Promise) {
+      // the clock only for forwards: a clock read costs ~150 ns here, a cached local answer ~2 µs in all
+      const t0 = performance.now();
       return r.then((reply) => {
-        if (reply) this.stats.answer('forward', reply, (performance.now() - t0) / 1000);
+        if (reply) this.stats.forwarded(reply, (performance.now() - t0) / 1000);
         else this.stats.drop();
         return reply;
       });
     }
-    if (r) this.stats.answer('local', r, (performance.now() - t0) / 1000);
+    if (r) this.stats.local(r);
     else this.stats.drop();
     return r;
   }

@@ -51,7 +51,7 @@ describe(DnsServer.name, () => {
     expect(datas(await ask(t, '3.0.1.10.in-addr.arpa', 'PTR', viaTcp))).toEqual(['db.front']);
   });
 
-  it('counts queries by transport, answers by source and rcode, drops and latency', async () => {
+  it('counts queries by transport, answers by source and rcode, drops, and the latency of forwards', async () => {
     await ask(udp, 'db', 'A');
     await ask(tcp, 'web', 'A', true);
     await ask(udp, 'elsewhere.example', 'A');
@@ -63,8 +63,9 @@ describe(DnsServer.name, () => {
     expect(s.queries).toEqual({ udp: 3, tcp: 1 });
     expect(s.answers).toEqual({ local: { NOERROR: 2 }, forward: { NXDOMAIN: 1 } });
     expect(s.dropped).toBe(1);
-    expect(s.latency.count).toBe(3);
-    expect(s.latency.counts.reduce((a, b) => a + b, 0)).toBe(3);
+    // only the forward is timed
+    expect(s.latency.count).toBe(1);
+    expect(s.latency.counts.reduce((a, b) => a + b, 0)).toBe(1);
     expect(s.latency.sum).toBeGreaterThan(0);
   });
 

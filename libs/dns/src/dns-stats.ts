@@ -15,22 +15,29 @@ export interface DnsStatsSnapshot {
   readonly dropped: number;
   /** Answers by where they came from and their response code name (NOERROR, NXDOMAIN, SERVFAIL …). */
   readonly answers: Readonly<Record<DnsAnswerSource, Readonly<Record<string, number>>>>;
-  /** Answer latency: per-bucket counts (not cumulative; one more than DNS_LATENCY_BUCKETS, for +Inf), sum and count. */
+  /**
+   * Latency of forwarded answers: per-bucket counts (not cumulative; one more than
+   * DNS_LATENCY_BUCKETS, for +Inf), sum and count. Local answers are not timed: they take about
+   * 2 µs, and two clock reads would add 15% to them.
+   */
   readonly latency: { readonly counts: readonly number[]; readonly sum: number; readonly count: number };
 }
+
+const rcodeOf = (reply: Buffer): number => (reply.length > 3 ? reply[3] & 0x0f : RCODE.SERVFAIL);
 
 const RCODE_NAMES = new Map<number, string>(Object.entries(RCODE).map(([name, code]) => [code, name]));
 
 /**
- * Counters kept by the resolver on its hot path: a few integer increments and one clock read per
- * query (the resolver answers ~50k queries/s from a cache; prom-client's labelled counters cost a
- * map lookup with a string key each, which is why they are not used here).
+ * Counters kept by the resolver on its hot path: two array increments per local answer, a clock
+ * read pair per forward (prom-client's labelled counters cost a map lookup with a string key
+ * each, on a path that answers a cached query in about 2 µs).
  */
 export class DnsStats {
   private udp = 0;
   private tcp = 0;
   private dropped = 0;
-  private readonly answers: Record<DnsAnswerSource, Map<number, number>> = { local: new Map(), forward: new Map() };
+  /** Per source, answers by rcode (0-15): an array index, not a map lookup, on the hot path. */
+  private readonly answers: Record<DnsAnswerSource, number[]> = { local: new Array<number>(16).fill(0), forward: new Array<number>(16).fill(0) };
   private readonly counts = new Array<number>(DNS_LATENCY_BUCKETS.length + 1).fill(0);
   private sum = 0;
   private count = 0;
@@ -44,11 +51,14 @@ export class DnsStats {
     this.dropped++;
   }
 
-  /** One answer sent: its source, rcode (the low 4 bits of byte 3) and seconds since the query came. */
-  answer(source: DnsAnswerSource, reply: Buffer, seconds: number): void {
-    const rcode = reply.length > 3 ? reply[3] & 0x0f : RCODE.SERVFAIL;
-    const m = this.answers[source];
-    m.set(rcode, (m.get(rcode) ?? 0) + 1);
+  /** An answer made here (names, cache, refusals): counted by rcode (the low 4 bits of byte 3). */
+  local(reply: Buffer): void {
+    this.answers.local[rcodeOf(reply)]++;
+  }
+
+  /** An answer from upstream (or the SERVFAIL when none answered), `seconds` after the forward began. */
+  forwarded(reply: Buffer, seconds: number): void {
+    this.answers.forward[rcodeOf(reply)]++;
     let i = 0;
     while (i < DNS_LATENCY_BUCKETS.length && seconds > DNS_LATENCY_BUCKETS[i]) i++;
     this.counts[i]++;
@@ -57,7 +67,8 @@ export class DnsStats {
   }
 
   snapshot(): DnsStatsSnapshot {
-    const named = (m: Map<number, number>) => Object.fromEntries([...m].map(([code, n]) => [RCODE_NAMES.get(code) ?? `RCODE${code}`, n]));
+    const named = (counts: number[]) =>
+      Object.fromEntries(counts.flatMap((n, code) => (n > 0 ? [[RCODE_NAMES.get(code) ?? `RCODE${code}`, n]] : [])));
     return {
       queries: { udp: this.udp, tcp: this.tcp },
       dropped: this.dropped,

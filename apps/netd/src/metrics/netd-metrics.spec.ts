@@ -54,11 +54,11 @@ describe(NetdMetrics.name, () => {
     expect(s.get('netd_dns_answers_total{source="local",rcode="NXDOMAIN"}')).toBe(1);
     expect(s.get('netd_dns_forwards_total')).toBe(2);
     expect(s.get('netd_dns_dropped_total')).toBe(1);
-    expect(s.get('netd_dns_answer_duration_seconds_bucket{le="0.0001"}')).toBe(3);
-    expect(s.get('netd_dns_answer_duration_seconds_bucket{le="0.00025"}')).toBe(7);
-    expect(s.get('netd_dns_answer_duration_seconds_bucket{le="5"}')).toBe(7);
-    expect(s.get('netd_dns_answer_duration_seconds_bucket{le="+Inf"}')).toBe(8);
-    expect(s.get('netd_dns_answer_duration_seconds_count')).toBe(8);
+    expect(s.get('netd_dns_forward_duration_seconds_bucket{le="0.0001"}')).toBe(3);
+    expect(s.get('netd_dns_forward_duration_seconds_bucket{le="0.00025"}')).toBe(7);
+    expect(s.get('netd_dns_forward_duration_seconds_bucket{le="5"}')).toBe(7);
+    expect(s.get('netd_dns_forward_duration_seconds_bucket{le="+Inf"}')).toBe(8);
+    expect(s.get('netd_dns_forward_duration_seconds_count')).toBe(8);
     expect(s.get('netd_cluster_members{state="alive"}')).toBe(2);
     expect(s.get('netd_cluster_members{state="down"}')).toBe(1);
     expect(s.get('netd_cluster_convergence_seconds')).toBe(0.25);

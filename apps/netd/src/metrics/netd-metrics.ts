@@ -82,7 +82,7 @@ export class NetdMetrics {
       return f ? [{ value: Object.values(f).reduce((a, b) => a + b, 0) }] : [];
     });
     this.fromSnapshot('netd_dns_dropped_total', 'counter', 'Queries the embedded DNS dropped without an answer', () => (this.dnsSnapshot ? [{ value: this.dnsSnapshot.dropped }] : []));
-    this.fromSnapshot('netd_dns_answer_duration_seconds', 'histogram', 'Time from query to answer in the embedded DNS', () => dnsHistogram(this.dnsSnapshot));
+    this.fromSnapshot('netd_dns_forward_duration_seconds', 'histogram', 'Time from forwarding a query upstream to the answer, in the embedded DNS', () => dnsHistogram(this.dnsSnapshot));
     this.fromSnapshot('netd_cluster_members', 'gauge', 'Cluster members this node knows, by liveness (self counts as alive)', () => {
       const m = this.clusterSnapshot?.members;
       if (!m) return [];
@@ -152,10 +152,10 @@ function dnsHistogram(s: DnsStatsSnapshot | undefined): Sample[] {
   let cumulative = 0;
   DNS_LATENCY_BUCKETS.forEach((le, i) => {
     cumulative += s.latency.counts[i] ?? 0;
-    out.push({ metricName: 'netd_dns_answer_duration_seconds_bucket', labels: { le }, value: cumulative });
+    out.push({ metricName: 'netd_dns_forward_duration_seconds_bucket', labels: { le }, value: cumulative });
   });
-  out.push({ metricName: 'netd_dns_answer_duration_seconds_bucket', labels: { le: '+Inf' }, value: s.latency.count });
-  out.push({ metricName: 'netd_dns_answer_duration_seconds_sum', value: s.latency.sum });
-  out.push({ metricName: 'netd_dns_answer_duration_seconds_count', value: s.latency.count });
+  out.push({ metricName: 'netd_dns_forward_duration_seconds_bucket', labels: { le: '+Inf' }, value: s.latency.count });
+  out.push({ metricName: 'netd_dns_forward_duration_seconds_sum', value: s.latency.sum });
+  out.push({ metricName: 'netd_dns_forward_duration_seconds_count', value: s.latency.count });
   return out;
 }
