@@ -8,8 +8,9 @@ import { parseFilters } from '../network/filters';
 import type { EventsOptions } from './system.commands';
 
 /**
- * `--since`/`--until` as docker's CLI sends them: resolved here against the client's clock (a
- * duration is relative to now *here*), as `seconds.nanoseconds`.
+ * `--since`/`--until` as docker's CLI sends them (moby's timetypes.GetTimestamp): a duration is
+ * resolved here against the client's clock and sent as whole seconds (docker truncates it too), a
+ * Unix timestamp goes as typed, a date as `seconds.nanoseconds`.
  */
 export function wireTimestamp(flag: string, text: string | undefined, now = Date.now()): string | undefined {
   if (text === undefined || text === '') return undefined;
@@ -19,9 +20,10 @@ export function wireTimestamp(flag: string, text: string | undefined, now = Date
   } catch (e) {
     throw new UsageError(`invalid value for "--${flag}": ${(e as Error).message}`);
   }
-  const sign = ns < 0n ? '-' : '';
-  const abs = ns < 0n ? -ns : ns;
-  return `${sign}${abs / 1_000_000_000n}.${String(abs % 1_000_000_000n).padStart(9, '0')}`;
+  if (/^\d+(\.\d+)?$/.test(text)) return text;
+  const seconds = ns >= 0n ? ns / 1_000_000_000n : -((-ns + 999_999_999n) / 1_000_000_000n);
+  if (/^-?[\d.]+(ns|us|µs|ms|s|m|h)/.test(text)) return String(seconds);
+  return `${seconds}.${String(ns - seconds * 1_000_000_000n).padStart(9, '0')}`;
 }
 
 /** Go's RFC3339NanoFixed (`2006-01-02T15:04:05.000000000Z07:00`) in the local zone, as docker prints event times. */
