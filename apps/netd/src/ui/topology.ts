@@ -68,7 +68,8 @@ export function topologyOf(rt: Services): Topology {
           ipv6: e.ipv6,
           state: states.get(e.sandboxId),
         }));
-      if (n.driver === 'overlay' && discovery) {
+      // a cluster-wide network (scope swarm, as dockerd's overlays) also has other hosts' endpoints
+      if (n.scope === 'swarm' && discovery) {
         for (const p of discovery.peers(n.id)) {
           if (selfMember && p.node === selfMember.id) continue;
           containers.push({ id: p.endpointId, name: p.name, host: memberName.get(p.node) ?? p.node.slice(0, 12), ...(p.ip.family === 4 ? { ipv4: p.ip.toString() } : { ipv6: p.ip.toString() }) });
