@@ -91,3 +91,18 @@ export const images = {
 };
 
 export const examplesHeading = 'Examples:';
+
+export const system = {
+  imagesWarning: 'WARNING! This will remove all dangling images.',
+  imagesAllWarning: 'WARNING! This will remove all images without at least one container associated to them.',
+  pruneWarning: (items: readonly string[]) => `WARNING! This will remove:\n${items.map((i) => `  - ${i}`).join('\n')}\n`,
+  stoppedContainers: 'all stopped containers',
+  unusedNetworks: 'all networks not used by at least one container',
+  anonymousVolumes: 'all anonymous volumes not used by at least one container',
+  danglingImages: 'all dangling images',
+  unusedImages: 'all images without at least one container associated to them',
+  deletedContainers: 'Deleted Containers:',
+  deletedImages: 'Deleted Images:',
+  reclaimed: 'Total reclaimed space:',
+  dfHeader: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' },
+};

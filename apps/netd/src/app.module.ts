@@ -11,6 +11,7 @@ import { NetworksService } from './networks/networks.service';
 import { SandboxesService } from './sandboxes/sandboxes.service';
 import { SwarmController, SystemController } from './system/system.controller';
 import { SERVICES } from './system/services.token';
+import { DiskUsageController } from './system/disk-usage.controller';
 import { ContainersController } from './containers/containers.controller';
 import { ContainersService } from './containers/containers.service';
 import { ContainerViews } from './containers/container-views.service';
@@ -29,7 +30,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ImagesModule.register(services.images)],
-      controllers: [ContainersController, ContainerOpsController, SystemController, NetworksController, EventsController, SwarmController, ClusterController, VolumesController],
+      controllers: [ContainersController, ContainerOpsController, SystemController, NetworksController, EventsController, SwarmController, ClusterController, VolumesController, DiskUsageController],
       providers: [
         { provide: SERVICES, useValue: services },
         { provide: NetworksService, useValue: services.networks },

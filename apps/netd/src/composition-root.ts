@@ -44,6 +44,9 @@ import { SqliteVolumeStore } from './store/sqlite-volume-store';
 import { StateStore, type EndpointRecord } from './store/state-store';
 import { VolumesService } from './volumes/volumes.service';
 import { mountsVolume } from './containers/mounts';
+import { instrumentKernel, timedRuntime } from './metrics/metrics-server';
+import { runtimeSources } from './metrics/metrics-sources';
+import { NetdMetrics } from './metrics/netd-metrics';
 
 /** What the daemon runs on: the kernel's ports (real or fake) and the container runtime. */
 export interface KernelPorts {
@@ -93,6 +96,8 @@ export interface Services {
   readonly containerNet: ContainerNetworking;
   readonly containerStore: SqliteContainerStore;
   readonly startedAt: Date;
+  /** Prometheus metrics, when `metrics-addr` is set: the kernel ports and the runtime are then timed. */
+  readonly metrics?: NetdMetrics;
 }
 
 /**
@@ -108,7 +113,9 @@ export interface Services {
  * The container manager reports lifecycle events to whoever subscribes (the containers service,
  * built on it), so it knows nothing of its user.
  */
-export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Logger): Services {
+export function composeServices(config: NetdConfig, kernelPorts: KernelPorts, log: Logger): Services {
+  const metrics = config.metricsAddr ? new NetdMetrics() : undefined;
+  const kernel = metrics ? instrumentKernel(kernelPorts, metrics) : kernelPorts;
   const db = openDatabase(config.dataRoot);
   const hostNs = { path: config.hostNetns };
   const engineId = readEngineId(config.dataRoot);
@@ -166,12 +173,12 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
     store, containers: containerStore, sandboxes, endpoints, networks,
     netlink, dns, files, stateDir, netnsDir: config.netnsDir, hostNetnsPath: hostNetns, locks, log: containerLog,
   });
-  const containerRuntime = kernel.containerRuntime ?? new RuncRuntime({
+  const containerRuntime = timedRuntime(kernel.containerRuntime ?? new RuncRuntime({
     stateDir,
     runcRoot: join(config.execRoot, 'runc'),
     // conmon's attach sockets: a short path, unix socket paths are limited to 107 bytes
     socketDir: join(config.execRoot, 's'),
-  });
+  }), metrics);
   const manager = new ContainerManager({
     runtime: containerRuntime, network: containerNet, store: containerStore, stateDir, cgroupMode: detectCgroupMode(), hostResolvConf: files.hostResolvConf,
     get hostGateway() { return files.hostGateway; },
@@ -204,10 +211,12 @@ export function composeServices(config: NetdConfig, kernel: KernelPorts, log: Lo
     onEvent: (action, id, attributes) => events.publish(action, id, attributes, 'image'),
     runner: new ContainerBuildStepRunner({ containers, stateDir }),
   });
-  return {
+  const services: Services = {
     config, engineId, log, db, store, ipam, drivers, netlink, netns, hostNs, events, hostRoutes, networks, endpoints, sandboxes, dns,
-    cluster, images, volumes, containers, containerViews, containerOps, health, containerStats, containerArchive, containerNet, containerStore, startedAt: new Date(),
+    cluster, images, volumes, containers, containerViews, containerOps, health, containerStats, containerArchive, containerNet, containerStore, startedAt: new Date(), metrics,
   };
+  metrics?.bind(runtimeSources(services));
+  return services;
 }
 
 const OWN_NETNS = '/proc/self/ns/net';

@@ -1,6 +1,7 @@
 import * as packet from 'dns-packet';
 import { IpAddr } from '@app/common';
 import { AnswerCache } from './answer-cache';
+import { DnsStats } from './dns-stats';
 import { Asker, DnsBackend, ListenerScope } from './dns-backend';
 import { Forwarder } from './forwarder';
 import {
@@ -26,6 +27,8 @@ const OPT_RR: packet.OptAnswer = {
  */
 export class DnsResolver {
   private readonly cache = new AnswerCache();
+  /** Queries, answers and latency since this resolver was made (the daemon's /metrics). */
+  readonly stats = new DnsStats();
 
   constructor(
     private readonly backend: DnsBackend,
@@ -33,6 +36,23 @@ export class DnsResolver {
   ) {}
 
   handle(msg: Buffer, scope: ListenerScope, source: string, transport: Transport): Reply | Promise<Reply> {
+    this.stats.query(transport);
+    const r = this.answer(msg, scope, source, transport);
+    if (r instanceof Promise) {
+      // the clock only for forwards: a clock read costs ~150 ns here, a cached local answer ~2 µs in all
+      const t0 = performance.now();
+      return r.then((reply) => {
+        if (reply) this.stats.forwarded(reply, (performance.now() - t0) / 1000);
+        else this.stats.drop();
+        return reply;
+      });
+    }
+    if (r) this.stats.local(r);
+    else this.stats.drop();
+    return r;
+  }
+
+  private answer(msg: Buffer, scope: ListenerScope, source: string, transport: Transport): Reply | Promise<Reply> {
     if (msg.length < HEADER_LEN || isResponse(msg)) return undefined;
     const qEnd = questionEnd(msg);
     if (opcodeOf(msg) !== 0) return bareReply(msg, RCODE.NOTIMP, qEnd);

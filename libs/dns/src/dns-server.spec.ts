@@ -51,6 +51,24 @@ describe(DnsServer.name, () => {
     expect(datas(await ask(t, '3.0.1.10.in-addr.arpa', 'PTR', viaTcp))).toEqual(['db.front']);
   });
 
+  it('counts queries by transport, answers by source and rcode, drops, and the latency of forwards', async () => {
+    await ask(udp, 'db', 'A');
+    await ask(tcp, 'web', 'A', true);
+    await ask(udp, 'elsewhere.example', 'A');
+    // a response is never answered
+    const response = Buffer.alloc(12);
+    response[2] = 0x80;
+    expect(await rawUdp(udp, response, 200)).toBeUndefined();
+    const s = server.resolver.stats.snapshot();
+    expect(s.queries).toEqual({ udp: 3, tcp: 1 });
+    expect(s.answers).toEqual({ local: { NOERROR: 2 }, forward: { NXDOMAIN: 1 } });
+    expect(s.dropped).toBe(1);
+    // only the forward is timed
+    expect(s.latency.count).toBe(1);
+    expect(s.latency.counts.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(s.latency.sum).toBeGreaterThan(0);
+  });
+
   it('gives an empty NOERROR for AAAA of a v4-only name and for MX of a known name', async () => {
     for (const [name, type] of [['web', 'AAAA'], ['db', 'MX'], ['db', 'TXT']] as const) {
       const r = await ask(udp, name, type);

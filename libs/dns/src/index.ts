@@ -4,3 +4,4 @@ export * from './dns-resolver';
 export * from './dns-server';
 export * from './forwarder';
 export * from './resolv-conf';
+export * from './dns-stats';

@@ -37,6 +37,19 @@ describe(Images.name, () => {
     });
   });
 
+  describe('diskUsage', () => {
+    it('counts a layer two images share once, and reports it as their shared size', async () => {
+      const base = await makeImage(store, [[file('a', '1')]]);
+      const child = await makeImage(store, [[file('a', '1')], [file('b', '22')]]);
+      const [b, c] = [await images.inspect(base.configDigest), await images.inspect(child.configDigest)];
+      const u = await images.diskUsage();
+      expect(u.layersSize).toBe(c.size);
+      expect(u.shared.get(base.configDigest)).toBe(b.size);
+      expect(u.shared.get(child.configDigest)).toBe(b.size);
+      expect(b.size).toBeLessThan(c.size);
+    });
+  });
+
   describe('history', () => {
     it('lists the config history newest first: id and tags on the top row, each layer row with its size', async () => {
       const layers = [{ packed: await packLayer([file('a', '1')]) }, { packed: await packLayer([file('b', '22')]) }];

@@ -152,6 +152,32 @@ export class Images {
     return report;
   }
 
+  /** Containers using the image, from the usedBy hook (none without one). */
+  async users(imageId: string): Promise<string[]> {
+    return (await this.opts.usedBy?.(imageId)) ?? [];
+  }
+
+  /**
+   * `docker system df`'s image part: every layer counted once (`layersSize`), and per image the
+   * bytes of its layers that another image shares (Docker's SharedSize).
+   */
+  async diskUsage(): Promise<{ layersSize: number; shared: Map<string, number> }> {
+    const layersOf = new Map<string, { digest: string; size: number }[]>();
+    const users = new Map<string, Set<string>>();
+    for (const img of await this.store.listImages()) {
+      const layers = (await this.store.readManifest(img.manifestDigest)).layers;
+      layersOf.set(img.configDigest, layers);
+      for (const l of layers) users.set(l.digest, (users.get(l.digest) ?? new Set()).add(img.configDigest));
+    }
+    const sizes = new Map<string, number>();
+    for (const layers of layersOf.values()) for (const l of layers) sizes.set(l.digest, l.size);
+    const shared = new Map<string, number>();
+    for (const [id, layers] of layersOf) {
+      shared.set(id, [...new Map(layers.map((l) => [l.digest, l.size]))].reduce((n, [d, size]) => n + ((users.get(d)?.size ?? 0) > 1 ? size : 0), 0));
+    }
+    return { layersSize: [...sizes.values()].reduce((a, b) => a + b, 0), shared };
+  }
+
   private sameImage(manifestDigest: string, img: ImageRecord): boolean {
     return manifestDigest === img.manifestDigest;
   }

@@ -43,6 +43,22 @@ describe(FakeDiscovery.name, () => {
     }
   });
 
+  it('counts gossip frames and bytes both ways, merged records, and the time to the first sync', async () => {
+    const { hub, nodes } = await cluster(2);
+    started.push(...nodes);
+    const [a, b] = nodes;
+    expect(a.syncedAfterMs).toBeGreaterThanOrEqual(0);
+    const before = { ...b.traffic };
+    a.createNetwork(network('counted'));
+    await hub.settle();
+    expect(b.traffic.framesIn).toBeGreaterThan(before.framesIn);
+    expect(b.traffic.bytesIn).toBeGreaterThan(before.bytesIn);
+    expect(b.traffic.recordsApplied).toBeGreaterThan(before.recordsApplied);
+    expect(a.traffic.framesOut).toBeGreaterThan(0);
+    // what one sends the other receives (the fake hub loses nothing here)
+    expect(a.traffic.bytesOut + b.traffic.bytesOut).toBe(a.traffic.bytesIn + b.traffic.bytesIn);
+  });
+
   it('creates a name claimed concurrently on two nodes once: a majority confirms one, the other create fails', async () => {
     const hub = new FakeHub();
     const { nodes } = await cluster(3, hub);

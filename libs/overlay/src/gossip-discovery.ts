@@ -105,6 +105,11 @@ export class GossipDiscovery extends PeerDiscovery {
   /** Revoked nodes and the highest version of their records that may stay (see Revocation). */
   private readonly revoked = new Map<NodeId, bigint>();
   private readonly rtt = new Map<NodeId, number>();
+  /** Gossip traffic since start, both ways, and records merged into the state (the daemon's metrics). */
+  readonly traffic = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, recordsApplied: 0 };
+  /** Milliseconds from start to the first state received from a peer: how long joining took to converge. */
+  syncedAfterMs?: number;
+  private readonly counted = new WeakMap<Link, Link>();
   private readonly links = new Map<NodeId, Link>();
   private readonly authed = new WeakMap<Link, NodeId>();
   private readonly lastSeen = new Map<NodeId, number>();
@@ -155,7 +160,15 @@ export class GossipDiscovery extends PeerDiscovery {
     // revocations restored from the store take effect before anything is heard
     this.applyRevocations();
     this.publish([this.state.write({ type: 'node', node: this.options.node })]);
-    await this.transport.start({ onOpen: (l) => this.onOpen(l), onFrame: (l, f) => this.onFrame(l, f), onClose: (l) => this.onClose(l) });
+    await this.transport.start({
+      onOpen: (l) => this.onOpen(this.counting(l)),
+      onFrame: (l, f) => {
+        this.traffic.framesIn++;
+        this.traffic.bytesIn += f.length;
+        this.onFrame(this.counting(l), f);
+      },
+      onClose: (l) => this.onClose(this.counting(l)),
+    });
     if (this.opts.tickMs > 0) this.timer = setInterval(() => this.tick(), this.opts.tickMs).unref();
   }
 
@@ -415,6 +428,25 @@ export class GossipDiscovery extends PeerDiscovery {
 
   // ---- connections ----
 
+  /** The same wrapper for a link every time (links are map keys), counting what is sent on it. */
+  private counting(link: Link): Link {
+    let c = this.counted.get(link);
+    if (!c) {
+      const traffic = this.traffic;
+      c = {
+        remoteKey: link.remoteKey,
+        send(frame) {
+          traffic.framesOut++;
+          traffic.bytesOut += frame.length;
+          link.send(frame);
+        },
+        close: () => link.close(),
+      };
+      this.counted.set(link, c);
+    }
+    return c;
+  }
+
   private onOpen(link: Link): void {
     const proof = connectionProof(this.options.clusterKey, this.transport.publicKey, link.remoteKey);
     link.send(encodeFrame({ case: 'hello', value: { $typeName: 'netd.cluster.v1.Hello', protocolVersion: PROTOCOL_VERSION, nodeId: this.transport.publicKey, proof } }));
@@ -489,9 +521,11 @@ export class GossipDiscovery extends PeerDiscovery {
     }
     const applied = this.state.merge(decoded);
     if (applied.some((r) => r.body.type === 'revocation')) this.applyRevocations();
+    this.traffic.recordsApplied += applied.length;
     for (const r of applied) if (!this.lastSeen.has(r.owner) && r.owner !== this.nodeId) this.lastSeen.set(r.owner, this.now());
     if (applied.length > 0) this.broadcast(applied, link);
     for (const r of applied) if (r.body.type === 'node' && r.owner !== this.nodeId) this.transport.connectTo?.(nodeIdBytes(r.owner));
+    if (!this.synced) this.syncedAfterMs = this.now() - this.startedAt;
     this.synced = true;
     for (const r of decoded) {
       if (isPendingClaim(r) && r.owner !== this.nodeId && this.state.get(r.owner, r.key)?.version === r.version) this.sendAck(from, r);

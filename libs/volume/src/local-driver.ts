@@ -59,42 +59,7 @@ export class LocalVolumeDriver {
 
   /** Bytes under the volume (dockerd's directory.Size: lstat sizes of non-directories, hard links once). */
   async size(name: string): Promise<number> {
-    const seen = new Set<string>();
-    let total = 0;
-    const walk = async (path: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(path, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const ent of entries) {
-        const p = join(path, ent.name);
-        if (ent.isDirectory()) {
-          await walk(p);
-          continue;
-        }
-        try {
-          const st = await lstat(p);
-          if (st.nlink > 1) {
-            const key = `${st.dev}:${st.ino}`;
-            if (seen.has(key)) continue;
-            seen.add(key);
-          }
-          total += st.size;
-        } catch {
-          // removed while walking
-        }
-      }
-    };
-    const dir = this.volumeDir(name);
-    try {
-      if (!(await lstat(dir)).isDirectory()) return 0;
-    } catch {
-      return 0;
-    }
-    await walk(dir);
-    return total;
+    return directorySize(this.volumeDir(name));
   }
 
   /**
@@ -124,4 +89,46 @@ export class LocalVolumeDriver {
       await fh.close();
     }
   }
+}
+
+/**
+ * dockerd's directory.Size: lstat sizes of everything under `dir` that is not a directory, each
+ * hard-linked inode once; symlinks are counted, never followed. 0 when `dir` is not a directory.
+ */
+export async function directorySize(dir: string): Promise<number> {
+  const seen = new Set<string>();
+  let total = 0;
+  const walk = async (path: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(path, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const ent of entries) {
+      const p = join(path, ent.name);
+      if (ent.isDirectory()) {
+        await walk(p);
+        continue;
+      }
+      try {
+        const st = await lstat(p);
+        if (st.nlink > 1) {
+          const key = `${st.dev}:${st.ino}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        total += st.size;
+      } catch {
+        // removed while walking
+      }
+    }
+  };
+  try {
+    if (!(await lstat(dir)).isDirectory()) return 0;
+  } catch {
+    return 0;
+  }
+  await walk(dir);
+  return total;
 }

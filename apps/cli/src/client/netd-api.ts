@@ -27,6 +27,7 @@ import type {
   JsonMessage,
   WaitResponse,
 } from './engine-types';
+import type { DiskUsage, EventMessage, ImagePruneResponse } from './system-types';
 
 /** The API version netctl speaks; every path is prefixed with it. */
 export const API_VERSION = '1.47';
@@ -55,8 +56,20 @@ export interface InfoResponse {
   Images?: number;
   Networks?: number;
   DockerRootDir?: string;
-  Plugins?: { Network?: string[] };
+  Plugins?: { Volume?: string[] | null; Network?: string[] | null; Log?: string[] | null };
   Warnings?: string[] | null;
+  Driver?: string;
+  LoggingDriver?: string;
+  CgroupDriver?: string;
+  CgroupVersion?: string;
+  Swarm?: { LocalNodeState?: string };
+  Runtimes?: Record<string, unknown>;
+  DefaultRuntime?: string;
+  Debug?: boolean;
+  ExperimentalBuild?: boolean;
+  RegistryConfig?: { InsecureRegistryCIDRs?: string[] | null; IndexConfigs?: Record<string, { Secure?: boolean }> | null } | null;
+  LiveRestoreEnabled?: boolean;
+  DefaultAddressPools?: { Base: string; Size: number }[] | null;
 }
 
 /**
@@ -135,6 +148,12 @@ export interface NetdApi {
   /** Detached: resolves to undefined once started; otherwise the hijacked connection. */
   startExec(id: string, opts: { detach?: boolean; tty?: boolean }): Promise<Duplex | undefined>;
   inspectExec(id: string): Promise<ExecInspect>;
+
+  // System.
+  /** `GET /events`: messages as they happen (from `since`); ends at `until`, or when the caller stops reading. */
+  events(opts?: { since?: string; until?: string; filters?: Filters }): Promise<AsyncIterable<EventMessage>>;
+  systemDf(): Promise<DiskUsage>;
+  pruneImages(filters?: Filters): Promise<ImagePruneResponse>;
 }
 
 export interface ContainerPathStat {

@@ -30,6 +30,7 @@ import type {
   WaitResponse,
 } from './engine-types';
 import { API_VERSION, encodeFilters, type BuildOptions, type ContainerPathStat, type Filters, type InfoResponse, type LogsOptions, type NetdApi } from './netd-api';
+import type { DiskUsage, EventMessage, ImagePruneResponse } from './system-types';
 import { errorMessage, jsonMessages, openRequest, readBody, throwIfError, type StreamRequest } from './transport';
 import { clusterOverHttp, type ClusterApi, type ClusterInitRequest, type ClusterJoinRequest, type ClusterStatus } from '../commands/cluster/cluster-api';
 
@@ -309,6 +310,19 @@ export class NetdClient implements NetdApi, ClusterApi {
 
   inspectExec(id: string): Promise<ExecInspect> {
     return this.json('GET', `/exec/${encodeURIComponent(id)}/json`);
+  }
+
+  async events(o: { since?: string; until?: string; filters?: Filters } = {}): Promise<AsyncIterable<EventMessage>> {
+    const messages = await this.messages({ method: 'GET', path: this.path('/events', { since: o.since, until: o.until, filters: encodeFilters(o.filters) }) });
+    return messages as AsyncIterable<unknown> as AsyncIterable<EventMessage>;
+  }
+
+  systemDf(): Promise<DiskUsage> {
+    return this.json('GET', '/system/df');
+  }
+
+  pruneImages(filters?: Filters): Promise<ImagePruneResponse> {
+    return this.json('POST', '/images/prune', { filters: encodeFilters(filters) });
   }
 
   private path(path: string, query: Record<string, string | undefined>): string {

@@ -12,11 +12,12 @@ import { networkLs } from './network/network-ls.command';
 import { networkPrune } from './network/network-prune.command';
 import { networkRm } from './network/network-rm.command';
 import { infoCommand } from './system/info.command';
+import { SYSTEM_COMMANDS, SYSTEM_GROUPS } from './system/system.commands';
 import { versionCommand } from './system/version.command';
 import { VOLUME_COMMANDS, VOLUME_GROUP } from './volume/volume.commands';
 
 /** The command tree. Handlers stay unloaded until their command runs. */
-export const GROUPS: readonly GroupDefinition[] = [{ name: 'network', description: 'Manage networks' }, CONTAINER_GROUP, VOLUME_GROUP, CLUSTER_GROUP];
+export const GROUPS: readonly GroupDefinition[] = [{ name: 'network', description: 'Manage networks' }, CONTAINER_GROUP, VOLUME_GROUP, CLUSTER_GROUP, ...SYSTEM_GROUPS];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each definition has its own options type
 export const COMMANDS: readonly CommandDefinition<any>[] = [
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CommandDefinition<any>[] = [
   ...IMAGE_COMMANDS,
   ...VOLUME_COMMANDS,
   ...CLUSTER_COMMANDS,
+  ...SYSTEM_COMMANDS,
   infoCommand,
   versionCommand,
   completionCommand,

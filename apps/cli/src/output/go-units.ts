@@ -31,6 +31,19 @@ export function humanSize(bytes: number, precision = 3): string {
   return goG(size, precision) + DECIMAL[i];
 }
 
+const BINARY = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+/** `units.BytesSize`: binary units and Go's `%.4g` (docker info's Total Memory). */
+export function bytesSize(bytes: number): string {
+  let size = bytes;
+  let i = 0;
+  while (size >= 1024 && i < BINARY.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return goG(size, 4) + BINARY[i];
+}
+
 /** Go's `%.<p>g`: shortest of fixed/exponent with trailing zeros removed, exponent as e+03. */
 function goG(x: number, p: number): string {
   const s = x.toPrecision(p);

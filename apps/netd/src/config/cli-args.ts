@@ -50,6 +50,8 @@ export function buildProgram(): Command {
     .option('--netns-dir <dir>', 'where sandbox namespaces are mounted')
     .option('--host-netns <path>', 'namespace to program (default: the daemon\'s own)')
     .option('--insecure-registry <host>', 'registry reached over plain HTTP (repeatable)', collect)
+    .option('--metrics-addr <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics')
+    .option('--ui-addr <host:port>', 'serve the topology page at http://HOST:PORT/ (loopback only)')
     .option('--no-seed-busybox', 'do not create busybox:latest from /bin/busybox at start')
     .exitOverride();
 }
@@ -97,6 +99,8 @@ export function loadConfig(argv: readonly string[], readFile: (p: string) => str
     'netns-dir': o.netnsDir,
     'host-netns': o.hostNetns,
     'insecure-registries': o.insecureRegistry,
+    'metrics-addr': o.metricsAddr,
+    'ui-addr': o.uiAddr,
     // commander defaults a --no-x flag to true; only an explicit flag overrides daemon.json
     'seed-busybox': program.getOptionValueSource('seedBusybox') === 'cli' ? o.seedBusybox : undefined,
   };

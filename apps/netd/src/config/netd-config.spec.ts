@@ -31,6 +31,12 @@ describe('resolveConfig', () => {
     ['plaintext tcp', { hosts: ['tcp://127.0.0.1:2375'] }, 'plaintext TCP is refused'],
     ['insecure tcp off loopback', { hosts: ['tcp://0.0.0.0:2375'], 'insecure-tcp': true }, '--insecure-tcp is allowed only on a loopback address'],
     ['tlsverify without files', { hosts: ['tcp://0.0.0.0:2376'], tlsverify: true }, '--tlsverify needs "tlscacert"'],
+    ['metrics-addr without a port', { 'metrics-addr': '127.0.0.1' }, '"metrics-addr" must be HOST:PORT'],
+    ['metrics-addr with a host name', { 'metrics-addr': 'example.com:9323' }, '"metrics-addr" must be HOST:PORT with an IP address'],
+    ['metrics-addr port 0', { 'metrics-addr': '127.0.0.1:0' }, 'a port from 1 to 65535'],
+    ['metrics-addr v6 without brackets', { 'metrics-addr': '::1:9323' }, '"metrics-addr" must be HOST:PORT'],
+    ['ui-addr off loopback', { 'ui-addr': '0.0.0.0:8080' }, '"ui-addr" must be a loopback address'],
+    ['ui-addr not a string', { 'ui-addr': 8080 }, '"ui-addr" must be HOST:PORT'],
   ])('rejects %s', (_name, file, message) => {
     expect(() => resolveConfig(file, {})).toThrow(expect.objectContaining({ kind: 'invalid-parameter', message: expect.stringContaining(message) }));
   });
@@ -74,6 +80,14 @@ describe('loadConfig', () => {
     const c = loadConfig(['--config-file', '/x.json'], () => JSON.stringify({ bridge: 'nd1', 'host-netns': '/run/netns/h' }));
     expect(c.bridge).toBe('nd1');
     expect(c.hostNetns).toBe('/run/netns/h');
+  });
+
+  it('takes --metrics-addr and --ui-addr (both off by default)', () => {
+    const off = loadConfig([], noFile);
+    expect([off.metricsAddr, off.uiAddr]).toEqual([undefined, undefined]);
+    const c = loadConfig(['--metrics-addr', '0.0.0.0:9323', '--ui-addr', '[::1]:8080'], noFile);
+    expect([c.metricsAddr, c.uiAddr]).toEqual([{ host: '0.0.0.0', port: 9323 }, { host: '::1', port: 8080 }]);
+    expect(loadConfig(['--config-file', '/x.json'], () => JSON.stringify({ 'metrics-addr': 'localhost:9323' })).metricsAddr).toEqual({ host: 'localhost', port: 9323 });
   });
 
   it('rejects a config file that is not a JSON object', () => {

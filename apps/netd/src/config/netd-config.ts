@@ -57,6 +57,15 @@ export interface NetdConfig {
   readonly seedBusybox: boolean;
   /** daemon.json `cluster`: join this cluster at boot unless a membership is persisted. */
   readonly cluster?: ClusterBootConfig;
+  /** Serve Prometheus metrics at http://ADDR/metrics (dockerd's `metrics-addr`); off when unset. */
+  readonly metricsAddr?: TcpAddress;
+  /** Serve the read-only topology page at http://ADDR/ (loopback only: it has no authentication); off when unset. */
+  readonly uiAddr?: TcpAddress;
+}
+
+export interface TcpAddress {
+  readonly host: string;
+  readonly port: number;
 }
 
 export const DEFAULT_SOCKET = '/run/netd/netd.sock';
@@ -201,7 +210,24 @@ const SETTERS: Record<string, Setter> = {
     })),
   'seed-busybox': (v, o) => (o.seedBusybox = bool(v)),
   cluster: (v, o) => (o.cluster = parseClusterConfig(v)),
+  'metrics-addr': (v, o) => (o.metricsAddr = parseTcpAddress(str(v, 'HOST:PORT'))),
+  'ui-addr': (v, o) => {
+    const a = parseTcpAddress(str(v, 'HOST:PORT'));
+    if (!isLoopbackHost(a.host)) throw new Error(`must be a loopback address (the page has no authentication), got ${JSON.stringify(v)}`);
+    o.uiAddr = a;
+  },
 };
+
+/** `127.0.0.1:9323`, `[::1]:9323` or `localhost:9323`: an IP literal (or localhost) and a port. */
+export function parseTcpAddress(text: string): TcpAddress {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):([0-9]{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  const host = m ? (m[1] ?? m[2]) : '';
+  if (!m || port < 1 || port > 65535 || (host !== 'localhost' && !isIP(host)) || (m[1] !== undefined && isIP(host) !== 6)) {
+    throw new Error(`must be HOST:PORT with an IP address and a port from 1 to 65535, got ${JSON.stringify(text)}`);
+  }
+  return { host, port };
+}
 
 export const CONFIG_KEYS = Object.keys(SETTERS);
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SystemError } from '@app/common';
-import { DnsListener, DnsServer, Forwarder, isDnsName, MemoryDnsBackend, NetnsEnter, parseResolvConf, RemoteDnsRecord, resolvConf, ResolvConf } from '@app/dns';
+import { DnsListener, DnsServer, type DnsStatsSnapshot, Forwarder, isDnsName, MemoryDnsBackend, NetnsEnter, parseResolvConf, RemoteDnsRecord, resolvConf, ResolvConf } from '@app/dns';
 import type { NetnsRef } from '@app/kernel';
 import type { Logger } from 'pino';
 import type { NetdConfig } from '../config/netd-config';
@@ -135,6 +135,14 @@ export class DnsService implements SandboxDns {
     this.mirror?.close();
     await Promise.all([...this.served.keys()].map((id) => this.sandboxDown(id)));
     await this.server.close();
+  }
+
+  /**
+   * Query counters of whoever serves 127.0.0.11: the resolver process (over its control
+   * socket) or this process's own server. Undefined when the resolver process cannot say.
+   */
+  stats(): Promise<DnsStatsSnapshot | undefined> {
+    return this.mirror ? this.mirror.stats() : Promise.resolve(this.server.resolver.stats.snapshot());
   }
 
   /** Nest lifecycle: the app is created after reconciliation and closed at shutdown. */

@@ -1,4 +1,5 @@
 import { SystemError } from '@app/common';
+import type { DnsStatsSnapshot } from '@app/dns';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readPid } from './resolver-process';
 import { RESOLVER_COMMAND, ResolverConnection, ResolverState, resolverPaths } from './resolver-protocol';
@@ -160,6 +161,17 @@ export class ResolverMirror {
       this.next = undefined;
       return this.flush();
     }));
+  }
+
+  /**
+   * The resolver's counters, over the connection netd already holds; undefined when there is
+   * none or it does not answer in time (a scrape never starts a resolver).
+   */
+  async stats(timeoutMs = 2000): Promise<DnsStatsSnapshot | undefined> {
+    const conn = await this.conn?.catch(() => undefined);
+    if (!conn || conn.closed) return undefined;
+    const reply = await conn.request({ op: 'stats' }, timeoutMs).catch(() => undefined);
+    return reply?.ok ? reply.stats : undefined;
   }
 
   /** Stop syncing and hang up; the resolver keeps serving (netd restarts, or stops for a while). */

@@ -133,6 +133,7 @@ export class ResolverProcess {
       } catch {
         return void sock.destroy();
       }
+      if (req?.op === 'stats') return void sock.write(`${JSON.stringify({ id: req.id, ok: true, stats: this.server.resolver.stats.snapshot() })}\n`);
       // One request at a time across all connections: a sync is applied whole before the next.
       this.queue = this.queue.then(() => this.handle(req)).then(
         (reply) => !sock.destroyed && sock.write(`${JSON.stringify(reply)}\n`),

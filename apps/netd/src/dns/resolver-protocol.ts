@@ -1,4 +1,4 @@
-import type { DnsRecords } from '@app/dns';
+import type { DnsRecords, DnsStatsSnapshot } from '@app/dns';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 
@@ -14,17 +14,20 @@ import { join } from 'node:path';
  *   in the same namespace, opens the new ones and closes the ones no longer named. `failed`
  *   says which sandboxes could not be served, and why.
  * - `shutdown` → `{}`: close every socket and exit (netd switched to the inline DNS).
+ * - `stats` → `{ stats }`: the resolver's query counters, for netd's /metrics. Answered at once,
+ *   not queued behind a sync (a scrape must not wait for a large state to be applied).
  */
 export type ResolverRequest =
   | { readonly id: number; readonly op: 'hello' }
   | ({ readonly id: number; readonly op: 'sync' } & ResolverState)
-  | { readonly id: number; readonly op: 'shutdown' };
+  | { readonly id: number; readonly op: 'shutdown' }
+  | { readonly id: number; readonly op: 'stats' };
 
 /** A request as the caller writes it; the connection numbers it. */
 export type RequestBody = ResolverRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
 export type ResolverReply =
-  | { readonly id: number; readonly ok: true; readonly version?: string; readonly pid?: number; readonly failed?: Record<string, string> }
+  | { readonly id: number; readonly ok: true; readonly version?: string; readonly pid?: number; readonly failed?: Record<string, string>; readonly stats?: DnsStatsSnapshot }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 /** What the resolver serves, and what it persists to recover after its own restart. */

@@ -168,6 +168,17 @@ describe('DNS resolver process', () => {
       expect(r.serving().size).toBe(0);
     });
 
+    it('reads the resolver process\'s query counters over its connection, and never starts one for that', async () => {
+      await resolver();
+      let connects = 0;
+      const m = new ResolverMirror(async () => (connects++, ResolverConnection.open(resolverPaths(execRoot).socket)), () => ({ records: records('a'), sandboxes: [] }), quiet);
+      expect(await m.stats()).toBeUndefined();
+      expect(connects).toBe(0);
+      await m.start();
+      expect(await m.stats()).toEqual({ queries: { udp: 0, tcp: 0 }, dropped: 0, answers: { local: {}, forward: {} }, latency: expect.objectContaining({ count: 0 }) });
+      m.close();
+    });
+
     it('starts a new resolver and brings it up to date when the old one goes away', async () => {
       const first = await resolver();
       const m = new ResolverMirror(

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import { parseTimestamp } from '@app/common';
+import { matchLabel, parseTimestamp } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { STREAM_BUFFER_LIMIT } from '../http/limits';
 import { OPEN_STREAMS } from '../http/open-streams';
@@ -7,7 +7,8 @@ import { queryParam, type QueryParams } from '../http/query';
 import { parseFilters } from '../networks/network-lookup';
 import { EventsService, type EventMessage } from './events.service';
 
-function matches(e: EventMessage, f: Record<string, string[]>): boolean {
+/** Docker's event filters: each key given must match (any of its values), label terms all. */
+export function eventMatches(e: EventMessage, f: Record<string, string[]>): boolean {
   const any = (k: string, pred: (v: string) => boolean) => !f[k]?.length || f[k].some(pred);
   return (
     any('type', (v) => v === e.Type) &&
@@ -15,7 +16,9 @@ function matches(e: EventMessage, f: Record<string, string[]>): boolean {
     any('network', (v) => e.Type === 'network' && (v === e.Actor.ID || v === e.Actor.Attributes.name || e.Actor.ID.startsWith(v))) &&
     any('container', (v) => e.Type === 'container' && (v === e.Actor.ID || v === e.Actor.Attributes.name || e.Actor.ID.startsWith(v))) &&
     any('image', (v) => e.Type === 'image' && (v === e.Actor.ID || v === e.Actor.Attributes.name || v === e.Actor.Attributes.image)) &&
-    any('volume', (v) => e.Type === 'volume' && v === e.Actor.ID)
+    any('volume', (v) => e.Type === 'volume' && v === e.Actor.ID) &&
+    // dockerd: every label term must match the actor's attributes (containers carry their labels there)
+    (f.label ?? []).every((v) => matchLabel(e.Actor.Attributes, v))
   );
 }
 
@@ -26,7 +29,7 @@ export class EventsController {
   @Get()
   stream(@Query() q: QueryParams, @Res() reply: FastifyReply): void {
     const [sinceText, untilText, filtersText] = [queryParam(q, 'since'), queryParam(q, 'until'), queryParam(q, 'filters')];
-    const filters = parseFilters(filtersText, ['type', 'event', 'network', 'container', 'image', 'volume']);
+    const filters = parseFilters(filtersText, ['type', 'event', 'network', 'container', 'image', 'volume', 'label']);
     const now = BigInt(Date.now()) * 1_000_000n;
     const since = sinceText ? parseTimestamp(sinceText) : undefined;
     const until = untilText ? parseTimestamp(untilText) : undefined;
@@ -36,7 +39,7 @@ export class EventsController {
     raw.flushHeaders();
     const write = (e: EventMessage) => {
       if (until !== undefined && BigInt(e.timeNano) > until) return;
-      if (!matches(e, filters) || raw.destroyed) return;
+      if (!eventMatches(e, filters) || raw.destroyed) return;
       raw.write(JSON.stringify(e) + '\n');
       // a client that does not read would keep every event in memory
       if (raw.writableLength > STREAM_BUFFER_LIMIT) raw.destroy();

@@ -1,3 +1,4 @@
+import { eventMatches } from './events.controller';
 import { EventsService } from './events.service';
 
 describe(EventsService.name, () => {
@@ -20,5 +21,24 @@ describe(EventsService.name, () => {
     const events = new EventsService();
     for (let i = 0; i < 300; i++) events.publish('create', String(i), {});
     expect(events.subscribe(0n, () => undefined).past).toHaveLength(256);
+  });
+});
+
+describe(eventMatches.name, () => {
+  const e = new EventsService().publish('start', 'c'.repeat(64), { name: 'web', image: 'busybox', tier: 'front' }, 'container');
+  it.each([
+    [{}, true],
+    [{ type: ['container'] }, true],
+    [{ type: ['network', 'container'], event: ['start'] }, true],
+    [{ event: ['die'] }, false],
+    [{ container: ['web'] }, true],
+    [{ container: ['ccc'] }, true],
+    [{ network: ['web'] }, false],
+    [{ label: ['tier'] }, true],
+    [{ label: ['tier=front'] }, true],
+    [{ label: ['tier=back'] }, false],
+    [{ label: ['tier=front', 'other'] }, false],
+  ])('%j → %s', (filters, expected) => {
+    expect(eventMatches(e, filters as Record<string, string[]>)).toBe(expected);
   });
 });

@@ -89,6 +89,14 @@ export async function createApp(services: Services): Promise<NestFastifyApplicat
     }
     done();
   });
+  // counted by route template, never the raw path: ids would explode the label set
+  const { metrics } = services;
+  if (metrics) {
+    fastify.addHook('onResponse', (req, reply, done) => {
+      metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
   // a wildcard route (`GET /images/*`) would take these; a static route wins over it
   for (const [method, path] of UNIMPLEMENTED_ENDPOINTS) {
     if (path.includes('{') || method === 'HEAD') continue;

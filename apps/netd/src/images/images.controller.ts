@@ -105,6 +105,12 @@ export class ImagesController {
     return filterImages(await this.images.list(), filters).map(toDockerSummary);
   }
 
+  @Post('images/prune')
+  @HttpCode(200)
+  prune(@Query() q: QueryParams) {
+    return this.images.prune(queryParam(q, 'filters'));
+  }
+
   @Get('images/get')
   async saveMany(@Query() q: QueryParams, @Res() reply: FastifyReply) {
     const names = ([] as unknown[]).concat(q.names ?? []).map(String);

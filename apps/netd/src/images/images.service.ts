@@ -9,7 +9,7 @@ import {
   pushImage, RegistryClient, saveImages, unpackLayerToDir, type BuildStepRunner, type Credentials, type DockerConfigFile,
   type ProgressListener,
 } from '@app/image';
-import { familiarString, InvalidParameterError, parseReference, UnavailableError } from '@app/common';
+import { ConflictError, familiarString, InvalidParameterError, matchLabel, parseFilterArgs, parseReference, parseTimestamp, UnavailableError } from '@app/common';
 
 export interface ImagesServiceOptions {
   /** The image catalog (over data-root/image), shared with the containers service. */
@@ -45,6 +45,7 @@ export class ImagesService {
   readonly images: Images;
   private client: RegistryClient;
   readonly tmpDir: string;
+  private pruning = false;
   /** Builds in flight: on close each is aborted (its upload stops being read) and its directory removed. */
   private readonly builds = new Map<string, { abort: AbortController; done: Promise<unknown> }>();
 
@@ -116,6 +117,45 @@ export class ImagesService {
   async tag(name: string, repo: string, tag: string | undefined) {
     await this.images.tag(name, tag ? `${repo}:${tag}` : repo);
     this.opts.onEvent?.('tag', (await this.images.resolve(name)).configDigest, { name: tag ? `${repo}:${tag}` : repo });
+  }
+
+  /**
+   * `POST /images/prune`: images no container uses, dangling ones only unless `dangling=false`
+   * (docker image prune -a); filters `until`, `label`, `label!` as dockerd. One prune at a time.
+   * SpaceReclaimed is what the layer store shrank by (a layer another image keeps is not freed).
+   */
+  async prune(filtersText: string | undefined): Promise<{ ImagesDeleted: ({ Untagged: string } | { Deleted: string })[] | null; SpaceReclaimed: number }> {
+    const f = parseFilterArgs(filtersText, ['dangling', 'until', 'label', 'label!']);
+    const dangling = f.dangling?.length ? f.dangling[f.dangling.length - 1] : 'true';
+    if (!['true', 'false', '1', '0'].includes(dangling)) throw new InvalidParameterError(`invalid filter 'dangling=${dangling}'`);
+    let until: bigint | undefined;
+    if (f.until?.length) {
+      try {
+        until = parseTimestamp(f.until[0]);
+      } catch {
+        throw new InvalidParameterError(`invalid filter 'until=${f.until[0]}'`);
+      }
+    }
+    if (this.pruning) throw new ConflictError('a prune operation is already running');
+    this.pruning = true;
+    try {
+      const before = (await this.images.diskUsage()).layersSize;
+      const deleted: ({ Untagged: string } | { Deleted: string })[] = [];
+      for (const img of await this.images.list()) {
+        if ((dangling === 'true' || dangling === '1') && img.repoTags.length > 0) continue;
+        if (until !== undefined && img.created && BigInt(Date.parse(img.created)) * 1_000_000n >= until) continue;
+        if (!(f.label ?? []).every((l) => matchLabel(img.labels, l))) continue;
+        if ((f['label!'] ?? []).some((l) => matchLabel(img.labels, l))) continue;
+        if ((await this.images.users(img.id)).length > 0) continue;
+        // by id, forced: an unused image may carry tags of several repositories, which prune removes together
+        const report = await this.remove(img.id, true).catch(() => []);
+        deleted.push(...report.map((r) => ('untagged' in r ? { Untagged: r.untagged } : { Deleted: r.deleted })));
+      }
+      const after = (await this.images.diskUsage()).layersSize;
+      return { ImagesDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: Math.max(0, before - after) };
+    } finally {
+      this.pruning = false;
+    }
   }
 
   async remove(name: string, force: boolean) {

@@ -1,6 +1,7 @@
 import { All, Controller, Get, Header, Inject } from '@nestjs/common';
 import type { VersionResponse } from '@app/api';
 import { UnavailableError } from '@app/common';
+import { detectCgroupMode } from '@app/container';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { API_VERSION, MIN_API_VERSION } from '../http/api-version';
 import type { Services } from '../composition-root';
@@ -82,6 +83,13 @@ export class SystemController {
       Networks: networks.length,
       DefaultAddressPools: config.defaultAddressPools.map((p) => ({ Base: p.base.toString(), Size: p.size })),
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+      CgroupVersion: detectCgroupMode() === 'v2' ? '2' : '1',
+      // containers outlive a netd restart (conmon keeps them), which is what dockerd's live-restore does
+      LiveRestoreEnabled: true,
+      RegistryConfig: {
+        InsecureRegistryCIDRs: ['127.0.0.0/8', '::1/128', ...config.insecureRegistries.filter((r) => r.includes('/'))],
+        IndexConfigs: Object.fromEntries(config.insecureRegistries.filter((r) => !r.includes('/')).map((r) => [r, { Name: r, Mirrors: [], Secure: false, Official: false }])),
+      },
       Warnings: [],
     };
   }

@@ -16,7 +16,9 @@ describe('version / info / completion', () => {
 
   it('prints info fields and templates', async () => {
     const r = await runNetctl(['info'], new FakeNetdClient());
-    expect(r.stdout).toBe('Server:\n Networks: 3\n Server Version: 0.1.0\n Network: bridge host null\n Name: fakehost\n ID: fake\n');
+    expect(r.stdout).toMatch(/^Client:\n Version: +\S+\n Context: +default\n Debug Mode: false\n\nServer:\n/);
+    expect(r.stdout.split('Server:\n')[1]).toBe(' Networks: 3\n Server Version: 0.1.0\n Plugins:\n  Network: bridge host null\n Name: fakehost\n ID: fake\n');
+    expect((await runNetctl(['system', 'info', '--format', '{{.ID}}'], new FakeNetdClient())).stdout).toBe('fake\n');
     expect((await runNetctl(['info', '--format', '{{.Name}}'], new FakeNetdClient())).stdout).toBe('fakehost\n');
   });
 
