@@ -1,3 +1,4 @@
+import { checkScope } from './networks.service';
 import { FakeDaemon, startFakeDaemon } from '../testing/fake-daemon';
 
 describe('networks API (fake kernel)', () => {
@@ -30,6 +31,18 @@ describe('networks API (fake kernel)', () => {
     expect(inspect.body.Status.IPAM.Subnets['172.18.0.0/16'].IPsInUse).toBeGreaterThan(0);
     expect(await d.request('DELETE', '/networks/n1')).toMatchObject({ status: 204 });
     expect(await d.request('GET', '/networks/n1')).toMatchObject({ status: 404, body: { message: 'network n1 not found' } });
+  });
+
+  it('honours a Scope that is the driver own and refuses any other, creating nothing', async () => {
+    expect(await d.request('POST', '/networks/create', { Name: 'loc', Scope: 'local' })).toMatchObject({ status: 201 });
+    expect((await d.request('GET', '/networks/loc')).body.Scope).toBe('local');
+    for (const scope of ['swarm', 'global']) {
+      expect(await d.request('POST', '/networks/create', { Name: `s-${scope}`, Scope: scope })).toMatchObject({
+        status: 403, body: { message: `cannot create a ${scope} scoped bridge network: netd runs no swarm (bridge networks are local)` },
+      });
+      expect(await d.request('GET', `/networks/s-${scope}`)).toMatchObject({ status: 404 });
+    }
+    expect(await d.request('POST', '/networks/create', { Name: 'bad', Scope: 'planet' })).toMatchObject({ status: 400 });
   });
 
   it('answers an old client (API 1.41) without the fields newer versions added', async () => {
@@ -227,5 +240,14 @@ describe('predefined bridge placement', () => {
     } finally {
       await d.close();
     }
+  });
+});
+
+describe(checkScope.name, () => {
+  it('lets a cluster-wide driver be global or swarm, and refuses to lower it to local', () => {
+    expect(() => checkScope('global', 'overlay', 'global')).not.toThrow();
+    expect(() => checkScope('swarm', 'overlay', 'global')).not.toThrow();
+    expect(() => checkScope(undefined, 'overlay', 'global')).not.toThrow();
+    expect(() => checkScope('local', 'overlay', 'global')).toThrow('cannot downgrade network scope for overlay networks');
   });
 });

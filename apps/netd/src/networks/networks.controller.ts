@@ -43,6 +43,7 @@ export class NetworksController {
     return this.networks.create({
       name: dto.Name,
       driver: dto.Driver ?? undefined,
+      scope: dto.Scope || undefined,
       internal: dto.Internal ?? undefined,
       attachable: dto.Attachable ?? undefined,
       ingress: dto.Ingress ?? undefined,

@@ -48,6 +48,8 @@ function parseGoBool(v: string, option: string): boolean {
 export interface CreateNetworkInput {
   name: string;
   driver?: string;
+  /** Docker's `Scope` (`local`, `global`, `swarm`): honoured when it is the driver's, refused otherwise. */
+  scope?: string;
   internal?: boolean;
   attachable?: boolean;
   ingress?: boolean;
@@ -166,6 +168,7 @@ export class NetworksService {
     }
     const driver = this.drivers.get(driverName);
     if (!driver) throw new NotFoundError(`plugin "${driverName}" not found`);
+    checkScope(input.scope, driverName, driver.scope);
     if (driver.scope !== 'local') {
       if (!this.global) throw new ForbiddenError(`${driverName} networks need swarm mode, which netd does not run`);
       if ((PREDEFINED as readonly string[]).includes(input.name) || this.store.networkByName(input.name)) throw new ConflictError(`network with name ${input.name} already exists`);
@@ -280,4 +283,18 @@ export function parseUntil(text: string, now = Date.now()): number {
 
 export function addressOf(e: { ipv4?: string }): IpAddr | undefined {
   return e.ipv4 ? Prefix.parse(e.ipv4).address : undefined;
+}
+
+/**
+ * A network's scope is its driver's: a `Scope` that names it (`swarm` for a cluster-wide driver)
+ * is honoured, one that does not is
+ * refused rather than dropped. Lowering a global driver to local is libnetwork's 'cannot
+ * downgrade' (403); a swarm or global scope for a local driver would need swarm's config-only
+ * networks, which netd does not run.
+ */
+export function checkScope(scope: string | undefined, driverName: string, driverScope: 'local' | 'global'): void {
+  // netd's cluster-wide networks stand where Docker's swarm-scoped ones do
+  if (scope === undefined || scope === driverScope || (scope === 'swarm' && driverScope === 'global')) return;
+  if (scope === 'local') throw new ForbiddenError(`cannot downgrade network scope for ${driverName} networks`);
+  throw new ForbiddenError(`cannot create a ${scope} scoped ${driverName} network: netd runs no swarm (${driverName} networks are ${driverScope})`);
 }
