@@ -3,6 +3,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { api } from '../apps/netd/src/testing/netd-process';
 import { type ClusterHost, docker, type OverlayCluster, startOverlayCluster, status } from './support/overlay-cluster';
 import { until } from './support/until';
+import { prng } from '@app/common/testing';
 
 // Five simulated hosts under seeded fault schedules while containers start and stop on every host:
 // one host isolated, a 2|3 split, a "bridge" host that sees both sides of a split (the segment's
@@ -22,19 +23,8 @@ const HOLD_MS = 5000;
 
 type Fault = { kind: 'isolate'; host: number } | { kind: 'split'; a: number[]; b: number[] } | { kind: 'bridge'; a: number[]; b: number[]; bridge: number } | { kind: 'kill'; host: number };
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function faultsFor(seed: number): Fault[] {
-  const r = rng(seed);
+  const r = prng(seed);
   const order = () => [0, 1, 2, 3, 4].sort(() => r() - 0.5);
   return Array.from({ length: 2 }, () => {
     const o = order();

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, NetdProcess, removeDir, startNetd } from './testing/netd-process';
-import { prng } from './testing/prng';
+import { prng } from '@app/common/testing';
 
 /**
  * Containers connected and disconnected at random, all at once: afterwards (and after a kill -9

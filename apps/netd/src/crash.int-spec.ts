@@ -1,7 +1,7 @@
 import { createTempNetns, describeAsRoot, ipJson, nsExec, run, TempNetns, tempNetnsName } from '@app/kernel/testing';
 import { api, NetdProcess, removeDir, startNetd } from './testing/netd-process';
 import { sandboxKit } from './testing/sandbox-kit';
-import { prng } from './testing/prng';
+import { prng } from '@app/common/testing';
 
 interface Link {
   ifname: string;

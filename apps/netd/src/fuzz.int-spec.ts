@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { archiveCorpus } from './testing/fuzz-archives';
 import { apiCorpus, type FuzzRequest, type FuzzTargets } from './testing/fuzz-corpus';
 import { api, NetdProcess, removeDir, startNetd } from './testing/netd-process';
-import { fuzzSeed, Prng } from './testing/prng';
+import { fuzzSeed, Prng } from '@app/common/testing';
 import { listTree, stateSnapshot } from './testing/state-snapshot';
 
 /** Three fixed seeds in CI (each a different corpus of 1,289 requests); NETD_FUZZ_SEED replays one. */

@@ -2,6 +2,7 @@ import { Prefix, generateId } from '@app/common';
 import { MemoryVoteStore, type VoteStore } from './gossip-discovery';
 import type { NodeId } from './peer-record';
 import { FakeDiscovery, FakeHub } from './testing';
+import { prng } from '@app/common/testing';
 
 /**
  * Partitions over the in-memory hub, on the fake clock: who can confirm what when the cluster is
@@ -234,21 +235,9 @@ describe('claims under partitions (five nodes)', () => {
   });
 });
 
-/** mulberry32: small seeded PRNG, so a schedule replays from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One seeded schedule; returns a description of the first violation, or undefined. */
 async function schedule(seed: number): Promise<string | undefined> {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
   const c = await fiveNodes();
   clusters.push(c);

@@ -1,4 +1,5 @@
 import { type ClaimRef, answerClaim, majority, tally } from './quorum';
+import { prng } from '@app/common/testing';
 
 /**
  * The rule as a message-passing model: members answer claims for ONE key with answerClaim; a
@@ -119,25 +120,13 @@ function fingerprint(w: World): string {
   return JSON.stringify([w.promised.map((p) => (p ? `${p.owner.slice(-2)}@${p.version}` : '')), w.releases.map((r) => [...r].sort()), claims, msgs]);
 }
 
-/** mulberry32: a small seeded PRNG, so a failing schedule is replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A random schedule: claimants claim (again after a loss, with a higher version), winners
  * sometimes release, messages are delivered in random order or lost, members restart. Returns the
  * first step at which two claimants held the key, or undefined.
  */
 function randomSchedule(seed: number, voters: number, claimants: number[], forgetful: boolean): string | undefined {
-  const r = rng(seed);
+  const r = prng(seed);
   const w = world(voters, forgetful);
   let version = 1n;
   for (const c of claimants) startClaim(w, c, version++);

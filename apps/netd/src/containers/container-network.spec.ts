@@ -10,7 +10,7 @@ import { DEFAULTS, type NetdConfig } from '../config/netd-config';
 import { composeServices, type KernelPorts, type Services } from '../composition-root';
 import { reconcile } from '../lifecycle/reconciler';
 import { ContainerNetworking } from './container-network';
-import { prng } from '../testing/prng';
+import { prng } from '@app/common/testing';
 
 type Kernel = KernelPorts & { netlink: FakeNetlink; netns: FakeNetns; containerRuntime: FakeRuntime };
 

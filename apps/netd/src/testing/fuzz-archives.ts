@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FuzzRequest } from './fuzz-corpus';
-import type { Prng } from './prng';
+import type { Prng } from '@app/common/testing';
 import { tarOf, type TarEntry } from './tar';
 
 /** Where each member's 512-byte header and data start in a plain (ustar) tar. */

@@ -1,4 +1,4 @@
-import type { Prng } from './prng';
+import type { Prng } from '@app/common/testing';
 
 /** The JSON types a Docker API field takes, as Go decodes them. */
 export type FieldKind =

@@ -3,6 +3,7 @@
  * checksums, sizes that lie, unknown type flags, 300-byte names, huge pax headers. tar-stream's
  * packer refuses most of these, so the 512-byte ustar header is written here directly.
  */
+import { Prng } from '@app/common/testing';
 
 export interface RawEntry {
   name: string;
@@ -90,24 +91,6 @@ export function headerOffsets(tar: Buffer): number[] {
   return out;
 }
 
-/** A small deterministic PRNG (mulberry32): the same seed gives the same cases. */
-export class Rng {
-  constructor(private state: number) {}
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-}
-
 export interface Mutant {
   name: string;
   bytes: Buffer;
@@ -129,7 +112,7 @@ export function mutants(valid: Buffer, seed: number, random: number): Mutant[] {
   for (const c of [...cuts].filter((c) => c > 0 && c < valid.length).sort((a, b) => a - b)) {
     out.push({ name: `truncated at ${c}`, bytes: valid.subarray(0, c) });
   }
-  const rng = new Rng(seed);
+  const rng = new Prng(seed);
   for (let i = 0; i < random; i++) {
     const b = Buffer.from(valid);
     const h = heads.length > 0 ? rng.pick(heads) : 0;

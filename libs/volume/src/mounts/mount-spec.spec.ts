@@ -1,18 +1,8 @@
 import { NetdError } from '@app/common';
 import { cleanPath, parseBind, parseMount, parseTmpfsEntry, parseVolumesFrom, tmpfsMountOptions, validMountMode } from './mount-spec';
+import { prng } from '@app/common/testing';
 
 const exists = (p: string) => p === '/srv' || p === '/srv/data';
-
-/** A tiny seeded PRNG (mulberry32): generated inputs are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('parseBind', () => {
   it.each([
