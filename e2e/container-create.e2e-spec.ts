@@ -39,7 +39,7 @@ describeAsRoot('container create options through the docker client', () => {
   it.each([
     [['--privileged'], 'HostConfig.Privileged is not supported by netd'],
     [['-v', '/tmp:/t:rx'], 'invalid mode: rx'],
-    [['--health-cmd', 'true'], 'Config.Healthcheck is not supported by netd'],
+    [['--health-cmd', 'true', '--health-interval', '500us'], 'Interval in Healthcheck cannot be less than 1ms'],
     [['--workdir', 'rel'], "the working directory 'rel' is invalid, it needs to be an absolute path"],
     [['--stop-signal', 'SIGFOO'], 'Invalid signal: SIGFOO'],
     [['-m', '1m'], 'Minimum memory limit allowed is 6MB'],
