@@ -200,6 +200,14 @@ describeAsRoot('containers through the docker client', () => {
     expect(await leftovers()).toEqual({ netns: [], mounts: [], veths: [], dnat: [] });
   });
 
+  it('docker logs of a -t container that no client attached to shows what it printed on its console', () => {
+    const id = ok(d('run', '-d', '-t', '--network', 'none', 'busybox', 'sh', '-c', 'echo hello-tty; echo second')).trim();
+    expect(ok(d('wait', id)).trim()).toBe('0');
+    // a console ends its lines with \r\n, and docker logs gives them as the console wrote them
+    expect(ok(d('logs', id))).toBe('hello-tty\r\nsecond\r\n');
+    ok(d('rm', id));
+  });
+
   it('docker run -i: piped stdin reaches the container and its output comes back', () => {
     const r = spawnSync('docker', ['-H', `unix://${t.netd.socket}`, 'run', '-i', '--rm', 'busybox', 'sh', '-c', 'cat; echo done >&2; exit 4'], {
       input: 'hello\nworld\n', encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL', env: { PATH: process.env.PATH, HOME: '/nonexistent' },

@@ -10,6 +10,12 @@ describe('parseK8sLine', () => {
     expect(parseK8sLine(`${T} stderr F err out`)).toEqual({ time: T, stream: 'stderr', partial: false, text: 'err out' });
     expect(parseK8sLine('garbage')).toBeUndefined();
   });
+
+  // a TTY's output (`-t`) ends its lines with \r\n: conmon logs the \r, and the line must still parse
+  it('keeps a carriage return and any other control character in the text', () => {
+    expect(parseK8sLine(`${T} stdout F hello-tty\r`)).toEqual({ time: T, stream: 'stdout', partial: false, text: 'hello-tty\r' });
+    expect(parseK8sLine(`${T} stdout P a\rb\u2028c`)).toEqual({ time: T, stream: 'stdout', partial: true, text: 'a\rb\u2028c' });
+  });
 });
 
 describe('K8sLogAssembler', () => {

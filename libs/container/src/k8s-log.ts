@@ -29,7 +29,8 @@ interface RawLine {
 
 /** Parse one k8s-file line (`<time> <stream> <P|F> <text>`); undefined for anything else. */
 export function parseK8sLine(line: string): RawLine | undefined {
-  const m = /^(\S+) (stdout|stderr) ([PF]) ?(.*)$/.exec(line);
+  // `s`: the text may hold \r (a TTY ends its lines with \r\n) or U+2028, which `.` would not match
+  const m = /^(\S+) (stdout|stderr) ([PF]) ?(.*)$/s.exec(line);
   if (!m) return undefined;
   return { time: m[1], stream: m[2] as 'stdout' | 'stderr', partial: m[3] === 'P', text: m[4] };
 }
