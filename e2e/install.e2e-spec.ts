@@ -8,6 +8,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { eventually } from '@app/common/testing';
 import { api, removeDir } from '../apps/netd/src/testing/netd-process';
 import { exec } from './support/exec';
 
@@ -94,4 +95,73 @@ describeAsRoot('npm pack and npm install -g (e2e)', () => {
     netd.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+
+  // The issue's path for an operator, on the installed package: socket activation, a container,
+  // a reload by SIGHUP, the metrics, the events, and df/prune against the lists.
+  it('the installed netd under systemd-socket-activate: netctl run, SIGHUP reload, /metrics, events, system df and prune', async () => {
+    if (!existsSync(join(prefix(), 'bin', 'netd'))) throw new Error('not installed (the previous test failed)');
+    const hostNs = await createTempNetns();
+    const sock = join(dir, 'activated.sock');
+    const conf = join(dir, 'activated.json');
+    const port = 20000 + (process.pid % 20000);
+    writeFileSync(conf, JSON.stringify({ 'log-level': 'info' }));
+    const daemon = spawn('/usr/bin/systemd-socket-activate', [
+      '-l', sock, join(prefix(), 'bin', 'netd'), '-H', 'fd://', '--config-file', conf, '--data-root', join(dir, 'data2'), '--exec-root', join(dir, 'run2'),
+      '--host-netns', hostNs.ref.path, '--netns-dir', join(dir, 'netns2'), '--bridge', 'netdi0', '--metrics-addr', `127.0.0.1:${port}`,
+    ], { stdio: ['ignore', 'ignore', 'pipe'], env: env() });
+    let stderr = '';
+    daemon.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const gone = new Promise<number | null>((r) => daemon.once('exit', (code) => r(code)));
+    const netctl = async (...args: string[]) => ok(await exec(join(prefix(), 'bin', 'netctl'), ['-H', `unix://${sock}`, ...args], { env: env(), timeoutMs: 60_000 }), `netctl ${args.join(' ')}`);
+    try {
+      await eventually('the activated socket', () => existsSync(sock), 30_000);
+      // the first connection starts the daemon (systemd-socket-activate execs it in its own pid)
+      await eventually('netd answering on the activated socket', async () => (await api(sock, 'GET', '/_ping')).status === 200, 60_000);
+      const since = Math.floor(Date.now() / 1000) - 1;
+      const id = (await netctl('run', '-d', '--name', 'op', 'busybox', 'sleep', '600')).trim();
+      expect(id).toMatch(/^[0-9a-f]{64}$/);
+      const pidOf = async () => (await api(sock, 'GET', `/containers/${id}/json`)).body.State.Pid as number;
+      const ctrPid = await pidOf();
+      expect(ctrPid).toBeGreaterThan(0);
+
+      writeFileSync(conf, JSON.stringify({ 'log-level': 'debug', dns: ['192.0.2.53'] }));
+      daemon.kill('SIGHUP');
+      const reload = await eventually('the reload line', () => stderr.split('\n').find((l) => l.includes('configuration reloaded')), 15_000);
+      expect(JSON.parse(reload)).toMatchObject({ applied: expect.arrayContaining(['log-level', 'dns']) });
+      // debug is on: the next request leaves an access line; the daemon and the container are as they were
+      expect((await api(sock, 'GET', '/_ping')).status).toBe(200);
+      await eventually('a debug access line', () => stderr.split('\n').some((l) => l.includes('"path":"/_ping"')), 10_000);
+      expect(daemon.exitCode).toBeNull();
+      expect(await pidOf()).toBe(ctrPid);
+
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const sample = (name: string) => metrics.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
+      expect(sample('netd_containers{state="running"}')).toBe('netd_containers{state="running"} 1');
+      expect(metrics).toMatch(/^netd_api_requests_total\{[^}]*route="[^"]*\/start"[^}]*\} [1-9]/m);
+
+      const events = await netctl('events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=container', '--format', '{{json .}}');
+      const seen = events.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { Action: string; Actor: { ID: string } });
+      expect(seen).toContainEqual(expect.objectContaining({ Action: 'start', Actor: expect.objectContaining({ ID: id }) }));
+
+      const row = (out: string, type: string) => out.split('\n').find((l) => l.startsWith(type))!.slice(type.length).trim().split(/\s+/);
+      const df = await netctl('system', 'df');
+      const images = (await netctl('images', '-q')).split('\n').filter(Boolean).length;
+      expect(row(df, 'Images').slice(0, 2)).toEqual([String(images), '1']);
+      expect(row(df, 'Containers').slice(0, 2)).toEqual(['1', '1']);
+      await netctl('stop', '-t', '1', 'op');
+      expect(row(await netctl('system', 'df'), 'Containers').slice(0, 2)).toEqual(['1', '0']);
+      expect(await netctl('container', 'prune', '-f')).toContain(id);
+      expect((await netctl('ps', '-aq')).trim()).toBe('');
+      expect(row(await netctl('system', 'df'), 'Containers').slice(0, 2)).toEqual(['0', '0']);
+      daemon.kill('SIGTERM');
+      expect(await gone).toBe(0);
+    } catch (e) {
+      process.stderr.write(`netd logs:\n${stderr.slice(-4000)}\n`);
+      throw e;
+    } finally {
+      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL');
+      await gone;
+      await hostNs.dispose();
+    }
+  }, 180_000);
 });
