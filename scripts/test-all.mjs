@@ -3,7 +3,7 @@
 // side; phase 2 builds; phase 3 runs the root integration and e2e suites side by side (each test
 // makes its own uniquely named namespaces, so they do not collide). Prints one closing line
 // "tests: N passed, N failed" summed over the jest suites, and exits non-zero on any failure.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,6 +11,14 @@ const root = new URL('..', import.meta.url).pathname;
 const out = join(root, '.test-out');
 mkdirSync(out, { recursive: true });
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+// On a fresh clone (the README's test command run first) nothing is installed yet: install what
+// the suites need, as the start command does, instead of failing on a missing jest.
+if (!existsSync(bin('jest'))) {
+  process.stdout.write('node_modules is missing: running `bash .ci/run --deps-only` first\n');
+  const deps = spawnSync('bash', [join(root, '.ci', 'run'), '--deps-only'], { cwd: root, stdio: 'inherit' });
+  if (deps.status !== 0) process.exit(deps.status ?? 1);
+}
 
 function run(label, cmd, args) {
   return new Promise((resolve) => {
