@@ -124,7 +124,11 @@ export async function reconcile(d: ReconcileDeps): Promise<ReconcileReport> {
       endpointId: ep.id,
       addresses: endpointAddresses(ep),
     });
-    const defaultRoute = !n.internal && !withRoute.has(ep.sandboxId);
+    // As at connect (EndpointsService.hasDefaultRoute): an endpoint being removed never holds the
+    // default route. A kill -9 between a disconnect and its record's removal left the route on the
+    // network connected after it; giving it back to the removed one here failed the whole start
+    // with 'the sandbox already has a default route … through another gateway'.
+    const defaultRoute = !n.internal && ep.state !== 'deleting' && !withRoute.has(ep.sandboxId);
     if (defaultRoute) withRoute.add(ep.sandboxId);
     const portMappings = sandbox.containerId ? d.containerNet?.portMappingsFor(sandbox.containerId, n.id) : undefined;
     await driver.join({ networkId: n.id, endpointId: ep.id, sandbox: ns, ifname: ep.ifname, defaultRoute, portMappings });
