@@ -74,6 +74,19 @@ describe('GET /system/df and POST /images/prune', () => {
     expect(body.BuildCache).toEqual([]);
   });
 
+  it('computes only the kinds asked with type (repeatable), and refuses an unknown one', async () => {
+    const c = await rt.containers.create('web', { Image: 'busybox' });
+    await rt.volumes.create({ name: 'data' });
+    const some = await call('GET', '/v1.47/system/df?type=container&type=volume');
+    expect(some.status).toBe(200);
+    expect(some.body).toMatchObject({ LayersSize: 0, Images: null, BuildCache: null, Volumes: [expect.objectContaining({ Name: 'data' })] });
+    expect(some.body.Containers).toEqual([expect.objectContaining({ Id: c.Id })]);
+    const images = await call('GET', '/v1.47/system/df?type=image');
+    expect(images.body).toMatchObject({ Containers: null, Volumes: null, BuildCache: null });
+    expect(images.body.Images.length).toBeGreaterThan(0);
+    expect(await call('GET', '/v1.47/system/df?type=bogus')).toMatchObject({ status: 400, body: { message: 'unknown object type: bogus' } });
+  });
+
   it('prunes dangling unused images by default, and every unused one with dangling=false, never one in use', async () => {
     await rt.containers.create('web', { Image: 'busybox' });
     const first = await call('POST', '/images/prune');
