@@ -56,6 +56,18 @@ describe('images API', () => {
     expect(events).toEqual(expect.arrayContaining(['tag', 'untag', 'delete']));
   });
 
+  it('lists SharedSize only when shared-size is asked, as dockerd (-1 otherwise); all lists the same images', async () => {
+    const base = await makeImage(store, [[file('a', '1')]]);
+    const child = await makeImage(store, [[file('a', '1')], [file('b', '22')]]);
+    const plain = (await inject('GET', '/images/json')).json() as { Id: string; SharedSize: number; Size: number }[];
+    expect(plain.map((i) => i.SharedSize)).toEqual([-1, -1]);
+    expect((await inject('GET', '/images/json?all=1')).json()).toEqual(plain);
+    const sized = (await inject('GET', '/images/json?shared-size=1')).json() as { Id: string; SharedSize: number; Size: number }[];
+    const baseSize = sized.find((i) => i.Id === base.configDigest)!.Size;
+    expect(sized.find((i) => i.Id === base.configDigest)!.SharedSize).toBe(baseSize);
+    expect(sized.find((i) => i.Id === child.configDigest)!.SharedSize).toBe(baseSize);
+  });
+
   it.each([
     { name: 'an unknown image', method: 'GET' as const, url: '/images/nothing/json', status: 404, message: 'No such image: nothing' },
     { name: 'a malformed reference on pull', method: 'POST' as const, url: '/images/create?fromImage=Bad%20Name', status: 400, message: 'invalid reference format' },

@@ -99,10 +99,18 @@ function splitName(req: FastifyRequest, verbs: readonly string[]): { name: strin
 export class ImagesController {
   constructor(@Inject(ImagesService) private readonly images: ImagesService) {}
 
+  /**
+   * `all` (intermediate images too) lists the same: netd keeps no parent chain, so every image is
+   * top-level. `digests` is what dockerd does too: RepoDigests are always there. `shared-size`
+   * computes SharedSize (the bytes of layers another image also uses), otherwise -1 as dockerd's.
+   */
   @Get('images/json')
   async list(@Query() q: QueryParams) {
     const filters = parseImageFilters(queryParam(q, 'filters'));
-    return filterImages(await this.images.list(), filters).map(toDockerSummary);
+    const listed = filterImages(await this.images.list(), filters).map(toDockerSummary);
+    if (!queryFlag(queryParam(q, 'shared-size'))) return listed;
+    const { shared } = await this.images.images.diskUsage();
+    return listed.map((i) => ({ ...i, SharedSize: shared.get(i.Id) ?? 0 }));
   }
 
   @Post('images/prune')
