@@ -191,10 +191,13 @@ export class ContainerManager {
     });
   }
 
-  async restart(ref: string, opts: { signal?: string; timeoutSec?: number } = {}): Promise<void> {
-    await this.stop(ref, opts);
-    await this.start(ref);
-    this.emit('restart', await this.inspect(ref));
+  /** `between`: what the caller must do once the container stopped and before it starts again (the daemon frees its network). */
+  async restart(ref: string, opts: { signal?: string; timeoutSec?: number } = {}, between?: (id: string) => Promise<void>): Promise<void> {
+    const r = await this.inspect(ref);
+    await this.stop(r.id, opts);
+    await between?.(r.id);
+    await this.start(r.id);
+    this.emit('restart', await this.inspect(r.id));
   }
 
   /** Remove; a running container only with `force` (killed first). */

@@ -149,6 +149,21 @@ describe(ContainerNetworking.name, () => {
     rmSync(d.dataRoot, { recursive: true, force: true });
   });
 
+  describe('restart', () => {
+    it("publishes Docker's sequence: kill or stop, die, start, then restart", async () => {
+      const id = await container(d, 'c1');
+      const seen: string[] = [];
+      const sub = d.rt.events.subscribe(undefined, (e) => {
+        if (e.Type === 'container' && e.Actor.ID === id) seen.push(e.Action);
+      });
+      await d.rt.containers.restart(id, { timeoutSec: 0 });
+      sub.unsubscribe();
+      expect(seen.at(-1)).toBe('restart');
+      expect(seen.indexOf('start')).toBeGreaterThan(seen.indexOf('die'));
+      expect(seen.indexOf('restart')).toBeGreaterThan(seen.indexOf('start'));
+    });
+  });
+
   describe('published ports', () => {
     const publishRules = (dd: Booted) => (dd.kernel.firewall as FakeFirewall).tableOf(dd.hostNs, 'inet', 'netd')?.split('\n').filter((l) => /dnat (ip6? )?to/.test(l)) ?? [];
 

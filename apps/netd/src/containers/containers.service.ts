@@ -280,9 +280,7 @@ export class ContainersService {
   async restart(ref: string, opts: { signal?: string; timeoutSec?: number }): Promise<void> {
     const r = await this.find(ref);
     const run = (this.restarting.get(r.id) ?? Promise.resolve()).catch(() => undefined).then(async () => {
-      await this.manager.stop(r.id, opts);
-      await this.release(r.id);
-      await this.manager.start(r.id);
+      await this.manager.restart(r.id, opts, (id) => this.release(id));
     });
     this.restarting.set(r.id, run);
     try {
