@@ -84,6 +84,8 @@ export interface Services {
   readonly images: ImagesService;
   readonly volumes: VolumesService;
   readonly containers: ContainersService;
+  /** The container lifecycle's owner (start, stop, restart decisions, waits). */
+  readonly containerManager: ContainerManager;
   readonly containerViews: ContainerViews;
   /** rename, pause/unpause, update, top, prune (containers/container-ops.ts). */
   readonly containerOps: ContainerOps;
@@ -213,7 +215,7 @@ export function composeServices(config: NetdConfig, kernelPorts: KernelPorts, lo
   });
   const services: Services = {
     config, engineId, log, db, store, ipam, drivers, netlink, netns, hostNs, events, hostRoutes, networks, endpoints, sandboxes, dns,
-    cluster, images, volumes, containers, containerViews, containerOps, health, containerStats, containerArchive, containerNet, containerStore, startedAt: new Date(), metrics,
+    cluster, images, volumes, containers, containerManager: manager, containerViews, containerOps, health, containerStats, containerArchive, containerNet, containerStore, startedAt: new Date(), metrics,
   };
   metrics?.bind(runtimeSources(services));
   return services;

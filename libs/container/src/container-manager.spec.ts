@@ -175,6 +175,25 @@ describe(ContainerManager.name, () => {
     });
   });
 
+  describe('wait', () => {
+    it('drops the listeners of a wait whose client went away, and still answers the waits that stay', async () => {
+      const r = await mgr.create(spec({ name: 'a1' }));
+      await mgr.start('a1');
+      const stays = mgr.wait('a1', 'removed');
+      for (let i = 0; i < 50; i++) {
+        const gone = new AbortController();
+        const w = mgr.wait('a1', i % 2 ? 'removed' : 'not-running', gone.signal);
+        gone.abort(new Error('client gone'));
+        await expect(w).rejects.toThrow('client gone');
+      }
+      expect(mgr.waiting).toBe(2);
+      runtime.exit(r.id, 3);
+      await mgr.delete('a1', {});
+      expect(await stays).toEqual({ statusCode: 3 });
+      expect(mgr.waiting).toBe(0);
+    });
+  });
+
   describe('restart policy', () => {
     it('restarts on-failure up to the limit', async () => {
       const r = await mgr.create(spec({ name: 'a1', restartPolicy: parseRestartPolicy('on-failure:1') }));

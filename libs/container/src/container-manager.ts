@@ -343,18 +343,38 @@ export class ContainerManager {
   }
 
   /** Docker's wait: the exit code of the next/current stop, or after removal. */
-  async wait(ref: string, condition: WaitCondition = 'not-running'): Promise<{ statusCode: number }> {
+  /** `signal`: the client went away; its listeners go with it (a client looping wait-and-hang-up must not pile them up). */
+  async wait(ref: string, condition: WaitCondition = 'not-running', signal?: AbortSignal): Promise<{ statusCode: number }> {
     const r = await this.inspect(ref);
     if (condition === 'not-running' && !r.state.running) return { statusCode: r.state.exitCode };
-    return new Promise((resolve) => {
+    signal?.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const unlisten: (() => void)[] = [];
+      const done = (result: { statusCode: number }) => {
+        signal?.removeEventListener('abort', abort);
+        for (const u of unlisten) u();
+        resolve(result);
+      };
+      const abort = () => {
+        for (const u of unlisten) u();
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', abort, { once: true });
       if (condition === 'removed') {
         let code = r.state.exitCode;
-        listen(this.exitListeners, r.id, (c) => (code = c));
-        listen(this.removeListeners, r.id, () => resolve({ statusCode: code }));
+        unlisten.push(listen(this.exitListeners, r.id, (c) => (code = c)));
+        unlisten.push(listen(this.removeListeners, r.id, () => done({ statusCode: code })));
       } else {
-        listen(this.exitListeners, r.id, (c) => resolve({ statusCode: c }));
+        unlisten.push(listen(this.exitListeners, r.id, (c) => done({ statusCode: c })));
       }
     });
+  }
+
+  /** Listeners of waits in progress, over every container. */
+  get waiting(): number {
+    let n = 0;
+    for (const m of [this.exitListeners, this.removeListeners]) for (const set of m.values()) n += set.size;
+    return n;
   }
 
   async logs(ref: string, opts: LogReadOptions = {}): Promise<AsyncIterable<LogEntry>> {
@@ -645,10 +665,15 @@ export class ContainerManager {
   }
 }
 
-function listen<T extends (...a: never[]) => void>(map: Map<string, Set<T>>, id: string, fn: T): void {
+function listen<T extends (...a: never[]) => void>(map: Map<string, Set<T>>, id: string, fn: T): () => void {
   let set = map.get(id);
   if (!set) map.set(id, (set = new Set()));
   set.add(fn);
+  return () => {
+    const now = map.get(id);
+    if (!now?.delete(fn)) return;
+    if (now.size === 0) map.delete(id);
+  };
 }
 
 /** Docker's checks before an exec (moby getActiveContainer). */

@@ -88,7 +88,8 @@ export class ContainersController {
     const condition = queryParam(q, 'condition') || 'not-running';
     if (!WAIT_CONDITIONS.includes(condition)) throw new InvalidParameterError(`invalid condition: "${condition}"`);
     const r = await this.svc.find(id);
-    const result = this.svc.wait(r.id, condition as WaitCondition);
+    const gone = new AbortController();
+    const result = this.svc.wait(r.id, condition as WaitCondition, gone.signal);
     // The client's ContainerWait returns once headers arrive and `docker run` starts the
     // container only then, so the header goes out now and the body at exit.
     reply.hijack();
@@ -96,7 +97,11 @@ export class ContainersController {
     reply.raw.flushHeaders();
     // shutdown does not wait for the container: the client sees the connection end
     const untrack = OPEN_STREAMS.track(() => reply.raw.destroy());
-    reply.raw.on('close', untrack);
+    reply.raw.on('close', () => {
+      untrack();
+      // a client gone before the answer: its wait stops listening
+      if (!reply.raw.writableEnded) gone.abort(new Error('client gone'));
+    });
     result.then(
       (res) => reply.raw.end(JSON.stringify({ StatusCode: res.statusCode, Error: null }) + '\n'),
       (e: Error) => reply.raw.end(JSON.stringify({ StatusCode: -1, Error: { Message: e.message } }) + '\n'),

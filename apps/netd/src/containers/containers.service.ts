@@ -354,12 +354,12 @@ export class ContainersService {
     if (this.net.isUp(r.id)) await this.net.writeFiles(r, next);
   }
 
-  async wait(ref: string, condition: WaitCondition): Promise<{ statusCode: number }> {
-    if (condition !== 'removed') return this.manager.wait(ref, condition);
+  async wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number }> {
+    if (condition !== 'removed') return this.manager.wait(ref, condition, signal);
     // `docker run --rm` returns when this answers: the container's network must be gone by then
     // too. Its teardown runs on the destroy event; joining the per-container lock waits for it.
     const id = (await this.manager.inspect(ref)).id;
-    const result = await this.manager.wait(id, condition);
+    const result = await this.manager.wait(id, condition, signal);
     await this.net.tearDown(id);
     return result;
   }
