@@ -37,6 +37,23 @@ describe(Images.name, () => {
     });
   });
 
+  describe('remove', () => {
+    it('across repositories (prune) removes an image tagged in several, but never one in use', async () => {
+      let users: string[] = [];
+      images = new Images(store, { usedBy: () => users });
+      const img = await makeImage(store, [[file('a', '1')]]);
+      await images.tag(img.configDigest, 'one:1');
+      await images.tag(img.configDigest, 'two:1');
+      await expect(images.remove(img.configDigest)).rejects.toMatchObject({ kind: 'conflict' });
+      users = ['c1'];
+      await expect(images.remove(img.configDigest, { allRepositories: true })).rejects.toMatchObject({ kind: 'conflict' });
+      expect((await images.list()).map((i) => i.id)).toEqual([img.configDigest]);
+      users = [];
+      expect(await images.remove(img.configDigest, { allRepositories: true })).toEqual(expect.arrayContaining([{ untagged: 'one:1' }, { untagged: 'two:1' }, { deleted: img.configDigest }]));
+      expect(await images.list()).toEqual([]);
+    });
+  });
+
   describe('diskUsage', () => {
     it('counts a layer two images share once, and reports it as their shared size', async () => {
       const base = await makeImage(store, [[file('a', '1')]]);

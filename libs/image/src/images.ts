@@ -123,7 +123,12 @@ export class Images {
    * `docker rmi`: a tag reference untags, and deletes the image when no tag is left; an id deletes
    * the image, refusing (Conflict) when it has several repositories unless forced, or is in use.
    */
-  async remove(text: string, opts: { force?: boolean } = {}): Promise<RemoveReport> {
+  /**
+   * `force`: also an image a container uses, or one tagged in several repositories (by id).
+   * `allRepositories`: only the latter (prune): an image in use stays, however the check before
+   * the call went, since a container may have been created since.
+   */
+  async remove(text: string, opts: { force?: boolean; allRepositories?: boolean } = {}): Promise<RemoveReport> {
     const img = await this.resolve(text);
     const report: RemoveReport = [];
     const tags = (await this.store.listTags()).filter((t) => this.sameImage(t.manifestDigest, img));
@@ -137,7 +142,7 @@ export class Images {
       await this.store.deleteTag(byName.name);
       return [{ untagged: familiarString(parseReference(byName.name)) }];
     }
-    if (!byName && new Set(tags.map((t) => familiarName(parseReference(t.name)))).size > 1 && !opts.force) {
+    if (!byName && new Set(tags.map((t) => familiarName(parseReference(t.name)))).size > 1 && !opts.force && !opts.allRepositories) {
       throw new ConflictError(`conflict: unable to delete ${shortId(img.configDigest.slice(7))} (must be forced) - image is referenced in multiple repositories`);
     }
     for (const t of tags) {

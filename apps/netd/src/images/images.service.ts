@@ -147,8 +147,9 @@ export class ImagesService {
         if (!(f.label ?? []).every((l) => matchLabel(img.labels, l))) continue;
         if ((f['label!'] ?? []).some((l) => matchLabel(img.labels, l))) continue;
         if ((await this.images.users(img.id)).length > 0) continue;
-        // by id, forced: an unused image may carry tags of several repositories, which prune removes together
-        const report = await this.remove(img.id, true).catch(() => []);
+        // by id and across repositories (an unused image may carry tags of several, which prune
+        // removes together), but never forced: one a container started using since the check stays
+        const report = await this.removeReported(img.id, { allRepositories: true }).catch(() => []);
         deleted.push(...report.map((r) => ('untagged' in r ? { Untagged: r.untagged } : { Deleted: r.deleted })));
       }
       const after = (await this.images.diskUsage()).layersSize;
@@ -158,8 +159,12 @@ export class ImagesService {
     }
   }
 
-  async remove(name: string, force: boolean) {
-    const report = await this.images.remove(name, { force });
+  remove(name: string, force: boolean) {
+    return this.removeReported(name, { force });
+  }
+
+  private async removeReported(name: string, opts: { force?: boolean; allRepositories?: boolean }) {
+    const report = await this.images.remove(name, opts);
     for (const r of report) {
       if ('untagged' in r) this.opts.onEvent?.('untag', r.untagged, { name: r.untagged });
       else this.opts.onEvent?.('delete', r.deleted, {});
