@@ -11,4 +11,5 @@ export { withNetns } from './native/with-netns';
 export { resolveTool } from './exec';
 export { spawnDetached } from './detached';
 export { listenTcpInNetns } from './native/listen-socket';
+export { libcCalls } from './native/libc';
 export { hostPs } from './ps';

@@ -1,3 +1,4 @@
+import { libcCalls } from '@app/kernel';
 import koffi from 'koffi';
 
 /**
@@ -20,18 +21,11 @@ interface Calls {
   close: (fd: number) => number;
 }
 
-let calls: Calls | undefined;
-
-function load(): Calls {
-  if (calls) return calls;
-  const lib = koffi.load('libc.so.6');
-  calls = {
-    socket: lib.func('int socket(int domain, int type, int protocol)'),
-    sendto: lib.func('long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)'),
-    close: lib.func('int close(int fd)'),
-  };
-  return calls;
-}
+const load = libcCalls<Calls>({
+  socket: 'int socket(int domain, int type, int protocol)',
+  sendto: 'long sendto(int fd, const void *buf, size_t len, int flags, const void *addr, uint32_t addrlen)',
+  close: 'int close(int fd)',
+});
 
 /** struct sockaddr_un for a path (`@name`: abstract) and its length. */
 export function sockaddrUn(path: string): { addr: Buffer; len: number } {

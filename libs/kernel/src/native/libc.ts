@@ -20,23 +20,38 @@ interface Libc {
   umount2: (target: string, flags: number) => number;
 }
 
-let libc: Libc | undefined;
+let library: ReturnType<typeof koffi.load> | undefined;
+const declared = new Map<string, unknown>();
 
-function load(): Libc {
-  if (libc) return libc;
-  try {
-    const lib = koffi.load('libc.so.6');
-    libc = {
-      setns: lib.func('int setns(int fd, int nstype)'),
-      unshare: lib.func('int unshare(int flags)'),
-      mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)'),
-      umount2: lib.func('int umount2(const char *target, int flags)'),
-    };
-    return libc;
-  } catch (e) {
-    throw new SystemError(`cannot load libc through koffi: ${(e as Error).message}`, { cause: e });
-  }
+/**
+ * libc's functions for every module of netd that calls libc through koffi: the library is loaded
+ * once and each prototype declared once. `calls` maps names to C prototypes; the result loads on
+ * first use, so a module that is never used never touches libc.
+ */
+export function libcCalls<T extends object>(prototypes: { readonly [K in keyof T]: string }): () => T {
+  let resolved: T | undefined;
+  return () => {
+    if (resolved) return resolved;
+    try {
+      library ??= koffi.load('libc.so.6');
+      const out: Record<string, unknown> = {};
+      for (const [name, prototype] of Object.entries(prototypes) as [string, string][]) {
+        if (!declared.has(prototype)) declared.set(prototype, library.func(prototype));
+        out[name] = declared.get(prototype);
+      }
+      return (resolved = out as T);
+    } catch (e) {
+      throw new SystemError(`cannot load libc through koffi: ${(e as Error).message}`, { cause: e });
+    }
+  };
 }
+
+const load = libcCalls<Libc>({
+  setns: 'int setns(int fd, int nstype)',
+  unshare: 'int unshare(int flags)',
+  mount: 'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)',
+  umount2: 'int umount2(const char *target, int flags)',
+});
 
 function check(rc: number, context: string): void {
   if (rc !== 0) throw errnoError(koffi.errno(), context);

@@ -1,6 +1,7 @@
 import koffi from 'koffi';
 import { IpAddr, SystemError } from '@app/common';
 import { errnoError } from '../errno';
+import { libcCalls } from './libc';
 import type { NetnsRef } from '../netlink.port';
 import { withNetns } from './with-netns';
 
@@ -20,20 +21,13 @@ interface SocketCalls {
   close: (fd: number) => number;
 }
 
-let calls: SocketCalls | undefined;
-
-function load(): SocketCalls {
-  if (calls) return calls;
-  const lib = koffi.load('libc.so.6');
-  calls = {
-    socket: lib.func('int socket(int domain, int type, int protocol)'),
-    bind: lib.func('int bind(int fd, const void *addr, uint32_t len)'),
-    listen: lib.func('int listen(int fd, int backlog)'),
-    setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
-    close: lib.func('int close(int fd)'),
-  };
-  return calls;
-}
+const load = libcCalls<SocketCalls>({
+  socket: 'int socket(int domain, int type, int protocol)',
+  bind: 'int bind(int fd, const void *addr, uint32_t len)',
+  listen: 'int listen(int fd, int backlog)',
+  setsockopt: 'int setsockopt(int fd, int level, int name, const void *value, uint32_t len)',
+  close: 'int close(int fd)',
+});
 
 /** struct sockaddr_in / sockaddr_in6 for `ip:port` (port and address in network order). */
 function sockaddr(ip: IpAddr, port: number): Buffer {

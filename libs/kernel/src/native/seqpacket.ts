@@ -3,6 +3,7 @@ import koffi from 'koffi';
 import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { errnoError } from '../errno';
+import { libcCalls } from './libc';
 
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
@@ -16,18 +17,11 @@ interface Calls {
   close: (fd: number) => number;
 }
 
-let calls: Calls | undefined;
-
-function load(): Calls {
-  if (calls) return calls;
-  const lib = koffi.load('libc.so.6');
-  calls = {
-    socket: lib.func('int socket(int domain, int type, int protocol)'),
-    connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
-    close: lib.func('int close(int fd)'),
-  };
-  return calls;
-}
+const load = libcCalls<Calls>({
+  socket: 'int socket(int domain, int type, int protocol)',
+  connect: 'int connect(int fd, const void *addr, uint32_t len)',
+  close: 'int close(int fd)',
+});
 
 /** The internal Pipe handle class: the only public-enough way to wrap a non-stream socket fd. */
 interface PipeHandle {
