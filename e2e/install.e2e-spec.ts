@@ -63,7 +63,9 @@ describeAsRoot('npm pack and npm install -g (e2e)', () => {
     ok(await exec('npm', [
       'install', '-g', '--prefix', prefix(), tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error',
       '--allow-scripts=better-sqlite3,koffi,netlink',
-    ], { timeoutMs: INSTALL_MS, env: env() }), 'npm install -g');
+    // build_from_source: better-sqlite3's prebuild-install would otherwise try GitHub for a binary
+    // (traffic a test must not make; this machine refuses it anyway) before node-gyp builds it
+    ], { timeoutMs: INSTALL_MS, env: { ...env(), npm_config_build_from_source: 'true' } }), 'npm install -g');
     expect(ok(await exec(join(prefix(), 'bin', 'netd'), ['--version'], { env: env() }), 'netd --version')).toBe(`netd version ${version}, build ${commit}\n`);
     const client = await exec(join(prefix(), 'bin', 'netctl'), ['-H', `unix://${join(dir, 'nobody.sock')}`, 'version'], { env: env() });
     expect(client.stdout).toMatch(new RegExp(`^Client:\\n Version: +${version.replace(/\./g, '\\.')}\\n[\\s\\S]* Git commit: +${commit}\\n`));
