@@ -1,18 +1,16 @@
 // netctl's image and container verbs, built, against a real netd on a namespace this test makes;
 // side by side with the docker client on the same daemon. Needs root, runc and conmon.
-import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
+import { describeAsRoot } from '@app/kernel/testing';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { startNetd, type NetdProcess } from '../apps/netd/src/testing/netd-process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveEndpoint } from '../apps/cli/src/client/host';
 import { NetdClient } from '../apps/cli/src/client/netd-client';
+import { NETCTL, ROOT, useNetdForSuite } from './support/daemon';
 import { exec as run, type Run } from './support/exec';
 import { describeEngineApiContract } from '../apps/cli/src/testing/engine-api.contract';
 
-const ROOT = resolve(__dirname, '..');
-const NETCTL = join(ROOT, 'dist/cli/netctl.js');
 const TIMEOUT_MS = 60_000;
 const hasDocker = spawnSync('docker', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -22,22 +20,15 @@ const exec = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise
 const rows = (text: string, skip: number[] = []) => text.trimEnd().split('\n').map((l) => l.split(/ {3,}/).filter((_, i) => !skip.includes(i)));
 
 describeAsRoot('netctl containers and images against netd (e2e)', () => {
-  let ns: TempNetns | undefined;
-  let netd: NetdProcess | undefined;
-  let host = '';
+  const daemon = useNetdForSuite({ netctl: true, logTail: 6000 });
   const tag = randomBytes(3).toString('hex');
   const name = `netctl-a-${tag}`;
-  const netctl = (...args: string[]) => exec(process.execPath, [NETCTL, '-H', host, ...args], { DOCKER_CONFIG: join(netd!.dir, 'netctl-config') });
-  const docker = (...args: string[]) => exec('docker', ['-H', host, ...args], { DOCKER_CONFIG: join(netd!.dir, 'docker-config') });
+  const netctl = (...args: string[]) => exec(process.execPath, [NETCTL, '-H', daemon.url, ...args], { DOCKER_CONFIG: join(daemon.netd.dir, 'netctl-config') });
+  const docker = (...args: string[]) => exec('docker', ['-H', daemon.url, ...args], { DOCKER_CONFIG: join(daemon.netd.dir, 'docker-config') });
 
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, [join(ROOT, 'apps/cli/build.mjs')], { stdio: 'pipe', timeout: 60_000 });
-    if (built.status !== 0) throw new Error(`apps/cli/build.mjs failed: ${built.stderr}`);
-    ns = await createTempNetns();
-    netd = await startNetd({ hostNetns: ns.ref.path });
-    host = `unix://${netd.socket}`;
     // the README's way to a busybox image without a registry: the no-RUN Dockerfile on a prepared context
-    const ctx = join(netd.dir, 'busybox-ctx');
+    const ctx = join(daemon.netd.dir, 'busybox-ctx');
     mkdirSync(ctx);
     const prepared = spawnSync('sh', [join(ROOT, 'examples/busybox/prepare.sh'), ctx], { stdio: 'pipe', timeout: 30_000 });
     if (prepared.status !== 0) throw new Error(`prepare.sh failed: ${prepared.stderr}`);
@@ -45,22 +36,6 @@ describeAsRoot('netctl containers and images against netd (e2e)', () => {
     const build = await netctl('build', '-q', '-t', 'busybox', ctx);
     if (build.code !== 0) throw new Error(`netctl build failed: ${build.stderr}`);
   }, 180_000);
-
-  afterAll(async () => {
-    try {
-      if (netd) await netctl('rm', '-f', name).catch(() => undefined);
-      // a daemon that does not stop on SIGTERM within 20 s is killed: the namespace must go
-      const stopped = await Promise.race([netd?.stop().then(() => true), new Promise((r) => setTimeout(() => r(false), 20_000))]);
-      if (!stopped) await netd?.kill9();
-    } finally {
-      await ns?.dispose();
-      if (netd) rmSync(netd.dir, { recursive: true, force: true });
-    }
-  });
-
-  afterEach(() => {
-    if (netd && expect.getState().assertionCalls !== expect.getState().numPassingAsserts) process.stderr.write(`netd logs:\n${netd.logs().slice(-6000)}\n`);
-  });
 
   it('run --rm busybox echo hi prints hi and exits 0; the exit code is the container\'s', async () => {
     expect(await netctl('run', '--rm', 'busybox', 'echo', 'hi')).toEqual({ code: 0, stdout: 'hi\n', stderr: '' });
@@ -126,5 +101,5 @@ describeAsRoot('netctl containers and images against netd (e2e)', () => {
     expect({ dockerClient: hasDocker }).toEqual({ dockerClient: true });
   });
 
-  describeEngineApiContract('NetdClient against netd', () => new NetdClient(resolveEndpoint({ host }, {})));
+  describeEngineApiContract('NetdClient against netd', () => new NetdClient(resolveEndpoint({ host: daemon.url }, {})));
 });

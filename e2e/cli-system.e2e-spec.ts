@@ -1,36 +1,26 @@
 // netctl's events, system df, prune and info, built, against a real netd on a namespace this test
 // creates, each compared with what the docker client prints against the same daemon.
-import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
-import { spawnSync } from 'node:child_process';
+import { describeAsRoot } from '@app/kernel/testing';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { api, startNetd, type NetdProcess } from '../apps/netd/src/testing/netd-process';
+import { join } from 'node:path';
+import { NETCTL, useNetdForSuite } from './support/daemon';
 import { exec as run, type Run } from './support/exec';
 
-const ROOT = resolve(__dirname, '..');
-const NETCTL = join(ROOT, 'dist/cli/netctl.js');
 const TIMEOUT_MS = 30_000;
 
 const exec = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => run(cmd, args, { env: { TZ: 'UTC', ...env }, timeoutMs: TIMEOUT_MS });
 
 describeAsRoot('netctl events, system df, prune and info against netd (e2e)', () => {
-  let ns: TempNetns | undefined;
-  let netd: NetdProcess | undefined;
-  let host = '';
-  const netctl = (...args: string[]) => exec(process.execPath, [NETCTL, '-H', host, ...args]);
-  const docker = (...args: string[]) => exec('docker', ['-H', host, ...args], { DOCKER_CONFIG: join(netd!.dir, 'docker-config') });
+  const daemon = useNetdForSuite({ netctl: true, bridge: 'nsy0' });
+  const netctl = (...args: string[]) => exec(process.execPath, [NETCTL, '-H', daemon.url, ...args]);
+  const docker = (...args: string[]) => exec('docker', ['-H', daemon.url, ...args], { DOCKER_CONFIG: join(daemon.netd.dir, 'docker-config') });
   const tag = randomBytes(3).toString('hex');
   const net = `sys-${tag}`;
   let t0 = '';
 
   beforeAll(async () => {
-    const built = spawnSync(process.execPath, [join(ROOT, 'apps/cli/build.mjs')], { stdio: 'pipe', timeout: 60_000 });
-    if (built.status !== 0) throw new Error(`apps/cli/build.mjs failed: ${built.stderr}`);
-    ns = await createTempNetns();
-    netd = await startNetd({ hostNetns: ns.ref.path, bridge: 'nsy0' });
-    host = `unix://${netd.socket}`;
     t0 = String(Math.floor(Date.now() / 1000) - 1);
     expect((await netctl('network', 'create', '--subnet', `10.${randomInt(200, 250)}.${randomInt(0, 255)}.0/24`, net)).code).toBe(0);
     expect((await netctl('run', '-d', '--name', `web-${tag}`, '--label', `tier=${tag}`, '--network', net, 'busybox', 'sleep', '600')).code).toBe(0);
@@ -38,22 +28,6 @@ describeAsRoot('netctl events, system df, prune and info against netd (e2e)', ()
     // `--until 0s` is sent in whole seconds (docker truncates it too): let the events' second pass
     await new Promise((r) => setTimeout(r, 1100));
   }, 120_000);
-
-  afterAll(async () => {
-    try {
-      await netctl('rm', '-f', `web-${tag}`, `done-${tag}`);
-      await netd?.stop();
-    } finally {
-      await ns?.dispose();
-      if (netd) rmSync(netd.dir, { recursive: true, force: true });
-    }
-  });
-
-  afterEach(() => {
-    if (netd && expect.getState().assertionCalls !== expect.getState().numPassingAsserts) {
-      process.stderr.write(`netd logs:\n${netd.logs().slice(-4000)}\n`);
-    }
-  });
 
   it('events: the container start is there, filtered by type, event, container and label, as docker prints it', async () => {
     const fmt = '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}';
@@ -137,7 +111,7 @@ describeAsRoot('netctl events, system df, prune and info against netd (e2e)', ()
   }, 60_000);
 
   it('container prune and system prune: what goes agrees with the lists; netctl and docker read the daemon alike', async () => {
-    const supported = (await api(netd!.socket, 'POST', '/containers/prune?filters=' + encodeURIComponent(JSON.stringify({ label: ['nothing-has-this'] })))).status !== 501;
+    const supported = (await daemon.call('POST', '/containers/prune?filters=' + encodeURIComponent(JSON.stringify({ label: ['nothing-has-this'] })))).status !== 501;
     const done = (await netctl('ps', '-aq', '--no-trunc', '-f', `name=done-${tag}`)).stdout.trim();
     if (!supported) {
       // the daemon does not serve POST /containers/prune yet: both clients report its 501 the same way

@@ -1,54 +1,27 @@
 // netctl, built, against a real netd running on a namespace this test creates; side by side with
 // the docker client where one is installed. Needs root (describeAsRoot fails under CI without it).
-import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
+import { describeAsRoot } from '@app/kernel/testing';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { startNetd, type NetdProcess } from '../apps/netd/src/testing/netd-process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveEndpoint } from '../apps/cli/src/client/host';
 import { NetdClient } from '../apps/cli/src/client/netd-client';
+import { NETCTL, ROOT, useNetdForSuite } from './support/daemon';
 import { exec as run, type Run } from './support/exec';
 import { describeNetdApiContract } from '../apps/cli/src/testing/netd-api.contract';
 
-const ROOT = resolve(__dirname, '..');
-const NETCTL = join(ROOT, 'dist/cli/netctl.js');
 const TIMEOUT_MS = 20_000;
 const hasDocker = spawnSync('docker', ['--version'], { stdio: 'ignore' }).status === 0;
 
 const exec = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> => run(cmd, args, { env, timeoutMs: TIMEOUT_MS });
 
 describeAsRoot('netctl against netd (e2e)', () => {
-  let ns: TempNetns | undefined;
-  let netd: NetdProcess | undefined;
-  let host = '';
-  const netctl = (...args: string[]) => exec(process.execPath, [NETCTL, '-H', host, ...args]);
-  const docker = (...args: string[]) => exec('docker', ['-H', host, ...args], { DOCKER_CONFIG: join(netd!.dir, 'docker-config') });
+  const daemon = useNetdForSuite({ netctl: true });
+  const netctl = (...args: string[]) => exec(process.execPath, [NETCTL, '-H', daemon.url, ...args]);
+  const docker = (...args: string[]) => exec('docker', ['-H', daemon.url, ...args], { DOCKER_CONFIG: join(daemon.netd.dir, 'docker-config') });
   const subnet = `10.${randomInt(200, 250)}.${randomInt(0, 255)}`;
   const name = `netctl-e2e-${randomBytes(3).toString('hex')}`;
-
-  beforeAll(async () => {
-    const built = spawnSync(process.execPath, [join(ROOT, 'apps/cli/build.mjs')], { stdio: 'pipe', timeout: 60_000 });
-    if (built.status !== 0) throw new Error(`apps/cli/build.mjs failed: ${built.stderr}`);
-    ns = await createTempNetns();
-    netd = await startNetd({ hostNetns: ns.ref.path });
-    host = `unix://${netd.socket}`;
-  }, 90_000);
-
-  afterAll(async () => {
-    try {
-      await netd?.stop();
-    } finally {
-      await ns?.dispose();
-      if (netd) rmSync(netd.dir, { recursive: true, force: true });
-    }
-  });
-
-  afterEach(() => {
-    if (netd && expect.getState().assertionCalls !== expect.getState().numPassingAsserts) {
-      process.stderr.write(`netd logs:\n${netd.logs().slice(-4000)}\n`);
-    }
-  });
 
   it('creates, lists, inspects and removes a network', async () => {
     const created = await netctl('network', 'create', '--subnet', `${subnet}.0/24`, '--gateway', `${subnet}.1`, '--label', 'e2e=1', name);
@@ -74,7 +47,7 @@ describeAsRoot('netctl against netd (e2e)', () => {
   });
 
   it('runs from the build-time V8 code cache, and the same without it when V8 rejects it', async () => {
-    const args = [NETCTL, '-H', host, 'network', 'ls', '--no-trunc'];
+    const args = [NETCTL, '-H', daemon.url, 'network', 'ls', '--no-trunc'];
     const env = { NETCTL_CODE_CACHE: 'report' };
     const cached = await exec(process.execPath, args, env);
     expect(cached.code).toBe(0);
@@ -126,7 +99,7 @@ describeAsRoot('netctl against netd (e2e)', () => {
     expect({ dockerClient: hasDocker }).toEqual({ dockerClient: true });
   });
 
-  describeNetdApiContract('NetdClient against netd', () => new NetdClient(resolveEndpoint({ host }, {})), `10.${randomInt(151, 199)}`);
+  describeNetdApiContract('NetdClient against netd', () => new NetdClient(resolveEndpoint({ host: daemon.url }, {})), `10.${randomInt(151, 199)}`);
 });
 
 afterAll(() => {

@@ -4,19 +4,17 @@
 // through five graceful restarts and one kill -9; then the resolver is shown to go away with
 // netd for good (inline DNS configured, data root removed). Needs root, runc, conmon,
 // busybox-static and the docker client.
-import { IpAddr } from '@app/common';
-import type { NetnsEnter } from '@app/dns';
-import { FakeUpstream } from '@app/dns/testing/fake-upstream';
-import { listenTcpInNetns, withNetns } from '@app/kernel';
-import { createTempNetns, describeAsRoot, run, TempNetns } from '@app/kernel/testing';
+import { withNetns } from '@app/kernel';
+import { describeAsRoot } from '@app/kernel/testing';
 import * as packet from 'dns-packet';
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolverPaths } from '../apps/netd/src/dns/resolver-protocol';
-import { NetdProcess, removeDir, startNetd } from '../apps/netd/src/testing/netd-process';
+import { removeDir } from '../apps/netd/src/testing/netd-process';
+import { useNetd } from '../apps/netd/src/testing/netd-suite';
+import { startUplink, type Uplink } from './support/dns-uplink';
 import { exec } from './support/exec';
 import { until } from './support/until';
 
@@ -60,11 +58,7 @@ function askTcp(nsPath: string, name: string, timeoutMs = 1000): Promise<string[
 }
 
 describeAsRoot('container name resolution across netd restarts (resolver process)', () => {
-  let host: TempNetns;
-  let upNs: TempNetns;
-  let upstream: FakeUpstream | undefined;
-  let netd: NetdProcess | undefined;
-  let dir: string;
+  let up: Uplink | undefined;
   let webIp: string;
   let clientId: string;
   let clientNs: string;
@@ -73,41 +67,33 @@ describeAsRoot('container name resolution across netd restarts (resolver process
   const b = randomInt(0, 250);
   const uplink = `10.${a}.${b}`;
 
+  const daemon = useNetd({
+    bridge: 'netdr0',
+    daemonJson: { dns: [`${uplink}.2`] },
+    logFile: process.env.DNS_LOG,
+    beforeStart: async (host) => {
+      up = await startUplink(host, uplink, 29, [{ kind: 'zone', records: { 'outside.example': ['192.0.2.80'] } }]);
+    },
+  });
   const docker = async (...args: string[]): Promise<string> => {
-    const r = await exec('docker', ['-H', `unix://${netd!.socket}`, ...args], { env: { HOME: '/nonexistent' } });
+    const r = await exec('docker', ['-H', daemon.url, ...args], { env: { HOME: '/nonexistent' } });
     if (r.code !== 0) throw new Error(`docker ${args.join(' ')} failed (${r.code}): ${r.stderr}${r.stdout}`);
     return r.stdout.trim();
   };
-  const start = async (extraArgs: string[] = []): Promise<NetdProcess> =>
-    (netd = await startNetd({ hostNetns: host.ref.path, dir, bridge: 'netdr0', extraArgs }));
   const resolverPid = (): number | undefined => {
-    const text = existsSync(resolverPaths(join(dir, 'run')).pid) ? readFileSync(resolverPaths(join(dir, 'run')).pid, 'utf8') : '';
+    const text = existsSync(resolverPaths(join(daemon.dir, 'run')).pid) ? readFileSync(resolverPaths(join(daemon.dir, 'run')).pid, 'utf8') : '';
     const pid = Number(text.trim()) || undefined;
     if (pid) resolverPids.add(pid);
     return pid;
   };
   /** The client container's loop: one `ok` or `fail` line per nslookup, read from its log file. */
   const loopResults = (): string[] =>
-    readFileSync(join(dir, 'data', 'containers', clientId, 'container.log'), 'utf8')
+    readFileSync(join(daemon.dir, 'data', 'containers', clientId, 'container.log'), 'utf8')
       .split('\n')
       .map((l) => / stdout F (ok|fail)$/.exec(l)?.[1])
       .filter((x): x is string => x !== undefined);
 
   beforeAll(async () => {
-    host = await createTempNetns();
-    upNs = await createTempNetns();
-    await run('ip', ['-n', host.name, 'link', 'add', 'vup', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', upNs.name]);
-    await run('ip', ['-n', host.name, 'addr', 'add', `${uplink}.1/29`, 'dev', 'vup']);
-    await run('ip', ['-n', upNs.name, 'addr', 'add', `${uplink}.2/29`, 'dev', 'eth0']);
-    for (const [ns, dev] of [[host.name, 'vup'], [upNs.name, 'eth0'], [host.name, 'lo'], [upNs.name, 'lo']]) await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
-    upstream = await new FakeUpstream({ kind: 'zone', records: { 'outside.example': ['192.0.2.80'] } }, `${uplink}.2`).start({
-      port: 53,
-      enter: ((fn) => withNetns(upNs.ref, fn)) as NetnsEnter,
-      tcpFd: listenTcpInNetns(upNs.ref, IpAddr.parse(`${uplink}.2`), 53),
-    });
-    dir = mkdtempSync(join(tmpdir(), 'netd-t-'));
-    writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ dns: [`${uplink}.2`] }));
-    await start();
     await docker('network', 'create', '--subnet', `10.${a + 1}.${b}.0/24`, 'n1');
     await docker('run', '-d', '--name', 'web', '--network', 'n1', 'busybox', 'sleep', '1000');
     webIp = await docker('inspect', '--format', '{{(index .NetworkSettings.Networks "n1").IPAddress}}', 'web');
@@ -119,17 +105,9 @@ describeAsRoot('container name resolution across netd restarts (resolver process
   }, 120_000);
 
   afterAll(async () => {
-    if (netd) {
-      if (process.env.DNS_LOG) writeFileSync(process.env.DNS_LOG, netd.logs());
-      await docker('rm', '-f', 'client', 'web').catch(() => undefined);
-      await netd.stop();
-    }
     // every resolver this suite saw, by pid, in case a failed test left one
     for (const pid of resolverPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    await upstream?.stop().catch(() => undefined);
-    await upNs?.dispose().catch(() => undefined);
-    await host?.dispose().catch(() => undefined);
-    if (dir && existsSync(dir)) removeDir(dir);
+    await up?.dispose();
   });
 
   /** Run `during` while a TCP loop asks for `web` every 50 ms; returns the TCP results. */
@@ -163,8 +141,8 @@ describeAsRoot('container name resolution across netd restarts (resolver process
     const t0 = Date.now();
     const tcp = await withTcpLoop(async () => {
       for (let i = 0; i < 5; i++) {
-        expect(await netd!.stop()).toBe(0);
-        await start();
+        expect(await daemon.netd.stop()).toBe(0);
+        await daemon.restart();
         expect(resolverPid()).toBe(pid);
       }
       await new Promise((r) => setTimeout(r, 2500)); // lookups in flight at the last restart finish
@@ -176,7 +154,7 @@ describeAsRoot('container name resolution across netd restarts (resolver process
     expect(udp.length).toBeGreaterThan(20);
     expect(alive(pid!)).toBe(true);
     const rss = (p: number): string => `${(Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1]) / 1024).toFixed(1)} MB`;
-    process.stdout.write(`RSS with 2 containers: netd ${rss(netd!.child.pid!)}, resolver ${rss(pid!)}\n`);
+    process.stdout.write(`RSS with 2 containers: netd ${rss(daemon.netd.child.pid!)}, resolver ${rss(pid!)}\n`);
     // upstream forwarding goes on through the resolver
     expect(await docker('exec', 'client', 'nslookup', 'outside.example')).toContain('192.0.2.80');
   });
@@ -187,10 +165,10 @@ describeAsRoot('container name resolution across netd restarts (resolver process
     let downFor = 0;
     let upAt = 0;
     const tcp = await withTcpLoop(async () => {
-      await netd!.kill9();
+      await daemon.netd.kill9();
       const down = Date.now();
       await new Promise((r) => setTimeout(r, 3000)); // no netd at all
-      await start();
+      await daemon.restart();
       upAt = Date.now();
       downFor = upAt - down;
       expect(resolverPid()).toBe(pid);
@@ -207,12 +185,12 @@ describeAsRoot('container name resolution across netd restarts (resolver process
 
   it('stops the resolver when netd starts with the inline DNS, which then answers itself', async () => {
     const pid = resolverPid()!;
-    await netd!.stop();
-    await start(['--dns-resolver', 'inline']);
+    await daemon.netd.stop();
+    await daemon.restart(['--dns-resolver', 'inline']);
     expect(alive(pid)).toBe(false);
     expect(await askTcp(clientNs, 'web')).toEqual([webIp]);
-    await netd!.stop();
-    await start();
+    await daemon.netd.stop();
+    await daemon.restart();
     const next = resolverPid()!;
     expect(next).not.toBe(pid);
     expect(await askTcp(clientNs, 'web')).toEqual([webIp]);
@@ -221,9 +199,8 @@ describeAsRoot('container name resolution across netd restarts (resolver process
   it('leaves no resolver behind when the data root is removed', async () => {
     const pid = resolverPid()!;
     await docker('rm', '-f', 'client', 'web');
-    await netd!.stop();
-    netd = undefined;
-    removeDir(dir);
+    await daemon.netd.stop();
+    removeDir(daemon.dir);
     await until('the resolver exits', async () => !alive(pid), 5000, 50);
   });
 });

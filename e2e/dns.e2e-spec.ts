@@ -1,15 +1,10 @@
-import { IpAddr } from '@app/common';
-import { FakeUpstream } from '@app/dns/testing/fake-upstream';
-import { listenTcpInNetns, withNetns } from '@app/kernel';
-import { createTempNetns, describeAsRoot, nsExec, run, TempNetns, tempNetnsName } from '@app/kernel/testing';
+import { describeAsRoot, nsExec, run, tempNetnsName } from '@app/kernel/testing';
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { NetdProcess, removeDir, startNetd } from '../apps/netd/src/testing/netd-process';
+import { useNetd } from '../apps/netd/src/testing/netd-suite';
 import { sandboxKit } from '../apps/netd/src/testing/sandbox-kit';
 import { eventually } from '@app/common/testing';
+import { startUplink, type Uplink } from './support/dns-uplink';
 
 function docker(socket: string, ...args: string[]): string {
   const r = spawnSync('docker', ['-H', `unix://${socket}`, ...args], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
@@ -46,11 +41,7 @@ setTimeout(() => { console.log('TIMEOUT'); process.exit(1); }, 3000).unref();
 `;
 
 describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busybox nslookup', () => {
-  let host: TempNetns;
-  let upNs: TempNetns;
-  let upstream: FakeUpstream | undefined;
-  let netd: NetdProcess;
-  let dir: string;
+  let up: Uplink | undefined;
   const names: string[] = [];
   const ids: Record<string, string> = {};
   const a = Math.floor(Math.random() * 100) + 120;
@@ -59,27 +50,15 @@ describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busyb
   const n2 = `10.${a + 1}.${b}`;
   const uplink = `10.${a + 2}.${b}`;
 
-  beforeAll(async () => {
-    host = await createTempNetns();
-    upNs = await createTempNetns();
-    // A fake upstream resolver in its own namespace, reached from the test host namespace (where
-    // netd's forwarder opens its sockets) over a veth; never the machine's resolver.
-    await run('ip', ['-n', host.name, 'link', 'add', 'vup', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', upNs.name]);
-    await run('ip', ['-n', host.name, 'addr', 'add', `${uplink}.1/30`, 'dev', 'vup']);
-    await run('ip', ['-n', upNs.name, 'addr', 'add', `${uplink}.2/30`, 'dev', 'eth0']);
-    for (const [ns, dev] of [[host.name, 'vup'], [upNs.name, 'eth0'], [host.name, 'lo'], [upNs.name, 'lo']]) {
-      await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
-    }
-    upstream = await new FakeUpstream({ kind: 'zone', records: { 'outside.example': ['192.0.2.80'], 'big.example': ['192.0.2.81'] }, truncateUdp: ['big.example'] }, `${uplink}.2`).start({
-      port: 53,
-      enter: (fn) => withNetns(upNs.ref, fn),
-      tcpFd: listenTcpInNetns(upNs.ref, IpAddr.parse(`${uplink}.2`), 53),
-    });
+  const daemon = useNetd({
+    daemonJson: { dns: [`${uplink}.2`] },
+    beforeStart: async (host) => {
+      up = await startUplink(host, uplink, 30, [{ kind: 'zone', records: { 'outside.example': ['192.0.2.80'], 'big.example': ['192.0.2.81'] }, truncateUdp: ['big.example'] }]);
+    },
+  });
 
-    dir = mkdtempSync(join(tmpdir(), 'netd-t-'));
-    writeFileSync(join(dir, 'daemon.json'), JSON.stringify({ dns: [`${uplink}.2`] }));
-    netd = await startNetd({ hostNetns: host.ref.path, dir });
-    const kit = sandboxKit(netd.dataRoot);
+  beforeAll(async () => {
+    const kit = sandboxKit(daemon.netd.dataRoot);
     try {
       for (const role of ['web', 'db', 'cache', 'far']) {
         const name = tempNetnsName();
@@ -89,23 +68,19 @@ describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busyb
     } finally {
       kit.close();
     }
-    docker(netd.socket, 'network', 'create', '--subnet', `${n1}.0/24`, 'front');
-    docker(netd.socket, 'network', 'create', '--subnet', `${n2}.0/24`, 'back');
+    docker(daemon.netd.socket, 'network', 'create', '--subnet', `${n1}.0/24`, 'front');
+    docker(daemon.netd.socket, 'network', 'create', '--subnet', `${n2}.0/24`, 'back');
     const [web, db, cache, far] = names;
-    docker(netd.socket, 'network', 'connect', '--ip', `${n1}.10`, 'front', web);
-    docker(netd.socket, 'network', 'connect', '--ip', `${n1}.20`, '--alias', 'database', '--alias', 'shared', 'front', db);
-    docker(netd.socket, 'network', 'connect', '--ip', `${n1}.30`, '--alias', 'shared', 'front', cache);
-    docker(netd.socket, 'network', 'connect', '--ip', `${n2}.40`, 'back', far);
+    docker(daemon.netd.socket, 'network', 'connect', '--ip', `${n1}.10`, 'front', web);
+    docker(daemon.netd.socket, 'network', 'connect', '--ip', `${n1}.20`, '--alias', 'database', '--alias', 'shared', 'front', db);
+    docker(daemon.netd.socket, 'network', 'connect', '--ip', `${n1}.30`, '--alias', 'shared', 'front', cache);
+    docker(daemon.netd.socket, 'network', 'connect', '--ip', `${n2}.40`, 'back', far);
     for (const n of names) await eventually(`the embedded DNS listening in ${n}`, async () => (await nsExec(n, 'ss', ['-lnu'])).includes('127.0.0.11:53'));
   });
 
   afterAll(async () => {
-    await netd?.kill9();
-    await upstream?.stop().catch(() => undefined);
     for (const n of names) await run('ip', ['netns', 'del', n]).catch(() => undefined);
-    await upNs?.dispose().catch(() => undefined);
-    await host?.dispose().catch(() => undefined);
-    if (dir) removeDir(dir);
+    await up?.dispose();
   });
 
   const web = (): string => names[0];
@@ -114,7 +89,7 @@ describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busyb
     const sockets = await nsExec(web(), 'ss', ['-lnu']);
     expect(sockets).toContain('127.0.0.11:53');
     expect(await nsExec(web(), 'ss', ['-lnt'])).toContain('127.0.0.11:53');
-    expect(await nsExec(host.name, 'ss', ['-lnu'])).not.toContain(':53 ');
+    expect(await nsExec(daemon.ns.name, 'ss', ['-lnu'])).not.toContain(':53 ');
   });
 
   it('answers the sandbox name, aliases, name.network, the short id and PTR', async () => {
@@ -135,7 +110,7 @@ describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busyb
 
   it('does not resolve a name on a network the asker does not share (NXDOMAIN from upstream)', async () => {
     expect(await nslookup(web(), names[3])).toContain(`can't find ${names[3]}: NXDOMAIN`);
-    expect(upstream!.asked.map((q) => q.name)).toContain(names[3]);
+    expect(up!.upstreams[0].asked.map((q) => q.name)).toContain(names[3]);
     expect(addresses(await nslookup(names[3], names[3]))).toEqual([`${n2}.40`]);
   });
 
@@ -145,7 +120,7 @@ describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busyb
 
   it('asks the upstream again over TCP (from the host namespace) when its UDP answer is truncated', async () => {
     expect(addresses(await nslookup(web(), 'big.example'))).toEqual(['192.0.2.81']);
-    expect(upstream!.asked.filter((q) => q.name === 'big.example').map((q) => q.transport)).toEqual(expect.arrayContaining(['udp', 'tcp']));
+    expect(up!.upstreams[0].asked.filter((q) => q.name === 'big.example').map((q) => q.transport)).toEqual(expect.arrayContaining(['udp', 'tcp']));
   });
 
   it('shuffles the addresses of a shared alias across 40 lookups', async () => {
@@ -165,17 +140,17 @@ describeAsRoot('the embedded DNS of a real netd, asked from sandboxes with busyb
 
   it('forgets a disconnected sandbox at once and stops serving it', async () => {
     const cache = names[2];
-    docker(netd.socket, 'network', 'disconnect', 'front', cache);
+    docker(daemon.netd.socket, 'network', 'disconnect', 'front', cache);
     expect(addresses(await nslookup(web(), 'shared'))).toEqual([`${n1}.20`]);
     expect(await nslookup(web(), cache)).toContain(`can't find ${cache}: NXDOMAIN`);
     await eventually('the embedded DNS gone from the cache container', async () => !(await nsExec(cache, 'ss', ['-lnu'])).includes('127.0.0.11:53'));
   });
 
   it('serves the sandboxes while the daemon is stopped (the resolver process) and after it restarts', async () => {
-    await netd.stop();
+    await daemon.netd.stop();
     expect(await nsExec(web(), 'ss', ['-lnu'])).toContain('127.0.0.11:53');
     expect(addresses(await nslookup(web(), 'database'))).toEqual([`${n1}.20`]);
-    netd = await startNetd({ hostNetns: host.ref.path, dir, dataRoot: netd.dataRoot });
+    await daemon.restart();
     await eventually('the embedded DNS listening in web', async () => (await nsExec(web(), 'ss', ['-lnu'])).includes('127.0.0.11:53'));
     expect(addresses(await nslookup(web(), 'database'))).toEqual([`${n1}.20`]);
   });

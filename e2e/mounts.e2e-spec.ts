@@ -1,27 +1,22 @@
 // Volumes, bind mounts and tmpfs in containers: the docker 28 client and netctl against one
 // netd, the same commands giving the same output.
-import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
-import { spawnSync } from 'node:child_process';
+import { describeAsRoot } from '@app/kernel/testing';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { removeDir, startNetd, type NetdProcess } from '../apps/netd/src/testing/netd-process';
+import { join } from 'node:path';
+import { NETCTL, useNetdForSuite } from './support/daemon';
 import { exec as run, type Run } from './support/exec';
 
-const ROOT = resolve(__dirname, '..');
-const NETCTL = join(ROOT, 'dist/cli/netctl.js');
 const TIMEOUT_MS = 30_000;
 
 describeAsRoot('container mounts: docker client and netctl against netd (e2e)', () => {
-  let ns: TempNetns | undefined;
-  let netd: NetdProcess | undefined;
-  let host = '';
   let hostDir = '';
   const tag = randomBytes(3).toString('hex');
-  const env = () => ({ DOCKER_CONFIG: join(netd!.dir, 'docker-config') });
-  const docker = (...args: string[]): Promise<Run> => run('docker', ['-H', host, ...args], { env: env(), timeoutMs: TIMEOUT_MS });
-  const netctl = (...args: string[]): Promise<Run> => run(process.execPath, [NETCTL, '-H', host, ...args], { timeoutMs: TIMEOUT_MS });
+  const daemon = useNetdForSuite({ netctl: true, bridge: `nm${tag}` });
+  const env = () => ({ DOCKER_CONFIG: join(daemon.netd.dir, 'docker-config') });
+  const docker = (...args: string[]): Promise<Run> => run('docker', ['-H', daemon.url, ...args], { env: env(), timeoutMs: TIMEOUT_MS });
+  const netctl = (...args: string[]): Promise<Run> => run(process.execPath, [NETCTL, '-H', daemon.url, ...args], { timeoutMs: TIMEOUT_MS });
   /** Both clients, same arguments: the same exit code and output. */
   const same = async (...args: string[]) => {
     const [d, n] = [await docker(...args), await netctl(...args)];
@@ -30,29 +25,13 @@ describeAsRoot('container mounts: docker client and netctl against netd (e2e)', 
   };
   const volumes = async () => (await docker('volume', 'ls', '-q')).stdout.split('\n').filter(Boolean).sort();
 
-  beforeAll(async () => {
-    const built = spawnSync(process.execPath, [join(ROOT, 'apps/cli/build.mjs')], { stdio: 'pipe', timeout: 60_000 });
-    if (built.status !== 0) throw new Error(`apps/cli/build.mjs failed: ${built.stderr}`);
-    ns = await createTempNetns();
-    netd = await startNetd({ hostNetns: ns.ref.path, bridge: `nm${tag}` });
-    host = `unix://${netd.socket}`;
+  beforeAll(() => {
     hostDir = mkdtempSync(join(tmpdir(), 'netd-e2e-bind-'));
     writeFileSync(join(hostDir, 'f'), 'from host\n');
-  }, 90_000);
-
-  afterAll(async () => {
-    try {
-      for (const id of (await docker('ps', '-aq')).stdout.split('\n').filter(Boolean)) await docker('rm', '-f', '-v', id);
-      await netd?.stop();
-    } finally {
-      await ns?.dispose();
-      if (netd) removeDir(netd.dir);
-      if (hostDir) rmSync(hostDir, { recursive: true, force: true });
-    }
   });
 
-  afterEach(() => {
-    if (netd && expect.getState().assertionCalls !== expect.getState().numPassingAsserts) process.stderr.write(`netd logs:\n${netd.logs().slice(-4000)}\n`);
+  afterAll(() => {
+    if (hostDir) rmSync(hostDir, { recursive: true, force: true });
   });
 
   it('a named volume written by one client is read by the other', async () => {
@@ -84,7 +63,7 @@ describeAsRoot('container mounts: docker client and netctl against netd (e2e)', 
     expect(n).toEqual(d);
     const [mounts] = d.stdout.split(' ');
     expect(JSON.parse(mounts)).toEqual([
-      { Type: 'volume', Name: v, Source: join(netd!.dataRoot, 'volumes', v, '_data'), Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '' },
+      { Type: 'volume', Name: v, Source: join(daemon.netd.dataRoot, 'volumes', v, '_data'), Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '' },
       { Type: 'bind', Source: hostDir, Destination: '/host', Mode: 'ro', RW: false, Propagation: 'rprivate' },
       { Type: 'tmpfs', Source: '', Destination: '/t', Mode: '', RW: true, Propagation: '' },
     ]);

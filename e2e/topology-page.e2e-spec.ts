@@ -2,21 +2,18 @@
 // page must show the networks and containers the test makes, follow a new container live, and
 // filter. The daemon and the browser both live in the test's namespace (the browser is started
 // through nsenter), so the page is served on that namespace's loopback only.
-import { createTempNetns, describeAsRoot, run, type TempNetns } from '@app/kernel/testing';
+import { describeAsRoot } from '@app/kernel/testing';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { api, startNetd, type NetdProcess } from '../apps/netd/src/testing/netd-process';
+import { ROOT, useNetdForSuite } from './support/daemon';
 
-const ROOT = resolve(__dirname, '..');
 const OUT = join(ROOT, '.test-out');
 const CHROMIUM = '/usr/bin/chromium';
 const UI = 'http://127.0.0.1:9400';
 
 describeAsRoot('topology page in headless Chromium (e2e)', () => {
-  let ns: TempNetns | undefined;
-  let netd: NetdProcess | undefined;
   let browser: BrowserContext | undefined;
   let page: Page;
   let profile = '';
@@ -24,8 +21,15 @@ describeAsRoot('topology page in headless Chromium (e2e)', () => {
   const subnet2 = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 250)}`;
   const ids: Record<string, string> = {};
 
+  const daemon = useNetdForSuite({
+    bridge: 'ntp0',
+    loopback: true,
+    inNamespace: true,
+    extraArgs: ['--ui-addr', UI.slice('http://'.length)],
+    beforeStop: () => browser?.close(),
+  });
   const call = async (method: string, path: string, body?: unknown) => {
-    const r = await api(netd!.socket, method, path, body);
+    const r = await daemon.call(method, path, body);
     if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
     return r.body;
   };
@@ -38,9 +42,6 @@ describeAsRoot('topology page in headless Chromium (e2e)', () => {
   const addressOn = async (name: string, network: string) => (await call('GET', `/containers/${name}/json`)).NetworkSettings.Networks[network].IPAddress as string;
 
   beforeAll(async () => {
-    ns = await createTempNetns();
-    await run('ip', ['-n', ns.name, 'link', 'set', 'lo', 'up']);
-    netd = await startNetd({ hostNetns: ns.ref.path, netns: ns.ref.path, bridge: 'ntp0', extraArgs: ['--ui-addr', UI.slice('http://'.length)] });
     await call('POST', '/networks/create', { Name: 'tp-front', IPAM: { Config: [{ Subnet: `${subnet1}.0/24` }] } });
     await call('POST', '/networks/create', { Name: 'tp-back', IPAM: { Config: [{ Subnet: `${subnet2}.0/24` }] }, Internal: true });
     await runContainer('tp-web1', 'tp-front');
@@ -49,7 +50,7 @@ describeAsRoot('topology page in headless Chromium (e2e)', () => {
     // the browser runs in the daemon's namespace: a wrapper enters it and execs chromium (playwright talks over a pipe)
     profile = mkdtempSync(join(tmpdir(), 'netd-t-chromium-'));
     const wrapper = join(profile, 'chromium-in-netns');
-    writeFileSync(wrapper, `#!/bin/sh\nexec nsenter --net=${ns.ref.path} ${CHROMIUM} "$@"\n`);
+    writeFileSync(wrapper, `#!/bin/sh\nexec nsenter --net=${daemon.ns.ref.path} ${CHROMIUM} "$@"\n`);
     chmodSync(wrapper, 0o755);
     // a fresh profile each run (playwright passes it as --user-data-dir)
     browser = await chromium.launchPersistentContext(join(profile, 'data'), {
@@ -62,22 +63,8 @@ describeAsRoot('topology page in headless Chromium (e2e)', () => {
     page = browser.pages()[0] ?? (await browser.newPage());
   }, 120_000);
 
-  afterAll(async () => {
-    try {
-      await browser?.close();
-      if (netd) for (const id of Object.values(ids)) await api(netd.socket, 'DELETE', `/containers/${id}?force=1`).catch(() => undefined);
-      await netd?.stop();
-    } finally {
-      await ns?.dispose();
-      if (netd) rmSync(netd.dir, { recursive: true, force: true });
-      if (profile) rmSync(profile, { recursive: true, force: true });
-    }
-  });
-
-  afterEach(() => {
-    if (netd && expect.getState().assertionCalls !== expect.getState().numPassingAsserts) {
-      process.stderr.write(`netd logs:\n${netd.logs().slice(-4000)}\n`);
-    }
+  afterAll(() => {
+    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   const card = (network: string) => page.locator(`[data-network="${network}"]`);

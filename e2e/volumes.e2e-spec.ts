@@ -1,57 +1,28 @@
 // Named volumes against a real netd: the docker 28 client and netctl side by side on the same
 // daemon, outputs compared with each other and with docker-reference.md's Volumes section.
-import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
-import { spawnSync } from 'node:child_process';
+import { describeAsRoot } from '@app/kernel/testing';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { startNetd, type NetdProcess } from '../apps/netd/src/testing/netd-process';
+import { join } from 'node:path';
+import { NETCTL, useNetdForSuite } from './support/daemon';
 import { exec as run, type Run } from './support/exec';
 
-const ROOT = resolve(__dirname, '..');
-const NETCTL = join(ROOT, 'dist/cli/netctl.js');
 const TIMEOUT_MS = 20_000;
 
 describeAsRoot('volumes: docker client and netctl against netd (e2e)', () => {
-  let ns: TempNetns | undefined;
-  let netd: NetdProcess | undefined;
-  let host = '';
   const tag = randomBytes(3).toString('hex');
-  const bridge = `nv${tag}`;
-  const env = (extra: NodeJS.ProcessEnv = {}) => ({ DOCKER_CONFIG: join(netd!.dir, 'docker-config'), ...extra });
-  const docker = (...args: string[]): Promise<Run> => run('docker', ['-H', host, ...args], { env: env(), timeoutMs: TIMEOUT_MS });
-  const docker141 = (...args: string[]): Promise<Run> => run('docker', ['-H', host, ...args], { env: env({ DOCKER_API_VERSION: '1.41' }), timeoutMs: TIMEOUT_MS });
-  const netctl = (...args: string[]): Promise<Run> => run(process.execPath, [NETCTL, '-H', host, ...args], { timeoutMs: TIMEOUT_MS });
-  const volumesDir = () => join(netd!.dataRoot, 'volumes');
+  const daemon = useNetdForSuite({ netctl: true, bridge: `nv${tag}` });
+  const env = (extra: NodeJS.ProcessEnv = {}) => ({ DOCKER_CONFIG: join(daemon.netd.dir, 'docker-config'), ...extra });
+  const docker = (...args: string[]): Promise<Run> => run('docker', ['-H', daemon.url, ...args], { env: env(), timeoutMs: TIMEOUT_MS });
+  const docker141 = (...args: string[]): Promise<Run> => run('docker', ['-H', daemon.url, ...args], { env: env({ DOCKER_API_VERSION: '1.41' }), timeoutMs: TIMEOUT_MS });
+  const netctl = (...args: string[]): Promise<Run> => run(process.execPath, [NETCTL, '-H', daemon.url, ...args], { timeoutMs: TIMEOUT_MS });
+  const volumesDir = () => join(daemon.netd.dataRoot, 'volumes');
   /** Both clients, same arguments: the same exit code, stdout and stderr. */
   const same = async (...args: string[]) => {
     const [d, n] = [await docker(...args), await netctl(...args)];
     expect({ args, ...n }).toEqual({ args, ...d });
     return d;
   };
-
-  beforeAll(async () => {
-    const built = spawnSync(process.execPath, [join(ROOT, 'apps/cli/build.mjs')], { stdio: 'pipe', timeout: 60_000 });
-    if (built.status !== 0) throw new Error(`apps/cli/build.mjs failed: ${built.stderr}`);
-    ns = await createTempNetns();
-    netd = await startNetd({ hostNetns: ns.ref.path, bridge });
-    host = `unix://${netd.socket}`;
-  }, 90_000);
-
-  afterAll(async () => {
-    try {
-      await netd?.stop();
-    } finally {
-      await ns?.dispose();
-      if (netd) rmSync(netd.dir, { recursive: true, force: true });
-    }
-  });
-
-  afterEach(() => {
-    if (netd && expect.getState().assertionCalls !== expect.getState().numPassingAsserts) {
-      process.stderr.write(`netd logs:\n${netd.logs().slice(-4000)}\n`);
-    }
-  });
 
   it('create | ls | inspect | rm: docker and netctl print the same, in the shapes docker-reference documents', async () => {
     const a = `va-${tag}`;
@@ -101,11 +72,11 @@ describeAsRoot('volumes: docker client and netctl against netd (e2e)', () => {
     );
     expect((await docker('volume', 'create', '-d', 'nfs', n)).stderr).toBe(`Error response from daemon: create ${n}: error looking up volume plugin nfs: plugin "nfs" not found\n`);
     expect(existsSync(join(volumesDir(), n))).toBe(false);
-    expect(existsSync(join(netd!.dataRoot, 'etc'))).toBe(false);
+    expect(existsSync(join(daemon.netd.dataRoot, 'etc'))).toBe(false);
   });
 
   it('refuses a symlink pre-planted under the volumes dir and leaves its target alone', async () => {
-    const outside = join(netd!.dir, `outside-${tag}`);
+    const outside = join(daemon.netd.dir, `outside-${tag}`);
     mkdirSync(outside);
     mkdirSync(volumesDir(), { recursive: true });
     symlinkSync(outside, join(volumesDir(), `planted-${tag}`));
@@ -145,8 +116,8 @@ describeAsRoot('volumes: docker client and netctl against netd (e2e)', () => {
     expect((await docker('volume', 'create', '--label', 'keep=1', v)).code).toBe(0);
     writeFileSync(join(volumesDir(), v, '_data', 'kept'), 'data');
     const before = (await docker('volume', 'inspect', v)).stdout;
-    await netd!.stop();
-    netd = await startNetd({ hostNetns: ns!.ref.path, bridge, dir: netd!.dir, dataRoot: netd!.dataRoot });
+    await daemon.netd.stop();
+    await daemon.restart();
     expect(await docker('volume', 'inspect', v)).toEqual({ code: 0, stdout: before, stderr: '' });
     expect(readFileSync(join(volumesDir(), v, '_data', 'kept'), 'utf8')).toBe('data');
     expect((await docker('volume', 'rm', v)).code).toBe(0);

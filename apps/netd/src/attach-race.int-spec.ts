@@ -1,8 +1,7 @@
-import { createTempNetns, describeAsRoot, ipJson, run, TempNetns } from '@app/kernel/testing';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describeAsRoot, ipJson } from '@app/kernel/testing';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, NetdProcess, removeDir, startNetd } from './testing/netd-process';
+import { useNetd } from './testing/netd-suite';
 import { prng } from '@app/common/testing';
 
 /**
@@ -30,15 +29,11 @@ interface Link {
 describeAsRoot('concurrent connect/disconnect of containers: container, network and kernel agree', () => {
   const seed = Number(process.env.NETD_RACE_SEED ?? Math.floor(Math.random() * 1e9));
   const rand = prng(seed);
-  let host: TempNetns;
-  let dir: string;
-  let nsDir: string;
-  let netd: NetdProcess;
   const ids: string[] = [];
   const networkIds = new Map<string, string>();
 
-  const start = (dataRoot?: string) => startNetd({ hostNetns: host.ref.path, bridge: BRIDGE, dir, dataRoot, extraArgs: ['--netns-dir', nsDir] });
-  const call = (method: string, path: string, body?: unknown) => api(netd.socket, method, path, body);
+  const daemon = useNetd({ bridge: BRIDGE, loopback: true, netnsDir: true });
+  const { call } = daemon;
 
   /** Name the seed in any failure, so it can be replayed with NETD_RACE_SEED. */
   async function seeded<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -51,34 +46,12 @@ describeAsRoot('concurrent connect/disconnect of containers: container, network 
   }
 
   beforeAll(async () => {
-    host = await createTempNetns();
-    await run('nsenter', [`--net=${host.ref.path}`, 'ip', 'link', 'set', 'lo', 'up']);
-    dir = mkdtempSync(join(tmpdir(), 'netd-t-'));
-    nsDir = join(dir, 'netns');
-    netd = await start();
     for (const [i, name] of NETWORKS.entries()) {
       const r = await call('POST', '/networks/create', { Name: name, IPAM: { Config: [{ Subnet: SUBNETS[i] }] } });
       expect(r.status).toBe(201);
       networkIds.set(name, r.body.Id);
     }
-    for (let i = 0; i < CONTAINERS; i++) {
-      const c = await call('POST', `/containers/create?name=race-${i}`, { Image: 'busybox', Cmd: ['sleep', '600'], HostConfig: { NetworkMode: 'bridge' } });
-      expect(c.status).toBe(201);
-      expect((await call('POST', `/containers/${c.body.Id}/start`)).status).toBe(204);
-      ids.push(c.body.Id);
-    }
-  }, 60_000);
-
-  afterAll(async () => {
-    if (netd && netd.child.exitCode === null && netd.child.signalCode === null) {
-      for (const id of ids) await call('DELETE', `/containers/${id}?force=1`).catch(() => undefined);
-      await netd.stop();
-    }
-    if (nsDir && existsSync(nsDir)) {
-      for (const n of readdirSync(nsDir)) await run('umount', ['-l', join(nsDir, n)]).catch(() => undefined);
-    }
-    await host?.dispose();
-    if (dir) removeDir(dir);
+    for (let i = 0; i < CONTAINERS; i++) ids.push(await daemon.runContainer({ Cmd: ['sleep', '600'], HostConfig: { NetworkMode: 'bridge' } }, `race-${i}`));
   }, 60_000);
 
   /** One random operation; resolves with its HTTP status (0: no answer, the daemon died). */
@@ -102,7 +75,7 @@ describeAsRoot('concurrent connect/disconnect of containers: container, network 
 
   /** network name → address/prefix, per view, for one container; plus what must hold across them. */
   async function checkInvariant(label: string): Promise<{ endpoints: number; running: number }> {
-    const hostLinks = await ipJson<Link[]>(host.ref, ['-d', 'link', 'show']);
+    const hostLinks = await ipJson<Link[]>(daemon.ns.ref, ['-d', 'link', 'show']);
     const byIndex = new Map(hostLinks.map((l) => [l.ifindex, l]));
     const bridgeOf = new Map<string, string>([[BRIDGE, 'bridge'], ...[...networkIds].map(([name, id]) => [`br-${id.slice(0, 12)}`, name] as [string, string])]);
     const networks = new Map<string, { Containers: Record<string, { IPv4Address: string; EndpointID: string }>; Status: { IPAM: { Subnets: Record<string, { IPsInUse: number }> } } }>();
@@ -158,7 +131,7 @@ describeAsRoot('concurrent connect/disconnect of containers: container, network 
     }
     const veths = hostLinks.filter((l) => l.linkinfo?.info_kind === 'veth');
     expect({ hostVeths: veths.length }).toEqual({ hostVeths: endpoints });
-    expect({ namespaces: readdirSync(nsDir).length }).toEqual({ namespaces: running });
+    expect({ namespaces: readdirSync(join(daemon.dir, 'netns')).length }).toEqual({ namespaces: running });
     console.log(`[attach-race seed=${seed} ${label}] containers=${ids.length} running=${running} endpoints=${endpoints} hostVeths=${veths.length}`);
     return { endpoints, running };
   }
@@ -189,11 +162,11 @@ describeAsRoot('concurrent connect/disconnect of containers: container, network 
         const requests = Array.from({ length: OPS }, randomOp);
         const delay = 50 + Math.floor(rand() * 1000);
         await new Promise((r) => setTimeout(r, delay));
-        await netd.kill9();
+        await daemon.netd.kill9();
         const statuses = await Promise.all(requests);
         expect(statuses.filter((s) => s !== 200 && s !== 409 && s !== 0)).toEqual([]);
         console.log(`[attach-race seed=${seed}] round ${round}: killed after ${Date.now() - t0} ms, ${statuses.filter((s) => s !== 0).length} answered, ${statuses.filter((s) => s === 0).length} cut off`);
-        netd = await start(netd.dataRoot);
+        await daemon.restart();
         await checkInvariant(`round ${round}`);
       }
     }), 90_000);
@@ -206,13 +179,13 @@ describeAsRoot('concurrent connect/disconnect of containers: container, network 
         const crash = round > 0;
         if (crash) {
           await new Promise((r) => setTimeout(r, 50 + Math.floor(rand() * 1000)));
-          await netd.kill9();
+          await daemon.netd.kill9();
         }
         const statuses = await Promise.all(requests);
         // a connect to a container that is being restarted may find it stopped: recorded, 200
         expect(statuses.filter((s) => ![200, 204, 409, ...(crash ? [0] : [])].includes(s))).toEqual([]);
         console.log(`[attach-race seed=${seed}] restarts round ${round}: ${Date.now() - t0} ms, ${statuses.filter((s) => s === 0).length} cut off`);
-        if (crash) netd = await start(netd.dataRoot);
+        if (crash) await daemon.restart();
         await checkInvariant(`restarts round ${round}`);
         // a restart cut short leaves its container stopped: start it, and the views still agree
         for (const id of ids) {

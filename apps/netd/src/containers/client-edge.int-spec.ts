@@ -1,10 +1,7 @@
-import { createTempNetns, describeAsRoot, run, type TempNetns } from '@app/kernel/testing';
+import { describeAsRoot } from '@app/kernel/testing';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { api, removeDir, startNetd, type NetdProcess } from '../testing/netd-process';
+import { ok, useNetd } from '../testing/netd-suite';
 
 const KILL_ROUNDS = 10;
 
@@ -14,42 +11,10 @@ const KILL_ROUNDS = 10;
  * 127; attach before start delivers the output. A real daemon with runc, conmon and busybox.
  */
 describeAsRoot('container API as docker clients use it (kill, exec failures, attach before start)', () => {
-  let host: TempNetns;
-  let dir: string;
-  let netd: NetdProcess;
-  const call = (method: string, path: string, body?: unknown) => api(netd.socket, method, path, body);
-  const docker = (...args: string[]) => spawnSync('docker', ['-H', `unix://${netd.socket}`, ...args], {
-    encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: '/nonexistent' },
-  });
-  const ok = (r: ReturnType<typeof docker>) => {
-    if (r.status !== 0) throw new Error(`docker failed (${r.status}): ${r.stderr}`);
-    return r.stdout;
-  };
-  const create = async (cmd: string[], extra: Record<string, unknown> = {}) => {
-    const c = await call('POST', '/containers/create', { Image: 'busybox', Cmd: cmd, HostConfig: { NetworkMode: 'none' }, ...extra });
-    expect(c.status).toBe(201);
-    return c.body.Id as string;
-  };
-  const started = async (cmd: string[]) => {
-    const id = await create(cmd);
-    expect((await call('POST', `/containers/${id}/start`)).status).toBe(204);
-    return id;
-  };
-
-  beforeAll(async () => {
-    host = await createTempNetns();
-    await run('nsenter', [`--net=${host.ref.path}`, 'ip', 'link', 'set', 'lo', 'up']);
-    dir = mkdtempSync(join(tmpdir(), 'netd-t-'));
-    netd = await startNetd({ hostNetns: host.ref.path, bridge: 'netdke0', dir, extraArgs: ['--netns-dir', join(dir, 'netns')] });
-  }, 60_000);
-
-  afterAll(async () => {
-    const ids = docker('ps', '-aq').stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) docker('rm', '-f', ...ids);
-    await netd?.stop();
-    await host?.dispose();
-    if (dir) removeDir(dir);
-  });
+  const daemon = useNetd({ bridge: 'netdke0', loopback: true, netnsDir: true });
+  const { call, docker } = daemon;
+  const create = (cmd: string[], extra: Record<string, unknown> = {}) => daemon.createContainer({ Cmd: cmd, HostConfig: { NetworkMode: 'none' }, ...extra });
+  const started = (cmd: string[]) => daemon.runContainer({ Cmd: cmd, HostConfig: { NetworkMode: 'none' } });
 
   it(`kill (SIGKILL) answers once the container has exited: inspect shows 137 and rm succeeds at once (${KILL_ROUNDS} rounds)`, async () => {
     for (let i = 0; i < KILL_ROUNDS; i++) {
@@ -106,9 +71,9 @@ describeAsRoot('container API as docker clients use it (kill, exec failures, att
     const again = docker('start', '-a', id);
     expect({ status: again.status, stdout: again.stdout, stderr: again.stderr }).toEqual({ status: 4, stdout: 'one\n', stderr: 'two\n' });
     // with stdin (`docker start -ai`, compose's `run`): the piped input reaches the new run
-    const cat = ok(docker('create', '-i', '--network', 'none', 'busybox', 'cat')).trim();
+    const cat = ok(docker('create', '-i', '--network', 'none', 'busybox', 'cat'));
     for (const input of ['first\n', 'second\n']) {
-      const ai = spawnSync('docker', ['-H', `unix://${netd.socket}`, 'start', '-ai', cat], { input, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
+      const ai = spawnSync('docker', ['-H', daemon.url, 'start', '-ai', cat], { input, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
       expect({ status: ai.status, stdout: ai.stdout, stderr: ai.stderr }).toEqual({ status: 0, stdout: input, stderr: '' });
     }
     // docker attach refuses a stopped container itself (the CLI's check, not the daemon's)
@@ -120,7 +85,7 @@ describeAsRoot('container API as docker clients use it (kill, exec failures, att
     const id = await create(['sh', '-c', 'echo hello; sleep 0.3; echo bye'], { AttachStdout: true, AttachStderr: true });
     const frames = new Promise<{ status: number; out: string }>((resolve, reject) => {
       const req = request({
-        socketPath: netd.socket, method: 'POST', path: `/v1.41/containers/${id}/attach?logs=0&stdout=1&stderr=1&stream=1`,
+        socketPath: daemon.netd.socket, method: 'POST', path: `/v1.41/containers/${id}/attach?logs=0&stdout=1&stderr=1&stream=1`,
         headers: upgrade ? { Connection: 'Upgrade', Upgrade: 'tcp' } : {},
       });
       const onStream = (res: { statusCode?: number }, socket: NodeJS.ReadableStream & { destroy(): void }) => {

@@ -1,10 +1,9 @@
-import { createTempNetns, describeAsRoot, run, type TempNetns } from '@app/kernel/testing';
+import { describeAsRoot } from '@app/kernel/testing';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, removeDir, startNetd, type NetdProcess } from '../testing/netd-process';
+import { ok, useNetd } from '../testing/netd-suite';
 
 const cgroupFile = (controller: string, id: string, file: string) => readFileSync(`/sys/fs/cgroup/${controller}/netd/${id}/${file}`, 'utf8').trim();
 
@@ -14,32 +13,11 @@ const cgroupFile = (controller: string, id: string, file: string) => readFileSyn
  * embedded DNS.
  */
 describeAsRoot('container verbs: rename, pause, update, top, prune (real daemon, docker CLI)', () => {
-  let host: TempNetns;
-  let dir: string;
-  let netd: NetdProcess;
-  const call = (method: string, path: string, body?: unknown) => api(netd.socket, method, path, body);
-  const docker = (...args: string[]) => spawnSync('docker', ['-H', `unix://${netd.socket}`, ...args], {
-    encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: '/nonexistent' },
-  });
-  const ok = (r: ReturnType<typeof docker>) => {
-    if (r.status !== 0) throw new Error(`docker failed (${r.status}): ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const daemon = useNetd({ bridge: 'netdop0', loopback: true, netnsDir: true });
+  const { call, docker } = daemon;
 
-  beforeAll(async () => {
-    host = await createTempNetns();
-    await run('nsenter', [`--net=${host.ref.path}`, 'ip', 'link', 'set', 'lo', 'up']);
-    dir = mkdtempSync(join(tmpdir(), 'netd-t-'));
-    netd = await startNetd({ hostNetns: host.ref.path, bridge: 'netdop0', dir, extraArgs: ['--netns-dir', join(dir, 'netns')] });
+  beforeAll(() => {
     ok(docker('network', 'create', '--subnet', '10.253.9.0/24', 'opnet'));
-  }, 60_000);
-
-  afterAll(async () => {
-    const ids = docker('ps', '-aq').stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) docker('rm', '-f', ...ids);
-    await netd?.stop();
-    await host?.dispose();
-    if (dir) removeDir(dir);
   });
 
   it('rename: the DNS answers the new name on every network and no longer the old one; a link alias to it keeps working; a taken name is 409', async () => {
@@ -149,7 +127,7 @@ describeAsRoot('container verbs: rename, pause, update, top, prune (real daemon,
     // stream: a line a second until the client goes
     const lines = await new Promise<string[]>((resolve, reject) => {
       const got: string[] = [];
-      const req = request({ socketPath: netd.socket, path: '/containers/st/stats', method: 'GET' }, (res) => {
+      const req = request({ socketPath: daemon.netd.socket, path: '/containers/st/stats', method: 'GET' }, (res) => {
         let buf = '';
         res.on('data', (c: Buffer) => {
           buf += c.toString();
@@ -175,7 +153,7 @@ describeAsRoot('container verbs: rename, pause, update, top, prune (real daemon,
   it('docker cp: out of and into running and stopped containers; a link to /etc in the container stays in the container', async () => {
     ok(docker('run', '-d', '--name', 'cp', '--network', 'opnet', 'busybox', 'sh', '-c', 'echo inside > /etc/hello; ln -s /etc /evil; exec sleep 600'));
     await new Promise((r) => setTimeout(r, 300));
-    const work = mkdtempSync(join(dir, 'cp-'));
+    const work = mkdtempSync(join(daemon.dir, 'cp-'));
     ok(docker('cp', 'cp:/etc/hello', join(work, 'hello')));
     expect(readFileSync(join(work, 'hello'), 'utf8')).toBe('inside\n');
     ok(docker('cp', 'cp:/evil/hello', join(work, 'via-link')));
@@ -189,15 +167,15 @@ describeAsRoot('container verbs: rename, pause, update, top, prune (real daemon,
     ok(docker('cp', join(work, 'tree'), 'cp:/tree'));
     expect(ok(docker('exec', 'cp', 'cat', '/tree/sub/f'))).toBe('f');
 
-    const head = await api(netd.socket, 'HEAD', '/containers/cp/archive?path=/evil');
+    const head = await call('HEAD', '/containers/cp/archive?path=/evil');
     const stat = JSON.parse(Buffer.from(String(head.headers['x-docker-container-path-stat']), 'base64').toString());
     expect(stat).toMatchObject({ name: 'evil', linkTarget: '/etc' });
-    expect((await api(netd.socket, 'HEAD', '/containers/cp/archive?path=/nope')).status).toBe(404);
+    expect((await call('HEAD', '/containers/cp/archive?path=/nope')).status).toBe(404);
     expect((await call('GET', '/containers/cp/archive?path=/nope')).body).toEqual({ message: 'Could not find the file /nope in container cp' });
     expect((await call('GET', '/containers/cp/archive')).body).toEqual({ message: 'Path cannot be empty' });
 
     // netctl's cp and top, built, against the same daemon
-    const netctl = (...a: string[]) => spawnSync(process.execPath, [join(__dirname, '../../../../dist/cli/netctl.js'), '-H', `unix://${netd.socket}`, ...a], { encoding: 'utf8', timeout: 30_000 });
+    const netctl = (...a: string[]) => spawnSync(process.execPath, [join(__dirname, '../../../../dist/cli/netctl.js'), '-H', `unix://${daemon.netd.socket}`, ...a], { encoding: 'utf8', timeout: 30_000 });
     if (existsSync(join(__dirname, '../../../../dist/cli/netctl.js'))) {
       expect(netctl('cp', 'cp:/evil/hello', join(work, 'by-netctl')).status).toBe(0);
       expect(readFileSync(join(work, 'by-netctl'), 'utf8')).toBe('inside\n');
@@ -239,6 +217,6 @@ describeAsRoot('container verbs: rename, pause, update, top, prune (real daemon,
     expect(all.body.ContainersDeleted).toEqual(expect.arrayContaining([kept]));
     expect(JSON.parse(ok(docker('inspect', keep)))[0].State.Running).toBe(true);
     expect((await call('POST', '/containers/prune')).body).toEqual({ ContainersDeleted: null, SpaceReclaimed: 0 });
-    expect(existsSync(join(dir, 'netns'))).toBe(true);
+    expect(existsSync(join(daemon.dir, 'netns'))).toBe(true);
   }, 60_000);
 });

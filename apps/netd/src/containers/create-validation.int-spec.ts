@@ -1,7 +1,7 @@
-import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
+import { describeAsRoot } from '@app/kernel/testing';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, type NetdProcess, removeDir, startNetd } from '../testing/netd-process';
+import { useNetd } from '../testing/netd-suite';
 
 const FIXTURES = join(__dirname, '../../../../libs/api/src/containers/__fixtures__');
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
@@ -15,38 +15,23 @@ function cgroupFile(pid: number, controller: string, file: string): string {
 }
 
 describeAsRoot('container create against a real daemon: checked at create, honoured at start', () => {
-  let host: TempNetns;
-  let netd: NetdProcess;
-  const created: string[] = [];
-  const call = (method: string, path: string, body?: unknown) => api(netd.socket, method, path, body);
+  const daemon = useNetd({ bridge: 'ncv0' });
+  const { call } = daemon;
 
   async function run(body: object): Promise<{ id: string; pid: number }> {
-    const c = await call('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '600'], ...body });
-    expect(c).toMatchObject({ status: 201 });
-    created.push(c.body.Id);
-    expect((await call('POST', `/containers/${c.body.Id}/start`)).status).toBe(204);
-    const inspect = (await call('GET', `/containers/${c.body.Id}/json`)).body;
-    return { id: c.body.Id, pid: inspect.State.Pid };
+    const id = await daemon.runContainer({ Cmd: ['sleep', '600'], ...body });
+    const inspect = (await call('GET', `/containers/${id}/json`)).body;
+    return { id, pid: inspect.State.Pid };
   }
 
   beforeAll(async () => {
-    host = await createTempNetns();
-    netd = await startNetd({ hostNetns: host.ref.path, bridge: 'ncv0' });
     expect((await call('POST', '/networks/create', { Name: 'n', IPAM: { Config: [{ Subnet: `${SUBNET}.0/24` }] } })).status).toBe(201);
-  });
-
-  afterAll(async () => {
-    for (const id of created) await call('DELETE', `/containers/${id}?force=1`).catch(() => undefined);
-    await netd?.stop();
-    await host?.dispose();
-    if (netd) removeDir(netd.dir);
   });
 
   it('accepts the exact bodies the docker 28 CLI sends for create and run --network', async () => {
     for (const name of ['docker-create-1.47.json', 'docker-create-1.41.json', 'docker-run-network-1.47.json']) {
       const res = await call('POST', '/containers/create', fixture(name));
       expect({ name, status: res.status, body: res.body }).toMatchObject({ name, status: 201, body: { Warnings: [] } });
-      created.push(res.body.Id);
     }
   });
 

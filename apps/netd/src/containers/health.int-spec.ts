@@ -1,9 +1,7 @@
-import { createTempNetns, describeAsRoot, run, type TempNetns } from '@app/kernel/testing';
-import { spawnSync } from 'node:child_process';
+import { describeAsRoot } from '@app/kernel/testing';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, removeDir, startNetd, type NetdProcess } from '../testing/netd-process';
+import { ok, useNetd } from '../testing/netd-suite';
 
 /**
  * Health checks on a real daemon: `docker run --health-*` and an image's HEALTHCHECK, State.Health
@@ -11,18 +9,8 @@ import { api, removeDir, startNetd, type NetdProcess } from '../testing/netd-pro
  * carry on after a daemon restart.
  */
 describeAsRoot('health checks (real daemon, docker CLI)', () => {
-  let host: TempNetns;
-  let dir: string;
-  let netd: NetdProcess;
-  const start = () => startNetd({ hostNetns: host.ref.path, bridge: 'netdhc0', dir, dataRoot: join(dir, 'data'), extraArgs: ['--netns-dir', join(dir, 'netns')] });
-  const call = (method: string, path: string, body?: unknown) => api(netd.socket, method, path, body);
-  const docker = (...args: string[]) => spawnSync('docker', ['-H', `unix://${netd.socket}`, ...args], {
-    encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, HOME: '/nonexistent' },
-  });
-  const ok = (r: ReturnType<typeof docker>) => {
-    if (r.status !== 0) throw new Error(`docker failed (${r.status}): ${r.stderr}`);
-    return r.stdout.trim();
-  };
+  const daemon = useNetd({ bridge: 'netdhc0', loopback: true, netnsDir: true, dockerTimeoutMs: 60_000 });
+  const { call, docker } = daemon;
   const health = async (name: string) => (await call('GET', `/containers/${name}/json`)).body.State.Health;
   const waitFor = async (name: string, status: string, ms = 15_000) => {
     const end = Date.now() + ms;
@@ -33,21 +21,6 @@ describeAsRoot('health checks (real daemon, docker CLI)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-
-  beforeAll(async () => {
-    host = await createTempNetns();
-    await run('nsenter', [`--net=${host.ref.path}`, 'ip', 'link', 'set', 'lo', 'up']);
-    dir = mkdtempSync(join(tmpdir(), 'netd-t-'));
-    netd = await start();
-  }, 60_000);
-
-  afterAll(async () => {
-    const ids = docker('ps', '-aq').stdout.split('\n').filter(Boolean);
-    if (ids.length > 0) docker('rm', '-f', ...ids);
-    await netd?.stop();
-    await host?.dispose();
-    if (dir) removeDir(dir);
-  });
 
   it('--health-*: starting, healthy with (healthy) in ps and an event, unhealthy after the retries, unhealthy once stopped', async () => {
     const t0 = Date.now() / 1000;
@@ -75,7 +48,7 @@ describeAsRoot('health checks (real daemon, docker CLI)', () => {
   }, 60_000);
 
   it("an image's HEALTHCHECK is run; --no-healthcheck turns it off; a probe over its timeout is killed and logged as Docker's", async () => {
-    const ctx = mkdtempSync(join(dir, 'ctx-'));
+    const ctx = mkdtempSync(join(daemon.dir, 'ctx-'));
     writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\nHEALTHCHECK --interval=300ms --timeout=2s CMD ["true"]\n');
     ok(docker('build', '-q', '-t', 'hcimg', ctx));
     ok(docker('run', '-d', '--name', 'img', '--network', 'none', 'hcimg', 'sleep', '600'));
@@ -97,8 +70,8 @@ describeAsRoot('health checks (real daemon, docker CLI)', () => {
     ok(docker('run', '-d', '--name', 'rs', '--network', 'none', '--health-cmd', 'test -f /ok', '--health-interval', '300ms', '--health-retries', '1',
       'busybox', 'sh', '-c', 'touch /ok; exec sleep 600'));
     await waitFor('rs', 'healthy');
-    await netd.stop();
-    netd = await start();
+    await daemon.netd.stop();
+    await daemon.restart();
     expect((await health('rs')).Status).toBe('healthy');
     ok(docker('exec', 'rs', 'rm', '/ok'));
     await waitFor('rs', 'unhealthy');

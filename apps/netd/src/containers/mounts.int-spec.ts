@@ -1,8 +1,8 @@
-import { createTempNetns, describeAsRoot, type TempNetns } from '@app/kernel/testing';
+import { describeAsRoot } from '@app/kernel/testing';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, type NetdProcess, removeDir, startNetd } from '../testing/netd-process';
+import { useNetd } from '../testing/netd-suite';
 import { tarOf } from '../testing/tar';
 
 /**
@@ -22,18 +22,13 @@ function demux(b: Buffer): string {
 }
 
 describeAsRoot('container mounts against a real daemon', () => {
-  let host: TempNetns;
-  let netd: NetdProcess;
-  let dir: string;
   let hostDir: string;
-  const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => api(netd.socket, method, path, body, headers);
+  const daemon = useNetd({ bridge: 'nmv0' });
+  const { call } = daemon;
 
   /** Create, start, wait; the exit code and the output, stdout and stderr in order. */
   async function runToEnd(cmd: string, hc: object = {}, extra: object = {}): Promise<{ id: string; code: number; out: string }> {
-    const c = await call('POST', '/containers/create', { Image: 'busybox', Tty: false, Cmd: ['sh', '-c', cmd], HostConfig: { NetworkMode: 'none', ...hc }, ...extra });
-    expect(c).toMatchObject({ status: 201 });
-    const id = c.body.Id as string;
-    expect((await call('POST', `/containers/${id}/start`)).status).toBe(204);
+    const id = await daemon.runContainer({ Tty: false, Cmd: ['sh', '-c', cmd], HostConfig: { NetworkMode: 'none', ...hc }, ...extra });
     const w = await call('POST', `/containers/${id}/wait`);
     const logs = await call('GET', `/containers/${id}/logs?stdout=1&stderr=1`);
     return { id, code: w.body.StatusCode, out: demux(Buffer.from(logs.text, 'latin1')) };
@@ -41,19 +36,11 @@ describeAsRoot('container mounts against a real daemon', () => {
   const volumeNames = async () => ((await call('GET', '/volumes')).body.Volumes as { Name: string }[]).map((v) => v.Name).sort();
   const inspect = async (id: string) => (await call('GET', `/containers/${id}/json`)).body;
 
-  beforeAll(async () => {
-    host = await createTempNetns();
-    dir = mkdtempSync(join(tmpdir(), 'netd-t-'));
+  beforeAll(() => {
     hostDir = mkdtempSync(join(tmpdir(), 'netd-bind-'));
-    netd = await startNetd({ hostNetns: host.ref.path, dir, dataRoot: join(dir, 'data'), bridge: 'nmv0' });
   });
 
-  afterAll(async () => {
-    const all = (await call('GET', '/containers/json?all=1').catch(() => ({ body: [] }))).body as { Id: string }[];
-    for (const c of all) await call('DELETE', `/containers/${c.Id}?force=1&v=1`).catch(() => undefined);
-    await netd?.stop();
-    await host?.dispose();
-    if (dir) removeDir(dir);
+  afterAll(() => {
     if (hostDir) rmSync(hostDir, { recursive: true, force: true });
   });
 
@@ -63,13 +50,13 @@ describeAsRoot('container mounts against a real daemon', () => {
     expect(await volumeNames()).toContain('shared1');
     const i = await inspect(w.id);
     expect(i.Mounts).toEqual([{
-      Type: 'volume', Name: 'shared1', Source: join(netd.dataRoot, 'volumes/shared1/_data'), Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '',
+      Type: 'volume', Name: 'shared1', Source: join(daemon.netd.dataRoot, 'volumes/shared1/_data'), Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '',
     }]);
     expect(i.HostConfig).toMatchObject({ Binds: ['shared1:/data'], VolumesFrom: null, VolumeDriver: '' });
     expect(await runToEnd('cat /data/f', { Mounts: [{ Type: 'volume', Source: 'shared1', Target: '/data' }] })).toMatchObject({ code: 0, out: 'hello\n' });
 
-    await netd.stop();
-    netd = await startNetd({ hostNetns: host.ref.path, dir, dataRoot: join(dir, 'data'), bridge: 'nmv0' });
+    await daemon.netd.stop();
+    await daemon.restart();
     expect(await runToEnd('cat /in/f', { Binds: ['shared1:/in:ro'] })).toMatchObject({ code: 0, out: 'hello\n' });
     // the first container mounts it again on its own restart
     expect((await call('POST', `/containers/${w.id}/start`)).status).toBe(204);
@@ -91,7 +78,7 @@ describeAsRoot('container mounts against a real daemon', () => {
     // the seeded busybox is /bin/busybox and a symlink per applet: sh runs only from a filled volume
     const first = await runToEnd('echo changed > /bin/marker && ls -l /bin/sh', { Binds: ['binvol:/bin'] });
     expect(first).toMatchObject({ code: 0, out: expect.stringContaining('/bin/sh -> /bin/busybox') });
-    const data = join(netd.dataRoot, 'volumes/binvol/_data');
+    const data = join(daemon.netd.dataRoot, 'volumes/binvol/_data');
     expect(statSync(join(data, 'busybox')).mode & 0o7777).toBe(0o755);
     expect(readdirSync(data).length).toBeGreaterThan(50);
     const again = await runToEnd('cat /bin/marker', { Binds: ['binvol:/bin'] });
@@ -99,11 +86,11 @@ describeAsRoot('container mounts against a real daemon', () => {
     // the volume's own directory takes the owner and mode of the image's (sticky /tmp, private /root)
     const modes = await runToEnd('stat -c %a /tmp /root', { Binds: ['tmpvol:/tmp', 'rootvol:/root'] });
     expect(modes).toMatchObject({ code: 0, out: '1777\n700\n' });
-    expect(statSync(join(netd.dataRoot, 'volumes/tmpvol/_data')).mode & 0o7777).toBe(0o1777);
+    expect(statSync(join(daemon.netd.dataRoot, 'volumes/tmpvol/_data')).mode & 0o7777).toBe(0o1777);
     // nocopy leaves a new volume empty
     const empty = await runToEnd('/bin/busybox ls -A /mnt/x | /bin/busybox wc -l', { Mounts: [{ Type: 'volume', Source: 'nocopyvol', Target: '/mnt/x', VolumeOptions: { NoCopy: true } }] });
     expect(empty.out.trim()).toBe('0');
-    expect(readdirSync(join(netd.dataRoot, 'volumes/nocopyvol/_data'))).toEqual([]);
+    expect(readdirSync(join(daemon.netd.dataRoot, 'volumes/nocopyvol/_data'))).toEqual([]);
   });
 
   it('makes an anonymous volume for an image VOLUME, filled from the image; rm -v removes it and keeps named ones', async () => {
@@ -202,6 +189,6 @@ describeAsRoot('container mounts against a real daemon', () => {
     expect(await volumeNames()).toEqual(volumesBefore);
     expect((await call('GET', '/containers/json?all=1')).body.length).toBe(containersBefore);
     expect(existsSync(gone)).toBe(false);
-    expect(readdirSync(join(netd.dataRoot, 'volumes')).sort()).toEqual(volumesBefore);
+    expect(readdirSync(join(daemon.netd.dataRoot, 'volumes')).sort()).toEqual(volumesBefore);
   });
 });
