@@ -17,9 +17,12 @@ function endpoint(networkId: string, ip: string, name: string): EndpointRecord {
 }
 
 async function cluster(n: number, hub = new FakeHub(), opts: ConstructorParameters<typeof FakeDiscovery>[1] = {}) {
-  const nodes = Array.from({ length: n }, () => new FakeDiscovery(hub, opts));
-  for (const d of nodes) await d.start();
-  await hub.settle();
+  // the first one founds the cluster; each other is admitted as a voter as it joins
+  const nodes = Array.from({ length: n }, (_, i) => new FakeDiscovery(hub, { founder: i === 0, ...opts }));
+  for (const d of nodes) {
+    await d.start();
+    await hub.settle();
+  }
   return { hub, nodes };
 }
 

@@ -1,6 +1,6 @@
 import { Prefix, generateId } from '@app/common';
 import { MemoryVoteStore, type VoteStore } from './gossip-discovery';
-import type { NodeId } from './peer-record';
+import { VOTER_KEY, type NodeId } from './peer-record';
 import { FakeDiscovery, FakeHub } from './testing';
 import { prng } from '@app/common/testing';
 
@@ -49,11 +49,11 @@ class Cluster {
     return new FakeDiscovery(this.hub, { seed: this.seeds[i], votes: this.votes[i], founder, now: () => this.now, deadAfterMs: DEAD_MS, reclaimAfterMs: this.reclaimAfterMs, claimTimeoutMs: CLAIM_MS, redialMs: 300 });
   }
 
-  /** kill -9 and start again with what the daemon persists (own records, members, promises). */
+  /** kill -9 and start again with what the daemon persists (own records, members and their admissions, promises). */
   async restart(i: number): Promise<void> {
     const old = this.nodes[i];
     const own = old.state.recordsOf(old.nodeId);
-    const members = old.state.owners().flatMap((o) => (o === old.nodeId ? [] : [old.state.get(o, 'node')!].filter(Boolean)));
+    const members = old.state.owners().flatMap((o) => (o === old.nodeId ? [] : [old.state.get(o, 'node'), old.state.get(o, VOTER_KEY)].filter((r) => r !== undefined)));
     await old.stop();
     const d = this.make(i, i === 0);
     d.state.merge(own);
@@ -140,7 +140,7 @@ describe('claims under partitions (five nodes)', () => {
     c.partition([[0, 1], [2, 3, 4]]);
     await c.advance(600, 3);
     const minority = await run(c, b.leaseBlock(net.id));
-    expect(minority).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable', message: expect.stringMatching(/^no quorum for a new address block: this node reaches 2 of 5 cluster members and a claim needs 3/) } });
+    expect(minority).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable', message: expect.stringMatching(/^no quorum for a new address block: this node reaches 2 of 5 voting members and a claim needs 3/) } });
     expect(await run(c, a.createNetwork(network('other', '10.61.0.0/24', 29)))).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable' } });
     expect(a.blocks(net.id)).toEqual([held]);
     expect(await run(c, d.leaseBlock(net.id))).toMatchObject({ status: 'fulfilled' });
@@ -170,6 +170,38 @@ describe('claims under partitions (five nodes)', () => {
     await c.advance(600, 4);
     expect([...c.holders(net.id).values()].every((h) => h.length === 1)).toBe(true);
     expect(c.holders(net.id).size).toBe(4);
+  });
+
+  it('two hosts joining the minority side of a 2|3 split do not make it a majority: at most one side confirms the last block and a name', async () => {
+    // 5 voters split 2|3; two new hosts join the 2-side. Counting every node record as a voter, that
+    // side saw 7 members and 4 acks (a majority of 7) while the 3-side had 3 of 5: both confirmed.
+    const c = await fiveNodes();
+    clusters.push(c);
+    const net = await c.nodes[0].createNetwork(network('last', '10.68.0.0/22', 24));
+    await c.settle();
+    for (const i of [0, 2, 4]) expect(await run(c, c.nodes[i].leaseBlock(net.id))).toMatchObject({ status: 'fulfilled' });
+    c.partition([[0, 1, 5, 6], [2, 3, 4]]);
+    await c.advance(600, 3);
+    const [j1, j2] = [await c.add(), await c.add()];
+    await c.advance(600, 5);
+    const [left, right] = await Promise.all([run(c, j1.leaseBlock(net.id)), run(c, c.nodes[3].leaseBlock(net.id))]);
+    const quorum = /^no quorum for a new address block: this node reaches 2 of 5 voting members and a claim needs 3/;
+    expect(left).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable', message: expect.stringMatching(quorum) } });
+    expect(right).toMatchObject({ status: 'fulfilled' });
+    const names = await Promise.all([run(c, j2.createNetwork(network('twin', '10.69.0.0/24', 29))), run(c, c.nodes[2].createNetwork(network('twin', '10.69.1.0/24', 29)))]);
+    expect(names[0]).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable', message: expect.stringMatching(/^no quorum for network twin: this node reaches 2 of 5 voting members/) } });
+    expect(names[1]).toMatchObject({ status: 'fulfilled' });
+    expect([...c.holders(net.id).values()].every((h) => h.length === 1)).toBe(true);
+    expect(c.holders(net.id).size).toBe(4);
+    // the joiners are members (they gossip) but not voters until a majority admits them
+    expect(c.nodes[0].voters()).toHaveLength(5);
+    expect(j1.members().find((m) => m.self)).toMatchObject({ role: 'joining' });
+    c.heal();
+    await c.advance(600, 10);
+    for (const n of c.nodes) expect(n.voters()).toHaveLength(7);
+    expect([...c.holders(net.id).values()].every((h) => h.length === 1)).toBe(true);
+    const views = new Set(c.nodes.map((n) => n.networks().map((x) => `${x.name} ${x.subnet}`).sort().join()));
+    expect([...views]).toEqual(['last 10.68.0.0/22,twin 10.69.1.0/24']);
   });
 
   it('the same network name created on both sides ends with one network everywhere', async () => {

@@ -44,7 +44,8 @@ export interface Lease {
 
 /**
  * A cluster-wide unique resource a network takes, confirmed by a majority like a lease:
- * `name:<network name>` or `vni:<number>`. Void once the network is deleted.
+ * `name:<network name>` or `vni:<number>`. Void once the network is deleted. Also `voter`: the
+ * owner's admission as a voter, with its own node id in `networkId`.
  */
 export interface Claim {
   readonly resource: string;
@@ -123,6 +124,12 @@ export function keyOf(body: RecordBody): string {
 }
 
 export const nameResource = (name: string) => `name:${name}`;
+/**
+ * A node's admission as a voter: its claim of this resource (key `claim/voter`, network id = its
+ * own id) is confirmed by a majority of the voters before it counts (see GossipDiscovery.voters).
+ */
+export const VOTER_RESOURCE = 'voter';
+export const VOTER_KEY = `claim/${VOTER_RESOURCE}`;
 export const vniResource = (vni: number) => `vni:${vni}`;
 
 export function nodeIdOf(bytes: Uint8Array): NodeId {
@@ -281,6 +288,7 @@ function decodeBody(b: pb.Record['body']): RecordBody {
       const c = b.value;
       const name = /^name:(.*)$/s.exec(c.resource)?.[1];
       const vni = /^vni:([0-9]{1,8})$/.exec(c.resource)?.[1];
+      if (c.resource === VOTER_RESOURCE) return { type: 'claim', claim: { resource: c.resource, networkId: id(c.networkId, 'node id'), confirmed: c.confirmed } };
       if (name !== undefined ? !NAME_RE.test(name) : vni === undefined || Number(vni) < MIN_VNI || Number(vni) > MAX_VNI || String(Number(vni)) !== vni) {
         throw bad(`invalid claim: ${JSON.stringify(c.resource.slice(0, 80))}`);
       }

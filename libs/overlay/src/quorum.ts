@@ -71,3 +71,29 @@ export function tally(voters: number, acks: number, refusals: number): Tally {
   if (voters - refusals < need) return 'lost';
   return 'open';
 }
+
+/**
+ * Where a claim stands when only VOTERS' answers count: `acks` and `refusals` are every member
+ * that answered (non-voters, not-yet-known voters included, kept so they count once admitted);
+ * `reported` is the largest voter count any answer carried. The membership counted is the larger of
+ * that and the claimant's own voter set, so a claimant that has not heard of an admission yet
+ * counts from the larger membership its answers report.
+ */
+export function tallyVoters(voters: ReadonlySet<NodeId>, acks: Iterable<NodeId>, refusals: Iterable<NodeId>, reported = 0): Tally {
+  const count = (s: Iterable<NodeId>) => [...s].filter((n) => voters.has(n)).length;
+  return tally(Math.max(voters.size, reported), count(acks), count(refusals));
+}
+
+/**
+ * Whether a member's promise to a voter admission is over, so it may acknowledge the next one
+ * (admissions go one at a time: consecutive voter sets differ by one member, and a majority of the
+ * old set and one of the new always share a member; two additions approved at once by majorities of
+ * the same set could give two sets whose majorities do not meet). Over when the joiner's record for
+ * the admission moved past the promised version (confirmed: the joiner is a voter; withdrawn; or
+ * claimed again), when the joiner was removed, or when it has been silent past the reclaim timeout
+ * (a joiner that died mid-admission must not block every later one).
+ */
+export function admissionSettled(promised: ClaimRef, current: { readonly version: bigint } | undefined, removed: boolean, reclaimable: boolean): boolean {
+  if (removed || reclaimable) return true;
+  return current !== undefined && current.version > promised.version;
+}

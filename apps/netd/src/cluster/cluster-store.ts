@@ -44,6 +44,7 @@ export class ClusterStore {
       );
       CREATE TABLE IF NOT EXISTS cluster_own_records (key TEXT PRIMARY KEY, record BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS cluster_members (owner TEXT PRIMARY KEY, record BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS cluster_voters (owner TEXT PRIMARY KEY, record BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS cluster_votes (key TEXT PRIMARY KEY, owner TEXT NOT NULL, version TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS cluster_revocations (node TEXT PRIMARY KEY, record BLOB NOT NULL);
     `);
@@ -101,6 +102,7 @@ export class ClusterStore {
       this.db.prepare('DELETE FROM cluster_membership').run();
       this.db.prepare('DELETE FROM cluster_own_records').run();
       this.db.prepare('DELETE FROM cluster_members').run();
+      this.db.prepare('DELETE FROM cluster_voters').run();
       this.db.prepare('DELETE FROM cluster_votes').run();
       this.db.prepare('DELETE FROM cluster_revocations').run();
     })();
@@ -120,6 +122,22 @@ export class ClusterStore {
     })();
   }
 
+  /**
+   * The other members' admission records (`claim/voter`) as last seen: who is a voter. Without
+   * them a restarted node would count itself the only voter until it reached the others, and
+   * confirm claims alone.
+   */
+  voters(): PeerRecord[] {
+    return this.decodeRows(this.db.prepare('SELECT record FROM cluster_voters').all() as { record: Buffer }[]);
+  }
+
+  saveVoters(records: readonly PeerRecord[]): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO cluster_voters (owner, record) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const r of records) put.run(r.owner, Buffer.from(toBinary(RecordSchema, encodeRecord(r))));
+    })();
+  }
+
   /** Revocations (`cluster rm`), whoever made them: they must outlive a restart of this node. */
   revocations(): PeerRecord[] {
     return this.decodeRows(this.db.prepare('SELECT record FROM cluster_revocations').all() as { record: Buffer }[]);
@@ -128,11 +146,13 @@ export class ClusterStore {
   saveRevocations(records: readonly PeerRecord[]): void {
     const put = this.db.prepare('INSERT OR IGNORE INTO cluster_revocations (node, record) VALUES (?, ?)');
     const forget = this.db.prepare('DELETE FROM cluster_members WHERE owner = ?');
+    const unvote = this.db.prepare('DELETE FROM cluster_voters WHERE owner = ?');
     this.db.transaction(() => {
       for (const r of records) {
         if (r.body.type !== 'revocation') continue;
         put.run(r.body.revocation.node, Buffer.from(toBinary(RecordSchema, encodeRecord(r))));
         forget.run(r.body.revocation.node);
+        unvote.run(r.body.revocation.node);
       }
     })();
   }
