@@ -6,8 +6,8 @@ import { prng } from '@app/common/testing';
 
 /**
  * Partitions over the in-memory hub, on the fake clock: who can confirm what when the cluster is
- * split, and seeded random schedules (isolations, 2|3 splits, a bridge node, restarts) after which
- * no block may be held by two nodes. A failing schedule prints its seed; replay it with
+ * split, and seeded random schedules (isolations, splits, a bridge node, restarts, new nodes
+ * joining either side) after which no block may be held by two nodes. A failing schedule prints its seed; replay it with
  * NEMESIS_SEED=<seed>.
  */
 jest.setTimeout(30_000);
@@ -73,6 +73,18 @@ class Cluster {
     this.side = new Map();
     groups.forEach((g, k) => g.forEach((i) => this.side.set(i, k + 1)));
     this.bridge = bridge;
+  }
+
+  /** Put the node with index `i` (one not added yet) on the side of node `j`. */
+  placeWith(i: number, j: number): void {
+    this.side.set(i, this.side.get(j) ?? 0);
+  }
+
+  /** The node indexes on the smallest side of the current partition (every node when there is none). */
+  smallestSide(): number[] {
+    const groups = new Map<number, number[]>();
+    this.nodes.forEach((_, i) => groups.set(this.side.get(i) ?? 0, [...(groups.get(this.side.get(i) ?? 0) ?? []), i]));
+    return [...groups.values()].sort((a, b) => a.length - b.length)[0];
   }
 
   /** End the partition; every node looks the others up again (hyperswarm's periodic topic lookup). */
@@ -302,18 +314,28 @@ async function schedule(seed: number): Promise<string | undefined> {
     const roll = r();
     if (roll < 0.15) {
       const kind = pick(['isolate', 'split', 'bridge', 'heal']);
-      const order = [0, 1, 2, 3, 4].sort(() => r() - 0.5);
-      if (kind === 'isolate') c.partition([[order[0]]]);
-      else if (kind === 'split') c.partition([order.slice(0, 2), order.slice(2)]);
-      else if (kind === 'bridge') c.partition([order.slice(0, 2), order.slice(3)], order[2]);
+      const order = c.nodes.map((_, i) => i).sort(() => r() - 0.5);
+      const half = Math.floor(order.length / 2);
+      if (kind === 'isolate') c.partition([[order[0]], order.slice(1)]);
+      else if (kind === 'split') c.partition([order.slice(0, half), order.slice(half)]);
+      else if (kind === 'bridge') c.partition([order.slice(0, half), order.slice(half + 1)], order[half]);
       else c.heal();
-      log.push(`${step} ${kind} ${order.join('')}`);
-    } else if (roll < 0.2) {
-      const i = Math.floor(r() * 5);
+      log.push(`${step} ${kind} ${order.join(',')}`);
+    } else if (roll < 0.22 && c.nodes.length < 9) {
+      // a new host joins, mostly on the smallest side of a partition: it must not vote before a
+      // majority of the voters admitted it, or joiners would make a minority side a "majority"
+      const j = r() < 0.7 ? pick(c.smallestSide()) : Math.floor(r() * c.nodes.length);
+      for (let k = r() < 0.5 ? 1 : 2; k > 0 && c.nodes.length < 9; k--) {
+        c.placeWith(c.nodes.length, j);
+        log.push(`${step} join ${c.nodes.length} beside ${j}`);
+        watch(await c.add());
+      }
+    } else if (roll < 0.26) {
+      const i = Math.floor(r() * c.nodes.length);
       log.push(`${step} restart ${i}`);
       await c.restart(i);
       watch(c.nodes[i]);
-    } else if (roll < 0.6) {
+    } else if (roll < 0.62) {
       // several nodes claim in the same instant, half of them a named block: claims of one block
       // by two nodes (on two sides of a split, or through a bridge) are frequent
       for (const d of c.nodes) {
@@ -321,7 +343,7 @@ async function schedule(seed: number): Promise<string | undefined> {
         const want = r() < 0.5 ? Prefix.of(Prefix.parse('10.70.0.0/26').nth(BigInt(Math.floor(r() * 3) * 8)), 29) : undefined;
         inFlight.push(lease(d, want));
       }
-    } else if (roll < 0.75) {
+    } else if (roll < 0.77) {
       const d = pick(c.nodes);
       const mine = d.blocks(net.id);
       if (mine.length > 0) {
@@ -354,7 +376,7 @@ describe('nemesis on the fake hub (seeded schedules)', () => {
   const only = process.env.NEMESIS_SEED ? [Number(process.env.NEMESIS_SEED)] : undefined;
   const count = Number(process.env.NEMESIS_SCHEDULES ?? 6);
   const seeds = only ?? Array.from({ length: count }, (_, i) => i + 1);
-  it(`holds every block once through ${seeds.length} schedules of partitions, bridges, restarts and claims`, async () => {
+  it(`holds every block once through ${seeds.length} schedules of partitions, bridges, restarts, joins and claims`, async () => {
     const failures: string[] = [];
     for (const seed of seeds) {
       const f = await schedule(seed);

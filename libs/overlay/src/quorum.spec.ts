@@ -1,4 +1,4 @@
-import { type ClaimRef, answerClaim, majority, tally } from './quorum';
+import { type ClaimRef, admissionSettled, answerClaim, majority, tally, tallyVoters } from './quorum';
 import { prng } from '@app/common/testing';
 
 /**
@@ -184,6 +184,48 @@ describe('tally', () => {
   ])('$acks of $voters with $refusals refusals: $t', ({ voters, acks, refusals, t }) => {
     expect(tally(voters, acks, refusals)).toBe(t);
     expect(majority(voters)).toBe(Math.floor(voters / 2) + 1);
+  });
+});
+
+describe('tallyVoters', () => {
+  const voters = new Set([id(1), id(2), id(3), id(4), id(5)]);
+  it('counts only voters’ answers: acknowledgements of nodes not admitted do not make a majority', () => {
+    // the partition case: two voters and two joiners on one side of five voters
+    expect(tallyVoters(voters, [id(1), id(2), id(6), id(7)], [])).toBe('open');
+    expect(tallyVoters(voters, [id(1), id(2), id(3)], [id(6), id(7)])).toBe('won');
+    expect(tallyVoters(voters, [id(6)], [id(1), id(2), id(3)])).toBe('lost');
+  });
+
+  it('counts from the larger membership an answer reports than the claimant knows', () => {
+    expect(tallyVoters(voters, [id(1), id(2), id(3)], [], 7)).toBe('open');
+    expect(tallyVoters(voters, [id(1), id(2), id(3), id(4)], [], 7)).toBe('won');
+    expect(tallyVoters(voters, [id(1), id(2), id(3)], [], 3)).toBe('won');
+  });
+
+  it('counts an answer kept from before its sender was known as a voter once it is', () => {
+    const acks = [id(1), id(2), id(6)];
+    expect(tallyVoters(voters, acks, [])).toBe('open');
+    expect(tallyVoters(new Set([...voters, id(6)]), acks, [])).toBe('open');
+    expect(tallyVoters(new Set([id(1), id(2), id(6), id(3)]), acks, [])).toBe('won');
+  });
+});
+
+describe('admissionSettled (one voter admission at a time)', () => {
+  const promised: ClaimRef = { owner: id(6), version: 5n };
+  it.each([
+    { name: 'holds while the joiner’s claim is the promised one', current: { version: 5n }, removed: false, reclaimable: false, settled: false },
+    { name: 'holds while this member has not received the claim’s outcome', current: undefined, removed: false, reclaimable: false, settled: false },
+    { name: 'ends once the joiner’s record moved on (confirmed, withdrawn or claimed again)', current: { version: 6n }, removed: false, reclaimable: false, settled: true },
+    { name: 'ends when the joiner was removed', current: { version: 5n }, removed: true, reclaimable: false, settled: true },
+    { name: 'ends when the joiner has been silent past the reclaim timeout', current: { version: 5n }, removed: false, reclaimable: true, settled: true },
+  ])('$name', ({ current, removed, reclaimable, settled }) => {
+    expect(admissionSettled(promised, current, removed, reclaimable)).toBe(settled);
+  });
+
+  it('with answerClaim: a member acknowledges a second joiner only after the first admission settled', () => {
+    const v = (settled: boolean) => ({ promised, held: [], released: () => settled, reclaimable: () => false });
+    expect(answerClaim(v(false), { owner: id(7), version: 9n }).ack).toBe(false);
+    expect(answerClaim(v(true), { owner: id(7), version: 9n })).toEqual({ ack: true, promise: { owner: id(7), version: 9n } });
   });
 });
 
