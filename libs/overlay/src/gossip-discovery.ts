@@ -9,8 +9,8 @@ import { pickBlock } from './block-picker';
 import { ClusterState } from './cluster-state';
 import { LeaseRecord, Peer, activeLeases, isLease } from './cluster-view';
 import { ClusterMember, ClusterNetwork, NewNetwork, PeerDiscovery, PeerEvent } from './peer-discovery.port';
-import { EndpointRecord, NodeId, NodeInfo, PeerRecord, RecordBody, VOTER_KEY, VOTER_RESOURCE, decodeFrame, decodeRecord, encodeFrame, encodeRecord, nameResource, nodeIdBytes, nodeIdOf, vniResource } from './peer-record';
-import { type ClaimRef, type MemberView, admissionSettled, answerClaim, majority, tallyVoters } from './quorum';
+import { EndpointRecord, NodeId, NodeInfo, PeerRecord, RecordBody, REMOVAL_PREFIX, VOTER_KEY, VOTER_RESOURCE, decodeFrame, decodeRecord, encodeFrame, encodeRecord, nameResource, nodeIdBytes, nodeIdOf, removalResource, vniResource } from './peer-record';
+import { type ClaimRef, type MemberView, answerClaim, changeSettled, majority, tallyVoters } from './quorum';
 import type { NodeIdentity } from './cluster-token';
 import { recordSigner, verifyRecord } from './record-signature';
 import type { Link, Transport } from './transport';
@@ -124,6 +124,7 @@ export class GossipDiscovery extends PeerDiscovery {
   private startedAt = 0;
   /** When this node, not yet a voter, may next claim its admission (after a lost or unanswered round). */
   private nextAdmission = 0;
+  private nextRemoval = 0;
   private synced = false;
   private stopped = false;
 
@@ -203,6 +204,7 @@ export class GossipDiscovery extends PeerDiscovery {
     for (const [key, p] of this.pending) if (!p.decided && this.now() >= p.deadline) this.decide(key, 'no-quorum');
     this.refresh();
     this.seekAdmission();
+    this.seekRemoval();
   }
 
   join(networkId: string): void {
@@ -307,6 +309,12 @@ export class GossipDiscovery extends PeerDiscovery {
    * Remove a node from the cluster for good (`cluster rm`): a signed revocation record, gossiped
    * and kept, makes every member drop the node's records (its endpoints, blocks, name) and refuse
    * its key. NotFound for a node this node never heard of; InvalidParameter for this node itself.
+   *
+   * A revoked VOTER keeps counting (a voter that never answers) until this node confirms its
+   * removal from the voter set by a majority of the voters, like an admission and one change at a
+   * time with them (see seekRemoval). Taking it out of the count at once would be unsafe: any one
+   * member may revoke, so on the minority side of a partition revoking two of five voters would
+   * leave three counted there, two of them reachable, a "majority" beside the other side's real one.
    */
   revoke(node: NodeId): void {
     if (node === this.nodeId) throw new InvalidParameterError('a node cannot remove itself: use `netctl cluster leave` on it');
@@ -314,6 +322,8 @@ export class GossipDiscovery extends PeerDiscovery {
     if (!this.state.owners().includes(node) && !this.lastSeen.has(node)) throw new NotFoundError(`node ${node} not found`);
     this.publish([this.state.write({ type: 'revocation', revocation: { node, upTo: this.state.maxVersionOf(node) } })]);
     this.applyRevocations();
+    this.nextRemoval = 0;
+    this.seekRemoval();
   }
 
   blocks(networkId: string): Prefix[] {
@@ -371,7 +381,7 @@ export class GossipDiscovery extends PeerDiscovery {
    * Members that vote on claims: the founder and every node whose admission a majority of the
    * voters confirmed (its confirmed `voter` claim), while its node record is live and it is not
    * revoked. A node's record arriving does not make it a voter: the voter set grows only by
-   * confirmed admissions, one at a time (see admissionSettled), so the two sides of a partition
+   * confirmed admissions, one change at a time (see changeSettled), so the two sides of a partition
    * cannot grow their memberships apart and both reach "a majority". A node that is only silent
    * keeps its vote, so a partition never shrinks the membership a majority is counted from.
    */
@@ -380,10 +390,40 @@ export class GossipDiscovery extends PeerDiscovery {
   }
 
   isVoter(n: NodeId): boolean {
-    if (this.revoked.has(n)) return false;
     const v = this.state.get(n, VOTER_KEY);
+    if (!v || v.tombstone || !isConfirmed(v)) return false;
+    // a revoked voter counts until its removal is confirmed (see revoke)
+    if (this.revoked.has(n)) return !this.removalConfirmed(n);
     const node = this.state.get(n, 'node');
-    return v !== undefined && !v.tombstone && isConfirmed(v) && node !== undefined && !node.tombstone;
+    return node !== undefined && !node.tombstone;
+  }
+
+  private removalConfirmed(n: NodeId): boolean {
+    const key = `claim/${removalResource(n)}`;
+    return this.state.owners().some((o) => {
+      const r = this.state.get(o, key);
+      return r !== undefined && !r.tombstone && isConfirmed(r);
+    });
+  }
+
+  /**
+   * The member that revoked a voter confirms its removal from the voter set: one removal at a
+   * time, only while it reaches a majority of the voters (the revoked one counted), retried after
+   * a lost or unanswered round.
+   */
+  private seekRemoval(): void {
+    if (this.stopped || !this.synced || this.now() < this.nextRemoval || !this.isVoter(this.nodeId)) return;
+    if ([...this.pending.keys()].some((k) => k.startsWith(`claim/${REMOVAL_PREFIX}`))) return;
+    const voters = this.voters();
+    if (voters.filter((n) => this.isAlive(n)).length < majority(voters.length)) return;
+    const target = [...this.revoked.keys()].find((n) => this.state.get(this.nodeId, `revoked/${n}`) && this.isVoter(n));
+    if (!target) return;
+    void this.claim({ type: 'claim', claim: { resource: removalResource(target), networkId: target, confirmed: false } }).then(
+      (outcome) => {
+        if (outcome !== 'won') this.nextRemoval = this.now() + 2 * this.admissionSlot();
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -600,7 +640,7 @@ export class GossipDiscovery extends PeerDiscovery {
     }
     // A joiner asks for its admission as soon as it knows the voters, not a tick later, and again
     // as soon as another admission completes or is withdrawn (what refused it, mostly).
-    if (applied.some((r) => r.key === VOTER_KEY && r.owner !== this.nodeId)) {
+    if (applied.some((r) => isVoterChange(r) && r.owner !== this.nodeId)) {
       this.nextAdmission = Math.min(this.nextAdmission, this.now() + this.admissionRank() * this.admissionSlot());
     }
     this.seekAdmission();
@@ -720,19 +760,25 @@ export class GossipDiscovery extends PeerDiscovery {
   /** This node's answer to a claim (its own included), with the promise stored before it is sent. */
   private answer(claim: PeerRecord): { ack: boolean } {
     const supersedes = isLease(claim) ? claim.body.lease.supersedes : undefined;
-    const a = answerClaim(this.memberView(claim.key), { owner: claim.owner, version: claim.version, supersedes });
-    if (a.ack) this.votes.set(claim.key, a.promise);
+    // every change of the voter set (admission or removal) is promised under one key: one at a time
+    const change = isVoterChange(claim);
+    // a removal only of a node this member knows revoked: no member removes voters by itself
+    if (change && claim.body.type === 'claim' && claim.body.claim.resource !== VOTER_RESOURCE && !this.revoked.has(claim.body.claim.networkId)) return { ack: false };
+    const key = change ? VOTER_KEY : claim.key;
+    const a = answerClaim(this.memberView(key), { owner: claim.owner, version: claim.version, supersedes });
+    if (a.ack) this.votes.set(key, a.promise);
     return a;
   }
 
-  private admissionDone(p: ClaimRef): boolean {
-    return admissionSettled(p, this.state.get(p.owner, VOTER_KEY), this.revoked.has(p.owner), this.isReclaimable(p.owner));
+  private changeDone(p: ClaimRef): boolean {
+    const records = this.state.recordsOf(p.owner).filter(isVoterChange).map((r) => ({ version: r.version, pending: isPendingClaim(r) }));
+    return changeSettled(p, records, this.revoked.has(p.owner), this.isReclaimable(p.owner));
   }
 
   /** What this node knows about a claimed key: its promise, confirmed holders, withdrawals, silences. */
   private memberView(key: string): MemberView {
-    // Admissions: one joiner at a time, whoever holds its vote; admitted voters do not block others.
-    if (key === VOTER_KEY) return { promised: this.votes.get(key), held: [], released: (ref) => this.admissionDone(ref), reclaimable: () => false };
+    // Voter changes: one at a time, whoever holds its vote; admitted voters do not block others.
+    if (key === VOTER_KEY) return { promised: this.votes.get(key), held: [], released: (ref) => this.changeDone(ref), reclaimable: () => false };
     const held: ClaimRef[] = [];
     for (const owner of this.state.owners()) {
       const r = this.state.get(owner, key);
@@ -757,7 +803,7 @@ export class GossipDiscovery extends PeerDiscovery {
    * deleted network, or a lease voided by a confirmed reclaim.
    */
   private isVoid(r: PeerRecord): boolean {
-    if (r.body.type === 'claim') return r.body.claim.resource !== VOTER_RESOURCE && this.deletedNetwork(r.body.claim.networkId);
+    if (r.body.type === 'claim') return !isVoterChange(r) && this.deletedNetwork(r.body.claim.networkId);
     if (isLease(r)) {
       for (const owner of this.state.owners()) {
         const o = this.state.get(owner, r.key);
@@ -887,6 +933,11 @@ function isConfirmed(r: PeerRecord): boolean {
 
 function isPendingClaim(r: PeerRecord): boolean {
   return !r.tombstone && (r.body.type === 'lease' || r.body.type === 'claim') && !isConfirmed(r);
+}
+
+/** A claim that changes the voter set: an admission or a removal (see GossipDiscovery.voters). */
+export function isVoterChange(r: PeerRecord): boolean {
+  return r.body.type === 'claim' && (r.body.claim.resource === VOTER_RESOURCE || r.body.claim.resource.startsWith(REMOVAL_PREFIX));
 }
 
 function voterBody(self: NodeId, confirmed: boolean): RecordBody {

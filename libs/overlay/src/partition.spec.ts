@@ -1,6 +1,6 @@
 import { Prefix, generateId } from '@app/common';
-import { MemoryVoteStore, type VoteStore } from './gossip-discovery';
-import { VOTER_KEY, type NodeId } from './peer-record';
+import { MemoryVoteStore, isVoterChange, type VoteStore } from './gossip-discovery';
+import type { NodeId } from './peer-record';
 import { FakeDiscovery, FakeHub } from './testing';
 import { prng } from '@app/common/testing';
 
@@ -53,11 +53,13 @@ class Cluster {
   async restart(i: number): Promise<void> {
     const old = this.nodes[i];
     const own = old.state.recordsOf(old.nodeId);
-    const members = old.state.owners().flatMap((o) => (o === old.nodeId ? [] : [old.state.get(o, 'node'), old.state.get(o, VOTER_KEY)].filter((r) => r !== undefined)));
+    const members = old.state.owners().flatMap((o) => (o === old.nodeId ? [] : [old.state.get(o, 'node')].filter((r) => r !== undefined)));
+    const changes = [...old.state.all()].filter((r) => r.owner !== old.nodeId && isVoterChange(r));
     await old.stop();
     const d = this.make(i, i === 0);
     d.state.merge(own);
     d.state.merge(members);
+    d.state.merge(changes);
     this.nodes[i] = d;
     await d.start();
   }
@@ -214,6 +216,30 @@ describe('claims under partitions (five nodes)', () => {
     expect([...c.holders(net.id).values()].every((h) => h.length === 1)).toBe(true);
     const views = new Set(c.nodes.map((n) => n.networks().map((x) => `${x.name} ${x.subnet}`).sort().join()));
     expect([...views]).toEqual(['last 10.68.0.0/22,twin 10.69.1.0/24']);
+  });
+
+  it('revoking voters on the minority side does not shrink its count; the removals complete once a majority acknowledges them', async () => {
+    // any member may revoke: counting a revoked voter out at once would let the 2-side of a 2|3
+    // split revoke two of the other side and confirm with 2 of the 3 voters left in its count
+    const c = await fiveNodes();
+    clusters.push(c);
+    const net = await c.nodes[0].createNetwork(network('rm', '10.71.0.0/24', 29));
+    await c.settle();
+    c.partition([[0, 1], [2, 3, 4]]);
+    await c.advance(600, 3);
+    c.nodes[0].revoke(c.nodes[2].nodeId);
+    c.nodes[0].revoke(c.nodes[3].nodeId);
+    await c.advance(600, 3);
+    expect(c.nodes[0].voters()).toHaveLength(5);
+    expect(c.nodes[0].revokedNodes()).toHaveLength(2);
+    const block = Prefix.parse('10.71.0.64/29');
+    const [left, right] = await Promise.all([run(c, c.nodes[1].leaseBlock(net.id, block)), run(c, c.nodes[4].leaseBlock(net.id, block))]);
+    expect(left).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable', message: expect.stringMatching(/this node reaches 2 of 5 voting members/) } });
+    expect(right).toMatchObject({ status: 'fulfilled' });
+    c.heal();
+    await c.advance(600, 10);
+    for (const i of [0, 1, 4]) expect(c.nodes[i].voters().sort()).toEqual([0, 1, 4].map((k) => c.nodes[k].nodeId).sort());
+    expect(c.holders(net.id).get(block.toString())).toEqual([c.nodes[4].nodeId]);
   });
 
   it('the same network name created on both sides ends with one network everywhere', async () => {

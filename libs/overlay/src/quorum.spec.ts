@@ -1,4 +1,4 @@
-import { type ClaimRef, admissionSettled, answerClaim, majority, tally, tallyVoters } from './quorum';
+import { type ClaimRef, answerClaim, changeSettled, majority, tally, tallyVoters } from './quorum';
 import { prng } from '@app/common/testing';
 
 /**
@@ -210,19 +210,23 @@ describe('tallyVoters', () => {
   });
 });
 
-describe('admissionSettled (one voter admission at a time)', () => {
+describe('changeSettled (one change of the voter set at a time)', () => {
   const promised: ClaimRef = { owner: id(6), version: 5n };
+  const pending = (version: bigint) => ({ version, pending: true });
+  const done = (version: bigint) => ({ version, pending: false });
   it.each([
-    { name: 'holds while the joiner’s claim is the promised one', current: { version: 5n }, removed: false, reclaimable: false, settled: false },
-    { name: 'holds while this member has not received the claim’s outcome', current: undefined, removed: false, reclaimable: false, settled: false },
-    { name: 'ends once the joiner’s record moved on (confirmed, withdrawn or claimed again)', current: { version: 6n }, removed: false, reclaimable: false, settled: true },
-    { name: 'ends when the joiner was removed', current: { version: 5n }, removed: true, reclaimable: false, settled: true },
-    { name: 'ends when the joiner has been silent past the reclaim timeout', current: { version: 5n }, removed: false, reclaimable: true, settled: true },
-  ])('$name', ({ current, removed, reclaimable, settled }) => {
-    expect(admissionSettled(promised, current, removed, reclaimable)).toBe(settled);
+    { name: 'holds while the promised claim is pending', records: [pending(5n)], removed: false, reclaimable: false, settled: false },
+    { name: 'holds while this member has not received the claim at all', records: [], removed: false, reclaimable: false, settled: false },
+    { name: 'holds while the promised claim is pending beside an older change of the claimant', records: [done(2n), pending(5n)], removed: false, reclaimable: false, settled: false },
+    { name: 'ends once the claimant rewrote it (confirmed, withdrawn or claimed again)', records: [done(6n)], removed: false, reclaimable: false, settled: true },
+    { name: 'ends when a later change of the claimant shows the promised one is gone', records: [pending(8n)], removed: false, reclaimable: false, settled: true },
+    { name: 'ends when the claimant was removed', records: [pending(5n)], removed: true, reclaimable: false, settled: true },
+    { name: 'ends when the claimant has been silent past the reclaim timeout', records: [pending(5n)], removed: false, reclaimable: true, settled: true },
+  ])('$name', ({ records, removed, reclaimable, settled }) => {
+    expect(changeSettled(promised, records, removed, reclaimable)).toBe(settled);
   });
 
-  it('with answerClaim: a member acknowledges a second joiner only after the first admission settled', () => {
+  it('with answerClaim: a member acknowledges a second change only after the first settled', () => {
     const v = (settled: boolean) => ({ promised, held: [], released: () => settled, reclaimable: () => false });
     expect(answerClaim(v(false), { owner: id(7), version: 9n }).ack).toBe(false);
     expect(answerClaim(v(true), { owner: id(7), version: 9n })).toEqual({ ack: true, promise: { owner: id(7), version: 9n } });

@@ -85,15 +85,19 @@ export function tallyVoters(voters: ReadonlySet<NodeId>, acks: Iterable<NodeId>,
 }
 
 /**
- * Whether a member's promise to a voter admission is over, so it may acknowledge the next one
- * (admissions go one at a time: consecutive voter sets differ by one member, and a majority of the
- * old set and one of the new always share a member; two additions approved at once by majorities of
- * the same set could give two sets whose majorities do not meet). Over when the joiner's record for
- * the admission moved past the promised version (confirmed: the joiner is a voter; withdrawn; or
- * claimed again), when the joiner was removed, or when it has been silent past the reclaim timeout
- * (a joiner that died mid-admission must not block every later one).
+ * Whether a member's promise to a change of the voter set (an admission or a removal) is over, so
+ * it may acknowledge the next one. Changes go one at a time: consecutive voter sets then differ
+ * by one member, and a majority of the old set and one of the new always share a member; two
+ * changes approved at once by majorities of the same set (two additions, or an addition and a
+ * removal) could give sets whose majorities do not meet. `records` are the claimant's change
+ * records this member holds (a claimant has one change pending at a time). Over when the promised
+ * record is no longer pending (confirmed or withdrawn: its owner rewrote it with a higher version),
+ * when the claimant was removed, or when it has been silent past the reclaim timeout (a claimant
+ * that died mid-change must not block every later one).
  */
-export function admissionSettled(promised: ClaimRef, current: { readonly version: bigint } | undefined, removed: boolean, reclaimable: boolean): boolean {
+export function changeSettled(promised: ClaimRef, records: readonly { readonly version: bigint; readonly pending: boolean }[], removed: boolean, reclaimable: boolean): boolean {
   if (removed || reclaimable) return true;
-  return current !== undefined && current.version > promised.version;
+  const same = records.find((r) => r.version === promised.version);
+  if (same) return !same.pending;
+  return records.some((r) => r.version > promised.version);
 }

@@ -13,7 +13,7 @@ import {
   nodeIdBytes,
   parseAddress,
   parseToken,
-  VOTER_KEY,
+  isVoterChange,
   type ClusterNetwork,
   type DhtAddress,
   type GossipDiscovery,
@@ -419,7 +419,7 @@ export class ClusterService {
     // whoever it happens to reach first
     discovery.state.merge(this.clusterStore.members().filter((r) => r.owner !== discovery.nodeId));
     // and who of them is a voter: a majority is counted from the voters, not from the members
-    discovery.state.merge(this.clusterStore.voters().filter((r) => r.owner !== discovery.nodeId));
+    discovery.state.merge(this.clusterStore.voterChanges().filter((r) => r.owner !== discovery.nodeId));
     // revocations by other members (this node's own are among its records): in force at once
     discovery.state.merge(this.clusterStore.revocations().filter((r) => r.owner !== discovery.nodeId));
     this.unsubscribe = discovery.subscribe((e) => this.onEvent(e));
@@ -551,7 +551,7 @@ export class ClusterService {
     if (!d || !this.membership) return;
     this.clusterStore.saveOwnRecords(d.state.recordsOf(d.nodeId));
     this.clusterStore.saveMembers(d.state.owners().flatMap((o) => (o === d.nodeId ? [] : [d.state.get(o, 'node')].filter((r): r is PeerRecord => r !== undefined))));
-    this.clusterStore.saveVoters(d.state.owners().flatMap((o) => (o === d.nodeId ? [] : [d.state.get(o, VOTER_KEY)].filter((r): r is PeerRecord => r !== undefined))));
+    this.clusterStore.saveVoterChanges([...d.state.all()].filter((r) => r.owner !== d.nodeId && isVoterChange(r)));
     this.clusterStore.saveRevocations([...d.state.live()].filter((r) => r.body.type === 'revocation'));
   }
 
