@@ -379,8 +379,9 @@ export class GossipDiscovery extends PeerDiscovery {
 
   /**
    * Members that vote on claims: the founder and every node whose admission a majority of the
-   * voters confirmed (its confirmed `voter` claim), while its node record is live and it is not
-   * revoked. A node's record arriving does not make it a voter: the voter set grows only by
+   * voters confirmed (its confirmed `voter` claim), while its node record is live (not retired);
+   * a revoked one until its removal is confirmed (see revoke). A node's record arriving does not
+   * make it a voter (it is `joining` until then): the voter set grows only by
    * confirmed admissions, one change at a time (see changeSettled), so the two sides of a partition
    * cannot grow their memberships apart and both reach "a majority". A node that is only silent
    * keeps its vote, so a partition never shrinks the membership a majority is counted from.
@@ -476,7 +477,7 @@ export class GossipDiscovery extends PeerDiscovery {
     return Math.max(250, this.opts.tickMs / 2);
   }
 
-  /** Throw 503 unless this node reaches a majority of the members (itself included). */
+  /** Throw 503 unless this node reaches a majority of the voters (itself included if it is one). */
   private checkQuorum(what: string): void {
     const voters = this.voters();
     if (!this.options.founder && !this.synced && voters.every((n) => n === this.nodeId)) throw new UnavailableError(`cannot claim ${what}: this node has not reached its cluster yet`);
