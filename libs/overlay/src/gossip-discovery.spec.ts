@@ -46,6 +46,19 @@ describe(FakeDiscovery.name, () => {
     }
   });
 
+  it('admits five nodes started at once as voters within message round trips (no tick), one admission at a time', async () => {
+    const hub = new FakeHub();
+    // a clock that does not move: no retry delay may pass
+    const nodes = Array.from({ length: 5 }, (_, i) => new FakeDiscovery(hub, { founder: i === 0, now: () => 1_000_000 }));
+    started.push(...nodes);
+    await Promise.all(nodes.map((d) => d.start()));
+    await hub.settle();
+    for (const d of nodes) {
+      expect(d.voters().sort()).toEqual(nodes.map((n) => n.nodeId).sort());
+      expect(d.members().map((m) => m.role)).toEqual(['voter', 'voter', 'voter', 'voter', 'voter']);
+    }
+  });
+
   it('counts gossip frames and bytes both ways, merged records, and the time to the first sync', async () => {
     const { hub, nodes } = await cluster(2);
     started.push(...nodes);
