@@ -85,8 +85,8 @@ describeAsRoot('node identity and cluster rm (e2e)', () => {
     const [h1, h2, h3] = cluster!.hosts;
     const ip3 = await ipOf(h3);
     const ls = await exec(process.execPath, [NETCTL, '-H', `unix://${h1.netd.socket}`, 'cluster', 'ls'], { env: { HOME: '/nonexistent' } });
-    expect(ls.stdout.split('\n')[0]).toMatch(/ID\s+NAME\s+ADDRESS\s+STATE\s+BLOCKS\s+LAST SEEN\s+RTT/);
-    expect(ls.stdout).toMatch(/host3\s+192\.0\.2\.3:7946\s+ready\s+idnet\/\S+\/\d+\s+\S+\s+[\d.]+ms/);
+    expect(ls.stdout.split('\n')[0]).toMatch(/ID\s+NAME\s+ADDRESS\s+STATE\s+ROLE\s+BLOCKS\s+LAST SEEN\s+RTT/);
+    expect(ls.stdout).toMatch(/host3\s+192\.0\.2\.3:7946\s+ready\s+voter\s+idnet\/\S+\/\d+\s+\S+\s+[\d.]+ms/);
     for (const h of [h1, h2]) {
       await until(`${h.name} resolves host 3's container`, () => resolves(h, box(h3)), 20_000);
       expect(await fdb(h)).toContain('dst 192.0.2.3');

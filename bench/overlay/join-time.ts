@@ -39,8 +39,9 @@ export async function measureJoinTime(host: SegmentHost, netlink: Netlink, firew
 
 async function joinOnce(host: SegmentHost, netlink: Netlink, firewall: Firewall, j: number): Promise<{ network: number; full: number }> {
   const clusterKey = createClusterKey();
-  const member = (name: string, bootstrap: { host: string; port: number }[]) =>
+  const member = (name: string, bootstrap: { host: string; port: number }[], founder = false) =>
     new HyperswarmDiscovery({
+      founder,
       clusterKey,
       identity: createNodeIdentity(),
       bootstrap,
@@ -53,7 +54,7 @@ async function joinOnce(host: SegmentHost, netlink: Netlink, firewall: Firewall,
   const driver = new OverlayDriver({ netlink, firewall, sysctl: new ProcSysctl(), hostNs: host.ns.ref, vtep: () => vtep });
   let networkId: string | undefined;
   try {
-    const a = member('m1', testnet.bootstrap);
+    const a = member('m1', testnet.bootstrap, true);
     all.push(a);
     await a.start();
     const bootstrap = [a.dhtAddress!, ...testnet.bootstrap];

@@ -43,10 +43,11 @@ async function main(): Promise<void> {
   const errors: unknown[] = [];
   try {
     segment = await createL3Segment(3);
-    const hosts = segment.hosts.slice(0, 2).map((h) => {
+    const hosts = segment.hosts.slice(0, 2).map((h, i) => {
       const vtep = IpAddr.parse(h.ipv4);
       const driver = new OverlayDriver({ netlink, firewall, sysctl: new ProcSysctl(), hostNs: h.ns.ref, vtep: () => vtep });
-      const discovery = new FakeDiscovery(hub, { node: { name: `h${h.n}`, advertiseAddr: vtep, dhtPort: 1 }, tickMs: 500 });
+      // the first host founds the cluster (the first voter); the other is admitted as it joins
+      const discovery = new FakeDiscovery(hub, { node: { name: `h${h.n}`, advertiseAddr: vtep, dhtPort: 1 }, tickMs: 500, founder: i === 0 });
       discovery.subscribe((e) => {
         if (e.kind === 'add' || e.kind === 'remove') driver.onPeerEvent(e.peer.networkId, e).catch((err) => errors.push(err));
       });

@@ -101,13 +101,20 @@ export async function startOverlayCluster(count: number, daemonCluster: Record<s
         token = init.body.Token as string;
       }
     }
-    await until(`a full mesh of ${count} ready nodes`, async () => {
+    const formingSince = Date.now();
+    type Node = { State: string; Name: string; Role?: string };
+    const mesh = async (what: (x: Node) => boolean) => {
       for (const h of hosts) {
         const s = await status(h);
-        if (!s.Member || s.Nodes.filter((x: { State: string; Name: string }) => x.State === 'ready' && x.Name).length !== count) return false;
+        if (!s.Member || s.Nodes.filter((x: Node) => x.State === 'ready' && x.Name && what(x)).length !== count) return false;
       }
       return true;
-    }, 90_000);
+    };
+    await until(`a full mesh of ${count} ready nodes`, () => mesh(() => true), 90_000);
+    const readyMs = Date.now() - formingSince;
+    // and every node a voter: a test that splits the cluster right away counts on all of them
+    await until(`${count} voting nodes`, () => mesh((x) => x.Role === 'voter'), 60_000);
+    if (process.env.OVERLAY_FORMATION_LOG) console.log(`overlay cluster of ${count}: a full mesh ${readyMs} ms, every node a voter ${Date.now() - formingSince} ms after the last daemon started`);
     for (const h of hosts) {
       assertTestAddresses(`token of ${h.name}`, parseToken((await status(h)).Token).bootstrap, segment.owns);
       const joined = h.netd.logs().split('\n').filter((l) => l.includes('"cluster joined"')).map((l) => JSON.parse(l) as { bootstrap: string[] });

@@ -17,9 +17,12 @@ function endpoint(networkId: string, ip: string, name: string): EndpointRecord {
 }
 
 async function cluster(n: number, hub = new FakeHub(), opts: ConstructorParameters<typeof FakeDiscovery>[1] = {}) {
-  const nodes = Array.from({ length: n }, () => new FakeDiscovery(hub, opts));
-  for (const d of nodes) await d.start();
-  await hub.settle();
+  // the first one founds the cluster; each other is admitted as a voter as it joins
+  const nodes = Array.from({ length: n }, (_, i) => new FakeDiscovery(hub, { founder: i === 0, ...opts }));
+  for (const d of nodes) {
+    await d.start();
+    await hub.settle();
+  }
   return { hub, nodes };
 }
 
@@ -40,6 +43,19 @@ describe(FakeDiscovery.name, () => {
       expect(d.networks().map((n) => [n.id, n.vni])).toEqual([[net.id, net.vni]]);
       expect(d.peers(net.id).map((p) => p.ip.toString()).sort()).toEqual(['10.80.0.2', '10.80.1.2', '10.80.2.2']);
       expect(d.members().filter((m) => m.alive)).toHaveLength(3);
+    }
+  });
+
+  it('admits five nodes started at once as voters within message round trips (no tick), one admission at a time', async () => {
+    const hub = new FakeHub();
+    // a clock that does not move: no retry delay may pass
+    const nodes = Array.from({ length: 5 }, (_, i) => new FakeDiscovery(hub, { founder: i === 0, now: () => 1_000_000 }));
+    started.push(...nodes);
+    await Promise.all(nodes.map((d) => d.start()));
+    await hub.settle();
+    for (const d of nodes) {
+      expect(d.voters().sort()).toEqual(nodes.map((n) => n.nodeId).sort());
+      expect(d.members().map((m) => m.role)).toEqual(['voter', 'voter', 'voter', 'voter', 'voter']);
     }
   });
 

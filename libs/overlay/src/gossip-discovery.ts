@@ -9,8 +9,8 @@ import { pickBlock } from './block-picker';
 import { ClusterState } from './cluster-state';
 import { LeaseRecord, Peer, activeLeases, isLease } from './cluster-view';
 import { ClusterMember, ClusterNetwork, NewNetwork, PeerDiscovery, PeerEvent } from './peer-discovery.port';
-import { EndpointRecord, NodeId, NodeInfo, PeerRecord, RecordBody, decodeFrame, decodeRecord, encodeFrame, encodeRecord, nameResource, nodeIdBytes, nodeIdOf, vniResource } from './peer-record';
-import { type ClaimRef, type MemberView, answerClaim, majority, tally } from './quorum';
+import { EndpointRecord, NodeId, NodeInfo, PeerRecord, RecordBody, REMOVAL_PREFIX, VOTER_KEY, VOTER_RESOURCE, decodeFrame, decodeRecord, encodeFrame, encodeRecord, nameResource, nodeIdBytes, nodeIdOf, removalResource, vniResource } from './peer-record';
+import { type ClaimRef, type MemberView, answerClaim, changeSettled, majority, tallyVoters } from './quorum';
 import type { NodeIdentity } from './cluster-token';
 import { recordSigner, verifyRecord } from './record-signature';
 import type { Link, Transport } from './transport';
@@ -47,7 +47,8 @@ export interface GossipOptions {
   readonly claimTimeoutMs?: number;
   /**
    * The node that created the cluster: the only one that may confirm claims while it knows no other
-   * member (a joiner that reached nobody must not found a cluster of its own).
+   * member (a joiner that reached nobody must not found a cluster of its own), and the first voter,
+   * admitted by itself; every other node becomes a voter through a majority of the voters.
    */
   readonly founder?: boolean;
   /** Where this node's promises (the claims it acknowledged) survive a restart. Default: memory. */
@@ -121,6 +122,9 @@ export class GossipDiscovery extends PeerDiscovery {
   private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey' | 'votes' | 'founder' | 'identity' | 'onRefused'>>]: Required<GossipOptions>[K] };
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
+  /** When this node, not yet a voter, may next claim its admission (after a lost or unanswered round). */
+  private nextAdmission = 0;
+  private nextRemoval = 0;
   private synced = false;
   private stopped = false;
 
@@ -160,6 +164,12 @@ export class GossipDiscovery extends PeerDiscovery {
     // revocations restored from the store take effect before anything is heard
     this.applyRevocations();
     this.publish([this.state.write({ type: 'node', node: this.options.node })]);
+    // The first voter admits itself: a majority of the empty voter set. Only while it knows no
+    // other voter (the persisted ones are in the state by now), so a founder never forms a second
+    // voter set beside its cluster's.
+    if (this.options.founder && !this.state.get(this.nodeId, VOTER_KEY) && this.voters().length === 0) {
+      this.publish([this.state.write(voterBody(this.nodeId, true))]);
+    }
     await this.transport.start({
       onOpen: (l) => this.onOpen(this.counting(l)),
       onFrame: (l, f) => {
@@ -193,6 +203,8 @@ export class GossipDiscovery extends PeerDiscovery {
     for (const p of this.pending.values()) if (!p.decided) this.broadcast([p.record]);
     for (const [key, p] of this.pending) if (!p.decided && this.now() >= p.deadline) this.decide(key, 'no-quorum');
     this.refresh();
+    this.seekAdmission();
+    this.seekRemoval();
   }
 
   join(networkId: string): void {
@@ -284,7 +296,7 @@ export class GossipDiscovery extends PeerDiscovery {
     return [...ids].map((id) => {
       const r = this.state.get(id, 'node');
       const info = r && r.body.type === 'node' ? r.body.node : undefined;
-      return { id, self: id === this.nodeId, info, alive: this.isAlive(id), lastSeen: this.lastSeen.get(id), rttMs: this.rtt.get(id) };
+      return { id, self: id === this.nodeId, info, alive: this.isAlive(id), lastSeen: this.lastSeen.get(id), rttMs: this.rtt.get(id), role: this.isVoter(id) ? 'voter' : 'joining' };
     });
   }
 
@@ -297,6 +309,12 @@ export class GossipDiscovery extends PeerDiscovery {
    * Remove a node from the cluster for good (`cluster rm`): a signed revocation record, gossiped
    * and kept, makes every member drop the node's records (its endpoints, blocks, name) and refuse
    * its key. NotFound for a node this node never heard of; InvalidParameter for this node itself.
+   *
+   * A revoked VOTER keeps counting (a voter that never answers) until this node confirms its
+   * removal from the voter set by a majority of the voters, like an admission and one change at a
+   * time with them (see seekRemoval). Taking it out of the count at once would be unsafe: any one
+   * member may revoke, so on the minority side of a partition revoking two of five voters would
+   * leave three counted there, two of them reachable, a "majority" beside the other side's real one.
    */
   revoke(node: NodeId): void {
     if (node === this.nodeId) throw new InvalidParameterError('a node cannot remove itself: use `netctl cluster leave` on it');
@@ -304,6 +322,8 @@ export class GossipDiscovery extends PeerDiscovery {
     if (!this.state.owners().includes(node) && !this.lastSeen.has(node)) throw new NotFoundError(`node ${node} not found`);
     this.publish([this.state.write({ type: 'revocation', revocation: { node, upTo: this.state.maxVersionOf(node) } })]);
     this.applyRevocations();
+    this.nextRemoval = 0;
+    this.seekRemoval();
   }
 
   blocks(networkId: string): Prefix[] {
@@ -358,26 +378,109 @@ export class GossipDiscovery extends PeerDiscovery {
   }
 
   /**
-   * Members that vote on claims: every node with a live node record (this one included). A node
-   * that leaves withdraws its record; one that is only silent keeps its vote, so a partition never
-   * shrinks the membership a majority is counted from.
+   * Members that vote on claims: the founder and every node whose admission a majority of the
+   * voters confirmed (its confirmed `voter` claim), while its node record is live (not retired);
+   * a revoked one until its removal is confirmed (see revoke). A node's record arriving does not
+   * make it a voter (it is `joining` until then): the voter set grows only by
+   * confirmed admissions, one change at a time (see changeSettled), so the two sides of a partition
+   * cannot grow their memberships apart and both reach "a majority". A node that is only silent
+   * keeps its vote, so a partition never shrinks the membership a majority is counted from.
    */
   voters(): NodeId[] {
-    const out = new Set<NodeId>([this.nodeId]);
-    for (const r of this.state.live()) if (r.body.type === 'node') out.add(r.owner);
-    return [...out];
+    return this.state.owners().filter((n) => this.isVoter(n));
   }
 
-  /** Leave the cluster for good: withdraw this node's record, so it no longer counts as a voter. */
+  isVoter(n: NodeId): boolean {
+    const v = this.state.get(n, VOTER_KEY);
+    if (!v || v.tombstone || !isConfirmed(v)) return false;
+    // a revoked voter counts until its removal is confirmed (see revoke)
+    if (this.revoked.has(n)) return !this.removalConfirmed(n);
+    const node = this.state.get(n, 'node');
+    return node !== undefined && !node.tombstone;
+  }
+
+  private removalConfirmed(n: NodeId): boolean {
+    const key = `claim/${removalResource(n)}`;
+    return this.state.owners().some((o) => {
+      const r = this.state.get(o, key);
+      return r !== undefined && !r.tombstone && isConfirmed(r);
+    });
+  }
+
+  /**
+   * The member that revoked a voter confirms its removal from the voter set: one removal at a
+   * time, only while it reaches a majority of the voters (the revoked one counted), retried after
+   * a lost or unanswered round.
+   */
+  private seekRemoval(): void {
+    if (this.stopped || !this.synced || this.now() < this.nextRemoval || !this.isVoter(this.nodeId)) return;
+    if ([...this.pending.keys()].some((k) => k.startsWith(`claim/${REMOVAL_PREFIX}`))) return;
+    const voters = this.voters();
+    if (voters.filter((n) => this.isAlive(n)).length < majority(voters.length)) return;
+    const target = [...this.revoked.keys()].find((n) => this.state.get(this.nodeId, `revoked/${n}`) && this.isVoter(n));
+    if (!target) return;
+    void this.claim({ type: 'claim', claim: { resource: removalResource(target), networkId: target, confirmed: false } }).then(
+      (outcome) => {
+        if (outcome !== 'won') this.nextRemoval = this.now() + 2 * this.admissionSlot();
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * Leave the cluster for good: withdraw this node's record and its admission, so it no longer
+   * counts as a voter. Safe without a confirmation round: the node leaves only the voter set of the
+   * side it is on, and that side must still reach a majority of the smaller set WITHOUT it, while
+   * the other side keeps counting it and never gets its answer; for a side S that knows r such
+   * departures among n voters to confirm, |S| - r > (n - r) / 2, so |S| > n / 2 and the other side
+   * is a minority of the n it counts.
+   */
   retire(): void {
-    const r = this.state.remove('node');
-    if (r) this.publish([r]);
+    const rs = [this.state.remove('node'), this.state.remove(VOTER_KEY)].filter((r): r is PeerRecord => r !== undefined);
+    if (rs.length > 0) this.publish(rs);
   }
 
-  /** Throw 503 unless this node reaches a majority of the members (itself included). */
+  /**
+   * A node that is not a voter yet claims its admission, when it has reached its cluster and a
+   * majority of the voters, and no other live joiner's admission is pending (one change at a
+   * time; a contested round is lost by both and retried after a delay that differs per node).
+   */
+  private seekAdmission(): void {
+    if (this.stopped || !this.synced || this.pending.has(VOTER_KEY) || this.now() < this.nextAdmission) return;
+    const node = this.state.get(this.nodeId, 'node');
+    if (!node || node.tombstone || this.isVoter(this.nodeId)) return;
+    const voters = this.voters();
+    if (voters.filter((n) => this.isAlive(n)).length < majority(voters.length)) return;
+    for (const owner of this.state.owners()) {
+      const r = this.state.get(owner, VOTER_KEY);
+      if (owner !== this.nodeId && r && !r.tombstone && !isConfirmed(r) && this.isAlive(owner) && !this.revoked.has(owner)) return;
+    }
+    void this.claim(voterBody(this.nodeId, false)).then(
+      (outcome) => {
+        // Retried a slot after the admission that blocked it changes (see onRecords), or
+        // one slot more than that if none does.
+        if (outcome !== 'won') this.nextAdmission = this.now() + (this.admissionRank() + 1) * this.admissionSlot();
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * Two joiners that split the votes both lose, and must not meet again at once: the live joiner
+   * with the lowest id goes first, each other one a slot (half a tick) per joiner before it.
+   */
+  private admissionRank(): number {
+    return this.state.owners().filter((n) => n < this.nodeId && this.isAlive(n) && !this.isVoter(n) && !this.revoked.has(n) && this.state.get(n, 'node')?.tombstone === false).length;
+  }
+
+  private admissionSlot(): number {
+    return Math.max(250, this.opts.tickMs / 2);
+  }
+
+  /** Throw 503 unless this node reaches a majority of the voters (itself included if it is one). */
   private checkQuorum(what: string): void {
     const voters = this.voters();
-    if (voters.length === 1 && !this.options.founder && !this.synced) throw new UnavailableError(`cannot claim ${what}: this node has not reached its cluster yet`);
+    if (!this.options.founder && !this.synced && voters.every((n) => n === this.nodeId)) throw new UnavailableError(`cannot claim ${what}: this node has not reached its cluster yet`);
     const reachable = voters.filter((n) => this.isAlive(n)).length;
     if (reachable < majority(voters.length)) throw this.noQuorum(what);
   }
@@ -386,7 +489,7 @@ export class GossipDiscovery extends PeerDiscovery {
     const voters = this.voters();
     const reachable = voters.filter((n) => this.isAlive(n)).length;
     return new UnavailableError(
-      `no quorum for ${what}: this node reaches ${reachable} of ${voters.length} cluster members and a claim needs ${majority(voters.length)} (a partition or members down); what it holds stays in use`,
+      `no quorum for ${what}: this node reaches ${reachable} of ${voters.length} voting members and a claim needs ${majority(voters.length)} (a partition or members down); what it holds stays in use`,
     );
   }
 
@@ -404,6 +507,8 @@ export class GossipDiscovery extends PeerDiscovery {
       const own = this.answer(record);
       (own.ack ? p.acks : p.refusals).add(this.nodeId);
       this.broadcast([record]);
+      // a node not admitted yet has no vote, but a holder it knows of still makes the claim futile
+      if (!own.ack && !this.isVoter(this.nodeId)) this.decide(record.key, 'lost');
       this.evaluate(record.key);
     });
     this.pending.delete(record.key);
@@ -495,6 +600,10 @@ export class GossipDiscovery extends PeerDiscovery {
     this.links.set(id, link);
     this.lastSeen.set(id, this.now());
     link.send(encodeFrame({ case: 'records', value: { $typeName: 'netd.cluster.v1.Records', records: [...this.state.all()].map(encodeRecord) } }));
+    // Its pending claims may have reached this node through a relay before this link existed, and
+    // the answer then went nowhere (answers go straight to the claimant): answer again. The same
+    // claim gets the same answer, the promise being made already.
+    for (const r of this.state.recordsOf(id)) if (isPendingClaim(r)) this.sendAck(id, r);
     this.refresh();
   }
 
@@ -530,6 +639,12 @@ export class GossipDiscovery extends PeerDiscovery {
     for (const r of decoded) {
       if (isPendingClaim(r) && r.owner !== this.nodeId && this.state.get(r.owner, r.key)?.version === r.version) this.sendAck(from, r);
     }
+    // A joiner asks for its admission as soon as it knows the voters, not a tick later, and again
+    // as soon as another admission completes or is withdrawn (what refused it, mostly).
+    if (applied.some((r) => isVoterChange(r) && r.owner !== this.nodeId)) {
+      this.nextAdmission = Math.min(this.nextAdmission, this.now() + this.admissionRank() * this.admissionSlot());
+    }
+    this.seekAdmission();
   }
 
   /**
@@ -582,8 +697,9 @@ export class GossipDiscovery extends PeerDiscovery {
   private onLeaseAck(from: NodeId, ack: pb.LeaseAck): void {
     const p = this.pending.get(ack.key);
     if (!p || p.decided || p.record.version !== ack.version || Buffer.compare(ack.leaseOwner, this.transport.publicKey) !== 0) return;
-    // only members vote; a node not (yet) known as one is not counted
-    if (!this.voters().includes(from)) return;
+    // every answer is kept; only voters' count (see evaluate), so one from a voter whose admission
+    // reaches this node later still counts then
+    if (p.acks.has(from) || p.refusals.has(from)) return;
     if (ack.refused) p.refusals.add(from);
     else p.acks.add(from);
     p.voters = Math.max(p.voters, ack.voters);
@@ -630,6 +746,8 @@ export class GossipDiscovery extends PeerDiscovery {
 
   /** Answer a peer's pending claim: acknowledge (promise, persisted first) or refuse. */
   private sendAck(to: NodeId, claim: PeerRecord): void {
+    // a node not admitted has no vote, and no promise it made before its admission binds anyone
+    if (!this.isVoter(this.nodeId)) return;
     const a = this.answer(claim);
     const frame = encodeFrame({
       case: 'leaseAck',
@@ -643,13 +761,25 @@ export class GossipDiscovery extends PeerDiscovery {
   /** This node's answer to a claim (its own included), with the promise stored before it is sent. */
   private answer(claim: PeerRecord): { ack: boolean } {
     const supersedes = isLease(claim) ? claim.body.lease.supersedes : undefined;
-    const a = answerClaim(this.memberView(claim.key), { owner: claim.owner, version: claim.version, supersedes });
-    if (a.ack) this.votes.set(claim.key, a.promise);
+    // every change of the voter set (admission or removal) is promised under one key: one at a time
+    const change = isVoterChange(claim);
+    // a removal only of a node this member knows revoked: no member removes voters by itself
+    if (change && claim.body.type === 'claim' && claim.body.claim.resource !== VOTER_RESOURCE && !this.revoked.has(claim.body.claim.networkId)) return { ack: false };
+    const key = change ? VOTER_KEY : claim.key;
+    const a = answerClaim(this.memberView(key), { owner: claim.owner, version: claim.version, supersedes });
+    if (a.ack) this.votes.set(key, a.promise);
     return a;
+  }
+
+  private changeDone(p: ClaimRef): boolean {
+    const records = this.state.recordsOf(p.owner).filter(isVoterChange).map((r) => ({ version: r.version, pending: isPendingClaim(r) }));
+    return changeSettled(p, records, this.revoked.has(p.owner), this.isReclaimable(p.owner));
   }
 
   /** What this node knows about a claimed key: its promise, confirmed holders, withdrawals, silences. */
   private memberView(key: string): MemberView {
+    // Voter changes: one at a time, whoever holds its vote; admitted voters do not block others.
+    if (key === VOTER_KEY) return { promised: this.votes.get(key), held: [], released: (ref) => this.changeDone(ref), reclaimable: () => false };
     const held: ClaimRef[] = [];
     for (const owner of this.state.owners()) {
       const r = this.state.get(owner, key);
@@ -674,7 +804,7 @@ export class GossipDiscovery extends PeerDiscovery {
    * deleted network, or a lease voided by a confirmed reclaim.
    */
   private isVoid(r: PeerRecord): boolean {
-    if (r.body.type === 'claim') return this.deletedNetwork(r.body.claim.networkId);
+    if (r.body.type === 'claim') return !isVoterChange(r) && this.deletedNetwork(r.body.claim.networkId);
     if (isLease(r)) {
       for (const owner of this.state.owners()) {
         const o = this.state.get(owner, r.key);
@@ -698,7 +828,7 @@ export class GossipDiscovery extends PeerDiscovery {
   private evaluate(key: string): void {
     const p = this.pending.get(key);
     if (!p || p.decided) return;
-    const t = tally(Math.max(p.voters, this.voters().length), p.acks.size, p.refusals.size);
+    const t = tallyVoters(new Set(this.voters()), p.acks, p.refusals, p.voters);
     if (t !== 'open') this.decide(key, t);
   }
 
@@ -804,6 +934,15 @@ function isConfirmed(r: PeerRecord): boolean {
 
 function isPendingClaim(r: PeerRecord): boolean {
   return !r.tombstone && (r.body.type === 'lease' || r.body.type === 'claim') && !isConfirmed(r);
+}
+
+/** A claim that changes the voter set: an admission or a removal (see GossipDiscovery.voters). */
+export function isVoterChange(r: PeerRecord): boolean {
+  return r.body.type === 'claim' && (r.body.claim.resource === VOTER_RESOURCE || r.body.claim.resource.startsWith(REMOVAL_PREFIX));
+}
+
+function voterBody(self: NodeId, confirmed: boolean): RecordBody {
+  return { type: 'claim', claim: { resource: VOTER_RESOURCE, networkId: self, confirmed } };
 }
 
 function confirmedBody(b: RecordBody): RecordBody {

@@ -21,6 +21,8 @@ describe(HyperswarmDiscovery.name, () => {
       host: '127.0.0.1',
       node: { name: `n${nodes.length}`, advertiseAddr: IpAddr.parse('127.0.0.1'), dhtPort: 1 },
       tickMs: 200,
+      // the first node founds the cluster (the first voter); the others are admitted as they join
+      founder: nodes.length === 0,
     });
     nodes.push(d);
     return d;
@@ -58,6 +60,7 @@ describe(HyperswarmDiscovery.name, () => {
       throw e;
     });
 
+    await eventually('three voters', () => [a, b, c].every((d) => d.voters().length === 3), 30_000);
     const net = await a.createNetwork({ id: generateId(), name: 'ovl', subnet: Prefix.parse('10.70.0.0/16'), blockLength: 24, internal: false, attachable: true, options: {} });
     await eventually('network on b and c', () => [b, c].every((d) => d.networks().some((n) => n.id === net.id && n.vni === net.vni)), 30_000);
     const blocks = await Promise.all([a, b, c].map((d) => d.leaseBlock(net.id)));

@@ -28,10 +28,12 @@ afterEach(async () => {
 });
 
 async function cluster(n: number, hub = new FakeHub(), refused: RefusedRecord[] = []) {
-  const nodes = Array.from({ length: n }, () => new FakeDiscovery(hub, { onRefused: (r) => refused.push(r) }));
+  const nodes = Array.from({ length: n }, (_, i) => new FakeDiscovery(hub, { founder: i === 0, onRefused: (r) => refused.push(r) }));
   started.push(...nodes);
-  for (const d of nodes) await d.start();
-  await hub.settle();
+  for (const d of nodes) {
+    await d.start();
+    await hub.settle();
+  }
   return { hub, nodes, refused };
 }
 

@@ -1,13 +1,13 @@
 import { Prefix, generateId } from '@app/common';
-import { MemoryVoteStore, type VoteStore } from './gossip-discovery';
+import { MemoryVoteStore, isVoterChange, type VoteStore } from './gossip-discovery';
 import type { NodeId } from './peer-record';
 import { FakeDiscovery, FakeHub } from './testing';
 import { prng } from '@app/common/testing';
 
 /**
  * Partitions over the in-memory hub, on the fake clock: who can confirm what when the cluster is
- * split, and seeded random schedules (isolations, 2|3 splits, a bridge node, restarts) after which
- * no block may be held by two nodes. A failing schedule prints its seed; replay it with
+ * split, and seeded random schedules (isolations, splits, a bridge node, restarts, new nodes
+ * joining either side) after which no block may be held by two nodes. A failing schedule prints its seed; replay it with
  * NEMESIS_SEED=<seed>.
  */
 jest.setTimeout(30_000);
@@ -49,15 +49,17 @@ class Cluster {
     return new FakeDiscovery(this.hub, { seed: this.seeds[i], votes: this.votes[i], founder, now: () => this.now, deadAfterMs: DEAD_MS, reclaimAfterMs: this.reclaimAfterMs, claimTimeoutMs: CLAIM_MS, redialMs: 300 });
   }
 
-  /** kill -9 and start again with what the daemon persists (own records, members, promises). */
+  /** kill -9 and start again with what the daemon persists (own records, members and their admissions, promises). */
   async restart(i: number): Promise<void> {
     const old = this.nodes[i];
     const own = old.state.recordsOf(old.nodeId);
-    const members = old.state.owners().flatMap((o) => (o === old.nodeId ? [] : [old.state.get(o, 'node')!].filter(Boolean)));
+    const members = old.state.owners().flatMap((o) => (o === old.nodeId ? [] : [old.state.get(o, 'node')].filter((r) => r !== undefined)));
+    const changes = [...old.state.all()].filter((r) => r.owner !== old.nodeId && isVoterChange(r));
     await old.stop();
     const d = this.make(i, i === 0);
     d.state.merge(own);
     d.state.merge(members);
+    d.state.merge(changes);
     this.nodes[i] = d;
     await d.start();
   }
@@ -73,6 +75,18 @@ class Cluster {
     this.side = new Map();
     groups.forEach((g, k) => g.forEach((i) => this.side.set(i, k + 1)));
     this.bridge = bridge;
+  }
+
+  /** Put the node with index `i` (one not added yet) on the side of node `j`. */
+  placeWith(i: number, j: number): void {
+    this.side.set(i, this.side.get(j) ?? 0);
+  }
+
+  /** The node indexes on the smallest side of the current partition (every node when there is none). */
+  smallestSide(): number[] {
+    const groups = new Map<number, number[]>();
+    this.nodes.forEach((_, i) => groups.set(this.side.get(i) ?? 0, [...(groups.get(this.side.get(i) ?? 0) ?? []), i]));
+    return [...groups.values()].sort((a, b) => a.length - b.length)[0];
   }
 
   /** End the partition; every node looks the others up again (hyperswarm's periodic topic lookup). */
@@ -140,7 +154,7 @@ describe('claims under partitions (five nodes)', () => {
     c.partition([[0, 1], [2, 3, 4]]);
     await c.advance(600, 3);
     const minority = await run(c, b.leaseBlock(net.id));
-    expect(minority).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable', message: expect.stringMatching(/^no quorum for a new address block: this node reaches 2 of 5 cluster members and a claim needs 3/) } });
+    expect(minority).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable', message: expect.stringMatching(/^no quorum for a new address block: this node reaches 2 of 5 voting members and a claim needs 3/) } });
     expect(await run(c, a.createNetwork(network('other', '10.61.0.0/24', 29)))).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable' } });
     expect(a.blocks(net.id)).toEqual([held]);
     expect(await run(c, d.leaseBlock(net.id))).toMatchObject({ status: 'fulfilled' });
@@ -170,6 +184,62 @@ describe('claims under partitions (five nodes)', () => {
     await c.advance(600, 4);
     expect([...c.holders(net.id).values()].every((h) => h.length === 1)).toBe(true);
     expect(c.holders(net.id).size).toBe(4);
+  });
+
+  it('two hosts joining the minority side of a 2|3 split do not make it a majority: at most one side confirms the last block and a name', async () => {
+    // 5 voters split 2|3; two new hosts join the 2-side. Counting every node record as a voter, that
+    // side saw 7 members and 4 acks (a majority of 7) while the 3-side had 3 of 5: both confirmed.
+    const c = await fiveNodes();
+    clusters.push(c);
+    const net = await c.nodes[0].createNetwork(network('last', '10.68.0.0/22', 24));
+    await c.settle();
+    for (const i of [0, 2, 4]) expect(await run(c, c.nodes[i].leaseBlock(net.id))).toMatchObject({ status: 'fulfilled' });
+    c.partition([[0, 1, 5, 6], [2, 3, 4]]);
+    await c.advance(600, 3);
+    const [j1, j2] = [await c.add(), await c.add()];
+    await c.advance(600, 5);
+    const [left, right] = await Promise.all([run(c, j1.leaseBlock(net.id)), run(c, c.nodes[3].leaseBlock(net.id))]);
+    const quorum = /^no quorum for a new address block: this node reaches 2 of 5 voting members and a claim needs 3/;
+    expect(left).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable', message: expect.stringMatching(quorum) } });
+    expect(right).toMatchObject({ status: 'fulfilled' });
+    const names = await Promise.all([run(c, j2.createNetwork(network('twin', '10.69.0.0/24', 29))), run(c, c.nodes[2].createNetwork(network('twin', '10.69.1.0/24', 29)))]);
+    expect(names[0]).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable', message: expect.stringMatching(/^no quorum for network twin: this node reaches 2 of 5 voting members/) } });
+    expect(names[1]).toMatchObject({ status: 'fulfilled' });
+    expect([...c.holders(net.id).values()].every((h) => h.length === 1)).toBe(true);
+    expect(c.holders(net.id).size).toBe(4);
+    // the joiners are members (they gossip) but not voters until a majority admits them
+    expect(c.nodes[0].voters()).toHaveLength(5);
+    expect(j1.members().find((m) => m.self)).toMatchObject({ role: 'joining' });
+    c.heal();
+    await c.advance(600, 10);
+    for (const n of c.nodes) expect(n.voters()).toHaveLength(7);
+    expect([...c.holders(net.id).values()].every((h) => h.length === 1)).toBe(true);
+    const views = new Set(c.nodes.map((n) => n.networks().map((x) => `${x.name} ${x.subnet}`).sort().join()));
+    expect([...views]).toEqual(['last 10.68.0.0/22,twin 10.69.1.0/24']);
+  });
+
+  it('revoking voters on the minority side does not shrink its count; the removals complete once a majority acknowledges them', async () => {
+    // any member may revoke: counting a revoked voter out at once would let the 2-side of a 2|3
+    // split revoke two of the other side and confirm with 2 of the 3 voters left in its count
+    const c = await fiveNodes();
+    clusters.push(c);
+    const net = await c.nodes[0].createNetwork(network('rm', '10.71.0.0/24', 29));
+    await c.settle();
+    c.partition([[0, 1], [2, 3, 4]]);
+    await c.advance(600, 3);
+    c.nodes[0].revoke(c.nodes[2].nodeId);
+    c.nodes[0].revoke(c.nodes[3].nodeId);
+    await c.advance(600, 3);
+    expect(c.nodes[0].voters()).toHaveLength(5);
+    expect(c.nodes[0].revokedNodes()).toHaveLength(2);
+    const block = Prefix.parse('10.71.0.64/29');
+    const [left, right] = await Promise.all([run(c, c.nodes[1].leaseBlock(net.id, block)), run(c, c.nodes[4].leaseBlock(net.id, block))]);
+    expect(left).toMatchObject({ status: 'rejected', reason: { kind: 'unavailable', message: expect.stringMatching(/this node reaches 2 of 5 voting members/) } });
+    expect(right).toMatchObject({ status: 'fulfilled' });
+    c.heal();
+    await c.advance(600, 10);
+    for (const i of [0, 1, 4]) expect(c.nodes[i].voters().sort()).toEqual([0, 1, 4].map((k) => c.nodes[k].nodeId).sort());
+    expect(c.holders(net.id).get(block.toString())).toEqual([c.nodes[4].nodeId]);
   });
 
   it('the same network name created on both sides ends with one network everywhere', async () => {
@@ -270,18 +340,28 @@ async function schedule(seed: number): Promise<string | undefined> {
     const roll = r();
     if (roll < 0.15) {
       const kind = pick(['isolate', 'split', 'bridge', 'heal']);
-      const order = [0, 1, 2, 3, 4].sort(() => r() - 0.5);
-      if (kind === 'isolate') c.partition([[order[0]]]);
-      else if (kind === 'split') c.partition([order.slice(0, 2), order.slice(2)]);
-      else if (kind === 'bridge') c.partition([order.slice(0, 2), order.slice(3)], order[2]);
+      const order = c.nodes.map((_, i) => i).sort(() => r() - 0.5);
+      const half = Math.floor(order.length / 2);
+      if (kind === 'isolate') c.partition([[order[0]], order.slice(1)]);
+      else if (kind === 'split') c.partition([order.slice(0, half), order.slice(half)]);
+      else if (kind === 'bridge') c.partition([order.slice(0, half), order.slice(half + 1)], order[half]);
       else c.heal();
-      log.push(`${step} ${kind} ${order.join('')}`);
-    } else if (roll < 0.2) {
-      const i = Math.floor(r() * 5);
+      log.push(`${step} ${kind} ${order.join(',')}`);
+    } else if (roll < 0.22 && c.nodes.length < 9) {
+      // a new host joins, mostly on the smallest side of a partition: it must not vote before a
+      // majority of the voters admitted it, or joiners would make a minority side a "majority"
+      const j = r() < 0.7 ? pick(c.smallestSide()) : Math.floor(r() * c.nodes.length);
+      for (let k = r() < 0.5 ? 1 : 2; k > 0 && c.nodes.length < 9; k--) {
+        c.placeWith(c.nodes.length, j);
+        log.push(`${step} join ${c.nodes.length} beside ${j}`);
+        watch(await c.add());
+      }
+    } else if (roll < 0.26) {
+      const i = Math.floor(r() * c.nodes.length);
       log.push(`${step} restart ${i}`);
       await c.restart(i);
       watch(c.nodes[i]);
-    } else if (roll < 0.6) {
+    } else if (roll < 0.62) {
       // several nodes claim in the same instant, half of them a named block: claims of one block
       // by two nodes (on two sides of a split, or through a bridge) are frequent
       for (const d of c.nodes) {
@@ -289,7 +369,7 @@ async function schedule(seed: number): Promise<string | undefined> {
         const want = r() < 0.5 ? Prefix.of(Prefix.parse('10.70.0.0/26').nth(BigInt(Math.floor(r() * 3) * 8)), 29) : undefined;
         inFlight.push(lease(d, want));
       }
-    } else if (roll < 0.75) {
+    } else if (roll < 0.77) {
       const d = pick(c.nodes);
       const mine = d.blocks(net.id);
       if (mine.length > 0) {
@@ -322,7 +402,7 @@ describe('nemesis on the fake hub (seeded schedules)', () => {
   const only = process.env.NEMESIS_SEED ? [Number(process.env.NEMESIS_SEED)] : undefined;
   const count = Number(process.env.NEMESIS_SCHEDULES ?? 6);
   const seeds = only ?? Array.from({ length: count }, (_, i) => i + 1);
-  it(`holds every block once through ${seeds.length} schedules of partitions, bridges, restarts and claims`, async () => {
+  it(`holds every block once through ${seeds.length} schedules of partitions, bridges, restarts, joins and claims`, async () => {
     const failures: string[] = [];
     for (const seed of seeds) {
       const f = await schedule(seed);

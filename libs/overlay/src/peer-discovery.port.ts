@@ -13,6 +13,8 @@ export interface ClusterMember {
   readonly lastSeen?: number;
   /** Round-trip time of the last gossip ping answered by it, in ms (undefined for self or never). */
   readonly rttMs?: number;
+  /** `voter` once a majority of the voters admitted it (its answers count); `joining` before. */
+  readonly role: 'voter' | 'joining';
 }
 
 /** A cluster-wide network as every node sees it, with the node that created it. */

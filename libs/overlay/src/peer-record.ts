@@ -44,7 +44,9 @@ export interface Lease {
 
 /**
  * A cluster-wide unique resource a network takes, confirmed by a majority like a lease:
- * `name:<network name>` or `vni:<number>`. Void once the network is deleted.
+ * `name:<network name>` or `vni:<number>`. Void once the network is deleted. Also the changes of
+ * the voter set: `voter`, the owner's admission (its own node id in `networkId`), and
+ * `voter-removal:<node id>`, a revoked voter's removal (that node's id in `networkId`).
  */
 export interface Claim {
   readonly resource: string;
@@ -123,6 +125,15 @@ export function keyOf(body: RecordBody): string {
 }
 
 export const nameResource = (name: string) => `name:${name}`;
+/**
+ * A node's admission as a voter: its claim of this resource (key `claim/voter`, network id = its
+ * own id) is confirmed by a majority of the voters before it counts (see GossipDiscovery.voters).
+ */
+export const VOTER_RESOURCE = 'voter';
+export const VOTER_KEY = `claim/${VOTER_RESOURCE}`;
+/** A revoked voter's removal from the voter set, claimed by the member that revoked it (network id = that node's id). */
+export const REMOVAL_PREFIX = 'voter-removal:';
+export const removalResource = (node: NodeId) => `${REMOVAL_PREFIX}${node}`;
 export const vniResource = (vni: number) => `vni:${vni}`;
 
 export function nodeIdOf(bytes: Uint8Array): NodeId {
@@ -281,6 +292,8 @@ function decodeBody(b: pb.Record['body']): RecordBody {
       const c = b.value;
       const name = /^name:(.*)$/s.exec(c.resource)?.[1];
       const vni = /^vni:([0-9]{1,8})$/.exec(c.resource)?.[1];
+      const removed = /^voter-removal:([0-9a-f]{64})$/.exec(c.resource)?.[1];
+      if (c.resource === VOTER_RESOURCE || removed !== undefined) return { type: 'claim', claim: { resource: c.resource, networkId: id(c.networkId, 'node id'), confirmed: c.confirmed } };
       if (name !== undefined ? !NAME_RE.test(name) : vni === undefined || Number(vni) < MIN_VNI || Number(vni) > MAX_VNI || String(Number(vni)) !== vni) {
         throw bad(`invalid claim: ${JSON.stringify(c.resource.slice(0, 80))}`);
       }

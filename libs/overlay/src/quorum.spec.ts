@@ -1,4 +1,4 @@
-import { type ClaimRef, answerClaim, majority, tally } from './quorum';
+import { type ClaimRef, answerClaim, changeSettled, majority, tally, tallyVoters } from './quorum';
 import { prng } from '@app/common/testing';
 
 /**
@@ -184,6 +184,52 @@ describe('tally', () => {
   ])('$acks of $voters with $refusals refusals: $t', ({ voters, acks, refusals, t }) => {
     expect(tally(voters, acks, refusals)).toBe(t);
     expect(majority(voters)).toBe(Math.floor(voters / 2) + 1);
+  });
+});
+
+describe('tallyVoters', () => {
+  const voters = new Set([id(1), id(2), id(3), id(4), id(5)]);
+  it('counts only voters’ answers: acknowledgements of nodes not admitted do not make a majority', () => {
+    // the partition case: two voters and two joiners on one side of five voters
+    expect(tallyVoters(voters, [id(1), id(2), id(6), id(7)], [])).toBe('open');
+    expect(tallyVoters(voters, [id(1), id(2), id(3)], [id(6), id(7)])).toBe('won');
+    expect(tallyVoters(voters, [id(6)], [id(1), id(2), id(3)])).toBe('lost');
+  });
+
+  it('counts from the larger membership an answer reports than the claimant knows', () => {
+    expect(tallyVoters(voters, [id(1), id(2), id(3)], [], 7)).toBe('open');
+    expect(tallyVoters(voters, [id(1), id(2), id(3), id(4)], [], 7)).toBe('won');
+    expect(tallyVoters(voters, [id(1), id(2), id(3)], [], 3)).toBe('won');
+  });
+
+  it('counts an answer kept from before its sender was known as a voter once it is', () => {
+    const acks = [id(1), id(2), id(6)];
+    expect(tallyVoters(voters, acks, [])).toBe('open');
+    expect(tallyVoters(new Set([...voters, id(6)]), acks, [])).toBe('open');
+    expect(tallyVoters(new Set([id(1), id(2), id(6), id(3)]), acks, [])).toBe('won');
+  });
+});
+
+describe('changeSettled (one change of the voter set at a time)', () => {
+  const promised: ClaimRef = { owner: id(6), version: 5n };
+  const pending = (version: bigint) => ({ version, pending: true });
+  const done = (version: bigint) => ({ version, pending: false });
+  it.each([
+    { name: 'holds while the promised claim is pending', records: [pending(5n)], removed: false, reclaimable: false, settled: false },
+    { name: 'holds while this member has not received the claim at all', records: [], removed: false, reclaimable: false, settled: false },
+    { name: 'holds while the promised claim is pending beside an older change of the claimant', records: [done(2n), pending(5n)], removed: false, reclaimable: false, settled: false },
+    { name: 'ends once the claimant rewrote it (confirmed, withdrawn or claimed again)', records: [done(6n)], removed: false, reclaimable: false, settled: true },
+    { name: 'ends when a later change of the claimant shows the promised one is gone', records: [pending(8n)], removed: false, reclaimable: false, settled: true },
+    { name: 'ends when the claimant was removed', records: [pending(5n)], removed: true, reclaimable: false, settled: true },
+    { name: 'ends when the claimant has been silent past the reclaim timeout', records: [pending(5n)], removed: false, reclaimable: true, settled: true },
+  ])('$name', ({ records, removed, reclaimable, settled }) => {
+    expect(changeSettled(promised, records, removed, reclaimable)).toBe(settled);
+  });
+
+  it('with answerClaim: a member acknowledges a second change only after the first settled', () => {
+    const v = (settled: boolean) => ({ promised, held: [], released: () => settled, reclaimable: () => false });
+    expect(answerClaim(v(false), { owner: id(7), version: 9n }).ack).toBe(false);
+    expect(answerClaim(v(true), { owner: id(7), version: 9n })).toEqual({ ack: true, promise: { owner: id(7), version: 9n } });
   });
 });
 

@@ -71,3 +71,33 @@ export function tally(voters: number, acks: number, refusals: number): Tally {
   if (voters - refusals < need) return 'lost';
   return 'open';
 }
+
+/**
+ * Where a claim stands when only VOTERS' answers count: `acks` and `refusals` are every member
+ * that answered (non-voters, not-yet-known voters included, kept so they count once admitted);
+ * `reported` is the largest voter count any answer carried. The membership counted is the larger of
+ * that and the claimant's own voter set, so a claimant that has not heard of an admission yet
+ * counts from the larger membership its answers report.
+ */
+export function tallyVoters(voters: ReadonlySet<NodeId>, acks: Iterable<NodeId>, refusals: Iterable<NodeId>, reported = 0): Tally {
+  const count = (s: Iterable<NodeId>) => [...s].filter((n) => voters.has(n)).length;
+  return tally(Math.max(voters.size, reported), count(acks), count(refusals));
+}
+
+/**
+ * Whether a member's promise to a change of the voter set (an admission or a removal) is over, so
+ * it may acknowledge the next one. Changes go one at a time: consecutive voter sets then differ
+ * by one member, and a majority of the old set and one of the new always share a member; two
+ * changes approved at once by majorities of the same set (two additions, or an addition and a
+ * removal) could give sets whose majorities do not meet. `records` are the claimant's change
+ * records this member holds (a claimant has one change pending at a time). Over when the promised
+ * record is no longer pending (confirmed or withdrawn: its owner rewrote it with a higher version),
+ * when the claimant was removed, or when it has been silent past the reclaim timeout (a claimant
+ * that died mid-change must not block every later one).
+ */
+export function changeSettled(promised: ClaimRef, records: readonly { readonly version: bigint; readonly pending: boolean }[], removed: boolean, reclaimable: boolean): boolean {
+  if (removed || reclaimable) return true;
+  const same = records.find((r) => r.version === promised.version);
+  if (same) return !same.pending;
+  return records.some((r) => r.version > promised.version);
+}

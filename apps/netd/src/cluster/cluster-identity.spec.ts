@@ -56,7 +56,7 @@ async function host(hub: FakeHub, netlink: FakeNetlink, n: number, restart?: { d
     clusterStore: new ClusterStore(db, keyPath),
     driver,
     log: pino({ level: 'silent' }),
-    makeDiscovery: (p) => new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed, votes: p.votes, onRefused: p.onRefused }),
+    makeDiscovery: (p) => new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed, votes: p.votes, founder: p.founder, onRefused: p.onRefused }),
     dns,
   });
   services.push(svc);
@@ -138,5 +138,24 @@ describe('cluster identity and cluster rm on the daemon side', () => {
     }
     expect(h2b.svc.status().Nodes.map((n) => n.Name)).not.toContain('h3');
     expect([...h2b.dns.names.values()]).toEqual([]);
+  });
+
+  it('shows each node’s role, and a restarted node counts its majorities from the voters it persisted before it reaches anyone', async () => {
+    const hub = new FakeHub();
+    const netlink = new FakeNetlink();
+    const hosts = [await host(hub, netlink, 1), await host(hub, netlink, 2), await host(hub, netlink, 3)];
+    const [h1, h2, h3] = hosts;
+    const { token } = await h1.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    await h2.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    await h3.svc.join({ token, advertiseAddr: '192.0.2.3', name: 'h3' });
+    await hub.settle();
+    for (const x of hosts) expect(x.svc.status().Nodes.map((n) => [n.Name, n.Role]).sort()).toEqual([['h1', 'voter'], ['h2', 'voter'], ['h3', 'voter']]);
+    // h2 restarts on a hub where nobody answers: it still counts three voters, so alone it has no quorum
+    await h2.svc.stop();
+    services.splice(services.indexOf(h2.svc), 1);
+    const alone = await host(new FakeHub(), netlink, 2, h2);
+    await alone.svc.start();
+    expect(alone.svc.active!.voters()).toHaveLength(3);
+    await expect(alone.svc.createNetwork({ name: 'solo', subnet: '10.95.0.0/16' })).rejects.toMatchObject({ kind: 'unavailable', message: expect.stringMatching(/reaches 1 of 3 voting members/) });
   });
 });

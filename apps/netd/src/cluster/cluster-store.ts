@@ -44,6 +44,7 @@ export class ClusterStore {
       );
       CREATE TABLE IF NOT EXISTS cluster_own_records (key TEXT PRIMARY KEY, record BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS cluster_members (owner TEXT PRIMARY KEY, record BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS cluster_voter_changes (owner TEXT NOT NULL, key TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (owner, key));
       CREATE TABLE IF NOT EXISTS cluster_votes (key TEXT PRIMARY KEY, owner TEXT NOT NULL, version TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS cluster_revocations (node TEXT PRIMARY KEY, record BLOB NOT NULL);
     `);
@@ -101,6 +102,7 @@ export class ClusterStore {
       this.db.prepare('DELETE FROM cluster_membership').run();
       this.db.prepare('DELETE FROM cluster_own_records').run();
       this.db.prepare('DELETE FROM cluster_members').run();
+      this.db.prepare('DELETE FROM cluster_voter_changes').run();
       this.db.prepare('DELETE FROM cluster_votes').run();
       this.db.prepare('DELETE FROM cluster_revocations').run();
     })();
@@ -117,6 +119,23 @@ export class ClusterStore {
     const put = this.db.prepare('INSERT OR REPLACE INTO cluster_members (owner, record) VALUES (?, ?)');
     this.db.transaction(() => {
       for (const r of records) put.run(r.owner, Buffer.from(toBinary(RecordSchema, encodeRecord(r))));
+    })();
+  }
+
+  /**
+   * The other members' changes of the voter set as last seen (admissions `claim/voter`, removals of
+   * revoked voters): who is a voter. Without them a restarted node would count itself the only
+   * voter until it reached the others and confirm claims alone, or drop a revoked voter from its
+   * count before its removal was confirmed. Kept for revoked nodes too, for that reason.
+   */
+  voterChanges(): PeerRecord[] {
+    return this.decodeRows(this.db.prepare('SELECT record FROM cluster_voter_changes').all() as { record: Buffer }[]);
+  }
+
+  saveVoterChanges(records: readonly PeerRecord[]): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO cluster_voter_changes (owner, key, record) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      for (const r of records) put.run(r.owner, r.key, Buffer.from(toBinary(RecordSchema, encodeRecord(r))));
     })();
   }
 

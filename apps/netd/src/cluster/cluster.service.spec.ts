@@ -59,7 +59,7 @@ async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = 
     log: pino({ level: 'silent' }),
     makeDiscovery: (p) => {
       made.push(p);
-      return new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed, deadAfterMs: p.deadAfterMs, now: p.now });
+      return new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed, founder: p.founder, votes: p.votes, deadAfterMs: p.deadAfterMs, now: p.now });
     },
     deadAfterMs: o.deadAfterMs,
     now: o.now,

@@ -13,6 +13,7 @@ import {
   nodeIdBytes,
   parseAddress,
   parseToken,
+  isVoterChange,
   type ClusterNetwork,
   type DhtAddress,
   type GossipDiscovery,
@@ -235,6 +236,8 @@ export class ClusterService {
         Name: n.info?.name ?? '',
         Addr: n.info ? `${n.info.advertiseAddr}:${n.info.dhtPort}` : '',
         State: n.alive ? 'ready' : 'down',
+        // `voter` once a majority of the voters admitted it; `joining` before (its answers do not count)
+        Role: n.role,
         Self: n.self,
         LastSeen: n.self ? new Date().toISOString() : n.lastSeen ? new Date(n.lastSeen).toISOString() : '',
         // measured by the gossip pings each tick; null for this node and before the first answer
@@ -415,6 +418,8 @@ export class ClusterService {
     // the membership as last known: a restarted node counts its majorities from it, not from
     // whoever it happens to reach first
     discovery.state.merge(this.clusterStore.members().filter((r) => r.owner !== discovery.nodeId));
+    // and who of them is a voter: a majority is counted from the voters, not from the members
+    discovery.state.merge(this.clusterStore.voterChanges().filter((r) => r.owner !== discovery.nodeId));
     // revocations by other members (this node's own are among its records): in force at once
     discovery.state.merge(this.clusterStore.revocations().filter((r) => r.owner !== discovery.nodeId));
     this.unsubscribe = discovery.subscribe((e) => this.onEvent(e));
@@ -546,6 +551,7 @@ export class ClusterService {
     if (!d || !this.membership) return;
     this.clusterStore.saveOwnRecords(d.state.recordsOf(d.nodeId));
     this.clusterStore.saveMembers(d.state.owners().flatMap((o) => (o === d.nodeId ? [] : [d.state.get(o, 'node')].filter((r): r is PeerRecord => r !== undefined))));
+    this.clusterStore.saveVoterChanges([...d.state.all()].filter((r) => r.owner !== d.nodeId && isVoterChange(r)));
     this.clusterStore.saveRevocations([...d.state.live()].filter((r) => r.body.type === 'revocation'));
   }
 

@@ -184,7 +184,8 @@ describe(OverlayDriver.name, () => {
       const hub = new FakeHub();
       const a = await host(netlink, fw, 1);
       const b = await host(netlink, fw, 2);
-      const da = new FakeDiscovery(hub);
+      // da founds the cluster (the first voter), db is admitted as it joins
+      const da = new FakeDiscovery(hub, { founder: true });
       const db = new FakeDiscovery(hub);
       const errors: unknown[] = [];
       wire(da, a.driver, errors);

@@ -25,6 +25,8 @@ export interface ClusterNode {
   /** `ip:port` of its DHT node; '' until its node record has arrived. */
   Addr: string;
   State: 'ready' | 'down';
+  /** `voter` once a majority of the voters admitted it; `joining` before (its answers do not count). */
+  Role?: 'voter' | 'joining';
   Self: boolean;
   /** RFC 3339; '' when never heard from. */
   LastSeen: string;

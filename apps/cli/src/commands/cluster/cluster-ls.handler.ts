@@ -5,8 +5,8 @@ import { naturalCompare } from '../../output/natural-sort';
 import { clusterApi, type ClusterNode } from './cluster-api';
 import type { ClusterLsOptions } from './cluster.commands';
 
-const DEFAULT_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Address}}\t{{.State}}\t{{.Blocks}}\t{{.LastSeen}}\t{{.RTT}}';
-const HEADER = { ID: 'ID', Name: 'NAME', Address: 'ADDRESS', State: 'STATE', Blocks: 'BLOCKS', LastSeen: 'LAST SEEN', RTT: 'RTT', Self: 'SELF' };
+const DEFAULT_TABLE = 'table {{.ID}}\t{{.Name}}\t{{.Address}}\t{{.State}}\t{{.Role}}\t{{.Blocks}}\t{{.LastSeen}}\t{{.RTT}}';
+const HEADER = { ID: 'ID', Name: 'NAME', Address: 'ADDRESS', State: 'STATE', Role: 'ROLE', Blocks: 'BLOCKS', LastSeen: 'LAST SEEN', RTT: 'RTT', Self: 'SELF' };
 
 /** Nodes, this one first (marked `*` as `docker node ls` does), then by name. */
 export const clusterLsHandler: Handler<ClusterLsOptions> = async ({ opts }, { client, output }) => {
@@ -25,6 +25,8 @@ function row(n: ClusterNode, trunc: boolean, mark: boolean) {
     Name: n.Name,
     Address: n.Addr,
     State: n.State,
+    // '-' from a daemon that does not report roles
+    Role: n.Role ?? '-',
     Blocks: (n.Blocks ?? []).join(',') || '-',
     LastSeen: n.LastSeen,
     // '-' for this node and for a node that has not answered a gossip ping yet

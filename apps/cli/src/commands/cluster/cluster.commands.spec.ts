@@ -54,8 +54,8 @@ class FakeClusterClient extends FakeNetdClient implements ClusterApi {
       ClusterKeyFingerprint: 'SHA256:cccccccccccccccc',
       RefusedRecords: 2,
       Nodes: [
-        { ID: OTHER, Name: 'h2', Addr: '192.0.2.2:7946', State: 'down', Self: false, LastSeen: '2026-01-02T03:04:05.000Z', RttMs: 0.412, Blocks: ['web/10.0.9.8/29', 'web/10.0.9.16/29'], Fingerprint: 'SHA256:bbbbbbbbbbbbbbbb' },
-        { ID: SELF, Name: req.Name ?? 'h1', Addr: `${req.AdvertiseAddr}:7946`, State: 'ready', Self: true, LastSeen: '2026-01-02T03:04:06.000Z', RttMs: null, Blocks: [], Fingerprint: 'SHA256:aaaaaaaaaaaaaaaa' },
+        { ID: OTHER, Name: 'h2', Addr: '192.0.2.2:7946', State: 'down', Role: 'joining', Self: false, LastSeen: '2026-01-02T03:04:05.000Z', RttMs: 0.412, Blocks: ['web/10.0.9.8/29', 'web/10.0.9.16/29'], Fingerprint: 'SHA256:bbbbbbbbbbbbbbbb' },
+        { ID: SELF, Name: req.Name ?? 'h1', Addr: `${req.AdvertiseAddr}:7946`, State: 'ready', Role: 'voter', Self: true, LastSeen: '2026-01-02T03:04:06.000Z', RttMs: null, Blocks: [], Fingerprint: 'SHA256:aaaaaaaaaaaaaaaa' },
       ],
     };
   }
@@ -119,9 +119,9 @@ describe('cluster commands', () => {
       expect(r.code).toBe(0);
       const lines = r.stdout.trimEnd().split('\n').map((l) => l.trimEnd().split(/\s{3,}/));
       expect(lines).toEqual([
-        ['ID', 'NAME', 'ADDRESS', 'STATE', 'BLOCKS', 'LAST SEEN', 'RTT'],
-        ['aaaaaaaaaaaa *', 'h1', '192.0.2.1:7946', 'ready', '-', '2026-01-02T03:04:06.000Z', '-'],
-        ['bbbbbbbbbbbb', 'h2', '192.0.2.2:7946', 'down', 'web/10.0.9.8/29,web/10.0.9.16/29', '2026-01-02T03:04:05.000Z', '0.41ms'],
+        ['ID', 'NAME', 'ADDRESS', 'STATE', 'ROLE', 'BLOCKS', 'LAST SEEN', 'RTT'],
+        ['aaaaaaaaaaaa *', 'h1', '192.0.2.1:7946', 'ready', 'voter', '-', '2026-01-02T03:04:06.000Z', '-'],
+        ['bbbbbbbbbbbb', 'h2', '192.0.2.2:7946', 'down', 'joining', 'web/10.0.9.8/29,web/10.0.9.16/29', '2026-01-02T03:04:05.000Z', '0.41ms'],
       ]);
     });
 
@@ -130,7 +130,7 @@ describe('cluster commands', () => {
       await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
       expect((await runNetctl(['cluster', 'ls', '-q', '--no-trunc'], client)).stdout).toBe(`${SELF}\n${OTHER}\n`);
       const json = (await runNetctl(['cluster', 'ls', '--format', 'json'], client)).stdout.trim().split('\n').map((l) => JSON.parse(l));
-      expect(json[1]).toEqual({ ID: 'bbbbbbbbbbbb', Name: 'h2', Address: '192.0.2.2:7946', State: 'down', Blocks: 'web/10.0.9.8/29,web/10.0.9.16/29', LastSeen: '2026-01-02T03:04:05.000Z', RTT: '0.41ms', Self: 'false' });
+      expect(json[1]).toEqual({ ID: 'bbbbbbbbbbbb', Name: 'h2', Address: '192.0.2.2:7946', State: 'down', Role: 'joining', Blocks: 'web/10.0.9.8/29,web/10.0.9.16/29', LastSeen: '2026-01-02T03:04:05.000Z', RTT: '0.41ms', Self: 'false' });
     });
 
     it('says how to join when the node is in no cluster', async () => {
