@@ -37,6 +37,8 @@ export interface Convergence {
   readonly programmed: number[];
   /** Per endpoint: ms from the announcement to a first ping answered from the last host. */
   readonly ping: number[];
+  /** Per endpoint: ms to the entries programmed on the first host to have them. */
+  readonly first: number[];
 }
 
 export interface Cluster5Figures {
@@ -244,7 +246,7 @@ async function converge(ps: HostProcess[], name: string, subnet: string): Promis
       a.endpointId,
     );
   }
-  const c: Convergence = { programmed: [], ping: [] };
+  const c: Convergence = { programmed: [], ping: [], first: [] };
   for (let i = 0; i < CONVERGE_N; i++) {
     const a = await origin.attach(networkId);
     const { t } = await origin.call<{ t: string }>('announce', { endpointId: a.endpointId });
@@ -252,6 +254,7 @@ async function converge(ps: HostProcess[], name: string, subnet: string): Promis
     await programmedOn(others, a.endpointId);
     const last = others.reduce((x, y) => (y.programmed.get(a.endpointId)! > x.programmed.get(a.endpointId)! ? y : x));
     c.programmed.push(elapsed(t0, last.programmed.get(a.endpointId)!));
+    c.first.push(Math.min(...others.map((o) => elapsed(t0, o.programmed.get(a.endpointId)!))));
     const from = pingers.get(last)!.ns;
     let ok = false;
     for (let k = 0; k < 20 && !ok; k++) ok = spawnSync('nsenter', [`--net=/run/netns/${from}`, 'ping', '-c1', '-W1', a.ip], { timeout: 5000 }).status === 0;
