@@ -49,6 +49,7 @@ const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 async function main(): Promise<void> {
   const loadStart = loadavg()[0];
+  const began = Date.now();
   const summary: string[] = [`load average at start (1, 5, 15 min): ${load()} on ${availableParallelism()} CPUs`];
   let segment: L3Segment | undefined;
   let floor: KernelFloor | undefined;
@@ -221,7 +222,7 @@ async function main(): Promise<void> {
     await segment?.dispose();
   }
   const loadEnd = loadavg()[0];
-  summary.push(`load average at end (1, 5, 15 min): ${load()}`);
+  summary.push(`load average at end (1, 5, 15 min): ${load()}; the run took ${((Date.now() - began) / 1000).toFixed(0)} s`);
   if (Math.max(loadStart, loadEnd) > LOADED) summary.push(`MEASURED UNDER LOAD: a 1-minute load average above ${LOADED} means other jobs shared the ${availableParallelism()} CPUs; absolute figures are low, ratios less affected`);
   console.log('\nsummary:');
   for (const l of summary) console.log(`  ${l}`);
