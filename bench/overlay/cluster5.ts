@@ -39,6 +39,8 @@ export interface Convergence {
   readonly ping: number[];
   /** Per endpoint: ms to the entries programmed on the first host to have them. */
   readonly first: number[];
+  /** Per endpoint: ms to the announcement delivered (the `add` event) on the last host. */
+  readonly delivered: number[];
 }
 
 export interface Cluster5Figures {
@@ -60,6 +62,7 @@ const elapsed = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 class HostProcess {
   readonly ready: { ids: string[]; t: bigint }[] = [];
   readonly programmed = new Map<string, bigint>();
+  readonly delivered = new Map<string, bigint>();
   readonly sandboxes: string[] = [];
   started?: StartResult;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -99,6 +102,7 @@ class HostProcess {
     }
     if (msg.ev === 'ready') this.ready.push({ ids: msg.ids!, t: BigInt(msg.t!) });
     else if (msg.ev === 'programmed') this.programmed.set(msg.endpointId!, BigInt(msg.t!));
+    else if (msg.ev === 'delivered') this.delivered.set(msg.endpointId!, BigInt(msg.t!));
     else if (msg.id !== undefined) {
       const p = this.pending.get(msg.id);
       this.pending.delete(msg.id);
@@ -118,6 +122,7 @@ class HostProcess {
   async start(args: StartArgs): Promise<StartResult> {
     this.ready.length = 0;
     this.programmed.clear();
+    this.delivered.clear();
     this.started = await this.call<StartResult>('start', args as unknown as Record<string, unknown>);
     return this.started;
   }
@@ -246,7 +251,7 @@ async function converge(ps: HostProcess[], name: string, subnet: string): Promis
       a.endpointId,
     );
   }
-  const c: Convergence = { programmed: [], ping: [], first: [] };
+  const c: Convergence = { programmed: [], ping: [], first: [], delivered: [] };
   for (let i = 0; i < CONVERGE_N; i++) {
     const a = await origin.attach(networkId);
     const { t } = await origin.call<{ t: string }>('announce', { endpointId: a.endpointId });
@@ -254,6 +259,7 @@ async function converge(ps: HostProcess[], name: string, subnet: string): Promis
     await programmedOn(others, a.endpointId);
     const last = others.reduce((x, y) => (y.programmed.get(a.endpointId)! > x.programmed.get(a.endpointId)! ? y : x));
     c.programmed.push(elapsed(t0, last.programmed.get(a.endpointId)!));
+    c.delivered.push(Math.max(...others.map((o) => elapsed(t0, o.delivered.get(a.endpointId)!))));
     c.first.push(Math.min(...others.map((o) => elapsed(t0, o.programmed.get(a.endpointId)!))));
     const from = pingers.get(last)!.ns;
     let ok = false;

@@ -8,7 +8,8 @@
 // Commands arrive as JSON lines on stdin ({ id, cmd, ...args }) and are answered on stdout
 // ({ id, ok, result } or { id, ok: false, error }); events go out on stdout unasked:
 //   ready      — the set of other members this node sees ready (alive, node record present) changed;
-//   programmed — the driver finished writing a remote endpoint's FDB and neighbour entries.
+//   delivered  — a remote endpoint's announcement reached this node (its `add` event);
+//   programmed — the driver finished writing that endpoint's FDB and neighbour entries.
 // Every time is process.hrtime (CLOCK_MONOTONIC, one clock for every process of the machine) in ns.
 import { createInterface } from 'node:readline';
 import { generateId, IpAddr, type MacAddr, Prefix } from '@app/common';
@@ -85,10 +86,12 @@ export async function runHostWorker(): Promise<void> {
         .catch((err) => (failure ??= err));
     } else if (e.kind === 'add' || e.kind === 'remove') {
       const { peer } = e;
+      const remote = peer.vtep.toString() !== cfg.address;
+      if (e.kind === 'add' && remote) out({ ev: 'delivered', endpointId: peer.endpointId, t: now() });
       driver
         .onPeerEvent(peer.networkId, e)
         .then(() => {
-          if (e.kind === 'add' && peer.vtep.toString() !== cfg.address) out({ ev: 'programmed', endpointId: peer.endpointId, t: now() });
+          if (e.kind === 'add' && remote) out({ ev: 'programmed', endpointId: peer.endpointId, t: now() });
         })
         .catch((err) => (failure ??= err));
     }

@@ -199,9 +199,10 @@ async function main(): Promise<void> {
     console.log(`  5th node joins a formed 4, (a) it sees the 4 ready            : median ${median(c5.joinerSees).toFixed(0)} ms, max ${max(c5.joinerSees).toFixed(0)} ms  (runs ${runsOf(c5.joinerSees)})`);
     console.log(`                             (b) all 4 see it ready             : median ${median(c5.seenByAll).toFixed(0)} ms, max ${max(c5.seenByAll).toFixed(0)} ms  (runs ${runsOf(c5.seenByAll)})`);
     console.log(`  convergence, announce on host 1 → programmed on all 4 others, ${c5.converge5.programmed.length} endpoints: ${dist(c5.converge5.programmed)}`);
+    console.log(`                                    → delivered on the last of them    : ${dist(c5.converge5.delivered)}  (the \`add\` event, before the driver)`);
     console.log(`                                    → programmed on the first of them  : ${dist(c5.converge5.first)}`);
     console.log(`                                    → first ping from the last of them : ${dist(c5.converge5.ping)}  (includes spawning ping)`);
-    console.log(`  same, 2 hosts of the same processes (same-run baseline)        : programmed ${dist(c5.converge2.programmed)}; ping ${dist(c5.converge2.ping)}`);
+    console.log(`  same, 2 hosts of the same processes (same-run baseline)        : delivered ${dist(c5.converge2.delivered)}; programmed ${dist(c5.converge2.programmed)}; ping ${dist(c5.converge2.ping)}`);
     const r5 = (a: number[], b: number[]) => (median(a) / median(b)).toFixed(2);
     summary.push(
       `join at 5 hosts: cold cluster of 5 formed                : median ${median(c5.cold).toFixed(0)} ms, max ${max(c5.cold).toFixed(0)} ms (${c5.cold.length} runs)`,
