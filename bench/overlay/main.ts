@@ -45,6 +45,9 @@ const max = (xs: number[]) => Math.max(...xs);
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 /** Above this 1-minute load average, another job shared the cores while this figure was taken. */
 const LOADED = availableParallelism() / 2;
+/** Above this spread, a throughput variant's runs were disturbed (the least loaded runs here spread 6–29%). */
+const NOISY_SPREAD = 0.3;
+const spread = (xs: number[]) => `${(((max(xs) - Math.min(...xs)) / median(xs)) * 100).toFixed(0)}%`;
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
 async function main(): Promise<void> {
@@ -139,7 +142,10 @@ async function main(): Promise<void> {
       `netd overlay/bridge throughput ratio (cable, median of ${RUNS})  : ${ratio.toFixed(2)}  (${mc.toFixed(2)} / ${mb.toFixed(2)} Gbit/s)`,
       `kernel floor overlay/bridge ratio (\`ip\` only, median of ${RUNS}) : ${floorRatio.toFixed(2)}  (${mfo.toFixed(2)} / ${mfb.toFixed(2)} Gbit/s)`,
       `netd ratio / floor ratio                                  : ${(ratio / floorRatio).toFixed(2)}  (target ≥ 0.95: ${ratio / floorRatio >= 0.95 ? 'met' : 'NOT met'}); per round, median ${paired.toFixed(2)}`,
+      `  spread of the runs, (max − min) / median                : netd overlay ${spread(t.cable)}, bridge ${spread(t.bridge)}; floor overlay ${spread(t.floorOverlay)}, bridge ${spread(t.floorBridge)}`,
     );
+    const noisy = [t.cable, t.bridge, t.floorOverlay, t.floorBridge].some((xs) => (max(xs) - Math.min(...xs)) / median(xs) > NOISY_SPREAD);
+    if (noisy) summary.push(`  NOISY: a spread above ${NOISY_SPREAD * 100}% means the cores were taken from under some runs; these ratios measured the machine (the CPU per GB of the test's processes below does not depend on it)`);
 
     const cpu = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
     for (const [what, k] of [
