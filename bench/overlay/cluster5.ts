@@ -8,6 +8,8 @@
 //   join — four members formed (host 1, then three joining with a token: host 1's DHT address plus
 //     the testnet, host 1's key to dial), then the fifth starts with a token of the four: until
 //     (a) it sees the four ready and (b) each of the four sees it ready;
+//   voters — the same runs, until every host counts all as voters (each admission confirmed by a
+//     majority of the voters, one at a time: only then can the cluster make claims without them);
 //   convergence — on the formed five-host cluster, from an endpoint's announcement on host 1 to its
 //     FDB and neighbour entries programmed on all four other hosts, and to a first ping answered
 //     from a sandbox on the host that was last to program it. The same-run baseline is the same
@@ -51,6 +53,10 @@ export interface Cluster5Figures {
   readonly joinerSees: number[];
   /** ms from the fifth node's start() to the last of the four seeing it ready. */
   readonly seenByAll: number[];
+  /** ms from the first start() to every host counting all five as voters (admissions confirmed). */
+  readonly coldVoters: number[];
+  /** ms from the fifth node's start() to every host counting it as a voter. */
+  readonly joinVoters: number[];
   readonly converge5: Convergence;
   readonly converge2: Convergence;
   /** Bootstrap lists checked to hold the segment's addresses only. */
@@ -61,6 +67,7 @@ const elapsed = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 
 class HostProcess {
   readonly ready: { ids: string[]; t: bigint }[] = [];
+  readonly voters: { n: number; t: bigint }[] = [];
   readonly programmed = new Map<string, bigint>();
   readonly delivered = new Map<string, bigint>();
   readonly sandboxes: string[] = [];
@@ -94,13 +101,14 @@ class HostProcess {
   }
 
   private onLine(line: string): void {
-    let msg: { id?: number; ok?: boolean; result?: unknown; error?: string; ev?: string; ids?: string[]; endpointId?: string; t?: string };
+    let msg: { id?: number; ok?: boolean; result?: unknown; error?: string; ev?: string; ids?: string[]; n?: number; endpointId?: string; t?: string };
     try {
       msg = JSON.parse(line);
     } catch {
       return; // a library's stray output
     }
     if (msg.ev === 'ready') this.ready.push({ ids: msg.ids!, t: BigInt(msg.t!) });
+    else if (msg.ev === 'voters') this.voters.push({ n: msg.n!, t: BigInt(msg.t!) });
     else if (msg.ev === 'programmed') this.programmed.set(msg.endpointId!, BigInt(msg.t!));
     else if (msg.ev === 'delivered') this.delivered.set(msg.endpointId!, BigInt(msg.t!));
     else if (msg.id !== undefined) {
@@ -121,6 +129,7 @@ class HostProcess {
 
   async start(args: StartArgs): Promise<StartResult> {
     this.ready.length = 0;
+    this.voters.length = 0;
     this.programmed.clear();
     this.delivered.clear();
     this.started = await this.call<StartResult>('start', args as unknown as Record<string, unknown>);
@@ -148,6 +157,11 @@ class HostProcess {
     return this.ready.find((r) => cond(r.ids))?.t;
   }
 
+  /** When this node first counted `n` voters (undefined: not yet). */
+  votersAt(n: number): bigint | undefined {
+    return this.voters.find((v) => v.n >= n)?.t;
+  }
+
   /** Close stdin: the worker stops, removes what it made and exits; killed by PID if it does not. */
   async dispose(): Promise<void> {
     this.child.stdin!.end();
@@ -168,7 +182,7 @@ export async function measureCluster5(): Promise<Cluster5Figures> {
     const seg = segment;
     testnet = await startDhtTestnet(seg.bridgeNs, seg.bridgeIpv4, (a) => seg.owns(a));
     for (const h of seg.hosts) procs.push(HostProcess.spawn(h));
-    const figures = { hosts: HOSTS, cold: [] as number[], joinerSees: [] as number[], seenByAll: [] as number[], bootstrapChecks: 0 };
+    const figures = { hosts: HOSTS, cold: [] as number[], joinerSees: [] as number[], seenByAll: [] as number[], coldVoters: [] as number[], joinVoters: [] as number[], bootstrapChecks: 0 };
     const bootstrap = testnet.bootstrap.map((b) => ({ ...b }));
 
     const start = async (p: HostProcess, key: string, founder: boolean, token?: HostProcess[]): Promise<StartResult> => {
@@ -184,6 +198,8 @@ export async function measureCluster5(): Promise<Cluster5Figures> {
       return p.readyAt((ids) => want.every((w) => ids.includes(w)));
     };
     const formed = (ps: HostProcess[]) => eventually(`${ps.length} hosts formed`, () => ps.every((p) => sees(p, ps) !== undefined), WAIT_MS, 5);
+    const voting = (ps: HostProcess[]) => eventually(`${ps.length} voters`, () => ps.every((p) => p.votersAt(ps.length) !== undefined), WAIT_MS, 5);
+    const allVoteAt = (ps: HostProcess[]) => ps.map((p) => p.votersAt(ps.length)!).reduce((a, b) => (a > b ? a : b));
     const stopAll = async () => {
       for (const p of procs) if (p.started) await p.stop();
     };
@@ -192,6 +208,7 @@ export async function measureCluster5(): Promise<Cluster5Figures> {
       await start(ps[0], key, true);
       await Promise.all(ps.slice(1).map((p) => start(p, key, false, [ps[0]])));
       await formed(ps);
+      await voting(ps);
     };
 
     for (let r = 0; r < JOIN_RUNS; r++) {
@@ -204,6 +221,8 @@ export async function measureCluster5(): Promise<Cluster5Figures> {
       await formed(all);
       figures.joinerSees.push(elapsed(BigInt(t0), sees(joiner, all)!));
       figures.seenByAll.push(Math.max(...members.map((m) => elapsed(BigInt(t0), m.readyAt((ids) => ids.includes(joiner.nodeId))!))));
+      await voting(all);
+      figures.joinVoters.push(elapsed(BigInt(t0), allVoteAt(all)));
       await stopAll();
     }
 
@@ -213,6 +232,8 @@ export async function measureCluster5(): Promise<Cluster5Figures> {
       await formed(procs);
       const first = started.map((s) => BigInt(s.t0)).reduce((a, b) => (a < b ? a : b));
       figures.cold.push(Math.max(...procs.map((p) => elapsed(first, sees(p, procs)!))));
+      await voting(procs);
+      figures.coldVoters.push(elapsed(first, allVoteAt(procs)));
       if (r < COLD_RUNS - 1) await stopAll();
     }
     const converge5 = await converge(procs, 'bench5', '10.216.0.0/16');

@@ -8,6 +8,7 @@
 // Commands arrive as JSON lines on stdin ({ id, cmd, ...args }) and are answered on stdout
 // ({ id, ok, result } or { id, ok: false, error }); events go out on stdout unasked:
 //   ready      — the set of other members this node sees ready (alive, node record present) changed;
+//   voters     — the number of voting members this node counts changed (admissions confirmed);
 //   delivered  — a remote endpoint's announcement reached this node (its `add` event);
 //   programmed — the driver finished writing that endpoint's FDB and neighbour entries.
 // Every time is process.hrtime (CLOCK_MONOTONIC, one clock for every process of the machine) in ns.
@@ -127,7 +128,13 @@ export async function runHostWorker(): Promise<void> {
       discovery = d;
       d.subscribe(onEvent(d));
       let last = '';
+      let voters = -1;
       poll = setInterval(() => {
+        const v = d.voters().length;
+        if (v !== voters) {
+          voters = v;
+          out({ ev: 'voters', n: v, t: now() });
+        }
         const ids = d
           .members()
           .filter((m) => !m.self && m.alive && m.info)

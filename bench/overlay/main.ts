@@ -202,8 +202,10 @@ async function main(): Promise<void> {
     const dist = (xs: number[]) => `median ${median(xs).toFixed(1)}, p95 ${pct(xs, 95).toFixed(1)}, max ${max(xs).toFixed(1)} ms`;
     console.log(`${c5.hosts} hosts, one process each in its host namespace, hyperswarm on the segment (${c5.bootstrapChecks} bootstrap lists checked: segment addresses only):`);
     console.log(`  cold cluster, all start together → every host sees ${c5.hosts - 1} others ready : median ${median(c5.cold).toFixed(0)} ms, max ${max(c5.cold).toFixed(0)} ms  (runs ${runsOf(c5.cold)})`);
+    console.log(`  same, until every host counts 5 voters (admissions confirmed) : median ${median(c5.coldVoters).toFixed(0)} ms, max ${max(c5.coldVoters).toFixed(0)} ms  (runs ${runsOf(c5.coldVoters)})`);
     console.log(`  5th node joins a formed 4, (a) it sees the 4 ready            : median ${median(c5.joinerSees).toFixed(0)} ms, max ${max(c5.joinerSees).toFixed(0)} ms  (runs ${runsOf(c5.joinerSees)})`);
     console.log(`                             (b) all 4 see it ready             : median ${median(c5.seenByAll).toFixed(0)} ms, max ${max(c5.seenByAll).toFixed(0)} ms  (runs ${runsOf(c5.seenByAll)})`);
+    console.log(`                             (c) every host counts it a voter   : median ${median(c5.joinVoters).toFixed(0)} ms, max ${max(c5.joinVoters).toFixed(0)} ms  (runs ${runsOf(c5.joinVoters)})`);
     console.log(`  convergence, announce on host 1 → programmed on all 4 others, ${c5.converge5.programmed.length} endpoints: ${dist(c5.converge5.programmed)}`);
     console.log(`                                    → delivered on the last of them    : ${dist(c5.converge5.delivered)}  (the \`add\` event, before the driver)`);
     console.log(`                                    → programmed on the first of them  : ${dist(c5.converge5.first)}`);
@@ -214,6 +216,7 @@ async function main(): Promise<void> {
       `join at 5 hosts: cold cluster of 5 formed                : median ${median(c5.cold).toFixed(0)} ms, max ${max(c5.cold).toFixed(0)} ms (${c5.cold.length} runs)`,
       `join at 5 hosts: 5th node sees the 4 others ready        : median ${median(c5.joinerSees).toFixed(0)} ms, max ${max(c5.joinerSees).toFixed(0)} ms (${c5.joinerSees.length} runs)`,
       `join at 5 hosts: the 4 others see the 5th ready          : median ${median(c5.seenByAll).toFixed(0)} ms, max ${max(c5.seenByAll).toFixed(0)} ms (${c5.seenByAll.length} runs)`,
+      `join at 5 hosts: every host counts the 5th a voter       : median ${median(c5.joinVoters).toFixed(0)} ms, max ${max(c5.joinVoters).toFixed(0)} ms; cold cluster, all 5 voters: median ${median(c5.coldVoters).toFixed(0)} ms, max ${max(c5.coldVoters).toFixed(0)} ms`,
       `convergence at 5 hosts, programmed on all 4 others       : ${dist(c5.converge5.programmed)}`,
       `  2-host baseline, same processes and transport          : ${dist(c5.converge2.programmed)}; 5-host/2-host medians ${r5(c5.converge5.programmed, c5.converge2.programmed)}`,
       `  2-host baseline, in-memory gossip (b) above            : median ${conv2.programmed.toFixed(1)} ms; 5-host/this ${(median(c5.converge5.programmed) / conv2.programmed).toFixed(2)}`,
