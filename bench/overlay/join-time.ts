@@ -39,8 +39,8 @@ export async function measureJoinTime(host: SegmentHost, netlink: Netlink, firew
 
 async function joinOnce(host: SegmentHost, netlink: Netlink, firewall: Firewall, j: number): Promise<{ network: number; full: number }> {
   const clusterKey = createClusterKey();
-  const member = (name: string, bootstrap: { host: string; port: number }[], founder = false) =>
-    new HyperswarmDiscovery({
+  const member = (name: string, bootstrap: { host: string; port: number }[], founder = false) => {
+    const d = new HyperswarmDiscovery({
       founder,
       clusterKey,
       identity: createNodeIdentity(),
@@ -48,6 +48,11 @@ async function joinOnce(host: SegmentHost, netlink: Netlink, firewall: Firewall,
       host: LOOPBACK,
       node: { name, advertiseAddr: IpAddr.parse(LOOPBACK), dhtPort: 1 },
     });
+    // what hyperdht is handed, not what was meant: loopback only, never the public bootstrap nodes
+    const { bootstrap: used, host: bound } = d.dhtConfig;
+    if (used.length === 0 || bound !== LOOPBACK || used.some((b) => b.host !== LOOPBACK)) throw new Error(`${name}: DHT bootstrap ${JSON.stringify(used)} on ${bound} is not loopback only`);
+    return d;
+  };
   const all: HyperswarmDiscovery[] = [];
   const testnet = await createTestnet(3, { host: LOOPBACK });
   const vtep = IpAddr.parse(host.ipv4);
