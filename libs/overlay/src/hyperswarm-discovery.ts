@@ -75,6 +75,8 @@ class SwarmTransport implements Transport {
   private readonly dialled = new Set<NodeId>();
   private refreshTimer?: NodeJS.Timeout;
   private stopped = false;
+  private topic: Uint8Array;
+  private session?: ReturnType<Hyperswarm['join']>;
 
   constructor(private readonly options: HyperswarmOptions) {
     const bootstrap = checkBootstrap(options.bootstrap);
@@ -83,6 +85,7 @@ class SwarmTransport implements Transport {
     this.dhtConfig = { bootstrap, host };
     this.publicKey = options.identity.publicKey;
     this.allowed = options.allowedKeys ? new Set(options.allowedKeys.map(nodeIdOf)) : undefined;
+    this.topic = clusterTopic(options.clusterKey);
   }
 
   async start(handler: TransportHandler): Promise<void> {
@@ -98,9 +101,26 @@ class SwarmTransport implements Transport {
     this.swarm.on('connection', (socket) => attach(socket, handler));
     await this.dht.ready();
     for (const p of this.options.peers ?? []) this.connectTo(p);
-    const discovery = this.swarm.join(clusterTopic(this.options.clusterKey), { server: true, client: true });
-    await discovery.flushed();
-    this.lookAgain(() => discovery.refresh({ server: true, client: true }), REFRESH_FIRST_MS);
+    this.session = this.swarm.join(this.topic, { server: true, client: true });
+    await this.session.flushed();
+    this.lookAgain(() => this.session?.refresh({ server: true, client: true }) ?? Promise.resolve(), REFRESH_FIRST_MS);
+  }
+
+  /**
+   * A new cluster key: announce on its topic and stop announcing on the old one (a joiner with an
+   * old token finds nobody there). Open connections are the swarm's, not the topic's: they stay.
+   * Members that missed the rotation still find this node by its key (they dial members directly).
+   */
+  rekey(clusterKey: Uint8Array): void {
+    const old = this.topic;
+    this.topic = clusterTopic(clusterKey);
+    if (!this.swarm || this.stopped || Buffer.compare(old, this.topic) === 0) return;
+    this.session = this.swarm.join(this.topic, { server: true, client: true });
+    this.swarm.leave(old).catch(() => undefined);
+  }
+
+  forgive(publicKey: Uint8Array): void {
+    this.refused.delete(nodeIdOf(publicKey));
   }
 
   /**

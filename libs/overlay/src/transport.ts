@@ -29,4 +29,8 @@ export interface Transport {
   connectTo?(publicKey: Uint8Array): void;
   /** A peer failed authentication: refuse its key from now on (hyperswarm's firewall). */
   refuse?(publicKey: Uint8Array): void;
+  /** Take back a refusal: the key failed under a cluster key this node no longer holds. */
+  forgive?(publicKey: Uint8Array): void;
+  /** The cluster key changed: announce on and look up its topic instead of the old one. */
+  rekey?(clusterKey: Uint8Array): void;
 }
