@@ -2,10 +2,11 @@ import { ConflictError, InvalidParameterError, NotFoundError, Prefix, Unavailabl
 import type * as pb from '@app/proto';
 import { create } from '@bufbuild/protobuf';
 import { LeaseAckSchema } from '@app/proto';
+import { timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PROTOCOL_VERSION, connectionProof, verifyProof } from './auth';
 import { admissionOf, checkAdmission } from './identity';
-import { isRotation, keyFor, makeRotation, winningRotation } from './key-rotation';
+import { isRotation, keyFor, keyHash, makeRotation, winningRotation } from './key-rotation';
 import { pickBlock } from './block-picker';
 import { ClusterState } from './cluster-state';
 import { LeaseRecord, Peer, activeLeases, isLease } from './cluster-view';
@@ -46,6 +47,10 @@ export interface GossipOptions {
    * persists it before anything else; the key is secret and must not be logged.
    */
   readonly onKeyChange?: (k: ClusterKeyState) => void;
+  /** Told of a connection refused: neither a member nor a proof of the current key (an old token, say). */
+  readonly onRefusedConnection?: (node: NodeId) => void;
+  /** Told when the winning rotation has no key sealed to this node: it must join again. */
+  readonly onLeftOut?: (rotation: { epoch: number; rotatedBy: NodeId }) => void;
   /** This node's key pair: its public key is the node id, its seed signs this node's records. */
   readonly identity: NodeIdentity;
   /** Told of every refused record (forged, unadmitted, of a revoked node). */
@@ -137,7 +142,7 @@ export class GossipDiscovery extends PeerDiscovery {
   private readonly votes: VoteStore;
   private readonly tracker: ViewTracker;
   private readonly now: () => number;
-  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey' | 'clusterKeyEpoch' | 'clusterKeyRotatedBy' | 'onKeyChange' | 'votes' | 'founder' | 'identity' | 'onRefused'>>]: Required<GossipOptions>[K] };
+  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey' | 'clusterKeyEpoch' | 'clusterKeyRotatedBy' | 'onKeyChange' | 'onRefusedConnection' | 'onLeftOut' | 'votes' | 'founder' | 'identity' | 'onRefused'>>]: Required<GossipOptions>[K] };
   private key: ClusterKeyState;
   /** Keys refused for a wrong Hello proof: given another chance once this node takes a new key. */
   private readonly refusedByProof = new Set<NodeId>();
@@ -648,7 +653,7 @@ export class GossipDiscovery extends PeerDiscovery {
     if (!hello || this.revoked.has(id) || (!proven && !this.isMember(id))) {
       if (hello && !this.revoked.has(id)) {
         this.refusedByProof.add(id);
-        this.options.onRefused?.({ reason: 'not admitted', owner: id, key: 'hello', from: id });
+        this.options.onRefusedConnection?.(id);
       }
       this.transport.refuse?.(link.remoteKey);
       return this.reject(link);
@@ -767,9 +772,15 @@ export class GossipDiscovery extends PeerDiscovery {
     if (!win) return;
     const epoch = win.body.rotation.epoch;
     if (epoch < this.key.epoch || (epoch === this.key.epoch && win.owner <= this.key.rotatedBy)) return;
+    if (timingSafeEqual(win.body.rotation.fingerprint, keyHash(this.key.key))) {
+      // joined with a token of this key: only its epoch was unknown
+      this.key = { key: this.key.key, epoch, rotatedBy: win.owner };
+      this.options.onKeyChange?.(this.key);
+      return;
+    }
     const key = keyFor(win.body.rotation, this.options.identity, this.nodeId);
     if (!key) {
-      this.options.onRefused?.({ reason: 'not admitted', owner: this.nodeId, key: `cluster-key@${win.body.rotation.epoch}`, from: win.owner });
+      this.options.onLeftOut?.({ epoch: win.body.rotation.epoch, rotatedBy: win.owner });
       return;
     }
     this.adopt({ key, epoch: win.body.rotation.epoch, rotatedBy: win.owner }, new Set(win.body.rotation.sealed.map((x) => x.node)));
