@@ -598,7 +598,7 @@ export class GossipDiscovery extends PeerDiscovery {
           traffic.bytesOut += frame.length;
           link.send(frame);
         },
-        close: () => link.close(),
+        close: (flush) => link.close(flush),
       };
       this.counted.set(link, c);
     }
@@ -895,7 +895,7 @@ export class GossipDiscovery extends PeerDiscovery {
 
   private reject(link: Link): void {
     this.rejected++;
-    link.close();
+    link.close(true);
   }
 
   // ---- leases ----

@@ -33,6 +33,8 @@ export interface HyperswarmOptions extends GossipOptions {
 }
 
 const MAX_FRAME = 4 * 1024 * 1024;
+/** How long a refused link may take to deliver what was sent on it before it is destroyed. */
+const FLUSH_MS = 1000;
 const REFRESH_FIRST_MS = 250;
 const REFRESH_ALONE_MAX_MS = 5000;
 const REFRESH_STEADY_MS = 30_000;
@@ -174,6 +176,7 @@ class SwarmTransport implements Transport {
 interface FrameSocket {
   readonly remotePublicKey: Buffer;
   write(b: Buffer): unknown;
+  end(): unknown;
   destroy(): void;
   on(event: 'data', l: (chunk: Buffer) => void): unknown;
   on(event: 'error' | 'close', l: () => void): unknown;
@@ -182,21 +185,29 @@ interface FrameSocket {
 function attach(socket: FrameSocket, handler: TransportHandler): void {
   let buffered: Buffer = Buffer.alloc(0);
   let closed = false;
+  let ending = false;
   const link: Link = {
     remoteKey: new Uint8Array(socket.remotePublicKey),
     send(frame) {
-      if (closed) return;
+      if (closed || ending) return;
       const head = Buffer.alloc(4);
       head.writeUInt32BE(frame.length);
       socket.write(Buffer.concat([head, frame]));
     },
-    close() {
-      if (!closed) socket.destroy();
+    close(flush) {
+      if (closed) return;
+      if (!flush) return socket.destroy();
+      // nothing more is read from a refused peer
+      ending = true;
+      socket.end();
+      setTimeout(() => {
+        if (!closed) socket.destroy();
+      }, FLUSH_MS).unref();
     },
   };
   socket.on('data', (chunk: Buffer) => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    while (!closed && buffered.length >= 4) {
+    while (!closed && !ending && buffered.length >= 4) {
       const len = buffered.readUInt32BE(0);
       if (len > MAX_FRAME) return link.close();
       if (buffered.length < 4 + len) break;

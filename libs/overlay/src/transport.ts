@@ -8,7 +8,11 @@ export interface Link {
   /** The remote side's Noise public key, as authenticated by the transport's handshake. */
   readonly remoteKey: Uint8Array;
   send(frame: Uint8Array): void;
-  close(): void;
+  /**
+   * `flush`: what was sent still reaches the peer before the link goes (a refusal: the peer
+   * reads our Hello and logs why it refuses us too); otherwise it goes at once.
+   */
+  close(flush?: boolean): void;
 }
 
 export interface TransportHandler {
