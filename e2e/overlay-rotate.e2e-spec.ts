@@ -61,10 +61,15 @@ describeAsRoot('cluster key rotation (e2e)', () => {
     for (const h of [h1, h2]) await until(`${h.name} holds the new key`, async () => (await status(h)).ClusterKeyFingerprint === fp, 10_000);
     // host 3 comes back with the old key while the pings still run, is let in and switches
     await cluster!.start(h3);
-    await until('host 3 holds the new key', async () => {
-      const s = await status(h3);
-      return s.ClusterKeyFingerprint === fp && s.Nodes.filter((n: { State: string }) => n.State === 'ready').length === 3;
-    }, 20_000);
+    try {
+      await until('host 3 holds the new key', async () => {
+        const s = await status(h3);
+        return s.ClusterKeyFingerprint === fp && s.Nodes.filter((n: { State: string }) => n.State === 'ready').length === 3;
+      }, 30_000);
+    } catch (err) {
+      for (const h of cluster!.hosts) console.log(`${h.name}:\n${h.netd.logs().split('\n').filter((l) => l.includes('cluster')).slice(-15).join('\n')}\n${JSON.stringify((await status(h)).Nodes)}`);
+      throw err;
+    }
 
     const out = (await ping).out;
     const m = /(\d+) packets transmitted, (\d+) packets received/.exec(out);
