@@ -34,8 +34,13 @@ export class ClusterState {
   constructor(
     readonly self: NodeId,
     private readonly sign?: (r: PeerRecord) => Uint8Array,
-    private readonly admission?: Uint8Array,
+    private admission?: Uint8Array,
   ) {}
+
+  /** This node's admission under a new cluster key: carried by every record written from now on. */
+  readmit(admission: Uint8Array): void {
+    this.admission = admission;
+  }
 
   /** The current Lamport clock (the version of the latest write or merge seen). */
   get version(): bigint {

@@ -2,16 +2,18 @@ import { ConflictError, InvalidParameterError, NotFoundError, Prefix, Unavailabl
 import type * as pb from '@app/proto';
 import { create } from '@bufbuild/protobuf';
 import { LeaseAckSchema } from '@app/proto';
+import { timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PROTOCOL_VERSION, connectionProof, verifyProof } from './auth';
 import { admissionOf, checkAdmission } from './identity';
+import { isRotation, keyFor, keyHash, makeRotation, winningRotation } from './key-rotation';
 import { pickBlock } from './block-picker';
 import { ClusterState } from './cluster-state';
 import { LeaseRecord, Peer, activeLeases, isLease } from './cluster-view';
 import { ClusterMember, ClusterNetwork, NewNetwork, PeerDiscovery, PeerEvent } from './peer-discovery.port';
 import { EndpointRecord, NodeId, NodeInfo, PeerRecord, RecordBody, REMOVAL_PREFIX, VOTER_KEY, VOTER_RESOURCE, decodeFrame, decodeRecord, encodeFrame, encodeRecord, nameResource, nodeIdBytes, nodeIdOf, removalResource, vniResource } from './peer-record';
 import { type ClaimRef, type MemberView, answerClaim, changeSettled, majority, tallyVoters } from './quorum';
-import type { NodeIdentity } from './cluster-token';
+import { createClusterKey, type NodeIdentity } from './cluster-token';
 import { recordSigner, verifyRecord } from './record-signature';
 import type { Link, Transport } from './transport';
 import { VniAllocator } from './vni-allocator';
@@ -26,8 +28,29 @@ export interface RefusedRecord {
   readonly from: NodeId;
 }
 
+/** The cluster key this node holds, with the rotation it came from (see ./key-rotation). */
+export interface ClusterKeyState {
+  readonly key: Uint8Array;
+  /** 0 for the key of `cluster init`, then one more per rotation. */
+  readonly epoch: number;
+  /** The node whose rotation made the key ('' for the key of `cluster init`): breaks epoch ties. */
+  readonly rotatedBy: NodeId;
+}
+
 export interface GossipOptions {
   readonly clusterKey: Uint8Array;
+  /** Epoch of `clusterKey` and the node that made it (a rotation); default: epoch 0, `cluster init`'s. */
+  readonly clusterKeyEpoch?: number;
+  readonly clusterKeyRotatedBy?: NodeId;
+  /**
+   * Told when this node takes a new cluster key (its own rotation or a member's): the caller
+   * persists it before anything else; the key is secret and must not be logged.
+   */
+  readonly onKeyChange?: (k: ClusterKeyState) => void;
+  /** Told of a connection refused: neither a member nor a proof of the current key (an old token, say). */
+  readonly onRefusedConnection?: (node: NodeId) => void;
+  /** Told when the winning rotation has no key sealed to this node: it must join again. */
+  readonly onLeftOut?: (rotation: { epoch: number; rotatedBy: NodeId }) => void;
   /** This node's key pair: its public key is the node id, its seed signs this node's records. */
   readonly identity: NodeIdentity;
   /** Told of every refused record (forged, unadmitted, of a revoked node). */
@@ -119,7 +142,10 @@ export class GossipDiscovery extends PeerDiscovery {
   private readonly votes: VoteStore;
   private readonly tracker: ViewTracker;
   private readonly now: () => number;
-  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey' | 'votes' | 'founder' | 'identity' | 'onRefused'>>]: Required<GossipOptions>[K] };
+  private readonly opts: { -readonly [K in keyof Required<Omit<GossipOptions, 'now' | 'node' | 'clusterKey' | 'clusterKeyEpoch' | 'clusterKeyRotatedBy' | 'onKeyChange' | 'onRefusedConnection' | 'onLeftOut' | 'votes' | 'founder' | 'identity' | 'onRefused'>>]: Required<GossipOptions>[K] };
+  private key: ClusterKeyState;
+  /** Keys refused for a wrong Hello proof: given another chance once this node takes a new key. */
+  private readonly refusedByProof = new Set<NodeId>();
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
   /** When this node, not yet a voter, may next claim its admission (after a lost or unanswered round). */
@@ -136,6 +162,7 @@ export class GossipDiscovery extends PeerDiscovery {
     this.nodeId = nodeIdOf(transport.publicKey);
     if (nodeIdOf(options.identity.publicKey) !== this.nodeId) throw new InvalidParameterError('the identity does not match the transport key');
     this.state = new ClusterState(this.nodeId, recordSigner(options.identity.seed), admissionOf(options.clusterKey, options.identity.publicKey));
+    this.key = { key: options.clusterKey, epoch: options.clusterKeyEpoch ?? 0, rotatedBy: options.clusterKeyRotatedBy ?? '' };
     this.now = options.now ?? Date.now;
     const deadAfterMs = options.deadAfterMs ?? 10_000;
     this.opts = {
@@ -170,6 +197,8 @@ export class GossipDiscovery extends PeerDiscovery {
     if (this.options.founder && !this.state.get(this.nodeId, VOTER_KEY) && this.voters().length === 0) {
       this.publish([this.state.write(voterBody(this.nodeId, true))]);
     }
+    // a rotation of its own kept in the store, made before a crash lost the new key
+    this.followRotation();
     await this.transport.start({
       onOpen: (l) => this.onOpen(this.counting(l)),
       onFrame: (l, f) => {
@@ -298,6 +327,30 @@ export class GossipDiscovery extends PeerDiscovery {
       const info = r && r.body.type === 'node' ? r.body.node : undefined;
       return { id, self: id === this.nodeId, info, alive: this.isAlive(id), lastSeen: this.lastSeen.get(id), rttMs: this.rtt.get(id), role: this.isVoter(id) ? 'voter' : 'joining' };
     });
+  }
+
+  /** The cluster key this node holds now (secret: for the caller to persist, never to log). */
+  get clusterKey(): ClusterKeyState {
+    return this.key;
+  }
+
+  /**
+   * Rotate the cluster key (`cluster rotate-key`): a new random key of the next epoch, sealed to
+   * every member this node knows (revoked ones excepted, down ones included: they switch when they
+   * come back) in one record signed by this node. This node switches at once; the others as the
+   * record reaches them. Connections and records of the members keep flowing throughout.
+   */
+  rotateKey(): ClusterKeyState {
+    const win = winningRotation(this.state.all());
+    const epoch = Math.max(this.key.epoch, win?.body.rotation.epoch ?? 0) + 1;
+    const key = createClusterKey();
+    const recipients = new Set<NodeId>([this.nodeId]);
+    for (const owner of this.state.owners()) if (!this.revoked.has(owner) && this.state.get(owner, 'node')) recipients.add(owner);
+    const rotation = makeRotation(key, epoch, recipients);
+    // the new admission first, so the record carries it and a node joining with the new key takes it
+    this.state.readmit(admissionOf(key, this.options.identity.publicKey));
+    this.adopt({ key, epoch, rotatedBy: this.nodeId }, recipients, [this.state.write({ type: 'cluster-key', rotation })]);
+    return this.key;
   }
 
   /** The nodes removed from the cluster (`cluster rm`), as this node knows them. */
@@ -545,7 +598,7 @@ export class GossipDiscovery extends PeerDiscovery {
           traffic.bytesOut += frame.length;
           link.send(frame);
         },
-        close: () => link.close(),
+        close: (flush) => link.close(flush),
       };
       this.counted.set(link, c);
     }
@@ -553,7 +606,7 @@ export class GossipDiscovery extends PeerDiscovery {
   }
 
   private onOpen(link: Link): void {
-    const proof = connectionProof(this.options.clusterKey, this.transport.publicKey, link.remoteKey);
+    const proof = connectionProof(this.key.key, this.transport.publicKey, link.remoteKey);
     link.send(encodeFrame({ case: 'hello', value: { $typeName: 'netd.cluster.v1.Hello', protocolVersion: PROTOCOL_VERSION, nodeId: this.transport.publicKey, proof } }));
   }
 
@@ -584,18 +637,27 @@ export class GossipDiscovery extends PeerDiscovery {
     this.refresh();
   }
 
+  /**
+   * A connection is taken when its Hello proves the current cluster key, or comes from a member
+   * (by its node key, which the transport's handshake authenticated): a member still holding an
+   * older key, down during a rotation, gets in and takes the new key from the records.
+   */
   private onHello(link: Link, msg: pb.Frame['msg']): void {
-    const ok =
+    const id = nodeIdOf(link.remoteKey);
+    const hello =
       msg.case === 'hello' &&
       msg.value.protocolVersion === PROTOCOL_VERSION &&
       Buffer.compare(msg.value.nodeId, link.remoteKey) === 0 &&
-      Buffer.compare(link.remoteKey, this.transport.publicKey) !== 0 &&
-      verifyProof(this.options.clusterKey, this.transport.publicKey, link.remoteKey, msg.value.proof);
-    if (!ok || this.revoked.has(nodeIdOf(link.remoteKey))) {
+      Buffer.compare(link.remoteKey, this.transport.publicKey) !== 0;
+    const proven = hello && verifyProof(this.key.key, this.transport.publicKey, link.remoteKey, msg.value.proof);
+    if (!hello || this.revoked.has(id) || (!proven && !this.isMember(id))) {
+      if (hello && !this.revoked.has(id)) {
+        this.refusedByProof.add(id);
+        this.options.onRefusedConnection?.(id);
+      }
       this.transport.refuse?.(link.remoteKey);
       return this.reject(link);
     }
-    const id = nodeIdOf(link.remoteKey);
     this.authed.set(link, id);
     this.links.set(id, link);
     this.lastSeen.set(id, this.now());
@@ -608,27 +670,22 @@ export class GossipDiscovery extends PeerDiscovery {
   }
 
   private onRecords(link: Link, from: NodeId, raw: pb.Record[]): void {
-    const decoded: PeerRecord[] = [];
+    const received: PeerRecord[] = [];
     for (const m of raw) {
-      let r: PeerRecord;
       try {
-        r = decodeRecord(m);
+        received.push(decodeRecord(m));
       } catch {
         this.rejected++;
-        continue;
       }
-      // nothing new: the merge would ignore it, so its signature need not be checked again
-      const current = this.state.get(r.owner, r.key);
-      if (current && current.version >= r.version) continue;
-      const reason = this.refusal(r);
-      if (reason) {
-        this.refused++;
-        this.options.onRefused?.({ reason, owner: r.owner, key: r.key, from });
-        continue;
-      }
-      decoded.push(r);
     }
-    const applied = this.state.merge(decoded);
+    // Rotations first: a batch from a member that has switched keys carries records admitted under
+    // the new key, which this node checks once it has taken that key from the rotation.
+    const decoded = this.admit(received.filter(isRotation), from);
+    const rotations = this.state.merge(decoded);
+    if (rotations.length > 0) this.followRotation();
+    const rest = this.admit(received.filter((r) => !isRotation(r)), from);
+    decoded.push(...rest);
+    const applied = [...rotations, ...this.state.merge(rest)];
     if (applied.some((r) => r.body.type === 'revocation')) this.applyRevocations();
     this.traffic.recordsApplied += applied.length;
     for (const r of applied) if (!this.lastSeen.has(r.owner) && r.owner !== this.nodeId) this.lastSeen.set(r.owner, this.now());
@@ -654,10 +711,109 @@ export class GossipDiscovery extends PeerDiscovery {
    */
   private refusal(r: PeerRecord): RefusedRecord['reason'] | undefined {
     if (this.revoked.has(r.owner) && !keptAfterRevocation(r, this.revoked.get(r.owner)!)) return 'revoked';
-    const key = nodeIdBytes(r.owner);
-    if (!r.admission || !checkAdmission(this.options.clusterKey, key, r.admission)) return 'not admitted';
+    if (!this.admitted(r)) return 'not admitted';
     if (!verifyRecord(r)) return 'bad signature';
     return undefined;
+  }
+
+  /** The records of `received` that are new and pass {@link refusal}; the others are counted. */
+  private admit(received: PeerRecord[], from: NodeId): PeerRecord[] {
+    const out: PeerRecord[] = [];
+    for (const r of received) {
+      // nothing new: the merge would ignore it, so its signature need not be checked again
+      const current = this.state.get(r.owner, r.key);
+      if (current && current.version >= r.version) continue;
+      const reason = this.refusal(r);
+      if (reason) {
+        this.refused++;
+        this.options.onRefused?.({ reason, owner: r.owner, key: r.key, from });
+        continue;
+      }
+      out.push(r);
+    }
+    return out;
+  }
+
+  /**
+   * Whether a record's owner is admitted: its admission checks under the current key, or the
+   * winning rotation sealed the key to it (a member that has not switched yet still writes under
+   * the old one), or it is a member's rotation whose admission checks under the key it seals to
+   * this node (how a member that missed a rotation learns of it). Anyone else must hold the
+   * current key: an old key admits no one new.
+   */
+  private admitted(r: PeerRecord): boolean {
+    const nodeKey = nodeIdBytes(r.owner);
+    if (r.admission && checkAdmission(this.key.key, nodeKey, r.admission)) return true;
+    if (this.recipients().has(r.owner)) return true;
+    if (!isRotation(r) || !r.admission || !this.isMember(r.owner)) return false;
+    const key = keyFor(r.body.rotation, this.options.identity, this.nodeId);
+    return key !== undefined && checkAdmission(key, nodeKey, r.admission);
+  }
+
+  /** The members the winning rotation sealed the key to. */
+  private recipients(): Set<NodeId> {
+    const win = winningRotation(this.state.all());
+    return new Set(win?.body.rotation.sealed.map((s) => s.node));
+  }
+
+  /** A node admitted before: its node record is held (it passed admission then), or the key was sealed to it. */
+  private isMember(id: NodeId): boolean {
+    if (this.revoked.has(id)) return false;
+    return id === this.nodeId || this.state.get(id, 'node') !== undefined || this.recipients().has(id);
+  }
+
+  /**
+   * Take the key of the winning rotation if it beats the one held (higher epoch, or the same
+   * epoch made by a higher node id). Without a box for this node there is nothing to take: the
+   * rotation left it out (it joined in the meantime) and it must join again with the new token.
+   */
+  private followRotation(): void {
+    const win = winningRotation(this.state.all());
+    if (!win) return;
+    const epoch = win.body.rotation.epoch;
+    if (epoch < this.key.epoch || (epoch === this.key.epoch && win.owner <= this.key.rotatedBy)) return;
+    if (timingSafeEqual(win.body.rotation.fingerprint, keyHash(this.key.key))) {
+      // joined with a token of this key: only its epoch was unknown
+      this.key = { key: this.key.key, epoch, rotatedBy: win.owner };
+      this.options.onKeyChange?.(this.key);
+      return;
+    }
+    const key = keyFor(win.body.rotation, this.options.identity, this.nodeId);
+    if (!key) {
+      this.options.onLeftOut?.({ epoch: win.body.rotation.epoch, rotatedBy: win.owner });
+      return;
+    }
+    this.adopt({ key, epoch: win.body.rotation.epoch, rotatedBy: win.owner }, new Set(win.body.rotation.sealed.map((x) => x.node)));
+  }
+
+  /**
+   * Switch to a new cluster key: persisted by the caller first, then this node's records carry the
+   * new admission (its node record is written again to carry it), new connections prove the new
+   * key, the transport moves to the new topic, and keys refused for an old proof get another
+   * chance. Nodes that only an older key admitted and the rotation did not seal it to (joined
+   * with a key the cluster no longer uses) are dropped, as every other member drops them.
+   * Links stay up: nothing a running container uses is touched.
+   */
+  private adopt(next: ClusterKeyState, recipients: ReadonlySet<NodeId>, lead: PeerRecord[] = []): void {
+    this.key = next;
+    this.options.onKeyChange?.(next);
+    this.state.readmit(admissionOf(next.key, this.options.identity.publicKey));
+    for (const owner of this.state.owners()) {
+      if (owner === this.nodeId || recipients.has(owner) || this.revoked.has(owner)) continue;
+      const n = this.state.get(owner, 'node');
+      if (n?.admission && checkAdmission(next.key, nodeIdBytes(owner), n.admission)) continue;
+      this.state.purge(owner, () => false);
+      this.lastSeen.delete(owner);
+      this.rtt.delete(owner);
+      this.links.get(owner)?.close();
+      this.links.delete(owner);
+    }
+    for (const id of this.refusedByProof) this.transport.forgive?.(nodeIdBytes(id));
+    this.refusedByProof.clear();
+    this.transport.rekey?.(next.key);
+    const node = this.state.get(this.nodeId, 'node');
+    // the rotation (if this node made it) goes first, in the same frame: it is what admits the rest
+    this.publish(node && !node.tombstone ? [...lead, this.state.write({ type: 'node', node: this.options.node })] : lead);
   }
 
   /**
@@ -739,7 +895,7 @@ export class GossipDiscovery extends PeerDiscovery {
 
   private reject(link: Link): void {
     this.rejected++;
-    link.close();
+    link.close(true);
   }
 
   // ---- leases ----

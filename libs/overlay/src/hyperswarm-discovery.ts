@@ -33,6 +33,8 @@ export interface HyperswarmOptions extends GossipOptions {
 }
 
 const MAX_FRAME = 4 * 1024 * 1024;
+/** How long a refused link may take to deliver what was sent on it before it is destroyed. */
+const FLUSH_MS = 1000;
 const REFRESH_FIRST_MS = 250;
 const REFRESH_ALONE_MAX_MS = 5000;
 const REFRESH_STEADY_MS = 30_000;
@@ -75,6 +77,8 @@ class SwarmTransport implements Transport {
   private readonly dialled = new Set<NodeId>();
   private refreshTimer?: NodeJS.Timeout;
   private stopped = false;
+  private topic: Uint8Array;
+  private session?: ReturnType<Hyperswarm['join']>;
 
   constructor(private readonly options: HyperswarmOptions) {
     const bootstrap = checkBootstrap(options.bootstrap);
@@ -83,6 +87,7 @@ class SwarmTransport implements Transport {
     this.dhtConfig = { bootstrap, host };
     this.publicKey = options.identity.publicKey;
     this.allowed = options.allowedKeys ? new Set(options.allowedKeys.map(nodeIdOf)) : undefined;
+    this.topic = clusterTopic(options.clusterKey);
   }
 
   async start(handler: TransportHandler): Promise<void> {
@@ -98,9 +103,26 @@ class SwarmTransport implements Transport {
     this.swarm.on('connection', (socket) => attach(socket, handler));
     await this.dht.ready();
     for (const p of this.options.peers ?? []) this.connectTo(p);
-    const discovery = this.swarm.join(clusterTopic(this.options.clusterKey), { server: true, client: true });
-    await discovery.flushed();
-    this.lookAgain(() => discovery.refresh({ server: true, client: true }), REFRESH_FIRST_MS);
+    this.session = this.swarm.join(this.topic, { server: true, client: true });
+    await this.session.flushed();
+    this.lookAgain(() => this.session?.refresh({ server: true, client: true }) ?? Promise.resolve(), REFRESH_FIRST_MS);
+  }
+
+  /**
+   * A new cluster key: announce on its topic and stop announcing on the old one (a joiner with an
+   * old token finds nobody there). Open connections are the swarm's, not the topic's: they stay.
+   * Members that missed the rotation still find this node by its key (they dial members directly).
+   */
+  rekey(clusterKey: Uint8Array): void {
+    const old = this.topic;
+    this.topic = clusterTopic(clusterKey);
+    if (!this.swarm || this.stopped || Buffer.compare(old, this.topic) === 0) return;
+    this.session = this.swarm.join(this.topic, { server: true, client: true });
+    this.swarm.leave(old).catch(() => undefined);
+  }
+
+  forgive(publicKey: Uint8Array): void {
+    this.refused.delete(nodeIdOf(publicKey));
   }
 
   /**
@@ -154,6 +176,7 @@ class SwarmTransport implements Transport {
 interface FrameSocket {
   readonly remotePublicKey: Buffer;
   write(b: Buffer): unknown;
+  end(): unknown;
   destroy(): void;
   on(event: 'data', l: (chunk: Buffer) => void): unknown;
   on(event: 'error' | 'close', l: () => void): unknown;
@@ -162,21 +185,29 @@ interface FrameSocket {
 function attach(socket: FrameSocket, handler: TransportHandler): void {
   let buffered: Buffer = Buffer.alloc(0);
   let closed = false;
+  let ending = false;
   const link: Link = {
     remoteKey: new Uint8Array(socket.remotePublicKey),
     send(frame) {
-      if (closed) return;
+      if (closed || ending) return;
       const head = Buffer.alloc(4);
       head.writeUInt32BE(frame.length);
       socket.write(Buffer.concat([head, frame]));
     },
-    close() {
-      if (!closed) socket.destroy();
+    close(flush) {
+      if (closed) return;
+      if (!flush) return socket.destroy();
+      // nothing more is read from a refused peer
+      ending = true;
+      socket.end();
+      setTimeout(() => {
+        if (!closed) socket.destroy();
+      }, FLUSH_MS).unref();
     },
   };
   socket.on('data', (chunk: Buffer) => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-    while (!closed && buffered.length >= 4) {
+    while (!closed && !ending && buffered.length >= 4) {
       const len = buffered.readUInt32BE(0);
       if (len > MAX_FRAME) return link.close();
       if (buffered.length < 4 + len) break;

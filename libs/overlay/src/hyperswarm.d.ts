@@ -1,4 +1,4 @@
-// Minimal typings for the parts of hyperswarm / hyperdht netd uses (the packages ship none).
+// Minimal typings for the parts of hyperswarm / hyperdht / sodium-native netd uses (the packages ship none).
 declare module 'hyperdht' {
   import { EventEmitter } from 'node:events';
   interface DhtKeyPair {
@@ -62,4 +62,16 @@ declare module 'hyperswarm' {
     on(event: 'connection', listener: (socket: NoiseStream) => void): this;
   }
   export = Hyperswarm;
+}
+
+// The few libsodium calls the key rotation uses (sodium-native ships no typings).
+declare module 'sodium-native' {
+  export const crypto_box_SEALBYTES: number;
+  export const crypto_box_PUBLICKEYBYTES: number;
+  export const crypto_box_SECRETKEYBYTES: number;
+  export function crypto_sign_ed25519_pk_to_curve25519(x25519Pk: Buffer, ed25519Pk: Buffer): void;
+  export function crypto_sign_ed25519_sk_to_curve25519(x25519Sk: Buffer, ed25519Sk: Buffer): void;
+  export function crypto_box_seal(c: Buffer, m: Buffer, pk: Buffer): void;
+  export function crypto_box_seal_open(m: Buffer, c: Buffer, pk: Buffer, sk: Buffer): boolean;
+  export function sodium_memzero(b: Buffer): void;
 }

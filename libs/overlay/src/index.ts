@@ -6,6 +6,7 @@ export * from './cluster-view';
 export * from './gossip-discovery';
 export * from './hyperswarm-discovery';
 export * from './identity';
+export * from './key-rotation';
 export * from './peer-discovery.port';
 export * from './peer-record';
 export * from './peer-table';

@@ -74,6 +74,21 @@ export interface Revocation {
   readonly upTo: bigint;
 }
 
+/**
+ * A rotation of the cluster key by the record's owner (see ./key-rotation): the new key of `epoch`,
+ * sealed to each member's node key. `fingerprint` is the key's SHA-256, never the key.
+ */
+export interface KeyRotation {
+  readonly epoch: number;
+  readonly fingerprint: Uint8Array;
+  readonly sealed: readonly SealedKey[];
+}
+
+export interface SealedKey {
+  readonly node: NodeId;
+  readonly box: Uint8Array;
+}
+
 export type RecordBody =
   | { readonly type: 'node'; readonly node: NodeInfo }
   | { readonly type: 'network'; readonly network: NetworkDef }
@@ -81,7 +96,8 @@ export type RecordBody =
   | { readonly type: 'lease'; readonly lease: Lease }
   | { readonly type: 'endpoint'; readonly endpoint: EndpointRecord }
   | { readonly type: 'claim'; readonly claim: Claim }
-  | { readonly type: 'revocation'; readonly revocation: Revocation };
+  | { readonly type: 'revocation'; readonly revocation: Revocation }
+  | { readonly type: 'cluster-key'; readonly rotation: KeyRotation };
 
 /** The versioned envelope: only `owner` writes (owner, key); the highest `version` wins. */
 export interface PeerRecord {
@@ -103,6 +119,9 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const HOST_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/;
 const MAX_ALIASES = 32;
 const MAX_OPTIONS = 64;
+/** A sealed 32-byte key: the X25519 ephemeral public key, the key, the MAC (crypto_box_seal). */
+export const SEALED_KEY_BYTES = 32 + 48;
+const MAX_SEALED = 1024;
 
 /** The record key a body is stored under; a decoded record whose key differs is rejected. */
 export function keyOf(body: RecordBody): string {
@@ -121,6 +140,8 @@ export function keyOf(body: RecordBody): string {
       return `claim/${body.claim.resource}`;
     case 'revocation':
       return `revoked/${body.revocation.node}`;
+    case 'cluster-key':
+      return 'cluster-key';
   }
 }
 
@@ -245,6 +266,17 @@ function encodeBody(body: RecordBody): pb.Record['body'] {
     }
     case 'revocation':
       return { case: 'revocation', value: create(pb.RevocationSchema, { node: nodeIdBytes(body.revocation.node), upTo: body.revocation.upTo }) };
+    case 'cluster-key': {
+      const k = body.rotation;
+      // sorted by recipient, so the signed bytes do not depend on the order the sealer used
+      const sealed = [...k.sealed].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+      const value = create(pb.ClusterKeySchema, {
+        epoch: BigInt(k.epoch),
+        fingerprint: k.fingerprint,
+        sealed: sealed.map((s) => create(pb.SealedKeySchema, { node: nodeIdBytes(s.node), box: s.box })),
+      });
+      return { case: 'clusterKey', value };
+    }
   }
 }
 
@@ -302,6 +334,21 @@ function decodeBody(b: pb.Record['body']): RecordBody {
     case 'revocation': {
       if (b.value.upTo > MAX_VERSION) throw bad('revocation version out of range');
       return { type: 'revocation', revocation: { node: nodeIdOf(b.value.node), upTo: b.value.upTo } };
+    }
+    case 'clusterKey': {
+      const k = b.value;
+      if (k.epoch < 1n || k.epoch > BigInt(Number.MAX_SAFE_INTEGER)) throw bad(`cluster key epoch out of range: ${k.epoch}`);
+      if (k.fingerprint.length !== 32) throw bad('cluster key fingerprint must be 32 bytes');
+      if (k.sealed.length > MAX_SEALED) throw bad(`too many sealed keys: ${k.sealed.length}`);
+      const seen = new Set<NodeId>();
+      const sealed = k.sealed.map((s) => {
+        const node = nodeIdOf(s.node);
+        if (seen.has(node)) throw bad(`cluster key sealed twice to ${node}`);
+        seen.add(node);
+        if (s.box.length !== SEALED_KEY_BYTES) throw bad(`a sealed cluster key must be ${SEALED_KEY_BYTES} bytes`);
+        return { node, box: new Uint8Array(s.box) };
+      });
+      return { type: 'cluster-key', rotation: { epoch: Number(k.epoch), fingerprint: new Uint8Array(k.fingerprint), sealed } };
     }
     default:
       throw bad('record has no body');

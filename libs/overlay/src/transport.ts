@@ -8,7 +8,11 @@ export interface Link {
   /** The remote side's Noise public key, as authenticated by the transport's handshake. */
   readonly remoteKey: Uint8Array;
   send(frame: Uint8Array): void;
-  close(): void;
+  /**
+   * `flush`: what was sent still reaches the peer before the link goes (a refusal: the peer
+   * reads our Hello and logs why it refuses us too); otherwise it goes at once.
+   */
+  close(flush?: boolean): void;
 }
 
 export interface TransportHandler {
@@ -29,4 +33,8 @@ export interface Transport {
   connectTo?(publicKey: Uint8Array): void;
   /** A peer failed authentication: refuse its key from now on (hyperswarm's firewall). */
   refuse?(publicKey: Uint8Array): void;
+  /** Take back a refusal: the key failed under a cluster key this node no longer holds. */
+  forgive?(publicKey: Uint8Array): void;
+  /** The cluster key changed: announce on and look up its topic instead of the old one. */
+  rekey?(clusterKey: Uint8Array): void;
 }

@@ -32,7 +32,7 @@ import type {
 import { API_VERSION, encodeFilters, type BuildOptions, type ContainerPathStat, type Filters, type InfoResponse, type LogsOptions, type NetdApi } from './netd-api';
 import type { DiskUsage, EventMessage, ImagePruneResponse } from './system-types';
 import { errorMessage, jsonMessages, openRequest, readBody, throwIfError, type StreamRequest } from './transport';
-import { clusterOverHttp, type ClusterApi, type ClusterInitRequest, type ClusterJoinRequest, type ClusterStatus } from '../commands/cluster/cluster-api';
+import { clusterOverHttp, type ClusterApi, type ClusterInitRequest, type ClusterJoinRequest, type ClusterRotateKeyResponse, type ClusterStatus } from '../commands/cluster/cluster-api';
 
 const TIMEOUT_MS = 60_000;
 
@@ -70,6 +70,10 @@ export class NetdClient implements NetdApi, ClusterApi {
 
   clusterRemoveNode(node: string): Promise<{ ID: string }> {
     return this.cluster.clusterRemoveNode(node);
+  }
+
+  clusterRotateKey(): Promise<ClusterRotateKeyResponse> {
+    return this.cluster.clusterRotateKey();
   }
 
   constructor(

@@ -56,7 +56,7 @@ async function host(hub: FakeHub, netlink: FakeNetlink, n: number, restart?: { d
     clusterStore: new ClusterStore(db, keyPath),
     driver,
     log: pino({ level: 'silent' }),
-    makeDiscovery: (p) => new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed, votes: p.votes, founder: p.founder, onRefused: p.onRefused }),
+    makeDiscovery: (p) => new FakeDiscovery(hub, { clusterKey: p.clusterKey, clusterKeyEpoch: p.clusterKeyEpoch, clusterKeyRotatedBy: p.clusterKeyRotatedBy, onKeyChange: p.onKeyChange, node: p.node, seed: p.identity.seed, votes: p.votes, founder: p.founder, onRefused: p.onRefused }),
     dns,
   });
   services.push(svc);

@@ -8,7 +8,12 @@ import type { Db } from '../store/database';
 
 /** What makes this node a cluster member; persisted so a restart rejoins by itself. */
 export interface ClusterMembership {
+  /** The cluster key this node holds (secret): `cluster init`'s, or the latest rotation's. */
   readonly key: Uint8Array;
+  /** The key's epoch (0: `cluster init`'s, then one more per `cluster rotate-key`); default 0. */
+  readonly epoch?: number;
+  /** The node whose rotation made the key ('' for `cluster init`'s). */
+  readonly rotatedBy?: string;
   readonly seed: Uint8Array;
   readonly name: string;
   readonly advertiseAddr: string;
@@ -48,6 +53,10 @@ export class ClusterStore {
       CREATE TABLE IF NOT EXISTS cluster_votes (key TEXT PRIMARY KEY, owner TEXT NOT NULL, version TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS cluster_revocations (node TEXT PRIMARY KEY, record BLOB NOT NULL);
     `);
+    // the key's epoch came with key rotation: a row from before it holds the epoch-0 key
+    const columns = (db.prepare('PRAGMA table_info(cluster_membership)').all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes('key_epoch')) db.exec("ALTER TABLE cluster_membership ADD COLUMN key_epoch INTEGER NOT NULL DEFAULT 0");
+    if (!columns.includes('key_rotated_by')) db.exec("ALTER TABLE cluster_membership ADD COLUMN key_rotated_by TEXT NOT NULL DEFAULT ''");
   }
 
   membership(): ClusterMembership | undefined {
@@ -63,7 +72,7 @@ export class ClusterStore {
 
   private read(): ClusterMembership | undefined {
     const row = this.db.prepare('SELECT * FROM cluster_membership WHERE id = 1').get() as
-      | { key: Buffer; seed: Buffer; name: string; advertise_addr: string; listen_port: number; bootstrap: string }
+      | { key: Buffer; seed: Buffer; name: string; advertise_addr: string; listen_port: number; bootstrap: string; key_epoch: number; key_rotated_by: string }
       | undefined;
     if (!row) return undefined;
     let seed = new Uint8Array(row.seed);
@@ -71,6 +80,8 @@ export class ClusterStore {
     else if (this.keyPath && seed.length === 32) this.writeKey(seed); // a row from before the key file
     return {
       key: new Uint8Array(row.key),
+      epoch: row.key_epoch,
+      rotatedBy: row.key_rotated_by,
       seed,
       name: row.name,
       advertiseAddr: row.advertise_addr,
@@ -81,8 +92,8 @@ export class ClusterStore {
 
   saveMembership(m: ClusterMembership): void {
     this.db
-      .prepare('INSERT OR REPLACE INTO cluster_membership (id, key, seed, name, advertise_addr, listen_port, bootstrap) VALUES (1, ?, ?, ?, ?, ?, ?)')
-      .run(Buffer.from(m.key), this.keyPath ? Buffer.alloc(0) : Buffer.from(m.seed), m.name, m.advertiseAddr, m.listenPort, JSON.stringify(m.bootstrap));
+      .prepare('INSERT OR REPLACE INTO cluster_membership (id, key, seed, name, advertise_addr, listen_port, bootstrap, key_epoch, key_rotated_by) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(Buffer.from(m.key), this.keyPath ? Buffer.alloc(0) : Buffer.from(m.seed), m.name, m.advertiseAddr, m.listenPort, JSON.stringify(m.bootstrap), m.epoch ?? 0, m.rotatedBy ?? '');
     if (this.keyPath) this.writeKey(m.seed);
     this.current = m;
   }
@@ -115,9 +126,11 @@ export class ClusterStore {
     return this.decodeRows(this.db.prepare('SELECT record FROM cluster_members').all() as { record: Buffer }[]);
   }
 
+  /** The whole set: a member dropped since (a node a rotation of the key left out) goes from the store too. */
   saveMembers(records: readonly PeerRecord[]): void {
     const put = this.db.prepare('INSERT OR REPLACE INTO cluster_members (owner, record) VALUES (?, ?)');
     this.db.transaction(() => {
+      this.db.prepare('DELETE FROM cluster_members').run();
       for (const r of records) put.run(r.owner, Buffer.from(toBinary(RecordSchema, encodeRecord(r))));
     })();
   }

@@ -31,6 +31,12 @@ describe('cluster API bodies', () => {
     expect((await d.request('GET', '/netd/cluster')).body).toMatchObject({ Member: false });
   });
 
+  it('POST /netd/cluster/rotate-key outside a cluster → 409, nothing made', async () => {
+    const res = await d.request('POST', '/netd/cluster/rotate-key');
+    expect(res).toMatchObject({ status: 409, body: { message: expect.stringContaining('this node is not part of a cluster') } });
+    expect((await d.request('GET', '/netd/cluster')).body).toMatchObject({ Member: false, ClusterKeyFingerprint: '', ClusterKeyEpoch: 0 });
+  });
+
   it.each([
     [ClusterInitDto, { AdvertiseAddr: '192.0.2.1', ListenPort: 0, Name: '', Extra: 1 }, { AdvertiseAddr: '192.0.2.1', ListenPort: 0, Name: '' }],
     [ClusterJoinDto, { Token: 't', AdvertiseAddr: '192.0.2.1', Bootstrap: ['192.0.2.9:7946'] }, { Token: 't', AdvertiseAddr: '192.0.2.1', Bootstrap: ['192.0.2.9:7946'] }],

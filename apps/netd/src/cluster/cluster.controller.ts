@@ -10,6 +10,7 @@ import { ClusterService } from './cluster.service';
  *   POST   /netd/cluster/join            {Token, AdvertiseAddr, ListenPort?, Name?, Bootstrap?} → {NodeID}
  *   POST   /netd/cluster/leave
  *   DELETE /netd/cluster/nodes/:node       revoke a node (id, id prefix or name) → {ID}
+ *   POST   /netd/cluster/rotate-key     new cluster key, sealed to every member → {Token, ClusterKeyFingerprint, ClusterKeyEpoch}
  *   POST   /netd/cluster/networks        {Name, Subnet, Gateway?, BlockLength?, Internal?, Attachable?} → {Id}
  *   DELETE /netd/cluster/networks/:id    (Conflict while any node has endpoints on it)
  */
@@ -42,6 +43,12 @@ export class ClusterController {
   @HttpCode(200)
   async leave(): Promise<void> {
     await this.clusterService.leave();
+  }
+
+  @Post('rotate-key')
+  @HttpCode(201)
+  rotateKey() {
+    return this.clusterService.rotateKey();
   }
 
   @Delete('nodes/:node')

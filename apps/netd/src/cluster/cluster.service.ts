@@ -14,6 +14,7 @@ import {
   parseAddress,
   parseToken,
   isVoterChange,
+  type ClusterKeyState,
   type ClusterNetwork,
   type DhtAddress,
   type GossipDiscovery,
@@ -230,6 +231,7 @@ export class ClusterService {
       Token: this.token() ?? '',
       Fingerprint: d ? fingerprint(nodeIdBytes(d.nodeId)) : '',
       ClusterKeyFingerprint: m ? fingerprint(m.key) : '',
+      ClusterKeyEpoch: m?.epoch ?? 0,
       RefusedRecords: d?.refused ?? 0,
       Nodes: members.map((n) => ({
         ID: n.id,
@@ -247,6 +249,19 @@ export class ClusterService {
       })),
       Revoked: (d?.revokedNodes() ?? []).map((id) => ({ ID: id, Fingerprint: fingerprint(nodeIdBytes(id)) })),
     };
+  }
+
+  /**
+   * `cluster rotate-key`: a new cluster key of the next epoch, sealed to every member and spread in
+   * a record signed by this node. Members switch as it reaches them (a member down meanwhile, when
+   * it is back) without dropping a connection; only the new key admits a node not yet a member.
+   * Returns the new join token; the key itself is never logged.
+   */
+  rotateKey(): { Token: string; ClusterKeyFingerprint: string; ClusterKeyEpoch: number } {
+    const d = this.member();
+    const k = d.rotateKey();
+    this.persistOwn();
+    return { Token: this.token()!, ClusterKeyFingerprint: fingerprint(k.key), ClusterKeyEpoch: k.epoch };
   }
 
   /** The driver of cluster networks (Docker's name, as network records carry it). */
@@ -400,6 +415,11 @@ export class ClusterService {
     const identity = createNodeIdentity(m.seed);
     const params: DiscoveryParams = {
       clusterKey: m.key,
+      clusterKeyEpoch: m.epoch ?? 0,
+      clusterKeyRotatedBy: m.rotatedBy ?? '',
+      onKeyChange: (k) => this.onKeyChange(k),
+      onRefusedConnection: (node) => this.logRefused({ reason: 'not admitted', owner: node, key: 'connection', from: node }),
+      onLeftOut: (r) => this.log.error({ epoch: r.epoch, rotatedBy: r.rotatedBy }, 'cluster key rotated without this node (it joined meanwhile): run `netctl cluster leave` and join again with a current token'),
       identity,
       bootstrap: m.bootstrap.map((b) => parseAddress(b)),
       host: m.advertiseAddr,
@@ -434,13 +454,22 @@ export class ClusterService {
    * A refused record is logged once a minute per owner, key and reason: anti-entropy offers the
    * same record again every tick until the sender drops it, and the log must not flood.
    */
+  /** A new cluster key (a rotation here or by a member): persisted before it is used for anything. */
+  private onKeyChange(k: ClusterKeyState): void {
+    const m = this.membership;
+    if (!m) return;
+    this.clusterStore.saveMembership({ ...m, key: k.key, epoch: k.epoch, rotatedBy: k.rotatedBy });
+    this.log.warn({ fingerprint: fingerprint(k.key), epoch: k.epoch, rotatedBy: k.rotatedBy, previous: fingerprint(m.key) }, 'cluster key rotated');
+  }
+
   private logRefused(r: RefusedRecord): void {
     const key = `${r.reason}\0${r.owner}\0${r.key}`;
     const now = Date.now();
     if ((this.refusedLogged.get(key) ?? -Infinity) > now - 60_000) return;
     if (this.refusedLogged.size > 1024) this.refusedLogged.clear();
     this.refusedLogged.set(key, now);
-    this.log.warn({ reason: r.reason, owner: r.owner, key: r.key, from: r.from }, 'cluster record refused');
+    if (r.key === 'connection') this.log.warn({ node: r.owner, fingerprint: fingerprint(nodeIdBytes(r.owner)) }, 'cluster connection refused: not a member and no proof of the current cluster key');
+    else this.log.warn({ reason: r.reason, owner: r.owner, key: r.key, from: r.from }, 'cluster record refused');
   }
 
   private onEvent(e: PeerEvent): void {

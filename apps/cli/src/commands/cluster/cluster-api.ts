@@ -12,6 +12,8 @@ export interface ClusterStatus {
   /** SHA-256 fingerprints (short form) of this node's public key and of the cluster key. */
   Fingerprint?: string;
   ClusterKeyFingerprint?: string;
+  /** 0 for the key of `cluster init`, one more per `cluster rotate-key`. */
+  ClusterKeyEpoch?: number;
   /** Records refused since start: forged signature, owner not admitted, or a revoked owner. */
   RefusedRecords?: number;
   Nodes: ClusterNode[];
@@ -43,6 +45,13 @@ export interface ClusterInitRequest {
   Name?: string;
 }
 
+/** `POST /netd/cluster/rotate-key`: the new key's join token, fingerprint and epoch. */
+export interface ClusterRotateKeyResponse {
+  Token: string;
+  ClusterKeyFingerprint: string;
+  ClusterKeyEpoch: number;
+}
+
 export interface ClusterJoinRequest extends ClusterInitRequest {
   Token: string;
   /** Extra bootstrap addresses (`ip:port`) besides the token's. */
@@ -60,9 +69,10 @@ export interface ClusterApi {
   clusterJoin(req: ClusterJoinRequest): Promise<{ NodeID: string }>;
   clusterLeave(): Promise<void>;
   clusterRemoveNode(node: string): Promise<{ ID: string }>;
+  clusterRotateKey(): Promise<ClusterRotateKeyResponse>;
 }
 
-const METHODS = ['clusterStatus', 'clusterInit', 'clusterJoin', 'clusterLeave', 'clusterRemoveNode'] as const;
+const METHODS = ['clusterStatus', 'clusterInit', 'clusterJoin', 'clusterLeave', 'clusterRemoveNode', 'clusterRotateKey'] as const;
 
 export function hasClusterApi(client: NetdApi): client is NetdApi & ClusterApi {
   return METHODS.every((m) => typeof (client as unknown as Record<string, unknown>)[m] === 'function');
@@ -87,5 +97,6 @@ export function clusterOverHttp(json: <T>(method: string, path: string, body?: u
       await json('POST', '/netd/cluster/leave');
     },
     clusterRemoveNode: (node) => json('DELETE', `/netd/cluster/nodes/${encodeURIComponent(node)}`),
+    clusterRotateKey: () => json('POST', '/netd/cluster/rotate-key'),
   };
 }

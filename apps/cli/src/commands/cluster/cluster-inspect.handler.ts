@@ -16,6 +16,7 @@ export const clusterInspectHandler: Handler<{ format?: string }> = async ({ opts
     Name: s.Name,
     Fingerprint: s.Fingerprint ?? '',
     ClusterKeyFingerprint: s.ClusterKeyFingerprint ?? '',
+    ClusterKeyEpoch: s.ClusterKeyEpoch ?? 0,
     AdvertiseAddr: s.AdvertiseAddr,
     ListenPort: s.ListenPort,
     RefusedRecords: s.RefusedRecords ?? 0,

@@ -32,6 +32,14 @@ class FakeClusterClient extends FakeNetdClient implements ClusterApi {
     this.state = { ...this.state, Member: false, Nodes: [] };
   }
 
+  async clusterRotateKey() {
+    this.calls.push('rotate-key');
+    if (!this.state.Member) throw new DaemonError(409, 'this node is not part of a cluster');
+    const epoch = (this.state.ClusterKeyEpoch ?? 0) + 1;
+    this.state = { ...this.state, Token: `NETD-TOKEN-${epoch + 1}`, ClusterKeyFingerprint: 'SHA256:dddddddddddddddd', ClusterKeyEpoch: epoch };
+    return { Token: this.state.Token, ClusterKeyFingerprint: 'SHA256:dddddddddddddddd', ClusterKeyEpoch: epoch };
+  }
+
   async clusterRemoveNode(node: string) {
     this.calls.push(['rm', node]);
     const n = this.state.Nodes.find((x) => x.ID === node || x.Name === node);
@@ -52,6 +60,7 @@ class FakeClusterClient extends FakeNetdClient implements ClusterApi {
       Token: 'NETD-TOKEN-1',
       Fingerprint: 'SHA256:aaaaaaaaaaaaaaaa',
       ClusterKeyFingerprint: 'SHA256:cccccccccccccccc',
+      ClusterKeyEpoch: 0,
       RefusedRecords: 2,
       Nodes: [
         { ID: OTHER, Name: 'h2', Addr: '192.0.2.2:7946', State: 'down', Role: 'joining', Self: false, LastSeen: '2026-01-02T03:04:05.000Z', RttMs: 0.412, Blocks: ['web/10.0.9.8/29', 'web/10.0.9.16/29'], Fingerprint: 'SHA256:bbbbbbbbbbbbbbbb' },
@@ -168,6 +177,7 @@ describe('cluster commands', () => {
         Name: 'h1',
         Fingerprint: 'SHA256:aaaaaaaaaaaaaaaa',
         ClusterKeyFingerprint: 'SHA256:cccccccccccccccc',
+        ClusterKeyEpoch: 0,
         AdvertiseAddr: '192.0.2.1',
         ListenPort: 7946,
         RefusedRecords: 2,
@@ -175,6 +185,24 @@ describe('cluster commands', () => {
         Revoked: [{ ID: OTHER, Fingerprint: 'SHA256:0123456789abcdef' }],
       });
       expect((await runNetctl(['cluster', 'inspect', '--format', '{{.Fingerprint}}'], client)).stdout).toBe('SHA256:aaaaaaaaaaaaaaaa\n');
+    });
+  });
+
+  describe('cluster rotate-key', () => {
+    it('prints the new fingerprint, epoch and join command; inspect then shows them', async () => {
+      const client = new FakeClusterClient();
+      await runNetctl(['cluster', 'init', '--advertise-addr', '192.0.2.1'], client);
+      const r = await runNetctl(['cluster', 'rotate-key'], client);
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(r.stdout).toContain('Cluster key rotated: epoch 1, fingerprint SHA256:dddddddddddddddd.\n');
+      expect(r.stdout).toContain('    netctl cluster join --advertise-addr <its address> NETD-TOKEN-2\n');
+      expect((await runNetctl(['cluster', 'inspect', '--format', '{{.ClusterKeyEpoch}} {{.ClusterKeyFingerprint}}'], client)).stdout).toBe('1 SHA256:dddddddddddddddd\n');
+    });
+
+    it("reports the daemon's refusal outside a cluster, and takes no argument", async () => {
+      expect(await runNetctl(['cluster', 'rotate-key'], new FakeClusterClient())).toMatchObject({ code: 1, stdout: '', stderr: 'Error response from daemon: this node is not part of a cluster\n' });
+      const extra = await runNetctl(['cluster', 'rotate-key', 'now'], new FakeClusterClient());
+      expect(extra.code).not.toBe(0);
     });
   });
 
@@ -205,12 +233,14 @@ describe('cluster commands', () => {
       await api.clusterJoin({ AdvertiseAddr: '192.0.2.2', Token: 't' });
       await api.clusterLeave();
       await api.clusterRemoveNode('h/3');
+      await api.clusterRotateKey();
       expect(sent).toEqual([
         ['GET', '/netd/cluster', undefined],
         ['POST', '/netd/cluster/init', { AdvertiseAddr: '192.0.2.1' }],
         ['POST', '/netd/cluster/join', { AdvertiseAddr: '192.0.2.2', Token: 't' }],
         ['POST', '/netd/cluster/leave', undefined],
         ['DELETE', '/netd/cluster/nodes/h%2F3', undefined],
+        ['POST', '/netd/cluster/rotate-key', undefined],
       ]);
     });
   });

@@ -76,6 +76,15 @@ export const clusterRm = defineCommand<Record<string, never>>({
   handler: () => import('./cluster-rm.handler').then((m) => m.clusterRmHandler),
 });
 
+export const clusterRotateKey = defineCommand<Record<string, never>>({
+  path: ['cluster', 'rotate-key'],
+  description: 'Replace the cluster key: members switch without dropping traffic, the old join token admits no new node',
+  args: [],
+  options: [],
+  examples: [{ command: 'netctl cluster rotate-key', description: 'Prints the new join token' }],
+  handler: () => import('./cluster-rotate-key.handler').then((m) => m.clusterRotateKeyHandler),
+});
+
 export const clusterInspect = defineCommand<{ format?: string }>({
   path: ['cluster', 'inspect'],
   description: "Display the membership and the keys' fingerprints",
@@ -85,4 +94,4 @@ export const clusterInspect = defineCommand<{ format?: string }>({
   handler: () => import('./cluster-inspect.handler').then((m) => m.clusterInspectHandler),
 });
 
-export const CLUSTER_COMMANDS = [clusterInit, clusterJoin, clusterLs, clusterInspect, clusterRm, clusterLeave] as const;
+export const CLUSTER_COMMANDS = [clusterInit, clusterJoin, clusterLs, clusterInspect, clusterRm, clusterRotateKey, clusterLeave] as const;

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file netd/cluster/v1/cluster.proto.
  */
 export const file_netd_cluster_v1_cluster: GenFile = /*@__PURE__*/
-  fileDesc("Ch1uZXRkL2NsdXN0ZXIvdjEvY2x1c3Rlci5wcm90bxIPbmV0ZC5jbHVzdGVyLnYxIkEKBUhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoDBINCgVwcm9vZhgDIAEoDCJCCghOb2RlSW5mbxIMCgRuYW1lGAEgASgJEhYKDmFkdmVydGlzZV9hZGRyGAIgASgJEhAKCGRodF9wb3J0GAMgASgNIvsBCgpOZXR3b3JrRGVmEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGc3VibmV0GAMgASgJEg8KB2dhdGV3YXkYBCABKAkSCwoDdm5pGAUgASgNEhQKDGJsb2NrX2xlbmd0aBgGIAEoDRIQCghpbnRlcm5hbBgHIAEoCBISCgphdHRhY2hhYmxlGAggASgIEjkKB29wdGlvbnMYCSADKAsyKC5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlZi5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJQoPTmV0d29ya0RlbGV0aW9uEhIKCm5ldHdvcmtfaWQYASABKAkicwoFTGVhc2USEgoKbmV0d29ya19pZBgBIAEoCRINCgVibG9jaxgCIAEoCRIRCgljb25maXJtZWQYAyABKAgSGAoQc3VwZXJzZWRlc19vd25lchgEIAEoDBIaChJzdXBlcnNlZGVzX3ZlcnNpb24YBSABKAQifwoORW5kcG9pbnRSZWNvcmQSEgoKbmV0d29ya19pZBgBIAEoCRITCgtlbmRwb2ludF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB2FsaWFzZXMYBCADKAkSCgoCaXAYBSABKAkSCwoDbWFjGAYgASgJEgwKBHZ0ZXAYByABKAkiQAoFQ2xhaW0SEAoIcmVzb3VyY2UYASABKAkSEgoKbmV0d29ya19pZBgCIAEoCRIRCgljb25maXJtZWQYAyABKAgiKQoKUmV2b2NhdGlvbhIMCgRub2RlGAEgASgMEg0KBXVwX3RvGAIgASgEIskDCgZSZWNvcmQSDQoFb3duZXIYASABKAwSCwoDa2V5GAIgASgJEg8KB3ZlcnNpb24YAyABKAQSEQoJdG9tYnN0b25lGAQgASgIEhEKCXNpZ25hdHVyZRgFIAEoDBIRCglhZG1pc3Npb24YBiABKAwSKQoEbm9kZRgKIAEoCzIZLm5ldGQuY2x1c3Rlci52MS5Ob2RlSW5mb0gAEi4KB25ldHdvcmsYCyABKAsyGy5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlZkgAEjwKEG5ldHdvcmtfZGVsZXRpb24YDCABKAsyIC5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlbGV0aW9uSAASJwoFbGVhc2UYDSABKAsyFi5uZXRkLmNsdXN0ZXIudjEuTGVhc2VIABIzCghlbmRwb2ludBgOIAEoCzIfLm5ldGQuY2x1c3Rlci52MS5FbmRwb2ludFJlY29yZEgAEicKBWNsYWltGA8gASgLMhYubmV0ZC5jbHVzdGVyLnYxLkNsYWltSAASMQoKcmV2b2NhdGlvbhgQIAEoCzIbLm5ldGQuY2x1c3Rlci52MS5SZXZvY2F0aW9uSABCBgoEYm9keSIzCgdSZWNvcmRzEigKB3JlY29yZHMYASADKAsyFy5uZXRkLmNsdXN0ZXIudjEuUmVjb3JkIj8KC0RpZ2VzdEVudHJ5Eg0KBW93bmVyGAEgASgMEhMKC21heF92ZXJzaW9uGAIgASgEEgwKBGhhc2gYAyABKAwiNwoGRGlnZXN0Ei0KB2VudHJpZXMYASADKAsyHC5uZXRkLmNsdXN0ZXIudjEuRGlnZXN0RW50cnkiRAoPTGVhc2VDb21wZXRpdG9yEg0KBW93bmVyGAEgASgMEg8KB3ZlcnNpb24YAiABKAQSEQoJY29uZmlybWVkGAMgASgIIpUBCghMZWFzZUFjaxITCgtsZWFzZV9vd25lchgBIAEoDBILCgNrZXkYAiABKAkSDwoHdmVyc2lvbhgDIAEoBBI1Cgtjb21wZXRpdG9ycxgEIAMoCzIgLm5ldGQuY2x1c3Rlci52MS5MZWFzZUNvbXBldGl0b3ISDwoHcmVmdXNlZBgFIAEoCBIOCgZ2b3RlcnMYBiABKA0iFAoEUGluZxIMCgRzZW50GAEgASgEIhQKBFBvbmcSDAoEc2VudBgBIAEoBCKNAgoFRnJhbWUSJwoFaGVsbG8YASABKAsyFi5uZXRkLmNsdXN0ZXIudjEuSGVsbG9IABIrCgdyZWNvcmRzGAIgASgLMhgubmV0ZC5jbHVzdGVyLnYxLlJlY29yZHNIABIpCgZkaWdlc3QYAyABKAsyFy5uZXRkLmNsdXN0ZXIudjEuRGlnZXN0SAASLgoJbGVhc2VfYWNrGAQgASgLMhkubmV0ZC5jbHVzdGVyLnYxLkxlYXNlQWNrSAASJQoEcGluZxgFIAEoCzIVLm5ldGQuY2x1c3Rlci52MS5QaW5nSAASJQoEcG9uZxgGIAEoCzIVLm5ldGQuY2x1c3Rlci52MS5Qb25nSABCBQoDbXNnYgZwcm90bzM");
+  fileDesc("Ch1uZXRkL2NsdXN0ZXIvdjEvY2x1c3Rlci5wcm90bxIPbmV0ZC5jbHVzdGVyLnYxIkEKBUhlbGxvEhgKEHByb3RvY29sX3ZlcnNpb24YASABKA0SDwoHbm9kZV9pZBgCIAEoDBINCgVwcm9vZhgDIAEoDCJCCghOb2RlSW5mbxIMCgRuYW1lGAEgASgJEhYKDmFkdmVydGlzZV9hZGRyGAIgASgJEhAKCGRodF9wb3J0GAMgASgNIvsBCgpOZXR3b3JrRGVmEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGc3VibmV0GAMgASgJEg8KB2dhdGV3YXkYBCABKAkSCwoDdm5pGAUgASgNEhQKDGJsb2NrX2xlbmd0aBgGIAEoDRIQCghpbnRlcm5hbBgHIAEoCBISCgphdHRhY2hhYmxlGAggASgIEjkKB29wdGlvbnMYCSADKAsyKC5uZXRkLmNsdXN0ZXIudjEuTmV0d29ya0RlZi5PcHRpb25zRW50cnkaLgoMT3B0aW9uc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJQoPTmV0d29ya0RlbGV0aW9uEhIKCm5ldHdvcmtfaWQYASABKAkicwoFTGVhc2USEgoKbmV0d29ya19pZBgBIAEoCRINCgVibG9jaxgCIAEoCRIRCgljb25maXJtZWQYAyABKAgSGAoQc3VwZXJzZWRlc19vd25lchgEIAEoDBIaChJzdXBlcnNlZGVzX3ZlcnNpb24YBSABKAQifwoORW5kcG9pbnRSZWNvcmQSEgoKbmV0d29ya19pZBgBIAEoCRITCgtlbmRwb2ludF9pZBgCIAEoCRIMCgRuYW1lGAMgASgJEg8KB2FsaWFzZXMYBCADKAkSCgoCaXAYBSABKAkSCwoDbWFjGAYgASgJEgwKBHZ0ZXAYByABKAkiQAoFQ2xhaW0SEAoIcmVzb3VyY2UYASABKAkSEgoKbmV0d29ya19pZBgCIAEoCRIRCgljb25maXJtZWQYAyABKAgiKQoKUmV2b2NhdGlvbhIMCgRub2RlGAEgASgMEg0KBXVwX3RvGAIgASgEIiYKCVNlYWxlZEtleRIMCgRub2RlGAEgASgMEgsKA2JveBgCIAEoDCJcCgpDbHVzdGVyS2V5Eg0KBWVwb2NoGAEgASgEEhMKC2ZpbmdlcnByaW50GAIgASgMEioKBnNlYWxlZBgDIAMoCzIaLm5ldGQuY2x1c3Rlci52MS5TZWFsZWRLZXki/QMKBlJlY29yZBINCgVvd25lchgBIAEoDBILCgNrZXkYAiABKAkSDwoHdmVyc2lvbhgDIAEoBBIRCgl0b21ic3RvbmUYBCABKAgSEQoJc2lnbmF0dXJlGAUgASgMEhEKCWFkbWlzc2lvbhgGIAEoDBIpCgRub2RlGAogASgLMhkubmV0ZC5jbHVzdGVyLnYxLk5vZGVJbmZvSAASLgoHbmV0d29yaxgLIAEoCzIbLm5ldGQuY2x1c3Rlci52MS5OZXR3b3JrRGVmSAASPAoQbmV0d29ya19kZWxldGlvbhgMIAEoCzIgLm5ldGQuY2x1c3Rlci52MS5OZXR3b3JrRGVsZXRpb25IABInCgVsZWFzZRgNIAEoCzIWLm5ldGQuY2x1c3Rlci52MS5MZWFzZUgAEjMKCGVuZHBvaW50GA4gASgLMh8ubmV0ZC5jbHVzdGVyLnYxLkVuZHBvaW50UmVjb3JkSAASJwoFY2xhaW0YDyABKAsyFi5uZXRkLmNsdXN0ZXIudjEuQ2xhaW1IABIxCgpyZXZvY2F0aW9uGBAgASgLMhsubmV0ZC5jbHVzdGVyLnYxLlJldm9jYXRpb25IABIyCgtjbHVzdGVyX2tleRgRIAEoCzIbLm5ldGQuY2x1c3Rlci52MS5DbHVzdGVyS2V5SABCBgoEYm9keSIzCgdSZWNvcmRzEigKB3JlY29yZHMYASADKAsyFy5uZXRkLmNsdXN0ZXIudjEuUmVjb3JkIj8KC0RpZ2VzdEVudHJ5Eg0KBW93bmVyGAEgASgMEhMKC21heF92ZXJzaW9uGAIgASgEEgwKBGhhc2gYAyABKAwiNwoGRGlnZXN0Ei0KB2VudHJpZXMYASADKAsyHC5uZXRkLmNsdXN0ZXIudjEuRGlnZXN0RW50cnkiRAoPTGVhc2VDb21wZXRpdG9yEg0KBW93bmVyGAEgASgMEg8KB3ZlcnNpb24YAiABKAQSEQoJY29uZmlybWVkGAMgASgIIpUBCghMZWFzZUFjaxITCgtsZWFzZV9vd25lchgBIAEoDBILCgNrZXkYAiABKAkSDwoHdmVyc2lvbhgDIAEoBBI1Cgtjb21wZXRpdG9ycxgEIAMoCzIgLm5ldGQuY2x1c3Rlci52MS5MZWFzZUNvbXBldGl0b3ISDwoHcmVmdXNlZBgFIAEoCBIOCgZ2b3RlcnMYBiABKA0iFAoEUGluZxIMCgRzZW50GAEgASgEIhQKBFBvbmcSDAoEc2VudBgBIAEoBCKNAgoFRnJhbWUSJwoFaGVsbG8YASABKAsyFi5uZXRkLmNsdXN0ZXIudjEuSGVsbG9IABIrCgdyZWNvcmRzGAIgASgLMhgubmV0ZC5jbHVzdGVyLnYxLlJlY29yZHNIABIpCgZkaWdlc3QYAyABKAsyFy5uZXRkLmNsdXN0ZXIudjEuRGlnZXN0SAASLgoJbGVhc2VfYWNrGAQgASgLMhkubmV0ZC5jbHVzdGVyLnYxLkxlYXNlQWNrSAASJQoEcGluZxgFIAEoCzIVLm5ldGQuY2x1c3Rlci52MS5QaW5nSAASJQoEcG9uZxgGIAEoCzIVLm5ldGQuY2x1c3Rlci52MS5Qb25nSABCBQoDbXNnYgZwcm90bzM");
 
 /**
  * First frame on every connection, in both directions. `proof` is
@@ -335,6 +335,68 @@ export const RevocationSchema: GenMessage<Revocation> = /*@__PURE__*/
   messageDesc(file_netd_cluster_v1_cluster, 7);
 
 /**
+ * A rotation of the cluster key (record key "cluster-key", one per owner: its latest rotation). The
+ * owner made a new 32-byte key of `epoch` and sealed it (crypto_box_seal to the X25519 form of each
+ * member's Ed25519 node key) to every member it knew; the key itself is never in a record. Of all
+ * owners' rotations, the highest (epoch, owner) is the cluster's key; its recipients stay admitted.
+ *
+ * @generated from message netd.cluster.v1.SealedKey
+ */
+export type SealedKey = Message<"netd.cluster.v1.SealedKey"> & {
+  /**
+   * the recipient's 32-byte public key
+   *
+   * @generated from field: bytes node = 1;
+   */
+  node: Uint8Array;
+
+  /**
+   * crypto_box_seal of the key: 32 + 48 bytes
+   *
+   * @generated from field: bytes box = 2;
+   */
+  box: Uint8Array;
+};
+
+/**
+ * Describes the message netd.cluster.v1.SealedKey.
+ * Use `create(SealedKeySchema)` to create a new message.
+ */
+export const SealedKeySchema: GenMessage<SealedKey> = /*@__PURE__*/
+  messageDesc(file_netd_cluster_v1_cluster, 8);
+
+/**
+ * @generated from message netd.cluster.v1.ClusterKey
+ */
+export type ClusterKey = Message<"netd.cluster.v1.ClusterKey"> & {
+  /**
+   * 1, 2, …: the key of `cluster init` is epoch 0
+   *
+   * @generated from field: uint64 epoch = 1;
+   */
+  epoch: bigint;
+
+  /**
+   * SHA-256 of the key: which key this is, and a check of an opened box
+   *
+   * @generated from field: bytes fingerprint = 2;
+   */
+  fingerprint: Uint8Array;
+
+  /**
+   * @generated from field: repeated netd.cluster.v1.SealedKey sealed = 3;
+   */
+  sealed: SealedKey[];
+};
+
+/**
+ * Describes the message netd.cluster.v1.ClusterKey.
+ * Use `create(ClusterKeySchema)` to create a new message.
+ */
+export const ClusterKeySchema: GenMessage<ClusterKey> = /*@__PURE__*/
+  messageDesc(file_netd_cluster_v1_cluster, 9);
+
+/**
  * @generated from message netd.cluster.v1.Record
  */
 export type Record = Message<"netd.cluster.v1.Record"> & {
@@ -425,6 +487,12 @@ export type Record = Message<"netd.cluster.v1.Record"> & {
      */
     value: Revocation;
     case: "revocation";
+  } | {
+    /**
+     * @generated from field: netd.cluster.v1.ClusterKey cluster_key = 17;
+     */
+    value: ClusterKey;
+    case: "clusterKey";
   } | { case: undefined; value?: undefined };
 };
 
@@ -433,7 +501,7 @@ export type Record = Message<"netd.cluster.v1.Record"> & {
  * Use `create(RecordSchema)` to create a new message.
  */
 export const RecordSchema: GenMessage<Record> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 8);
+  messageDesc(file_netd_cluster_v1_cluster, 10);
 
 /**
  * @generated from message netd.cluster.v1.Records
@@ -450,7 +518,7 @@ export type Records = Message<"netd.cluster.v1.Records"> & {
  * Use `create(RecordsSchema)` to create a new message.
  */
 export const RecordsSchema: GenMessage<Records> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 9);
+  messageDesc(file_netd_cluster_v1_cluster, 11);
 
 /**
  * Anti-entropy: a summary of everything the sender holds, per owner.
@@ -481,7 +549,7 @@ export type DigestEntry = Message<"netd.cluster.v1.DigestEntry"> & {
  * Use `create(DigestEntrySchema)` to create a new message.
  */
 export const DigestEntrySchema: GenMessage<DigestEntry> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 10);
+  messageDesc(file_netd_cluster_v1_cluster, 12);
 
 /**
  * @generated from message netd.cluster.v1.Digest
@@ -498,7 +566,7 @@ export type Digest = Message<"netd.cluster.v1.Digest"> & {
  * Use `create(DigestSchema)` to create a new message.
  */
 export const DigestSchema: GenMessage<Digest> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 11);
+  messageDesc(file_netd_cluster_v1_cluster, 13);
 
 /**
  * Answer to a pending lease or claim (`key`, `version` of the claimant's record). `refused`: the
@@ -530,7 +598,7 @@ export type LeaseCompetitor = Message<"netd.cluster.v1.LeaseCompetitor"> & {
  * Use `create(LeaseCompetitorSchema)` to create a new message.
  */
 export const LeaseCompetitorSchema: GenMessage<LeaseCompetitor> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 12);
+  messageDesc(file_netd_cluster_v1_cluster, 14);
 
 /**
  * @generated from message netd.cluster.v1.LeaseAck
@@ -572,7 +640,7 @@ export type LeaseAck = Message<"netd.cluster.v1.LeaseAck"> & {
  * Use `create(LeaseAckSchema)` to create a new message.
  */
 export const LeaseAckSchema: GenMessage<LeaseAck> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 13);
+  messageDesc(file_netd_cluster_v1_cluster, 15);
 
 /**
  * Everything after Hello travels in a Frame.
@@ -592,7 +660,7 @@ export type Ping = Message<"netd.cluster.v1.Ping"> & {
  * Use `create(PingSchema)` to create a new message.
  */
 export const PingSchema: GenMessage<Ping> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 14);
+  messageDesc(file_netd_cluster_v1_cluster, 16);
 
 /**
  * @generated from message netd.cluster.v1.Pong
@@ -609,7 +677,7 @@ export type Pong = Message<"netd.cluster.v1.Pong"> & {
  * Use `create(PongSchema)` to create a new message.
  */
 export const PongSchema: GenMessage<Pong> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 15);
+  messageDesc(file_netd_cluster_v1_cluster, 17);
 
 /**
  * @generated from message netd.cluster.v1.Frame
@@ -662,5 +730,5 @@ export type Frame = Message<"netd.cluster.v1.Frame"> & {
  * Use `create(FrameSchema)` to create a new message.
  */
 export const FrameSchema: GenMessage<Frame> = /*@__PURE__*/
-  messageDesc(file_netd_cluster_v1_cluster, 16);
+  messageDesc(file_netd_cluster_v1_cluster, 18);
 
