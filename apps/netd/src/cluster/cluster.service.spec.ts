@@ -319,6 +319,34 @@ describe(ClusterService.name, () => {
     expect([...dns.names.values()]).toEqual(['web-on-h3']);
   });
 
+  it('serves only other hosts’ endpoints as remote names: its own are the local DNS’s (a second record would answer its address twice)', async () => {
+    const hub = new FakeHub();
+    const netlink = new FakeNetlink();
+    const dns = new RecordingNames();
+    const a = await node(hub, netlink, 1, { dns });
+    const b = await node(hub, netlink, 2);
+    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) {
+        await hub.settle();
+        await Promise.all([a.svc.idle(), b.svc.idle()]);
+      }
+    };
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.94.0.0/16' });
+    await settle();
+    const own = IpAddr.parse('10.94.1.2');
+    const other = IpAddr.parse('10.94.2.2');
+    a.svc.active!.announce({ networkId: Id, endpointId: 'a'.repeat(64), name: 'web-on-h1', aliases: [], ip: own, mac: MacAddr.fromIpv4(own), vtep: IpAddr.parse('192.0.2.1') });
+    b.svc.active!.announce({ networkId: Id, endpointId: 'b'.repeat(64), name: 'web-on-h2', aliases: [], ip: other, mac: MacAddr.fromIpv4(other), vtep: IpAddr.parse('192.0.2.2') });
+    await settle();
+    expect([...dns.names.values()]).toEqual(['web-on-h2']);
+    a.svc.withdraw(Id, 'a'.repeat(64));
+    b.svc.withdraw(Id, 'b'.repeat(64));
+    await settle();
+    expect([...dns.names.values()]).toEqual([]);
+  });
+
   it('takes the membership timeouts from daemon.json’s cluster key at start', async () => {
     let made: { deadAfterMs?: number; reclaimAfterMs?: number } = {};
     const dir = mkdtempSync(join(tmpdir(), 'netd-cluster-'));

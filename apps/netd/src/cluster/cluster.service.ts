@@ -478,7 +478,8 @@ export class ClusterService {
     else if (e.kind === 'add' || e.kind === 'remove') {
       this.serial(async () => {
         await this.driver.onPeerEvent(e.peer.networkId, e);
-        this.publishName(e.kind, e.peer);
+        // this node's own endpoints are in the local DNS already, from its store
+        if (e.peer.node !== this.discovery?.nodeId) this.publishName(e.kind, e.peer);
       });
     }
     else if (e.kind === 'lease-lost') this.serial(() => this.onLeaseLost(e.networkId, e.block));
