@@ -454,7 +454,12 @@ describeAsRoot('overlay cluster under seeded partitions, link flaps and restarts
         console.log(`nemesis seed ${seed} (${t.kinds.join(', ')}): invariants hold, ${t.total} ms (faults ${t.faults.join('+')}, converge ${t.converge}, settle ${t.settle}, checks ${t.checks})`);
       } catch (e) {
         console.log(`nemesis: FAILED seed ${seed}: ${JSON.stringify(faults)} — replay with NEMESIS_E2E_SEED=${seed} NEMESIS_E2E_SCHEDULES=1`);
-        for (const h of cluster!.hosts) console.log(`${h.name} (warn+):\n${h.netd.logs().split('\n').filter((l) => /"level":(4|5|6)\d/.test(l)).slice(-15).join('\n')}`);
+        for (const h of cluster!.hosts) {
+          // the host's endpoints on nem as its store has them, against its containers as listed
+          const eps = await api(h.netd.socket, 'GET', `/networks/${networkId}`).then((r) => Object.entries((r.body?.Containers ?? {}) as Record<string, { Name: string; IPv4Address: string }>).map(([id, c]) => `${c.Name} ${c.IPv4Address} ${id.slice(0, 12)}`), () => ['(no answer)']);
+          const cs = await containersOf(h).then((l) => l.map((c) => `${c.name} ${c.running ? 'running' : 'not running'} ${c.ip ?? '-'} ${c.id.slice(0, 12)}`), () => ['(no answer)']);
+          console.log(`${h.name}: endpoints on nem: ${eps.join(', ')}\ncontainers: ${cs.join(', ')}\nwarn+:\n${h.netd.logs().split('\n').filter((l) => /"level":(4|5|6)\d/.test(l)).slice(-15).join('\n')}`);
+        }
         throw e;
       }
     }
