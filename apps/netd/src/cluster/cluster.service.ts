@@ -549,6 +549,12 @@ export class ClusterService {
       // the name was checked where the network was created; a local network here may share it, as in Docker
       { allowDuplicate: true });
     }
+    // Endpoints torn down before the cluster started (the restart's reconcile, exits found at
+    // start) withdrew nothing: their records, saved with this node's own, would stay live forever.
+    const known = new Set(this.store.endpointsOf(net.id).map((e) => e.id));
+    for (const r of discovery.state.recordsOf(discovery.nodeId)) {
+      if (!r.tombstone && r.body.type === 'endpoint' && r.body.endpoint.networkId === net.id && !known.has(r.body.endpoint.endpointId)) discovery.withdraw(net.id, r.body.endpoint.endpointId);
+    }
     discovery.join(net.id);
     // join() replayed the current peers into the queue; once they are programmed, whatever FDB
     // entry a killed predecessor left and no peer re-announced is stale.
