@@ -19,7 +19,8 @@ import { blockLengthFor } from '@app/overlay';
 //   nothing missing;
 // - every block of the subnet is free or held by exactly one member, every host shows the same
 //   holders (network inspect and cluster status), every container sits in a block its host holds,
-//   and every held block has a live container of its holder (no block leaked by a kill).
+//   and every held block has a live container of its holder (no block leaked by a kill);
+// - no daemon logged an error (what a partition explains is a 503, logged as a warning).
 // NEMESIS_E2E_SCHEDULES (default 20) and NEMESIS_E2E_SEED (first seed) pick the schedules; `npm run
 // soak` runs many more. The seed of a failing schedule is printed with the command to replay it.
 const SCHEDULES = Number(process.env.NEMESIS_E2E_SCHEDULES ?? 20);
