@@ -302,6 +302,15 @@ describe(ContainerManager.name, () => {
       expect(net.steps).toContain(`teardown ${r.id}`);
     });
 
+    it('when the network fails and the runtime then fails on the namespace the teardown took, the network’s error is what the start reports', async () => {
+      const net = network({ failAfterNamespace: true, holdMs: 5 });
+      mgr = withNetwork(net);
+      const r = await mgr.create(spec());
+      runtime.failNextCreate = new SystemError('runc create failed: namespace path: lstat /run/netns/x: no such file or directory');
+      await expect(mgr.start(r.id)).rejects.toThrow('no endpoint');
+      expect(net.steps).toContain(`teardown ${r.id}`);
+    });
+
     it('a failure before the namespace exists never reaches the runtime', async () => {
       const net = network({ failBeforeNamespace: true });
       mgr = withNetwork(net);

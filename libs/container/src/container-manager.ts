@@ -530,7 +530,9 @@ export class ContainerManager {
     if (net.status === 'fulfilled' && rt.status === 'fulfilled') return rt.value;
     if (rt.status === 'fulfilled') await this.runtime.delete(spec.id, { force: true }).catch(() => undefined);
     await network.tearDown(spec.id).catch(() => undefined);
-    throw rt.status === 'rejected' ? rt.reason : (net as PromiseRejectedResult).reason;
+    // A failed setUp tears the namespace down while runc may still be opening it, so a runtime
+    // error then is the network's consequence (a missing namespace path), not the cause to report.
+    throw net.status === 'rejected' ? net.reason : (rt as PromiseRejectedResult).reason;
   }
 
   private async terminate(r: ContainerRecord, signal: string, timeoutSec: number): Promise<void> {

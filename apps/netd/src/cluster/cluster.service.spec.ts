@@ -14,6 +14,7 @@ import { ClusterService, type DiscoveryParams } from './cluster.service';
 import { ClusterStore } from './cluster-store';
 import { NetworkLifecycle } from '../networks/network-lifecycle';
 import type { RemoteNames } from '../dns/sandbox-dns';
+import type { NetnsRef } from '@app/kernel/netlink.port';
 
 /** The embedded DNS's remote names as a map (network/endpoint → name), enough to see what is served. */
 class RecordingNames implements RemoteNames {
@@ -39,13 +40,17 @@ interface Clocked {
   dns?: RemoteNames;
 }
 
-async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'netd-cluster-'));
-  dirs.push(dir);
+/** `restart`: the same host again (its data root and namespace), as after a daemon restart. */
+async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = {}, restart?: { dir: string; hostNs: NetnsRef }) {
+  const dir = restart?.dir ?? mkdtempSync(join(tmpdir(), 'netd-cluster-'));
+  if (!dirs.includes(dir)) dirs.push(dir);
   const db = openDatabase(dir);
-  const hostNs = netlink.addNamespace(`/run/netns/h${n}`);
-  await netlink.createLink(hostNs, { kind: 'dummy', name: 'eth0', mtu: 1500 });
-  await netlink.addAddress(hostNs, 'eth0', Prefix.parse(`192.0.2.${n}/24`));
+  let hostNs = restart?.hostNs;
+  if (!hostNs) {
+    hostNs = netlink.addNamespace(`/run/netns/h${n}`);
+    await netlink.createLink(hostNs, { kind: 'dummy', name: 'eth0', mtu: 1500 });
+    await netlink.addAddress(hostNs, 'eth0', Prefix.parse(`192.0.2.${n}/24`));
+  }
   const driver = new OverlayDriver({ netlink, firewall: new FakeFirewall(), sysctl: new FakeSysctl(netlink), hostNs, vtep: () => svc.vtep() });
   const store = new StateStore(db);
   const made: DiscoveryParams[] = [];
@@ -66,7 +71,7 @@ async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = 
     dns: o.dns,
   });
   services.push(svc);
-  return { svc, store, ipam, hostNs, driver, made };
+  return { svc, store, ipam, hostNs, driver, made, dir };
 }
 
 type TestNode = Awaited<ReturnType<typeof node>>;
@@ -317,6 +322,65 @@ describe(ClusterService.name, () => {
     expect(h3State()).toBe('ready');
     expect(toH3()).toEqual([MacAddr.fromIpv4(ip).toString()]);
     expect([...dns.names.values()]).toEqual(['web-on-h3']);
+  });
+
+  it('serves only other hosts’ endpoints as remote names: its own are the local DNS’s (a second record would answer its address twice)', async () => {
+    const hub = new FakeHub();
+    const netlink = new FakeNetlink();
+    const dns = new RecordingNames();
+    const a = await node(hub, netlink, 1, { dns });
+    const b = await node(hub, netlink, 2);
+    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) {
+        await hub.settle();
+        await Promise.all([a.svc.idle(), b.svc.idle()]);
+      }
+    };
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.94.0.0/16' });
+    await settle();
+    const own = IpAddr.parse('10.94.1.2');
+    const other = IpAddr.parse('10.94.2.2');
+    a.svc.active!.announce({ networkId: Id, endpointId: 'a'.repeat(64), name: 'web-on-h1', aliases: [], ip: own, mac: MacAddr.fromIpv4(own), vtep: IpAddr.parse('192.0.2.1') });
+    b.svc.active!.announce({ networkId: Id, endpointId: 'b'.repeat(64), name: 'web-on-h2', aliases: [], ip: other, mac: MacAddr.fromIpv4(other), vtep: IpAddr.parse('192.0.2.2') });
+    await settle();
+    expect([...dns.names.values()]).toEqual(['web-on-h2']);
+    a.svc.withdraw(Id, 'a'.repeat(64));
+    b.svc.withdraw(Id, 'b'.repeat(64));
+    await settle();
+    expect([...dns.names.values()]).toEqual([]);
+  });
+
+  it('withdraws at start the endpoint records of its own that its store no longer has (torn down while the cluster was not running yet)', async () => {
+    const hub = new FakeHub();
+    const netlink = new FakeNetlink();
+    const a = await node(hub, netlink, 1);
+    const b = await node(hub, netlink, 2);
+    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    const settle = async (xs: TestNode[]) => {
+      for (let i = 0; i < 5; i++) {
+        await hub.settle();
+        await Promise.all(xs.flatMap((x) => [x.svc.idle(), x.driver.idle()]));
+      }
+    };
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.95.0.0/16' });
+    await settle([a, b]);
+    // an endpoint b announced and whose record survives in b's saved records, while b's store
+    // lost it: the restart's reconcile undid it before the cluster started, so nobody withdrew it
+    const ip = IpAddr.parse('10.95.7.2');
+    b.svc.active!.announce({ networkId: Id, endpointId: 'd'.repeat(64), name: 'gone', aliases: [], ip, mac: MacAddr.fromIpv4(ip), vtep: IpAddr.parse('192.0.2.2') });
+    await settle([a, b]);
+    expect(a.driver.remotePeers(Id).map((p) => p.ip.toString())).toEqual([ip.toString()]);
+    await b.svc.stop();
+    services.splice(services.indexOf(b.svc), 1);
+    const b2 = await node(hub, netlink, 2, {}, { dir: b.dir, hostNs: b.hostNs });
+    await b2.svc.start();
+    await settle([a, b2]);
+    expect(b2.svc.active!.peers(Id)).toEqual([]);
+    expect(a.driver.remotePeers(Id)).toEqual([]);
+    expect(netlink.fdbOf(a.hostNs, `vx-${Id.slice(0, 12)}`).filter((e) => e.dst !== undefined)).toEqual([]);
   });
 
   it('takes the membership timeouts from daemon.json’s cluster key at start', async () => {

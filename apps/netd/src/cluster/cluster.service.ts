@@ -478,7 +478,8 @@ export class ClusterService {
     else if (e.kind === 'add' || e.kind === 'remove') {
       this.serial(async () => {
         await this.driver.onPeerEvent(e.peer.networkId, e);
-        this.publishName(e.kind, e.peer);
+        // this node's own endpoints are in the local DNS already, from its store
+        if (e.peer.node !== this.discovery?.nodeId) this.publishName(e.kind, e.peer);
       });
     }
     else if (e.kind === 'lease-lost') this.serial(() => this.onLeaseLost(e.networkId, e.block));
@@ -547,6 +548,12 @@ export class ClusterService {
       }, [{ addressSpace: 'global', subnet: net.subnet, gateway: net.gateway }], this.driver, parsed,
       // the name was checked where the network was created; a local network here may share it, as in Docker
       { allowDuplicate: true });
+    }
+    // Endpoints torn down before the cluster started (the restart's reconcile, exits found at
+    // start) withdrew nothing: their records, saved with this node's own, would stay live forever.
+    const known = new Set(this.store.endpointsOf(net.id).map((e) => e.id));
+    for (const r of discovery.state.recordsOf(discovery.nodeId)) {
+      if (!r.tombstone && r.body.type === 'endpoint' && r.body.endpoint.networkId === net.id && !known.has(r.body.endpoint.endpointId)) discovery.withdraw(net.id, r.body.endpoint.endpointId);
     }
     discovery.join(net.id);
     // join() replayed the current peers into the queue; once they are programmed, whatever FDB
