@@ -26,6 +26,8 @@ export class ClusterState {
   private readonly byOwner = new Map<NodeId, Map<string, PeerRecord>>();
   private readonly hashes = new Map<NodeId, Uint8Array>();
   private clock = 0n;
+  /** Keys this instance wrote itself, as opposed to own records merged from disk or handed back by peers. */
+  private readonly writtenHere = new Set<string>();
 
   /**
    * `sign`: this node's signature over a record of its own (see ./record-signature); `admission`:
@@ -52,7 +54,13 @@ export class ClusterState {
     const valid = validateBody(body);
     const record = this.signed({ owner: this.self, key: keyOf(valid), version: ++this.clock, tombstone: false, body: valid });
     this.store(record);
+    this.writtenHere.add(record.key);
     return record;
+  }
+
+  /** Whether this instance wrote the own record `key` (since it was built: a restart starts afresh). */
+  wroteHere(key: string): boolean {
+    return this.writtenHere.has(key);
   }
 
   /** Delete one of this node's records (a tombstone that keeps the body); undefined if absent. */

@@ -254,6 +254,11 @@ export class GossipDiscovery extends PeerDiscovery {
     if (r) this.publish([r]);
   }
 
+  /** Whether this instance announced the endpoint (its record is not one from before a restart). */
+  announcedHere(networkId: string, endpointId: string): boolean {
+    return this.state.wroteHere(`endpoint/${networkId}/${endpointId}`);
+  }
+
   /**
    * Define a cluster-wide network: its name and its VNI are claimed first, each confirmed by a
    * majority like a block, so a name created on both sides of a partition ends with one network

@@ -383,6 +383,50 @@ describe(ClusterService.name, () => {
     expect(netlink.fdbOf(a.hostNs, `vx-${Id.slice(0, 12)}`).filter((e) => e.dst !== undefined)).toEqual([]);
   });
 
+  it('withdraws an own endpoint record that a peer hands back after the network is up again (announced just before a kill -9, never saved)', async () => {
+    const { hub, netlink, nodes, settle: settleAll } = await cluster(3);
+    const [a, b, c] = nodes;
+    const settle = async (xs: TestNode[]) => {
+      for (let i = 0; i < 5; i++) {
+        await hub.settle();
+        await Promise.all(xs.flatMap((x) => [x.svc.idle(), x.driver.idle()]));
+      }
+    };
+    const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.95.0.0/16' });
+    await settleAll();
+    const idOf = (x: TestNode) => x.svc.active!.nodeId;
+    const [ia, ib, ic] = [idOf(a), idOf(b), idOf(c)];
+    // b's announcement reaches c only (a is cut off from both); then b is killed before its periodic save
+    hub.separated = (x, y) => x !== y && [x, y].includes(ia);
+    const ip = IpAddr.parse('10.95.7.3');
+    b.svc.active!.announce({ networkId: Id, endpointId: 'e'.repeat(64), name: 'unsaved', aliases: [], ip, mac: MacAddr.fromIpv4(ip), vtep: IpAddr.parse('192.0.2.2') });
+    await settle([b, c]);
+    expect(c.driver.remotePeers(Id).map((p) => p.ip.toString())).toEqual([ip.toString()]);
+    await b.svc.stop();
+    services.splice(services.indexOf(b.svc), 1);
+    const db = openDatabase(b.dir);
+    db.prepare("DELETE FROM cluster_own_records WHERE key LIKE 'endpoint/%'").run();
+    db.close();
+    // b comes back seeing a only (c is cut off from both), and brings the network up from a's records
+    hub.separated = (x, y) => x !== y && [x, y].includes(ic);
+    const b2 = await node(hub, netlink, 2, {}, { dir: b.dir, hostNs: b.hostNs });
+    await b2.svc.start();
+    await settle([a, b2]);
+    expect(b2.store.getNetwork(Id)).toBeDefined();
+    expect(c.driver.remotePeers(Id).map((p) => p.ip.toString())).toEqual([ip.toString()]);
+    expect(b2.svc.active!.state.recordsOf(ib).filter((r) => r.key.startsWith('endpoint/'))).toEqual([]);
+    // then c, which still holds b's old announcement, is reachable again
+    hub.separated = () => false;
+    for (let i = 0; i < 3; i++) {
+      for (const x of [a, b2, c]) x.svc.active!.tick();
+      await settle([a, b2, c]);
+    }
+    expect(c.svc.active!.state.get(ib, 'node')).toEqual(b2.svc.active!.state.get(ib, 'node'));
+    expect(b2.svc.active!.peers(Id)).toEqual([]);
+    expect(c.driver.remotePeers(Id)).toEqual([]);
+    expect(a.driver.remotePeers(Id)).toEqual([]);
+  });
+
   it('takes the membership timeouts from daemon.json’s cluster key at start', async () => {
     let made: { deadAfterMs?: number; reclaimAfterMs?: number } = {};
     const dir = mkdtempSync(join(tmpdir(), 'netd-cluster-'));

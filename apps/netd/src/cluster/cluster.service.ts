@@ -480,6 +480,12 @@ export class ClusterService {
         await this.driver.onPeerEvent(e.peer.networkId, e);
         // this node's own endpoints are in the local DNS already, from its store
         if (e.peer.node !== this.discovery?.nodeId) this.publishName(e.kind, e.peer);
+        // An own announcement from before a restart that the store does not have: made just before
+        // a kill -9 and never saved, handed back by a peer after the network came up again
+        // (materialize withdrew what was known by then). It names a container that is gone.
+        else if (e.kind === 'add' && !this.discovery?.announcedHere(e.peer.networkId, e.peer.endpointId) && !this.store.endpointsOf(e.peer.networkId).some((x) => x.id === e.peer.endpointId)) {
+          this.discovery?.withdraw(e.peer.networkId, e.peer.endpointId);
+        }
       });
     }
     else if (e.kind === 'lease-lost') this.serial(() => this.onLeaseLost(e.networkId, e.block));
