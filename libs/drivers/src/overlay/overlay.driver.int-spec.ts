@@ -98,7 +98,7 @@ describeAsRoot('OverlayDriver on the kernel: three hosts over VXLAN', () => {
       const ns = await plug(n);
       const vtep = UNDERLAY(n);
       const driver = new OverlayDriver({ netlink, firewall, sysctl: new ProcSysctl(), hostNs: ns.ref, vtep: () => vtep });
-      const discovery = new FakeDiscovery(hub, { node: { name: `host${n}`, advertiseAddr: vtep, dhtPort: 49737 }, tickMs: 500 });
+      const discovery = new FakeDiscovery(hub, { node: { name: `host${n}`, advertiseAddr: vtep, dhtPort: 49737 }, tickMs: 500, founder: n === 1 });
       const h: Host = { n, ns, vtep, driver, discovery, errors: [] };
       // What the daemon's cluster service does: endpoint events of the cluster into the driver.
       discovery.subscribe((e) => {
