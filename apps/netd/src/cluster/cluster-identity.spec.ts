@@ -1,67 +1,14 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { IpAddr, MacAddr, Prefix } from '@app/common';
-import { OverlayDriver } from '@app/drivers';
-import { DefaultIpam } from '@app/ipam';
+import { statSync } from 'node:fs';
+import { IpAddr, MacAddr } from '@app/common';
 import type { NetnsRef } from '@app/kernel';
-import { FakeFirewall, FakeNetlink, FakeSysctl } from '@app/kernel/testing';
-import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
-import pino from 'pino';
-import type { RemoteNames } from '../dns/sandbox-dns';
-import { NetworkLifecycle } from '../networks/network-lifecycle';
-import { openDatabase } from '../store/database';
-import { SqliteIpamStore } from '../store/sqlite-ipam-store';
-import { StateStore } from '../store/state-store';
-import { ClusterService } from './cluster.service';
-import { ClusterStore } from './cluster-store';
+import { FakeNetlink } from '@app/kernel/testing';
+import { FakeHub } from '@app/overlay/testing';
+import { clusterHosts, formCluster } from '../testing/cluster-hosts';
 
-class RecordingNames implements RemoteNames {
-  readonly names = new Map<string, string>();
-  upsertRemote(networkId: string, r: { id: string; name: string }): void {
-    this.names.set(`${networkId}/${r.id}`, r.name);
-  }
-  removeRemote(networkId: string, id: string): void {
-    this.names.delete(`${networkId}/${id}`);
-  }
-}
+const { host: clusterHost, stopped } = clusterHosts();
 
-const dirs: string[] = [];
-const services: ClusterService[] = [];
-afterEach(async () => {
-  for (const s of services.splice(0)) await s.stop();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-/** One daemon's cluster side on the fake kernel; `dir` reused = the same host restarted. */
-async function host(hub: FakeHub, netlink: FakeNetlink, n: number, restart?: { dir: string; hostNs: NetnsRef }) {
-  const dir = restart?.dir ?? mkdtempSync(join(tmpdir(), 'netd-identity-'));
-  if (!dirs.includes(dir)) dirs.push(dir);
-  const db = openDatabase(dir);
-  let hostNs = restart?.hostNs;
-  if (!hostNs) {
-    hostNs = netlink.addNamespace(`/run/netns/id-h${n}`);
-    await netlink.createLink(hostNs, { kind: 'dummy', name: 'eth0', mtu: 1500 });
-    await netlink.addAddress(hostNs, 'eth0', Prefix.parse(`192.0.2.${n}/24`));
-  }
-  const dns = new RecordingNames();
-  const driver = new OverlayDriver({ netlink, firewall: new FakeFirewall(), sysctl: new FakeSysctl(netlink), hostNs, vtep: () => svc.vtep() });
-  const store = new StateStore(db);
-  const ipam = new DefaultIpam({ store: new SqliteIpamStore(db) });
-  const keyPath = join(dir, 'cluster', 'node.key');
-  const svc: ClusterService = new ClusterService({
-    store,
-    ipam,
-    lifecycle: new NetworkLifecycle({ store, ipam }),
-    clusterStore: new ClusterStore(db, keyPath),
-    driver,
-    log: pino({ level: 'silent' }),
-    makeDiscovery: (p) => new FakeDiscovery(hub, { clusterKey: p.clusterKey, clusterKeyEpoch: p.clusterKeyEpoch, clusterKeyRotatedBy: p.clusterKeyRotatedBy, onKeyChange: p.onKeyChange, node: p.node, seed: p.identity.seed, votes: p.votes, founder: p.founder, onRefused: p.onRefused }),
-    dns,
-  });
-  services.push(svc);
-  return { svc, hostNs, driver, dns, dir, keyPath };
-}
+/** One daemon's cluster side on the fake kernel; `restart` (a host made before) = the same host restarted. */
+const host = (hub: FakeHub, netlink: FakeNetlink, n: number, restart?: { dir: string; hostNs: NetnsRef; logs?: string[] }) => clusterHost(hub, netlink, n, { restart });
 
 describe('cluster identity and cluster rm on the daemon side', () => {
   it('keeps the node key in a 0600 file of the data root, and the same id after a restart', async () => {
@@ -72,7 +19,7 @@ describe('cluster identity and cluster rm on the daemon side', () => {
     expect(statSync(a.keyPath).mode & 0o777).toBe(0o600);
     expect(statSync(a.keyPath).size).toBe(32);
     await a.svc.stop();
-    services.splice(services.indexOf(a.svc), 1);
+    stopped(a.svc);
     const again = await host(hub, netlink, 1, a);
     await again.svc.start();
     expect(again.svc.status().NodeID).toBe(nodeId);
@@ -84,9 +31,7 @@ describe('cluster identity and cluster rm on the daemon side', () => {
     const netlink = new FakeNetlink();
     const hosts = [await host(hub, netlink, 1), await host(hub, netlink, 2), await host(hub, netlink, 3)];
     const [h1, h2, h3] = hosts;
-    const { token } = await h1.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
-    await h2.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
-    await h3.svc.join({ token, advertiseAddr: '192.0.2.3', name: 'h3' });
+    await formCluster([h1, h2, h3]);
     const settle = async () => {
       for (let i = 0; i < 6; i++) {
         await hub.settle();
@@ -127,7 +72,7 @@ describe('cluster identity and cluster rm on the daemon side', () => {
 
     // h2 restarts: the revocation (made by h1) is in force before h3 can say anything
     await h2.svc.stop();
-    services.splice(services.indexOf(h2.svc), 1);
+    stopped(h2.svc);
     const h2b = await host(hub, netlink, 2, h2);
     await h2b.svc.start();
     expect(h2b.svc.status().Revoked.map((r) => r.ID)).toEqual([h3Id]);
@@ -145,14 +90,12 @@ describe('cluster identity and cluster rm on the daemon side', () => {
     const netlink = new FakeNetlink();
     const hosts = [await host(hub, netlink, 1), await host(hub, netlink, 2), await host(hub, netlink, 3)];
     const [h1, h2, h3] = hosts;
-    const { token } = await h1.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
-    await h2.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
-    await h3.svc.join({ token, advertiseAddr: '192.0.2.3', name: 'h3' });
+    await formCluster([h1, h2, h3]);
     await hub.settle();
     for (const x of hosts) expect(x.svc.status().Nodes.map((n) => [n.Name, n.Role]).sort()).toEqual([['h1', 'voter'], ['h2', 'voter'], ['h3', 'voter']]);
     // h2 restarts on a hub where nobody answers: it still counts three voters, so alone it has no quorum
     await h2.svc.stop();
-    services.splice(services.indexOf(h2.svc), 1);
+    stopped(h2.svc);
     const alone = await host(new FakeHub(), netlink, 2, h2);
     await alone.svc.start();
     expect(alone.svc.active!.voters()).toHaveLength(3);

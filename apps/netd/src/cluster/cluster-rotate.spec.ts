@@ -1,62 +1,20 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { IpAddr, MacAddr, Prefix } from '@app/common';
-import { OverlayDriver } from '@app/drivers';
-import { DefaultIpam } from '@app/ipam';
+import { IpAddr, MacAddr } from '@app/common';
 import type { NetnsRef } from '@app/kernel';
-import { FakeFirewall, FakeNetlink, FakeSysctl } from '@app/kernel/testing';
+import { FakeNetlink } from '@app/kernel/testing';
 import { fingerprint, parseToken } from '@app/overlay';
-import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
-import pino from 'pino';
-import { NetworkLifecycle } from '../networks/network-lifecycle';
+import { FakeHub } from '@app/overlay/testing';
 import { openDatabase } from '../store/database';
-import { SqliteIpamStore } from '../store/sqlite-ipam-store';
-import { StateStore } from '../store/state-store';
+import { clusterHosts, formCluster } from '../testing/cluster-hosts';
 import { ClusterService } from './cluster.service';
 import { ClusterStore } from './cluster-store';
 
-const dirs: string[] = [];
-const services: ClusterService[] = [];
-afterEach(async () => {
-  for (const s of services.splice(0)) await s.stop();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { host: clusterHost, stopped } = clusterHosts();
 
-/** One daemon's cluster side on the fake kernel, its log kept; `restart` reuses a host's data. */
-async function host(hub: FakeHub, netlink: FakeNetlink, n: number, restart?: { dir: string; hostNs: NetnsRef; logs: string[] }) {
-  const dir = restart?.dir ?? mkdtempSync(join(tmpdir(), 'netd-rotate-'));
-  if (!dirs.includes(dir)) dirs.push(dir);
-  const db = openDatabase(dir);
-  let hostNs = restart?.hostNs;
-  if (!hostNs) {
-    hostNs = netlink.addNamespace(`/run/netns/rot-h${n}`);
-    await netlink.createLink(hostNs, { kind: 'dummy', name: 'eth0', mtu: 1500 });
-    await netlink.addAddress(hostNs, 'eth0', Prefix.parse(`192.0.2.${n}/24`));
-  }
-  const logs = restart?.logs ?? [];
-  const sink = new Writable({ write: (chunk, _enc, cb) => (logs.push(String(chunk)), cb()) });
-  const driver = new OverlayDriver({ netlink, firewall: new FakeFirewall(), sysctl: new FakeSysctl(netlink), hostNs, vtep: () => svc.vtep() });
-  const store = new StateStore(db);
-  const ipam = new DefaultIpam({ store: new SqliteIpamStore(db) });
-  const clusterStore = new ClusterStore(db, join(dir, 'cluster', 'node.key'));
-  const svc: ClusterService = new ClusterService({
-    store,
-    ipam,
-    lifecycle: new NetworkLifecycle({ store, ipam }),
-    clusterStore,
-    driver,
-    log: pino({ level: 'info' }, sink),
-    makeDiscovery: (p) =>
-      new FakeDiscovery(hub, {
-        clusterKey: p.clusterKey, clusterKeyEpoch: p.clusterKeyEpoch, clusterKeyRotatedBy: p.clusterKeyRotatedBy, onKeyChange: p.onKeyChange,
-        onRefusedConnection: p.onRefusedConnection, onLeftOut: p.onLeftOut, node: p.node, seed: p.identity.seed, votes: p.votes, founder: p.founder, onRefused: p.onRefused,
-      }),
-  });
-  services.push(svc);
-  return { svc, hostNs, driver, dir, logs, clusterStore };
-}
+/** One daemon's cluster side on the fake kernel; `restart` (a host made before) = the same host restarted. */
+const host = (hub: FakeHub, netlink: FakeNetlink, n: number, restart?: { dir: string; hostNs: NetnsRef; logs?: string[] }) => clusterHost(hub, netlink, n, { restart });
 
 type Host = Awaited<ReturnType<typeof host>>;
 
@@ -69,7 +27,7 @@ async function settle(hub: FakeHub, hosts: Host[]) {
 
 async function stop(h: Host) {
   await h.svc.stop();
-  services.splice(services.indexOf(h.svc), 1);
+  stopped(h.svc);
 }
 
 describe('cluster key rotation on the daemon side', () => {
@@ -78,9 +36,7 @@ describe('cluster key rotation on the daemon side', () => {
     const netlink = new FakeNetlink();
     const hosts = [await host(hub, netlink, 1), await host(hub, netlink, 2), await host(hub, netlink, 3)];
     const [h1, h2, h3] = hosts;
-    const { token } = await h1.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
-    await h2.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
-    await h3.svc.join({ token, advertiseAddr: '192.0.2.3', name: 'h3' });
+    const token = await formCluster([h1, h2, h3]);
     await settle(hub, hosts);
     const { Id } = await h1.svc.createNetwork({ name: 'ov', subnet: '10.95.0.0/16' });
     await settle(hub, hosts);
@@ -134,9 +90,7 @@ describe('cluster key rotation on the daemon side', () => {
     const netlink = new FakeNetlink();
     const hosts = [await host(hub, netlink, 1), await host(hub, netlink, 2), await host(hub, netlink, 3)];
     const [h1, h2, h3] = hosts;
-    const { token } = await h1.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
-    await h2.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
-    await h3.svc.join({ token, advertiseAddr: '192.0.2.3', name: 'h3' });
+    await formCluster([h1, h2, h3]);
     await settle(hub, hosts);
     await stop(h3);
     const r = h1.svc.rotateKey();

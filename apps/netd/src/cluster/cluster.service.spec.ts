@@ -1,78 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { IpAddr, MacAddr, Prefix } from '@app/common';
-import { OverlayDriver } from '@app/drivers';
-import { DefaultIpam } from '@app/ipam';
-import { FakeFirewall, FakeNetlink, FakeSysctl } from '@app/kernel/testing';
-import { FakeDiscovery, FakeHub } from '@app/overlay/testing';
-import pino from 'pino';
+import type { NetnsRef } from '@app/kernel';
+import { FakeNetlink } from '@app/kernel/testing';
+import { FakeHub } from '@app/overlay/testing';
 import { openDatabase } from '../store/database';
-import { SqliteIpamStore } from '../store/sqlite-ipam-store';
-import { StateStore } from '../store/state-store';
-import { ClusterService, type DiscoveryParams } from './cluster.service';
-import { ClusterStore } from './cluster-store';
-import { NetworkLifecycle } from '../networks/network-lifecycle';
-import type { RemoteNames } from '../dns/sandbox-dns';
-import type { NetnsRef } from '@app/kernel/netlink.port';
+import { clusterHosts, formCluster, RecordingNames } from '../testing/cluster-hosts';
+import { ClusterService } from './cluster.service';
 
-/** The embedded DNS's remote names as a map (network/endpoint → name), enough to see what is served. */
-class RecordingNames implements RemoteNames {
-  readonly names = new Map<string, string>();
-  upsertRemote(networkId: string, r: { id: string; name: string }): void {
-    this.names.set(`${networkId}/${r.id}`, r.name);
-  }
-  removeRemote(networkId: string, id: string): void {
-    this.names.delete(`${networkId}/${id}`);
-  }
-}
-
-const dirs: string[] = [];
-const services: ClusterService[] = [];
-afterEach(async () => {
-  for (const s of services.splice(0)) await s.stop();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { host, stopped } = clusterHosts();
 
 interface Clocked {
   now?: () => number;
   deadAfterMs?: number;
-  dns?: RemoteNames;
+  dns?: RecordingNames;
 }
 
 /** `restart`: the same host again (its data root and namespace), as after a daemon restart. */
-async function node(hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = {}, restart?: { dir: string; hostNs: NetnsRef }) {
-  const dir = restart?.dir ?? mkdtempSync(join(tmpdir(), 'netd-cluster-'));
-  if (!dirs.includes(dir)) dirs.push(dir);
-  const db = openDatabase(dir);
-  let hostNs = restart?.hostNs;
-  if (!hostNs) {
-    hostNs = netlink.addNamespace(`/run/netns/h${n}`);
-    await netlink.createLink(hostNs, { kind: 'dummy', name: 'eth0', mtu: 1500 });
-    await netlink.addAddress(hostNs, 'eth0', Prefix.parse(`192.0.2.${n}/24`));
-  }
-  const driver = new OverlayDriver({ netlink, firewall: new FakeFirewall(), sysctl: new FakeSysctl(netlink), hostNs, vtep: () => svc.vtep() });
-  const store = new StateStore(db);
-  const made: DiscoveryParams[] = [];
-  const ipam = new DefaultIpam({ store: new SqliteIpamStore(db) });
-  const svc: ClusterService = new ClusterService({
-    store,
-    ipam,
-    lifecycle: new NetworkLifecycle({ store, ipam }),
-    clusterStore: new ClusterStore(db),
-    driver,
-    log: pino({ level: 'silent' }),
-    makeDiscovery: (p) => {
-      made.push(p);
-      return new FakeDiscovery(hub, { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed, founder: p.founder, votes: p.votes, deadAfterMs: p.deadAfterMs, now: p.now });
-    },
-    deadAfterMs: o.deadAfterMs,
-    now: o.now,
-    dns: o.dns,
-  });
-  services.push(svc);
-  return { svc, store, ipam, hostNs, driver, made, dir };
-}
+const node = (hub: FakeHub, netlink: FakeNetlink, n: number, o: Clocked = {}, restart?: { dir: string; hostNs: NetnsRef }) => host(hub, netlink, n, { ...o, restart });
 
 type TestNode = Awaited<ReturnType<typeof node>>;
 
@@ -147,8 +90,7 @@ describe(ClusterService.name, () => {
     const netlink = new FakeNetlink();
     const a = await node(hub, netlink, 1);
     const b = await node(hub, netlink, 2);
-    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
-    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    await formCluster([a, b]);
     await hub.settle();
     const insert = jest.spyOn(b.store, 'insertNetwork').mockImplementationOnce(() => {
       throw new Error('disk I/O error');
@@ -170,8 +112,7 @@ describe(ClusterService.name, () => {
     const netlink = new FakeNetlink();
     const a = await node(hub, netlink, 1);
     const b = await node(hub, netlink, 2);
-    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
-    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    await formCluster([a, b]);
     await hub.settle();
     b.store.insertNetwork({
       id: 'b'.repeat(64), name: 'ov', driver: 'bridge', scope: 'local', created: '', internal: false, attachable: false, ingress: false,
@@ -330,8 +271,7 @@ describe(ClusterService.name, () => {
     const dns = new RecordingNames();
     const a = await node(hub, netlink, 1, { dns });
     const b = await node(hub, netlink, 2);
-    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
-    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    await formCluster([a, b]);
     const settle = async () => {
       for (let i = 0; i < 5; i++) {
         await hub.settle();
@@ -357,8 +297,7 @@ describe(ClusterService.name, () => {
     const netlink = new FakeNetlink();
     const a = await node(hub, netlink, 1);
     const b = await node(hub, netlink, 2);
-    const { token } = await a.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
-    await b.svc.join({ token, advertiseAddr: '192.0.2.2', name: 'h2' });
+    await formCluster([a, b]);
     const settle = async (xs: TestNode[]) => {
       for (let i = 0; i < 5; i++) {
         await hub.settle();
@@ -374,7 +313,7 @@ describe(ClusterService.name, () => {
     await settle([a, b]);
     expect(a.driver.remotePeers(Id).map((p) => p.ip.toString())).toEqual([ip.toString()]);
     await b.svc.stop();
-    services.splice(services.indexOf(b.svc), 1);
+    stopped(b.svc);
     const b2 = await node(hub, netlink, 2, {}, { dir: b.dir, hostNs: b.hostNs });
     await b2.svc.start();
     await settle([a, b2]);
@@ -403,7 +342,7 @@ describe(ClusterService.name, () => {
     await settle([b, c]);
     expect(c.driver.remotePeers(Id).map((p) => p.ip.toString())).toEqual([ip.toString()]);
     await b.svc.stop();
-    services.splice(services.indexOf(b.svc), 1);
+    stopped(b.svc);
     const db = openDatabase(b.dir);
     db.prepare("DELETE FROM cluster_own_records WHERE key LIKE 'endpoint/%'").run();
     db.close();
@@ -428,28 +367,10 @@ describe(ClusterService.name, () => {
   });
 
   it('takes the membership timeouts from daemon.json’s cluster key at start', async () => {
-    let made: { deadAfterMs?: number; reclaimAfterMs?: number } = {};
-    const dir = mkdtempSync(join(tmpdir(), 'netd-cluster-'));
-    dirs.push(dir);
-    const db = openDatabase(dir);
-    const store = new StateStore(db);
-    const ipam = new DefaultIpam({ store: new SqliteIpamStore(db) });
-    const svc = new ClusterService({
-      store,
-      ipam,
-      lifecycle: new NetworkLifecycle({ store, ipam }),
-      clusterStore: new ClusterStore(db),
-      driver: new OverlayDriver({ netlink: new FakeNetlink(), firewall: new FakeFirewall(), sysctl: new FakeSysctl(new FakeNetlink()), hostNs: { path: '/x' }, vtep: () => undefined }),
-      log: pino({ level: 'silent' }),
-      makeDiscovery: (p) => {
-        made = { deadAfterMs: p.deadAfterMs, reclaimAfterMs: p.reclaimAfterMs };
-        return new FakeDiscovery(new FakeHub(), { clusterKey: p.clusterKey, node: p.node, seed: p.identity.seed });
-      },
-    });
-    services.push(svc);
-    await svc.start({ nodeTimeoutMs: 2500, reclaimTimeoutMs: 30_000 });
-    expect(svc.status().Member).toBe(false);
-    await svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
-    expect(made).toEqual({ deadAfterMs: 2500, reclaimAfterMs: 30_000 });
+    const h = await host(new FakeHub(), new FakeNetlink(), 1);
+    await h.svc.start({ nodeTimeoutMs: 2500, reclaimTimeoutMs: 30_000 });
+    expect(h.svc.status().Member).toBe(false);
+    await h.svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
+    expect(h.made.map((p) => ({ deadAfterMs: p.deadAfterMs, reclaimAfterMs: p.reclaimAfterMs }))).toEqual([{ deadAfterMs: 2500, reclaimAfterMs: 30_000 }]);
   });
 });
