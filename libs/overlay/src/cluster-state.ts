@@ -26,8 +26,6 @@ export class ClusterState {
   private readonly byOwner = new Map<NodeId, Map<string, PeerRecord>>();
   private readonly hashes = new Map<NodeId, Uint8Array>();
   private clock = 0n;
-  /** Bumped by every change of the records (a write, a merge that took something, a purge). */
-  private mutations = 0;
   /** Keys this instance wrote itself, as opposed to own records merged from disk or handed back by peers. */
   private readonly writtenHere = new Set<string>();
 
@@ -44,11 +42,6 @@ export class ClusterState {
   /** This node's admission under a new cluster key: carried by every record written from now on. */
   readmit(admission: Uint8Array): void {
     this.admission = admission;
-  }
-
-  /** A counter of changes to the records: equal before and after means nothing changed. */
-  get changes(): number {
-    return this.mutations;
   }
 
   /** The current Lamport clock (the version of the latest write or merge seen). */
@@ -126,7 +119,6 @@ export class ClusterState {
     const records = this.byOwner.get(owner);
     if (!records) return [];
     const dropped: PeerRecord[] = [];
-    this.mutations++;
     for (const [key, r] of [...records]) {
       if (keep(r)) continue;
       records.delete(key);
@@ -182,7 +174,6 @@ export class ClusterState {
   }
 
   private store(r: PeerRecord): void {
-    this.mutations++;
     let records = this.byOwner.get(r.owner);
     if (!records) this.byOwner.set(r.owner, (records = new Map()));
     records.set(r.key, r);

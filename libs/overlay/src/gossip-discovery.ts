@@ -131,8 +131,6 @@ export class GossipDiscovery extends PeerDiscovery {
   private readonly rtt = new Map<NodeId, number>();
   /** Gossip traffic since start, both ways, and records merged into the state (the daemon's metrics). */
   readonly traffic = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, recordsApplied: 0 };
-  /** Recomputations of the cluster view (each a pass over every record). */
-  viewRefreshes = 0;
   /** Milliseconds from start to the first state received from a peer: how long joining took to converge. */
   syncedAfterMs?: number;
   private readonly counted = new WeakMap<Link, Link>();
@@ -631,11 +629,6 @@ export class GossipDiscovery extends PeerDiscovery {
     }
     const from = this.authed.get(link);
     if (!from) return this.onHello(link, msg);
-    // The view is recomputed only when the frame changed something it is made of: the records,
-    // or the sender's liveness. Gossip floods each record over every link, so most records frames
-    // are copies already merged, and each recompute is a pass over every record of the cluster.
-    const changesBefore = this.state.changes;
-    const wasAlive = this.isAlive(from);
     this.lastSeen.set(from, this.now());
     if (msg.case === 'records') this.onRecords(link, from, msg.value.records);
     else if (msg.case === 'digest') this.onDigest(link, msg.value);
@@ -646,7 +639,7 @@ export class GossipDiscovery extends PeerDiscovery {
       if (rtt >= 0 && rtt < 60_000) this.rtt.set(from, rtt);
       return;
     }
-    if (this.state.changes !== changesBefore || !wasAlive || msg.case === 'leaseAck') this.refresh();
+    this.refresh();
   }
 
   /**
@@ -1040,7 +1033,6 @@ export class GossipDiscovery extends PeerDiscovery {
 
   /** Recompute the views, emit what changed, and react to our own leases being voided. */
   private refresh(): void {
-    this.viewRefreshes++;
     this.tracker.update(this.state, this.members(), this.emit);
     const leases = new LeaseCache(this.state, (n) => this.isReclaimable(n));
     for (const r of [...this.state.recordsOf(this.nodeId)]) {
