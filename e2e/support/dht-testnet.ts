@@ -52,10 +52,25 @@ const START_TIMEOUT_MS = 20_000;
  */
 export async function startDhtTestnet(ns: TempNetns, host: string, isTestAddress: (address: string) => boolean, size = 3): Promise<DhtTestnet> {
   const hyperdht = dirname(require.resolve('hyperdht/package.json'));
-  const child: ChildProcess = spawn('nsenter', [`--net=${ns.ref.path}`, process.execPath, '-e', SCRIPT], {
-    env: { PATH: process.env.PATH, HYPERDHT: hyperdht, DHT_HOST: host, DHT_SIZE: String(size) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = await runInNetns(ns.ref.path, SCRIPT, { PATH: process.env.PATH, HYPERDHT: hyperdht, DHT_HOST: host, DHT_SIZE: String(size) }, 'DHT testnet', START_TIMEOUT_MS);
+  try {
+    const { bootstrap, addresses } = JSON.parse(proc.firstLine) as { bootstrap: DhtAddress[]; addresses: DhtAddress[] };
+    if (bootstrap.length === 0) throw new Error('DHT testnet: empty bootstrap list');
+    assertTestAddresses('DHT testnet', [...bootstrap, ...addresses], isTestAddress);
+    return { bootstrap, addresses, pid: proc.pid, stop: proc.stop };
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+}
+
+/**
+ * `node -e script` inside the network namespace at `nsPath`, with only `env`; resolves with the
+ * first line it prints (its report) once it has, and `stop()` (SIGTERM, SIGKILL after 3 s, by its
+ * PID). If it exits or stays silent past `timeoutMs`, it is stopped and the error carries its stderr.
+ */
+export async function runInNetns(nsPath: string, script: string, env: NodeJS.ProcessEnv, what: string, timeoutMs: number): Promise<{ pid: number; firstLine: string; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn('nsenter', [`--net=${nsPath}`, process.execPath, '-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -66,9 +81,9 @@ export async function startDhtTestnet(ns: TempNetns, host: string, isTestAddress
     clearTimeout(killer);
   };
   try {
-    const line = await new Promise<string>((resolve, reject) => {
+    const firstLine = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`DHT testnet did not start in ${START_TIMEOUT_MS} ms: ${stderr}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new Error(`${what} did not report in ${timeoutMs} ms: ${stderr}`)), timeoutMs);
       child.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
         const nl = out.indexOf('\n');
@@ -79,13 +94,10 @@ export async function startDhtTestnet(ns: TempNetns, host: string, isTestAddress
       });
       child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`DHT testnet exited with ${code}: ${stderr}`));
+        reject(new Error(`${what} exited with ${code}: ${stderr}`));
       });
     });
-    const { bootstrap, addresses } = JSON.parse(line) as { bootstrap: DhtAddress[]; addresses: DhtAddress[] };
-    if (bootstrap.length === 0) throw new Error('DHT testnet: empty bootstrap list');
-    assertTestAddresses('DHT testnet', [...bootstrap, ...addresses], isTestAddress);
-    return { bootstrap, addresses, pid: child.pid!, stop };
+    return { pid: child.pid!, firstLine, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { SegmentHost } from './l3-segment';
-import { assertTestAddresses, type DhtAddress } from './dht-testnet';
+import { assertTestAddresses, runInNetns, type DhtAddress } from './dht-testnet';
 
 /**
  * A member that holds the cluster key but plays foul: it joins with a key pair of its own (as any
@@ -57,49 +56,22 @@ export async function startForger(
   isTestAddress: (address: string) => boolean,
 ): Promise<Forger> {
   const dist = join(__dirname, '..', '..', 'dist', 'libs');
-  const child: ChildProcess = spawn('nsenter', [`--net=${host.ns.ref.path}`, process.execPath, '-e', SCRIPT], {
-    env: {
-      PATH: process.env.PATH,
-      OVERLAY: join(dist, 'overlay', 'src', 'index.js'),
-      COMMON: join(dist, 'common', 'src', 'index.js'),
-      NODE_PATH: join(__dirname, '..', '..', 'node_modules'),
-      HOST: host.ipv4,
-      TOKEN: p.token,
-      VICTIM: p.victim,
-      NETWORK: p.networkId,
-      FORGED_IP: p.forgedIp,
-      FORGED_NAME: p.forgedName,
-      MEMBERS: String(p.members),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
-    const killer = setTimeout(() => child.pid && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 3000);
-    await exited;
-    clearTimeout(killer);
-  };
+  const proc = await runInNetns(host.ns.ref.path, SCRIPT, {
+    PATH: process.env.PATH,
+    OVERLAY: join(dist, 'overlay', 'src', 'index.js'),
+    COMMON: join(dist, 'common', 'src', 'index.js'),
+    NODE_PATH: join(__dirname, '..', '..', 'node_modules'),
+    HOST: host.ipv4,
+    TOKEN: p.token,
+    VICTIM: p.victim,
+    NETWORK: p.networkId,
+    FORGED_IP: p.forgedIp,
+    FORGED_NAME: p.forgedName,
+    MEMBERS: String(p.members),
+  }, 'forger', 40_000);
+  const stop = proc.stop;
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`forger did not report in 40 s: ${stderr}`)), 40_000);
-      child.stdout!.on('data', (b: Buffer) => {
-        out += b.toString();
-        const nl = out.indexOf('\n');
-        if (nl >= 0) {
-          clearTimeout(timer);
-          resolve(out.slice(0, nl));
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`forger exited ${code}: ${stderr}`));
-      });
-    });
-    const r = JSON.parse(line) as { nodeId: string; bootstrap: DhtAddress[]; sentTo: number };
+    const r = JSON.parse(proc.firstLine) as { nodeId: string; bootstrap: DhtAddress[]; sentTo: number };
     // the hard rule: the forger's DHT knew only the segment's addresses, never public bootstrap nodes
     if (r.bootstrap.length === 0) throw new Error('forger: empty bootstrap list');
     assertTestAddresses('bootstrap of the forger', r.bootstrap, isTestAddress);
