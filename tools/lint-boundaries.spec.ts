@@ -1,21 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { lintSnippet as lint } from './lint-snippet';
 
 /**
  * The import boundaries of STYLE.md §1 are enforced by eslint.config.mjs. These cases lint a
  * snippet as if it were a file at `path` and check that lint fails exactly where it must.
  */
-const root = join(__dirname, '..');
-
-function lint(path: string, source: string): { ok: boolean; output: string } {
-  const r = spawnSync(join(root, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', path, '--format', 'stylish'], {
-    cwd: root,
-    input: source,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
-}
 
 describe('lint import boundaries', () => {
   it.each([

@@ -1,22 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { lintSnippet as lint } from './lint-snippet';
 
 /**
  * eslint.config.mjs keeps one composition root: the daemon's services are constructed only in
  * apps/netd/src/composition-root.ts. These cases lint a snippet as if it were a file at `path`.
  */
-const root = join(__dirname, '..');
 const RULE = /composition-root\/construct-in-root/;
-
-function lint(path: string, source: string): { ok: boolean; output: string } {
-  const r = spawnSync(join(root, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', path, '--format', 'stylish'], {
-    cwd: root,
-    input: source,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
-}
 
 const build = (cls: string, from: string) => `import { ${cls} } from '${from}';\nexport const x = new ${cls}(undefined as never);\n`;
 

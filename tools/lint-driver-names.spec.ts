@@ -1,22 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { lintSnippet as lint } from './lint-snippet';
 
 /**
  * eslint.config.mjs keeps driver names out of apps/: services ask a driver's capabilities instead
  * of comparing its name. These cases lint a snippet as if it were a file at `path`.
  */
-const root = join(__dirname, '..');
 const RULE = /driver-names\/no-driver-name-test/;
-
-function lint(path: string, source: string): { ok: boolean; output: string } {
-  const r = spawnSync(join(root, 'node_modules/.bin/eslint'), ['--stdin', '--stdin-filename', path, '--format', 'stylish'], {
-    cwd: root,
-    input: source,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
-}
 
 const SERVICE = 'apps/netd/src/networks/x.service.ts';
 const fn = (body: string) => `export function f(n: { driver: string; name: string }, driverName: string, driver: { type: string }): unknown {\n  return ${body};\n}\n`;
