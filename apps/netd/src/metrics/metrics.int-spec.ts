@@ -1,19 +1,9 @@
 import { createTempNetns, describeAsRoot, nsExec, run, TempNetns } from '@app/kernel/testing';
 import { api, NetdProcess, removeDir, startNetd } from '../testing/netd-process';
+import { samples } from '../testing/exposition';
 
 const METRICS = '127.0.0.1:9323';
 const UI = '127.0.0.1:9324';
-
-/** Parsed exposition text: `name{labels}` → value. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
 
 // The daemon's own process lives in the test namespace, so its metrics and page listen on that
 // namespace's loopback, and only a client entering it (curl through nsenter) reaches them.

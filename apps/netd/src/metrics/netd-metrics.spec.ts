@@ -12,17 +12,7 @@ import { reconcile } from '../lifecycle/reconciler';
 import { topologyOf } from '../ui/topology';
 import { instrumentPort } from './instrument';
 import { NetdMetrics } from './netd-metrics';
-
-/** `name{labels} value` lines of the exposition text, as a map (labels as printed). */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
+import { samples } from '../testing/exposition';
 
 describe(NetdMetrics.name, () => {
   it('reports state gauges, DNS and cluster snapshots from its sources', async () => {
