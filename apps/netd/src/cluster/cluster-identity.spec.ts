@@ -3,7 +3,7 @@ import { IpAddr, MacAddr } from '@app/common';
 import type { NetnsRef } from '@app/kernel';
 import { FakeNetlink } from '@app/kernel/testing';
 import { FakeHub } from '@app/overlay/testing';
-import { clusterHosts, formCluster } from '../testing/cluster-hosts';
+import { clusterHosts, formCluster, settleHosts } from '../testing/cluster-hosts';
 
 const { host: clusterHost, stopped } = clusterHosts();
 
@@ -32,12 +32,7 @@ describe('cluster identity and cluster rm on the daemon side', () => {
     const hosts = [await host(hub, netlink, 1), await host(hub, netlink, 2), await host(hub, netlink, 3)];
     const [h1, h2, h3] = hosts;
     await formCluster([h1, h2, h3]);
-    const settle = async () => {
-      for (let i = 0; i < 6; i++) {
-        await hub.settle();
-        await Promise.all(hosts.flatMap((x) => [x.svc.idle(), x.driver.idle()]));
-      }
-    };
+    const settle = () => settleHosts(hub, hosts, 6);
     await settle();
     const { Id } = await h1.svc.createNetwork({ name: 'ov', subnet: '10.94.0.0/16' });
     await settle();

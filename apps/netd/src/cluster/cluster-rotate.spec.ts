@@ -7,7 +7,7 @@ import { FakeNetlink } from '@app/kernel/testing';
 import { fingerprint, parseToken } from '@app/overlay';
 import { FakeHub } from '@app/overlay/testing';
 import { openDatabase } from '../store/database';
-import { clusterHosts, formCluster } from '../testing/cluster-hosts';
+import { clusterHosts, formCluster, settleHosts } from '../testing/cluster-hosts';
 import { ClusterService } from './cluster.service';
 import { ClusterStore } from './cluster-store';
 
@@ -18,12 +18,7 @@ const host = (hub: FakeHub, netlink: FakeNetlink, n: number, restart?: { dir: st
 
 type Host = Awaited<ReturnType<typeof host>>;
 
-async function settle(hub: FakeHub, hosts: Host[]) {
-  for (let i = 0; i < 6; i++) {
-    await hub.settle();
-    await Promise.all(hosts.flatMap((x) => [x.svc.idle(), x.driver.idle()]));
-  }
-}
+const settle = (hub: FakeHub, hosts: Host[]) => settleHosts(hub, hosts, 6);
 
 async function stop(h: Host) {
   await h.svc.stop();

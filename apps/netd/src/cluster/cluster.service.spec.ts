@@ -3,7 +3,7 @@ import type { NetnsRef } from '@app/kernel';
 import { FakeNetlink } from '@app/kernel/testing';
 import { FakeHub } from '@app/overlay/testing';
 import { openDatabase } from '../store/database';
-import { clusterHosts, formCluster, RecordingNames } from '../testing/cluster-hosts';
+import { clusterHosts, formCluster, RecordingNames, settleHosts } from '../testing/cluster-hosts';
 import { ClusterService } from './cluster.service';
 
 const { host, stopped } = clusterHosts();
@@ -298,12 +298,7 @@ describe(ClusterService.name, () => {
     const a = await node(hub, netlink, 1);
     const b = await node(hub, netlink, 2);
     await formCluster([a, b]);
-    const settle = async (xs: TestNode[]) => {
-      for (let i = 0; i < 5; i++) {
-        await hub.settle();
-        await Promise.all(xs.flatMap((x) => [x.svc.idle(), x.driver.idle()]));
-      }
-    };
+    const settle = (xs: TestNode[]) => settleHosts(hub, xs);
     const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.95.0.0/16' });
     await settle([a, b]);
     // an endpoint b announced and whose record survives in b's saved records, while b's store
@@ -325,12 +320,7 @@ describe(ClusterService.name, () => {
   it('withdraws an own endpoint record that a peer hands back after the network is up again (announced just before a kill -9, never saved)', async () => {
     const { hub, netlink, nodes, settle: settleAll } = await cluster(3);
     const [a, b, c] = nodes;
-    const settle = async (xs: TestNode[]) => {
-      for (let i = 0; i < 5; i++) {
-        await hub.settle();
-        await Promise.all(xs.flatMap((x) => [x.svc.idle(), x.driver.idle()]));
-      }
-    };
+    const settle = (xs: TestNode[]) => settleHosts(hub, xs);
     const { Id } = await a.svc.createNetwork({ name: 'ov', subnet: '10.95.0.0/16' });
     await settleAll();
     const idOf = (x: TestNode) => x.svc.active!.nodeId;

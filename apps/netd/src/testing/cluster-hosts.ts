@@ -104,6 +104,14 @@ export function clusterHosts() {
 
 export type ClusterHost = Awaited<ReturnType<ReturnType<typeof clusterHosts>['host']>>;
 
+/** Let the hub deliver and every host's service and driver finish what that started, `rounds` times over. */
+export async function settleHosts(hub: FakeHub, hosts: readonly Pick<ClusterHost, 'svc' | 'driver'>[], rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await hub.settle();
+    await Promise.all(hosts.flatMap((x) => [x.svc.idle(), x.driver.idle()]));
+  }
+}
+
 /** `cluster init` on the first host, `cluster join` with its token on the others, host i+1 at 192.0.2.(i+1) named h(i+1). */
 export async function formCluster(hosts: readonly Pick<ClusterHost, 'svc'>[]): Promise<string> {
   const { token } = await hosts[0].svc.init({ advertiseAddr: '192.0.2.1', name: 'h1' });
