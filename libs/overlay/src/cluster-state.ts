@@ -69,6 +69,8 @@ export class ClusterState {
     if (!current || current.tombstone) return undefined;
     const record = this.signed({ ...current, version: ++this.clock, tombstone: true });
     this.store(record);
+    // a withdrawn key is no longer vouched for (and the set stays as large as what is live)
+    this.writtenHere.delete(key);
     return record;
   }
 

@@ -1,5 +1,6 @@
 import { IpAddr, MacAddr, Prefix, generateId } from '@app/common';
 import { blockLengthFor } from './block-picker';
+import { ClusterState } from './cluster-state';
 import { create } from '@bufbuild/protobuf';
 import * as pb from '@app/proto';
 import { createClusterKey, encodeToken, parseToken } from './cluster-token';
@@ -109,5 +110,19 @@ describe('blockLengthFor', () => {
     { subnet: '10.0.9.0/30', hosts: 2, length: 30 },
   ])('cuts $subnet for $hosts hosts into /$length blocks', ({ subnet, hosts, length }) => {
     expect(blockLengthFor(Prefix.parse(subnet), hosts)).toBe(length);
+  });
+});
+
+describe('ClusterState.wroteHere', () => {
+  it('vouches for what this instance wrote and still holds, not for own records merged from disk or peers', () => {
+    const state = new ClusterState(owner);
+    const endpoint = (id: string) => ({ type: 'endpoint' as const, endpoint: { networkId: net, endpointId: id, name: 'web', aliases: [], ip: IpAddr.parse('10.0.0.2'), mac: MacAddr.parse('02:42:0a:00:00:02'), vtep: IpAddr.parse('192.0.2.1') } });
+    const written = state.write(endpoint('a'.repeat(64)));
+    expect(state.wroteHere(written.key)).toBe(true);
+    state.remove(written.key);
+    expect(state.wroteHere(written.key)).toBe(false);
+    const handedBack = { ...written, key: `endpoint/${net}/${'b'.repeat(64)}`, version: 50n, body: endpoint('b'.repeat(64)) };
+    expect(state.merge([handedBack])).toHaveLength(1);
+    expect(state.wroteHere(handedBack.key)).toBe(false);
   });
 });
